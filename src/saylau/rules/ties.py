@@ -1,0 +1,186 @@
+"""Ties: never silent, always recorded, broken only by the rule the election declares.
+
+A tie matters when more parties (or candidates) share a value than there are
+seats left at that value: equal remainders for the last seats of a
+largest-remainder count, equal averages for the last seats of a divisor count,
+equal votes for a district's first place. Each such tie becomes a :class:`Tie`
+in the result, saying what was tied, at what value, which rule decided it and
+who won.
+
+A tie policy is an ordered list of criteria (data, not code), tried in turn
+until the tie is decided:
+
+``more-votes``
+    the party with more votes in total goes first (Spain, LOREG art. 163.1.c,
+    for equal averages; harmless where the tied parties also have equal votes).
+``registration``
+    the list or candidate registered earlier goes first (Kazakhstan: equal
+    remainders go to the list registered earlier). The order is
+    ``TiePolicy.registration``, or the order the votes were given in.
+``lots``
+    a drawing of lots, simulated reproducibly from a published seed: each tied
+    name is ranked by SHA-256 of ``seed|context|name``, so anybody can repeat
+    the draw, and the order the input arrives in does not matter.
+``drawn``
+    the order a commission actually drew, supplied in ``TiePolicy.drawn``. If
+    it is not supplied yet, the tie stays unresolved: the result says that a
+    drawing of lots is required and leaves the contested seats unallocated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from saylau.errors import RulesError
+
+CRITERIA = ("more-votes", "registration", "lots", "drawn")
+
+#: Short names a user may type for a whole policy.
+PRESETS: dict[str, tuple[str, ...]] = {
+    "lots": ("lots",),
+    "registration": ("registration",),
+    "drawn": ("drawn",),
+    "lots-required": ("drawn",),
+    "more-votes-then-lots": ("more-votes", "lots"),
+    "more-votes-then-drawn": ("more-votes", "drawn"),
+}
+
+
+@dataclass(frozen=True)
+class TiePolicy:
+    """How an election breaks ties: criteria in order, and what they need."""
+
+    criteria: tuple[str, ...] = ("lots",)
+    seed: str = "0"
+    registration: tuple[str, ...] = ()
+    drawn: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.criteria:
+            raise RulesError("a tie policy needs at least one criterion")
+        for criterion in self.criteria:
+            if criterion not in CRITERIA:
+                raise RulesError(
+                    f"unknown tie criterion {criterion!r}; expected one of {', '.join(CRITERIA)}"
+                )
+
+    @classmethod
+    def named(cls, name: str, **kwargs: object) -> TiePolicy:
+        """A policy from a preset name such as ``lots`` or ``more-votes-then-lots``."""
+        try:
+            criteria = PRESETS[name]
+        except KeyError:
+            raise RulesError(
+                f"unknown tie rule {name!r}; expected one of {', '.join(PRESETS)}"
+            ) from None
+        return cls(criteria=criteria, **kwargs)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Tie:
+    """One tie that decided a seat (or a place), and how it was decided."""
+
+    kind: str  # "remainder", "average", "votes", "threshold"
+    value: str  # the tied value, exact (a Fraction or an int as text)
+    tied: tuple[str, ...]  # everybody at that value still in contention
+    places: int  # how many of them could be served
+    criteria: tuple[str, ...]  # the criteria that were applied
+    winners: tuple[str, ...]  # who was served; fewer than ``places`` if unresolved
+    resolved: bool
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "value": self.value,
+            "tied": list(self.tied),
+            "places": self.places,
+            "broken_by": list(self.criteria),
+            "winners": list(self.winners),
+            "resolved": self.resolved,
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class _Ranker:
+    policy: TiePolicy
+    votes: Mapping[str, int]
+    order: Sequence[str]
+    _registration: dict[str, int] = field(init=False)
+    _drawn: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        reg = self.policy.registration or tuple(self.order)
+        self._registration = {name: i for i, name in enumerate(reg)}
+        self._drawn = {name: i for i, name in enumerate(self.policy.drawn)}
+
+    def key(self, criterion: str, name: str, context: str) -> object:
+        if criterion == "more-votes":
+            return -self.votes.get(name, 0)
+        if criterion == "registration":
+            return self._registration.get(name, len(self._registration))
+        if criterion == "lots":
+            text = f"{self.policy.seed}|{context}|{name}".encode()
+            return hashlib.sha256(text).hexdigest()
+        # "drawn": names absent from the drawn order are not yet decided.
+        return self._drawn.get(name)
+
+
+def break_tie(
+    tied: Sequence[str],
+    places: int,
+    policy: TiePolicy,
+    *,
+    kind: str,
+    value: object,
+    votes: Mapping[str, int],
+    order: Sequence[str] = (),
+) -> Tie:
+    """Choose ``places`` of ``tied`` by the policy, recording how.
+
+    ``order`` is the registration order used when the policy has none of its own.
+    """
+    if not 0 < places < len(tied):
+        raise ValueError("a tie needs more contenders than places")
+    ranker = _Ranker(policy, votes, order or tuple(tied))
+    context = f"{kind}:{value}"
+    contenders = sorted(tied)
+    winners: list[str] = []
+    used: list[str] = []
+    notes: list[str] = []
+    need = places
+    for criterion in policy.criteria:
+        used.append(criterion)
+        keys = {name: ranker.key(criterion, name, context) for name in contenders}
+        if criterion == "drawn" and any(k is None for k in keys.values()):
+            notes.append("a drawing of lots is required: supply the drawn order")
+            break
+        ranked = sorted(contenders, key=lambda n: keys[n])
+        boundary = keys[ranked[need - 1]]
+        ahead = [n for n in ranked if keys[n] < boundary]  # type: ignore[operator]
+        at = [n for n in ranked if keys[n] == boundary]
+        winners.extend(ahead)
+        need -= len(ahead)
+        if criterion == "lots":
+            notes.append(f"lots drawn with seed {policy.seed!r}")
+        if len(at) == need:
+            winners.extend(at)
+            need = 0
+            break
+        contenders = at
+    resolved = need == 0
+    if not resolved and not notes:
+        notes.append("still tied after every criterion: a drawing of lots is required")
+    return Tie(
+        kind=kind,
+        value=str(value),
+        tied=tuple(sorted(tied)),
+        places=places,
+        criteria=tuple(used),
+        winners=tuple(sorted(winners)),
+        resolved=resolved,
+        detail="; ".join(notes),
+    )
