@@ -6,7 +6,6 @@ import json
 from fractions import Fraction
 
 from conftest import EXAMPLES, load_json, run_cli, shared_file
-
 from saylau.rules import Ballots, ListRules, Threshold, allocate, parallel, system
 
 OFFICIAL_LIST_SEATS = {  # Astana Times / Vlast.kz, CEC final results, 27 March 2023
@@ -69,8 +68,15 @@ def test_cli_allocate_on_bundled_votes_matches_the_reference_file():
         assert f"{name},{votes},party" in text
     assert f"against all,{ballots.against_all},against_all" in text
     proc = run_cli(
-        "allocate", str(VOTES_CSV), "--seats", "69", "--method", "hare",
-        "--threshold", "0.05", "--json",
+        "allocate",
+        str(VOTES_CSV),
+        "--seats",
+        "69",
+        "--method",
+        "hare",
+        "--threshold",
+        "0.05",
+        "--json",
     )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)

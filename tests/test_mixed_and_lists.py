@@ -10,8 +10,10 @@ from saylau.rules.lists import available, fill_list
 
 def test_parallel_adds_the_tiers():
     assert parallel({"A": 40, "B": 8}, {"A": 22, "self-nominated": 7}) == {
-        "A": 62, "B": 8, "self-nominated": 7,
-    }  # fmt: skip
+        "A": 62,
+        "B": 8,
+        "self-nominated": 7,
+    }
 
 
 def test_compensatory_tops_up_to_the_proportional_share():

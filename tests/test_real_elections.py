@@ -14,8 +14,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from conftest import load_json, shared_file
 
+from conftest import load_json, shared_file
 from saylau.rules import Ballots, ListRules, Threshold, allocate, compensatory
 from saylau.rules.thresholds import parse_fraction
 

@@ -16,8 +16,14 @@ import pytest
 from saylau.rules import apportion
 from saylau.rules.quotas import QUOTAS
 
-WIKI_LR = {"Yellows": 47000, "Whites": 16000, "Reds": 15800, "Greens": 12000,
-           "Blues": 6100, "Pinks": 3100}  # fmt: skip
+WIKI_LR = {
+    "Yellows": 47000,
+    "Whites": 16000,
+    "Reds": 15800,
+    "Greens": 12000,
+    "Blues": 6100,
+    "Pinks": 3100,
+}
 WIKI_HA = {"A": 100000, "B": 80000, "C": 30000, "D": 20000}
 
 

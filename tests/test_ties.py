@@ -17,7 +17,11 @@ def test_equal_remainders_go_to_the_list_registered_earlier():
     assert r.seats == {"A": 2, "B": 1, "C": 1}
     (tie,) = r.ties
     assert (tie.kind, tie.value, tie.tied, tie.places, tie.winners) == (
-        "remainder", "1/2", ("A", "B"), 1, ("A",)
+        "remainder",
+        "1/2",
+        ("A", "B"),
+        1,
+        ("A",),
     )
     assert tie.resolved and tie.criteria == ("registration",)
     later_first = apportion({"B": 150, "A": 150, "C": 100}, 4, "hare", ties=policy)
@@ -67,8 +71,9 @@ def test_equal_averages_at_the_last_seat():
 
 def test_more_votes_first_then_lots():
     policy = TiePolicy.named("more-votes-then-lots")
-    r = apportion({"A": 100000, "B": 80000, "C": 30000, "D": 20000}, 8,
-                  "modified-sainte-lague", ties=policy)  # fmt: skip
+    r = apportion(
+        {"A": 100000, "B": 80000, "C": 30000, "D": 20000}, 8, "modified-sainte-lague", ties=policy
+    )
     assert r.seats["A"] == 4 and r.ties[0].criteria == ("more-votes",)
 
 
@@ -93,6 +98,13 @@ def test_a_tie_for_the_runner_up_place_is_recorded():
 
 
 def test_break_tie_narrows_by_each_criterion_in_turn():
-    tie = break_tie(["X", "Y", "Z"], 2, TiePolicy(criteria=("more-votes", "registration")),
-                    kind="votes", value=7, votes={"X": 9, "Y": 8, "Z": 8}, order=("Z", "Y", "X"))  # fmt: skip
+    tie = break_tie(
+        ["X", "Y", "Z"],
+        2,
+        TiePolicy(criteria=("more-votes", "registration")),
+        kind="votes",
+        value=7,
+        votes={"X": 9, "Y": 8, "Z": 8},
+        order=("Z", "Y", "X"),
+    )
     assert tie.winners == ("X", "Z") and tie.resolved

@@ -52,7 +52,8 @@ def parse_votes(data: bytes, where: str) -> Ballots:
         fields = [h.strip().lower() for h in header]
         if fields not in (["name", "votes"], ["name", "votes", "kind"]):
             raise InputError(
-                f"line 1: the header must be name,votes or name,votes,kind, got {','.join(header)!r}",
+                "line 1: the header must be name,votes or name,votes,kind, "
+                f"got {','.join(header)!r}",
                 where=where,
             )
         parties: dict[str, int] = {}
@@ -62,6 +63,8 @@ def parse_votes(data: bytes, where: str) -> Ballots:
             line = rows.line_num
             if not any(cell.strip() for cell in row):
                 continue
+            if len(row) == 2 and len(fields) == 3:
+                row = [*row, "party"]  # the kind defaults to party
             if len(row) != len(fields):
                 raise InputError(
                     f"line {line}: expected {len(fields)} fields ({','.join(fields)}), "

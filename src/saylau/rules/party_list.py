@@ -123,7 +123,10 @@ def allocate(
     seats.update(app.seats)
     notes = app.notes
     if not elig.eligible and rules.seats:
-        notes = (*notes, "no list reached the threshold; the rules admit none, so no seat is allocated")
+        notes = (
+            *notes,
+            "no list reached the threshold; the rules admit none, so no seat is allocated",
+        )
     full = Apportionment(
         method=app.method,
         seats=seats,

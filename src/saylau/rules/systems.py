@@ -91,6 +91,4 @@ def system(name: str) -> System:
     try:
         return SYSTEMS[name]
     except KeyError:
-        raise RulesError(
-            f"unknown preset {name!r}; expected one of {', '.join(SYSTEMS)}"
-        ) from None
+        raise RulesError(f"unknown preset {name!r}; expected one of {', '.join(SYSTEMS)}") from None

@@ -142,8 +142,13 @@ def eligibility(
             at = [p for p in ranked if rest[p] == top]
             if len(at) > short:
                 tie = break_tie(
-                    at, short, ties or TiePolicy(), kind="threshold", value=top,
-                    votes=votes, order=tuple(votes),
+                    at,
+                    short,
+                    ties or TiePolicy(),
+                    kind="threshold",
+                    value=top,
+                    votes=votes,
+                    order=tuple(votes),
                 )
                 found.append(tie)
                 at = list(tie.winners)
