@@ -8,8 +8,8 @@ line on stderr that says what to fix, never a traceback.
 from __future__ import annotations
 
 import json
-import sys
 from fractions import Fraction
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -19,6 +19,7 @@ from saylau.errors import InputError, SaylauError
 from saylau.io.votes_csv import read_votes
 from saylau.rules.apportion import METHODS
 from saylau.rules.party_list import ListResult, ListRules, allocate, decimal_text
+from saylau.rules.systems import system
 from saylau.rules.thresholds import BASES, Threshold, parse_fraction
 from saylau.rules.ties import PRESETS, TiePolicy
 
@@ -127,6 +128,23 @@ def allocate_command(
         print_allocation(result, Console())
 
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@cli.command("demo")
+def demo_command() -> None:
+    """The bundled example: Kazakhstan's Mazhilis list seats of 19 March 2023."""
+    votes = EXAMPLES / "kz-2023" / "mazhilis-list-votes.csv"
+    if not votes.exists():
+        raise InputError(f"the bundled example is missing ({votes}); run from a saylau checkout")
+    mazhilis = system("kz-mazhilis-2023")
+    assert mazhilis.list_tier is not None
+    result = allocate(read_votes(str(votes)), mazhilis.list_tier)
+    console = Console()
+    console.print(f"[bold]{mazhilis.title}[/bold] (official final votes, CEC, 27 March 2023)")
+    print_allocation(result, console)
+
+
 def print_allocation(result: ListResult, console: Console) -> None:
     a, e = result.apportionment, result.eligibility
     table = Table(title=f"{result.rules.seats} seats by {a.method}", show_footer=True)
@@ -184,4 +202,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    raise SystemExit(main())
