@@ -85,12 +85,13 @@ class Election:
 @dataclass(frozen=True)
 class Mode:
     votelib_versions: int  # how many versions votelib's batch is timed (and checked) on
-    single_target: float  # seconds one timing repeat of a single call should last
-    repeat: int
+    single_target: float  # seconds one timed run of single calls should last
+    repeat: int  # timed runs of single calls, best taken
+    batch_repeat: int  # timed runs of each batch, best taken
 
 
-QUICK = Mode(votelib_versions=1_000, single_target=0.1, repeat=5)
-FULL = Mode(votelib_versions=VERSIONS, single_target=0.2, repeat=7)
+QUICK = Mode(votelib_versions=1_000, single_target=0.1, repeat=5, batch_repeat=5)
+FULL = Mode(votelib_versions=VERSIONS, single_target=0.2, repeat=9, batch_repeat=5)
 
 
 @dataclass(frozen=True)
@@ -212,18 +213,26 @@ def votelib_single(election: Election, method: str) -> Callable[[Seats], Seats]:
 # --- timing and checking -------------------------------------------------------------------
 
 
-def best_seconds(fn: Callable[[], object], number: int, repeat: int) -> float:
-    """timeit's way: collector off, the best of ``repeat`` runs of ``number`` calls."""
-    return min(timeit.Timer(fn).repeat(repeat=repeat, number=number)) / number
-
-
-def per_call_us(fn: Callable[[], object], mode: Mode) -> float:
+def calls_per_run(fn: Callable[[], object], target: float) -> int:
+    """How many calls make one timed run last about ``target`` seconds."""
     start = time.perf_counter()
     for _ in range(10):
         fn()
-    estimate = (time.perf_counter() - start) / 10
-    number = max(1, int(mode.single_target / estimate))
-    return best_seconds(fn, number, mode.repeat) * 1e6
+    return max(1, int(target * 10 / (time.perf_counter() - start)))
+
+
+def interleaved_best(runs: list[tuple[Callable[[], object], int]], repeat: int) -> list[float]:
+    """Seconds per call of each ``(fn, calls)``: timeit's way, best of ``repeat`` runs.
+
+    The runs of the two libraries alternate, so both meet the same noise of a shared
+    machine (it changes speed by up to 2x for seconds at a time).
+    """
+    timers = [(timeit.Timer(fn), calls) for fn, calls in runs]
+    best = [float("inf")] * len(runs)
+    for _ in range(repeat):
+        for i, (timer, calls) in enumerate(timers):
+            best[i] = min(best[i], timer.timeit(calls) / calls)
+    return best
 
 
 def same_seats(names: list[str], saylau: Seats, votelib: Seats, where: str) -> None:
@@ -241,9 +250,10 @@ def single_figures(election: Election, method: str, mode: Mode) -> tuple[float, 
     theirs = votelib_single(election, method)
     votes = {**election.parties, AGAINST_ALL: election.against_all}
     same_seats(names, mine(election.parties, election.against_all), theirs(votes), "single")
-    saylau_us = per_call_us(lambda: mine(election.parties, election.against_all), mode)
-    votelib_us = per_call_us(lambda: theirs(votes), mode)
-    return saylau_us, votelib_us
+    fns = [lambda: mine(election.parties, election.against_all), lambda: theirs(votes)]
+    runs = [(fn, calls_per_run(fn, mode.single_target)) for fn in fns]
+    saylau_s, votelib_s = interleaved_best(runs, mode.repeat)
+    return saylau_s * 1e6, votelib_s * 1e6
 
 
 def batch_figures(
@@ -265,7 +275,6 @@ def batch_figures(
             )
         ]
 
-    saylau_s = best_seconds(run_saylau, 1, mode.repeat)
     theirs = votelib_single(election, method)
     keys = [*names, AGAINST_ALL]
     rows = versions[: mode.votelib_versions].tolist()
@@ -275,7 +284,7 @@ def batch_figures(
     def run_votelib() -> None:
         results[:] = [theirs(v) for v in sample]
 
-    votelib_s = best_seconds(run_votelib, 1, 1 if mode is QUICK else 3)
+    saylau_s, votelib_s = interleaved_best([(run_saylau, 1), (run_votelib, 1)], mode.batch_repeat)
     for i, seats in enumerate(results):
         same_seats(names, dict(zip(names, out[0][i].tolist(), strict=True)), seats, f"version {i}")
     return len(versions) / saylau_s, len(sample) / votelib_s, len(results)

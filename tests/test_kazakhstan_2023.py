@@ -119,3 +119,14 @@ def test_no_list_passing_allocates_nothing_and_says_so():
     assert r.unallocated == 69
     assert sum(r.seats.values()) == 0
     assert any("no list reached the threshold" in n for n in r.apportionment.notes)
+
+
+def test_astana_and_almaty_city_maslikhat_list_seats():
+    """City maslikhats, 19 March 2023: Hare over lists with at least 5% of parties + against all."""
+    cities = load_json(shared_file("kz-2023-extra.json"))["maslikhats"]["city_results"]
+    for city in ("Astana", "Almaty"):
+        data = cities[city]
+        votes = {p: v for p, v in data["votes"].items() if p != "against_all"}
+        rules = ListRules(data["seats_party_list"], "hare", Threshold(Fraction(5, 100), "valid"))
+        result = allocate(Ballots(votes, against_all=data["votes"]["against_all"]), rules)
+        assert {p: s for p, s in result.seats.items() if s} == data["seat_allocation"], city
