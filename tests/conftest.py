@@ -35,6 +35,4 @@ def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProce
         timeout=60,
         check=False,
     )
-    return subprocess.CompletedProcess(
-        proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode()
-    )
+    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())

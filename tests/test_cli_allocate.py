@@ -25,9 +25,7 @@ def test_json_contract():
 
 
 def test_divisor_json_lists_divisors_and_ties():
-    proc = allocate(
-        "--seats", "3", "--method", "dhondt", "--json", stdin=b"name,votes\nA,100\nB,100\n"
-    )
+    proc = allocate("--seats", "3", "--method", "dhondt", "--json", stdin=b"name,votes\nA,100\nB,100\n")
     out = json.loads(proc.stdout)
     assert out["divisors"][:3] == ["1", "2", "3"]
     assert sum(out["seats"].values()) == 3

@@ -16,9 +16,7 @@ def test_plurality_elects_the_candidate_with_most_votes():
 
 
 def test_kazakhstan_ignores_against_all_even_when_it_leads():
-    out = decide(
-        {"Ann": 400, "Bek": 350}, DistrictRules(against_all_rule="ignore"), against_all=900
-    )
+    out = decide({"Ann": 400, "Bek": 350}, DistrictRules(against_all_rule="ignore"), against_all=900)
     assert out.winner == "Ann"
 
 

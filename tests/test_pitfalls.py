@@ -29,8 +29,7 @@ def test_the_threshold_base_decides_who_passes():
     ballots = Ballots({"A": 94000, "B": 5000}, against_all=2000, invalid=500)
     five = Fraction(5, 100)
     passes = {
-        base: "B"
-        in allocate(ballots, ListRules(10, "hare", Threshold(five, base))).eligibility.eligible
+        base: "B" in allocate(ballots, ListRules(10, "hare", Threshold(five, base))).eligibility.eligible
         for base in ("parties", "valid", "cast")
     }
     assert passes == {"parties": True, "valid": False, "cast": False}

@@ -42,11 +42,7 @@ def test_hare_stays_within_the_quota(votes, seats):
     total = sum(votes.values())
     for p, v in votes.items():
         share = Fraction(v * seats, total)
-        assert (
-            share.numerator // share.denominator
-            <= r.seats[p]
-            <= -(-share.numerator // share.denominator)
-        )
+        assert share.numerator // share.denominator <= r.seats[p] <= -(-share.numerator // share.denominator)
 
 
 @given(votes_st, st.integers(0, 150), st.sampled_from(sorted(DIVISORS)))
@@ -112,7 +108,5 @@ def test_batch_gives_the_seats_of_single_counts(rows, seats, method, percent):
     for row, got in zip(rows, out, strict=True):
         if not any(row):
             continue
-        single = allocate(
-            dict(zip(names, row, strict=True)), ListRules(seats, method, Threshold(threshold))
-        )
+        single = allocate(dict(zip(names, row, strict=True)), ListRules(seats, method, Threshold(threshold)))
         assert list(got) == [single.seats[n] for n in names]

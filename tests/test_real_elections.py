@@ -75,9 +75,7 @@ def test_official_seats(path: Path):
 
 def test_new_zealand_2023_overhang_grows_the_house_to_122():
     spec = load_json(DATA / "new-zealand-2023-house-of-representatives.json")
-    result = compensatory(
-        ballots_of(spec), spec["district_seats"], 120, threshold=threshold_of(spec)
-    )
+    result = compensatory(ballots_of(spec), spec["district_seats"], 120, threshold=threshold_of(spec))
     assert result.house_size == 122
     assert result.overhang == {"Te Pāti Māori": 2}
 

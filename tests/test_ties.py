@@ -71,9 +71,7 @@ def test_equal_averages_at_the_last_seat():
 
 def test_more_votes_first_then_lots():
     policy = TiePolicy.named("more-votes-then-lots")
-    r = apportion(
-        {"A": 100000, "B": 80000, "C": 30000, "D": 20000}, 8, "modified-sainte-lague", ties=policy
-    )
+    r = apportion({"A": 100000, "B": 80000, "C": 30000, "D": 20000}, 8, "modified-sainte-lague", ties=policy)
     assert r.seats["A"] == 4 and r.ties[0].criteria == ("more-votes",)
 
 

@@ -15,11 +15,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from saylau.errors import InputError, SaylauError
+from saylau import spec
+from saylau.errors import DefinitionError, InputError, SaylauError
 from saylau.io.votes_csv import read_votes
+from saylau.results import as_json as results_json
+from saylau.results import evaluate
 from saylau.rules.apportion import METHODS
 from saylau.rules.party_list import ListResult, ListRules, allocate, decimal_text
-from saylau.rules.systems import system
 from saylau.rules.thresholds import BASES, Threshold, parse_fraction
 from saylau.rules.ties import PRESETS, TiePolicy
 
@@ -87,9 +89,7 @@ def allocate_command(
     if seats < 0:
         raise InputError(f"--seats must be a whole number >= 0, got {seats}")
     if threshold_base not in BASES:
-        raise InputError(
-            f"--threshold-base must be one of {', '.join(BASES)}, got {threshold_base!r}"
-        )
+        raise InputError(f"--threshold-base must be one of {', '.join(BASES)}, got {threshold_base!r}")
     share = parse_fraction(threshold, what="--threshold")
     if not 0 <= share < 1:
         raise InputError(f"--threshold must be in [0, 1), got {threshold}")
@@ -131,18 +131,94 @@ def allocate_command(
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
+@cli.command("check")
+@click.argument("directory", metavar="DIR")
+def check_command(directory: str) -> None:
+    """Validate the election definition in DIR; list every problem with its file and line."""
+    problems = spec.check(directory)
+    if problems:
+        for problem in problems:
+            click.echo(f"error: {problem}", err=True)
+        raise click.exceptions.Exit(2)
+    election = spec.load(directory)
+    click.echo(
+        f"{directory}: ok: {len(election.contests)} contests, {len(election.parties)} parties, "
+        f"{len(election.stations)} stations, {len(election.protocols)} protocols"
+    )
+
+
+@cli.command("results")
+@click.argument("source", metavar="DIR_OR_DB")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@click.option("--lang", default="en", show_default=True, help="Names in kk, ru or en.")
+def results_command(source: str, as_json: bool, lang: str) -> None:
+    """Full results of an election: seats per body, contests, district winners, turnout."""
+    if not Path(source).is_dir():
+        raise InputError(f"{source}: not an election directory (stores arrive with `saylau init`)")
+    out = results_json(evaluate(spec.load(source)), lang)
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        print_results(out, Console())
+
+
 @cli.command("demo")
 def demo_command() -> None:
-    """The bundled example: Kazakhstan's Mazhilis list seats of 19 March 2023."""
-    votes = EXAMPLES / "kz-2023" / "mazhilis-list-votes.csv"
-    if not votes.exists():
-        raise InputError(f"the bundled example is missing ({votes}); run from a saylau checkout")
-    mazhilis = system("kz-mazhilis-2023")
-    assert mazhilis.list_tier is not None
-    result = allocate(read_votes(str(votes)), mazhilis.list_tier)
+    """The bundled example: Kazakhstan's Mazhilis and Astana maslikhat, 19 March 2023."""
+    example = EXAMPLES / "kz-2023"
+    if not (example / spec.DEFINITION).exists():
+        raise InputError(f"the bundled example is missing ({example}); run from a checkout")
     console = Console()
-    console.print(f"[bold]{mazhilis.title}[/bold] (official final votes, CEC, 27 March 2023)")
-    print_allocation(result, console)
+    console.print(f"[bold]{example}[/bold]")
+    print_results(results_json(evaluate(spec.load(example))), console)
+
+
+def print_results(out: dict, console: Console) -> None:
+    console.print(f"[bold]{out['election']['name']}[/bold], {out['election']['date']}")
+    for body in out["bodies"].values():
+        table = Table(title=f"{body['name']}: {body['size']} seats")
+        table.add_column("party")
+        table.add_column("seats", justify="right")
+        for party, seats in body["seats"].items():
+            table.add_row(party, str(seats))
+        if body["vacant"]:
+            table.add_row("not filled", str(body["vacant"]))
+        console.print(table)
+    for contest in out["contests"]:
+        if contest["kind"] != "list":
+            continue
+        table = Table(title=f"{contest['name']}: {sum(contest['seats'].values())} seats")
+        for column in ("party", "votes", "%", "eligible", "seats"):
+            table.add_column(column, justify="left" if column == "party" else "right")
+        for party, votes in contest["votes"].items():
+            table.add_row(
+                party,
+                f"{votes:,}",
+                f"{contest['percent'][party]:.2f}",
+                "yes" if party in contest["eligible"] else "no",
+                str(contest["seats"][party]),
+            )
+        table.add_row("against all", f"{contest['against_all']:,}", "", "", "")
+        console.print(table)
+    districts = [c for c in out["contests"] if c["kind"] == "single-mandate"]
+    if districts:
+        table = Table(title="Single-mandate districts")
+        for column in ("district", "winner", "party", "status"):
+            table.add_column(column)
+        for d in districts:
+            table.add_row(d["name"], d["winner"] or "-", d["winner_party"] or "-", d["status"])
+        console.print(table)
+    t = out["turnout"]
+    console.print(
+        f"turnout: {t['voted']:,} of {t['registered']:,} registered voters = {t['percent']:.2f}%"
+        f" ({t['stations_reported']:,} of {t['stations']:,} stations reported)"
+    )
+    table = Table(title="Turnout by region")
+    table.add_column("region")
+    table.add_column("turnout %", justify="right")
+    for region in out["regions"]:
+        table.add_row(region["name"], f"{region['turnout']:.2f}")
+    console.print(table)
 
 
 def print_allocation(result: ListResult, console: Console) -> None:
@@ -191,6 +267,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except click.ClickException as e:
         click.echo(f"error: {e.format_message()}", err=True)
+        return 2
+    except DefinitionError as e:
+        for problem in e.problems:
+            click.echo(f"error: {problem}", err=True)
         return 2
     except SaylauError as e:
         click.echo(f"error: {e}", err=True)

@@ -24,5 +24,16 @@ class InputError(SaylauError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class DefinitionError(SaylauError):
+    """An election definition that cannot be used: says the file, line and field.
+
+    ``problems`` holds every problem found, each one line; the message is the first.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(problems[0] if len(problems) == 1 else f"{len(problems)} problems")
+
+
 class RulesError(SaylauError):
     """Rules that cannot be applied: an unknown method, a threshold outside [0, 1) ..."""

@@ -52,8 +52,7 @@ def parse_votes(data: bytes, where: str) -> Ballots:
         fields = [h.strip().lower() for h in header]
         if fields not in (["name", "votes"], ["name", "votes", "kind"]):
             raise InputError(
-                "line 1: the header must be name,votes or name,votes,kind, "
-                f"got {','.join(header)!r}",
+                f"line 1: the header must be name,votes or name,votes,kind, got {','.join(header)!r}",
                 where=where,
             )
         parties: dict[str, int] = {}
@@ -67,8 +66,7 @@ def parse_votes(data: bytes, where: str) -> Ballots:
                 row = [*row, "party"]  # the kind defaults to party
             if len(row) != len(fields):
                 raise InputError(
-                    f"line {line}: expected {len(fields)} fields ({','.join(fields)}), "
-                    f"got {len(row)}",
+                    f"line {line}: expected {len(fields)} fields ({','.join(fields)}), got {len(row)}",
                     where=where,
                 )
             name, raw = row[0].strip(), row[1].strip()
@@ -78,8 +76,7 @@ def parse_votes(data: bytes, where: str) -> Ballots:
                 raise InputError(f"line {line}: the name is empty", where=where)
             if kind not in KINDS:
                 raise InputError(
-                    f"line {line}: unknown kind {row[2].strip()!r}; expected one of "
-                    f"{', '.join(KINDS)}",
+                    f"line {line}: unknown kind {row[2].strip()!r}; expected one of {', '.join(KINDS)}",
                     where=where,
                 )
             votes = _whole(raw, line, where)
@@ -99,9 +96,7 @@ def parse_votes(data: bytes, where: str) -> Ballots:
         raise InputError(f"line {rows.line_num}: malformed CSV ({e})", where=where) from None
     if not parties:
         raise InputError("has no party rows", where=where)
-    return Ballots(
-        parties, against_all=special.get("against_all", 0), invalid=special.get("invalid", 0)
-    )
+    return Ballots(parties, against_all=special.get("against_all", 0), invalid=special.get("invalid", 0))
 
 
 def _whole(raw: str, line: int, where: str) -> int:

@@ -126,9 +126,7 @@ def _pick(
     if len(above) + len(at) <= places:
         return above + at, None
     value = show[at[0]] if show else boundary
-    tie = break_tie(
-        at, places - len(above), policy, kind=kind, value=value, votes=votes, order=order
-    )
+    tie = break_tie(at, places - len(above), policy, kind=kind, value=value, votes=votes, order=order)
     return above + list(tie.winners), tie
 
 
@@ -154,9 +152,7 @@ def _largest_remainder(
             unallocated = remaining
             notes.append(f"{remaining} seat(s) left: no remaining list has votes")
             break
-        won, quota, pass_ties, pending = _lr_pass(
-            active, remaining, method, policy, order, notes, weights
-        )
+        won, quota, pass_ties, pending = _lr_pass(active, remaining, method, policy, order, notes, weights)
         if first_quota is None:
             first_quota = quota
         over = [p for p, n in won.items() if p in caps and result[p] + n > caps[p]]
@@ -317,9 +313,7 @@ def _highest_averages(
             break
     unresolved = bool(ties) and not ties[-1].resolved
     # A cap bound only where the list's next quotient would have won a seat.
-    capped = tuple(
-        p for p, k in blocked.items() if remaining or (last_key is not None and k <= last_key)
-    )
+    capped = tuple(p for p, k in blocked.items() if remaining or (last_key is not None and k <= last_key))
     notes = [f"{p} is capped at {caps[p]} seat(s); its surplus goes to the others" for p in capped]
     if remaining and not unresolved:
         notes.append(f"{remaining} seat(s) left: no remaining list can take a seat")

@@ -45,18 +45,14 @@ class DistrictRules:
 
     def __post_init__(self) -> None:
         if self.kind not in ("plurality", "two-round"):
-            raise RulesError(
-                f"unknown district rule {self.kind!r}; expected plurality or two-round"
-            )
+            raise RulesError(f"unknown district rule {self.kind!r}; expected plurality or two-round")
         if self.against_all_rule not in AGAINST_ALL_RULES:
             raise RulesError(
                 f"unknown against-all rule {self.against_all_rule!r}; "
                 f"expected one of {', '.join(AGAINST_ALL_RULES)}"
             )
         if self.majority_base not in ("valid", "cast"):
-            raise RulesError(
-                f"unknown majority base {self.majority_base!r}; expected valid or cast"
-            )
+            raise RulesError(f"unknown majority base {self.majority_base!r}; expected valid or cast")
         if self.runoff_size < 2:
             raise RulesError("a runoff needs at least two candidates")
 
@@ -97,14 +93,11 @@ def decide(
     check_votes({"against all": against_all, "invalid ballots": invalid})
     if rules.min_turnout is not None and registered:
         turnout_voted = voted if voted is not None else sum(votes.values()) + against_all + invalid
-        if turnout_voted * rules.min_turnout.denominator < (
-            rules.min_turnout.numerator * registered
-        ):
+        if turnout_voted * rules.min_turnout.denominator < (rules.min_turnout.numerator * registered):
             return DistrictOutcome(
                 "turnout_too_low",
                 repeat_election=True,
-                note=f"turnout {turnout_voted}/{registered} is below the minimum "
-                f"{rules.min_turnout}",
+                note=f"turnout {turnout_voted}/{registered} is below the minimum {rules.min_turnout}",
             )
     valid = sum(votes.values()) + against_all
     if not votes or max(votes.values(), default=0) == 0:
@@ -172,9 +165,7 @@ def _runoff(votes: Mapping[str, int], rules: DistrictRules) -> DistrictOutcome:
     chosen, ties = _ranked_places(votes, rules.runoff_size, rules)
     if len(chosen) < 2:
         if len(chosen) == 1 and len([c for c in votes if votes[c] > 0]) == 1:
-            return DistrictOutcome(
-                "elected", winner=chosen[0], note="the only candidate with votes"
-            )
+            return DistrictOutcome("elected", winner=chosen[0], note="the only candidate with votes")
         return DistrictOutcome(
             "tie_unresolved",
             ties=tuple(ties),

@@ -79,9 +79,7 @@ class Threshold:
             if not isinstance(share, Fraction | int) or not 0 <= share < 1:
                 raise RulesError(f"{who} must be a fraction in [0, 1), got {share}")
         if self.base not in BASES:
-            raise RulesError(
-                f"unknown threshold base {self.base!r}; expected one of {', '.join(BASES)}"
-            )
+            raise RulesError(f"unknown threshold base {self.base!r}; expected one of {', '.join(BASES)}")
         if self.min_parties < 0:
             raise RulesError(f"min_parties must be >= 0, got {self.min_parties}")
         if not 0 < self.admitted_weight <= 1:
@@ -106,8 +104,7 @@ def parse_fraction(text: str, *, what: str = "value") -> Fraction:
         return Fraction(raw)
     except (ValueError, ZeroDivisionError):
         raise InputError(
-            f"{what} must be a decimal (0.05), a percentage (5%) or a fraction (1/150), "
-            f"got {text!r}"
+            f"{what} must be a decimal (0.05), a percentage (5%) or a fraction (1/150), got {text!r}"
         ) from None
 
 

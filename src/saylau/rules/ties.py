@@ -72,9 +72,7 @@ class TiePolicy:
         try:
             criteria = PRESETS[name]
         except KeyError:
-            raise RulesError(
-                f"unknown tie rule {name!r}; expected one of {', '.join(PRESETS)}"
-            ) from None
+            raise RulesError(f"unknown tie rule {name!r}; expected one of {', '.join(PRESETS)}") from None
         return cls(criteria=criteria, **kwargs)  # type: ignore[arg-type]
 
 

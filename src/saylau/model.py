@@ -1,0 +1,123 @@
+"""The domain as frozen dataclasses: what an election is, with no I/O.
+
+An :class:`Election` is what a definition directory declares (see
+docs/election-format.md); a :class:`Protocol` is one station's count for one
+contest. Everything downstream (tally, results, publishing) reads these and
+nothing else, so a definition from TOML, a store or a test builds the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from saylau.rules.majority import DistrictRules
+from saylau.rules.party_list import ListRules
+
+LANGUAGES = ("kk", "ru", "en")
+
+#: Names in Kazakh, Russian and English.
+Names = Mapping[str, str]
+
+
+def name_in(names: Names, lang: str = "en") -> str:
+    """The name in ``lang``, else the first one given."""
+    return names.get(lang) or next(iter(names.values()), "")
+
+
+@dataclass(frozen=True)
+class Party:
+    id: str
+    name: Names
+    short: Names
+    color: str
+    registration: int  # 0 = registered first
+
+
+@dataclass(frozen=True)
+class Territory:
+    id: str
+    parent: str | None
+    level: str  # country | region | district
+    code: str
+    name: Names
+
+
+@dataclass(frozen=True)
+class Station:
+    id: str
+    territory: str
+    registered: int
+    #: district column -> district contest id
+    districts: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Body:
+    id: str
+    name: Names
+    seats: int
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    contest: str
+    name: str
+    party: str | None  # None: self-nominated
+    position: int | None  # place on a list
+
+
+@dataclass(frozen=True)
+class Contest:
+    """One count: a party-list contest, or one single-mandate district."""
+
+    id: str
+    body: str
+    kind: str  # "list" | "single-mandate"
+    seats: int
+    name: Names
+    #: list contests: ListRules; districts: DistrictRules
+    rules: ListRules | DistrictRules
+    territory: str | None = None  # list contests: the constituency
+    group: str | None = None  # districts: the group they were declared in
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """One station's count for one contest, in the lines of the precinct protocol."""
+
+    station: str
+    contest: str
+    registered: int
+    received: int
+    issued: int
+    issued_mobile: int
+    unused: int
+    found: int
+    invalid: int
+    against_all: int
+    votes: Mapping[str, int]
+
+    @property
+    def valid(self) -> int:
+        return self.against_all + sum(self.votes.values())
+
+
+@dataclass(frozen=True)
+class Election:
+    id: str
+    date: str
+    name: Names
+    note: str
+    parties: tuple[Party, ...]
+    bodies: tuple[Body, ...]
+    contests: tuple[Contest, ...]
+    territories: tuple[Territory, ...]
+    stations: tuple[Station, ...]
+    candidates: tuple[Candidate, ...]
+    protocols: tuple[Protocol, ...] = ()
+
+    def party(self, party_id: str) -> Party:
+        return {p.id: p for p in self.parties}[party_id]

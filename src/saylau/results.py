@@ -1,0 +1,249 @@
+"""Results: an election and its protocols -> totals, seats, winners, turnout.
+
+A pure function of (definition, accepted protocols): sum each contest's
+protocols up the territory tree, run each contest's rules, compose the seats of
+each body. ``as_json`` gives the contract of ../shared/design.md: ``bodies``,
+``contests``, ``turnout`` and ``regions``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from saylau.model import Contest, Election, Protocol, Station, name_in
+from saylau.rules.majority import DistrictOutcome, DistrictRules, decide
+from saylau.rules.mixed import parallel
+from saylau.rules.party_list import ListResult, ListRules, allocate, decimal_text
+from saylau.rules.thresholds import Ballots
+from saylau.spec import region_of
+
+SELF_NOMINATED = "self-nominated"
+
+
+@dataclass
+class Totals:
+    """Summed protocol lines of a set of stations for one contest."""
+
+    stations: int = 0
+    reported: int = 0
+    registered: int = 0
+    issued: int = 0
+    found: int = 0
+    invalid: int = 0
+    against_all: int = 0
+    votes: dict[str, int] = field(default_factory=dict)
+
+    def add(self, p: Protocol) -> None:
+        self.reported += 1
+        self.registered += p.registered
+        self.issued += p.issued
+        self.found += p.found
+        self.invalid += p.invalid
+        self.against_all += p.against_all
+        for option, n in p.votes.items():
+            self.votes[option] = self.votes.get(option, 0) + n
+
+    @property
+    def turnout(self) -> Fraction:
+        return Fraction(self.issued, self.registered) if self.registered else Fraction(0)
+
+
+@dataclass(frozen=True)
+class ContestResult:
+    contest: Contest
+    totals: Totals
+    list_result: ListResult | None = None
+    outcome: DistrictOutcome | None = None
+    winner_party: str | None = None  # a party id, or SELF_NOMINATED
+
+
+@dataclass(frozen=True)
+class Results:
+    election: Election
+    contests: tuple[ContestResult, ...]
+    bodies: dict[str, dict[str, int]]  # body id -> party id (or SELF_NOMINATED) -> seats
+    vacant: dict[str, int]
+    main: Totals  # the turnout contest, nationally
+    regions: tuple[tuple[str, Totals], ...]
+
+
+def stations_of(election: Election, contest: Contest) -> list[Station]:
+    if contest.kind == "single-mandate":
+        return [s for s in election.stations if contest.id in s.districts.values()]
+    parents = {t.id: t.parent for t in election.territories}
+    inside: dict[str, bool] = {}
+
+    def under(tid: str | None) -> bool:
+        if tid is None:
+            return False
+        if tid not in inside:
+            inside[tid] = tid == contest.territory or under(parents.get(tid))
+        return inside[tid]
+
+    return [s for s in election.stations if under(s.territory)]
+
+
+def _totals(stations: Iterable[Station], protocols: dict[str, Protocol]) -> Totals:
+    totals = Totals()
+    for station in stations:
+        totals.stations += 1
+        if station.id in protocols:
+            totals.add(protocols[station.id])
+    return totals
+
+
+def evaluate(election: Election) -> Results:
+    by_contest: dict[str, dict[str, Protocol]] = {}
+    for p in election.protocols:
+        by_contest.setdefault(p.contest, {})[p.station] = p
+    candidates = {c.id: c for c in election.candidates}
+    party_order = [p.id for p in election.parties]
+    results: list[ContestResult] = []
+    station_sets: dict[str, list[Station]] = {}
+    for contest in election.contests:
+        stations = station_sets[contest.id] = stations_of(election, contest)
+        totals = _totals(stations, by_contest.get(contest.id, {}))
+        if contest.kind == "list":
+            assert isinstance(contest.rules, ListRules)
+            ballots = Ballots(
+                {p: totals.votes.get(p, 0) for p in party_order},
+                against_all=totals.against_all,
+                invalid=totals.invalid,
+            )
+            results.append(ContestResult(contest, totals, list_result=allocate(ballots, contest.rules)))
+        else:
+            assert isinstance(contest.rules, DistrictRules)
+            running = [c.id for c in election.candidates if c.contest == contest.id]
+            outcome = decide(
+                {c: totals.votes.get(c, 0) for c in running},
+                contest.rules,
+                against_all=totals.against_all,
+                invalid=totals.invalid,
+                voted=totals.issued,
+                registered=totals.registered,
+            )
+            winner = candidates[outcome.winner] if outcome.winner else None
+            party = (winner.party or SELF_NOMINATED) if winner else None
+            results.append(ContestResult(contest, totals, outcome=outcome, winner_party=party))
+    bodies: dict[str, dict[str, int]] = {}
+    vacant: dict[str, int] = {}
+    for body in election.bodies:
+        tiers = []
+        for r in results:
+            if r.contest.body != body.id:
+                continue
+            if r.list_result is not None:
+                tiers.append({p: n for p, n in r.list_result.seats.items()})
+            elif r.winner_party is not None:
+                tiers.append({r.winner_party: 1})
+        seats = parallel(*tiers)
+        bodies[body.id] = seats
+        vacant[body.id] = body.seats - sum(seats.values())
+    main_contest = next((c for c in election.contests if c.kind == "list"), election.contests[0])
+    main_protocols = by_contest.get(main_contest.id, {})
+    main_stations = station_sets[main_contest.id]
+    region = region_of(election.territories)
+    per_region: dict[str, list[Station]] = {}
+    for s in main_stations:
+        key = region.get(s.territory)
+        if key is not None:
+            per_region.setdefault(key, []).append(s)
+    regions = tuple(
+        (t.id, _totals(per_region[t.id], main_protocols)) for t in election.territories if t.id in per_region
+    )
+    return Results(
+        election=election,
+        contests=tuple(results),
+        bodies=bodies,
+        vacant=vacant,
+        main=_totals(main_stations, main_protocols),
+        regions=regions,
+    )
+
+
+def percent(value: Fraction) -> float:
+    """A share as a percentage with two decimals, for display only (seats never see it)."""
+    return float(decimal_text(value * 100, 2))
+
+
+def as_json(results: Results, lang: str = "en") -> dict[str, object]:
+    election = results.election
+    parties = {p.id: name_in(p.short, lang) for p in election.parties}
+    parties[SELF_NOMINATED] = SELF_NOMINATED
+    candidates = {c.id: c for c in election.candidates}
+    territories = {t.id: t for t in election.territories}
+
+    def party_name(pid: str) -> str:
+        return parties.get(pid, pid)
+
+    bodies = {}
+    for body in election.bodies:
+        seats = results.bodies[body.id]
+        bodies[body.id] = {
+            "name": name_in(body.name, lang),
+            "size": body.seats,
+            "seats": {party_name(p): n for p, n in sorted(seats.items(), key=lambda kv: -kv[1]) if n},
+            "vacant": results.vacant[body.id],
+        }
+    contests = []
+    for r in results.contests:
+        t = r.totals
+        entry: dict[str, object] = {
+            "id": r.contest.id,
+            "kind": r.contest.kind,
+            "body": r.contest.body,
+            "name": name_in(r.contest.name, lang),
+            "stations": t.stations,
+            "stations_reported": t.reported,
+            "registered": t.registered,
+            "voted": t.issued,
+            "invalid": t.invalid,
+            "against_all": t.against_all,
+        }
+        if r.list_result is not None:
+            lr = r.list_result
+            entry["votes"] = {party_name(p): v for p, v in lr.ballots.parties.items()}
+            entry["percent"] = {party_name(p): percent(s) for p, s in lr.eligibility.shares.items()}
+            entry["eligible"] = [party_name(p) for p in lr.eligibility.eligible]
+            entry["seats"] = {party_name(p): n for p, n in lr.seats.items()}
+            entry["quota"] = str(lr.apportionment.quota) if lr.apportionment.quota else None
+            entry["ties"] = [tie.as_dict() for tie in lr.ties]
+        else:
+            assert r.outcome is not None
+            votes = {c: t.votes.get(c, 0) for c in candidates if candidates[c].contest == r.contest.id}
+            entry["votes"] = {candidates[c].name: v for c, v in votes.items()}
+            entry["eligible"] = [candidates[c].name for c in votes]
+            winner = candidates[r.outcome.winner] if r.outcome.winner else None
+            entry["winner"] = winner.name if winner else None
+            entry["winner_party"] = party_name(r.winner_party) if r.winner_party else None
+            entry["status"] = r.outcome.status
+            entry["ties"] = [tie.as_dict() for tie in r.outcome.ties]
+        contests.append(entry)
+    return {
+        "election": {
+            "id": election.id,
+            "date": election.date,
+            "name": name_in(election.name, lang),
+        },
+        "bodies": bodies,
+        "contests": contests,
+        "turnout": {
+            "registered": results.main.registered,
+            "voted": results.main.issued,
+            "percent": percent(results.main.turnout),
+            "stations": results.main.stations,
+            "stations_reported": results.main.reported,
+        },
+        "regions": [
+            {
+                "id": tid,
+                "name": name_in(territories[tid].name, lang),
+                "registered": t.registered,
+                "voted": t.issued,
+                "turnout": percent(t.turnout),
+            }
+            for tid, t in results.regions
+        ],
+    }

@@ -1,0 +1,656 @@
+"""Election definitions: a directory of TOML and CSV files -> :class:`saylau.model.Election`.
+
+The format is docs/election-format.md. Loading checks everything it reads and
+collects every problem as one line ``file:line: field: what was expected``, so
+``saylau check`` can list them all and a commission can fix them in one pass.
+TOML parsers do not report where a key is, so :class:`_TomlLines` finds the
+line of a table or key in the text itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import gzip
+import io
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from saylau.errors import DefinitionError, SaylauError
+from saylau.model import (
+    LANGUAGES,
+    Body,
+    Candidate,
+    Contest,
+    Election,
+    Party,
+    Protocol,
+    Station,
+    Territory,
+)
+from saylau.protocols import KZ_FORM, violations
+from saylau.rules.apportion import METHODS
+from saylau.rules.majority import AGAINST_ALL_RULES, DistrictRules
+from saylau.rules.party_list import ListRules
+from saylau.rules.systems import SYSTEMS
+from saylau.rules.thresholds import BASES, Threshold, parse_fraction
+from saylau.rules.ties import PRESETS, TiePolicy
+
+DEFINITION = "election.toml"
+LEVELS = ("country", "region", "district")
+MAX_PROBLEMS = 100
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, file: str, line: int | None, field: str, message: str) -> None:
+        where = f"{file}:{line}" if line else file
+        self.items.append(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+        if len(self.items) >= MAX_PROBLEMS:
+            self.items.append(f"stopped after {MAX_PROBLEMS} problems")
+            raise DefinitionError(self.items)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise DefinitionError(self.items)
+
+
+class _TomlLines:
+    """Where tables and keys are in a TOML text (the parser does not say)."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+
+    def table(self, name: str, index: int = 0) -> int | None:
+        headers = (f"[[{name}]]", f"[{name}]")
+        seen = -1
+        for no, line in enumerate(self.lines, 1):
+            if line.strip().split("#")[0].strip() in headers:
+                seen += 1
+                if seen == index:
+                    return no
+        return None
+
+    def key(self, table: str, index: int, key: str) -> int | None:
+        start = self.table(table, index)
+        if start is None:
+            return None
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for no in range(start + 1, len(self.lines) + 1):
+            line = self.lines[no - 1].strip()
+            if line.startswith("[[") or (line.startswith("[") and not line.startswith(f"[{table}.")):
+                break
+            if pattern.match(self.lines[no - 1]):
+                return no
+        return start
+
+
+def load(directory: str | Path, *, protocols: bool = True) -> Election:
+    """The election a directory declares; :class:`DefinitionError` lists every problem."""
+    return _Loader(Path(directory)).load(with_protocols=protocols)
+
+
+def check(directory: str | Path) -> list[str]:
+    """Every problem of a definition, one line each; empty when it is valid."""
+    try:
+        load(directory)
+    except DefinitionError as e:
+        return e.problems
+    return []
+
+
+class _Loader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems = _Problems()
+        self.file = DEFINITION
+
+    # -- election.toml ---------------------------------------------------------------------
+
+    def load(self, with_protocols: bool) -> Election:
+        path = self.root / DEFINITION
+        if not self.root.is_dir():
+            raise DefinitionError([f"{self.root}: not a directory with an {DEFINITION}"])
+        if not path.exists():
+            raise DefinitionError([f"{path}: missing; an election directory needs {DEFINITION}"])
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            m = re.search(r"at line (\d+)", str(e))
+            line = f":{m.group(1)}" if m else ""
+            raise DefinitionError([f"{DEFINITION}{line}: TOML syntax error: {e}"]) from None
+        self.toml = _TomlLines(text)
+        head = self._table(doc, "election")
+        election_id = self._str(head, "election", 0, "id")
+        date = self._str(head, "election", 0, "date")
+        if date:
+            try:
+                datetime.date.fromisoformat(date)
+            except ValueError:
+                self._at("election", 0, "date", f"expected a date YYYY-MM-DD, got {date!r}")
+        name = self._names(head, "election", 0, "name")
+        files = self._table(doc, "files")
+        parties = self._parties(doc)
+        bodies = self._bodies(doc)
+        territories = self._territories(self._str(files, "files", 0, "territories"))
+        self.problems.raise_if_any()
+        contests, groups = self._contests(doc, {b.id for b in bodies}, territories, parties)
+        self.problems.raise_if_any()
+        stations = self._stations(self._str(files, "files", 0, "stations"), territories, groups, contests)
+        candidates = self._candidates(
+            self._str(files, "files", 0, "candidates"), contests, {p.id for p in parties}
+        )
+        self.problems.raise_if_any()
+        self._every_district_has_candidates(contests, candidates, groups)
+        self.problems.raise_if_any()
+        found: tuple[Protocol, ...] = ()
+        folder = files.get("protocols")
+        if with_protocols and folder:
+            found = self._protocols(folder, contests, stations, candidates)
+        self.problems.raise_if_any()
+        return Election(
+            id=election_id,
+            date=date,
+            name=name,
+            note=str(head.get("note", "")),
+            parties=parties,
+            bodies=bodies,
+            contests=contests,
+            territories=tuple(territories.values()),
+            stations=tuple(stations.values()),
+            candidates=candidates,
+            protocols=found,
+        )
+
+    def _at(self, table: str, index: int, key: str, message: str, *, missing: bool = False) -> None:
+        """A problem at a key (or, when it is missing, at its table's header)."""
+        line = self.toml.table(table, index) if missing else self.toml.key(table, index, key)
+        label = f"{table}[{index}].{key}" if self._is_array(table) else f"{table}.{key}"
+        self.problems.add(DEFINITION, line, label, message)
+
+    def _is_array(self, table: str) -> bool:
+        return table in ("parties", "bodies", "contests")
+
+    def _table(self, doc: dict[str, Any], name: str) -> dict[str, Any]:
+        value = doc.get(name)
+        if not isinstance(value, dict):
+            self.problems.add(DEFINITION, None, name, f"missing table [{name}]")
+            return {}
+        return value
+
+    def _array(self, doc: dict[str, Any], name: str) -> list[dict[str, Any]]:
+        value = doc.get(name)
+        if not isinstance(value, list) or not value:
+            self.problems.add(DEFINITION, None, name, f"expected at least one [[{name}]] table")
+            return []
+        return value
+
+    def _str(self, table: dict[str, Any], name: str, index: int, key: str) -> str:
+        value = table.get(key)
+        if value is None:
+            if table:  # a missing table is reported once, not once per field
+                self._at(name, index, key, "missing field", missing=True)
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            self._at(name, index, key, f"expected a non-empty string, got {value!r}")
+            return ""
+        return value.strip()
+
+    def _names(self, table: dict[str, Any], name: str, index: int, key: str) -> dict[str, str]:
+        value = table.get(key)
+        if value is None:
+            if table:
+                self._at(name, index, key, "missing field", missing=True)
+            return {}
+        if not isinstance(value, dict):
+            self._at(name, index, key, "expected a table of names: { kk = ..., ru = ..., en = ... }")
+            return {}
+        for lang in LANGUAGES:
+            if not isinstance(value.get(lang), str) or not value[lang].strip():
+                self._at(name, index, key, f"missing the {lang!r} name")
+        return {lang: str(v) for lang, v in value.items()}
+
+    def _seats(self, table: dict[str, Any], name: str, index: int) -> int:
+        value = table.get("seats")
+        if value is None:
+            self._at(name, index, "seats", "missing field", missing=True)
+            return 0
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            self._at(name, index, "seats", f"expected a positive whole number, got {value!r}")
+            return 0
+        return value
+
+    def _unique(self, seen: set[str], value: str, name: str, index: int) -> None:
+        if value and value in seen:
+            self._at(name, index, "id", f"duplicate id {value!r}")
+        seen.add(value)
+
+    def _parties(self, doc: dict[str, Any]) -> tuple[Party, ...]:
+        out: list[Party] = []
+        seen: set[str] = set()
+        for i, t in enumerate(self._array(doc, "parties")):
+            pid = self._str(t, "parties", i, "id")
+            self._unique(seen, pid, "parties", i)
+            name = self._names(t, "parties", i, "name")
+            short = self._names(t, "parties", i, "short") if "short" in t else name
+            color = t.get("color", "#888888")
+            if not isinstance(color, str) or not _COLOR.fullmatch(color):
+                self._at("parties", i, "color", f"expected a colour #RRGGBB, got {color!r}")
+            out.append(Party(pid, name, short, str(color), i))
+        return tuple(out)
+
+    def _bodies(self, doc: dict[str, Any]) -> tuple[Body, ...]:
+        out: list[Body] = []
+        seen: set[str] = set()
+        for i, t in enumerate(self._array(doc, "bodies")):
+            bid = self._str(t, "bodies", i, "id")
+            self._unique(seen, bid, "bodies", i)
+            out.append(Body(bid, self._names(t, "bodies", i, "name"), self._seats(t, "bodies", i)))
+        return tuple(out)
+
+    # -- rules ----------------------------------------------------------------------------
+
+    def _rules(
+        self, t: dict[str, Any], i: int, kind: str, seats: int, parties: tuple[Party, ...]
+    ) -> ListRules | DistrictRules | None:
+        value = t.get("rules")
+        registration = tuple(p.id for p in parties)
+        if value is None:
+            self._at("contests", i, "rules", "missing field (a preset name or a table)", missing=True)
+            return None
+        if isinstance(value, str):
+            if value not in SYSTEMS:
+                self._at(
+                    "contests",
+                    i,
+                    "rules",
+                    f"unknown preset {value!r}; expected one of {', '.join(SYSTEMS)}",
+                )
+                return None
+            system = SYSTEMS[value]
+            if kind == "list":
+                if system.list_tier is None:
+                    self._at("contests", i, "rules", f"preset {value!r} has no list tier")
+                    return None
+                ties = replace(system.list_tier.ties, registration=registration)
+                return replace(system.list_tier, seats=seats, ties=ties)
+            if system.district_rules is None:
+                self._at("contests", i, "rules", f"preset {value!r} has no single-mandate tier")
+                return None
+            return system.district_rules
+        if not isinstance(value, dict):
+            self._at("contests", i, "rules", "expected a preset name or a table of rules")
+            return None
+        try:
+            if kind == "list":
+                return self._list_rules(value, i, seats, registration)
+            return self._district_rules(value, i)
+        except SaylauError as e:
+            self._at("contests", i, "rules", str(e))
+            return None
+
+    def _list_rules(
+        self, r: dict[str, Any], i: int, seats: int, registration: tuple[str, ...]
+    ) -> ListRules | None:
+        method = r.get("method")
+        if method not in METHODS:
+            self._at("contests", i, "method", f"expected one of {', '.join(METHODS)}, got {method!r}")
+            return None
+        base = r.get("threshold_base", "valid")
+        if base not in BASES:
+            self._at("contests", i, "threshold_base", f"expected one of {', '.join(BASES)}")
+            return None
+        share = parse_fraction(str(r.get("threshold", "0")), what="threshold")
+        if not 0 <= share < 1:
+            self._at("contests", i, "threshold", f"expected a fraction in [0, 1), got {share}")
+            return None
+        ties = str(r.get("ties", "lots"))
+        if ties not in PRESETS:
+            self._at("contests", i, "ties", f"expected one of {', '.join(PRESETS)}, got {ties!r}")
+            return None
+        first = r.get("first_divisor")
+        return ListRules(
+            seats=seats,
+            method=str(method),
+            threshold=Threshold(
+                share=share,
+                base=str(base),
+                min_parties=int(r.get("min_parties", 0)),
+                admitted_weight=parse_fraction(str(r.get("admitted_weight", "1"))),
+            ),
+            first_divisor=parse_fraction(str(first)) if first is not None else None,
+            ties=TiePolicy.named(ties, seed=str(r.get("seed", "0")), registration=registration),
+        )
+
+    def _district_rules(self, r: dict[str, Any], i: int) -> DistrictRules | None:
+        against = str(r.get("against_all", "ignore"))
+        if against not in AGAINST_ALL_RULES:
+            self._at("contests", i, "against_all", f"expected one of {', '.join(AGAINST_ALL_RULES)}")
+            return None
+        ties = str(r.get("ties", "lots-required"))
+        if ties not in PRESETS:
+            self._at("contests", i, "ties", f"expected one of {', '.join(PRESETS)}, got {ties!r}")
+            return None
+        turnout = r.get("min_turnout")
+        return DistrictRules(
+            kind=str(r.get("kind", "plurality")),
+            against_all_rule=against,
+            min_turnout=parse_fraction(str(turnout)) if turnout is not None else None,
+            ties=TiePolicy.named(ties, seed=str(r.get("seed", "0"))),
+        )
+
+    # -- contests ---------------------------------------------------------------------------
+
+    def _contests(
+        self,
+        doc: dict[str, Any],
+        bodies: set[str],
+        territories: dict[str, Territory],
+        parties: tuple[Party, ...],
+    ) -> tuple[tuple[Contest, ...], dict[str, tuple[str, str]]]:
+        """Contests, and for each district group its station column and districts file."""
+        out: list[Contest] = []
+        groups: dict[str, tuple[str, str]] = {}
+        seen: set[str] = set()
+        for i, t in enumerate(self._array(doc, "contests")):
+            cid = self._str(t, "contests", i, "id")
+            self._unique(seen, cid, "contests", i)
+            body = self._str(t, "contests", i, "body")
+            if body and body not in bodies:
+                self._at("contests", i, "body", f"unknown body {body!r}")
+            kind = t.get("kind")
+            name = t.get("name") or {"kk": cid, "ru": cid, "en": cid}
+            if kind == "list":
+                seats = self._seats(t, "contests", i)
+                territory = self._str(t, "contests", i, "territory")
+                if territory and territory not in territories:
+                    self._at("contests", i, "territory", f"unknown territory {territory!r}")
+                rules = self._rules(t, i, "list", seats, parties)
+                if rules is not None:
+                    out.append(Contest(cid, body, "list", seats, name, rules, territory=territory))
+            elif kind == "single-mandate":
+                column = self._str(t, "contests", i, "station_column")
+                file = self._str(t, "contests", i, "districts")
+                rules = self._rules(t, i, "single-mandate", 1, parties)
+                if file and rules is not None:
+                    groups[cid] = (column, file)
+                    out.extend(self._districts(file, cid, body, rules, territories, seen))
+            else:
+                self._at("contests", i, "kind", f"expected 'list' or 'single-mandate', got {kind!r}")
+        return tuple(out), groups
+
+    def _districts(
+        self,
+        file: str,
+        group: str,
+        body: str,
+        rules: ListRules | DistrictRules,
+        territories: dict[str, Territory],
+        seen: set[str],
+    ) -> Iterator[Contest]:
+        need = ("id", "number", "territory", "name_kk", "name_ru", "name_en")
+        for line, row in self._csv(file, need):
+            did = row["id"]
+            if not did:
+                self.problems.add(file, line, "id", "empty district id")
+                continue
+            if did in seen:
+                self.problems.add(file, line, "id", f"duplicate contest id {did!r}")
+            seen.add(did)
+            if row["territory"] not in territories:
+                self.problems.add(file, line, "territory", f"unknown territory {row['territory']!r}")
+            number = self._int(row["number"], file, line, "number", positive=True)
+            names = {lang: row[f"name_{lang}"] for lang in LANGUAGES}
+            yield Contest(
+                did,
+                body,
+                "single-mandate",
+                1,
+                names,
+                rules,
+                territory=row["territory"],
+                group=group,
+                number=number,
+            )
+
+    def _every_district_has_candidates(
+        self,
+        contests: tuple[Contest, ...],
+        candidates: tuple[Candidate, ...],
+        groups: dict[str, tuple[str, str]],
+    ) -> None:
+        running = {c.contest for c in candidates}
+        for contest in contests:
+            if contest.kind == "single-mandate" and contest.id not in running:
+                file = groups[contest.group or ""][1]
+                line = self._line_of(file, contest.id)
+                self.problems.add(
+                    file, line, "id", f"district {contest.id!r} has no candidates in candidates.csv"
+                )
+
+    def _line_of(self, file: str, first_cell: str) -> int | None:
+        for line, row in self._csv(file, ()):
+            if next(iter(row.values()), None) == first_cell:
+                return line
+        return None
+
+    # -- CSV tables -------------------------------------------------------------------------
+
+    def _csv(self, file: str, need: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+        path = self.root / file
+        if not path.exists():
+            self.problems.add(file, None, "", "file not found")
+            return
+        try:
+            raw = path.read_bytes()
+            if path.suffix == ".gz":
+                raw = gzip.decompress(raw)
+            text = raw.decode("utf-8-sig")
+        except (OSError, EOFError, UnicodeDecodeError) as e:
+            self.problems.add(file, None, "", f"cannot read as UTF-8 CSV ({e})")
+            return
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = reader.fieldnames or []
+        missing = [f for f in need if f not in header]
+        if missing:
+            self.problems.add(file, 1, missing[0], f"missing column {missing[0]!r}")
+            return
+        try:
+            for row in reader:
+                if None in row or any(v is None for v in row.values()):
+                    self.problems.add(file, reader.line_num, "", "wrong number of fields")
+                    continue
+                yield reader.line_num, {k: v.strip() for k, v in row.items()}
+        except csv.Error as e:
+            self.problems.add(file, reader.line_num, "", f"malformed CSV ({e})")
+
+    def _int(self, raw: str, file: str, line: int, field: str, *, positive: bool = False) -> int:
+        if not raw.isdigit() or (positive and int(raw) == 0):
+            kind = "a positive whole number" if positive else "a whole number >= 0"
+            self.problems.add(file, line, field, f"expected {kind}, got {raw!r}")
+            return 0
+        return int(raw)
+
+    def _territories(self, file: str) -> dict[str, Territory]:
+        out: dict[str, Territory] = {}
+        if not file:
+            return out
+        rows = list(self._csv(file, ("id", "parent", "level", "code", "name_kk", "name_ru", "name_en")))
+        for line, row in rows:
+            tid = row["id"]
+            if not tid:
+                self.problems.add(file, line, "id", "empty territory id")
+                continue
+            if tid in out:
+                self.problems.add(file, line, "id", f"duplicate territory id {tid!r}")
+            if row["level"] not in LEVELS:
+                self.problems.add(
+                    file,
+                    line,
+                    "level",
+                    f"expected one of {', '.join(LEVELS)}, got {row['level']!r}",
+                )
+            names = {lang: row[f"name_{lang}"] for lang in LANGUAGES}
+            out[tid] = Territory(tid, row["parent"] or None, row["level"], row["code"], names)
+        roots = [t for t in out.values() if t.parent is None]
+        if rows and len(roots) != 1:
+            self.problems.add(file, None, "parent", f"expected exactly one root, found {len(roots)}")
+        for line, row in rows:
+            if row["parent"] and row["parent"] not in out:
+                self.problems.add(file, line, "parent", f"unknown parent territory {row['parent']!r}")
+        return out
+
+    def _stations(
+        self,
+        file: str,
+        territories: dict[str, Territory],
+        groups: dict[str, tuple[str, str]],
+        contests: tuple[Contest, ...],
+    ) -> dict[str, Station]:
+        out: dict[str, Station] = {}
+        if not file:
+            return out
+        columns = {column: group for group, (column, _) in groups.items()}
+        districts = {c.id: c.group for c in contests if c.kind == "single-mandate"}
+        region_of = _regions(territories)
+        need = ("id", "territory", "registered", *columns)
+        for line, row in self._csv(file, need):
+            sid = row["id"]
+            if not sid or sid in out:
+                self.problems.add(file, line, "id", f"empty or duplicate station id {sid!r}")
+                continue
+            territory = row["territory"]
+            if territory not in territories:
+                self.problems.add(file, line, "territory", f"station {sid}: unknown territory {territory!r}")
+            elif region_of.get(territory) is None:
+                self.problems.add(
+                    file,
+                    line,
+                    "territory",
+                    f"station {sid} is in no region ({territory!r} has no region above it)",
+                )
+            registered = self._int(row["registered"], file, line, "registered")
+            for column, group in columns.items():
+                if row[column] and districts.get(row[column]) != group:
+                    self.problems.add(file, line, column, f"station {sid}: unknown district {row[column]!r}")
+            out[sid] = Station(sid, territory, registered, {c: row[c] for c in columns})
+        return out
+
+    def _candidates(
+        self, file: str, contests: tuple[Contest, ...], parties: set[str]
+    ) -> tuple[Candidate, ...]:
+        out: list[Candidate] = []
+        if not file:
+            return ()
+        kinds = {c.id: c.kind for c in contests}
+        seen: set[str] = set()
+        for line, row in self._csv(file, ("contest", "id", "name", "party", "position")):
+            contest, cid, party = row["contest"], row["id"], row["party"]
+            if contest not in kinds:
+                self.problems.add(file, line, "contest", f"unknown contest {contest!r}")
+                continue
+            if not cid or cid in seen:
+                self.problems.add(file, line, "id", f"empty or duplicate candidate id {cid!r}")
+            seen.add(cid)
+            if party and party not in parties:
+                self.problems.add(
+                    file,
+                    line,
+                    "party",
+                    f"unknown party {party!r}; expected a party id of {DEFINITION}",
+                )
+            if kinds[contest] == "list" and not party:
+                self.problems.add(file, line, "party", "a list candidate needs a party")
+            position = None
+            if kinds[contest] == "list":
+                position = self._int(row["position"], file, line, "position", positive=True)
+            out.append(Candidate(cid, contest, row["name"], party or None, position))
+        return tuple(out)
+
+    # -- protocols --------------------------------------------------------------------------
+
+    def _protocols(
+        self,
+        folder: str,
+        contests: tuple[Contest, ...],
+        stations: dict[str, Station],
+        candidates: tuple[Candidate, ...],
+    ) -> tuple[Protocol, ...]:
+        out: list[Protocol] = []
+        base = self.root / folder
+        if not base.is_dir():
+            self.problems.add(folder, None, "", "protocols folder not found")
+            return ()
+        options_of: dict[str, set[str]] = {}
+        for c in candidates:
+            options_of.setdefault(c.contest, set()).add(c.id)
+        party_ids = {c.party for c in candidates if c.party}
+        known = {c.id: c for c in contests}
+        for path in sorted(base.iterdir()):
+            if not path.name.endswith((".csv", ".csv.gz")):
+                continue
+            contest_id = path.name.removesuffix(".gz").removesuffix(".csv")
+            file = f"{folder}/{path.name}"
+            if contest_id not in known:
+                self.problems.add(file, None, "", f"no contest {contest_id!r} is declared")
+                continue
+            contest = known[contest_id]
+            options = party_ids if contest.kind == "list" else options_of.get(contest_id, set())
+            out.extend(self._protocol_file(file, contest, options, stations))
+        return tuple(out)
+
+    def _protocol_file(
+        self, file: str, contest: Contest, options: set[str], stations: dict[str, Station]
+    ) -> Iterator[Protocol]:
+        lines = KZ_FORM.lines
+        rows = self._csv(file, ("station", *lines))
+        first = True
+        for line, row in rows:
+            if first:
+                extra = [k for k in row if k not in ("station", *lines)]
+                unknown = [k for k in extra if k not in options]
+                if unknown:
+                    self.problems.add(file, 1, unknown[0], f"unknown option column {unknown[0]!r}")
+                    return
+                first = False
+            sid = row["station"]
+            if sid not in stations:
+                self.problems.add(file, line, "station", f"unknown station {sid!r}")
+                continue
+            values = {k: self._int(v, file, line, k) for k, v in row.items() if k != "station"}
+            protocol = Protocol(
+                station=sid,
+                contest=contest.id,
+                votes={k: values[k] for k in extra},
+                **{k: values[k] for k in lines},
+            )
+            for problem in violations(protocol):
+                self.problems.add(file, line, "", f"station {sid}: {problem}")
+            yield protocol
+
+
+def _regions(territories: dict[str, Territory]) -> dict[str, str | None]:
+    """Each territory's region (itself, or the region above it), None where there is none."""
+    out: dict[str, str | None] = {}
+    for tid in territories:
+        seen = set()
+        node: str | None = tid
+        while node is not None and node in territories and node not in seen:
+            seen.add(node)
+            if territories[node].level == "region":
+                break
+            node = territories[node].parent
+        out[tid] = node if node in territories and territories[node].level == "region" else None
+    return out
+
+
+def region_of(territories: tuple[Territory, ...]) -> dict[str, str | None]:
+    return _regions({t.id: t for t in territories})
