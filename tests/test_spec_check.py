@@ -138,7 +138,8 @@ BROKEN = [
         "protocols/council-list.csv",
         "S2,500,500,300,0,200,300,5,5,200,90",
         "S2,500,500,300,0,200,300,5,5,200,91",
-        "protocols/council-list.csv:3: station S2: found = invalid + valid does not hold: found 300, invalid 5 + valid 296 = 301",
+        "protocols/council-list.csv:3: station S2: found = invalid + valid does not hold: "
+        "found 300, invalid 5 + valid 296 = 301",
     ),
     (
         "protocol unknown station",
