@@ -110,3 +110,24 @@ def test_batch_gives_the_seats_of_single_counts(rows, seats, method, percent):
             continue
         single = allocate(dict(zip(names, row, strict=True)), ListRules(seats, method, Threshold(threshold)))
         assert list(got) == [single.seats[n] for n in names]
+
+
+@settings(max_examples=40)
+@given(
+    st.lists(st.lists(st.integers(0, 10**15), min_size=3, max_size=3), min_size=1, max_size=5),
+    st.integers(1, 30),
+    st.sampled_from(METHODS),
+    st.sampled_from([None, Fraction(6, 5), Fraction(7, 5), Fraction(5, 1)]),
+)
+def test_batch_stays_exact_beyond_int64(rows, seats, method, first_divisor):
+    """Votes near 10^15: products overflow int64, so the batch must switch to exact integers."""
+    if first_divisor is not None and method in QUOTAS:
+        first_divisor = None
+    votes = np.array(rows, dtype=np.int64)
+    names = NAMES[:3]
+    out = apportion_batch(votes, seats, method, names=names, first_divisor=first_divisor)
+    for row, got in zip(rows, out, strict=True):
+        if not any(row):
+            continue
+        single = apportion(dict(zip(names, row, strict=True)), seats, method, first_divisor=first_divisor)
+        assert list(got) == [single.seats[n] for n in names]

@@ -20,10 +20,10 @@ unallocated and says so.
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from math import lcm
 
 from saylau.errors import InputError, RulesError
 from saylau.rules.divisors import DIVISORS
@@ -112,7 +112,7 @@ def _pick(
     kind: str,
     votes: Mapping[str, int],
     order: Sequence[str],
-    show: Mapping[str, str] | None = None,
+    show: Callable[[str], str] | None = None,
 ) -> tuple[list[str], Tie | None]:
     """The ``places`` names with the largest keys; a tie at the boundary is broken."""
     ranked = sorted(keys, key=keys.__getitem__, reverse=True)  # type: ignore[arg-type]
@@ -125,7 +125,7 @@ def _pick(
     at = [n for n in ranked if keys[n] == boundary]
     if len(above) + len(at) <= places:
         return above + at, None
-    value = show[at[0]] if show else boundary
+    value = show(at[0]) if show else boundary
     tie = break_tie(at, places - len(above), policy, kind=kind, value=value, votes=votes, order=order)
     return above + list(tie.winners), tie
 
@@ -178,6 +178,17 @@ def _largest_remainder(
     )
 
 
+def _scaled(votes: Mapping[str, int], weights: Mapping[str, Fraction]) -> tuple[dict[str, int], int]:
+    """Votes times their weights as integers over one common denominator, and that denominator."""
+    if not weights:
+        return dict(votes), 1
+    common = lcm(*(w.denominator for w in weights.values()))
+    return {
+        p: v * (weights[p].numerator * (common // weights[p].denominator) if p in weights else common)
+        for p, v in votes.items()
+    }, common
+
+
 def _lr_pass(
     votes: Mapping[str, int],
     seats: int,
@@ -187,14 +198,20 @@ def _lr_pass(
     notes: list[str],
     weights: Mapping[str, Fraction],
 ) -> tuple[dict[str, int], Fraction, tuple[Tie, ...], int]:
-    """One largest-remainder count; returns seats, quota, ties and seats left pending."""
+    """One largest-remainder count; returns seats, quota, ties and seats left pending.
+
+    Each quotient ``w * v / q`` is an integer numerator over one common denominator,
+    so whole parts and remainders are integer division and comparison.
+    """
     total = sum(votes.values())
+    scaled, common = _scaled(votes, weights)
     name: str | None = method
     while True:
         assert name is not None
         quota = QUOTAS[name].compute(total, seats)
-        quotients = {p: v / quota * weights.get(p, 1) for p, v in votes.items()}
-        whole = {p: q.numerator // q.denominator for p, q in quotients.items()}
+        den = quota.numerator * common
+        nums = {p: n * quota.denominator for p, n in scaled.items()}
+        whole = {p: n // den for p, n in nums.items()}
         if sum(whole.values()) <= seats:
             break
         fallback = QUOTAS[name].fallback
@@ -205,8 +222,8 @@ def _lr_pass(
             f"counted again with the {fallback} quota"
         )
         name = fallback
-    # The fractional part of each quotient ranks exactly as the remainder in votes.
-    remainders = {p: q - whole[p] for p, q in quotients.items() if q > 0}
+    # The fractional part of each quotient (over ``den``) ranks exactly as the remainder in votes.
+    remainders = {p: n % den for p, n in nums.items() if n > 0}
     left = seats - sum(whole.values())
     ties: list[Tie] = []
     pending = 0
@@ -220,6 +237,7 @@ def _lr_pass(
             kind="remainder",
             votes=votes,
             order=order,
+            show=lambda p: str(Fraction(remainders[p], den)),
         )
         for p in winners:
             whole[p] += 1
@@ -241,52 +259,83 @@ def _highest_averages(
     policy: TiePolicy,
     weights: Mapping[str, Fraction],
 ) -> Apportionment:
+    """Seat by seat to the largest quotient, compared exactly as integers.
+
+    Quotients n / D are compared by cross-multiplication (n_a * D_b against
+    n_b * D_a), with n the (weighted) votes, squared for Huntington-Hill, and D
+    the divisor scaled to an integer by the first divisor's denominator. A zero
+    divisor's infinite quotient is served first: every list with votes gets a
+    first seat, by votes where they run short.
+    """
     divisor = DIVISORS[method]
     if method == "modified-sainte-lague" and first_divisor is None:
         first_divisor = DEFAULT_FIRST_DIVISOR
+    power = 2 if divisor.squared else 1
+    scale = 1
+    first_num: int | None = None
     if first_divisor is not None:
         first_divisor = Fraction(first_divisor)
         if first_divisor < 0:
             raise RulesError(f"the first divisor must not be negative, got {first_divisor}")
+        scale = first_divisor.denominator**power
+        first_num = first_divisor.numerator**power
 
-    def d(s: int) -> Fraction:
-        if s == 0 and first_divisor is not None:
-            return first_divisor * first_divisor if divisor.squared else first_divisor
-        return divisor.compute(s)
+    def d(s: int) -> int:
+        return first_num if s == 0 and first_num is not None else divisor.compute(s) * scale
 
-    def key(p: str, s: int) -> tuple[int, Fraction]:
-        """Heap key: smallest first, so the largest quotient comes out first."""
-        ds = d(s)
-        v = votes[p] * weights.get(p, 1)
-        num = v * v if divisor.squared else v
-        # A zero divisor's quotient is infinite: tier -1 ranks it above every finite
-        # one, and among infinite ones the larger vote goes first.
-        return (-1, -Fraction(num)) if ds == 0 else (0, -(num / ds))
+    scaled, common = _scaled(votes, weights)
+    num = {p: n**power for p, n in scaled.items()}
 
-    def show(v: int, s: int) -> str:
-        ds = d(s)
-        if ds == 0:
+    def show(n: int, dv: int) -> str:
+        if dv == 0:
             return "infinite"
-        return f"{v}/sqrt({ds})" if divisor.squared else str(v / ds)
+        if divisor.squared:
+            return f"{Fraction(scaled_of[n], common)}/sqrt({Fraction(dv, scale)})"
+        return str(Fraction(n * scale, common * dv))
 
-    order = {p: i for i, p in enumerate(votes)}
+    scaled_of = {num[p]: scaled[p] for p in num}
     result = dict.fromkeys(votes, 0)
-    heap = [
-        (key(p, 0), order[p], p)
-        for p, v in votes.items()
-        if v > 0 and weights.get(p, 1) > 0 and caps.get(p, seats) > 0
-    ]
-    heapq.heapify(heap)
+    live = [p for p in votes if scaled[p] > 0 and caps.get(p, seats) > 0]
+    dv = {p: d(0) for p in live}
     remaining = seats
     ties: list[Tie] = []
-    last_key: tuple[int, Fraction] | None = None
-    last: str | None = None
-    blocked: dict[str, tuple[int, Fraction]] = {}  # capped lists and the quotient they lost
-    while remaining > 0 and heap:
-        top = heap[0][0]
-        group = []
-        while heap and heap[0][0] == top:
-            group.append(heapq.heappop(heap)[2])
+    last: tuple[int, int] | None = None
+    blocked: dict[str, tuple[int, int]] = {}  # capped lists and the quotient they lost
+
+    def award(group: list[str]) -> None:
+        nonlocal remaining
+        for p in group:
+            result[p] += 1
+            remaining -= 1
+            dv[p] = d(result[p])
+            if p in caps and result[p] >= caps[p]:
+                live.remove(p)
+                blocked[p] = (num[p], dv[p])
+
+    first = [p for p in live if dv[p] == 0]
+    if first and remaining:
+        group, tie = _pick(
+            {p: num[p] for p in first},
+            remaining,
+            policy,
+            kind="average",
+            votes=votes,
+            order=tuple(votes),
+            show=lambda p: "infinite",
+        )
+        if tie is not None:
+            ties.append(tie)
+        award(group)
+        last = (1, 0)
+    while remaining > 0 and live and not (ties and not ties[-1].resolved):
+        best_n, best_d = num[live[0]], dv[live[0]]
+        group = [live[0]]
+        for p in live[1:]:
+            lhs, rhs = num[p] * best_d, best_n * dv[p]
+            if lhs > rhs:
+                best_n, best_d, group = num[p], dv[p], [p]
+            elif lhs == rhs:
+                group.append(p)
         if len(group) > remaining:
             _, tie = _pick(
                 dict.fromkeys(group, 0),
@@ -295,34 +344,33 @@ def _highest_averages(
                 kind="average",
                 votes=votes,
                 order=tuple(votes),
-                show={p: show(votes[p], result[p]) for p in group},
+                show=lambda p, n=best_n, dd=best_d: show(n, dd),
             )
             assert tie is not None
             ties.append(tie)
             group = list(tie.winners)
         if group:
-            last_key, last = top, show(votes[group[0]], result[group[0]])
-        for p in group:
-            result[p] += 1
-            remaining -= 1
-            if result[p] < caps.get(p, seats):
-                heapq.heappush(heap, (key(p, result[p]), order[p], p))
-            else:
-                blocked[p] = key(p, result[p])
-        if ties and not ties[-1].resolved:
-            break
+            last = (best_n, best_d)
+        award(group)
     unresolved = bool(ties) and not ties[-1].resolved
-    # A cap bound only where the list's next quotient would have won a seat.
-    capped = tuple(p for p, k in blocked.items() if remaining or (last_key is not None and k <= last_key))
+
+    def lost_a_seat(lost: tuple[int, int]) -> bool:
+        # A cap bound only where the list's next quotient would have won a seat.
+        return remaining > 0 or (last is not None and lost[0] * last[1] >= last[0] * lost[1])
+
+    capped = tuple(p for p, q in blocked.items() if lost_a_seat(q))
     notes = [f"{p} is capped at {caps[p]} seat(s); its surplus goes to the others" for p in capped]
     if remaining and not unresolved:
         notes.append(f"{remaining} seat(s) left: no remaining list can take a seat")
-    shown = tuple(str(d(s)) if not divisor.squared else f"sqrt({d(s)})" for s in range(5))
+    shown = tuple(
+        (f"sqrt({Fraction(d(s), scale)})" if divisor.squared else str(Fraction(d(s), scale)))
+        for s in range(5)
+    )
     return Apportionment(
         method=method,
         seats=result,
         divisors=shown,
-        last_average=last,
+        last_average=show(*last) if last else None,
         ties=tuple(ties),
         unallocated=remaining,
         capped=capped,

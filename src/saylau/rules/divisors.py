@@ -16,37 +16,37 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
 
 
 @dataclass(frozen=True)
 class Divisor:
     name: str
     sequence: str
-    #: d(s) for rational divisors; d(s)^2 when ``squared`` is true.
-    compute: Callable[[int], Fraction]
+    #: d(s), a whole number for every divisor here; d(s)^2 when ``squared`` is true.
+    #: A first divisor other than d(0) (modified Sainte-Laguë) is applied by the apportioner.
+    compute: Callable[[int], int]
     squared: bool
     doc: str
 
 
-def _dhondt(s: int) -> Fraction:
-    return Fraction(s + 1)
+def _dhondt(s: int) -> int:
+    return s + 1
 
 
-def _sainte_lague(s: int) -> Fraction:
-    return Fraction(2 * s + 1)
+def _sainte_lague(s: int) -> int:
+    return 2 * s + 1
 
 
-def _huntington_hill_squared(s: int) -> Fraction:
-    return Fraction(s * (s + 1))
+def _huntington_hill_squared(s: int) -> int:
+    return s * (s + 1)
 
 
-def _adams(s: int) -> Fraction:
-    return Fraction(s)
+def _adams(s: int) -> int:
+    return s
 
 
-def _danish(s: int) -> Fraction:
-    return Fraction(3 * s + 1)
+def _danish(s: int) -> int:
+    return 3 * s + 1
 
 
 DIVISORS: dict[str, Divisor] = {

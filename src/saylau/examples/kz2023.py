@@ -1,0 +1,1311 @@
+"""Generate the bundled example election ``examples/kz-2023`` (Kazakhstan, 19 March 2023).
+
+The real figures (the Mazhilis party-list votes and "against all", the registered voters and the
+ballots issued, the regional turnout, the Astana city maslikhat list votes, the known district
+winners, the region names) are spread over about 10,000 generated polling stations, so that every
+published total is reproduced exactly and every protocol row satisfies the control relations of
+docs/election-format.md. Everything not published is generated from one seed and says so.
+
+    python -m saylau.examples.kz2023 --out examples/kz-2023 [--seed 2023]
+
+The same seed gives byte-identical files (numpy's ``default_rng`` only; gzip without timestamps).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import io
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+SEED = 2023
+
+# --------------------------------------------------------------------------------------------
+# Real figures. Sources: ../shared/reference/kz-2023.json and kz-2023-extra.json (CEC releases as
+# reported by Kazinform, Vlast.kz, Interfax, newtimes.kz, Astana Times; bes.media for Astana).
+# --------------------------------------------------------------------------------------------
+
+REGISTERED = 12_035_578  # voters on the lists (Vlast.kz, Interfax)
+ISSUED = 6_521_860  # voters who received ballots (Interfax, ElectionGuide)
+AGAINST_ALL = 248_291  # Mazhilis list ballot, "against all" (newtimes.kz, CEC final)
+
+
+@dataclass(frozen=True)
+class Party:
+    id: str
+    name: tuple[str, str, str]  # kk, ru, en
+    short: tuple[str, str, str]
+    color: str
+    votes: int  # Mazhilis party list, CEC final results of 27 March 2023
+
+
+PARTIES: tuple[Party, ...] = (  # registration order = order of the official results
+    Party(
+        "amanat",
+        ("«AMANAT» партиясы", "Партия «AMANAT»", "AMANAT party"),
+        ("AMANAT", "AMANAT", "Amanat"),
+        "#1d5fa8",
+        3_431_510,
+    ),
+    Party(
+        "auyl",
+        (
+            "«Ауыл» халықтық-демократиялық патриоттық партиясы",
+            "Народно-демократическая патриотическая партия «Ауыл»",
+            "Auyl People's Democratic Patriotic Party",
+        ),
+        ("Ауыл", "Ауыл", "Auyl"),
+        "#c9a227",
+        693_938,
+    ),
+    Party(
+        "respublica",
+        ("«Respublica» партиясы", "Партия «Respublica»", "Respublica party"),
+        ("Respublica", "Respublica", "Respublica"),
+        "#6a3d9a",
+        547_154,
+    ),
+    Party(
+        "ak-zhol",
+        (
+            "«Ақ жол» демократиялық партиясы",
+            "Демократическая партия Казахстана «Ак жол»",
+            "Ak Zhol Democratic Party of Kazakhstan",
+        ),
+        ("Ақ жол", "Ак жол", "Ak Zhol"),
+        "#00a0df",
+        535_139,
+    ),
+    Party(
+        "qhp",
+        ("Қазақстан Халық партиясы", "Народная партия Казахстана", "People's Party of Kazakhstan"),
+        ("ҚХП", "НПК", "People's Party"),
+        "#c1121f",
+        432_920,
+    ),
+    Party(
+        "osdp",
+        (
+            "Жалпыұлттық социал-демократиялық партия",
+            "Общенациональная социал-демократическая партия",
+            "National Social Democratic Party",
+        ),
+        ("ЖСДП", "ОСДП", "NSDP"),
+        "#f26522",
+        331_058,
+    ),
+    Party(
+        "baytaq",
+        (
+            "«Байтақ» жасылдар партиясы",
+            "Партия зеленых Казахстана «Байтак»",
+            "Baytaq Green Party of Kazakhstan",
+        ),
+        ("Байтақ", "Байтак", "Baytaq"),
+        "#2e9e3e",
+        146_431,
+    ),
+)
+PARTY_IDS = tuple(p.id for p in PARTIES)
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str  # ISO 3166-2 numeric (geojson ADM1_PCODE KZ10 -> KZ-10)
+    kk: str
+    ru: str
+    en: str
+    turnout: str  # percent, CEC regional turnout on election night (kz-2023.json)
+    population: float  # thousands, approximate 2023 estimate; only used to spread voters
+    adult_share: float  # generated guess of registered voters per inhabitant
+    station_size: int  # generated mean number of voters per station
+    registered: int | None = None  # real, where published
+
+
+REGIONS: tuple[Region, ...] = (
+    Region("KZ-10", "Абай облысы", "область Абай", "Abai Region", "57.02", 607.4, 0.66, 900),
+    Region("KZ-11", "Ақмола облысы", "Акмолинская область", "Akmola Region", "60.01", 785.9, 0.70, 800),
+    Region("KZ-15", "Ақтөбе облысы", "Актюбинская область", "Aktobe Region", "58.0", 916.6, 0.60, 1150),
+    Region(
+        "KZ-19",
+        "Алматы облысы",
+        "Алматинская область",
+        "Almaty Region",
+        "60.03",
+        1495.9,
+        0.646,
+        1300,
+        registered=966_304,
+    ),  # districts 11 + 12 (electorates, kz-2023-extra.json)
+    Region("KZ-23", "Атырау облысы", "Атырауская область", "Atyrau Region", "51.23", 690.3, 0.56, 1300),
+    Region(
+        "KZ-27",
+        "Батыс Қазақстан облысы",
+        "Западно-Казахстанская область",
+        "West Kazakhstan Region",
+        "59.2",
+        688.9,
+        0.64,
+        950,
+    ),
+    Region("KZ-31", "Жамбыл облысы", "Жамбылская область", "Zhambyl Region", "65.21", 1213.3, 0.57, 1150),
+    Region("KZ-33", "Жетісу облысы", "область Жетісу", "Zhetysu Region", "55.32", 697.0, 0.62, 1000),
+    Region(
+        "KZ-35",
+        "Қарағанды облысы",
+        "Карагандинская область",
+        "Karaganda Region",
+        "59.48",
+        1130.9,
+        0.673,
+        1100,
+        registered=761_673,
+    ),  # oblast maslikhat results (kz-2023-extra.json)
+    Region("KZ-39", "Қостанай облысы", "Костанайская область", "Kostanay Region", "65.1", 831.7, 0.72, 870),
+    Region(
+        "KZ-43", "Қызылорда облысы", "Кызылординская область", "Kyzylorda Region", "67.21", 828.1, 0.56, 1100
+    ),
+    Region(
+        "KZ-47", "Маңғыстау облысы", "Мангистауская область", "Mangystau Region", "54.1", 762.6, 0.52, 1500
+    ),
+    Region("KZ-55", "Павлодар облысы", "Павлодарская область", "Pavlodar Region", "58.68", 755.3, 0.70, 950),
+    Region(
+        "KZ-59",
+        "Солтүстік Қазақстан облысы",
+        "Северо-Казахстанская область",
+        "North Kazakhstan Region",
+        "65.25",
+        538.6,
+        0.73,
+        700,
+    ),
+    Region(
+        "KZ-61", "Түркістан облысы", "Туркестанская область", "Turkestan Region", "53.01", 2110.7, 0.52, 1250
+    ),
+    Region("KZ-62", "Ұлытау облысы", "область Ұлытау", "Ulytau Region", "58.99", 221.1, 0.66, 850),
+    Region(
+        "KZ-63",
+        "Шығыс Қазақстан облысы",
+        "Восточно-Казахстанская область",
+        "East Kazakhstan Region",
+        "64.15",
+        727.2,
+        0.70,
+        900,
+    ),
+    Region(
+        "KZ-71", "Астана", "Астана", "Astana", "42.91", 1354.6, 0.582, 1900, registered=788_931
+    ),  # city maslikhat results (kz-2023-extra.json)
+    Region("KZ-75", "Алматы", "Алматы", "Almaty", "25.82", 2211.2, 0.62, 2000),
+    Region("KZ-79", "Шымкент", "Шымкент", "Shymkent", "45.46", 1222.1, 0.53, 1700),
+)
+REGION_BY_ID = {r.id: r for r in REGIONS}
+ASTANA = "KZ-71"
+
+# Astana city maslikhat, party-list half (17 seats): bes.media figures (kz-2023-extra.json).
+ASTANA_MASLIKHAT_REGISTERED = 788_931
+ASTANA_MASLIKHAT_ISSUED = 332_694
+ASTANA_MASLIKHAT_VOTES = {
+    "amanat": 227_307,
+    "auyl": 2_147,
+    "respublica": 5_401,
+    "ak-zhol": 56_045,
+    "qhp": 18_174,
+    "baytaq": 18_154,
+}
+ASTANA_MASLIKHAT_AGAINST_ALL = 3_269
+
+# Party profiles known from the maslikhat list results (votes, same ballot day), used as priors of
+# the generated Mazhilis station results in those regions: Almaty city and Karaganda oblast.
+KNOWN_PROFILES = {
+    "KZ-71": {**ASTANA_MASLIKHAT_VOTES, "against_all": ASTANA_MASLIKHAT_AGAINST_ALL},
+    "KZ-75": {
+        "amanat": 151_531,
+        "auyl": 8_264,
+        "respublica": 38_369,
+        "ak-zhol": 15_273,
+        "qhp": 38_563,
+        "baytaq": 23_266,
+        "against_all": 16_490,
+    },
+    "KZ-35": {
+        "amanat": 231_843,
+        "auyl": 57_998,
+        "respublica": 27_292,
+        "ak-zhol": 48_323,
+        "qhp": 46_790,
+        "baytaq": 27_590,
+        "against_all": 8_905,
+    },
+}
+
+SOURCE_NOTE = "kz-2023-extra.json (Wikipedia-derived sources)"
+INFERRED_NOTE = "region inferred from the numbering (Kazakh alphabetical order)"
+
+
+@dataclass(frozen=True)
+class District:
+    number: int
+    region: str
+    area: tuple[str, str, str] | None = None  # kk, ru, en, where a source gives it
+    seat_town: str | None = None
+    winner: str | None = None  # real winner's name, where a source gives it
+    winner_party: str | None = None  # "amanat", or "" for self-nominated
+    electorate: int | None = None  # real, where a source gives it
+    inferred: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"mazhilis-smd-{self.number:02d}"
+
+
+DISTRICTS: tuple[District, ...] = (
+    District(
+        1,
+        "KZ-71",
+        (
+            "Алматы және Байқоңыр аудандары",
+            "Алматинский и Байконурский районы",
+            "Almaty and Baikonur city districts",
+        ),
+        winner="Däulet Turlyhanov",
+        winner_party="amanat",
+    ),
+    District(
+        2,
+        "KZ-71",
+        (
+            "Есіл және Сарыарқа аудандары",
+            "Есильский и Сарыаркинский районы",
+            "Esil and Saryarka city districts",
+        ),
+    ),
+    District(
+        3,
+        "KZ-75",
+        ("Алатау және Әуезов аудандары", "Алатауский и Ауэзовский районы", "Alatau and Auezov districts"),
+        winner="Ermurat Bapi",
+        winner_party="",
+    ),
+    District(
+        4,
+        "KZ-75",
+        (
+            "Алмалы, Жетісу, Түрксіб аудандары",
+            "Алмалинский, Жетысуский, Турксибский районы",
+            "Almaly, Jetysu, Turksib districts",
+        ),
+    ),
+    District(
+        5,
+        "KZ-75",
+        (
+            "Бостандық, Медеу, Наурызбай аудандары",
+            "Бостандыкский, Медеуский, Наурызбайский районы",
+            "Bostandyq, Medeu, Nauryzbai districts",
+        ),
+        winner="Baqytjan Bazarbek",
+        winner_party="",
+    ),
+    District(
+        6,
+        "KZ-79",
+        (
+            "Абай, Тұран аудандары және Әл-Фараби ауданының бір бөлігі",
+            "Абайский, Туранский районы и часть Аль-Фарабийского района",
+            "Abai, Turan, parts of Al-Farabi districts",
+        ),
+        winner="Danarbek Isabekov",
+        winner_party="amanat",
+    ),
+    District(
+        7,
+        "KZ-79",
+        (
+            "Еңбекші, Қаратау, Әл-Фараби аудандары",
+            "Енбекшинский, Каратауский, Аль-Фарабийский районы",
+            "Enbekshi, Karatau, Al-Farabi districts",
+        ),
+        winner="Bolatbek Najmetdinuly",
+        winner_party="amanat",
+    ),
+    District(8, "KZ-10"),
+    District(9, "KZ-11"),
+    District(10, "KZ-15", inferred=True),
+    District(
+        11,
+        "KZ-19",
+        (
+            "Еңбекшіқазақ, Кеген, Райымбек, Талғар, Ұйғыр аудандары",
+            "Енбекшиказахский, Кегенский, Райымбекский, Талгарский, Уйгурский районы",
+            "Enbekshikazakh, Kegen, Raiymbek, Talgar, Uygur districts",
+        ),
+        seat_town="Qonaev",
+        winner="Ardaq Nazarov",
+        winner_party="",
+        electorate=472_572,
+    ),
+    District(
+        12,
+        "KZ-19",
+        (
+            "Балқаш, Іле, Жамбыл, Қарасай аудандары",
+            "Балхашский, Илийский, Жамбылский, Карасайский районы",
+            "Balkhash, Ile, Jambyl, Karasay districts",
+        ),
+        seat_town="Kaskelen",
+        winner="Daniar Qasqaraurov",
+        winner_party="",
+        electorate=493_732,
+    ),
+    District(13, "KZ-23", inferred=True),
+    District(14, "KZ-27", inferred=True),
+    District(15, "KZ-31", inferred=True),
+    District(16, "KZ-31"),
+    District(17, "KZ-33"),
+    District(18, "KZ-35"),
+    District(
+        19,
+        "KZ-35",
+        (
+            "Абай, Ақтоғай, Қарқаралы, Нұра, Сарыбел, Шет аудандары (Балқаш, "
+            "Приозерск, Саран, Шахтинск қалаларымен)",
+            "Абайский, Актогайский, Каркаралинский, "
+            "Нуринский, Сарыбел, Шетский районы (с городами Балхаш, Приозерск, Сарань, Шахтинск)",
+            "Abai, Aqtogai, Qarqaraly, Nura, Sarybel, Shet districts (+Balkhash, Priozersk, Saran, "
+            "Shakhtinsk)",
+        ),
+        seat_town="Temirtau",
+        winner="Arman Qalyqov",
+        winner_party="amanat",
+        electorate=379_656,
+    ),
+    District(20, "KZ-39"),
+    District(21, "KZ-43", inferred=True),
+    District(22, "KZ-47", inferred=True),
+    District(23, "KZ-55"),
+    District(24, "KZ-59", inferred=True),
+    District(25, "KZ-61"),
+    District(26, "KZ-61"),
+    District(27, "KZ-61"),
+    District(28, "KZ-62"),
+    District(29, "KZ-63", inferred=True),
+)
+DISTRICT_WINNERS = {"amanat": 22, "": 7}  # official: Amanat 62 seats = 40 list + 22 districts
+
+# Generated names (Latin transliteration), drawn with the seed.
+MALE = (  # noqa: SIM905
+    "Nurlan Askar Erlan Serik Daniyar Bauyrzhan Marat Aidos Yerzhan Nurzhan Timur Azamat Bolat "
+    "Kairat Murat Talgat Arman Dauren Yerbol Zhanibek Ruslan Samat Almas Aslan Berik Galymzhan "
+    "Kanat Mukhtar Nurbol Olzhas Rustem Sanzhar Zhandos Ayan Beibit Dias Ilyas Medet Yerkebulan "
+    "Asylbek"
+).split()
+FEMALE = (  # noqa: SIM905
+    "Aigerim Aizhan Gulnara Dinara Saule Aliya Zhanar Assel Madina Gulmira Ainur Botagoz Kamila "
+    "Laura Meruert Nazgul Raushan Sabina Togzhan Zhuldyz Aruzhan Dana Elmira Indira Karlygash "
+    "Lyazzat Moldir Symbat Ulzhan Aizere"
+).split()
+SURNAMES = (  # noqa: SIM905
+    "Abdrakhmanov Akhmetov Alibekov Amanzholov Baimukhanov Bekenov Dzhaksybekov Ermekov Yesenov "
+    "Ibrayev Iskakov Kassymov Kenzhebayev Kuanyshev Mukanov Nurpeisov Omarov Ospanov Sadykov "
+    "Sarsenbayev Suleimenov Tulegenov Utepov Zhakupov Zhunusov Baisalov Kaliyev Abenov "
+    "Dosmukhamedov Myrzakhmetov Temirbekov Shaikenov Rakhimov Kudaibergenov Sultanbekov "
+    "Zhumabekov Aitkulov Beisenov Tokhtarov Sapargaliyev"
+).split()
+
+# --------------------------------------------------------------------------------------------
+# Integer helpers: exact totals from float weights.
+# --------------------------------------------------------------------------------------------
+
+
+def apportion(weights: np.ndarray, total: int, cap: np.ndarray | None = None) -> np.ndarray:
+    """Integers proportional to ``weights``, summing exactly to ``total``, each <= ``cap``."""
+    w = np.asarray(weights, dtype=float) + 1e-12
+    n = w.size
+    capf = np.full(n, np.inf) if cap is None else np.asarray(cap, dtype=float)
+    if total > capf.sum():
+        raise ValueError(f"cannot place {total} under caps summing to {capf.sum()}")
+    x = np.zeros(n)
+    fixed = np.zeros(n, dtype=bool)
+    remaining = float(total)
+    for _ in range(n + 1):
+        free = ~fixed
+        x[free] = w[free] * remaining / w[free].sum()
+        over = free & (x > capf)
+        if not over.any():
+            break
+        x[over] = capf[over]
+        fixed |= over
+        remaining = total - x[fixed].sum()
+    out = np.minimum(np.floor(x), capf).astype(np.int64)
+    short = int(total - out.sum())
+    frac = np.where(out < capf, x - out, -1.0)
+    order = np.argsort(-frac, kind="stable")
+    out[order[:short]] += 1
+    assert out.sum() == total and (cap is None or (out <= cap).all())
+    return out
+
+
+def integer_table(prior: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """A non-negative integer table near ``prior`` with exact row and column sums.
+
+    Iterative proportional fitting to both margins, rounding within each row (largest
+    remainders), then single votes moved between columns of one row to fix the column sums.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    assert rows.sum() == cols.sum()
+    m = np.asarray(prior, dtype=float) + 1e-9
+    for _ in range(500):
+        m *= (rows / m.sum(axis=1))[:, None]
+        colsum = m.sum(axis=0)
+        if np.abs(colsum - cols).max() < 1e-6 * max(1, cols.max()):
+            break
+        m *= cols / colsum
+    m *= (rows / m.sum(axis=1))[:, None]
+    x = np.floor(m).astype(np.int64)
+    short = rows - x.sum(axis=1)
+    rank = np.argsort(np.argsort(-(m - x), axis=1, kind="stable"), axis=1, kind="stable")
+    x += rank < short[:, None]
+    diff = cols - x.sum(axis=0)
+    while diff.any():
+        a = int(np.argmin(diff))  # a column with too many votes
+        b = int(np.argmax(diff))  # a column with too few
+        score = np.where(x[:, a] > 0, (x[:, a] - m[:, a]) - (x[:, b] - m[:, b]), -np.inf)
+        k = min(-int(diff[a]), int(diff[b]), int((x[:, a] > 0).sum()))
+        pick = np.argsort(-score, kind="stable")[:k]
+        x[pick, a] -= 1
+        x[pick, b] += 1
+        diff[a] += k
+        diff[b] -= k
+    assert (x >= 0).all() and (x.sum(axis=1) == rows).all() and (x.sum(axis=0) == cols).all()
+    return x
+
+
+def turnout_ok(issued: int, registered: int, percent: str) -> bool:
+    """Whether issued/registered is within 0.005 percentage points of the published percent."""
+    hundredths = round(float(percent) * 100)
+    return abs(10_000 * issued - hundredths * registered) * 2 < registered
+
+
+# --------------------------------------------------------------------------------------------
+# The model.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tec:
+    id: str
+    region: str
+    number: int
+    district: District
+
+
+@dataclass
+class Candidate:
+    contest: str
+    id: str
+    name: str
+    party: str
+    position: str
+    note: str
+
+
+@dataclass
+class Protocol:
+    contest: str
+    options: list[str]
+    stations: np.ndarray  # indices into the station table
+    received: np.ndarray
+    issued: np.ndarray
+    issued_mobile: np.ndarray
+    found: np.ndarray
+    invalid: np.ndarray
+    votes: np.ndarray  # stations x (against_all + options)
+
+
+@dataclass
+class Example:
+    seed: int
+    region_registered: dict[str, int] = field(default_factory=dict)
+    region_issued: dict[str, int] = field(default_factory=dict)
+    tecs: list[Tec] = field(default_factory=list)
+    station_ids: list[str] = field(default_factory=list)
+    station_tec: list[Tec] = field(default_factory=list)
+    registered: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    candidates: list[Candidate] = field(default_factory=list)
+    protocols: list[Protocol] = field(default_factory=list)
+    district_winner: dict[str, Candidate] = field(default_factory=dict)
+
+
+def regional_totals(rng: np.random.Generator) -> tuple[dict[str, int], dict[str, int]]:
+    """Registered voters and ballots issued per region: exact national totals, published turnout.
+
+    Registered voters are published for Astana, Karaganda oblast (maslikhat results) and Almaty
+    Region (its two districts' electorates); the others are estimated from population and then
+    tilted towards the high-turnout regions until the published turnouts give the national issued.
+    """
+    t = {r.id: float(r.turnout) / 100 for r in REGIONS}
+    known = {r.id: r.registered for r in REGIONS if r.registered is not None}
+    free = [r.id for r in REGIONS if r.registered is None]
+    base = {r.id: r.population * 1000 * r.adult_share * rng.uniform(0.98, 1.02) for r in REGIONS}
+    s_free = REGISTERED - sum(known.values())
+    i_free = ISSUED - sum(t[k] * v for k, v in known.items())
+    # R_r = b_r (alpha + beta t_r): two linear equations (sum of R, sum of t R).
+    a11 = sum(base[k] for k in free)
+    a12 = sum(base[k] * t[k] for k in free)
+    a22 = sum(base[k] * t[k] ** 2 for k in free)
+    alpha, beta = np.linalg.solve(np.array([[a11, a12], [a12, a22]]), np.array([s_free, i_free]))
+    est = np.array([base[k] * (alpha + beta * t[k]) for k in free])
+    registered = dict(known)
+    registered.update(zip(free, (int(v) for v in apportion(est, s_free)), strict=True))
+    issued = {r.id: round(t[r.id] * registered[r.id]) for r in REGIONS}
+    diff = ISSUED - sum(issued.values())
+    while diff:  # nudge the regions with the most room, one voter at a time
+        step = 1 if diff > 0 else -1
+        room = [
+            (registered[k] - abs(issued[k] + step - t[k] * registered[k]) * 20_000 * 1.02, k)
+            for k in sorted(registered)
+        ]
+        _, k = max(room)
+        assert turnout_ok(issued[k] + step, registered[k], REGION_BY_ID[k].turnout)
+        issued[k] += step
+        diff -= step
+    for r in REGIONS:
+        assert turnout_ok(issued[r.id], registered[r.id], r.turnout), r.id
+    assert sum(registered.values()) == REGISTERED and sum(issued.values()) == ISSUED
+    return registered, issued
+
+
+def build_stations(ex: Example, rng: np.random.Generator) -> None:
+    """Territorial commissions and stations, with their registered voters."""
+    by_region: dict[str, list[District]] = {}
+    for d in DISTRICTS:
+        by_region.setdefault(d.region, []).append(d)
+    registered: list[np.ndarray] = []
+    for region in REGIONS:
+        districts = by_region[region.id]
+        total = ex.region_registered[region.id]
+        fixed = {d.number: d.electorate for d in districts if d.electorate is not None}
+        rest = [d for d in districts if d.electorate is None]
+        shares = rng.dirichlet(np.full(len(rest), 30.0)) if rest else np.zeros(0)
+        split = dict(fixed)
+        if rest:
+            split.update(
+                zip(
+                    (d.number for d in rest),
+                    (int(v) for v in apportion(shares, total - sum(fixed.values()))),
+                    strict=True,
+                )
+            )
+        assert sum(split.values()) == total
+        tec_number = 0
+        for d in districts:
+            n_stations = max(3, round(split[d.number] / region.station_size))
+            n_tecs = int(rng.integers(2, 6) if len(districts) > 1 else rng.integers(3, 8))
+            tec_sizes = apportion(rng.dirichlet(np.full(n_tecs, 4.0)), n_stations - n_tecs) + 1
+            sizes = np.exp(np.clip(rng.normal(0.0, 0.45, n_stations), -2.0, 0.5))
+            reg = apportion(sizes, split[d.number])
+            registered.append(reg)
+            start = 0
+            for size in tec_sizes:
+                tec_number += 1
+                tec = Tec(f"{region.id}-{tec_number:02d}", region.id, tec_number, d)
+                ex.tecs.append(tec)
+                for k in range(int(size)):
+                    ex.station_ids.append(f"{tec.id}-{k + 1:04d}")
+                    ex.station_tec.append(tec)
+                start += int(size)
+            assert start == n_stations
+    ex.registered = np.concatenate(registered)
+    order = sorted(range(len(ex.station_ids)), key=ex.station_ids.__getitem__)
+    ex.station_ids = [ex.station_ids[i] for i in order]
+    ex.station_tec = [ex.station_tec[i] for i in order]
+    ex.registered = ex.registered[order]
+    assert ex.registered.sum() == REGISTERED and ex.registered.min() > 0
+
+
+def logistic(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def station_issued(ex: Example, rng: np.random.Generator) -> np.ndarray:
+    """Ballots issued per station: the regional totals exactly, turnout varying by TEC."""
+    n = len(ex.station_ids)
+    tec_effect = {t.id: rng.normal(0.0, 0.2) for t in ex.tecs}
+    noise = rng.normal(0.0, 0.25, n)
+    region = np.array([t.region for t in ex.station_tec])
+    issued = np.zeros(n, dtype=np.int64)
+    for r in REGIONS:
+        idx = np.flatnonzero(region == r.id)
+        reg = ex.registered[idx].astype(float)
+        target = ex.region_issued[r.id]
+        p = float(r.turnout) / 100
+        z = np.log(p / (1 - p)) + noise[idx]
+        z += np.array([tec_effect[ex.station_tec[i].id] for i in idx])
+        lo, hi = -5.0, 5.0
+        for _ in range(60):  # shift on the logit scale so that the total matches
+            mid = (lo + hi) / 2
+            if (reg * logistic(z + mid)).sum() < target:
+                lo = mid
+            else:
+                hi = mid
+        issued[idx] = apportion(reg * logistic(z + lo), target, cap=ex.registered[idx])
+    return issued
+
+
+def party_profile(rng: np.random.Generator, region: Region) -> np.ndarray:
+    """Prior shares of (against all, parties) in a region: generated around the national ones."""
+    national = np.array([AGAINST_ALL, *(p.votes for p in PARTIES)], dtype=float)
+    national /= national.sum()
+    tilt = np.exp(rng.normal(0.0, 0.25, national.size))
+    tilt[1] *= np.exp(3.0 * (float(region.turnout) / 100 - ISSUED / REGISTERED))
+    prior = national * tilt
+    known = KNOWN_PROFILES.get(region.id)
+    if known is not None:
+        k = np.array([known.get(o, 0) for o in ("against_all", *PARTY_IDS)], dtype=float)
+        k[k == 0] = national[k == 0] * k.sum()  # a party not on that ballot: national share
+        prior = 0.5 * prior / prior.sum() + 0.5 * k / k.sum()
+    return prior / prior.sum()
+
+
+def generate_model(seed: int = SEED) -> Example:
+    rng = np.random.default_rng(seed)
+    ex = Example(seed)
+    ex.region_registered, ex.region_issued = regional_totals(rng)
+    build_stations(ex, rng)
+    n = len(ex.station_ids)
+    reg = ex.registered
+    issued = station_issued(ex, rng)
+    assert issued.sum() == ISSUED
+
+    # Common protocol lines: the same voters get both ballots (list and district).
+    rural = np.array([REGION_BY_ID[t.region].station_size < 1500 for t in ex.station_tec])
+    mobile_rate = rng.uniform(0.005, 0.03, n) + rural * rng.uniform(0.0, 0.03, n)
+    mobile = rng.binomial(issued, mobile_rate)
+    received = reg + np.floor(reg * rng.uniform(0.0, 0.015, n)).astype(np.int64)
+    missing = (rng.random(n) < 0.03) * rng.integers(1, 4, n)
+    found = issued - np.minimum(missing, issued)
+
+    # Mazhilis party list: exact national totals per option.
+    valid_total = AGAINST_ALL + sum(p.votes for p in PARTIES)
+    invalid_mean = 1 - valid_total / found.sum()
+    invalid_rate = np.clip(rng.gamma(3.0, invalid_mean / 3.0, n), 0.0, 0.3)
+    valid = apportion(found * (1 - invalid_rate), valid_total, cap=found)
+    region_of = [t.region for t in ex.station_tec]
+    profiles = {r.id: party_profile(rng, r) for r in REGIONS}
+    prior = np.array([profiles[r] for r in region_of]) * rng.gamma(40.0, 1 / 40.0, (n, 8))
+    cols = np.array([AGAINST_ALL, *(p.votes for p in PARTIES)], dtype=np.int64)
+    votes = integer_table(prior * valid[:, None], valid, cols)
+    everyone = np.arange(n)
+    ex.protocols.append(
+        Protocol(
+            "mazhilis-list", list(PARTY_IDS), everyone, received, issued, mobile, found, found - valid, votes
+        )
+    )
+
+    build_candidates(ex, rng)
+
+    # Single-mandate districts: same stations' registered, received, issued, found.
+    district_of = np.array([t.district.number for t in ex.station_tec])
+    for d in DISTRICTS:
+        idx = np.flatnonzero(district_of == d.number)
+        cands = [c for c in ex.candidates if c.contest == d.id]
+        winner = ex.district_winner[d.id]
+        inv = np.clip(rng.gamma(3.0, 0.03 / 3.0, idx.size), 0.0, 0.3)
+        d_valid = found[idx] - np.round(found[idx] * inv).astype(np.int64)
+        totals = district_totals(rng, cands, winner, int(d_valid.sum()))
+        shares = totals / totals.sum()
+        d_prior = shares * rng.gamma(15.0, 1 / 15.0, (idx.size, totals.size)) * d_valid[:, None]
+        d_votes = integer_table(d_prior, d_valid, totals)
+        ex.protocols.append(
+            Protocol(
+                d.id,
+                [c.id for c in cands],
+                idx,
+                received[idx],
+                issued[idx],
+                mobile[idx],
+                found[idx],
+                found[idx] - d_valid,
+                d_votes,
+            )
+        )
+
+    # Astana city maslikhat, party-list half: all Astana stations.
+    idx = np.flatnonzero(np.array(region_of) == ASTANA)
+    assert reg[idx].sum() == ASTANA_MASLIKHAT_REGISTERED
+    m_issued = apportion(
+        issued[idx] * rng.uniform(0.96, 1.0, idx.size), ASTANA_MASLIKHAT_ISSUED, cap=issued[idx]
+    )
+    m_found = m_issued  # all ballots found: invalid = issued - valid
+    m_options = [p for p in PARTY_IDS if p in ASTANA_MASLIKHAT_VOTES]
+    m_cols = np.array(
+        [ASTANA_MASLIKHAT_AGAINST_ALL, *(ASTANA_MASLIKHAT_VOTES[p] for p in m_options)],
+        dtype=np.int64,
+    )
+    m_inv = np.clip(rng.gamma(3.0, 0.0066 / 3.0, idx.size), 0.0, 0.1)
+    m_valid = apportion(m_found * (1 - m_inv), int(m_cols.sum()), cap=m_found)
+    m_prior = (m_cols / m_cols.sum()) * rng.gamma(40.0, 1 / 40.0, (idx.size, m_cols.size))
+    m_votes = integer_table(m_prior * m_valid[:, None], m_valid, m_cols)
+    ex.protocols.append(
+        Protocol(
+            "astana-maslikhat-list",
+            m_options,
+            idx,
+            received[idx],
+            m_issued,
+            np.minimum(mobile[idx], m_issued),
+            m_found,
+            m_found - m_valid,
+            m_votes,
+        )
+    )
+    return ex
+
+
+def district_totals(
+    rng: np.random.Generator, cands: list[Candidate], winner: Candidate, valid: int
+) -> np.ndarray:
+    """District totals of (against all, candidates): the winner strictly first."""
+    wi = next(i for i, c in enumerate(cands) if c is winner)
+    amanat = next(i for i, c in enumerate(cands) if c.party == "amanat")
+    for _ in range(1000):
+        against = rng.uniform(0.03, 0.08)
+        w = rng.uniform(0.42, 0.68) if winner.party == "amanat" else rng.uniform(0.30, 0.46)
+        rest = rng.dirichlet(np.full(len(cands) - 1, 1.2))
+        others = [i for i in range(len(cands)) if i != wi]
+        shares = np.zeros(len(cands))
+        shares[wi] = w
+        shares[others] = rest * (1 - w - against)
+        if winner.party != "amanat":  # Amanat's candidate a strong second
+            shares[amanat] = max(shares[amanat], w * rng.uniform(0.6, 0.9))
+            shares[others] *= (1 - w - against) / shares[others].sum()
+        if shares[wi] >= 1.1 * np.delete(shares, wi).max():
+            break
+    else:  # pragma: no cover - the loop always succeeds in practice
+        raise RuntimeError("no winning shares found")
+    totals = apportion(np.concatenate([[against], shares]), valid)
+    assert totals[1 + wi] > np.delete(totals[1:], wi).max()
+    return totals
+
+
+class Names:
+    """Distinct generated Kazakh names (Latin transliteration)."""
+
+    def __init__(self, rng: np.random.Generator, taken: Iterable[str] = ()) -> None:
+        self.rng = rng
+        self.used = set(taken)
+
+    def draw(self) -> str:
+        while True:
+            female = self.rng.random() < 0.35
+            given = str(self.rng.choice(FEMALE if female else MALE))
+            if self.rng.random() < 0.15:
+                father = str(self.rng.choice(MALE))
+                surname = father + ("qyzy" if female else "uly")
+            else:
+                surname = str(self.rng.choice(SURNAMES)) + ("a" if female else "")
+            name = f"{given} {surname}"
+            if name not in self.used:
+                self.used.add(name)
+                return name
+
+
+def build_candidates(ex: Example, rng: np.random.Generator) -> None:
+    names = Names(rng, (d.winner for d in DISTRICTS if d.winner))
+    lengths = {"amanat": (60, 71)}
+    for p in PARTIES:
+        lo, hi = lengths.get(p.id, (30, 51))
+        for k in range(int(rng.integers(lo, hi))):
+            ex.candidates.append(
+                Candidate(
+                    "mazhilis-list",
+                    f"mazhilis-list-{p.id}-{k + 1:02d}",
+                    names.draw(),
+                    p.id,
+                    str(k + 1),
+                    "generated",
+                )
+            )
+    for p in PARTIES:
+        if p.id not in ASTANA_MASLIKHAT_VOTES:
+            continue
+        lo, hi = (20, 26) if p.id == "amanat" else (8, 21)
+        for k in range(int(rng.integers(lo, hi))):
+            ex.candidates.append(
+                Candidate(
+                    "astana-maslikhat-list",
+                    f"astana-maslikhat-list-{p.id}-{k + 1:02d}",
+                    names.draw(),
+                    p.id,
+                    str(k + 1),
+                    "generated",
+                )
+            )
+
+    unknown = [d.number for d in DISTRICTS if d.winner is None]
+    known_self = sum(1 for d in DISTRICTS if d.winner_party == "")
+    extra_self = set(int(v) for v in rng.choice(unknown, DISTRICT_WINNERS[""] - known_self, replace=False))
+    others = [p.id for p in PARTIES if p.id != "amanat"]
+    for d in DISTRICTS:
+        n = int(rng.integers(4, 11))
+        parties = ["amanat", *[p for p in others if rng.random() < 0.4][: n - 2]]
+        winner_party = d.winner_party if d.winner is not None else None
+        if winner_party is None:
+            winner_party = "" if d.number in extra_self else "amanat"
+        parties += [""] * (n - len(parties))
+        if winner_party == "" and "" not in parties:
+            parties[-1] = ""
+        people = []
+        winner_slot = parties.index(winner_party)
+        for i, party in enumerate(parties):
+            real = i == winner_slot and d.winner is not None
+            name = d.winner if real else names.draw()
+            note = (
+                f"real name (the district's winner): {SOURCE_NOTE}; votes generated" if real else "generated"
+            )
+            people.append((name, party, i == winner_slot, note))
+        people.sort(key=lambda x: x[0])  # ballot order: alphabetical
+        for k, (name, party, wins, note) in enumerate(people):
+            c = Candidate(d.id, f"{d.id}-c{k + 1}", name, party, "", note)
+            ex.candidates.append(c)
+            if wins:
+                ex.district_winner[d.id] = c
+
+
+# --------------------------------------------------------------------------------------------
+# Writing.
+# --------------------------------------------------------------------------------------------
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".gz":
+        with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as f:
+            f.write(data)
+    else:
+        path.write_bytes(data)
+
+
+def toml_str(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def toml_names(names: tuple[str, str, str]) -> str:
+    kk, ru, en = names
+    return f"{{ kk = {toml_str(kk)}, ru = {toml_str(ru)}, en = {toml_str(en)} }}"
+
+
+def election_toml() -> str:
+    lines = [
+        "# Kazakhstan, 19 March 2023: the Mazhilis (party list and 29 districts) and the party-list",
+        "# half of the Astana city maslikhat. Written by `python -m saylau.examples.kz2023`.",
+        "# Real totals, generated stations and protocols: see README.md.",
+        "",
+        "[election]",
+        'id = "kz-2023"',
+        'date = "2023-03-19"',
+        "name = "
+        + toml_names(
+            (
+                "Мәжіліс және мәслихат сайлауы 2023",
+                "Выборы в Мажилис и маслихаты 2023",
+                "Mazhilis and maslikhat elections 2023",
+            )
+        ),
+        'note = "Real national totals; stations, protocols and most candidate names are generated; '
+        'see README.md"',
+        "",
+        "[files]",
+        'territories = "territories.csv"',
+        'stations = "stations.csv.gz"',
+        'candidates = "candidates.csv"',
+        'protocols = "protocols"',
+    ]
+    for p in PARTIES:
+        lines += [
+            "",
+            "[[parties]]",
+            f"id = {toml_str(p.id)}",
+            f"name = {toml_names(p.name)}",
+            f"short = {toml_names(p.short)}",
+            f"color = {toml_str(p.color)}",
+        ]
+    maslikhat = (
+        "Астана қалалық мәслихаты (тек партиялық тізім бөлігі)",
+        "Маслихат города Астаны (только часть по партийным спискам)",
+        "Astana city maslikhat (party-list half only)",
+    )
+    lines += [
+        "",
+        "[[bodies]]",
+        'id = "mazhilis"',
+        "name = " + toml_names(("Мәжіліс", "Мажилис", "Mazhilis")),
+        "seats = 98",
+        "",
+        "# Only the 17 party-list seats of the Astana city maslikhat; its 17 single-mandate seats",
+        "# are not part of this example.",
+        "[[bodies]]",
+        'id = "astana-maslikhat"',
+        "name = " + toml_names(maslikhat),
+        "seats = 17",
+        "",
+        "[[contests]]",
+        'id = "mazhilis-list"',
+        'body = "mazhilis"',
+        'kind = "list"',
+        "seats = 69",
+        'territory = "KZ"',
+        'rules = "kz-mazhilis-2023"',
+        "",
+        "[[contests]]",
+        'id = "mazhilis-smd"',
+        'body = "mazhilis"',
+        'kind = "single-mandate"',
+        'districts = "mazhilis-districts.csv"',
+        'station_column = "mazhilis_district"',
+        'rules = "kz-mazhilis-2023"',
+        "",
+        "[[contests]]",
+        'id = "astana-maslikhat-list"',
+        'body = "astana-maslikhat"',
+        'kind = "list"',
+        "seats = 17",
+        f"territory = {toml_str(ASTANA)}",
+        "[contests.rules]",
+        'method = "hare"',
+        'threshold = "5%"',
+        'threshold_base = "valid"',
+        'ties = "registration"',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def territories_rows(ex: Example) -> list[list[str]]:
+    rows = [
+        [
+            "KZ",
+            "",
+            "country",
+            "KZ",
+            "Қазақстан Республикасы",
+            "Республика Казахстан",
+            "Republic of Kazakhstan",
+        ]
+    ]
+    for r in REGIONS:
+        rows.append([r.id, "KZ", "region", r.id, r.kk, r.ru, r.en])
+        for t in (t for t in ex.tecs if t.region == r.id):
+            rows.append(
+                [
+                    t.id,
+                    r.id,
+                    "district",
+                    "",
+                    f"№ {t.number} АСК ({r.kk})",
+                    f"ТИК № {t.number} ({r.ru})",
+                    f"{r.en} TEC No. {t.number}",
+                ]
+            )
+    return rows
+
+
+def district_rows() -> list[list[str]]:
+    rows = []
+    for d in DISTRICTS:
+        r = REGION_BY_ID[d.region]
+        num = d.number
+        known = ["region"] if not d.inferred else []
+        if d.area is not None:
+            kk, ru, en = d.area
+            name_kk = f"№ {num} сайлау округі: {kk} ({r.kk})"
+            name_ru = f"Избирательный округ № {num}: {ru} ({r.ru})"
+            name_en = f"District No. {num}: {en} ({r.en})"
+            known.insert(0, "area")
+            note = ""
+        else:
+            name_kk = f"№ {num} сайлау округі ({r.kk})"
+            name_ru = f"Избирательный округ № {num} ({r.ru})"
+            name_en = f"District No. {num} ({r.en})"
+            note = "name generated (area not found); "
+        if d.seat_town:
+            known.append(f"seat {d.seat_town}")
+        if d.electorate is not None:
+            known.append(f"electorate {d.electorate}")
+        if known:
+            note += f"{', '.join(known)}: {SOURCE_NOTE}"
+        if d.inferred:
+            note += INFERRED_NOTE
+        rows.append([d.id, str(num), d.region, name_kk, name_ru, name_en, note])
+    return rows
+
+
+def protocol_rows(ex: Example, p: Protocol) -> Iterable[list[object]]:
+    reg = ex.registered[p.stations]
+    for i, s in enumerate(p.stations):
+        yield [
+            ex.station_ids[s],
+            int(reg[i]),
+            int(p.received[i]),
+            int(p.issued[i]),
+            int(p.issued_mobile[i]),
+            int(p.received[i] - p.issued[i]),
+            int(p.found[i]),
+            int(p.invalid[i]),
+            *(int(v) for v in p.votes[i]),
+        ]
+
+
+HEADER = [
+    "station",
+    "registered",
+    "received",
+    "issued",
+    "issued_mobile",
+    "unused",
+    "found",
+    "invalid",
+    "against_all",
+]
+
+
+def check_protocol(ex: Example, p: Protocol) -> None:
+    reg = ex.registered[p.stations]
+    valid = p.votes.sum(axis=1)
+    assert (p.received >= p.issued).all() and (p.issued <= reg).all()
+    assert (p.issued_mobile <= p.issued).all() and (p.found <= p.issued).all()
+    assert (p.invalid >= 0).all() and (p.found == p.invalid + valid).all()
+    assert (p.votes >= 0).all() and (p.issued_mobile >= 0).all()
+
+
+def generate(out: Path, seed: int = SEED) -> dict[str, object]:
+    """Write the example into ``out``; return a summary (also written into its README)."""
+    ex = generate_model(seed)
+    out = Path(out)
+    write(out / "election.toml", election_toml().encode("utf-8"))
+    write(
+        out / "territories.csv",
+        csv_text(["id", "parent", "level", "code", "name_kk", "name_ru", "name_en"], territories_rows(ex)),
+    )
+    district_of = [t.district.id for t in ex.station_tec]
+    write(
+        out / "stations.csv.gz",
+        csv_text(
+            ["id", "territory", "registered", "mazhilis_district"],
+            (
+                [s, t.id, int(r), d]
+                for s, t, r, d in zip(ex.station_ids, ex.station_tec, ex.registered, district_of, strict=True)
+            ),
+        ),
+    )
+    write(
+        out / "mazhilis-districts.csv",
+        csv_text(["id", "number", "territory", "name_kk", "name_ru", "name_en", "note"], district_rows()),
+    )
+    write(
+        out / "candidates.csv",
+        csv_text(
+            ["contest", "id", "name", "party", "position", "note"],
+            ([c.contest, c.id, c.name, c.party, c.position, c.note] for c in ex.candidates),
+        ),
+    )
+    for p in ex.protocols:
+        check_protocol(ex, p)
+        write(
+            out / "protocols" / f"{p.contest}.csv.gz",
+            csv_text(HEADER + p.options, protocol_rows(ex, p)),
+        )
+    summary = summarize(ex)
+    write(out / "README.md", readme(ex, summary).encode("utf-8"))
+    return summary
+
+
+def summarize(ex: Example) -> dict[str, object]:
+    lst = next(p for p in ex.protocols if p.contest == "mazhilis-list")
+    mas = next(p for p in ex.protocols if p.contest == "astana-maslikhat-list")
+    winners = {}
+    for d in DISTRICTS:
+        w = ex.district_winner[d.id]
+        winners[d.id] = w
+    return {
+        "stations": len(ex.station_ids),
+        "tecs": len(ex.tecs),
+        "list_found": int(lst.found.sum()),
+        "list_invalid": int(lst.invalid.sum()),
+        "list_mobile": int(lst.issued_mobile.sum()),
+        "maslikhat_invalid": int(mas.invalid.sum()),
+        "candidates": len(ex.candidates),
+        "district_candidates": sum(1 for c in ex.candidates if c.contest.startswith("mazhilis-smd")),
+        "amanat_districts": sum(1 for w in winners.values() if w.party == "amanat"),
+        "self_districts": sum(1 for w in winners.values() if w.party == ""),
+    }
+
+
+def readme(ex: Example, s: dict[str, object]) -> str:
+    fmt = "{:,}".format
+    region_rows = []
+    for r in REGIONS:
+        reg, iss = ex.region_registered[r.id], ex.region_issued[r.id]
+        src = "real" if r.registered is not None else "generated"
+        region_rows.append(
+            f"| {r.id} | {r.en} | {fmt(reg)} ({src}) | {fmt(iss)} | {100 * iss / reg:.3f} | {r.turnout} |"
+        )
+    district_lines = []
+    for d in DISTRICTS:
+        w = ex.district_winner[d.id]
+        party = "Amanat" if w.party == "amanat" else "self-nominated"
+        real = "real" if d.winner else "generated"
+        district_lines.append(
+            f"| {d.number} | {REGION_BY_ID[d.region].en}{' (inferred)' if d.inferred else ''} "
+            f"| {w.name} ({real}) | {party} |"
+        )
+    parties = "\n".join(f"| {p.name[2]} | `{p.id}` | {fmt(p.votes)} |" for p in PARTIES)
+    return f"""# Kazakhstan 2023: the bundled example election
+
+The early elections of 19 March 2023 in Kazakhstan: the Mazhilis (69 party-list seats, one
+national constituency; 29 single-mandate districts) and the party-list half (17 seats) of the
+Astana city maslikhat. Stations and protocols are **generated**: polling-station data of this
+election is not public in bulk. The generated data reproduces every published figure exactly.
+
+Regenerate (the same seed gives byte-identical files):
+
+```sh
+python -m saylau.examples.kz2023 --out examples/kz-2023 --seed {ex.seed}
+```
+
+`tests/test_kz2023_example.py` checks every total below against `../shared/reference`, every
+control relation of every protocol row, and that these files are what the generator writes.
+`mazhilis-list-votes.csv` (the national list totals, for `saylau allocate`) is not generated.
+
+## What is real
+
+From `../shared/reference/kz-2023.json` and `kz-2023-extra.json` (CEC results as reported by
+Astana Times, Vlast.kz, newtimes.kz, Kazinform, Interfax, ElectionGuide; bes.media for Astana):
+
+- Mazhilis party-list votes (CEC final results of 27 March 2023), summed over all stations of
+  `protocols/mazhilis-list.csv.gz`:
+
+| party | id | votes |
+|---|---|---|
+{parties}
+| against all | | {fmt(AGAINST_ALL)} |
+
+  These give the official list seats Amanat 40, Auyl 8, Respublica 6, Ak Zhol 6, People's Party
+  5, National Social Democratic Party 4 (Hare quota, largest remainders, 5% threshold).
+- Registered voters {fmt(REGISTERED)} and ballots issued {fmt(ISSUED)} (national totals).
+- Regional turnout: the CEC's election-night figure for each of the 20 regions (the
+  `regional_turnout_percent_as_of_20h...` of kz-2023.json, equal to the 22:10 preliminary of
+  kz-2023-extra.json; Astana 42.91%) is reproduced to within 0.005 percentage points.
+- Registered voters of Astana (788,931) and Karaganda Region (761,673), from their maslikhat
+  results, and of Almaty Region (966,304 = the electorates of districts 11 and 12: 472,572 and
+  493,732); district 19's electorate (379,656) too.
+- Astana city maslikhat, party-list half (bes.media): registered 788,931, voted 332,694, Amanat
+  227,307, Auyl 2,147, Respublica 5,401, Ak Zhol 56,045, People's Party 18,174, Baytaq 18,154,
+  against all 3,269 (the National Social Democratic Party had no list there). All ballots are
+  found, so the invalid ballots total {fmt(s["maslikhat_invalid"])}.
+- District winners: 22 Amanat and 7 self-nominated (Amanat's 62 seats = 40 list + 22 districts);
+  the 8 winners named in the sources (districts 1, 3, 5, 6, 7, 11, 12, 19), with their party.
+- The districts' regions (22 from the sources; 8 inferred from the numbering, which follows the
+  Kazakh alphabetical order of the oblasts after the three cities, as every known one does), the
+  areas of districts 1-7, 11, 12 and 19.
+- Region names and codes (ISO 3166-2, as in `kz-regions-2024.geojson`'s ADM1_PCODE), the parties
+  and their official names. Party colours are display choices.
+
+## What is generated
+
+With numpy's `default_rng({ex.seed})`, labelled "generated" where the files have a note column:
+
+- {fmt(s["tecs"])} territorial election commissions (`KZ-71-01` ..., "Astana TEC No. 1"; the names
+  are generated) and {fmt(s["stations"])} polling stations with their registered voters.
+- Registered voters of the 17 other regions: population estimates, tilted so that the published
+  regional turnouts give exactly the national registered and issued totals.
+- Every per-station number: registered voters, ballots received and unused, ballots issued (the
+  regional totals follow the published turnout), issued by mobile box ({fmt(s["list_mobile"])} in
+  all), found in the boxes ({fmt(s["list_found"])} on the list ballot: a few ballots are taken
+  away), invalid ballots ({fmt(s["list_invalid"])} on the list ballot; not published: the official
+  figures only bound them by issued - valid = {fmt(ISSUED - AGAINST_ALL - sum(p.votes for p in PARTIES))}),
+  and each station's votes.
+- The district results: candidates' votes, against all and invalid ballots; which 3 of the 21
+  districts without a known winner elected a self-nominated candidate; 4-10 candidates per
+  district ({fmt(s["district_candidates"])} in all; one Amanat candidate in each).
+- Candidate names other than the 8 known winners, and the party lists' lengths (the `note`
+  column of `candidates.csv` says `generated`).
+- The district names without a known area.
+
+## Regions
+
+| id | region | registered | issued | turnout % | published % |
+|---|---|---|---|---|---|
+{chr(10).join(region_rows)}
+
+## District winners
+
+| no. | region | winner | party |
+|---|---|---|---|
+{chr(10).join(district_lines)}
+
+## Files
+
+`election.toml`, `territories.csv`, `stations.csv.gz` (with the `mazhilis_district` column),
+`mazhilis-districts.csv`, `candidates.csv`, `protocols/<contest>.csv.gz` (one per contest:
+`mazhilis-list`, `astana-maslikhat-list`, `mazhilis-smd-01` ... `mazhilis-smd-29`), in the format
+of `docs/election-format.md`.
+
+## Sources
+
+As recorded in `../shared/reference/kz-2023.json` and `kz-2023-extra.json`:
+
+- CEC, "On establishing the results of the elections of Mazhilis Members", 27 March 2023:
+  https://www.election.gov.kz/eng/news/releases/index.php?ID=8937 ; final votes and seats as
+  reported by Astana Times (https://astanatimes.com/2023/03/six-parties-elected-to-parliament-according-to-final-results-of-central-election-commission/),
+  Vlast.kz (https://vlast.kz/novosti/54446-cik-raspredelil-deputatskie-mandaty-mezdu-partiami.html)
+  and newtimes.kz (https://newtimes.kz/vybory-2023/166548-u-cik-rezultaty-vyborov-polnostyu-sovpali-s-ekzitpolom).
+- Registered voters and ballots issued: Interfax (https://dzen.ru/a/ZBc5Gwb85DbBi44U).
+- Regional turnout: Kazinform (https://en.inform.kz/news/2023-parliamentary-elections-in-kazakhstan-voter-turnout-at-54-19_a4047921/),
+  Egemen Qazaqstan (https://egemen.kz/article/338085-saylau-2023-dauys-berushilerdinh-sonhghy-malimetteri-dgariyalandy).
+- Astana city maslikhat: bes.media (https://bes.media/news/amanat-pervye-s-68-ak-zhol-vtorye-s-16-–-vybory-v-maslihat-astany-956);
+  Karaganda oblast maslikhat (registered voters): Kazinform reprint
+  (https://world-news247.net/regiony/item/1057727-obyavleny-itogi-vyborov-deputatov-maslihata-karagandinskoy-oblasti).
+- Districts, their areas and the 8 winners: Wikipedia, "Constituencies of Kazakhstan" and the
+  district articles (https://en.wikipedia.org/wiki/Constituencies_of_Kazakhstan and mirrors).
+- Amanat's 22 district seats (62 = 40 + 22): UrduPoint/Sputnik
+  (https://www.urdupoint.com/en/world/update-final-kazakh-election-results-show-r-1666224.html).
+- Region codes and names: geokz (A. Rodionov, CC BY 4.0), `kz-regions/kz-regions-2024.geojson`.
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m saylau.examples.kz2023", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--out", type=Path, required=True, help="the example's folder")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"default {SEED}")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    summary = generate(args.out, args.seed)
+    print(
+        f"{args.out}: {summary['stations']} stations, {summary['tecs']} TECs, "
+        f"{summary['candidates']} candidates, in {time.perf_counter() - start:.1f} s",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
