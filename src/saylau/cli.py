@@ -150,7 +150,7 @@ def check_command(directory: str) -> None:
 @cli.command("results")
 @click.argument("source", metavar="DIR_OR_DB")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
-@click.option("--lang", default="en", show_default=True, help="Names in kk, ru or en.")
+@click.option("--lang", type=click.Choice(["kk", "ru", "en"]), default="en", show_default=True)
 def results_command(source: str, as_json: bool, lang: str) -> None:
     """Full results of an election: seats per body, contests, district winners, turnout."""
     if not Path(source).is_dir():

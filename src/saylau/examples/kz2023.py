@@ -97,7 +97,7 @@ PARTIES: tuple[Party, ...] = (  # registration order = order of the official res
             "Общенациональная социал-демократическая партия",
             "National Social Democratic Party",
         ),
-        ("ЖСДП", "ОСДП", "NSDP"),
+        ("ЖСДП", "ОСДП", "National Social Democratic Party"),
         "#f26522",
         331_058,
     ),

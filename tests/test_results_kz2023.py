@@ -1,0 +1,97 @@
+"""`saylau results` on the bundled Kazakhstan 2023 example, against the official figures."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import EXAMPLES, load_json, run_cli, shared_file
+
+EXAMPLE = EXAMPLES / "kz-2023"
+REGION_IDS = {
+    "Abai": "KZ-10", "Akmola": "KZ-11", "Aktobe": "KZ-15", "Almaty region": "KZ-19",
+    "Atyrau": "KZ-23", "West Kazakhstan": "KZ-27", "Zhambyl": "KZ-31", "Zhetysu": "KZ-33",
+    "Karaganda": "KZ-35", "Kostanay": "KZ-39", "Kyzylorda": "KZ-43", "Mangystau": "KZ-47",
+    "Pavlodar": "KZ-55", "North Kazakhstan": "KZ-59", "Turkestan": "KZ-61", "Ulytau": "KZ-62",
+    "East Kazakhstan": "KZ-63", "Astana city": "KZ-71", "Almaty city": "KZ-75",
+    "Shymkent city": "KZ-79",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def results() -> dict:
+    proc = run_cli("results", str(EXAMPLE), "--json")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_mazhilis_seats_are_the_official_ones(results):
+    mazhilis = results["bodies"]["mazhilis"]
+    assert mazhilis["size"] == 98 and mazhilis["vacant"] == 0
+    assert mazhilis["seats"] == {
+        "Amanat": 62,
+        "Auyl": 8,
+        "self-nominated": 7,
+        "Respublica": 6,
+        "Ak Zhol": 6,
+        "People's Party": 5,
+        "National Social Democratic Party": 4,
+    }
+    assert sum(mazhilis["seats"].values()) == 98
+
+
+def test_list_tier_and_districts(results):
+    ref = load_json(shared_file("kz-2023.json"))
+    contests = {c["id"]: c for c in results["contests"]}
+    lst = contests["mazhilis-list"]
+    assert (
+        sum(lst["votes"].values()) + lst["against_all"] == ref["other_counts"]["party_votes_plus_against_all"]
+    )
+    assert lst["against_all"] == ref["other_counts"]["against_all"]
+    assert lst["seats"]["Amanat"] == 40 and lst["percent"]["Amanat"] == 53.9
+    assert lst["eligible"] == ["Amanat", "Auyl", "Respublica", "Ak Zhol", "People's Party",
+                               "National Social Democratic Party"]  # fmt: skip
+    districts = [c for c in results["contests"] if c["kind"] == "single-mandate"]
+    assert len(districts) == 29
+    winners = [d["winner_party"] for d in districts]
+    assert winners.count("Amanat") == 22 and winners.count("self-nominated") == 7
+    assert all(d["status"] == "elected" and d["ties"] == [] for d in districts)
+
+
+def test_turnout_national_and_every_region(results):
+    ref = load_json(shared_file("kz-2023.json"))["other_counts"]
+    turnout = results["turnout"]
+    assert turnout["registered"] == ref["registered_voters"] == 12_035_578
+    assert turnout["voted"] == ref["ballots_received_by_voters"] == 6_521_860
+    assert turnout["percent"] == 54.19
+    published = ref["regional_turnout_percent_as_of_20h_election_day_CEC_via_Kazinform"]
+    got = {r["id"]: r["turnout"] for r in results["regions"]}
+    assert len(got) == 20
+    for name, percent in published.items():
+        assert got[REGION_IDS[name]] == percent, name
+
+
+def test_astana_maslikhat_list_seats(results):
+    astana = results["bodies"]["astana-maslikhat"]
+    assert astana["seats"] == {"Amanat": 12, "Ak Zhol": 3, "People's Party": 1, "Baytaq": 1}
+
+
+def test_results_in_russian_and_the_table(results):
+    proc = run_cli("results", str(EXAMPLE), "--json", "--lang", "ru")
+    ru = json.loads(proc.stdout)
+    assert ru["bodies"]["mazhilis"]["name"] == "Мажилис"
+    table = run_cli("results", str(EXAMPLE))
+    assert table.returncode == 0 and "54.19%" in table.stdout
+
+
+def test_demo_prints_the_example(results):
+    proc = run_cli("demo")
+    assert proc.returncode == 0, proc.stderr
+    assert "Mazhilis: 98 seats" in proc.stdout and "54.19%" in proc.stdout
+
+
+def test_results_refuses_what_is_not_an_election(tmp_path):
+    proc = run_cli("results", str(tmp_path / "none"))
+    assert proc.returncode == 2 and proc.stderr.startswith("error: ")
+    assert "Traceback" not in proc.stderr
