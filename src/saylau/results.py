@@ -107,8 +107,11 @@ def evaluate(election: Election) -> Results:
         totals = _totals(stations, by_contest.get(contest.id, {}))
         if contest.kind == "list":
             assert isinstance(contest.rules, ListRules)
+            # The lists on this ballot: parties with candidates here (all, if none are declared).
+            listed = {c.party for c in election.candidates if c.contest == contest.id}
+            running = [p for p in party_order if p in listed or not listed or totals.votes.get(p)]
             ballots = Ballots(
-                {p: totals.votes.get(p, 0) for p in party_order},
+                {p: totals.votes.get(p, 0) for p in running},
                 against_all=totals.against_all,
                 invalid=totals.invalid,
             )

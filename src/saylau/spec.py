@@ -367,7 +367,7 @@ class _Loader:
             if body and body not in bodies:
                 self._at("contests", i, "body", f"unknown body {body!r}")
             kind = t.get("kind")
-            name = t.get("name") or {"kk": cid, "ru": cid, "en": cid}
+            name = self._names(t, "contests", i, "name") if "name" in t else dict.fromkeys(LANGUAGES, cid)
             if kind == "list":
                 seats = self._seats(t, "contests", i)
                 territory = self._str(t, "contests", i, "territory")

@@ -968,6 +968,8 @@ def election_toml() -> str:
         "",
         "[[contests]]",
         'id = "mazhilis-list"',
+        'name = { kk = "Мәжіліс: партиялық тізімдер", ru = "Мажилис: партийные списки", '
+        'en = "Mazhilis: party lists" }',
         'body = "mazhilis"',
         'kind = "list"',
         "seats = 69",
@@ -984,6 +986,8 @@ def election_toml() -> str:
         "",
         "[[contests]]",
         'id = "astana-maslikhat-list"',
+        'name = { kk = "Астана мәслихаты: партиялық тізімдер", ru = "Маслихат Астаны: партийные списки", '
+        'en = "Astana maslikhat: party lists" }',
         'body = "astana-maslikhat"',
         'kind = "list"',
         "seats = 17",
