@@ -157,6 +157,11 @@ def test_election_toml_declares_parties_bodies_and_contests():
     contests = {c["id"]: c for c in e["contests"]}
     assert contests["mazhilis-list"] == {
         "id": "mazhilis-list",
+        "name": {
+            "kk": "Мәжіліс: партиялық тізімдер",
+            "ru": "Мажилис: партийные списки",
+            "en": "Mazhilis: party lists",
+        },
         "body": "mazhilis",
         "kind": "list",
         "seats": 69,
