@@ -15,7 +15,7 @@ import gzip
 import io
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -92,12 +92,56 @@ class _TomlLines:
         return start
 
 
-def load(directory: str | Path, *, protocols: bool = True) -> Election:
+class Files:
+    """The files of a definition: a directory on disk, or a mapping of relative paths to bytes.
+
+    A store keeps the definition it was created from as such a mapping, so an
+    election loads the same way from a directory and from a database.
+    """
+
+    def __init__(self, root: Path | None = None, data: Mapping[str, bytes] | None = None) -> None:
+        self.root = root
+        self.data = data
+
+    def label(self) -> str:
+        return str(self.root) if self.root is not None else "<stored definition>"
+
+    def is_dir(self, rel: str = "") -> bool:
+        if self.root is not None:
+            return (self.root / rel).is_dir()
+        prefix = f"{rel.rstrip('/')}/" if rel else ""
+        return any(k.startswith(prefix) for k in self.data or {})
+
+    def exists(self, rel: str) -> bool:
+        return (self.root / rel).is_file() if self.root is not None else rel in (self.data or {})
+
+    def read(self, rel: str) -> bytes:
+        return (self.root / rel).read_bytes() if self.root is not None else (self.data or {})[rel]
+
+    def listdir(self, rel: str) -> list[str]:
+        if self.root is not None:
+            return sorted(p.name for p in (self.root / rel).iterdir())
+        prefix = f"{rel.rstrip('/')}/"
+        return sorted({k[len(prefix) :].split("/")[0] for k in self.data or {} if k.startswith(prefix)})
+
+    def snapshot(self) -> dict[str, bytes]:
+        """Every file under the root, by relative path (what a store keeps)."""
+        if self.root is None:
+            return dict(self.data or {})
+        return {
+            p.relative_to(self.root).as_posix(): p.read_bytes()
+            for p in sorted(self.root.rglob("*"))
+            if p.is_file() and not p.name.startswith(".")
+        }
+
+
+def load(directory: str | Path | Files, *, protocols: bool = True) -> Election:
     """The election a directory declares; :class:`DefinitionError` lists every problem."""
-    return _Loader(Path(directory)).load(with_protocols=protocols)
+    files = directory if isinstance(directory, Files) else Files(Path(directory))
+    return _Loader(files).load(with_protocols=protocols)
 
 
-def check(directory: str | Path) -> list[str]:
+def check(directory: str | Path | Files) -> list[str]:
     """Every problem of a definition, one line each; empty when it is valid."""
     try:
         load(directory)
@@ -107,20 +151,22 @@ def check(directory: str | Path) -> list[str]:
 
 
 class _Loader:
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, files: Files) -> None:
+        self.files = files
         self.problems = _Problems()
         self.file = DEFINITION
 
     # -- election.toml ---------------------------------------------------------------------
 
     def load(self, with_protocols: bool) -> Election:
-        path = self.root / DEFINITION
-        if not self.root.is_dir():
-            raise DefinitionError([f"{self.root}: not a directory with an {DEFINITION}"])
-        if not path.exists():
-            raise DefinitionError([f"{path}: missing; an election directory needs {DEFINITION}"])
-        text = path.read_text(encoding="utf-8", errors="replace")
+        where = self.files.label()
+        if not self.files.is_dir():
+            raise DefinitionError([f"{where}: not a directory with an {DEFINITION}"])
+        if not self.files.exists(DEFINITION):
+            raise DefinitionError(
+                [f"{where}/{DEFINITION}: missing; an election directory needs {DEFINITION}"]
+            )
+        text = self.files.read(DEFINITION).decode("utf-8", errors="replace")
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as e:
@@ -445,13 +491,12 @@ class _Loader:
     # -- CSV tables -------------------------------------------------------------------------
 
     def _csv(self, file: str, need: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-        path = self.root / file
-        if not path.exists():
+        if not self.files.exists(file):
             self.problems.add(file, None, "", "file not found")
             return
         try:
-            raw = path.read_bytes()
-            if path.suffix == ".gz":
+            raw = self.files.read(file)
+            if file.endswith(".gz"):
                 raw = gzip.decompress(raw)
             text = raw.decode("utf-8-sig")
         except (OSError, EOFError, UnicodeDecodeError) as e:
@@ -585,8 +630,7 @@ class _Loader:
         candidates: tuple[Candidate, ...],
     ) -> tuple[Protocol, ...]:
         out: list[Protocol] = []
-        base = self.root / folder
-        if not base.is_dir():
+        if not self.files.is_dir(folder):
             self.problems.add(folder, None, "", "protocols folder not found")
             return ()
         options_of: dict[str, set[str]] = {}
@@ -594,11 +638,11 @@ class _Loader:
             options_of.setdefault(c.contest, set()).add(c.id)
         party_ids = {c.party for c in candidates if c.party}
         known = {c.id: c for c in contests}
-        for path in sorted(base.iterdir()):
-            if not path.name.endswith((".csv", ".csv.gz")):
+        for name in self.files.listdir(folder):
+            if not name.endswith((".csv", ".csv.gz")):
                 continue
-            contest_id = path.name.removesuffix(".gz").removesuffix(".csv")
-            file = f"{folder}/{path.name}"
+            contest_id = name.removesuffix(".gz").removesuffix(".csv")
+            file = f"{folder}/{name}"
             if contest_id not in known:
                 self.problems.add(file, None, "", f"no contest {contest_id!r} is declared")
                 continue
