@@ -86,19 +86,38 @@ class Contest:
 
 @dataclass(frozen=True)
 class Protocol:
-    """One station's count for one contest, in the lines of the precinct protocol."""
+    """One station's count for one contest: the lines of its form, and the votes per option.
+
+    ``lines`` are named by the form (see :mod:`saylau.protocols`); every form also
+    provides the common lines the tally reads: ``registered``, ``issued`` (ballots
+    issued to voters), ``found`` (ballots found in the boxes), ``invalid`` and,
+    where the ballot has one, ``against_all``.
+    """
 
     station: str
     contest: str
-    registered: int
-    received: int
-    issued: int
-    issued_mobile: int
-    unused: int
-    found: int
-    invalid: int
-    against_all: int
+    lines: Mapping[str, int]
     votes: Mapping[str, int]
+
+    @property
+    def registered(self) -> int:
+        return self.lines.get("registered", 0)
+
+    @property
+    def issued(self) -> int:
+        return self.lines.get("issued", 0)
+
+    @property
+    def found(self) -> int:
+        return self.lines.get("found", 0)
+
+    @property
+    def invalid(self) -> int:
+        return self.lines.get("invalid", 0)
+
+    @property
+    def against_all(self) -> int:
+        return self.lines.get("against_all", 0)
 
     @property
     def valid(self) -> int:

@@ -62,16 +62,9 @@ KZ_FORM = Form(
 def line_values(protocol: Protocol) -> Mapping[str, int]:
     options = sum(protocol.votes.values())
     return {
-        "registered": protocol.registered,
-        "received": protocol.received,
-        "issued": protocol.issued,
-        "issued_mobile": protocol.issued_mobile,
-        "unused": protocol.unused,
-        "found": protocol.found,
-        "invalid": protocol.invalid,
-        "against_all": protocol.against_all,
+        **protocol.lines,
         "options": options,
-        "valid": protocol.against_all + options,
+        "valid": protocol.lines.get("against_all", 0) + options,
     }
 
 
@@ -80,9 +73,9 @@ def violations(protocol: Protocol, form: Form = KZ_FORM) -> list[str]:
     values = line_values(protocol)
     out = []
     for rel in form.relations:
-        left = values[rel.left]
-        right = sum(values[term] for term in rel.right)
+        left = values.get(rel.left, 0)
+        right = sum(values.get(term, 0) for term in rel.right)
         if not OPS[rel.op](left, right):
-            parts = " + ".join(f"{term} {values[term]}" for term in rel.right)
+            parts = " + ".join(f"{term} {values.get(term, 0)}" for term in rel.right)
             out.append(f"{rel} does not hold: {rel.left} {left}, {parts} = {right}")
     return out

@@ -673,8 +673,8 @@ class _Loader:
             protocol = Protocol(
                 station=sid,
                 contest=contest.id,
+                lines={k: values[k] for k in lines},
                 votes={k: values[k] for k in extra},
-                **{k: values[k] for k in lines},
             )
             for problem in violations(protocol):
                 self.problems.add(file, line, "", f"station {sid}: {problem}")
