@@ -8,46 +8,17 @@ each body. ``as_json`` gives the contract of ../shared/design.md: ``bodies``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
-from saylau.model import Contest, Election, Protocol, Station, name_in
+from saylau.model import Contest, Election, name_in
 from saylau.rules.majority import DistrictOutcome, DistrictRules, decide
 from saylau.rules.mixed import parallel
 from saylau.rules.party_list import ListResult, ListRules, allocate, decimal_text
 from saylau.rules.thresholds import Ballots
-from saylau.spec import region_of
+from saylau.tally import Tally, Totals
 
 SELF_NOMINATED = "self-nominated"
-
-
-@dataclass
-class Totals:
-    """Summed protocol lines of a set of stations for one contest."""
-
-    stations: int = 0
-    reported: int = 0
-    registered: int = 0
-    issued: int = 0
-    found: int = 0
-    invalid: int = 0
-    against_all: int = 0
-    votes: dict[str, int] = field(default_factory=dict)
-
-    def add(self, p: Protocol) -> None:
-        self.reported += 1
-        self.registered += p.registered
-        self.issued += p.issued
-        self.found += p.found
-        self.invalid += p.invalid
-        self.against_all += p.against_all
-        for option, n in p.votes.items():
-            self.votes[option] = self.votes.get(option, 0) + n
-
-    @property
-    def turnout(self) -> Fraction:
-        return Fraction(self.issued, self.registered) if self.registered else Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -69,47 +40,25 @@ class Results:
     regions: tuple[tuple[str, Totals], ...]
 
 
-def stations_of(election: Election, contest: Contest) -> list[Station]:
-    if contest.kind == "single-mandate":
-        return [s for s in election.stations if contest.id in s.districts.values()]
-    parents = {t.id: t.parent for t in election.territories}
-    inside: dict[str, bool] = {}
-
-    def under(tid: str | None) -> bool:
-        if tid is None:
-            return False
-        if tid not in inside:
-            inside[tid] = tid == contest.territory or under(parents.get(tid))
-        return inside[tid]
-
-    return [s for s in election.stations if under(s.territory)]
-
-
-def _totals(stations: Iterable[Station], protocols: dict[str, Protocol]) -> Totals:
-    totals = Totals()
-    for station in stations:
-        totals.stations += 1
-        if station.id in protocols:
-            totals.add(protocols[station.id])
-    return totals
-
-
-def evaluate(election: Election) -> Results:
-    by_contest: dict[str, dict[str, Protocol]] = {}
-    for p in election.protocols:
-        by_contest.setdefault(p.contest, {})[p.station] = p
+def evaluate(election: Election, tally: Tally | None = None) -> Results:
+    """Results of ``election``: from its own protocols, or from a running ``tally``."""
+    tally = tally or Tally(election).extend(election.protocols)
     candidates = {c.id: c for c in election.candidates}
     party_order = [p.id for p in election.parties]
+    listed: dict[str, set[str]] = {}
+    running_in: dict[str, list[str]] = {}
+    for c in election.candidates:
+        if c.party:
+            listed.setdefault(c.contest, set()).add(c.party)
+        running_in.setdefault(c.contest, []).append(c.id)
     results: list[ContestResult] = []
-    station_sets: dict[str, list[Station]] = {}
     for contest in election.contests:
-        stations = station_sets[contest.id] = stations_of(election, contest)
-        totals = _totals(stations, by_contest.get(contest.id, {}))
+        totals = tally.contest(contest.id)
         if contest.kind == "list":
             assert isinstance(contest.rules, ListRules)
             # The lists on this ballot: parties with candidates here (all, if none are declared).
-            listed = {c.party for c in election.candidates if c.contest == contest.id}
-            running = [p for p in party_order if p in listed or not listed or totals.votes.get(p)]
+            mine = listed.get(contest.id, set())
+            running = [p for p in party_order if p in mine or not mine or totals.votes.get(p)]
             ballots = Ballots(
                 {p: totals.votes.get(p, 0) for p in running},
                 against_all=totals.against_all,
@@ -118,9 +67,8 @@ def evaluate(election: Election) -> Results:
             results.append(ContestResult(contest, totals, list_result=allocate(ballots, contest.rules)))
         else:
             assert isinstance(contest.rules, DistrictRules)
-            running = [c.id for c in election.candidates if c.contest == contest.id]
             outcome = decide(
-                {c: totals.votes.get(c, 0) for c in running},
+                {c: totals.votes.get(c, 0) for c in running_in.get(contest.id, [])},
                 contest.rules,
                 against_all=totals.against_all,
                 invalid=totals.invalid,
@@ -138,30 +86,24 @@ def evaluate(election: Election) -> Results:
             if r.contest.body != body.id:
                 continue
             if r.list_result is not None:
-                tiers.append({p: n for p, n in r.list_result.seats.items()})
+                tiers.append(dict(r.list_result.seats))
             elif r.winner_party is not None:
                 tiers.append({r.winner_party: 1})
         seats = parallel(*tiers)
         bodies[body.id] = seats
         vacant[body.id] = body.seats - sum(seats.values())
-    main_contest = next((c for c in election.contests if c.kind == "list"), election.contests[0])
-    main_protocols = by_contest.get(main_contest.id, {})
-    main_stations = station_sets[main_contest.id]
-    region = region_of(election.territories)
-    per_region: dict[str, list[Station]] = {}
-    for s in main_stations:
-        key = region.get(s.territory)
-        if key is not None:
-            per_region.setdefault(key, []).append(s)
+    main = next((c for c in election.contests if c.kind == "list"), election.contests[0])
     regions = tuple(
-        (t.id, _totals(per_region[t.id], main_protocols)) for t in election.territories if t.id in per_region
+        (t.id, tally.territory(main.id, t.id))
+        for t in election.territories
+        if t.level == "region" and tally.territory(main.id, t.id).stations
     )
     return Results(
         election=election,
         contests=tuple(results),
         bodies=bodies,
         vacant=vacant,
-        main=_totals(main_stations, main_protocols),
+        main=tally.contest(main.id),
         regions=regions,
     )
 

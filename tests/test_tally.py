@@ -1,0 +1,59 @@
+"""The running tally equals a recount, whatever order protocols and corrections arrive in."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from pathlib import Path
+
+from saylau import spec
+from saylau.results import evaluate
+from saylau.tally import Tally
+
+TINY = Path(__file__).parent / "data" / "tiny"
+
+
+def recount(election, protocols):
+    return Tally(election).extend(protocols)
+
+
+def test_totals_by_contest_and_territory():
+    election = spec.load(TINY)
+    tally = Tally(election).extend(election.protocols)
+    lst = tally.contest("council-list")
+    assert (lst.stations, lst.reported, lst.registered, lst.issued) == (4, 4, 3000, 1650)
+    assert lst.votes == {"a": 930, "b": 660}
+    north = tally.territory("council-list", "R1")
+    assert (north.stations, north.issued, north.votes) == (2, 900, {"a": 600, "b": 260})
+    assert tally.territory("d1", "R1").votes == {"c1": 400, "c2": 460}
+    assert tally.contest("d2").stations == 2
+
+
+def test_partial_reporting_and_corrections_match_a_recount():
+    election = spec.load(TINY)
+    protocols = list(election.protocols)
+    rng = random.Random(7)
+    rng.shuffle(protocols)
+    tally = Tally(election)
+    tally.extend(protocols[:3])
+    assert tally.contest("council-list").reported + tally.contest("d1").reported <= 3
+    tally.extend(protocols[3:])
+    first = protocols[0]
+    corrected = dataclasses.replace(first, votes={k: v + 1 for k, v in first.votes.items()})
+    tally.apply(corrected)
+    expected = recount(election, [corrected if p is first else p for p in protocols])
+    for contest in ("council-list", "d1", "d2"):
+        for territory in (None, "T", "R1", "R2"):
+            got = tally.contest(contest) if territory is None else tally.territory(contest, territory)
+            want = expected.contest(contest) if territory is None else expected.territory(contest, territory)
+            assert got == want, (contest, territory)
+
+
+def test_results_from_a_running_tally_equal_results_from_the_definition():
+    election = spec.load(TINY)
+    tally = Tally(election).extend(election.protocols)
+    assert (
+        evaluate(election, tally).bodies
+        == evaluate(election).bodies
+        == {"council": {"a": 3, "b": 3, "self-nominated": 1}}
+    )
