@@ -95,3 +95,15 @@ def test_results_refuses_what_is_not_an_election(tmp_path):
     proc = run_cli("results", str(tmp_path / "none"))
     assert proc.returncode == 2 and proc.stderr.startswith("error: ")
     assert "Traceback" not in proc.stderr
+
+
+def test_results_by_level():
+    proc = run_cli("results", str(EXAMPLE), "--json", "--level", "district")
+    out = json.loads(proc.stdout)
+    tecs = out["territories"]
+    assert out["level"] == "district" and len(tecs) == 129
+    assert sum(t["registered"] for t in tecs) == 12_035_578
+    assert sum(t["voted"] for t in tecs) == 6_521_860
+    assert all(t["stations_reported"] == t["stations"] for t in tecs)
+    table = run_cli("results", str(EXAMPLE), "--level", "region")
+    assert table.returncode == 0 and "By region" in table.stdout

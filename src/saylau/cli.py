@@ -151,11 +151,17 @@ def check_command(directory: str) -> None:
 @click.argument("source", metavar="DIR_OR_DB")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @click.option("--lang", type=click.Choice(["kk", "ru", "en"]), default="en", show_default=True)
-def results_command(source: str, as_json: bool, lang: str) -> None:
+@click.option(
+    "--level",
+    type=click.Choice(["region", "district"]),
+    default=None,
+    help="Also give the main contest for every territory of this level.",
+)
+def results_command(source: str, as_json: bool, lang: str, level: str | None) -> None:
     """Full results of an election: seats per body, contests, district winners, turnout."""
     if not Path(source).is_dir():
         raise InputError(f"{source}: not an election directory (stores arrive with `saylau init`)")
-    out = results_json(evaluate(spec.load(source)), lang)
+    out = results_json(evaluate(spec.load(source)), lang, level)
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
@@ -207,6 +213,19 @@ def print_results(out: dict, console: Console) -> None:
             table.add_column(column)
         for d in districts:
             table.add_row(d["name"], d["winner"] or "-", d["winner_party"] or "-", d["status"])
+        console.print(table)
+    if out.get("territories"):
+        table = Table(title=f"By {out['level']}")
+        for column in ("territory", "reported", "turnout %", "leader"):
+            table.add_column(column, justify="left" if column in ("territory", "leader") else "right")
+        for t in out["territories"]:
+            leader = max(t["votes"], key=t["votes"].get) if t["votes"] else "-"
+            table.add_row(
+                t["name"],
+                f"{t['stations_reported']}/{t['stations']}",
+                f"{t['turnout']:.2f}",
+                f"{leader} {t['percent'].get(leader, 0):.2f}%" if t["votes"] else "-",
+            )
         console.print(table)
     t = out["turnout"]
     console.print(

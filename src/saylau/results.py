@@ -38,6 +38,8 @@ class Results:
     vacant: dict[str, int]
     main: Totals  # the turnout contest, nationally
     regions: tuple[tuple[str, Totals], ...]
+    main_contest: str = ""
+    tally: Tally | None = None
 
 
 def evaluate(election: Election, tally: Tally | None = None) -> Results:
@@ -105,6 +107,8 @@ def evaluate(election: Election, tally: Tally | None = None) -> Results:
         vacant=vacant,
         main=tally.contest(main.id),
         regions=regions,
+        main_contest=main.id,
+        tally=tally,
     )
 
 
@@ -113,7 +117,39 @@ def percent(value: Fraction) -> float:
     return float(decimal_text(value * 100, 2))
 
 
-def as_json(results: Results, lang: str = "en") -> dict[str, object]:
+def territories_at(results: Results, level: str, lang: str = "en") -> list[dict[str, object]]:
+    """The main contest's totals for every territory of ``level`` (region, district ...)."""
+    assert results.tally is not None
+    parties = {p.id: name_in(p.short, lang) for p in results.election.parties}
+    out = []
+    for t in results.election.territories:
+        if t.level != level:
+            continue
+        totals = results.tally.territory(results.main_contest, t.id)
+        if not totals.stations:
+            continue
+        valid = totals.against_all + sum(totals.votes.values())
+        out.append(
+            {
+                "id": t.id,
+                "name": name_in(t.name, lang),
+                "parent": t.parent,
+                "stations": totals.stations,
+                "stations_reported": totals.reported,
+                "registered": totals.registered,
+                "voted": totals.issued,
+                "turnout": percent(totals.turnout),
+                "votes": {parties.get(p, p): v for p, v in totals.votes.items()},
+                "percent": {
+                    parties.get(p, p): percent(Fraction(v, valid)) if valid else 0.0
+                    for p, v in totals.votes.items()
+                },
+            }
+        )
+    return out
+
+
+def as_json(results: Results, lang: str = "en", level: str | None = None) -> dict[str, object]:
     election = results.election
     parties = {p.id: name_in(p.short, lang) for p in election.parties}
     parties[SELF_NOMINATED] = SELF_NOMINATED
@@ -191,4 +227,5 @@ def as_json(results: Results, lang: str = "en") -> dict[str, object]:
             }
             for tid, t in results.regions
         ],
+        **({"level": level, "territories": territories_at(results, level, lang)} if level else {}),
     }
