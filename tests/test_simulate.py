@@ -1,0 +1,203 @@
+"""saylau.simulate: synthetic definitions that load, add up, repeat, and mark their anomalies."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from saylau import results, spec
+from saylau.errors import InputError
+from saylau.model import Election, Protocol
+from saylau.simulate import Anomaly, SimulationSummary, parse_anomaly, simulate
+
+STATIONS = 2000
+SEED = 11
+ANOMALIES = (
+    Anomaly("stuffing", 0.05, 0.3, "p2"),
+    Anomaly("rounding", 0.03),
+)
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[SimulationSummary, Election]:
+    out = tmp_path_factory.mktemp("sim") / "clean"
+    summary = simulate(STATIONS, out, seed=SEED, districts=5)
+    return summary, spec.load(out)
+
+
+@pytest.fixture(scope="module")
+def altered(tmp_path_factory: pytest.TempPathFactory) -> tuple[SimulationSummary, Election]:
+    out = tmp_path_factory.mktemp("sim") / "altered"
+    summary = simulate(STATIONS, out, seed=SEED, districts=5, anomalies=ANOMALIES)
+    return summary, spec.load(out)
+
+
+def by_station(election: Election, contest: str = "assembly-list") -> dict[str, Protocol]:
+    return {p.station: p for p in election.protocols if p.contest == contest}
+
+
+def test_the_definition_is_valid(clean: tuple[SimulationSummary, Election]) -> None:
+    summary, election = clean
+    assert spec.check(summary.out) == []
+    assert len(election.stations) == STATIONS
+    assert {t.level for t in election.territories} == {"country", "region", "district"}
+    assert sum(t.level == "region" for t in election.territories) == 10
+    districts = [c for c in election.contests if c.kind == "single-mandate"]
+    assert len(districts) == 5
+    # one list protocol per station, one district protocol per station
+    assert len(election.protocols) == 2 * STATIONS
+    assert all(50 <= s.registered <= 3000 for s in election.stations)
+    assert (summary.out / "simulation.json").is_file()
+
+
+def test_seats_and_turnout(clean: tuple[SimulationSummary, Election]) -> None:
+    summary, election = clean
+    res = results.evaluate(election)
+    listed = next(r for r in res.contests if r.contest.kind == "list")
+    assert listed.list_result is not None
+    assert sum(listed.list_result.seats.values()) == listed.contest.seats == 100
+    assert res.vacant["assembly"] == 0  # 100 list seats + 5 districts, each with a winner
+    assert Fraction(45, 100) < res.main.turnout < Fraction(75, 100)
+    assert res.main.issued == summary.issued and res.main.registered == summary.registered
+    for _, totals in res.regions:
+        assert Fraction(25, 100) < totals.turnout < Fraction(90, 100)
+    assert 0 < listed.totals.invalid < 0.05 * listed.totals.found
+    assert 0.005 * listed.totals.found < listed.totals.against_all < 0.07 * listed.totals.found
+    # at least two lists pass the 5% threshold; the largest is the first registered
+    assert sum(1 for n in listed.list_result.seats.values() if n) >= 2
+    votes = listed.totals.votes
+    assert max(votes, key=votes.__getitem__) == "p1"
+
+
+def test_same_seed_same_files(tmp_path: Path, clean: tuple[SimulationSummary, Election]) -> None:
+    summary, _ = clean
+    again = simulate(STATIONS, tmp_path / "again", seed=SEED, districts=5)
+    first = spec.Files(summary.out).snapshot()
+    assert first == spec.Files(again.out).snapshot()
+    other = simulate(STATIONS, tmp_path / "other", seed=SEED + 1, districts=5)
+    name = "protocols/assembly-list.csv.gz"
+    assert spec.Files(other.out).read(name) != first[name]
+    assert gzip.decompress(first[name]).startswith(b"station,registered,received,issued,issued_mobile,")
+
+
+def test_anomalies_mark_the_stations_they_raise(
+    clean: tuple[SimulationSummary, Election], altered: tuple[SimulationSummary, Election]
+) -> None:
+    summary, election = altered
+    assert spec.check(summary.out) == []
+    stuffing, rounding = summary.anomalies
+    assert len(stuffing.stations) == round(0.05 * STATIONS)
+    assert len(rounding.stations) == round(0.03 * STATIONS)
+    assert not set(stuffing.stations) & set(rounding.stations)
+    assert (stuffing.party, rounding.party) == ("p2", "p1")
+    written = json.loads((summary.out / "simulation.json").read_text(encoding="utf-8"))
+    assert [a["stations"] for a in written["anomalies"]] == [list(stuffing.stations), list(rounding.stations)]
+    assert written["anomalies"][0]["strength"] == 0.3
+
+    before, after = by_station(clean[1]), by_station(election)
+    for sid in stuffing.stations:
+        b, a = before[sid], after[sid]
+        assert a.issued > b.issued and a.registered == b.registered
+        assert a.votes["p2"] / a.valid > b.votes["p2"] / b.valid
+    for sid in rounding.stations:
+        b, a = before[sid], after[sid]
+        assert a.issued > b.issued
+        pct = round(100 * a.issued / a.registered)
+        assert abs(100 * a.issued - pct * a.registered) <= 50  # within half a ballot of pct%
+    untouched = set(before) - summary.altered
+    assert len(untouched) == STATIONS - len(summary.altered)
+    assert all(before[s] == after[s] for s in untouched)
+    # the district ballots of the same voters rise with the list ballots
+    districts = {p.station: p for p in election.protocols if p.contest != "assembly-list"}
+    assert all(districts[s].issued == after[s].issued for s in summary.altered)
+    added = sum(after[s].issued - before[s].issued for s in summary.altered)
+    assert added == stuffing.ballots + rounding.ballots == summary.issued - clean[0].issued
+
+
+def test_rerun_replaces_a_previous_simulation(tmp_path: Path) -> None:
+    out = tmp_path / "sim"
+    simulate(300, out, seed=1, regions=3, districts=4)
+    summary = simulate(300, out, seed=2, regions=3, districts=2, parties=3)
+    assert spec.check(out) == []
+    assert summary.districts == 2 and summary.parties == ("p1", "p2", "p3")
+    assert sorted(p.name for p in (out / "protocols").iterdir()) == [
+        "assembly-list.csv.gz",
+        "smd-01.csv.gz",
+        "smd-02.csv.gz",
+    ]
+
+
+def test_small_and_odd_shapes(tmp_path: Path) -> None:
+    one = simulate(1, tmp_path / "one", regions=1, districts=1, parties=1)
+    assert spec.check(one.out) == []
+    many = simulate(120, tmp_path / "many", regions=4, districts=30, parties=14, seats=7)
+    assert spec.check(many.out) == []
+    res = results.evaluate(spec.load(many.out))
+    assert sum(res.bodies["assembly"].values()) + res.vacant["assembly"] == 37
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("stuffing:0.05", Anomaly("stuffing", 0.05)),
+        ("stuffing:5%:0.3:p2", Anomaly("stuffing", 0.05, 0.3, "p2")),
+        ("Rounding:0.02", Anomaly("rounding", 0.02)),
+        ("stuffing:0.1::p3", Anomaly("stuffing", 0.1, None, "p3")),
+    ],
+)
+def test_parse_anomaly(text: str, expected: Anomaly) -> None:
+    assert parse_anomaly(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("stuffing", "expected KIND:SHARE"),
+        ("", "expected KIND:SHARE"),
+        ("stuffing:0.05:0.3:p1:x", "expected KIND:SHARE"),
+        ("bribery:0.05", "unknown kind 'bribery'"),
+        ("stuffing:lots", "share 'lots' is not a number"),
+        ("stuffing:0", "share must be a fraction in (0, 1]"),
+        ("stuffing:1.5", "share must be a fraction in (0, 1]"),
+        ("stuffing:nan", "not a finite number"),
+        ("stuffing:0.05:2", "stuffing strength must be in (0, 1]"),
+        ("rounding:0.05:-0.1", "rounding strength must be in [0, 1)"),
+        ("stuffing:0.05:x", "strength 'x' is not a number"),
+    ],
+)
+def test_bad_anomaly_strings(text: str, says: str) -> None:
+    with pytest.raises(InputError) as e:
+        parse_anomaly(text)
+    message = str(e.value)
+    assert says in message and "\n" not in message
+    assert message.startswith(f"anomaly {text!r}: ")
+
+
+def test_bad_arguments(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="unknown party 'p9'"):
+        simulate(50, tmp_path / "a", parties=3, anomalies=[parse_anomaly("stuffing:0.1:0.2:p9")])
+    with pytest.raises(InputError, match="stations must be"):
+        simulate(0, tmp_path / "b")
+    with pytest.raises(InputError, match="regions"):
+        simulate(5, tmp_path / "c", regions=6)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "notes.txt").write_text("mine")
+    with pytest.raises(InputError, match="not empty"):
+        simulate(50, tmp_path / "d")
+    assert (tmp_path / "d" / "notes.txt").read_text() == "mine"
+
+
+def test_cli_simulate_then_check_and_results(tmp_path):
+    from conftest import run_cli
+
+    out = tmp_path / "sim"
+    proc = run_cli("simulate", "--stations", "500", "--out", str(out), "--anomaly", "stuffing:0.1")
+    assert proc.returncode == 0, proc.stderr
+    assert "500 stations" in proc.stdout
+    assert run_cli("check", str(out)).returncode == 0
+    bad = run_cli("simulate", "--stations", "5", "--out", str(tmp_path / "x"), "--anomaly", "bogus:1")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: anomaly 'bogus:1'")
