@@ -56,15 +56,8 @@ class Tally:
 
     def __init__(self, election: Election) -> None:
         parents = {t.id: t.parent for t in election.territories}
-        self._above: dict[str, tuple[str, ...]] = {}
-        for station in election.stations:
-            path: list[str] = []
-            node: str | None = station.territory
-            while node is not None and node not in path:
-                path.append(node)
-                node = parents.get(node)
-            self._above[station.id] = tuple(path)
-        self._contests_of = _contests_by_station(election)
+        self._above = {s.id: _chain(s.territory, parents) for s in election.stations}
+        self._contests_of = _contests_by_station(election, self._above)
         self._totals: dict[tuple[str, str | None], Totals] = {}
         self._current: dict[tuple[str, str], Protocol] = {}
         for station in election.stations:
@@ -105,18 +98,23 @@ class Tally:
         return self._current.get((station, contest))
 
 
-def _contests_by_station(election: Election) -> dict[str, list[str]]:
+def _chain(territory: str, parents: dict[str, str | None]) -> tuple[str, ...]:
+    """A territory and every territory above it, up to the root."""
+    chain: list[str] = []
+    node: str | None = territory
+    while node is not None and node not in chain:
+        chain.append(node)
+        node = parents.get(node)
+    return tuple(chain)
+
+
+def _contests_by_station(election: Election, above: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
     """Which contests are on each station's ballots."""
-    parents = {t.id: t.parent for t in election.territories}
     out: dict[str, list[str]] = {}
     list_contests = [c for c in election.contests if c.kind == "list"]
     districts = {c.id for c in election.contests if c.kind == "single-mandate"}
     for station in election.stations:
-        chain: list[str] = []
-        node: str | None = station.territory
-        while node is not None and node not in chain:
-            chain.append(node)
-            node = parents.get(node)
+        chain = above[station.id]
         mine = [c.id for c in list_contests if c.territory in chain]
         mine += [d for d in station.districts.values() if d in districts]
         out[station.id] = mine
