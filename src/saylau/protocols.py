@@ -1,81 +1,347 @@
 """Protocol forms as data: the lines of a precinct protocol and their control relations.
 
-A form names its lines and states each control relation as ``line OP sum of
-lines``. ``options`` stands for the sum of the votes for every option (parties
-or candidates); ``valid`` for ``against_all + options``. Checking a protocol
-is one small evaluator over that data, so another country's form is a new
-:class:`Form` value, not new code.
+A form is a TOML file (``src/saylau/forms/<name>.toml``; the format is
+docs/election-format.md, "Forms"): the lines it names, the lines derived from
+them, and each control relation written as the law writes it, ``a + b - c = d``
+with ``=``, ``<=`` or ``>=``. ``options`` stands for the sum of the votes for
+every option (parties or candidates). Checking a protocol is one small evaluator
+over that data, so another country's form is another file, not new code.
+
+The tally reads the common lines ``registered``, ``issued``, ``found``,
+``invalid`` and ``against_all`` (see :class:`saylau.model.Protocol`); a form
+either has them or derives them (the Russian form derives ``issued`` from its
+three issued lines), and :meth:`Form.complete` adds what is derived.
 """
 
 from __future__ import annotations
 
+import re
+import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
 
+from saylau.errors import DefinitionError
 from saylau.model import Protocol
 
 OPS = {"=": int.__eq__, "<=": int.__le__, ">=": int.__ge__}
+#: The sum of the votes for every option of the contest, usable in any sum.
+OPTIONS = "options"
+DEFAULT_FORM = "kz"
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_RULE = re.compile(r"(.*?)(<=|>=|=)(.*)")
+_TERM = re.compile(r"\s*([+-]?)\s*([^\s+-]+)\s*")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One signed name of a sum: ``+ lost`` or ``- unaccounted``."""
+
+    sign: int
+    name: str
+
+
+Sum = tuple[Term, ...]
+
+
+def parse_sum(text: str) -> Sum:
+    """``"a + b - c"`` -> its terms; raises ValueError saying what is wrong."""
+    terms: list[Term] = []
+    pos = 0
+    text = text.strip()
+    while pos < len(text):
+        m = _TERM.match(text, pos)
+        if m is None or not _NAME.fullmatch(m.group(2)) or (terms and not m.group(1)):
+            raise ValueError(f"expected names joined by + or -, got {text!r}")
+        terms.append(Term(-1 if m.group(1) == "-" else 1, m.group(2)))
+        pos = m.end()
+    if not terms:
+        raise ValueError("expected at least one name")
+    return tuple(terms)
+
+
+def sum_text(terms: Sum) -> str:
+    out = ""
+    for i, t in enumerate(terms):
+        sign = "-" if t.sign < 0 else "+"
+        out += (f"-{t.name}" if t.sign < 0 else t.name) if i == 0 else f" {sign} {t.name}"
+    return out
+
+
+def evaluate(terms: Sum, values: Mapping[str, int]) -> int:
+    return sum(t.sign * values[t.name] for t in terms)
 
 
 @dataclass(frozen=True)
 class Relation:
-    left: str
+    """A control relation ``left OP right``, each side a signed sum of line names.
+
+    ``law`` is how the law writes it (by protocol line number), ``source`` where
+    it comes from when that is not the form's statute.
+    """
+
+    left: Sum
     op: str
-    right: tuple[str, ...]
+    right: Sum
+    law: str = ""
+    source: str = ""
+
+    @classmethod
+    def parse(cls, rule: str, *, law: str = "", source: str = "") -> Relation:
+        m = _RULE.fullmatch(rule.strip())
+        if m is None:
+            raise ValueError(f"expected 'sum = sum', 'sum <= sum' or 'sum >= sum', got {rule!r}")
+        return cls(parse_sum(m.group(1)), m.group(2), parse_sum(m.group(3)), law, source)
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(t.name for t in (*self.left, *self.right))
+
+    def holds(self, values: Mapping[str, int]) -> bool:
+        return OPS[self.op](evaluate(self.left, values), evaluate(self.right, values))
+
+    def explain(self, values: Mapping[str, int]) -> str:
+        """Why it fails, with the numbers: ``found = invalid + valid does not hold: found 300, ...``."""
+        return f"{self} does not hold: {_side(self.left, values)}, {_side(self.right, values)}"
 
     def __str__(self) -> str:
-        return f"{self.left} {self.op} {' + '.join(self.right)}"
+        return f"{sum_text(self.left)} {self.op} {sum_text(self.right)}"
+
+
+def _side(terms: Sum, values: Mapping[str, int]) -> str:
+    if len(terms) == 1 and terms[0].sign > 0:
+        return f"{terms[0].name} {values[terms[0].name]}"
+    parts = sum_text(tuple(Term(t.sign, f"{t.name} {values[t.name]}") for t in terms))
+    return f"{parts} = {evaluate(terms, values)}"
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A line the form computes from others, e.g. RU ``issued = issued_early + ... + issued_outside``."""
+
+    name: str
+    sum: Sum
+    title: str = ""
 
 
 @dataclass(frozen=True)
 class Form:
+    """A protocol form: its lines (in protocol order), what it derives and its control relations.
+
+    ``required`` are the lines a protocol must give; the others (e.g. the Russian
+    absentee-certificate lines, gone since 2021) may be absent, and a relation
+    that names an absent line is then not checked.
+    """
+
     id: str
     title: str
     lines: tuple[str, ...]
     relations: tuple[Relation, ...]
+    derived: tuple[Derived, ...] = ()
+    required: frozenset[str] = frozenset()
+    titles: Mapping[str, str] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
+
+    def complete(self, lines: Mapping[str, int], votes: Mapping[str, int] | None = None) -> dict[str, int]:
+        """``lines`` plus every derived line that can be computed from them.
+
+        A derived line that sums ``options`` (Kazakhstan's ``valid``) needs the
+        votes; without ``votes`` it is left out, so stored protocols keep only
+        what the tally reads and the form's own lines.
+        """
+        out = dict(lines)
+        if votes is not None:
+            out[OPTIONS] = sum(votes.values())
+        for d in self.derived:
+            if d.name not in out and all(t.name in out for t in d.sum):
+                out[d.name] = evaluate(d.sum, out)
+        if votes is not None:
+            del out[OPTIONS]
+        return out
+
+    def values(self, protocol: Protocol) -> dict[str, int]:
+        """Every name a relation may use: lines (required ones default to 0), derived, ``options``."""
+        lines = {**dict.fromkeys(self.required, 0), **protocol.lines}
+        out = self.complete(lines, protocol.votes)
+        out[OPTIONS] = sum(protocol.votes.values())
+        return out
+
+    def check(self, values: Mapping[str, int]) -> list[str]:
+        """Each violated relation with its numbers; relations naming an absent line are skipped."""
+        return [
+            rel.explain(values)
+            for rel in self.relations
+            if rel.names.issubset(values.keys()) and not rel.holds(values)
+        ]
+
+    def checked(self, present: set[str] | frozenset[str]) -> tuple[Relation, ...]:
+        """The relations that can be checked when these names are known."""
+        return tuple(r for r in self.relations if r.names <= present)
 
 
-#: The Kazakh precinct protocol as used here; see docs/election-format.md for the lines.
-KZ_FORM = Form(
-    id="kz-precinct",
-    title="Kazakhstan, protocol of the precinct election commission",
-    lines=(
-        "registered",
-        "received",
-        "issued",
-        "issued_mobile",
-        "unused",
-        "found",
-        "invalid",
-        "against_all",
-    ),
-    relations=(
-        Relation("received", "=", ("issued", "unused")),
-        Relation("issued", "<=", ("registered",)),
-        Relation("issued_mobile", "<=", ("issued",)),
-        Relation("found", "<=", ("issued",)),
-        Relation("found", "=", ("invalid", "valid")),
-    ),
-)
-
-
-def line_values(protocol: Protocol) -> Mapping[str, int]:
-    options = sum(protocol.votes.values())
-    return {
-        **protocol.lines,
-        "options": options,
-        "valid": protocol.lines.get("against_all", 0) + options,
-    }
-
-
-def violations(protocol: Protocol, form: Form = KZ_FORM) -> list[str]:
+def violations(protocol: Protocol, form: Form | None = None) -> list[str]:
     """Each violated relation, with the numbers that break it."""
-    values = line_values(protocol)
-    out = []
-    for rel in form.relations:
-        left = values.get(rel.left, 0)
-        right = sum(values.get(term, 0) for term in rel.right)
-        if not OPS[rel.op](left, right):
-            parts = " + ".join(f"{term} {values.get(term, 0)}" for term in rel.right)
-            out.append(f"{rel} does not hold: {rel.left} {left}, {parts} = {right}")
-    return out
+    form = form or KZ_FORM
+    return form.check(form.values(protocol))
+
+
+def line_values(protocol: Protocol, form: Form | None = None) -> Mapping[str, int]:
+    """The lines, derived lines and ``options`` of a protocol (what relations are evaluated on)."""
+    return (form or KZ_FORM).values(protocol)
+
+
+# -- form files -------------------------------------------------------------------------------
+
+
+def available_forms() -> tuple[str, ...]:
+    """The names of the bundled forms (``kz``, ``ru-federal`` ...)."""
+    folder = resources.files("saylau") / "forms"
+    return tuple(sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")))
+
+
+@cache
+def load_form(name: str) -> Form:
+    """A bundled form by name, or a form file by path (``.../my-form.toml``).
+
+    Raises :class:`DefinitionError` naming the file, the line where it can and the field.
+    """
+    if name.endswith(".toml") or "/" in name:
+        path = Path(name)
+        label = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise DefinitionError([f"{label}: cannot read the form file ({e})"]) from None
+    else:
+        if name not in available_forms():
+            known = ", ".join(available_forms())
+            raise DefinitionError([f"unknown protocol form {name!r}; expected one of {known}"])
+        label = f"forms/{name}.toml"
+        text = (resources.files("saylau") / "forms" / f"{name}.toml").read_text(encoding="utf-8")
+    return _FormReader(label, text).form()
+
+
+class _FormReader:
+    """Reads one form file, collecting every problem as ``file:line: field: why``."""
+
+    def __init__(self, label: str, text: str) -> None:
+        self.label = label
+        self.text = text
+        self.problems: list[str] = []
+
+    def fail(self, field: str, message: str, needle: str | None = None) -> None:
+        line = _line_of(self.text, needle or field.split(".")[-1].split("[")[0])
+        where = f"{self.label}:{line}" if line else self.label
+        self.problems.append(f"{where}: {field}: {message}")
+
+    def form(self) -> Form:
+        try:
+            doc = tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as e:
+            raise DefinitionError([f"{self.label}: TOML syntax error: {e}"]) from None
+        lines, titles, required = self._lines(doc.get("lines"))
+        known = {*lines, OPTIONS}
+        derived = self._derived(doc.get("derived", []), known)
+        relations = self._relations(doc.get("relations"), known)
+        for key in ("id", "title"):
+            if not isinstance(doc.get(key), str) or not doc[key]:
+                self.fail(key, "expected a non-empty string")
+        sources = doc.get("sources", [])
+        if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+            self.fail("sources", "expected a list of strings")
+            sources = []
+        if self.problems:
+            raise DefinitionError(self.problems)
+        return Form(
+            id=doc["id"],
+            title=doc["title"],
+            lines=tuple(lines),
+            relations=relations,
+            derived=derived,
+            required=frozenset(required),
+            titles=titles,
+            sources=tuple(sources),
+        )
+
+    def _tables(self, value: Any, key: str) -> list[dict[str, Any]]:
+        if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+            self.fail(key, f"expected [[{key}]] tables")
+            return []
+        return value
+
+    def _lines(self, value: Any) -> tuple[list[str], dict[str, str], list[str]]:
+        lines: list[str] = []
+        titles: dict[str, str] = {}
+        required: list[str] = []
+        for i, t in enumerate(self._tables(value, "lines")):
+            name = t.get("name")
+            if not isinstance(name, str) or not _NAME.fullmatch(name) or name == OPTIONS:
+                self.fail(f"lines[{i}].name", f"expected a snake_case name, got {name!r}", "name")
+                continue
+            if name in lines:
+                self.fail(f"lines[{i}].name", f"duplicate line {name!r}", f'"{name}"')
+            lines.append(name)
+            titles[name] = str(t.get("title", ""))
+            if t.get("required", True) is not False:
+                required.append(name)
+        if not lines:
+            self.fail("lines", "a form needs at least one line")
+        return lines, titles, required
+
+    def _derived(self, value: Any, known: set[str]) -> tuple[Derived, ...]:
+        out = []
+        for i, t in enumerate(self._tables(value, "derived")):
+            name, text = t.get("name"), t.get("sum")
+            if not isinstance(name, str) or not _NAME.fullmatch(name) or name in known:
+                self.fail(f"derived[{i}].name", f"expected a new snake_case name, got {name!r}", "name")
+                continue
+            terms = self._sum(f"derived[{i}].sum", text, known)
+            if terms is not None:
+                out.append(Derived(name, terms, str(t.get("en", ""))))
+                known.add(name)
+        return tuple(out)
+
+    def _sum(self, field: str, text: Any, known: set[str]) -> Sum | None:
+        try:
+            terms = parse_sum(text) if isinstance(text, str) else None
+        except ValueError as e:
+            self.fail(field, str(e), str(text))
+            return None
+        if terms is None:
+            self.fail(field, 'expected a sum of line names, e.g. "a + b - c"', field.split(".")[-1])
+            return None
+        unknown = [t.name for t in terms if t.name not in known]
+        if unknown:
+            self.fail(field, f"unknown line {unknown[0]!r}", text)
+            return None
+        return terms
+
+    def _relations(self, value: Any, known: set[str]) -> tuple[Relation, ...]:
+        out = []
+        for i, t in enumerate(self._tables(value, "relations")):
+            rule = t.get("rule")
+            try:
+                rel = Relation.parse(str(rule), law=str(t.get("law", "")), source=str(t.get("source", "")))
+            except ValueError as e:
+                self.fail(f"relations[{i}].rule", str(e), str(rule))
+                continue
+            unknown = sorted(rel.names - known)
+            if unknown:
+                self.fail(f"relations[{i}].rule", f"unknown line {unknown[0]!r}", str(rule))
+                continue
+            out.append(rel)
+        return tuple(out)
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    for no, line in enumerate(text.splitlines(), 1):
+        if needle and needle in line and not line.lstrip().startswith("#"):
+            return no
+    return None
+
+
+#: The Kazakh form (``forms/kz.toml``); kept under this name for existing callers.
+KZ_FORM = load_form(DEFAULT_FORM)

@@ -32,7 +32,7 @@ from saylau.model import (
     Station,
     Territory,
 )
-from saylau.protocols import KZ_FORM, violations
+from saylau.protocols import DEFAULT_FORM, Form, available_forms, load_form, violations
 from saylau.rules.apportion import METHODS
 from saylau.rules.majority import AGAINST_ALL_RULES, DistrictRules
 from saylau.rules.party_list import ListRules
@@ -183,6 +183,7 @@ class _Loader:
             except ValueError:
                 self._at("election", 0, "date", f"expected a date YYYY-MM-DD, got {date!r}")
         name = self._names(head, "election", 0, "name")
+        form = self._form(head)
         files = self._table(doc, "files")
         parties = self._parties(doc)
         bodies = self._bodies(doc)
@@ -200,7 +201,7 @@ class _Loader:
         found: tuple[Protocol, ...] = ()
         folder = files.get("protocols")
         if with_protocols and folder:
-            found = self._protocols(folder, contests, stations, candidates)
+            found = self._protocols(folder, contests, stations, candidates, form)
         self.problems.raise_if_any()
         return Election(
             id=election_id,
@@ -215,6 +216,15 @@ class _Loader:
             candidates=candidates,
             protocols=found,
         )
+
+    def _form(self, head: dict[str, Any]) -> Form:
+        """The protocol form the election declares (``form = "ru-federal"``), "kz" by default."""
+        name = head.get("form", DEFAULT_FORM)
+        if name not in available_forms():
+            known = ", ".join(available_forms())
+            self._at("election", 0, "form", f"unknown protocol form {name!r}; expected one of {known}")
+            name = DEFAULT_FORM
+        return load_form(name)
 
     def _at(self, table: str, index: int, key: str, message: str, *, missing: bool = False) -> None:
         """A problem at a key (or, when it is missing, at its table's header)."""
@@ -628,6 +638,7 @@ class _Loader:
         contests: tuple[Contest, ...],
         stations: dict[str, Station],
         candidates: tuple[Candidate, ...],
+        form: Form,
     ) -> tuple[Protocol, ...]:
         out: list[Protocol] = []
         if not self.files.is_dir(folder):
@@ -648,17 +659,21 @@ class _Loader:
                 continue
             contest = known[contest_id]
             options = party_ids if contest.kind == "list" else options_of.get(contest_id, set())
-            out.extend(self._protocol_file(file, contest, options, stations))
+            out.extend(self._protocol_file(file, contest, options, stations, form))
         return tuple(out)
 
     def _protocol_file(
-        self, file: str, contest: Contest, options: set[str], stations: dict[str, Station]
+        self, file: str, contest: Contest, options: set[str], stations: dict[str, Station], form: Form
     ) -> Iterator[Protocol]:
-        lines = KZ_FORM.lines
-        rows = self._csv(file, ("station", *lines))
+        """One contest's protocols in the form's own lines (optional lines may be absent)."""
+        need = tuple(line for line in form.lines if line in form.required)
+        rows = self._csv(file, ("station", *need))
         first = True
+        lines: tuple[str, ...] = need
+        extra: list[str] = []
         for line, row in rows:
             if first:
+                lines = tuple(k for k in form.lines if k in row)
                 extra = [k for k in row if k not in ("station", *lines)]
                 unknown = [k for k in extra if k not in options]
                 if unknown:
@@ -673,10 +688,10 @@ class _Loader:
             protocol = Protocol(
                 station=sid,
                 contest=contest.id,
-                lines={k: values[k] for k in lines},
+                lines=form.complete({k: values[k] for k in lines}),
                 votes={k: values[k] for k in extra},
             )
-            for problem in violations(protocol):
+            for problem in violations(protocol, form):
                 self.problems.add(file, line, "", f"station {sid}: {problem}")
             yield protocol
 
