@@ -352,7 +352,7 @@ def _no_cyclic_gc() -> Iterator[None]:
 def _choose_form(form: Form | str | None, mapping: Mapping, election: Election) -> Form:
     if isinstance(form, Form):
         return form
-    name = form or mapping.form or getattr(election, "form", None) or DEFAULT_FORM
+    name = form or mapping.form or election.form or DEFAULT_FORM
     return load_form(name)
 
 

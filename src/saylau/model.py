@@ -137,6 +137,7 @@ class Election:
     stations: tuple[Station, ...]
     candidates: tuple[Candidate, ...]
     protocols: tuple[Protocol, ...] = ()
+    form: str = "kz"  # the protocol form of its stations (saylau/forms/<form>.toml)
 
     def party(self, party_id: str) -> Party:
         return {p.id: p for p in self.parties}[party_id]

@@ -215,6 +215,7 @@ class _Loader:
             stations=tuple(stations.values()),
             candidates=candidates,
             protocols=found,
+            form=form.id,
         )
 
     def _form(self, head: dict[str, Any]) -> Form:
