@@ -18,22 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from saylau.protocols import KZ_FORM
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "kz-2023"
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
 
 PARTY_IDS = ("amanat", "auyl", "respublica", "ak-zhol", "qhp", "osdp", "baytaq")
-HEADER = [
-    "station",
-    "registered",
-    "received",
-    "issued",
-    "issued_mobile",
-    "unused",
-    "found",
-    "invalid",
-    "against_all",
-]
+HEADER = ["station", *KZ_FORM.lines]
 COUNTS = HEADER[1:]
 # kz-2023.json's regional turnout keys -> ISO 3166-2 ids (geojson ADM1_PCODE KZ10 -> KZ-10)
 TURNOUT_REGIONS = {

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from saylau.errors import InputError
+from saylau.protocols import KZ_FORM
 
 #: Anomaly kinds and their default strength (see :class:`Anomaly`).
 KINDS = {"stuffing": 0.2, "rounding": 0.0}
@@ -47,7 +48,7 @@ DISTRICTS_FILE = "districts.csv"
 DISTRICT_COLUMN = "district"
 SUMMARY_FILE = "simulation.json"
 #: The lines of the Kazakh precinct protocol, in the order written (docs/election-format.md).
-LINES = ("registered", "received", "issued", "issued_mobile", "unused", "found", "invalid", "against_all")
+LINES = KZ_FORM.lines  # the protocol lines written, in the Kazakh form's order
 
 STATIONS_PER_TEC = 50  # mean number of stations of a territorial election commission
 MIN_REGISTERED, MAX_REGISTERED = 50, 3000

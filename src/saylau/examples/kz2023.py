@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from saylau.protocols import KZ_FORM
+
 SEED = 2023
 
 # --------------------------------------------------------------------------------------------
@@ -1076,17 +1078,7 @@ def protocol_rows(ex: Example, p: Protocol) -> Iterable[list[object]]:
         ]
 
 
-HEADER = [
-    "station",
-    "registered",
-    "received",
-    "issued",
-    "issued_mobile",
-    "unused",
-    "found",
-    "invalid",
-    "against_all",
-]
+HEADER = ["station", *KZ_FORM.lines]
 
 
 def check_protocol(ex: Example, p: Protocol) -> None:
