@@ -36,3 +36,35 @@ def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProce
         check=False,
     )
     return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+
+
+# -- databases for saylau.store (tests/test_store.py) -------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """A fresh, empty database for a store: a SQLite file path, or a new PostgreSQL database.
+
+    PostgreSQL comes from SAYLAU_TEST_PG (an admin URL, e.g. what .ci/postgres.sh prints); each test
+    gets its own database, dropped afterwards, so tests do not see each other's rows.
+    """
+    if request.param == "sqlite":
+        yield str(tmp_path / "store.db")
+        return
+    import os
+    import uuid
+
+    import psycopg
+    import sqlalchemy as sa
+
+    admin = os.environ.get("SAYLAU_TEST_PG")
+    if not admin:
+        pytest.skip("PostgreSQL store tests need SAYLAU_TEST_PG=postgresql://... (see .ci/postgres.sh)")
+    name = f"saylau_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.make_url(admin).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,0 +1,34 @@
+"""Polling-station protocols, turnout and the election definition in an append-only store.
+
+SQLite (a file path, the embedded default) or PostgreSQL (a ``postgresql://`` URL), through
+SQLAlchemy Core, with the schema kept by Alembic migrations. Every write is one transaction that
+also appends to a hash-chained audit log, so the store can prove nothing was changed behind its back::
+
+    from saylau import spec
+    from saylau.store import Store
+
+    with Store.create("election.db", spec.Files(Path("examples/kz-2023"))) as store:
+        store.submit(protocols, actor="import", source="protocols.csv")
+        store.current()            # the latest version of each protocol
+        store.verify().ok          # True unless a row was changed behind the store's back
+"""
+
+from saylau.store.audit import AuditEntry, AuditReport
+from saylau.store.canonical import GENESIS, STATUSES
+from saylau.store.errors import ConflictError, StoreError
+from saylau.store.store import Store, StoredVersion, Submitted, TurnoutReport, Written, upgrade
+
+__all__ = [
+    "GENESIS",
+    "STATUSES",
+    "AuditEntry",
+    "AuditReport",
+    "ConflictError",
+    "Store",
+    "StoreError",
+    "StoredVersion",
+    "Submitted",
+    "TurnoutReport",
+    "Written",
+    "upgrade",
+]

@@ -1,0 +1,136 @@
+"""Connecting to a store: SQLite file paths and PostgreSQL URLs, durable settings, migrations.
+
+A store is named the way a user types it: a file path (the embedded default) or a
+``postgresql://`` URL. SQLite runs in WAL mode (readers do not block the writer) with
+``synchronous=FULL`` (a committed protocol survives a power cut), foreign keys on, and a busy
+timeout so concurrent writers wait instead of failing. Writers open their transaction with
+``BEGIN IMMEDIATE`` on SQLite, and lock the single ``chain_lock`` row on PostgreSQL, so appends to
+the audit chain happen one at a time whatever the number of processes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from saylau.store.errors import StoreError
+from saylau.store.tables import VERSION_TABLE, chain_lock
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_S = 30
+_WRITE = "saylau_write"
+
+
+def parse(url: str | Path) -> sa.URL:
+    """The SQLAlchemy URL of what a user typed: a path, ``sqlite:///...`` or ``postgresql://...``.
+
+    ``postgresql://`` (and ``postgres://``) use the psycopg 3 driver.
+    """
+    text = str(url)
+    if "://" not in text:
+        return sa.URL.create("sqlite", database=str(Path(text).expanduser()))
+    try:
+        parsed = sa.make_url(text)
+    except sa.exc.ArgumentError:
+        raise StoreError(f"not a database URL: {text!r}") from None
+    backend = parsed.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite" and parsed.database:
+        return parsed.set(drivername="sqlite")
+    raise StoreError(f"unsupported database {text!r}: expected a SQLite file path or a postgresql:// URL")
+
+
+def label(url: sa.URL) -> str:
+    """How a store is named in messages: the file path, or the URL without its password."""
+    if url.get_backend_name() == "sqlite":
+        return str(url.database)
+    return url.set(drivername="postgresql").render_as_string(hide_password=True)
+
+
+def sqlite_file(url: sa.URL) -> Path | None:
+    return Path(url.database or "") if url.get_backend_name() == "sqlite" else None
+
+
+def make_engine(url: sa.URL) -> sa.Engine:
+    if url.get_backend_name() == "sqlite":
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own would be DEFERRED, and late).
+    dbapi_connection.isolation_level = None
+    for pragma in (
+        "journal_mode = WAL",
+        "synchronous = FULL",
+        "foreign_keys = ON",
+        f"busy_timeout = {BUSY_TIMEOUT_S * 1000}",
+    ):
+        dbapi_connection.execute(f"PRAGMA {pragma}").fetchall()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    # A writer takes the write lock when it begins, not at its first INSERT: two writers that both
+    # read the chain head first would otherwise deadlock or append from a stale head.
+    write = conn.get_execution_options().get(_WRITE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextmanager
+def writing(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A transaction that holds the store's write lock: commit on success, roll back on any error."""
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE: True})
+        with conn.begin():
+            conn.execute(sa.select(chain_lock.c.id).where(chain_lock.c.id == 1).with_for_update())
+            yield conn
+
+
+@contextmanager
+def reading(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A read transaction that sees one snapshot (REPEATABLE READ on PostgreSQL; SQLite always does)."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
+
+
+def _config(conn: sa.Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if conn is not None:
+        cfg.attributes["connection"] = conn
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(conn: sa.Connection) -> str | None:
+    context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Bring the schema to the newest revision, in one transaction (DDL is transactional on both)."""
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE: True})
+        with conn.begin():
+            command.upgrade(_config(conn), "head")

@@ -1,0 +1,552 @@
+"""The store: an election definition, every version of every protocol, turnout, and the audit chain.
+
+Nothing stored is ever changed: a correction is a new version, and every write appends an audit
+entry in the same transaction (see :mod:`saylau.store.audit`). Readers get the latest version of
+each protocol (:meth:`Store.current`), or the history of one (:meth:`Store.versions`).
+
+Versioning rules of :meth:`Store.submit`, per (station, contest):
+
+- nothing stored yet: version 1 (``new``);
+- the same canonical content as the latest version (counts and status): nothing is written
+  (``unchanged``), so sending a file twice is harmless;
+- the same counts, going from ``preliminary`` to ``final``: a new version, no reason needed
+  (finalising is the normal course, not a correction);
+- anything else (other counts, or ``final`` back to ``preliminary``): a correction, which needs a
+  ``reason``; without one the whole submission is refused with :class:`ConflictError`.
+
+Comparison is with the *latest* version: re-sending an original after it was corrected is a conflict,
+since storing it would undo the correction.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+
+from saylau import spec
+from saylau.errors import InputError
+from saylau.model import Election, Protocol
+from saylau.store import audit
+from saylau.store.audit import AuditEntry, AuditReport
+from saylau.store.bulk import insert_rows
+from saylau.store.canonical import (
+    STATUSES,
+    counts,
+    definition_hash,
+    protocol_hash,
+    sha256_hex,
+    turnout_content,
+)
+from saylau.store.engine import (
+    label,
+    make_engine,
+    migrate,
+    parse,
+    reading,
+    sqlite_file,
+    writing,
+)
+from saylau.store.errors import ConflictError, StoreError
+from saylau.store.opening import check_store, database_errors, precheck_sqlite, refuse_if_used
+from saylau.store.tables import (
+    FORMAT,
+    FORMAT_KEY,
+    audit_log,
+    definition_files,
+    meta,
+    protocol_versions,
+    turnout_reports,
+)
+
+_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+#: Up to this many stations, a submission reads the latest versions of its own stations only.
+_FEW_STATIONS = 2_000
+#: The order of the values in the rows :meth:`Store.submit` appends.
+_VERSION_COLUMNS = (
+    "station",
+    "contest",
+    "version",
+    "status",
+    "lines",
+    "votes",
+    "content_hash",
+    "reason",
+    "actor",
+    "source",
+    "at",
+    "audit_seq",
+)
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """One stored version of a protocol, with who wrote it, when, why, and its audit entry."""
+
+    version: int
+    status: str
+    protocol: Protocol
+    reason: str | None
+    actor: str
+    source: str
+    at: str
+    content_hash: str
+    audit_seq: int
+
+
+class Written(NamedTuple):
+    """A version a submission wrote (light: a submission may write 100,000 of them)."""
+
+    station: str
+    contest: str
+    version: int
+    status: str
+    content_hash: str
+    audit_seq: int
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a submission did. ``corrected`` counts every version after the first (corrections and
+    preliminary -> final); ``versions`` are the versions written, in submission order."""
+
+    new: int
+    corrected: int
+    unchanged: int
+    versions: list[Written]
+
+
+@dataclass(frozen=True)
+class TurnoutReport:
+    place: str  # a territory or a station id
+    time: str  # HH:MM, local time of the election day
+    issued: int
+    registered: int | None
+    actor: str
+    at: str
+    content_hash: str
+    audit_seq: int
+
+
+class _Item(NamedTuple):
+    station: str
+    contest: str
+    lines: str  # canonical JSON
+    votes: str  # canonical JSON
+    content_hash: str
+
+
+class Store:
+    """An election's store on SQLite (a file path) or PostgreSQL (a ``postgresql://`` URL).
+
+    Make one with :meth:`create` or :meth:`open`; :meth:`close` it (or use it in a ``with``).
+    """
+
+    def __init__(self, engine: sa.Engine, url: sa.URL, election: Election | None = None) -> None:
+        self._engine = engine
+        self._url = url
+        self._election = election
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({label(self._url)!r})"
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, url: str | Path, definition: spec.Files | str | Path, *, actor: str = "saylau") -> Store:
+        """A new store holding ``definition``: schema to the newest revision, every file, one audit entry.
+
+        ``definition`` is a :class:`saylau.spec.Files` or a definition directory. It is checked
+        first (:class:`~saylau.errors.DefinitionError` lists its problems); a database that already
+        holds an election is refused.
+        """
+        _need_actor(actor)
+        if not isinstance(definition, spec.Files):
+            definition = spec.Files(Path(definition))
+        files = definition.snapshot()
+        election = spec.load(spec.Files(data=files), protocols=False)
+        parsed = parse(url)
+        path = sqlite_file(parsed)
+        if path is not None and not path.parent.is_dir():
+            raise StoreError(f"cannot create a store at {path}: the folder {path.parent} does not exist")
+        engine = make_engine(parsed)
+        try:
+            with database_errors(parsed):
+                with engine.connect() as conn:
+                    refuse_if_used(conn, parsed)
+                migrate(engine)
+                with writing(engine) as conn:
+                    refuse_if_used(conn, parsed)  # again, under the lock: two creates may race
+                    hashes = {p: sha256_hex(content) for p, content in sorted(files.items())}
+                    overall = definition_hash(hashes)
+                    at = audit.now()
+                    entries = audit.chain(audit.head(conn), at, actor, [("define", election.id, overall)])
+                    insert_rows(conn, audit_log, audit.COLUMNS, entries)
+                    conn.execute(
+                        sa.insert(definition_files),
+                        [{"path": p, "content": files[p], "sha256": h} for p, h in hashes.items()],
+                    )
+                    conn.execute(
+                        sa.insert(meta),
+                        [
+                            {"key": FORMAT_KEY, "value": FORMAT},
+                            {"key": "election", "value": election.id},
+                            {"key": "definition_hash", "value": overall},
+                            {"key": "created_at", "value": at},
+                        ],
+                    )
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, parsed, election)
+
+    @classmethod
+    def open(cls, url: str | Path) -> Store:
+        """An existing store; :class:`StoreError` if it is missing, not a store or out of date."""
+        parsed = parse(url)
+        precheck_sqlite(parsed)
+        engine = make_engine(parsed)
+        try:
+            with database_errors(parsed), reading(engine) as conn:
+                check_store(conn, parsed)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, parsed)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # -- the definition ----------------------------------------------------------------------
+
+    def definition(self) -> dict[str, bytes]:
+        """The definition's files, by relative path, exactly as stored."""
+        with reading(self._engine) as conn:
+            rows = conn.execute(sa.select(definition_files.c.path, definition_files.c.content))
+            return {row.path: bytes(row.content) for row in rows}
+
+    def election(self) -> Election:
+        """The stored definition, loaded (once) as an :class:`~saylau.model.Election` without protocols."""
+        if self._election is None:
+            self._election = spec.load(spec.Files(data=self.definition()), protocols=False)
+        return self._election
+
+    # -- protocols -----------------------------------------------------------------------------
+
+    def submit(
+        self,
+        protocols: Iterable[Protocol],
+        *,
+        actor: str,
+        status: str = "preliminary",
+        reason: str | None = None,
+        source: str = "",
+    ) -> Submitted:
+        """Store ``protocols`` in one transaction: all of them, or (on any error) none.
+
+        See the module docstring for when a protocol is new, unchanged, or a correction that
+        needs ``reason``. Whether stations and contests exist, and whether the counts hold, is
+        checked before (:mod:`saylau.protocols`); this checks only that the counts are whole numbers.
+        """
+        _need_actor(actor)
+        if status not in STATUSES:
+            raise InputError(f"expected one of {', '.join(STATUSES)}, got {status!r}", where="status")
+        note = reason if reason and reason.strip() else None
+        batch, duplicates = _prepare(protocols, status)
+        if not batch:
+            return Submitted(0, 0, duplicates, [])
+        with writing(self._engine) as conn:
+            to_write, unchanged = _plan(_latest(conn, batch), batch, note)
+            if not to_write:
+                return Submitted(0, 0, unchanged + duplicates, [])
+            at = audit.now()
+            entries = audit.chain(
+                audit.head(conn),
+                at,
+                actor,
+                [
+                    ("protocol", audit.protocol_subject(i.station, i.contest, v), i.content_hash)
+                    for i, v in to_write
+                ],
+            )
+            insert_rows(conn, audit_log, audit.COLUMNS, entries)
+            insert_rows(
+                conn,
+                protocol_versions,
+                _VERSION_COLUMNS,
+                [
+                    (
+                        i.station,
+                        i.contest,
+                        v,
+                        status,
+                        i.lines,
+                        i.votes,
+                        i.content_hash,
+                        note,
+                        actor,
+                        source,
+                        at,
+                        e[0],
+                    )
+                    for (i, v), e in zip(to_write, entries, strict=True)
+                ],
+            )
+        written = [
+            Written(i.station, i.contest, v, status, i.content_hash, e[0])
+            for (i, v), e in zip(to_write, entries, strict=True)
+        ]
+        new = sum(1 for _, v in to_write if v == 1)
+        return Submitted(new, len(to_write) - new, unchanged + duplicates, written)
+
+    def current(self) -> list[Protocol]:
+        """The latest version of every protocol, by station then contest (in code point order, the
+        same on both backends whatever the database's collation)."""
+        pv = protocol_versions
+        with reading(self._engine) as conn:
+            found = conn.execute(_latest_query(pv.c.station, pv.c.contest, pv.c.lines, pv.c.votes)).all()
+        rows = sorted(found, key=lambda r: (r.station, r.contest))
+        # One json.loads of all the texts at once is twice as fast as one call per text.
+        parsed = json.loads(f"[{','.join([f'{r.lines},{r.votes}' for r in rows])}]")
+        return [Protocol(r.station, r.contest, parsed[2 * n], parsed[2 * n + 1]) for n, r in enumerate(rows)]
+
+    def current_status(self) -> dict[tuple[str, str], str]:
+        """(station, contest) -> status of its latest version: ``preliminary`` or ``final``."""
+        pv = protocol_versions
+        with reading(self._engine) as conn:
+            rows = conn.execute(_latest_query(pv.c.station, pv.c.contest, pv.c.status))
+            return {(r.station, r.contest): r.status for r in rows}
+
+    def versions(self, station: str, contest: str) -> list[StoredVersion]:
+        """Every stored version of one protocol, oldest first (empty if there is none)."""
+        pv = protocol_versions
+        with reading(self._engine) as conn:
+            rows = conn.execute(
+                sa.select(pv).where(pv.c.station == station, pv.c.contest == contest).order_by(pv.c.version)
+            )
+            return [
+                StoredVersion(
+                    version=r.version,
+                    status=r.status,
+                    protocol=Protocol(r.station, r.contest, json.loads(r.lines), json.loads(r.votes)),
+                    reason=r.reason,
+                    actor=r.actor,
+                    source=r.source,
+                    at=r.at,
+                    content_hash=r.content_hash,
+                    audit_seq=int(r.audit_seq),
+                )
+                for r in rows
+            ]
+
+    # -- turnout ------------------------------------------------------------------------------
+
+    def add_turnout(
+        self,
+        territory_or_station: str,
+        time: str,
+        issued: int,
+        *,
+        actor: str,
+        registered: int | None = None,
+    ) -> None:
+        """Append a turnout report: ``issued`` ballots by ``time`` (HH:MM) at a territory or station.
+
+        Reports are never replaced: a later or corrected figure is another report, and readers
+        take the last one for a place and time.
+        """
+        _need_actor(actor)
+        place = territory_or_station
+        election = self.election()
+        if place not in {t.id for t in election.territories} | {s.id for s in election.stations}:
+            raise InputError(f"unknown territory or station {place!r}", where="turnout")
+        if not isinstance(time, str) or not _TIME.fullmatch(time):
+            raise InputError(f"expected a time of day HH:MM, got {time!r}", where="turnout")
+        for name, value in (("issued", issued), ("registered", registered)):
+            if value is not None and (type(value) is not int or value < 0):
+                raise InputError(f"{name}: expected a whole number >= 0, got {value!r}", where="turnout")
+        if registered is not None and issued > registered:
+            raise InputError(f"issued {issued} is more than registered {registered}", where="turnout")
+        content_hash = sha256_hex(turnout_content(place, time, issued, registered))
+        with writing(self._engine) as conn:
+            at = audit.now()
+            entries = audit.chain(
+                audit.head(conn), at, actor, [("turnout", audit.turnout_subject(place, time), content_hash)]
+            )
+            insert_rows(conn, audit_log, audit.COLUMNS, entries)
+            conn.execute(
+                sa.insert(turnout_reports),
+                {
+                    "audit_seq": entries[0][0],
+                    "place": place,
+                    "time": time,
+                    "issued": issued,
+                    "registered": registered,
+                    "actor": actor,
+                    "at": at,
+                    "content_hash": content_hash,
+                },
+            )
+
+    def turnout_reports(self) -> list[TurnoutReport]:
+        """Every turnout report, in the order they were stored."""
+        t = turnout_reports
+        with reading(self._engine) as conn:
+            rows = conn.execute(sa.select(t).order_by(t.c.audit_seq))
+            return [
+                TurnoutReport(
+                    place=r.place,
+                    time=r.time,
+                    issued=int(r.issued),
+                    registered=None if r.registered is None else int(r.registered),
+                    actor=r.actor,
+                    at=r.at,
+                    content_hash=r.content_hash,
+                    audit_seq=int(r.audit_seq),
+                )
+                for r in rows
+            ]
+
+    # -- audit -------------------------------------------------------------------------------
+
+    def audit_head(self) -> tuple[int, str]:
+        """(seq, entry_hash) of the last audit entry; (0, GENESIS) when there is none. Publish it."""
+        with reading(self._engine) as conn:
+            return audit.head(conn)
+
+    def audit_entries(self, after: int = 0) -> Iterator[AuditEntry]:
+        """The chain after entry ``after``, oldest first; ``entry.to_json()`` is one JSON line."""
+        return audit.entries(self._engine, after)
+
+    def verify(self, expected_head: tuple[int, str] | None = None) -> AuditReport:
+        """Recompute the chain and every stored row against it; optionally check a published head."""
+        with reading(self._engine) as conn:
+            return audit.verify(conn, expected_head)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _need_actor(actor: str) -> None:
+    if not isinstance(actor, str) or not actor.strip():
+        raise InputError("every write needs an actor (who is writing)", where="actor")
+
+
+def _prepare(protocols: Iterable[Protocol], status: str) -> tuple[dict[tuple[str, str], _Item], int]:
+    """Canonical form and hash of each protocol; a (station, contest) twice must be the same twice."""
+    batch: dict[tuple[str, str], _Item] = {}
+    duplicates = 0
+    clashes: list[tuple[str, str, str]] = []
+    for p in protocols:
+        where = f"protocol {p.station}/{p.contest}"
+        lines, votes = counts(p.lines, where)[1], counts(p.votes, where)[1]
+        digest = protocol_hash(p.station, p.contest, lines, votes, status)
+        key = (p.station, p.contest)
+        seen = batch.get(key)
+        if seen is None:
+            batch[key] = _Item(p.station, p.contest, lines, votes, digest)
+        elif seen.content_hash == digest:
+            duplicates += 1
+        else:
+            clashes.append((p.station, p.contest, "sent twice in this submission with different counts"))
+    if clashes:
+        raise ConflictError(clashes)
+    return batch, duplicates
+
+
+def _plan(
+    latest: dict[tuple[str, str], tuple[int, str, str]],
+    batch: dict[tuple[str, str], _Item],
+    reason: str | None,
+) -> tuple[list[tuple[_Item, int]], int]:
+    """The versions to write and the number unchanged; ConflictError naming every conflict."""
+    conflicts: list[tuple[str, str, str]] = []
+    to_write: list[tuple[_Item, int]] = []
+    unchanged = 0
+    for key, item in batch.items():
+        if key not in latest:
+            to_write.append((item, 1))
+            continue
+        version, was, stored_hash = latest[key]
+        if stored_hash == item.content_hash:
+            unchanged += 1
+            continue
+        same_counts = stored_hash == protocol_hash(item.station, item.contest, item.lines, item.votes, was)
+        if reason is None and not (same_counts and was == "preliminary"):
+            what = (
+                f"final version {version} would go back to preliminary"
+                if same_counts
+                else f"differs from stored version {version} ({was})"
+            )
+            conflicts.append((item.station, item.contest, f"{what}; a correction needs a reason"))
+        else:
+            to_write.append((item, version + 1))
+    if conflicts:
+        raise ConflictError(conflicts)
+    return to_write, unchanged
+
+
+def _latest(
+    conn: sa.Connection, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[int, str, str]]:
+    """(station, contest) -> (version, status, content_hash) of the latest stored version.
+
+    A small submission reads its own stations (by the primary key); a large one reads every row
+    once, which is faster than thousands of lookups.
+    """
+    pv = protocol_versions
+    cols = sa.select(pv.c.station, pv.c.contest, pv.c.version, pv.c.status, pv.c.content_hash)
+    stations = sorted({station for station, _ in keys})
+    if len(stations) <= _FEW_STATIONS:
+        queries = [cols.where(pv.c.station.in_(stations[i : i + 500])) for i in range(0, len(stations), 500)]
+    else:
+        queries = [cols]
+    out: dict[tuple[str, str], tuple[int, str, str]] = {}
+    for query in queries:
+        for station, contest, version, status, content_hash in conn.execute(query):
+            key = (station, contest)
+            if key not in out or out[key][0] < version:
+                out[key] = (version, status, content_hash)
+    return out
+
+
+def _latest_query(*columns: Any) -> sa.Select[Any]:
+    """SELECT ``columns`` of the latest version of each protocol (the max version per key, by index)."""
+    pv = protocol_versions
+    top = (
+        sa.select(pv.c.station, pv.c.contest, sa.func.max(pv.c.version).label("version"))
+        .group_by(pv.c.station, pv.c.contest)
+        .subquery()
+    )
+    return sa.select(*columns).join(
+        top,
+        sa.and_(pv.c.station == top.c.station, pv.c.contest == top.c.contest, pv.c.version == top.c.version),
+    )
+
+
+def upgrade(url: str | Path) -> None:
+    """Bring an existing store's schema to the revision this saylau needs."""
+    parsed = parse(url)
+    precheck_sqlite(parsed)
+    engine = make_engine(parsed)
+    try:
+        with database_errors(parsed):
+            with reading(engine) as conn:
+                check_store(conn, parsed, schema=False)
+            migrate(engine)
+    finally:
+        engine.dispose()

@@ -1,0 +1,473 @@
+"""saylau.store on real SQLite and real PostgreSQL: versions, atomicity, the audit chain, tampering.
+
+Every test that takes ``db_url`` runs on both backends (PostgreSQL when SAYLAU_TEST_PG is set; see
+.ci/postgres.sh). Tampering is done the way an insider would: plain SQL on the database, behind the
+store's back, with foreign keys out of the way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from saylau import spec
+from saylau.errors import DefinitionError, InputError, SaylauError
+from saylau.model import Protocol
+from saylau.store import GENESIS, ConflictError, Store, StoreError
+from saylau.store.canonical import counts, dumps, protocol_content
+from saylau.store.engine import parse
+from saylau.store.tables import VERSION_TABLE, metadata
+
+TINY = Path(__file__).parent / "data" / "tiny"
+
+
+@pytest.fixture(scope="module")
+def tiny() -> spec.Files:
+    return spec.Files(TINY)
+
+
+@pytest.fixture(scope="module")
+def protocols(tiny: spec.Files) -> list[Protocol]:
+    return list(spec.load(tiny).protocols)
+
+
+@pytest.fixture
+def store(db_url: str, tiny: spec.Files) -> Iterator[Store]:
+    with Store.create(db_url, tiny, actor="test") as created:
+        yield created
+
+
+def by_key(items: list[Protocol]) -> dict[tuple[str, str], tuple[dict[str, int], dict[str, int]]]:
+    return {(p.station, p.contest): (dict(p.lines), dict(p.votes)) for p in items}
+
+
+def recount(p: Protocol, option: str, delta: int) -> Protocol:
+    return replace(p, votes={**p.votes, option: p.votes[option] + delta})
+
+
+@contextmanager
+def behind_the_back(db_url: str) -> Iterator[sa.Connection]:
+    """A raw connection as an insider would use it: not through the store, foreign keys not enforced."""
+    url = parse(db_url)
+    engine = sa.create_engine(url)  # no saylau settings: SQLite's foreign keys are off by default
+    try:
+        with engine.begin() as conn:
+            if url.get_backend_name() == "postgresql":
+                conn.exec_driver_sql("SET session_replication_role = replica")  # skips FK triggers
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def seq_of(store: Store, station: str, contest: str, version: int = 1) -> int:
+    return store.versions(station, contest)[version - 1].audit_seq
+
+
+# -- create and open ---------------------------------------------------------------------------
+
+
+def test_create_stores_the_definition_and_open_reads_it(db_url: str, tiny: spec.Files) -> None:
+    with Store.create(db_url, tiny, actor="clerk") as store:
+        assert store.election().id == "tiny"
+        seq, head = store.audit_head()
+        assert seq == 1 and head != GENESIS
+    with Store.open(db_url) as store:
+        assert store.definition() == tiny.snapshot()
+        assert store.election().id == "tiny"
+        assert [e.action for e in store.audit_entries()] == ["define"]
+        assert store.current() == []
+        assert store.verify().ok
+
+
+def test_create_refuses_a_database_that_holds_an_election(db_url: str, tiny: spec.Files) -> None:
+    Store.create(db_url, tiny).close()
+    with pytest.raises(StoreError, match="already holds an election"):
+        Store.create(db_url, tiny)
+    with Store.open(db_url) as store:
+        assert store.audit_head()[0] == 1
+
+
+def test_create_checks_the_definition_first(db_url: str) -> None:
+    with pytest.raises(DefinitionError):
+        Store.create(db_url, spec.Files(data={"election.toml": b"[election]\nid = 1\n"}))
+
+
+def test_open_refuses_a_missing_file_without_creating_it(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing.db"
+    with pytest.raises(StoreError, match="does not exist") as err:
+        Store.open(missing)
+    assert "\n" not in str(err.value)
+    assert not missing.exists()
+
+
+def test_open_refuses_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    text = tmp_path / "notes.db"
+    text.write_text("not a database\n" * 100)
+    with pytest.raises(StoreError, match="not a saylau store"):
+        Store.open(text)
+    assert text.read_text() == "not a database\n" * 100
+
+
+def test_open_refuses_a_database_that_is_not_a_store(db_url: str) -> None:
+    engine = sa.create_engine(parse(db_url))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE other (id INTEGER PRIMARY KEY)")
+    engine.dispose()
+    with pytest.raises(StoreError, match="not a saylau store") as err:
+        Store.open(db_url)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.postgresql
+def test_open_of_a_missing_postgresql_database_is_one_line() -> None:
+    admin = os.environ.get("SAYLAU_TEST_PG")
+    if not admin:
+        pytest.skip("needs SAYLAU_TEST_PG (see .ci/postgres.sh)")
+    missing = sa.make_url(admin).set(database="saylau_no_such_database")
+    with pytest.raises(StoreError, match="cannot use the database") as err:
+        Store.open(missing.render_as_string(hide_password=False))
+    assert "\n" not in str(err.value)
+
+
+def test_open_refuses_an_out_of_date_schema(store: Store, db_url: str) -> None:
+    with behind_the_back(db_url) as conn:
+        conn.exec_driver_sql("UPDATE saylau_schema_version SET version_num = '0000'")
+    with pytest.raises(StoreError, match="schema is at revision 0000"):
+        Store.open(db_url)
+
+
+def test_the_migrations_make_the_tables_the_code_uses(store: Store, db_url: str) -> None:
+    engine = sa.create_engine(parse(db_url))
+    with engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True, "version_table": VERSION_TABLE}),
+            metadata,
+        )
+    engine.dispose()
+    assert diff == []
+
+
+def test_a_postgres_url_uses_psycopg_3() -> None:
+    assert parse("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    assert parse("postgres://u@h/db").drivername == "postgresql+psycopg"
+    assert parse("some/file.db").drivername == "sqlite"
+    with pytest.raises(StoreError, match="unsupported"):
+        parse("mysql://u@h/db")
+
+
+# -- protocols: versions, never overwrites ---------------------------------------------------------
+
+
+def test_submit_and_current_round_trip(store: Store, protocols: list[Protocol]) -> None:
+    done = store.submit(protocols, actor="clerk", source="tiny/protocols")
+    assert (done.new, done.corrected, done.unchanged) == (len(protocols), 0, 0)
+    assert [(w.station, w.contest, w.version) for w in done.versions] == [
+        (p.station, p.contest, 1) for p in protocols
+    ]
+    assert by_key(store.current()) == by_key(protocols)
+    assert set(store.current_status().values()) == {"preliminary"}
+    (v1,) = store.versions("S1", "council-list")
+    assert (v1.version, v1.status, v1.actor, v1.source, v1.reason) == (
+        1,
+        "preliminary",
+        "clerk",
+        "tiny/protocols",
+        None,
+    )
+    assert v1.protocol.votes == {"a": 400, "b": 170}
+    assert store.audit_head()[0] == 1 + len(protocols)
+
+
+def test_the_same_protocols_twice_are_stored_once(store: Store, protocols: list[Protocol]) -> None:
+    store.submit(protocols, actor="clerk")
+    head = store.audit_head()
+    again = store.submit(protocols, actor="someone else")
+    assert (again.new, again.corrected, again.unchanged, again.versions) == (0, 0, len(protocols), [])
+    assert store.audit_head() == head
+    assert len(store.versions("S1", "council-list")) == 1
+
+
+def test_a_different_count_without_a_reason_is_refused_and_nothing_changes(
+    store: Store, protocols: list[Protocol]
+) -> None:
+    store.submit(protocols, actor="clerk")
+    before, head = store.current(), store.audit_head()
+    changed = [
+        recount(p, "a", +1) if (p.station, p.contest) == ("S1", "council-list") else p for p in protocols
+    ]
+    with pytest.raises(ConflictError, match="S1/council-list") as err:
+        store.submit(changed, actor="clerk")
+    assert isinstance(err.value, SaylauError)
+    assert [(s, c) for s, c, _ in err.value.conflicts] == [("S1", "council-list")]
+    assert store.current() == before
+    assert store.audit_head() == head
+
+
+def test_a_correction_with_a_reason_is_version_2_and_version_1_stays(
+    store: Store, protocols: list[Protocol]
+) -> None:
+    store.submit(protocols, actor="clerk")
+    fixed = recount(protocols[0], "a", -10)
+    done = store.submit([fixed], actor="commission", reason="recount ordered by the TEC")
+    assert (done.new, done.corrected, done.unchanged) == (0, 1, 0)
+    v1, v2 = store.versions(fixed.station, fixed.contest)
+    assert (v1.version, v2.version) == (1, 2)
+    assert v1.protocol.votes == dict(protocols[0].votes)
+    assert v2.protocol.votes == dict(fixed.votes)
+    assert (v2.reason, v2.actor) == ("recount ordered by the TEC", "commission")
+    assert by_key(store.current())[(fixed.station, fixed.contest)] == (dict(fixed.lines), dict(fixed.votes))
+    # Sending the original again would undo the correction: a conflict, not "unchanged".
+    with pytest.raises(ConflictError, match="differs from stored version 2"):
+        store.submit([protocols[0]], actor="clerk")
+    assert store.verify().ok
+
+
+def test_a_batch_with_one_conflict_stores_nothing(store: Store, protocols: list[Protocol]) -> None:
+    first, rest = protocols[:4], protocols[4:]
+    store.submit(first, actor="clerk")
+    before, head = store.current(), store.audit_head()
+    with pytest.raises(ConflictError) as err:
+        store.submit([*rest, recount(first[2], "b", +5), *first[:2]], actor="clerk")
+    assert [(s, c) for s, c, _ in err.value.conflicts] == [(first[2].station, first[2].contest)]
+    assert store.current() == before
+    assert store.audit_head() == head
+    assert all(store.versions(p.station, p.contest) == [] for p in rest)
+
+
+def test_the_same_protocol_twice_in_one_batch(store: Store, protocols: list[Protocol]) -> None:
+    p = protocols[0]
+    done = store.submit([p, p], actor="clerk")
+    assert (done.new, done.unchanged) == (1, 1)
+    with pytest.raises(ConflictError, match="sent twice"):
+        store.submit([protocols[1], recount(protocols[1], "a", 1)], actor="clerk")
+
+
+def test_preliminary_then_final(store: Store, protocols: list[Protocol]) -> None:
+    store.submit(protocols, actor="clerk")
+    done = store.submit(protocols[:2], actor="commission", status="final")  # no reason needed
+    assert (done.new, done.corrected) == (0, 2)
+    key = (protocols[0].station, protocols[0].contest)
+    assert store.current_status()[key] == "final"
+    assert [v.status for v in store.versions(*key)] == ["preliminary", "final"]
+    assert store.submit(protocols[:2], actor="commission", status="final").unchanged == 2
+    with pytest.raises(ConflictError, match="back to preliminary"):
+        store.submit(protocols[:1], actor="clerk")
+    with pytest.raises(ConflictError, match="differs"):
+        store.submit([recount(protocols[0], "a", 1)], actor="commission", status="final")
+    assert store.verify().ok
+
+
+def test_bad_input_is_refused_before_anything_is_written(store: Store, protocols: list[Protocol]) -> None:
+    head = store.audit_head()
+    with pytest.raises(InputError, match="status"):
+        store.submit(protocols, actor="clerk", status="certified")
+    with pytest.raises(InputError, match="actor"):
+        store.submit(protocols, actor=" ")
+    with pytest.raises(InputError, match="whole number"):
+        store.submit([*protocols[:3], replace(protocols[3], votes={"a": 1.5})], actor="clerk")
+    with pytest.raises(InputError, match="whole number"):
+        store.submit([replace(protocols[0], lines={**protocols[0].lines, "invalid": True})], actor="clerk")
+    assert store.audit_head() == head
+    assert store.current() == []
+
+
+def test_awkward_ids_and_reasons_survive_the_round_trip(store: Store) -> None:
+    """Bulk appends go through COPY on PostgreSQL: tabs, quotes, backslashes and Cyrillic must survive."""
+    odd = [
+        Protocol(f'Ш-{n}\t"q"\\', "council-list", {"registered": 10**12 + n, "issued": n}, {"a": n, "b": 0})
+        for n in range(3000)
+    ]
+    assert store.submit(odd, actor="імпорт\\1", source="файл\t1.csv").new == 3000
+    assert by_key(store.current()) == by_key(odd)
+    fixed = recount(odd[7], "b", 3)
+    store.submit([fixed], actor="x", reason="line 1\nline 2\t\\N")
+    assert store.versions(fixed.station, fixed.contest)[1].reason == "line 1\nline 2\t\\N"
+    assert store.versions(odd[0].station, "council-list")[0].source == "файл\t1.csv"
+    assert store.verify().ok
+
+
+# -- turnout -----------------------------------------------------------------------------------------
+
+
+def test_turnout_reports_are_appended_and_audited(store: Store) -> None:
+    store.add_turnout("R1", "10:00", 120, actor="tec-north")
+    store.add_turnout("S1", "12:00", 300, actor="pec-1", registered=1000)
+    store.add_turnout("R1", "10:00", 125, actor="tec-north")  # a corrected figure is another report
+    reports = store.turnout_reports()
+    assert [(r.place, r.time, r.issued, r.registered, r.actor) for r in reports] == [
+        ("R1", "10:00", 120, None, "tec-north"),
+        ("S1", "12:00", 300, 1000, "pec-1"),
+        ("R1", "10:00", 125, None, "tec-north"),
+    ]
+    assert [e.action for e in store.audit_entries(after=1)] == ["turnout"] * 3
+    for bad in (("Nowhere", "10:00", 1), ("R1", "25:00", 1), ("R1", "9:00", 1), ("R1", "10:00", -1)):
+        with pytest.raises(InputError):
+            store.add_turnout(*bad, actor="x")
+    with pytest.raises(InputError, match="more than registered"):
+        store.add_turnout("S1", "14:00", 1001, actor="x", registered=1000)
+    assert len(store.turnout_reports()) == 3
+    assert store.verify().ok
+
+
+# -- the audit chain ---------------------------------------------------------------------------------
+
+
+def test_the_chain_can_be_recomputed_from_its_export(store: Store, protocols: list[Protocol]) -> None:
+    """An outsider with the JSON lines and hashlib gets the same hashes: the canonical form is plain JSON."""
+    store.submit(protocols, actor="clerk")
+    store.add_turnout("R2", "18:00", 700, actor="tec-south")
+    lines = [e.to_json() for e in store.audit_entries()]
+    prev = GENESIS
+    for n, line in enumerate(lines, 1):
+        entry = json.loads(line)
+        fields = {
+            k: entry[k] for k in ("seq", "at", "actor", "action", "subject", "content_hash", "prev_hash")
+        }
+        text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert entry["seq"] == n and entry["prev_hash"] == prev
+        assert hashlib.sha256(text.encode()).hexdigest() == entry["entry_hash"]
+        prev = entry["entry_hash"]
+    assert (len(lines), prev) == store.audit_head()
+    assert [e.seq for e in store.audit_entries(after=5)] == list(range(6, len(lines) + 1))
+    p = protocols[0]
+    content = {
+        "station": p.station,
+        "contest": p.contest,
+        "lines": p.lines,
+        "votes": p.votes,
+        "status": "preliminary",
+    }
+    expected = hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    assert store.versions(p.station, p.contest)[0].content_hash == expected
+    assert json.loads(lines[1])["content_hash"] == expected
+    report = store.verify()
+    assert (report.ok, report.entries, report.first_bad, report.problem) == (True, len(lines), None, None)
+
+
+def test_canonical_texts_are_canonical_json() -> None:
+    values = {"z": 3, "a": 10**20, "ж": 0}
+    assert counts(values, "x") == (values, dumps(values))
+    assert protocol_content('S"1', "c", dumps(values), "{}", "final") == dumps(
+        {"station": 'S"1', "contest": "c", "lines": values, "votes": {}, "status": "final"}
+    )
+
+
+def test_verify_finds_a_vote_count_changed_in_the_database(
+    store: Store, db_url: str, protocols: list[Protocol]
+) -> None:
+    store.submit(protocols, actor="clerk")
+    seq = seq_of(store, "S3", "council-list")
+    with behind_the_back(db_url) as conn:
+        conn.exec_driver_sql(
+            'UPDATE protocol_versions SET votes = \'{"a":290,"b":200}\' '
+            "WHERE station = 'S3' AND contest = 'council-list'"
+        )
+    report = store.verify()
+    assert not report.ok
+    assert report.first_bad == seq
+    assert report.problem is not None
+    assert f"audit entry {seq}" in report.problem and "S3/council-list/v1" in report.problem
+
+
+def test_verify_finds_a_changed_audit_entry(store: Store, db_url: str, protocols: list[Protocol]) -> None:
+    store.submit(protocols, actor="clerk")
+    with behind_the_back(db_url) as conn:
+        conn.exec_driver_sql("UPDATE audit_log SET actor = 'mallory' WHERE seq = 4")
+    report = store.verify()
+    assert (report.ok, report.first_bad) == (False, 4)
+    assert report.problem is not None and report.problem.startswith("audit entry 4")
+
+
+def test_verify_finds_an_entry_rewritten_with_a_fresh_hash(
+    store: Store, db_url: str, protocols: list[Protocol]
+) -> None:
+    """Recomputing the tampered entry's own hash does not help: the next entry points at the old one."""
+    store.submit(protocols, actor="clerk")
+    entry = next(e for e in store.audit_entries() if e.seq == 4)
+    from saylau.store.audit import entry_hash
+
+    forged = entry_hash(
+        4, entry.at, "mallory", entry.action, entry.subject, entry.content_hash, entry.prev_hash
+    )
+    with behind_the_back(db_url) as conn:
+        conn.exec_driver_sql(f"UPDATE audit_log SET actor = 'mallory', entry_hash = '{forged}' WHERE seq = 4")
+        conn.exec_driver_sql("UPDATE protocol_versions SET actor = 'mallory' WHERE audit_seq = 4")
+    report = store.verify()
+    assert (report.ok, report.first_bad) == (False, 5)
+    assert report.problem is not None and "prev_hash" in report.problem
+
+
+def test_verify_finds_a_deleted_audit_entry(store: Store, db_url: str, protocols: list[Protocol]) -> None:
+    store.submit(protocols, actor="clerk")
+    with behind_the_back(db_url) as conn:
+        conn.exec_driver_sql("DELETE FROM audit_log WHERE seq = 3")
+    report = store.verify()
+    assert (report.ok, report.first_bad) == (False, 3)
+    assert report.problem is not None and "audit entry 3 is missing" in report.problem
+
+
+def test_verify_finds_a_changed_definition_file(store: Store, db_url: str) -> None:
+    with behind_the_back(db_url) as conn:
+        conn.execute(
+            sa.text("UPDATE definition_files SET content = :c WHERE path = 'stations.csv'"),
+            {"c": b"id,territory,registered,district\nS1,R1,9999,d1\n"},
+        )
+    report = store.verify()
+    assert (report.ok, report.first_bad) == (False, 1)
+    assert report.problem is not None and "stations.csv" in report.problem
+
+
+def test_a_cut_off_tail_is_found_against_a_published_head(
+    store: Store, db_url: str, protocols: list[Protocol]
+) -> None:
+    store.submit(protocols, actor="clerk")
+    published = store.audit_head()
+    with behind_the_back(db_url) as conn:
+        conn.exec_driver_sql(f"DELETE FROM protocol_versions WHERE audit_seq = {published[0]}")
+        conn.exec_driver_sql(f"DELETE FROM audit_log WHERE seq = {published[0]}")
+    assert store.verify().ok  # a consistent prefix of the chain: only the published head can tell
+    report = store.verify(expected_head=published)
+    assert (report.ok, report.first_bad) == (False, published[0])
+
+
+# -- several writers ---------------------------------------------------------------------------------
+
+
+def test_several_writers_append_one_chain(db_url: str, tiny: spec.Files, protocols: list[Protocol]) -> None:
+    Store.create(db_url, tiny).close()
+    errors: list[BaseException] = []
+
+    def write(worker: int) -> None:
+        try:
+            with Store.open(db_url) as store:
+                for n in range(6):
+                    store.submit(
+                        [replace(p, station=f"W{worker}-{n}-{p.station}") for p in protocols[:2]],
+                        actor=f"w{worker}",
+                    )
+                    store.add_turnout("R1", f"1{n}:00", worker * 10 + n, actor=f"w{worker}")
+        except BaseException as e:  # reported below, in the test's thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with Store.open(db_url) as store:
+        report = store.verify()
+        assert report.ok, report.problem
+        assert report.entries == 1 + 4 * 6 * 3
+        assert len(store.current()) == 4 * 6 * 2
