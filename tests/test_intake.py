@@ -323,8 +323,11 @@ def test_other_refusals(tiny: Election, tmp_path: Path) -> None:
     assert problems(GOOD, contest="senate") == [
         "council-list.csv: unknown contest 'senate'; the election has council-list, d1, d2"
     ]
-    assert problems(GOOD) == [
-        "council-list.csv: which contest? The file has no 'contest' column and the election has 3 contests "
+    assert problems(GOOD) == []  # protocols/<contest>.csv: the file's name says which contest
+    unnamed = tmp_path / "protocols.csv"
+    unnamed.write_bytes(GOOD.read_bytes())
+    assert problems(unnamed) == [
+        "protocols.csv: which contest? The file has no 'contest' column and the election has 3 contests "
         "(council-list, d1, d2): name one"
     ]
     (tmp_path / "votes.xlsx").write_bytes(b"PK\x03\x04")

@@ -219,7 +219,7 @@ def import_command(
         if intake.rejects and not accept_valid:
             for reject in intake.rejects[:20]:
                 for problem in reject.problems:
-                    click.echo(f"error: {file}:{reject.line}: {problem}", err=True)
+                    click.echo(f"error: {problem}", err=True)
             more = len(intake.rejects) - 20
             raise InputError(
                 f"{len(intake.rejects):,} protocol(s) rejected"
@@ -227,6 +227,10 @@ def import_command(
                 + "; nothing stored (fix them, or use --accept-valid)",
                 where=file,
             )
+        for warning in intake.warnings[:10]:
+            click.echo(f"warning: {warning}", err=True)
+        if len(intake.warnings) > 10:
+            click.echo(f"warning: {len(intake.warnings) - 10:,} more warnings not shown", err=True)
         if intake.rejects:
             out = rejects or f"{file}.rejects.csv"
             write_rejects(intake.rejects, out)
@@ -280,7 +284,7 @@ def audit_export_command(db: str, out: str) -> None:
         stream = click.open_file(out, "w", encoding="utf-8")
         with stream:
             for entry in store.audit_entries():
-                stream.write(json.dumps(entry.as_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+                stream.write(entry.to_json() + "\n")
     finally:
         store.close()
 

@@ -43,7 +43,16 @@ import numpy as np
 
 from saylau.errors import DefinitionError
 from saylau.model import Contest, Election, Protocol
-from saylau.protocols import DEFAULT_FORM, OPTIONS, Form, Sum, available_forms, load_form, violations
+from saylau.protocols import (
+    DEFAULT_FORM,
+    OPTIONS,
+    Form,
+    Sum,
+    available_forms,
+    load_form,
+    violations,
+    warnings,
+)
 
 #: Files larger than this (on disk, or once decompressed) are refused before they are read.
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
@@ -93,6 +102,8 @@ class Intake:
     problems: list[str]
     rows: int = 0
     form: Form | None = None
+    #: breaches of relations of severity "warning": the protocols are accepted, the breaches listed
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -542,6 +553,7 @@ class _Reader:
         self.problems: list[str] = []
         self.rejects: list[Reject] = []
         self.rejected: dict[int, Reject] = {}  # by line
+        self.warnings: list[str] = []
         self.duplicates: dict[int, str] = {}  # line of an accepted row -> why it must go back
 
     # -- the header ------------------------------------------------------------------------
@@ -641,6 +653,10 @@ class _Reader:
         if len(self.contests) == 1:
             self.fixed = next(iter(self.contests.values()))
             return None
+        stem = self.name.split(".")[0]
+        if stem in self.contests:  # protocols/<contest>.csv, as a definition directory names them
+            self.fixed = self.contests[stem]
+            return None
         raise _Refused(
             f"{self.name}: which contest? The file has no {CONTEST_COLUMN!r} column and the election "
             f"has {len(self.contests)} contests ({', '.join(self.contests)}): name one"
@@ -735,7 +751,7 @@ class _Reader:
         for plan in plans.values():
             protocols.extend(self._check(plan))
         self.rejects.sort(key=lambda r: r.line)
-        return Intake(protocols, self.rejects, self.problems, rows=count)
+        return Intake(protocols, self.rejects, self.problems, rows=count, warnings=self.warnings)
 
     def _scan(self, plans: dict[str, _Plan], progress: Callable[[int], None] | None) -> int:
         """Every row: its station, contest and numbers; the rows that pass go to their plan.
@@ -893,9 +909,9 @@ class _Reader:
         if not plan.rows:
             return []
         try:
-            failing, stored, derived = self._evaluate(plan)
+            failing, warned, stored, derived = self._evaluate(plan)
         except OverflowError:
-            failing, stored, derived = None, (), []
+            failing, warned, stored, derived = None, None, (), []
         lines, options = plan.names[: plan.nlines], plan.names[plan.nlines :]
         nlines, cid, form, duplicates = plan.nlines, plan.contest.id, self.form, self.duplicates
         out = []
@@ -911,12 +927,16 @@ class _Reader:
                 problems.append(duplicates[line])
             if problems:
                 self._reject(line, sid, row, problems, protocol)
-            else:
-                out.append(protocol)
+                continue
+            out.append(protocol)
+            if warned is None or i in warned:
+                self.warnings.extend(
+                    f"{self.where(line)}: station {sid}: {w}" for w in warnings(protocol, form)
+                )
         return out
 
-    def _evaluate(self, plan: _Plan) -> tuple[set[int], tuple[str, ...], list[list[int]]]:
-        """The rows failing any relation, and the derived lines stored with each protocol."""
+    def _evaluate(self, plan: _Plan) -> tuple[set[int], set[int], tuple[str, ...], list[list[int]]]:
+        """The rows failing an error relation, those breaching a warning one, and the derived lines."""
         matrix = np.array([r[3] for r in plan.rows], dtype=np.int64).reshape(len(plan.rows), len(plan.names))
         columns = {name: matrix[:, j] for j, name in enumerate(plan.names[: plan.nlines])}
         columns[OPTIONS] = matrix[:, plan.nlines :].sum(axis=1)
@@ -927,10 +947,17 @@ class _Reader:
                 if all(t.name != OPTIONS for t in d.sum):
                     stored.append(d.name)
         failing = np.zeros(len(plan.rows), dtype=bool)
-        for rel in self.form.checked(set(columns)):
-            failing |= ~_NP_OPS[rel.op](_column_sum(rel.left, columns), _column_sum(rel.right, columns))
+        warned = np.zeros(len(plan.rows), dtype=bool)
+        for severity, rows in (("error", failing), ("warning", warned)):
+            for rel in self.form.checked(set(columns), severity):
+                rows |= ~_NP_OPS[rel.op](_column_sum(rel.left, columns), _column_sum(rel.right, columns))
         derived = np.column_stack([columns[d] for d in stored]).tolist() if stored else [[]] * len(plan.rows)
-        return set(np.flatnonzero(failing).tolist()), tuple(stored), derived
+        return (
+            set(np.flatnonzero(failing).tolist()),
+            set(np.flatnonzero(warned).tolist()),
+            tuple(stored),
+            derived,
+        )
 
 
 def _getter(idx: list[int]) -> Callable[[list[str]], tuple[str, ...]]:

@@ -75,6 +75,9 @@ def evaluate(terms: Sum, values: Mapping[str, int]) -> int:
     return sum(t.sign * values[t.name] for t in terms)
 
 
+SEVERITIES = ("error", "warning")
+
+
 @dataclass(frozen=True)
 class Relation:
     """A control relation ``left OP right``, each side a signed sum of line names.
@@ -88,13 +91,17 @@ class Relation:
     right: Sum
     law: str = ""
     source: str = ""
+    #: "error": a protocol breaking it is rejected; "warning": it is accepted and the breach listed
+    severity: str = "error"
 
     @classmethod
-    def parse(cls, rule: str, *, law: str = "", source: str = "") -> Relation:
+    def parse(cls, rule: str, *, law: str = "", source: str = "", severity: str = "error") -> Relation:
         m = _RULE.fullmatch(rule.strip())
         if m is None:
             raise ValueError(f"expected 'sum = sum', 'sum <= sum' or 'sum >= sum', got {rule!r}")
-        return cls(parse_sum(m.group(1)), m.group(2), parse_sum(m.group(3)), law, source)
+        if severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {', '.join(SEVERITIES)}, got {severity!r}")
+        return cls(parse_sum(m.group(1)), m.group(2), parse_sum(m.group(3)), law, source, severity)
 
     @property
     def names(self) -> frozenset[str]:
@@ -169,23 +176,29 @@ class Form:
         out[OPTIONS] = sum(protocol.votes.values())
         return out
 
-    def check(self, values: Mapping[str, int]) -> list[str]:
+    def check(self, values: Mapping[str, int], severity: str = "error") -> list[str]:
         """Each violated relation with its numbers; relations naming an absent line are skipped."""
         return [
             rel.explain(values)
             for rel in self.relations
-            if rel.names.issubset(values.keys()) and not rel.holds(values)
+            if rel.severity == severity and rel.names.issubset(values.keys()) and not rel.holds(values)
         ]
 
-    def checked(self, present: set[str] | frozenset[str]) -> tuple[Relation, ...]:
-        """The relations that can be checked when these names are known."""
-        return tuple(r for r in self.relations if r.names <= present)
+    def checked(self, present: set[str] | frozenset[str], severity: str = "error") -> tuple[Relation, ...]:
+        """The relations of this severity that can be checked when these names are known."""
+        return tuple(r for r in self.relations if r.severity == severity and r.names <= present)
 
 
 def violations(protocol: Protocol, form: Form | None = None) -> list[str]:
-    """Each violated relation, with the numbers that break it."""
+    """Each violated relation (of severity "error"), with the numbers that break it."""
     form = form or KZ_FORM
     return form.check(form.values(protocol))
+
+
+def warnings(protocol: Protocol, form: Form | None = None) -> list[str]:
+    """Each breached relation of severity "warning": listed, not a reason to reject."""
+    form = form or KZ_FORM
+    return form.check(form.values(protocol), "warning")
 
 
 def line_values(protocol: Protocol, form: Form | None = None) -> Mapping[str, int]:
@@ -324,7 +337,12 @@ class _FormReader:
         for i, t in enumerate(self._tables(value, "relations")):
             rule = t.get("rule")
             try:
-                rel = Relation.parse(str(rule), law=str(t.get("law", "")), source=str(t.get("source", "")))
+                rel = Relation.parse(
+                    str(rule),
+                    law=str(t.get("law", "")),
+                    source=str(t.get("source", "")),
+                    severity=str(t.get("severity", "error")),
+                )
             except ValueError as e:
                 self.fail(f"relations[{i}].rule", str(e), str(rule))
                 continue
