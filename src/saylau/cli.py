@@ -205,7 +205,8 @@ def import_command(
     try:
         election = store.election()
         columns = (TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        err = Console(stderr=True)
+        with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
             task = bar.add_task("read", total=len(election.stations) or None)
             intake = read_protocols(
                 file,

@@ -1,0 +1,142 @@
+"""The store through the command line, on SQLite and PostgreSQL: init, import, results, audit.
+
+Bad files are refused whole and leave the store as it was: the same results, the same chain head.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import run_cli, shared_file
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "tests" / "data" / "tiny"
+BAD = ROOT / "tests" / "data" / "bad"
+PROTOCOLS = [TINY / "protocols" / f"{c}.csv" for c in ("council-list", "d1", "d2")]
+
+
+def ok(*args: str) -> str:
+    proc = run_cli(*args)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def state(db: str) -> tuple[str, str]:
+    """What must not move when a file is refused: the results and the audit chain's head."""
+    results = ok("results", db, "--json")
+    head = ok("audit", "export", db).strip().splitlines()[-1]
+    return results, head
+
+
+@pytest.fixture
+def db(db_url: str) -> str:
+    ok("init", db_url, "--election", str(TINY))
+    return db_url
+
+
+def test_a_store_gives_the_results_of_the_definition(db: str):
+    for path in PROTOCOLS:
+        assert "new" in ok("import", db, str(path))
+    from_store = json.loads(ok("results", db, "--json"))
+    from_dir = json.loads(ok("results", str(TINY), "--json"))
+    assert from_store == from_dir
+    assert from_store["bodies"]["council"]["seats"] == {"Party A": 3, "Party B": 3, "self-nominated": 1}
+    assert "2 unchanged" in ok("import", db, str(PROTOCOLS[1]))  # idempotent
+    assert ok("audit", "verify", db).startswith("audit: ok, 9 entries")
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("relation-found-valid.csv", "found = invalid + valid does not hold"),
+        ("negative.csv", "station S1: invalid: negative count -10"),
+        ("unknown-station.csv", "unknown station"),
+        ("unknown-party.csv", "unknown"),
+        ("duplicated.csv", "station S1"),
+        ("truncated.csv.zip", "truncated.csv.zip"),
+        ("cp1251.csv", "UTF-8"),
+        ("empty.csv", "empty"),
+    ],
+)
+def test_a_bad_file_is_refused_whole_and_the_store_is_unchanged(db: str, name: str, message: str):
+    ok("import", db, str(PROTOCOLS[0]))
+    before = state(db)
+    proc = run_cli("import", db, str(BAD / name), "--contest", "council-list")
+    assert proc.returncode == 2, proc.stdout
+    assert message in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stderr.startswith("error: ")
+    assert state(db) == before
+
+
+def test_accept_valid_stores_the_good_and_writes_the_rejects(db: str, tmp_path: Path):
+    bad = tmp_path / "council-list.csv"
+    lines = PROTOCOLS[0].read_text().splitlines()
+    lines[2] = lines[2].replace(",300,5,5,200,90", ",300,5,5,200,91")  # S2: found != invalid + valid
+    bad.write_text("\n".join(lines) + "\n")
+    rejects = tmp_path / "rejects.csv"
+    out = ok("import", db, str(bad), "--accept-valid", "--rejects", str(rejects))
+    assert "3 new" in out and "1 protocol(s) rejected" in out
+    text = rejects.read_text()
+    assert "S2" in text and "found = invalid + valid does not hold" in text
+
+
+def test_a_correction_needs_a_reason_and_keeps_the_first_version(db: str, tmp_path: Path):
+    ok("import", db, str(PROTOCOLS[0]))
+    changed = tmp_path / "council-list.csv"
+    text = PROTOCOLS[0].read_text()
+    changed.write_text(
+        text.replace("S4,700,700,350,7,350,349,4,5,140,200", "S4,700,700,350,7,350,349,4,5,150,190")
+    )
+    before = state(db)
+    refused = run_cli("import", db, str(changed))
+    assert refused.returncode == 2 and "S4" in refused.stderr and "reason" in refused.stderr
+    assert state(db) == before
+    assert "1 corrected" in ok("import", db, str(changed), "--reason", "recount ordered by the TEC")
+    seats = json.loads(ok("results", db, "--json"))["contests"][0]["votes"]
+    assert seats == {"Party A": 940, "Party B": 650}
+    assert ok("audit", "verify", db).startswith("audit: ok")
+
+
+def test_tampering_behind_the_systems_back_is_found(db: str):
+    ok("import", db, str(PROTOCOLS[0]))
+    engine = sa.create_engine(
+        db.replace("postgresql://", "postgresql+psycopg://") if "://" in db else f"sqlite:///{db}"
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE protocol_versions SET votes = REPLACE(votes, '200', '2000') WHERE station = 'S3'")
+        )
+    engine.dispose()
+    proc = run_cli("audit", "verify", db)
+    assert proc.returncode == 1
+    assert "FAILED at entry" in proc.stderr and "S3" in proc.stderr
+
+
+def test_init_refuses_twice_and_open_refuses_nonsense(db: str, tmp_path: Path):
+    again = run_cli("init", db, "--election", str(TINY))
+    assert again.returncode == 2 and again.stderr.startswith("error: ")
+    (tmp_path / "x.db").write_text("not a database")
+    for target in (str(tmp_path / "x.db"), str(tmp_path / "missing.db")):
+        proc = run_cli("results", target)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_russia_2011_end_to_end(tmp_path: Path):
+    """All 95,225 stations of the 2011 Duma file into a store; seats and turnout as published."""
+    source = shared_file("ru-stations", "2011-duma.csv.zip")
+    example = ROOT / "examples" / "ru-2011"
+    db = str(tmp_path / "ru.db")
+    ok("init", db, "--election", str(example))
+    out = ok("import", db, str(source), "--mapping", str(example / "mapping.toml"))
+    assert "95,225 new" in out
+    results = json.loads(ok("results", db, "--json"))
+    assert results["bodies"]["duma"]["seats"] == {
+        "United Russia": 238, "Communist Party": 92, "A Just Russia": 64, "LDPR": 56,
+    }  # fmt: skip
+    assert results["turnout"]["percent"] == 60.21
+    shutil.rmtree(tmp_path, ignore_errors=True)
