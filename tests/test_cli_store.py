@@ -44,6 +44,9 @@ def test_a_store_gives_the_results_of_the_definition(db: str):
         assert "new" in ok("import", db, str(path))
     from_store = json.loads(ok("results", db, "--json"))
     from_dir = json.loads(ok("results", str(TINY), "--json"))
+    # imported protocols are preliminary until sent as final; a definition's count as final
+    assert from_store.pop("status")["status"] == "preliminary"
+    assert from_dir.pop("status")["status"] == "final"
     assert from_store == from_dir
     assert from_store["bodies"]["council"]["seats"] == {"Party A": 3, "Party B": 3, "self-nominated": 1}
     assert "2 unchanged" in ok("import", db, str(PROTOCOLS[1]))  # idempotent
@@ -140,3 +143,18 @@ def test_russia_2011_end_to_end(tmp_path: Path):
     }  # fmt: skip
     assert results["turnout"]["percent"] == 60.21
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_turnout_reports_and_final_status(db: str):
+    ok("turnout", db, "S1", "10:00", "120")
+    ok("turnout", db, "R2", "10:00", "300")
+    bad = run_cli("turnout", db, "R9", "10:00", "1")
+    assert bad.returncode == 2 and "unknown territory or station 'R9'" in bad.stderr
+    ok("import", db, str(PROTOCOLS[0]), "--status", "final")
+    out = json.loads(ok("results", db, "--json"))
+    (ten,) = out["turnout_by_time"]
+    assert ten["national"] == {"voted": 420, "registered": 2500, "percent": 16.8}
+    assert out["status"]["status"] == "preliminary" and out["status"]["final"] == 4
+    for path in PROTOCOLS[1:]:
+        ok("import", db, str(path), "--status", "final")
+    assert json.loads(ok("results", db, "--json"))["status"]["status"] == "final"

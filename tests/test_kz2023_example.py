@@ -138,6 +138,7 @@ def test_election_toml_declares_parties_bodies_and_contests():
         "stations": "stations.csv.gz",
         "candidates": "candidates.csv",
         "protocols": "protocols",
+        "turnout": "turnout.csv",
     }
     assert tuple(p["id"] for p in e["parties"]) == PARTY_IDS
     for p in e["parties"]:

@@ -107,3 +107,21 @@ def test_results_by_level():
     assert all(t["stations_reported"] == t["stations"] for t in tecs)
     table = run_cli("results", str(EXAMPLE), "--level", "region")
     assert table.returncode == 0 and "By region" in table.stdout
+
+
+def test_turnout_by_time_of_day_as_published(results):
+    extra = load_json(shared_file("kz-2023-extra.json"))["turnout_by_time"]["snapshots"]
+    by_time = {t["time"]: t for t in results["turnout_by_time"]}
+    names = {name: rid for name, rid in REGION_IDS.items()}
+    names.update({"Almaty Region": "KZ-19", "Astana (city)": "KZ-71", "Almaty (city)": "KZ-75",
+                  "Shymkent (city)": "KZ-79"})  # fmt: skip
+    for snapshot in extra:
+        got = by_time[snapshot["time"].split()[0]]
+        assert got["national"]["percent"] == snapshot["national"]
+        regions = {r["id"]: r["percent"] for r in got["regions"]}
+        for name, percent in snapshot["by_region"].items():
+            assert regions[names[name]] == percent, (snapshot["time"], name)
+    assert results["status"] == {
+        "status": "final", "protocols": 21_251, "expected": 21_251, "final": 21_251,
+        "stations_reported_percent": 100.0,
+    }  # fmt: skip

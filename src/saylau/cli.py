@@ -20,6 +20,7 @@ from rich.table import Table
 from saylau import spec
 from saylau.errors import DefinitionError, InputError, SaylauError
 from saylau.io.votes_csv import read_votes
+from saylau.model import TurnoutReport
 from saylau.results import Results, evaluate, percent
 from saylau.results import as_json as results_json
 from saylau.rules.apportion import METHODS
@@ -301,7 +302,36 @@ def load_results(source: str) -> Results:
     store = Store.open(source)
     try:
         election = store.election()
-        return evaluate(replace(election, protocols=tuple(store.current())))
+        stored = [TurnoutReport(r.place, r.time, r.issued, r.registered) for r in store.turnout_reports()]
+        final = sum(1 for status in store.current_status().values() if status == "final")
+        return evaluate(
+            replace(election, protocols=tuple(store.current())),
+            reports=[*election.turnout, *stored],
+            final=final,
+        )
+    finally:
+        store.close()
+
+
+@cli.command("turnout")
+@click.argument("db", metavar="DB")
+@click.argument("place")
+@click.argument("time", metavar="HH:MM")
+@click.argument("issued", type=int)
+@click.option("--registered", type=int, default=None, help="Voters on the lists, if not the definition's.")
+@click.option("--actor", default=None, help="Who reports (default: the system user).")
+def turnout_command(
+    db: str, place: str, time: str, issued: int, registered: int | None, actor: str | None
+) -> None:
+    """Record a turnout report: ISSUED ballots by HH:MM at a station or territory PLACE."""
+    from saylau.store import Store
+
+    store = Store.open(db)
+    try:
+        store.add_turnout(
+            place, time, issued, actor=actor or os.environ.get("USER") or "cli", registered=registered
+        )
+        click.echo(f"{db}: turnout at {place} by {time}: {issued:,}; audit head {store.audit_head()[1][:16]}")
     finally:
         store.close()
 

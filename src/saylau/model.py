@@ -125,6 +125,16 @@ class Protocol:
 
 
 @dataclass(frozen=True)
+class TurnoutReport:
+    """Ballots issued by a time of day (HH:MM) at a station or a whole territory."""
+
+    place: str
+    time: str
+    issued: int
+    registered: int | None = None
+
+
+@dataclass(frozen=True)
 class Election:
     id: str
     date: str
@@ -138,6 +148,7 @@ class Election:
     candidates: tuple[Candidate, ...]
     protocols: tuple[Protocol, ...] = ()
     form: str = "kz"  # the protocol form of its stations (saylau/forms/<form>.toml)
+    turnout: tuple[TurnoutReport, ...] = ()  # turnout reports by time of day
 
     def party(self, party_id: str) -> Party:
         return {p.id: p for p in self.parties}[party_id]

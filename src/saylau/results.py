@@ -8,7 +8,8 @@ each body. ``as_json`` gives the contract of ../shared/design.md: ``bodies``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from saylau.model import Contest, Election, name_in
@@ -17,6 +18,7 @@ from saylau.rules.mixed import parallel
 from saylau.rules.party_list import ListResult, ListRules, allocate, decimal_text
 from saylau.rules.thresholds import Ballots
 from saylau.tally import Tally, Totals
+from saylau.turnout import Figure, Report, by_time
 
 SELF_NOMINATED = "self-nominated"
 
@@ -40,10 +42,27 @@ class Results:
     regions: tuple[tuple[str, Totals], ...]
     main_contest: str = ""
     tally: Tally | None = None
+    #: time of day -> place -> turnout figure (from turnout reports; empty for a definition)
+    by_time: dict[str, dict[str, Figure]] = field(default_factory=dict)
+    #: protocols counted, and how many of them are final
+    protocols: int = 0
+    final: int = 0
+    expected: int = 0  # protocols expected: every station, every contest on its ballots
 
 
-def evaluate(election: Election, tally: Tally | None = None) -> Results:
-    """Results of ``election``: from its own protocols, or from a running ``tally``."""
+def evaluate(
+    election: Election,
+    tally: Tally | None = None,
+    *,
+    reports: Iterable[Report] | None = None,
+    final: int | None = None,
+) -> Results:
+    """Results of ``election``: from its own protocols, or from a running ``tally``.
+
+    ``reports`` are turnout reports by time of day (the definition's, when not
+    given); ``final`` says how many of the protocols counted are final (all of
+    them, when not given).
+    """
     tally = tally or Tally(election).extend(election.protocols)
     candidates = {c.id: c for c in election.candidates}
     party_order = [p.id for p in election.parties]
@@ -109,6 +128,10 @@ def evaluate(election: Election, tally: Tally | None = None) -> Results:
         regions=regions,
         main_contest=main.id,
         tally=tally,
+        by_time=by_time(election, election.turnout if reports is None else reports),
+        protocols=tally.counted,
+        final=tally.counted if final is None else final,
+        expected=sum(tally.contest(c.id).stations for c in election.contests),
     )
 
 
@@ -151,6 +174,7 @@ def territories_at(results: Results, level: str, lang: str = "en") -> list[dict[
 
 def as_json(results: Results, lang: str = "en", level: str | None = None) -> dict[str, object]:
     election = results.election
+    root = next((t.id for t in election.territories if t.parent is None), "")
     parties = {p.id: name_in(p.short, lang) for p in election.parties}
     parties[SELF_NOMINATED] = SELF_NOMINATED
     candidates = {c.id: c for c in election.candidates}
@@ -227,5 +251,30 @@ def as_json(results: Results, lang: str = "en", level: str | None = None) -> dic
             }
             for tid, t in results.regions
         ],
+        "status": {
+            "status": "final" if results.final == results.expected else "preliminary",
+            "protocols": results.protocols,
+            "expected": results.expected,
+            "final": results.final,
+            "stations_reported_percent": percent(results.main.share_reported),
+        },
+        "turnout_by_time": [
+            {
+                "time": time,
+                "national": _figure(figures.get(root)),
+                "regions": [
+                    {"id": place, "name": name_in(territories[place].name, lang), **_figure(f)}
+                    for place, f in figures.items()
+                    if place != root
+                ],
+            }
+            for time, figures in results.by_time.items()
+        ],
         **({"level": level, "territories": territories_at(results, level, lang)} if level else {}),
     }
+
+
+def _figure(f: Figure | None) -> dict[str, object] | None:
+    if f is None:
+        return None
+    return {"voted": f.issued, "registered": f.registered, "percent": percent(f.percent)}

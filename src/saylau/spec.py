@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import csv
 import datetime
+import gc
 import gzip
 import io
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from saylau.model import (
     Protocol,
     Station,
     Territory,
+    TurnoutReport,
 )
 from saylau.protocols import DEFAULT_FORM, Form, available_forms, load_form, violations
 from saylau.rules.apportion import METHODS
@@ -44,6 +47,7 @@ DEFINITION = "election.toml"
 LEVELS = ("country", "region", "district")
 MAX_PROBLEMS = 100
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
 class _Problems:
@@ -138,7 +142,25 @@ class Files:
 def load(directory: str | Path | Files, *, protocols: bool = True) -> Election:
     """The election a directory declares; :class:`DefinitionError` lists every problem."""
     files = directory if isinstance(directory, Files) else Files(Path(directory))
-    return _Loader(files).load(with_protocols=protocols)
+    with no_cyclic_gc():
+        return _Loader(files).load(with_protocols=protocols)
+
+
+@contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Pause the cycle collector while a national file is read or written.
+
+    A million stations or protocols make millions of small objects, none of them in a cycle;
+    the collector would walk all of them again and again as they pile up (a quarter of the time
+    of loading a definition, or of storing protocols). Reference counting frees them as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def check(directory: str | Path | Files) -> list[str]:
@@ -202,6 +224,7 @@ class _Loader:
         folder = files.get("protocols")
         if with_protocols and folder:
             found = self._protocols(folder, contests, stations, candidates, form)
+        turnout = self._turnout(files.get("turnout"), territories, stations) if files.get("turnout") else ()
         self.problems.raise_if_any()
         return Election(
             id=election_id,
@@ -216,7 +239,27 @@ class _Loader:
             candidates=candidates,
             protocols=found,
             form=form.id,
+            turnout=turnout,
         )
+
+    def _turnout(
+        self, file: str, territories: dict[str, Territory], stations: dict[str, Station]
+    ) -> tuple[TurnoutReport, ...]:
+        """Turnout reports by time of day: ``place,time,issued[,registered]``."""
+        out: list[TurnoutReport] = []
+        for line, row in self._csv(file, ("place", "time", "issued")):
+            place, time = row["place"], row["time"]
+            if place not in territories and place not in stations:
+                self.problems.add(file, line, "place", f"unknown territory or station {place!r}")
+            if not _TIME.fullmatch(time):
+                self.problems.add(file, line, "time", f"expected a time of day HH:MM, got {time!r}")
+            issued = self._int(row["issued"], file, line, "issued")
+            raw = row.get("registered", "")
+            registered = self._int(raw, file, line, "registered") if raw else None
+            if registered is not None and issued > registered:
+                self.problems.add(file, line, "issued", f"{issued} is more than registered {registered}")
+            out.append(TurnoutReport(place, time, issued, registered))
+        return tuple(out)
 
     def _form(self, head: dict[str, Any]) -> Form:
         """The protocol form the election declares (``form = "ru-federal"``), "kz" by default."""
@@ -502,6 +545,23 @@ class _Loader:
     # -- CSV tables -------------------------------------------------------------------------
 
     def _csv(self, file: str, need: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+        """Each row as ``header -> value`` (stripped), with its line; see :meth:`_csv_rows`."""
+        rows = self._csv_rows(file, need)
+        start = next(rows, None)
+        if start is None:
+            return
+        header = start[1]
+        for line, row in rows:
+            yield line, dict(zip(header, row, strict=True))
+
+    def _csv_rows(self, file: str, need: tuple[str, ...]) -> Iterator[tuple[int, list[str]]]:
+        """``(1, header)`` first, then ``(line, values)`` of each row, values stripped.
+
+        Nothing at all when the file cannot be read or lacks a column of ``need`` (a problem
+        says so). Blank lines are skipped; a row with another number of fields than the header,
+        and a malformed row (which ends the file), are problems. Lists rather than dicts, as
+        the stations of a national election are a million rows.
+        """
         if not self.files.exists(file):
             self.problems.add(file, None, "", "file not found")
             return
@@ -513,18 +573,22 @@ class _Loader:
         except (OSError, EOFError, UnicodeDecodeError) as e:
             self.problems.add(file, None, "", f"cannot read as UTF-8 CSV ({e})")
             return
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        header = reader.fieldnames or []
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, None) or []
         missing = [f for f in need if f not in header]
         if missing:
             self.problems.add(file, 1, missing[0], f"missing column {missing[0]!r}")
             return
+        yield 1, header
+        width = len(header)
+        strip = str.strip
         try:
             for row in reader:
-                if None in row or any(v is None for v in row.values()):
-                    self.problems.add(file, reader.line_num, "", "wrong number of fields")
+                if len(row) != width or not row:
+                    if row:  # blank lines are skipped
+                        self.problems.add(file, reader.line_num, "", "wrong number of fields")
                     continue
-                yield reader.line_num, {k: v.strip() for k, v in row.items()}
+                yield reader.line_num, list(map(strip, row))
         except csv.Error as e:
             self.problems.add(file, reader.line_num, "", f"malformed CSV ({e})")
 
@@ -578,13 +642,23 @@ class _Loader:
         districts = {c.id: c.group for c in contests if c.kind == "single-mandate"}
         region_of = _regions(territories)
         need = ("id", "territory", "registered", *columns)
-        for line, row in self._csv(file, need):
-            sid = row["id"]
+        # A million rows in a national election: positions instead of a dict per row, and the
+        # territory's own id string (one object per territory, not one per station).
+        rows = self._csv_rows(file, need)
+        start = next(rows, None)
+        if start is None:
+            return out
+        at = {name: i for i, name in enumerate(start[1])}  # the last column of a name, as in a dict
+        i_id, i_territory, i_registered = at["id"], at["territory"], at["registered"]
+        by_column = [(column, group, at[column]) for column, group in columns.items()]
+        for line, row in rows:
+            sid = row[i_id]
             if not sid or sid in out:
                 self.problems.add(file, line, "id", f"empty or duplicate station id {sid!r}")
                 continue
-            territory = row["territory"]
-            if territory not in territories:
+            territory = row[i_territory]
+            known = territories.get(territory)
+            if known is None:
                 self.problems.add(file, line, "territory", f"station {sid}: unknown territory {territory!r}")
             elif region_of.get(territory) is None:
                 self.problems.add(
@@ -593,11 +667,14 @@ class _Loader:
                     "territory",
                     f"station {sid} is in no region ({territory!r} has no region above it)",
                 )
-            registered = self._int(row["registered"], file, line, "registered")
-            for column, group in columns.items():
-                if row[column] and districts.get(row[column]) != group:
-                    self.problems.add(file, line, column, f"station {sid}: unknown district {row[column]!r}")
-            out[sid] = Station(sid, territory, registered, {c: row[c] for c in columns})
+            else:
+                territory = known.id
+            raw = row[i_registered]
+            registered = int(raw) if raw.isdigit() else self._int(raw, file, line, "registered")
+            for column, group, i in by_column:
+                if row[i] and districts.get(row[i]) != group:
+                    self.problems.add(file, line, column, f"station {sid}: unknown district {row[i]!r}")
+            out[sid] = Station(sid, territory, registered, {column: row[i] for column, _, i in by_column})
         return out
 
     def _candidates(

@@ -32,15 +32,28 @@ class Totals:
     votes: dict[str, int] = field(default_factory=dict)
 
     def add(self, p: Protocol, sign: int = 1) -> None:
+        get = p.lines.get  # what p.registered, p.issued ... read, without a property call each
         self.reported += sign
-        self.registered += sign * p.registered
-        self.issued += sign * p.issued
-        self.found += sign * p.found
-        self.invalid += sign * p.invalid
-        self.against_all += sign * p.against_all
+        self.registered += sign * get("registered", 0)
+        self.issued += sign * get("issued", 0)
+        self.found += sign * get("found", 0)
+        self.invalid += sign * get("invalid", 0)
+        self.against_all += sign * get("against_all", 0)
         votes = self.votes
         for option, n in p.votes.items():
             votes[option] = votes.get(option, 0) + sign * n
+
+    def _merge(self, other: Totals) -> None:
+        """Add the sums of ``other`` (not its stations); options new here in ``other``'s order."""
+        self.reported += other.reported
+        self.registered += other.registered
+        self.issued += other.issued
+        self.found += other.found
+        self.invalid += other.invalid
+        self.against_all += other.against_all
+        votes = self.votes
+        for option, n in other.votes.items():
+            votes[option] = votes.get(option, 0) + n
 
     @property
     def turnout(self) -> Fraction:
@@ -56,19 +69,29 @@ class Tally:
 
     def __init__(self, election: Election) -> None:
         parents = {t.id: t.parent for t in election.territories}
-        self._above = {s.id: _chain(s.territory, parents) for s in election.stations}
-        self._contests_of = _contests_by_station(election, self._above)
+        chains: dict[str, tuple[str, ...]] = {}  # one chain per territory, shared by its stations
+        above: dict[str, tuple[str, ...]] = {}
+        for s in election.stations:
+            chain = chains.get(s.territory)
+            if chain is None:
+                chain = chains[s.territory] = chain_of(s.territory, parents)
+            above[s.id] = chain
+        self._above = above
+        self._contests_of = _contests_by_station(election, above)
         self._totals: dict[tuple[str, str | None], Totals] = {}
         self._current: dict[tuple[str, str], Protocol] = {}
+        # Stations expected: counted per contest and chain of territories, then added up each chain.
+        expected: dict[tuple[str, tuple[str, ...]], int] = {}
         for station in election.stations:
+            chain = above[station.id]
             for contest in self._contests_of.get(station.id, ()):
-                for key in self._keys(contest, station.id):
-                    self._totals.setdefault(key, Totals()).stations += 1
+                expected[contest, chain] = expected.get((contest, chain), 0) + 1
+        for (contest, chain), n in expected.items():
+            for key in _keys(contest, chain):
+                self._totals.setdefault(key, Totals()).stations += n
 
     def _keys(self, contest: str, station: str) -> Iterable[tuple[str, str | None]]:
-        yield (contest, None)
-        for territory in self._above.get(station, ()):
-            yield (contest, territory)
+        return _keys(contest, self._above.get(station, ()))
 
     def apply(self, protocol: Protocol) -> None:
         """Count ``protocol``, replacing the version of the same station and contest, if any."""
@@ -82,9 +105,54 @@ class Tally:
             totals.add(protocol)
 
     def extend(self, protocols: Iterable[Protocol]) -> Tally:
-        for p in protocols:
-            self.apply(p)
+        """:meth:`apply` each of ``protocols`` in turn; the same totals, made faster.
+
+        A national file is 100,000 protocols, each counted at every level of the tree. So the
+        protocols are first summed by contest and chain of territories (the stations of one
+        territorial commission share one), and each sum is then added at every level of its
+        chain: one addition per protocol instead of one per level. Options enter each total in
+        the order :meth:`apply` would have put them in (the order they first appear there).
+        """
+        current, above = self._current, self._above
+        groups: dict[tuple[str, tuple[str, ...]], _Group] = {}
+        try:
+            for seq, p in enumerate(protocols):
+                key = (p.station, p.contest)
+                old = current.get(key)
+                current[key] = p
+                where = (p.contest, above.get(p.station, ()))
+                group = groups.get(where)
+                if group is None:
+                    group = groups[where] = _Group()
+                if old is not None:
+                    group.add(old, -1)
+                group.add(p, 1, seq)
+        finally:
+            self._merge(groups)
         return self
+
+    def _merge(self, groups: dict[tuple[str, tuple[str, ...]], _Group]) -> None:
+        into: dict[tuple[str, str | None], list[_Group]] = {}
+        for (contest, chain), group in groups.items():
+            for key in _keys(contest, chain):
+                into.setdefault(key, []).append(group)
+        for key, parts in into.items():
+            totals = self._totals.setdefault(key, Totals())
+            votes = totals.votes
+            new: dict[str, tuple[int, int]] = {}  # option -> where it first appeared, if new here
+            for part in parts:
+                for option, at in part.first.items():
+                    if option not in votes and (option not in new or at < new[option]):
+                        new[option] = at
+            for option in sorted(new, key=new.__getitem__):
+                votes[option] = 0
+            for part in parts:
+                totals._merge(part)
+
+    @property
+    def counted(self) -> int:
+        """How many protocols are counted (the current version of each station and contest)."""
+        return len(self._current)
 
     def contest(self, contest: str) -> Totals:
         """A contest's totals over all its stations."""
@@ -98,7 +166,7 @@ class Tally:
         return self._current.get((station, contest))
 
 
-def _chain(territory: str, parents: dict[str, str | None]) -> tuple[str, ...]:
+def chain_of(territory: str, parents: dict[str, str | None]) -> tuple[str, ...]:
     """A territory and every territory above it, up to the root."""
     chain: list[str] = []
     node: str | None = territory
@@ -108,14 +176,50 @@ def _chain(territory: str, parents: dict[str, str | None]) -> tuple[str, ...]:
     return tuple(chain)
 
 
+def _keys(contest: str, chain: tuple[str, ...]) -> list[tuple[str, str | None]]:
+    """The totals a protocol of ``contest`` counts in: the contest's, then each territory's of ``chain``."""
+    return [(contest, None), *((contest, territory) for territory in chain)]
+
+
+class _Group(Totals):
+    """Sums of protocols of one contest and chain of territories, on their way to the totals.
+
+    ``first`` says where each option first appeared: the protocol's position in the batch, and the
+    option's among the protocol's votes.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first: dict[str, tuple[int, int]] = {}
+
+    def add(self, p: Protocol, sign: int = 1, seq: int = -1) -> None:
+        get = p.lines.get
+        self.reported += sign
+        self.registered += sign * get("registered", 0)
+        self.issued += sign * get("issued", 0)
+        self.found += sign * get("found", 0)
+        self.invalid += sign * get("invalid", 0)
+        self.against_all += sign * get("against_all", 0)
+        votes = self.votes
+        for option, n in p.votes.items():
+            if option in votes:
+                votes[option] += sign * n
+            else:
+                votes[option] = sign * n
+                if seq >= 0:  # rare: an option this group has not seen yet
+                    self.first[option] = (seq, list(p.votes).index(option))
+
+
 def _contests_by_station(election: Election, above: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
     """Which contests are on each station's ballots."""
     out: dict[str, list[str]] = {}
     list_contests = [c for c in election.contests if c.kind == "list"]
     districts = {c.id for c in election.contests if c.kind == "single-mandate"}
+    lists_of: dict[tuple[str, ...], list[str]] = {}  # by chain: stations of a territory share it
     for station in election.stations:
         chain = above[station.id]
-        mine = [c.id for c in list_contests if c.territory in chain]
-        mine += [d for d in station.districts.values() if d in districts]
-        out[station.id] = mine
+        mine = lists_of.get(chain)
+        if mine is None:
+            mine = lists_of[chain] = [c.id for c in list_contests if c.territory in chain]
+        out[station.id] = mine + [d for d in station.districts.values() if d in districts]
     return out

@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -208,6 +209,176 @@ REGIONS: tuple[Region, ...] = (
     Region("KZ-75", "Алматы", "Алматы", "Almaty", "25.82", 2211.2, 0.62, 2000),
     Region("KZ-79", "Шымкент", "Шымкент", "Shymkent", "45.46", 1222.1, 0.53, 1700),
 )
+#: Turnout by time of day, percent, CEC releases (kz-2023-extra.json turnout_by_time), one value per
+#: region in REGIONS order; 22:10 is the preliminary figure after the polls closed.
+#: The national figure the CEC published at each time (the same source).
+TURNOUT_NATIONAL = {
+    "10:10": "14.21",
+    "12:10": "30.65",
+    "14:10": "46.84",
+    "16:10": "51.98",
+    "18:10": "53.11",
+    "20:10": "54.09",
+    "22:10": "54.19",
+}
+TURNOUT_BY_TIME: dict[str, tuple[str, ...]] = {
+    "10:10": (
+        "15.13",
+        "15.61",
+        "12.44",
+        "15.32",
+        "12.94",
+        "12.96",
+        "16.54",
+        "15.93",
+        "16.31",
+        "16.23",
+        "12.64",
+        "12.36",
+        "16.49",
+        "15.93",
+        "15.62",
+        "16.38",
+        "16.11",
+        "13.58",
+        "8.51",
+        "12.57",
+    ),
+    "12:10": (
+        "33.58",
+        "33.63",
+        "33.18",
+        "34.41",
+        "30.66",
+        "33.61",
+        "35.82",
+        "33.15",
+        "34.19",
+        "37.39",
+        "32.78",
+        "32.43",
+        "34.26",
+        "32.81",
+        "38.29",
+        "34.61",
+        "34.16",
+        "23.35",
+        "11.25",
+        "19.63",
+    ),
+    "14:10": (
+        "52.28",
+        "52.12",
+        "51.28",
+        "52.13",
+        "36.15",
+        "55.14",
+        "58.32",
+        "52.41",
+        "56.97",
+        "62.36",
+        "54.31",
+        "49.18",
+        "51.24",
+        "49.68",
+        "48.37",
+        "52.29",
+        "58.69",
+        "33.65",
+        "15.38",
+        "35.61",
+    ),
+    "16:10": (
+        "55.23",
+        "58.96",
+        "56.32",
+        "59.45",
+        "48.15",
+        "58.61",
+        "64.78",
+        "54.82",
+        "58.21",
+        "64.81",
+        "64.95",
+        "53.84",
+        "58.43",
+        "63.66",
+        "49.14",
+        "58.26",
+        "63.09",
+        "38.57",
+        "19.14",
+        "42.31",
+    ),
+    "18:10": (
+        "56.14",
+        "59.49",
+        "56.88",
+        "59.74",
+        "49.19",
+        "58.81",
+        "65.0",
+        "55.07",
+        "58.85",
+        "65.0",
+        "65.7",
+        "54.04",
+        "58.61",
+        "64.46",
+        "51.07",
+        "58.63",
+        "63.63",
+        "40.94",
+        "22.95",
+        "43.89",
+    ),
+    "20:10": (
+        "57.02",
+        "60.01",
+        "57.45",
+        "60.03",
+        "50.22",
+        "59.01",
+        "65.21",
+        "55.32",
+        "59.48",
+        "65.1",
+        "66.46",
+        "54.08",
+        "58.68",
+        "65.25",
+        "53.01",
+        "58.99",
+        "64.15",
+        "42.91",
+        "25.82",
+        "45.46",
+    ),
+    "22:10": (
+        "57.02",
+        "60.01",
+        "58.0",
+        "60.03",
+        "51.23",
+        "59.2",
+        "65.21",
+        "55.32",
+        "59.48",
+        "65.1",
+        "67.21",
+        "54.1",
+        "58.68",
+        "65.25",
+        "53.01",
+        "58.99",
+        "64.15",
+        "42.91",
+        "25.82",
+        "45.46",
+    ),
+}
+
+
 REGION_BY_ID = {r.id: r for r in REGIONS}
 ASTANA = "KZ-71"
 
@@ -939,6 +1110,7 @@ def election_toml() -> str:
         'stations = "stations.csv.gz"',
         'candidates = "candidates.csv"',
         'protocols = "protocols"',
+        'turnout = "turnout.csv"',
     ]
     for p in PARTIES:
         lines += [
@@ -1127,9 +1299,24 @@ def generate(out: Path, seed: int = SEED) -> dict[str, object]:
             out / "protocols" / f"{p.contest}.csv.gz",
             csv_text(HEADER + p.options, protocol_rows(ex, p)),
         )
+    write(out / "turnout.csv", csv_text(["place", "time", "issued", "registered"], turnout_rows(ex)))
     summary = summarize(ex)
     write(out / "README.md", readme(ex, summary).encode("utf-8"))
     return summary
+
+
+def turnout_rows(ex: Example) -> Iterable[list[object]]:
+    """Turnout reports by time of day: the published percent of each region's and the nation's voters.
+
+    The CEC published percentages; a report carries ballots issued, so they are the
+    percent of the example's registered voters, rounded half up to a whole ballot.
+    """
+    for at, percents in TURNOUT_BY_TIME.items():
+        places = [(r.id, pct, ex.region_registered[r.id]) for r, pct in zip(REGIONS, percents, strict=True)]
+        for place, pct, registered in [*places, ("KZ", TURNOUT_NATIONAL[at], REGISTERED)]:
+            issued = Fraction(pct) * registered / 100
+            whole = (issued.numerator * 2 + issued.denominator) // (2 * issued.denominator)
+            yield [place, at, whole, registered]
 
 
 def summarize(ex: Example) -> dict[str, object]:

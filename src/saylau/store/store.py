@@ -20,10 +20,12 @@ since storing it would undo the correction.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
@@ -38,10 +40,11 @@ from saylau.store.audit import AuditEntry, AuditReport
 from saylau.store.bulk import insert_rows
 from saylau.store.canonical import (
     STATUSES,
-    counts,
+    counts_text,
     definition_hash,
     protocol_hash,
     sha256_hex,
+    string,
     turnout_content,
 )
 from saylau.store.engine import (
@@ -68,6 +71,8 @@ from saylau.store.tables import (
 _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 #: Up to this many stations, a submission reads the latest versions of its own stations only.
 _FEW_STATIONS = 2_000
+#: Protocols whose audit and version rows are made and written at a time, in one transaction.
+_CHUNK = 50_000
 #: The order of the values in the rows :meth:`Store.submit` appends.
 _VERSION_COLUMNS = (
     "station",
@@ -266,6 +271,12 @@ class Store:
         if status not in STATUSES:
             raise InputError(f"expected one of {', '.join(STATUSES)}, got {status!r}", where="status")
         note = reason if reason and reason.strip() else None
+        with spec.no_cyclic_gc():
+            return self._submit(protocols, actor, status, note, source)
+
+    def _submit(
+        self, protocols: Iterable[Protocol], actor: str, status: str, note: str | None, source: str
+    ) -> Submitted:
         batch, duplicates = _prepare(protocols, status)
         if not batch:
             return Submitted(0, 0, duplicates, [])
@@ -274,42 +285,49 @@ class Store:
             if not to_write:
                 return Submitted(0, 0, unchanged + duplicates, [])
             at = audit.now()
-            entries = audit.chain(
-                audit.head(conn),
-                at,
-                actor,
-                [
-                    ("protocol", audit.protocol_subject(i.station, i.contest, v), i.content_hash)
-                    for i, v in to_write
-                ],
-            )
-            insert_rows(conn, audit_log, audit.COLUMNS, entries)
-            insert_rows(
-                conn,
-                protocol_versions,
-                _VERSION_COLUMNS,
-                [
-                    (
-                        i.station,
-                        i.contest,
-                        v,
-                        status,
-                        i.lines,
-                        i.votes,
-                        i.content_hash,
-                        note,
-                        actor,
-                        source,
-                        at,
-                        e[0],
-                    )
-                    for (i, v), e in zip(to_write, entries, strict=True)
-                ],
-            )
-        written = [
-            Written(i.station, i.contest, v, status, i.content_hash, e[0])
-            for (i, v), e in zip(to_write, entries, strict=True)
-        ]
+            start = audit.head(conn)
+            subject = audit.protocol_subject
+            written: list[Written] = []
+            # A chunk at a time: the audit rows and version rows of a million protocols would
+            # take a gigabyte at once; the chain runs on from one chunk to the next.
+            for first in range(0, len(to_write), _CHUNK):
+                part = to_write[first : first + _CHUNK]
+                entries = audit.chain(
+                    start,
+                    at,
+                    actor,
+                    [("protocol", subject(i.station, i.contest, v), i.content_hash) for i, v in part],
+                )
+                start = (entries[-1][0], entries[-1][-1])
+                insert_rows(conn, audit_log, audit.COLUMNS, entries)
+                insert_rows(
+                    conn,
+                    protocol_versions,
+                    _VERSION_COLUMNS,
+                    [
+                        (
+                            i.station,
+                            i.contest,
+                            v,
+                            status,
+                            i.lines,
+                            i.votes,
+                            i.content_hash,
+                            note,
+                            actor,
+                            source,
+                            at,
+                            e[0],
+                        )
+                        for (i, v), e in zip(part, entries, strict=True)
+                    ],
+                )
+                written.extend(
+                    [
+                        Written(i.station, i.contest, v, status, i.content_hash, e[0])
+                        for (i, v), e in zip(part, entries, strict=True)
+                    ]
+                )
         new = sum(1 for _, v in to_write if v == 1)
         return Submitted(new, len(to_write) - new, unchanged + duplicates, written)
 
@@ -317,12 +335,17 @@ class Store:
         """The latest version of every protocol, by station then contest (in code point order, the
         same on both backends whatever the database's collation)."""
         pv = protocol_versions
-        with reading(self._engine) as conn:
-            found = conn.execute(_latest_query(pv.c.station, pv.c.contest, pv.c.lines, pv.c.votes)).all()
-        rows = sorted(found, key=lambda r: (r.station, r.contest))
-        # One json.loads of all the texts at once is twice as fast as one call per text.
-        parsed = json.loads(f"[{','.join([f'{r.lines},{r.votes}' for r in rows])}]")
-        return [Protocol(r.station, r.contest, parsed[2 * n], parsed[2 * n + 1]) for n, r in enumerate(rows)]
+        with spec.no_cyclic_gc():
+            with reading(self._engine) as conn:
+                query = _latest_query(pv.c.station, pv.c.contest, pv.c.lines, pv.c.votes)
+                rows = conn.execute(query).all()
+            rows.sort(key=itemgetter(0, 1))  # (station, contest)
+            # One json.loads of all the texts at once is twice as fast as one call per text.
+            parsed = json.loads(f"[{','.join([f'{r[2]},{r[3]}' for r in rows])}]")
+            return [
+                Protocol(r[0], r[1], lines, votes)
+                for r, lines, votes in zip(rows, parsed[0::2], parsed[1::2], strict=True)
+            ]
 
     def current_status(self) -> dict[tuple[str, str], str]:
         """(station, contest) -> status of its latest version: ``preliminary`` or ``final``."""
@@ -451,14 +474,24 @@ def _prepare(protocols: Iterable[Protocol], status: str) -> tuple[dict[tuple[str
     batch: dict[tuple[str, str], _Item] = {}
     duplicates = 0
     clashes: list[tuple[str, str, str]] = []
+    # protocol_hash written out (this runs once per protocol of a national file): the contest's
+    # and the status's parts of the canonical content are encoded once.
+    contest_part: dict[str, str] = {}
+    status_part = f',"status":{string(status)},"votes":'
+    sha256 = hashlib.sha256
     for p in protocols:
-        where = f"protocol {p.station}/{p.contest}"
-        lines, votes = counts(p.lines, where)[1], counts(p.votes, where)[1]
-        digest = protocol_hash(p.station, p.contest, lines, votes, status)
-        key = (p.station, p.contest)
+        station, contest = p.station, p.contest
+        where = f"protocol {station}/{contest}"
+        lines, votes = counts_text(p.lines, where), counts_text(p.votes, where)
+        head = contest_part.get(contest) if type(contest) is str else None
+        if head is None:
+            head = contest_part[contest] = f'{{"contest":{string(contest)},"lines":'
+        content = f'{head}{lines},"station":{string(station)}{status_part}{votes}}}'
+        digest = sha256(content.encode("utf-8")).hexdigest()
+        key = (station, contest)
         seen = batch.get(key)
         if seen is None:
-            batch[key] = _Item(p.station, p.contest, lines, votes, digest)
+            batch[key] = _Item(station, contest, lines, votes, digest)
         elif seen.content_hash == digest:
             duplicates += 1
         else:
@@ -510,8 +543,9 @@ def _latest(
     """
     pv = protocol_versions
     cols = sa.select(pv.c.station, pv.c.contest, pv.c.version, pv.c.status, pv.c.content_hash)
-    stations = sorted({station for station, _ in keys})
-    if len(stations) <= _FEW_STATIONS:
+    few = {station for station, _ in keys}
+    if len(few) <= _FEW_STATIONS:
+        stations = sorted(few)
         queries = [cols.where(pv.c.station.in_(stations[i : i + 500])) for i in range(0, len(stations), 500)]
     else:
         queries = [cols]
