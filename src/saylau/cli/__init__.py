@@ -1,0 +1,9 @@
+"""The ``saylau`` command: thin shells over the rules, the definitions and the stores.
+
+One module per family of commands; importing them registers them on the group.
+"""
+
+from saylau.cli import allocate, definitions, store  # noqa: F401  (they register commands)
+from saylau.cli.app import cli, main
+
+__all__ = ["cli", "main"]

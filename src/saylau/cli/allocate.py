@@ -1,0 +1,151 @@
+"""``saylau allocate``: seats from a vote file, by any method, threshold and tie rule."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from saylau.cli.app import cli
+from saylau.errors import InputError
+from saylau.io.votes_csv import read_votes
+from saylau.rules.apportion import METHODS
+from saylau.rules.party_list import ListResult, ListRules, allocate, decimal_text
+from saylau.rules.thresholds import BASES, Threshold, parse_fraction
+from saylau.rules.ties import PRESETS, TiePolicy
+
+
+@cli.command("allocate")
+@click.argument("votes_csv", metavar="VOTES.csv")
+@click.option("--seats", required=True, type=int, help="Seats to share (a whole number >= 0).")
+@click.option(
+    "--method",
+    required=True,
+    help=f"Apportionment method: {', '.join(METHODS)}.",
+)
+@click.option("--threshold", default="0", show_default=True, help="0.05, 5% or 1/150.")
+@click.option(
+    "--threshold-base",
+    default="valid",
+    show_default=True,
+    help="valid (against all included), parties, or cast (invalid included).",
+)
+@click.option("--first-divisor", default=None, help="First divisor, e.g. 1.4 or 1.2.")
+@click.option(
+    "--tie-rule",
+    default="lots",
+    show_default=True,
+    help=f"How ties are broken: {', '.join(PRESETS)}. Rows are in registration order.",
+)
+@click.option("--seed", default="0", show_default=True, help="Published seed for lots.")
+@click.option("--drawn", default=None, help="Comma-separated order drawn by the commission.")
+@click.option(
+    "--min-parties",
+    default=0,
+    type=int,
+    help="Admit the next largest lists until this many share the seats.",
+)
+@click.option(
+    "--admitted-weight",
+    default="1",
+    show_default=True,
+    help="Correction index for lists admitted by --min-parties (Kazakhstan: 0.7).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def allocate_command(
+    votes_csv: str,
+    seats: int,
+    method: str,
+    threshold: str,
+    threshold_base: str,
+    first_divisor: str | None,
+    tie_rule: str,
+    seed: str,
+    drawn: str | None,
+    min_parties: int,
+    admitted_weight: str,
+    as_json: bool,
+) -> None:
+    """Share seats among the lists of VOTES.csv (name,votes[,kind]; - for stdin)."""
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    if seats < 0:
+        raise InputError(f"--seats must be a whole number >= 0, got {seats}")
+    if threshold_base not in BASES:
+        raise InputError(f"--threshold-base must be one of {', '.join(BASES)}, got {threshold_base!r}")
+    share = parse_fraction(threshold, what="--threshold")
+    if not 0 <= share < 1:
+        raise InputError(f"--threshold must be in [0, 1), got {threshold}")
+    divisor: Fraction | None = None
+    if first_divisor is not None:
+        if method in ("hare", "droop", "hagenbach-bischoff", "imperiali"):
+            raise InputError(f"--first-divisor applies to divisor methods, not to {method}")
+        divisor = parse_fraction(first_divisor, what="--first-divisor")
+        if divisor < 0:
+            raise InputError(f"--first-divisor must not be negative, got {first_divisor}")
+    weight = parse_fraction(admitted_weight, what="--admitted-weight")
+    if not 0 < weight <= 1:
+        raise InputError(f"--admitted-weight must be in (0, 1], got {admitted_weight}")
+    if min_parties < 0:
+        raise InputError(f"--min-parties must be >= 0, got {min_parties}")
+    if tie_rule not in PRESETS:
+        raise InputError(f"unknown --tie-rule {tie_rule!r}; expected one of {', '.join(PRESETS)}")
+    ballots = read_votes(votes_csv)
+    rules = ListRules(
+        seats=seats,
+        method=method,
+        threshold=Threshold(
+            share=share, base=threshold_base, min_parties=min_parties, admitted_weight=weight
+        ),
+        first_divisor=divisor,
+        ties=TiePolicy.named(
+            tie_rule,
+            seed=seed,
+            drawn=tuple(n.strip() for n in drawn.split(",")) if drawn else (),
+        ),
+    )
+    result = allocate(ballots, rules)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_allocation(result, Console())
+
+
+def print_allocation(result: ListResult, console: Console) -> None:
+    a, e = result.apportionment, result.eligibility
+    table = Table(title=f"{result.rules.seats} seats by {a.method}", show_footer=True)
+    table.add_column("list", footer="total")
+    table.add_column("votes", justify="right", footer=f"{e.base_total:,}")
+    table.add_column(f"% of {result.rules.threshold.base}", justify="right")
+    table.add_column("eligible", justify="center")
+    table.add_column("seats", justify="right", footer=str(sum(a.seats.values())))
+    for name, votes in result.ballots.parties.items():
+        table.add_row(
+            name,
+            f"{votes:,}",
+            decimal_text(e.shares[name] * 100, 2),
+            "yes" if name in e.eligible else "no",
+            str(a.seats[name]),
+        )
+    if result.ballots.against_all:
+        base = e.base_total or 1
+        share = Fraction(result.ballots.against_all * 100, base)
+        table.add_row("against all", f"{result.ballots.against_all:,}", decimal_text(share, 2))
+    console.print(table)
+    if a.quota is not None:
+        console.print(f"quota: {a.quota} = {decimal_text(a.quota, 6)}")
+    else:
+        console.print(f"divisors: {', '.join(a.divisors)} ...; last seat at {a.last_average}")
+    for tie in result.ties:
+        outcome = ", ".join(tie.winners) if tie.resolved else "unresolved"
+        console.print(
+            f"tie on {tie.kind} {tie.value} among {', '.join(tie.tied)} for {tie.places} "
+            f"place(s): {outcome} ({' then '.join(tie.criteria)}; {tie.detail})"
+        )
+    for note in a.notes:
+        console.print(f"note: {note}")
+    if a.unallocated:
+        console.print(f"[bold]{a.unallocated} seat(s) not yet allocated[/bold]")

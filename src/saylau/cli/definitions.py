@@ -1,0 +1,195 @@
+"""Commands over an election definition or a store: check, results, demo, simulate."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from fractions import Fraction
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from saylau import spec
+from saylau.cli.app import cli
+from saylau.errors import InputError
+from saylau.model import TurnoutReport
+from saylau.results import Results, evaluate, percent
+from saylau.results import as_json as results_json
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
+@cli.command("check")
+@click.argument("directory", metavar="DIR")
+def check_command(directory: str) -> None:
+    """Validate the election definition in DIR; list every problem with its file and line."""
+    problems = spec.check(directory)
+    if problems:
+        for problem in problems:
+            click.echo(f"error: {problem}", err=True)
+        raise click.exceptions.Exit(2)
+    election = spec.load(directory)
+    click.echo(
+        f"{directory}: ok: {len(election.contests)} contests, {len(election.parties)} parties, "
+        f"{len(election.stations)} stations, {len(election.protocols)} protocols"
+    )
+
+
+def load_results(source: str) -> Results:
+    """Results of a definition directory, or of a store (its definition and current protocols)."""
+    if Path(source).is_dir():
+        return evaluate(spec.load(source))
+    if not (source.startswith("postgresql") or Path(source).is_file()):
+        raise InputError(f"{source}: neither an election directory nor a store")
+    from saylau.store import Store
+
+    store = Store.open(source)
+    try:
+        election = store.election()
+        stored = [TurnoutReport(r.place, r.time, r.issued, r.registered) for r in store.turnout_reports()]
+        final = sum(1 for status in store.current_status().values() if status == "final")
+        return evaluate(
+            replace(election, protocols=tuple(store.current())),
+            reports=[*election.turnout, *stored],
+            final=final,
+        )
+    finally:
+        store.close()
+
+
+@cli.command("results")
+@click.argument("source", metavar="DIR_OR_DB")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@click.option("--lang", type=click.Choice(["kk", "ru", "en"]), default="en", show_default=True)
+@click.option(
+    "--level",
+    type=click.Choice(["region", "district"]),
+    default=None,
+    help="Also give the main contest for every territory of this level.",
+)
+def results_command(source: str, as_json: bool, lang: str, level: str | None) -> None:
+    """Full results of an election: seats per body, contests, district winners, turnout."""
+    out = results_json(load_results(source), lang, level)
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        print_results(out, Console())
+
+
+@cli.command("simulate")
+@click.option("--stations", required=True, type=int, help="Number of polling stations.")
+@click.option("--out", required=True, help="Directory to write the election definition into.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--parties", default=6, show_default=True, type=int)
+@click.option("--regions", default=10, show_default=True, type=int)
+@click.option("--districts", default=0, show_default=True, type=int, help="Single-mandate districts.")
+@click.option("--seats", default=100, show_default=True, type=int, help="Seats of the list contest.")
+@click.option(
+    "--anomaly",
+    "anomalies",
+    multiple=True,
+    help="KIND:SHARE[:STRENGTH[:PARTY]], e.g. stuffing:0.05 or rounding:0.02; repeatable.",
+)
+def simulate_command(
+    stations: int,
+    out: str,
+    seed: int,
+    parties: int,
+    regions: int,
+    districts: int,
+    seats: int,
+    anomalies: tuple[str, ...],
+) -> None:
+    """Write a synthetic election of any size, with consistent protocols (and chosen anomalies)."""
+    from saylau.simulate import parse_anomaly, simulate
+
+    summary = simulate(
+        stations,
+        Path(out),
+        seed=seed,
+        parties=parties,
+        regions=regions,
+        districts=districts,
+        seats=seats,
+        anomalies=[parse_anomaly(a) for a in anomalies],
+    )
+    click.echo(
+        f"{out}: {summary.stations:,} stations, {summary.registered:,} registered, "
+        f"turnout {percent(Fraction(summary.issued, summary.registered or 1)):.2f}%, "
+        f"{len(summary.altered):,} stations altered, "
+        f"in {summary.seconds:.1f} s"
+    )
+
+
+@cli.command("demo")
+def demo_command() -> None:
+    """The bundled example: Kazakhstan's Mazhilis and Astana maslikhat, 19 March 2023."""
+    example = EXAMPLES / "kz-2023"
+    if not (example / spec.DEFINITION).exists():
+        raise InputError(f"the bundled example is missing ({example}); run from a checkout")
+    console = Console()
+    console.print(f"[bold]{example}[/bold]")
+    print_results(results_json(evaluate(spec.load(example))), console)
+
+
+def print_results(out: dict, console: Console) -> None:
+    console.print(f"[bold]{out['election']['name']}[/bold], {out['election']['date']}")
+    for body in out["bodies"].values():
+        table = Table(title=f"{body['name']}: {body['size']} seats")
+        table.add_column("party")
+        table.add_column("seats", justify="right")
+        for party, seats in body["seats"].items():
+            table.add_row(party, str(seats))
+        if body["vacant"]:
+            table.add_row("not filled", str(body["vacant"]))
+        console.print(table)
+    for contest in out["contests"]:
+        if contest["kind"] != "list":
+            continue
+        table = Table(title=f"{contest['name']}: {sum(contest['seats'].values())} seats")
+        for column in ("party", "votes", "%", "eligible", "seats"):
+            table.add_column(column, justify="left" if column == "party" else "right")
+        for party, votes in contest["votes"].items():
+            table.add_row(
+                party,
+                f"{votes:,}",
+                f"{contest['percent'][party]:.2f}",
+                "yes" if party in contest["eligible"] else "no",
+                str(contest["seats"][party]),
+            )
+        table.add_row("against all", f"{contest['against_all']:,}", "", "", "")
+        console.print(table)
+    districts = [c for c in out["contests"] if c["kind"] == "single-mandate"]
+    if districts:
+        table = Table(title="Single-mandate districts")
+        for column in ("district", "winner", "party", "status"):
+            table.add_column(column)
+        for d in districts:
+            table.add_row(d["name"], d["winner"] or "-", d["winner_party"] or "-", d["status"])
+        console.print(table)
+    if out.get("territories"):
+        table = Table(title=f"By {out['level']}")
+        for column in ("territory", "reported", "turnout %", "leader"):
+            table.add_column(column, justify="left" if column in ("territory", "leader") else "right")
+        for t in out["territories"]:
+            leader = max(t["votes"], key=t["votes"].get) if t["votes"] else "-"
+            table.add_row(
+                t["name"],
+                f"{t['stations_reported']}/{t['stations']}",
+                f"{t['turnout']:.2f}",
+                f"{leader} {t['percent'].get(leader, 0):.2f}%" if t["votes"] else "-",
+            )
+        console.print(table)
+    t = out["turnout"]
+    console.print(
+        f"turnout: {t['voted']:,} of {t['registered']:,} registered voters = {t['percent']:.2f}%"
+        f" ({t['stations_reported']:,} of {t['stations']:,} stations reported)"
+    )
+    table = Table(title="Turnout by region")
+    table.add_column("region")
+    table.add_column("turnout %", justify="right")
+    for region in out["regions"]:
+        table.add_row(region["name"], f"{region['turnout']:.2f}")
+    console.print(table)

@@ -1,0 +1,177 @@
+"""Commands on a store (a SQLite file or a postgresql:// URL): init, import, turnout, audit."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from saylau import spec
+from saylau.cli.app import cli
+from saylau.errors import InputError
+
+
+@cli.command("init")
+@click.argument("db", metavar="DB")
+@click.option("--election", "election_dir", required=True, metavar="DIR", help="The definition.")
+def init_command(db: str, election_dir: str) -> None:
+    """Create a store (a SQLite file or a postgresql:// URL) for the election defined in DIR."""
+    from saylau.store import Store
+
+    if not Path(election_dir).is_dir():
+        raise InputError(f"{election_dir}: not an election directory")
+    store = Store.create(db, spec.Files(Path(election_dir)))
+    election = store.election()
+    head = store.audit_head()
+    store.close()
+    click.echo(
+        f"{db}: created for {election.id} ({len(election.stations):,} stations, "
+        f"{len(election.contests)} contests); audit head {head[1][:16]}"
+    )
+
+
+@cli.command("import")
+@click.argument("db", metavar="DB")
+@click.argument("file", metavar="FILE")
+@click.option("--mapping", default=None, metavar="MAP", help="Maps the file's columns to form lines.")
+@click.option("--contest", default=None, help="The contest, where the file and mapping do not say.")
+@click.option(
+    "--accept-valid",
+    is_flag=True,
+    help="Store the valid protocols and write the rejected ones, with their errors, to --rejects.",
+)
+@click.option("--rejects", default=None, metavar="OUT", help="Where --accept-valid writes rejects.")
+@click.option("--status", type=click.Choice(["preliminary", "final"]), default="preliminary")
+@click.option("--reason", default=None, help="Why: needed when a protocol corrects a stored one.")
+@click.option("--actor", default=None, help="Who is importing (default: the system user).")
+def import_command(
+    db: str,
+    file: str,
+    mapping: str | None,
+    contest: str | None,
+    accept_valid: bool,
+    rejects: str | None,
+    status: str,
+    reason: str | None,
+    actor: str | None,
+) -> None:
+    """Check the protocols of FILE (CSV, .csv.zip, .csv.gz or JSON) and store them, all or nothing."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from saylau.intake import load_mapping, read_protocols, write_rejects
+    from saylau.store import Store
+
+    if not Path(file).is_file():
+        raise InputError(f"{file}: no such file")
+    store = Store.open(db)
+    try:
+        election = store.election()
+        columns = (TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        err = Console(stderr=True)
+        with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+            task = bar.add_task("read", total=len(election.stations) or None)
+            intake = read_protocols(
+                file,
+                election,
+                mapping=load_mapping(mapping) if mapping else None,
+                contest=contest,
+                progress=lambda rows: bar.update(task, completed=rows),
+            )
+        if intake.problems:
+            raise InputError("; ".join(intake.problems), where=file)
+        if intake.rejects and not accept_valid:
+            for reject in intake.rejects[:20]:
+                for problem in reject.problems:
+                    click.echo(f"error: {problem}", err=True)
+            more = len(intake.rejects) - 20
+            raise InputError(
+                f"{len(intake.rejects):,} protocol(s) rejected"
+                + (f" ({more:,} more not shown)" if more > 0 else "")
+                + "; nothing stored (fix them, or use --accept-valid)",
+                where=file,
+            )
+        for warning in intake.warnings[:10]:
+            click.echo(f"warning: {warning}", err=True)
+        if len(intake.warnings) > 10:
+            click.echo(f"warning: {len(intake.warnings) - 10:,} more warnings not shown", err=True)
+        if intake.rejects:
+            out = rejects or f"{file}.rejects.csv"
+            write_rejects(intake.rejects, out)
+            click.echo(f"{len(intake.rejects):,} protocol(s) rejected, written with their errors to {out}")
+        done = store.submit(
+            intake.protocols,
+            actor=actor or os.environ.get("USER") or "cli",
+            status=status,
+            reason=reason,
+            source=Path(file).name,
+        )
+        click.echo(
+            f"{db}: {done.new:,} new, {done.corrected:,} corrected, {done.unchanged:,} unchanged; "
+            f"audit head {store.audit_head()[1][:16]}"
+        )
+    finally:
+        store.close()
+
+
+@cli.group("audit")
+def audit_group() -> None:
+    """The store's tamper-evident audit chain."""
+
+
+@audit_group.command("verify")
+@click.argument("db", metavar="DB")
+def audit_verify_command(db: str) -> None:
+    """Recompute the chain and every stored protocol; name the first entry that does not match."""
+    from saylau.store import Store
+
+    store = Store.open(db)
+    try:
+        report = store.verify()
+    finally:
+        store.close()
+    if not report.ok:
+        click.echo(f"audit: FAILED at entry {report.first_bad}: {report.problem}", err=True)
+        raise click.exceptions.Exit(1)
+    click.echo(f"audit: ok, {report.entries:,} entries")
+
+
+@audit_group.command("export")
+@click.argument("db", metavar="DB")
+@click.option("--out", default="-", show_default=True, help="A file, or - for standard output.")
+def audit_export_command(db: str, out: str) -> None:
+    """Write the chain as JSON lines, for observers to verify on their own."""
+    from saylau.store import Store
+
+    store = Store.open(db)
+    try:
+        stream = click.open_file(out, "w", encoding="utf-8")
+        with stream:
+            for entry in store.audit_entries():
+                stream.write(entry.to_json() + "\n")
+    finally:
+        store.close()
+
+
+@cli.command("turnout")
+@click.argument("db", metavar="DB")
+@click.argument("place")
+@click.argument("time", metavar="HH:MM")
+@click.argument("issued", type=int)
+@click.option("--registered", type=int, default=None, help="Voters on the lists, if not the definition's.")
+@click.option("--actor", default=None, help="Who reports (default: the system user).")
+def turnout_command(
+    db: str, place: str, time: str, issued: int, registered: int | None, actor: str | None
+) -> None:
+    """Record a turnout report: ISSUED ballots by HH:MM at a station or territory PLACE."""
+    from saylau.store import Store
+
+    store = Store.open(db)
+    try:
+        store.add_turnout(
+            place, time, issued, actor=actor or os.environ.get("USER") or "cli", registered=registered
+        )
+        click.echo(f"{db}: turnout at {place} by {time}: {issued:,}; audit head {store.audit_head()[1][:16]}")
+    finally:
+        store.close()
