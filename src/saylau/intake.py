@@ -386,6 +386,9 @@ class _Source:
     line: Callable[[], int] | None
     where: Callable[[int], str]
     unterminated: bool = False  # the text does not end with a newline
+    #: The rows once more from the first, with their ``line``: the reader keeps only the
+    #: numbers of the rows it accepts, and looks a row up again when it has to send it back.
+    again: Callable[[], tuple[Iterable[list[str]], Callable[[], int] | None]] | None = None
 
 
 def _source(path: Path, mapping: Mapping, max_bytes: int) -> _Source:
@@ -396,17 +399,33 @@ def _source(path: Path, mapping: Mapping, max_bytes: int) -> _Source:
     data = _read_bytes(path, suffix, max_bytes)
     if not data or data.isspace():
         raise _Refused(f"{name}: the file is empty")
-    text = _decode(name, data)
     if suffix.startswith(".json"):
-        header, rows = _json_rows(name, text)
-        return _Source(name, header, rows, None, lambda n: f"{name}: item {n}")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=mapping.delimiter, strict=True)
+        header, rows = _json_rows(name, _decode(name, data))
+        return _Source(
+            name, header, rows(), None, lambda n: f"{name}: item {n}", again=lambda: (rows(), None)
+        )
+    _decode(name, data)  # every byte is checked before any row is read; the text is not kept
+
+    def open_rows() -> tuple[Any, Callable[[], int]]:
+        # Decoded a block at a time as the rows are read: a StringIO of the whole text would
+        # hold it at 4 bytes a character (280 MB for a million stations), and is slower.
+        text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+        reader = csv.reader(text, delimiter=mapping.delimiter, strict=True)
+        return reader, lambda: reader.line_num
+
+    reader, line = open_rows()
     try:
         header = [h.strip() for h in next(reader)]
     except (StopIteration, csv.Error) as e:
         raise _Refused(f"{name}:1: cannot read the header row ({e})") from None
-    unterminated = not text.endswith(("\n", "\r"))
-    return _Source(name, header, reader, lambda: reader.line_num, lambda n: f"{name}:{n}", unterminated)
+
+    def again() -> tuple[Iterable[list[str]], Callable[[], int] | None]:
+        rows, line_of = open_rows()
+        next(rows)
+        return rows, line_of
+
+    unterminated = not data.endswith((b"\n", b"\r"))
+    return _Source(name, header, reader, line, lambda n: f"{name}:{n}", unterminated, again)
 
 
 def _read_bytes(path: Path, suffix: str, max_bytes: int) -> bytes:
@@ -473,7 +492,7 @@ def _decode(name: str, data: bytes) -> str:
         ) from None
 
 
-def _json_rows(name: str, text: str) -> tuple[list[str], Iterator[list[str]]]:
+def _json_rows(name: str, text: str) -> tuple[list[str], Callable[[], Iterator[list[str]]]]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
@@ -499,7 +518,7 @@ def _json_rows(name: str, text: str) -> tuple[list[str], Iterator[list[str]]]:
             clean = {str(k).strip(): v for k, v in item.items()}
             yield [_json_cell(clean.get(c)) for c in columns]
 
-    return columns, rows()
+    return columns, rows
 
 
 class _NotAnObject(list):  # type: ignore[type-arg]
@@ -532,7 +551,8 @@ class _Plan:
     get: Callable[[list[str]], tuple[str, ...]]
     others: Callable[[list[str]], tuple[str, ...]] | None  # other contests' option columns
     stations: frozenset[str] | None  # None: every station of the election
-    rows: list[tuple[int, list[str], str, list[int]]] = field(default_factory=list)
+    #: (line, station, numbers) of each row read so far (not the row: see ``_Source.again``)
+    rows: list[tuple[int, str, list[int]] | None] = field(default_factory=list)
 
 
 class _Reader:
@@ -760,7 +780,7 @@ class _Reader:
         and converts a row's numbers in one ``map(int, ...)`` when they are plain digits.
         """
         width = len(self.header)
-        seen: dict[tuple[str, str], int] = {}
+        seen: dict[str | tuple[str, str], int] = {}  # by station, or (station, contest)
         stations = self.stations
         station_of = self.station_of
         line_of = self.source.line
@@ -782,7 +802,7 @@ class _Reader:
                 plan = fixed or self._row_plan(line, sid, row, plans)
                 if plan is None:
                     continue
-                first = seen.setdefault((sid, plan.contest.id), line)
+                first = seen.setdefault(sid if fixed is not None else (sid, plan.contest.id), line)
                 problems = []
                 if sid not in stations or (plan.stations is not None and sid not in plan.stations):
                     problems = self._station_problems(sid, plan)
@@ -799,7 +819,7 @@ class _Reader:
                 if problems:
                     self._reject(line, sid, row, problems)
                 else:
-                    plan.rows.append((line, row, sid, values))
+                    plan.rows.append((line, sid, values))
         except csv.Error as e:
             line = line_of() if line_of is not None else count
             cut = "unexpected end of data" in str(e)
@@ -914,30 +934,59 @@ class _Reader:
             failing, warned, stored, derived = None, None, (), []
         lines, options = plan.names[: plan.nlines], plan.names[plan.nlines :]
         nlines, cid, form, duplicates = plan.nlines, plan.contest.id, self.form, self.duplicates
+        rows = plan.rows
         out = []
-        for i, (line, row, sid, values) in enumerate(plan.rows):
+        back: list[tuple[int, str, list[str], Protocol]] = []  # rows to send back, once found again
+        for i, item in enumerate(rows):
+            assert item is not None
+            line, sid, values = item
+            rows[i] = None  # a million rows: each one's numbers go as its protocol comes
             own = dict(zip(lines, values, strict=False))
             if failing is None:
                 own = form.complete(own)
             else:
                 own.update(zip(stored, derived[i], strict=True))
+                derived[i] = []
             protocol = Protocol(sid, cid, own, dict(zip(options, values[nlines:], strict=True)))
             problems = violations(protocol, form) if failing is None or i in failing else []
             if line in duplicates:
                 problems.append(duplicates[line])
             if problems:
-                self._reject(line, sid, row, problems, protocol)
+                back.append((line, sid, problems, protocol))
                 continue
             out.append(protocol)
             if warned is None or i in warned:
                 self.warnings.extend(
                     f"{self.where(line)}: station {sid}: {w}" for w in warnings(protocol, form)
                 )
+        if back:
+            found = self._rows_at({line for line, *_ in back})
+            for line, sid, problems, protocol in back:
+                self._reject(line, sid, found[line], problems, protocol)
         return out
+
+    def _rows_at(self, lines: set[int]) -> dict[int, list[str]]:
+        """The rows at these lines, read again from the first row."""
+        assert self.source.again is not None
+        rows, line_of = self.source.again()
+        found: dict[int, list[str]] = {}
+        count = 0
+        try:
+            for row in rows:
+                count += 1
+                line = line_of() if line_of is not None else count
+                if line in lines:
+                    found[line] = row
+                    if len(found) == len(lines):
+                        break
+        except csv.Error:  # where the first reading stopped too: every row asked for came before
+            pass
+        return found
 
     def _evaluate(self, plan: _Plan) -> tuple[set[int], set[int], tuple[str, ...], list[list[int]]]:
         """The rows failing an error relation, those breaching a warning one, and the derived lines."""
-        matrix = np.array([r[3] for r in plan.rows], dtype=np.int64).reshape(len(plan.rows), len(plan.names))
+        rows = plan.rows
+        matrix = np.array([r[2] for r in rows if r], dtype=np.int64).reshape(len(rows), len(plan.names))
         columns = {name: matrix[:, j] for j, name in enumerate(plan.names[: plan.nlines])}
         columns[OPTIONS] = matrix[:, plan.nlines :].sum(axis=1)
         stored = []

@@ -144,7 +144,6 @@ class _Item(NamedTuple):
     contest: str
     lines: str  # canonical JSON
     votes: str  # canonical JSON
-    content_hash: str
 
 
 class Store:
@@ -281,22 +280,29 @@ class Store:
         if not batch:
             return Submitted(0, 0, duplicates, [])
         with writing(self._engine) as conn:
-            to_write, unchanged = _plan(_latest(conn, batch), batch, note)
+            to_write, versions, unchanged = _plan(_latest(conn, batch), batch, note, status)
+            del batch  # what is left to write is in to_write, and goes as it is written
             if not to_write:
                 return Submitted(0, 0, unchanged + duplicates, [])
+            new = versions.count(1)
             at = audit.now()
             start = audit.head(conn)
             subject = audit.protocol_subject
             written: list[Written] = []
             # A chunk at a time: the audit rows and version rows of a million protocols would
             # take a gigabyte at once; the chain runs on from one chunk to the next.
-            for first in range(0, len(to_write), _CHUNK):
-                part = to_write[first : first + _CHUNK]
+            while to_write:
+                part, numbers = to_write[:_CHUNK], versions[:_CHUNK]
+                del to_write[:_CHUNK], versions[:_CHUNK]
+                hashes = _hashes(part, status)
                 entries = audit.chain(
                     start,
                     at,
                     actor,
-                    [("protocol", subject(i.station, i.contest, v), i.content_hash) for i, v in part],
+                    [
+                        ("protocol", subject(i.station, i.contest, v), h)
+                        for i, v, h in zip(part, numbers, hashes, strict=True)
+                    ],
                 )
                 start = (entries[-1][0], entries[-1][-1])
                 insert_rows(conn, audit_log, audit.COLUMNS, entries)
@@ -305,31 +311,17 @@ class Store:
                     protocol_versions,
                     _VERSION_COLUMNS,
                     [
-                        (
-                            i.station,
-                            i.contest,
-                            v,
-                            status,
-                            i.lines,
-                            i.votes,
-                            i.content_hash,
-                            note,
-                            actor,
-                            source,
-                            at,
-                            e[0],
-                        )
-                        for (i, v), e in zip(part, entries, strict=True)
+                        (i.station, i.contest, v, status, i.lines, i.votes, h, note, actor, source, at, e[0])
+                        for i, v, h, e in zip(part, numbers, hashes, entries, strict=True)
                     ],
                 )
                 written.extend(
                     [
-                        Written(i.station, i.contest, v, status, i.content_hash, e[0])
-                        for (i, v), e in zip(part, entries, strict=True)
+                        Written(i.station, i.contest, v, status, h, e[0])
+                        for i, v, h, e in zip(part, numbers, hashes, entries, strict=True)
                     ]
                 )
-        new = sum(1 for _, v in to_write if v == 1)
-        return Submitted(new, len(to_write) - new, unchanged + duplicates, written)
+        return Submitted(new, len(written) - new, unchanged + duplicates, written)
 
     def current(self) -> list[Protocol]:
         """The latest version of every protocol, by station then contest (in code point order, the
@@ -470,29 +462,25 @@ def _need_actor(actor: str) -> None:
 
 
 def _prepare(protocols: Iterable[Protocol], status: str) -> tuple[dict[tuple[str, str], _Item], int]:
-    """Canonical form and hash of each protocol; a (station, contest) twice must be the same twice."""
+    """Canonical form of each protocol; a (station, contest) twice must be the same twice.
+
+    The hashes are made as the versions are written (:func:`_hashes`): a million of them, kept
+    from here to there, would take 110 MB more at the busiest moment of an import.
+    """
     batch: dict[tuple[str, str], _Item] = {}
     duplicates = 0
     clashes: list[tuple[str, str, str]] = []
-    # protocol_hash written out (this runs once per protocol of a national file): the contest's
-    # and the status's parts of the canonical content are encoded once.
-    contest_part: dict[str, str] = {}
-    status_part = f',"status":{string(status)},"votes":'
-    sha256 = hashlib.sha256
     for p in protocols:
         station, contest = p.station, p.contest
         where = f"protocol {station}/{contest}"
         lines, votes = counts_text(p.lines, where), counts_text(p.votes, where)
-        head = contest_part.get(contest) if type(contest) is str else None
-        if head is None:
-            head = contest_part[contest] = f'{{"contest":{string(contest)},"lines":'
-        content = f'{head}{lines},"station":{string(station)}{status_part}{votes}}}'
-        digest = sha256(content.encode("utf-8")).hexdigest()
+        if type(station) is not str or type(contest) is not str:
+            string(contest), string(station)  # TypeError for what is not text, as protocol_hash gives
         key = (station, contest)
         seen = batch.get(key)
         if seen is None:
-            batch[key] = _Item(station, contest, lines, votes, digest)
-        elif seen.content_hash == digest:
+            batch[key] = _Item(station, contest, lines, votes)
+        elif seen.lines == lines and seen.votes == votes:  # the same content: the same hash
             duplicates += 1
         else:
             clashes.append((p.station, p.contest, "sent twice in this submission with different counts"))
@@ -501,21 +489,42 @@ def _prepare(protocols: Iterable[Protocol], status: str) -> tuple[dict[tuple[str
     return batch, duplicates
 
 
+def _hashes(items: Iterable[_Item], status: str) -> list[str]:
+    """:func:`~saylau.store.canonical.protocol_hash` of each item with ``status``, written out
+    (this runs once per protocol of a national file): the contest's and the status's parts of
+    the canonical content are encoded once."""
+    heads: dict[str, str] = {}
+    tail = f',"status":{string(status)},"votes":'
+    sha256 = hashlib.sha256
+    out = []
+    for i in items:
+        head = heads.get(i.contest)
+        if head is None:
+            head = heads[i.contest] = f'{{"contest":{string(i.contest)},"lines":'
+        content = f'{head}{i.lines},"station":{string(i.station)}{tail}{i.votes}}}'
+        out.append(sha256(content.encode("utf-8")).hexdigest())
+    return out
+
+
 def _plan(
     latest: dict[tuple[str, str], tuple[int, str, str]],
     batch: dict[tuple[str, str], _Item],
     reason: str | None,
-) -> tuple[list[tuple[_Item, int]], int]:
-    """The versions to write and the number unchanged; ConflictError naming every conflict."""
+    status: str,
+) -> tuple[list[_Item], list[int], int]:
+    """The items to write, their versions, and the number unchanged; ConflictError naming every
+    conflict."""
     conflicts: list[tuple[str, str, str]] = []
-    to_write: list[tuple[_Item, int]] = []
+    to_write: list[_Item] = []
+    versions: list[int] = []
     unchanged = 0
     for key, item in batch.items():
         if key not in latest:
-            to_write.append((item, 1))
+            to_write.append(item)
+            versions.append(1)
             continue
         version, was, stored_hash = latest[key]
-        if stored_hash == item.content_hash:
+        if stored_hash == protocol_hash(item.station, item.contest, item.lines, item.votes, status):
             unchanged += 1
             continue
         same_counts = stored_hash == protocol_hash(item.station, item.contest, item.lines, item.votes, was)
@@ -527,10 +536,11 @@ def _plan(
             )
             conflicts.append((item.station, item.contest, f"{what}; a correction needs a reason"))
         else:
-            to_write.append((item, version + 1))
+            to_write.append(item)
+            versions.append(version + 1)
     if conflicts:
         raise ConflictError(conflicts)
-    return to_write, unchanged
+    return to_write, versions, unchanged
 
 
 def _latest(
