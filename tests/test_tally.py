@@ -57,3 +57,14 @@ def test_results_from_a_running_tally_equal_results_from_the_definition():
         == evaluate(election).bodies
         == {"council": {"a": 3, "b": 3, "self-nominated": 1}}
     )
+
+
+def test_results_are_a_snapshot_while_the_tally_goes_on():
+    election = spec.load(TINY)
+    protocols = list(election.protocols)
+    tally = Tally(election).extend(protocols[:-1])
+    before = evaluate(election, tally)
+    votes = dict(before.contests[0].totals.votes)
+    tally.apply(protocols[-1])
+    assert before.contests[0].totals.votes == votes
+    assert evaluate(election, tally).main.reported >= before.main.reported

@@ -9,7 +9,7 @@ each body. ``as_json`` gives the contract of ../shared/design.md: ``bodies``,
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from saylau.model import Contest, Election, name_in
@@ -41,7 +41,7 @@ class Results:
     main: Totals  # the turnout contest, nationally
     regions: tuple[tuple[str, Totals], ...]
     main_contest: str = ""
-    tally: Tally | None = None
+    tally: Tally | None = None  # live: for territories_at; read it before counting goes on
     #: time of day -> place -> turnout figure (from turnout reports; empty for a definition)
     by_time: dict[str, dict[str, Figure]] = field(default_factory=dict)
     #: protocols counted, and how many of them are final
@@ -64,6 +64,11 @@ def evaluate(
     them, when not given).
     """
     tally = tally or Tally(election).extend(election.protocols)
+
+    def frozen(t: Totals) -> Totals:
+        """A copy: a Results is a snapshot, while the tally it came from goes on counting."""
+        return replace(t, votes=dict(t.votes))
+
     candidates = {c.id: c for c in election.candidates}
     party_order = [p.id for p in election.parties]
     listed: dict[str, set[str]] = {}
@@ -74,7 +79,7 @@ def evaluate(
         running_in.setdefault(c.contest, []).append(c.id)
     results: list[ContestResult] = []
     for contest in election.contests:
-        totals = tally.contest(contest.id)
+        totals = frozen(tally.contest(contest.id))
         if contest.kind == "list":
             assert isinstance(contest.rules, ListRules)
             # The lists on this ballot: parties with candidates here (all, if none are declared).
@@ -115,7 +120,7 @@ def evaluate(
         vacant[body.id] = body.seats - sum(seats.values())
     main = next((c for c in election.contests if c.kind == "list"), election.contests[0])
     regions = tuple(
-        (t.id, tally.territory(main.id, t.id))
+        (t.id, frozen(tally.territory(main.id, t.id)))
         for t in election.territories
         if t.level == "region" and tally.territory(main.id, t.id).stations
     )
@@ -124,7 +129,7 @@ def evaluate(
         contests=tuple(results),
         bodies=bodies,
         vacant=vacant,
-        main=tally.contest(main.id),
+        main=frozen(tally.contest(main.id)),
         regions=regions,
         main_contest=main.id,
         tally=tally,
