@@ -569,7 +569,8 @@ class _Reader:
         self.mapping = mapping
         self.contest = contest
         self.contests = {c.id: c for c in election.contests}
-        self.stations = {s.id for s in election.stations}
+        #: id -> the election's own id string, which the protocols then share (a million of them)
+        self.stations = {s.id: s.id for s in election.stations}
         self.problems: list[str] = []
         self.rejects: list[Reject] = []
         self.rejected: dict[int, Reject] = {}  # by line
@@ -799,12 +800,15 @@ class _Reader:
                         self._bad_shape(line, row, width)
                     continue
                 sid = station_of(row)
+                known = stations.get(sid)
+                if known is not None:
+                    sid = known
                 plan = fixed or self._row_plan(line, sid, row, plans)
                 if plan is None:
                     continue
                 first = seen.setdefault(sid if fixed is not None else (sid, plan.contest.id), line)
                 problems = []
-                if sid not in stations or (plan.stations is not None and sid not in plan.stations):
+                if known is None or (plan.stations is not None and sid not in plan.stations):
                     problems = self._station_problems(sid, plan)
                 if first != line:
                     problems.append(self._duplicated(first, line))

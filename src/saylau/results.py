@@ -133,7 +133,7 @@ def evaluate(
         regions=regions,
         main_contest=main.id,
         tally=tally,
-        by_time=by_time(election, election.turnout if reports is None else reports),
+        by_time=by_time(election, election.turnout if reports is None else reports, tally),
         protocols=tally.counted,
         final=tally.counted if final is None else final,
         expected=sum(tally.contest(c.id).stations for c in election.contests),

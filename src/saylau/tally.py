@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from saylau.model import Election, Protocol
+from saylau.spec import no_cyclic_gc
 
 LINES = ("registered", "issued", "found", "invalid", "against_all")
 
@@ -68,6 +69,10 @@ class Tally:
     """Totals per contest, nationally and for every territory, updated incrementally."""
 
     def __init__(self, election: Election) -> None:
+        with no_cyclic_gc():
+            self._build(election)
+
+    def _build(self, election: Election) -> None:
         parents = {t.id: t.parent for t in election.territories}
         chains: dict[str, tuple[str, ...]] = {}  # one chain per territory, shared by its stations
         above: dict[str, tuple[str, ...]] = {}
@@ -89,6 +94,21 @@ class Tally:
         for (contest, chain), n in expected.items():
             for key in _keys(contest, chain):
                 self._totals.setdefault(key, Totals()).stations += n
+        # What turnout by time of day needs of the definition, once: each station's region and
+        # the voters on the lists under each territory.
+        level = {t.id: t.level for t in election.territories}
+        self._region = {
+            chain: next((t for t in chain if level.get(t) == "region"), None) for chain in chains.values()
+        }
+        self._station_registered = {s.id: s.registered for s in election.stations}
+        by_chain: dict[tuple[str, ...], int] = {}
+        for station in election.stations:
+            chain = above[station.id]
+            by_chain[chain] = by_chain.get(chain, 0) + station.registered
+        self._registered: dict[str, int] = {}
+        for chain, n in by_chain.items():
+            for territory in chain:
+                self._registered[territory] = self._registered.get(territory, 0) + n
 
     def _keys(self, contest: str, station: str) -> Iterable[tuple[str, str | None]]:
         return _keys(contest, self._above.get(station, ()))
@@ -115,20 +135,21 @@ class Tally:
         """
         current, above = self._current, self._above
         groups: dict[tuple[str, tuple[str, ...]], _Group] = {}
-        try:
-            for seq, p in enumerate(protocols):
-                key = (p.station, p.contest)
-                old = current.get(key)
-                current[key] = p
-                where = (p.contest, above.get(p.station, ()))
-                group = groups.get(where)
-                if group is None:
-                    group = groups[where] = _Group()
-                if old is not None:
-                    group.add(old, -1)
-                group.add(p, 1, seq)
-        finally:
-            self._merge(groups)
+        with no_cyclic_gc():
+            try:
+                for seq, p in enumerate(protocols):
+                    key = (p.station, p.contest)
+                    old = current.get(key)
+                    current[key] = p
+                    where = (p.contest, above.get(p.station, ()))
+                    group = groups.get(where)
+                    if group is None:
+                        group = groups[where] = _Group()
+                    if old is not None:
+                        group.add(old, -1)
+                    group.add(p, 1, seq)
+            finally:
+                self._merge(groups)
         return self
 
     def _merge(self, groups: dict[tuple[str, tuple[str, ...]], _Group]) -> None:
@@ -164,6 +185,19 @@ class Tally:
 
     def protocol(self, station: str, contest: str) -> Protocol | None:
         return self._current.get((station, contest))
+
+    def region_of(self, station: str) -> str | None:
+        """The region a station is in (the first territory of level "region" above it), if any."""
+        chain = self._above.get(station)
+        return None if chain is None else self._region.get(chain)
+
+    def registered_under(self, territory: str) -> int:
+        """Voters on the lists of the definition's stations under ``territory`` (not the protocols')."""
+        return self._registered.get(territory, 0)
+
+    def registered_at(self, station: str) -> int | None:
+        """Voters on the list of a station, as the definition says; None for an unknown station."""
+        return self._station_registered.get(station)
 
 
 def chain_of(territory: str, parents: dict[str, str | None]) -> tuple[str, ...]:

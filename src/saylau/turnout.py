@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from saylau.model import Election
 from saylau.model import TurnoutReport as Report
-from saylau.tally import chain_of
+from saylau.tally import Tally
 
 
 @dataclass(frozen=True)
@@ -31,46 +31,42 @@ class Figure:
         return Fraction(self.issued, self.registered) if self.registered else Fraction(0)
 
 
-def by_time(election: Election, reports: Iterable[Report]) -> dict[str, dict[str, Figure]]:
-    """time -> place (the country and each region) -> figure, from the latest report of each place."""
-    parents = {t.id: t.parent for t in election.territories}
-    level = {t.id: t.level for t in election.territories}
-    registered = {s.id: s.registered for s in election.stations}
-    region_of: dict[str, str | None] = {}
-    for s in election.stations:
-        region_of[s.id] = next((t for t in chain_of(s.territory, parents) if level.get(t) == "region"), None)
-    under: dict[str, int] = {}  # registered voters under each territory
-    for s in election.stations:
-        for t in chain_of(s.territory, parents):
-            under[t] = under.get(t, 0) + s.registered
+def by_time(election: Election, reports: Iterable[Report], tally: Tally) -> dict[str, dict[str, Figure]]:
+    """time -> place (the country and each region) -> figure, from the latest report of each place.
+
+    The definition's part (which region a station is in, registered voters under a
+    territory) comes from the tally, which works it out once; with no reports this
+    costs nothing, so results stay cheap to recompute after every protocol.
+    """
     latest: dict[tuple[str, str], Report] = {}
     for r in reports:
         latest[(r.time, r.place)] = r
+    if not latest:
+        return {}
+    regions = [t for t in election.territories if t.level == "region"]
+    root = next((t.id for t in election.territories if t.parent is None), "")
     out: dict[str, dict[str, Figure]] = {}
     for time in sorted({t for t, _ in latest}):
         own = {place: r for (t, place), r in latest.items() if t == time}
         sums: dict[str, list[int]] = {}
         for place, r in own.items():
-            region = region_of.get(place)
-            if place in registered and region is not None:
+            region = tally.region_of(place)  # None for a territory: its own report is used as is
+            if region is not None:
                 acc = sums.setdefault(region, [0, 0, 0])
                 acc[0] += r.issued
-                acc[1] += r.registered if r.registered is not None else registered[place]
+                acc[1] += r.registered if r.registered is not None else (tally.registered_at(place) or 0)
                 acc[2] += 1
         figures: dict[str, Figure] = {}
-        for t in election.territories:
-            if t.level != "region":
-                continue
+        for t in regions:
             if t.id in own:
                 r = own[t.id]
-                reg = r.registered if r.registered is not None else under.get(t.id, 0)
+                reg = r.registered if r.registered is not None else tally.registered_under(t.id)
                 figures[t.id] = Figure(t.id, r.issued, reg, 0)
             elif t.id in sums:
                 figures[t.id] = Figure(t.id, *sums[t.id])
-        root = next((t.id for t in election.territories if t.parent is None), "")
         if root in own:
             r = own[root]
-            reg = r.registered if r.registered is not None else under.get(root, 0)
+            reg = r.registered if r.registered is not None else tally.registered_under(root)
             figures[root] = Figure(root, r.issued, reg, 0)
         elif figures:
             parts = list(figures.values())

@@ -36,10 +36,12 @@ from saylau import spec
 from saylau.errors import InputError
 from saylau.model import Election, Protocol
 from saylau.store import audit
+from saylau.store import tokens as _tokens  # noqa: F401  (the token tables join the store's schema)
 from saylau.store.audit import AuditEntry, AuditReport
 from saylau.store.bulk import insert_rows
 from saylau.store.canonical import (
     STATUSES,
+    counts,
     counts_text,
     definition_hash,
     protocol_hash,
@@ -329,11 +331,9 @@ class Store:
         pv = protocol_versions
         with spec.no_cyclic_gc():
             with reading(self._engine) as conn:
-                query = _latest_query(pv.c.station, pv.c.contest, pv.c.lines, pv.c.votes)
-                rows = conn.execute(query).all()
-            rows.sort(key=itemgetter(0, 1))  # (station, contest)
+                rows = _latest_rows(conn, pv.c.lines, pv.c.votes)
             # One json.loads of all the texts at once is twice as fast as one call per text.
-            parsed = json.loads(f"[{','.join([f'{r[2]},{r[3]}' for r in rows])}]")
+            parsed = json.loads(f"[{','.join([f'{r[3]},{r[4]}' for r in rows])}]")
             return [
                 Protocol(r[0], r[1], lines, votes)
                 for r, lines, votes in zip(rows, parsed[0::2], parsed[1::2], strict=True)
@@ -342,9 +342,8 @@ class Store:
     def current_status(self) -> dict[tuple[str, str], str]:
         """(station, contest) -> status of its latest version: ``preliminary`` or ``final``."""
         pv = protocol_versions
-        with reading(self._engine) as conn:
-            rows = conn.execute(_latest_query(pv.c.station, pv.c.contest, pv.c.status))
-            return {(r.station, r.contest): r.status for r in rows}
+        with spec.no_cyclic_gc(), reading(self._engine) as conn:
+            return {(r[0], r[1]): r[3] for r in _latest_rows(conn, pv.c.status)}
 
     def versions(self, station: str, contest: str) -> list[StoredVersion]:
         """Every stored version of one protocol, oldest first (empty if there is none)."""
@@ -472,8 +471,8 @@ def _prepare(protocols: Iterable[Protocol], status: str) -> tuple[dict[tuple[str
     clashes: list[tuple[str, str, str]] = []
     for p in protocols:
         station, contest = p.station, p.contest
-        where = f"protocol {station}/{contest}"
-        lines, votes = counts_text(p.lines, where), counts_text(p.votes, where)
+        lines = counts_text(p.lines) or counts(p.lines, f"protocol {station}/{contest}")[1]
+        votes = counts_text(p.votes) or counts(p.votes, f"protocol {station}/{contest}")[1]
         if type(station) is not str or type(contest) is not str:
             string(contest), string(station)  # TypeError for what is not text, as protocol_hash gives
         key = (station, contest)
@@ -568,18 +567,20 @@ def _latest(
     return out
 
 
-def _latest_query(*columns: Any) -> sa.Select[Any]:
-    """SELECT ``columns`` of the latest version of each protocol (the max version per key, by index)."""
+def _latest_rows(conn: sa.Connection, *columns: Any) -> list[Any]:
+    """(station, contest, version, *columns) of the latest version of each protocol, by station then
+    contest in code point order (the same on both backends, whatever the database's collation).
+
+    Every version is read in one plain scan and the latest kept here: a protocol is seldom
+    corrected, and a scan is half the time of asking the database for the latest of each (95,225
+    protocols: 0.13 s against 0.27 s on SQLite).
+    """
     pv = protocol_versions
-    top = (
-        sa.select(pv.c.station, pv.c.contest, sa.func.max(pv.c.version).label("version"))
-        .group_by(pv.c.station, pv.c.contest)
-        .subquery()
-    )
-    return sa.select(*columns).join(
-        top,
-        sa.and_(pv.c.station == top.c.station, pv.c.contest == top.c.contest, pv.c.version == top.c.version),
-    )
+    rows = conn.execute(sa.select(pv.c.station, pv.c.contest, pv.c.version, *columns)).all()
+    rows.sort(key=itemgetter(0, 1, 2))
+    if any(r[2] != 1 for r in rows):  # corrections: the last version of each is its latest
+        rows = list({(r[0], r[1]): r for r in rows}.values())
+    return rows
 
 
 def upgrade(url: str | Path) -> None:
