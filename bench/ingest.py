@@ -353,9 +353,9 @@ def figure_update(mode: Mode, directory: Path, districts: int) -> Update:
     if by_time is not None:
         for _ in range(max(5, min(50, done // 4))):
             start = time.perf_counter()
-            by_time(election, election.turnout)
+            by_time(election, election.turnout, tally)
             by_times.append((time.perf_counter() - start) * 1e3)
-        results.by_time = lambda election, reports: {}  # what evaluate costs without it
+        results.by_time = lambda election, reports, tally: {}  # what evaluate costs without it
         try:
             without = run(mode.updates, mode.update_budget_s / 3, done)[0]
         finally:
