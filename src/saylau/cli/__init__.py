@@ -3,7 +3,7 @@
 One module per family of commands; importing them registers them on the group.
 """
 
-from saylau.cli import allocate, definitions, store  # noqa: F401  (they register commands)
+from saylau.cli import allocate, definitions, serve, store  # noqa: F401  (they register commands)
 from saylau.cli.app import cli, main
 
 __all__ = ["cli", "main"]

@@ -1,0 +1,140 @@
+"""Who is asking: bearer tokens, roles, territories, and per-token rate limits.
+
+A request carries ``Authorization: Bearer saylau_<id>_<secret>``, or nothing (the ``public`` role).
+A token that is malformed, unknown, expired or revoked is refused with 401 even where no token is
+needed: a client that means to be someone is told that it is not. The tokens are read from the
+store (:mod:`saylau.store.tokens`) and kept in memory; the table is looked at again every
+``refresh`` seconds (a revocation made with the CLI counts within that time on every worker), and
+at once when an unknown id is presented (a token just created works at once).
+
+Nothing here logs or keeps a token's text: only its id.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+from saylau.store.tokens import Token, Tokens, authenticate, split
+
+log = logging.getLogger("saylau.api")
+
+#: What each role may do.
+READ_RESULTS = frozenset({"admin", "commission", "observer", "public"})
+READ_ALL = frozenset({"admin", "observer"})
+WRITE = frozenset({"admin", "commission"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: a token, or nobody (``token`` None, role ``public``)."""
+
+    role: str
+    token: Token | None = None
+    client: str = ""
+
+    @property
+    def actor(self) -> str:
+        assert self.token is not None
+        return self.token.actor
+
+    @property
+    def territory(self) -> str | None:
+        return self.token.territory if self.token is not None else None
+
+    @property
+    def key(self) -> str:
+        """What its rate limit is counted by: the token id, else the client address."""
+        return f"token:{self.token.id}" if self.token is not None else f"addr:{self.client}"
+
+
+class Refused(Exception):
+    """The presented credentials are not usable; ``reason`` is safe to show (no token text)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TokenCache:
+    """The store's tokens, in memory, looked at again every ``refresh`` seconds."""
+
+    def __init__(self, tokens: Tokens, refresh: float) -> None:
+        self._tokens = tokens
+        self._refresh = refresh
+        self._lock = threading.Lock()
+        self._by_id: dict[str, Token] = {}
+        self._head: tuple[int, str] | None = None
+        self._checked = 0.0
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the tokens again if their chain moved (one small query when it did not)."""
+        with self._lock:
+            head = self._tokens.head()
+            if head != self._head:
+                self._by_id = self._tokens.all()
+                self._head = head
+            self._checked = time.monotonic()
+
+    def due(self) -> bool:
+        return time.monotonic() - self._checked >= self._refresh
+
+    def lookup(self, text: str, *, may_reload: bool = True) -> Token:
+        """The usable token whose text this is; :class:`Refused` otherwise."""
+        parts = split(text)
+        if parts is None:
+            raise Refused("malformed token")
+        if parts[0] not in self._by_id and may_reload and self.due():
+            self.reload()
+        token = authenticate(text, self._by_id)
+        if token is None:
+            raise Refused("unknown token")
+        if token.revoked_at is not None:
+            raise Refused(f"token {token.id} was revoked")
+        if token.expired():
+            raise Refused(f"token {token.id} expired at {token.expires_at}")
+        return token
+
+    def needs_reload_for(self, text: str) -> bool:
+        """Whether ``text`` names a token not known here: the table is looked at again first (one
+        small query, since a token created a moment ago must work at once)."""
+        parts = split(text)
+        return parts is not None and parts[0] not in self._by_id
+
+
+class RateLimiter:
+    """A token bucket per key: ``rate`` requests a second on average, up to ``burst`` at once.
+
+    ``rate`` 0 means no limit. Counted per worker process.
+    """
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = max(1, burst)
+        self._buckets: dict[str, list[float]] = {}
+
+    def take(self, key: str) -> float:
+        """0 if the request may go on, else the seconds to wait before trying again."""
+        if self.rate <= 0:
+            return 0.0
+        now = time.monotonic()
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) > 100_000:  # forget idle clients rather than grow without end
+                self._buckets.clear()
+            bucket = self._buckets[key] = [float(self.burst), now]
+        level = min(float(self.burst), bucket[0] + (now - bucket[1]) * self.rate)
+        bucket[1] = now
+        if level >= 1.0:
+            bucket[0] = level - 1.0
+            return 0.0
+        bucket[0] = level
+        return (1.0 - level) / self.rate
+
+    @staticmethod
+    def retry_after(wait: float) -> str:
+        return str(max(1, math.ceil(wait)))

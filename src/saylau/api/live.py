@@ -1,0 +1,717 @@
+"""The running state of a served store: one writer, a tally kept current, immutable results snapshots.
+
+Writes go through one writer thread per process, in order. A protocol is acknowledged only once
+``Store.submit`` has committed it (SQLite WAL with ``synchronous=FULL``, or a PostgreSQL commit);
+nothing is cached on the way. When several requests wait, the writer stores those of the same
+token, status and reason in one transaction (group commit): fewer commits, each request still
+answered on its own (a conflicting one is taken out and the rest stored).
+
+After a commit the writer counts what it wrote into the :class:`~saylau.tally.Tally` (a few
+dictionary updates per level of the territory tree). What another process wrote (a second worker,
+``saylau import`` while the server runs) is read from the audit chain: the writer follows the
+chain's head, and applies every protocol version after the last one it counted, in chain order.
+
+Results are served from a :class:`Snapshot`: the results JSON (every language) and a frozen copy
+of the territory totals, built from the tally at one moment and never changed after. A new
+snapshot is built when the tally has changed, at most every ``interval`` seconds (a reader asking
+after that gets the new one at once; otherwise a background task builds it), and each new one is
+announced to the server-sent-events subscribers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import datetime
+import hashlib
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import sqlalchemy as sa
+
+from saylau import spec
+from saylau.api.validate import Checker
+from saylau.errors import SaylauError
+from saylau.model import Election, Protocol, TurnoutReport, name_in
+from saylau.results import SELF_NOMINATED, Results, as_json, evaluate, percent
+from saylau.store import ConflictError, Store, Written, audit
+from saylau.store.engine import make_engine, parse, reading
+from saylau.store.tables import protocol_versions, turnout_reports
+from saylau.tally import Tally
+
+log = logging.getLogger("saylau.api")
+
+#: Beyond this many audit entries behind, the writer reloads everything instead of following.
+RELOAD_AFTER = 20_000
+#: Between two snapshot builds, at least this many times as long as the last build took.
+BUILD_SHARE = 4
+#: Requests the writer takes from its queue at once.
+MAX_BATCH = 512
+
+
+# -- what the writer is asked to do ----------------------------------------------------------
+
+
+@dataclass
+class ProtocolJob:
+    protocol: Protocol
+    actor: str
+    status: str
+    reason: str | None
+    source: str
+    future: concurrent.futures.Future[dict[str, Any]] = field(default_factory=concurrent.futures.Future)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.protocol.station, self.protocol.contest)
+
+
+@dataclass
+class TurnoutJob:
+    report: TurnoutReport
+    actor: str
+    future: concurrent.futures.Future[dict[str, Any]] = field(default_factory=concurrent.futures.Future)
+
+
+@dataclass
+class SyncJob:
+    """Follow what other processes wrote (sent every ``sync_interval`` seconds)."""
+
+    future: concurrent.futures.Future[int] = field(default_factory=concurrent.futures.Future)
+
+
+class Conflict(Exception):
+    """A protocol that differs from the stored version, sent without a reason."""
+
+    def __init__(self, station: str, contest: str, what: str) -> None:
+        super().__init__(what)
+        self.station, self.contest, self.what = station, contest, what
+
+
+_STOP = object()
+
+
+# -- snapshots -------------------------------------------------------------------------------
+
+
+#: Frozen totals of one contest in one territory: stations, reported, registered, issued, found,
+#: invalid, against_all, then the votes as ((option, n), ...).
+Frozen = tuple[int, int, int, int, int, int, int, tuple[tuple[str, int], ...]]
+
+
+@dataclass
+class Snapshot:
+    """Results at one moment. Never changed once built; ``views`` only memoises what it can give."""
+
+    version: int
+    generation: int
+    audit_seq: int
+    built_at: str
+    results: Results  # its own copies of the totals: later counting does not change it
+    docs: dict[str, dict[str, Any]]  # lang -> saylau.results.as_json (English at once, others on demand)
+    bodies: dict[str, bytes]  # lang -> the JSON text of docs[lang]
+    etag: str  # of the national results in English: the snapshot's own tag
+    totals: Mapping[tuple[str, str], Frozen]  # (contest, territory) -> totals
+    summary: dict[str, Any]
+    views: dict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=dict)
+
+    def doc(self, lang: str) -> dict[str, Any]:
+        found = self.docs.get(lang)
+        if found is None:
+            found = self.docs[lang] = as_json(self.results, lang)
+            self.bodies[lang] = dumps(found)
+        return found
+
+    def body(self, lang: str) -> bytes:
+        self.doc(lang)
+        return self.bodies[lang]
+
+    def event(self) -> dict[str, Any]:
+        """What the server-sent events announce."""
+        return {"version": self.version, "etag": self.etag, "built_at": self.built_at, **self.summary}
+
+
+def etag_of(body: bytes) -> str:
+    """A strong entity tag: the start of the body's sha256."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def dumps(doc: Any) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+# -- the live state ---------------------------------------------------------------------------
+
+
+class Live:
+    """A store being served: its election, the checker, the tally and the writer thread."""
+
+    def __init__(self, store: Store, url: str) -> None:
+        self.store = store
+        self._reader = make_engine(parse(url))  # for following the chain (see _stored)
+        self.election: Election = store.election()
+        self.checker = Checker(self.election)
+        self.lock = threading.Lock()  # the tally, the maps below, and building snapshots
+        self.generation = 0  # bumped by every change to the tally or the turnout reports
+        self.seq = 0  # the audit entries up to this one are counted
+        self.ahead: set[int] = set()  # and these after it (this process's own, past a gap)
+        self.tally = Tally(self.election)
+        self.status: dict[tuple[str, str], str] = {}
+        self.versions: dict[tuple[str, str], tuple[int, str, int]] = {}  # (version, hash, audit seq)
+        self.final = 0
+        self.reports: list[TurnoutReport] = []
+        self.snapshot: Snapshot | None = None
+        self._frozen: dict[tuple[str, str], Frozen] = {}
+        self._touched: set[tuple[str, str]] | None = None  # None: every key
+        self._contests_of = self.checker.contests_of
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self.on_change: Callable[[], None] = lambda: None
+        self._reload()
+
+    # -- the writer thread ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="saylau-writer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join(timeout=30)
+            self._thread = None
+        self._reader.dispose()
+
+    def send(self, job: ProtocolJob | TurnoutJob | SyncJob) -> None:
+        self._queue.put(job)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            stop = any(job is _STOP for job in batch)
+            jobs = [job for job in batch if job is not _STOP]
+            try:
+                self._work(jobs)
+            except BaseException as e:  # pragma: no cover - a bug: answer every waiting request
+                log.exception("writer failed")
+                for job in jobs:
+                    if not job.future.done():
+                        job.future.set_exception(e)
+            if stop:
+                return
+
+    def _work(self, jobs: list[Any]) -> None:
+        protocols = [j for j in jobs if isinstance(j, ProtocolJob)]
+        if protocols:
+            self._protocols(protocols)
+        for job in jobs:
+            if isinstance(job, TurnoutJob):
+                self._turnout(job)
+            elif isinstance(job, SyncJob):
+                try:
+                    job.future.set_result(self._follow())
+                except Exception as e:
+                    job.future.set_exception(e)
+
+    def _protocols(self, jobs: list[ProtocolJob]) -> None:
+        """Group commit: one submission per (actor, status, reason, source), one job per key in each."""
+        pending = jobs
+        while pending:
+            groups: dict[tuple[str, str, str | None, str], dict[tuple[str, str], ProtocolJob]] = {}
+            later: list[ProtocolJob] = []
+            for job in pending:
+                group = groups.setdefault((job.actor, job.status, job.reason, job.source), {})
+                if job.key in group:
+                    later.append(job)  # the same protocol twice: the second one after the first
+                else:
+                    group[job.key] = job
+            for (actor, status, reason, source), members in groups.items():
+                self._submit(list(members.values()), actor, status, reason, source)
+            pending = later
+
+    def _submit(
+        self, jobs: list[ProtocolJob], actor: str, status: str, reason: str | None, source: str
+    ) -> None:
+        while jobs:
+            try:
+                done = self.store.submit(
+                    [j.protocol for j in jobs], actor=actor, status=status, reason=reason, source=source
+                )
+            except ConflictError as e:
+                clashes = {(s, c): what for s, c, what in e.conflicts}
+                kept = []
+                for job in jobs:
+                    what = clashes.get(job.key)
+                    if what is None:
+                        kept.append(job)
+                    else:
+                        job.future.set_exception(Conflict(*job.key, what))
+                if len(kept) == len(jobs):  # pragma: no cover - a conflict naming none of them
+                    for job in jobs:
+                        job.future.set_exception(e)
+                    return
+                jobs = kept
+                continue
+            except SaylauError as e:
+                if len(jobs) > 1:  # find which one: each on its own
+                    for job in jobs:
+                        self._submit([job], actor, status, reason, source)
+                    return
+                jobs[0].future.set_exception(e)
+                return
+            except Exception as e:  # the database: every request of the batch is told
+                for job in jobs:
+                    job.future.set_exception(e)
+                return
+            self._after_submit(jobs, done.versions, status, reason)
+            return
+
+    def _after_submit(
+        self, jobs: list[ProtocolJob], written: list[Written], status: str, reason: str | None
+    ) -> None:
+        by_key = {(w.station, w.contest): w for w in written}
+        unknown = any(job.key not in by_key and job.key not in self.versions for job in jobs)
+        with self.lock:
+            if unknown:  # "unchanged", yet not counted here: another process wrote it; count theirs
+                self._follow_locked()
+            protocols = {job.key: job.protocol for job in jobs}
+            for w in written:
+                self._count(
+                    protocols[(w.station, w.contest)], w.status, w.version, w.content_hash, w.audit_seq
+                )
+                if w.audit_seq == self.seq + 1:
+                    self.seq = w.audit_seq
+                elif w.audit_seq > self.seq:
+                    # Another process wrote in between: ours are counted now, theirs when the
+                    # chain is next followed (a newer version is never replaced by an older one).
+                    self.ahead.add(w.audit_seq)
+            if written:
+                self.generation += 1
+        for job in jobs:
+            w = by_key.get(job.key)
+            if w is not None:
+                result = "created" if w.version == 1 else ("corrected" if reason else "finalised")
+                job.future.set_result(
+                    {
+                        "result": result,
+                        "station": w.station,
+                        "contest": w.contest,
+                        "version": w.version,
+                        "status": w.status,
+                        "content_hash": w.content_hash,
+                        "audit_seq": w.audit_seq,
+                    }
+                )
+            else:
+                version, content_hash, seq = self.versions.get(job.key, (0, "", 0))
+                job.future.set_result(
+                    {
+                        "result": "unchanged",
+                        "station": job.key[0],
+                        "contest": job.key[1],
+                        "version": version,
+                        "status": self.status.get(job.key, status),
+                        "content_hash": content_hash,
+                        "audit_seq": seq,
+                    }
+                )
+        if written:
+            self.on_change()
+
+    def _turnout(self, job: TurnoutJob) -> None:
+        r = job.report
+        try:
+            self.store.add_turnout(r.place, r.time, r.issued, actor=job.actor, registered=r.registered)
+        except Exception as e:
+            job.future.set_exception(e)
+            return
+        with self.lock:
+            seq = self._follow_locked()
+            self.generation += 1
+        job.future.set_result(
+            {
+                "place": r.place,
+                "time": r.time,
+                "issued": r.issued,
+                "registered": r.registered,
+                "audit_seq": seq,
+            }
+        )
+        self.on_change()
+
+    # -- following the audit chain -----------------------------------------------------------
+
+    def _follow(self) -> int:
+        """Count what other processes wrote; the audit seq now counted."""
+        with self.lock:
+            before = self.seq
+            self._follow_locked()
+            changed = self.seq != before
+            if changed:
+                self.generation += 1
+        if changed:
+            self.on_change()
+        return self.seq
+
+    def _follow_locked(self) -> int:
+        """Count every version and turnout report stored after ``self.seq``, under the lock.
+
+        Read from the store's tables in one snapshot, in chain order; this process's own writes
+        past a gap (``self.ahead``) are counted already.
+        """
+        with reading(self._reader) as conn:
+            head = audit.head(conn)[0]
+            if head <= self.seq:
+                return self.seq
+            if head - self.seq > RELOAD_AFTER:
+                many = True
+            else:
+                many = False
+                versions, reports = _stored(conn, self.seq, head)
+        if many:
+            self._reload()
+            return self.seq
+        ahead = self.ahead
+        for row in versions:
+            if row.audit_seq not in ahead:
+                protocol = Protocol(row.station, row.contest, json.loads(row.lines), json.loads(row.votes))
+                self._count(protocol, row.status, row.version, row.content_hash, row.audit_seq)
+        self.reports.extend(TurnoutReport(r.place, r.time, r.issued, r.registered) for r in reports)
+        self.seq = head
+        self.ahead = {seq for seq in ahead if seq > head}
+        return self.seq
+
+    def _reload(self) -> None:
+        """Everything again from the store, in one snapshot: protocol versions and turnout reports."""
+        with reading(self._reader) as conn:
+            head = audit.head(conn)[0]
+            versions, reports = _stored(conn, 0, head)
+        latest: dict[tuple[str, str], Any] = {}
+        for row in versions:  # in chain order: a protocol's later versions come later
+            latest[(row.station, row.contest)] = row
+        with spec.no_cyclic_gc():
+            self.tally = Tally(self.election).extend(
+                Protocol(r.station, r.contest, json.loads(r.lines), json.loads(r.votes))
+                for r in latest.values()
+            )
+        self.status = {key: r.status for key, r in latest.items()}
+        self.final = sum(1 for s in self.status.values() if s == "final")
+        self.versions = {key: (r.version, r.content_hash, r.audit_seq) for key, r in latest.items()}
+        self.reports = [TurnoutReport(r.place, r.time, r.issued, r.registered) for r in reports]
+        self.seq = head
+        self.ahead = set()
+        self._touched = None
+        self.generation += 1
+
+    def _count(self, protocol: Protocol, status: str, version: int, content_hash: str, seq: int) -> None:
+        """Count a stored version, unless a newer one of the same protocol is already counted."""
+        key = (protocol.station, protocol.contest)
+        known = self.versions.get(key)
+        if known is not None and known[0] >= version:
+            return
+        self.tally.apply(protocol)
+        was = self.status.get(key)
+        self.status[key] = status
+        self.final += (status == "final") - (was == "final")
+        self.versions[key] = (version, content_hash, seq)
+        touched = self._touched
+        if touched is not None:
+            for territory in self.checker.chain.get(protocol.station, ()):
+                touched.add((protocol.contest, territory))
+
+    # -- snapshots -------------------------------------------------------------------------
+
+    def dirty(self) -> bool:
+        return self.snapshot is None or self.snapshot.generation != self.generation
+
+    def build(self) -> Snapshot:
+        """A new snapshot of the tally as it is now (the previous one if nothing changed)."""
+        with self.lock:
+            if self.snapshot is not None and self.snapshot.generation == self.generation:
+                return self.snapshot
+            results = evaluate(
+                self.election, self.tally, reports=[*self.election.turnout, *self.reports], final=self.final
+            )
+            # Results copy their totals; the tally itself goes on counting, so it is not kept.
+            results = dataclasses.replace(results, tally=None)
+            self._freeze()
+            totals = dict(self._frozen)
+            generation, seq = self.generation, self.seq
+        doc = as_json(results, "en")
+        body = dumps(doc)
+        status = doc["status"]
+        assert isinstance(status, dict)
+        version = (self.snapshot.version + 1) if self.snapshot is not None else 1
+        snapshot = Snapshot(
+            version=version,
+            generation=generation,
+            audit_seq=seq,
+            built_at=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            results=results,
+            docs={"en": doc},
+            bodies={"en": body},
+            etag=etag_of(body),
+            totals=totals,
+            summary={
+                "audit_seq": seq,
+                "status": status["status"],
+                "protocols": status["protocols"],
+                "expected": status["expected"],
+                "final": status["final"],
+            },
+        )
+        self.snapshot = snapshot
+        return snapshot
+
+    def _freeze(self) -> None:
+        """Copy the totals touched since the last snapshot (all of them the first time)."""
+        touched = self._touched
+        if touched is None:
+            keys: Iterable[tuple[str, str]] = (
+                (c.id, t.id) for c in self.election.contests for t in self.election.territories
+            )
+            self._frozen = {}
+        else:
+            keys = touched
+        for contest, territory in keys:
+            t = self.tally.territory(contest, territory)
+            if t.stations or t.reported:
+                self._frozen[(contest, territory)] = (
+                    t.stations,
+                    t.reported,
+                    t.registered,
+                    t.issued,
+                    t.found,
+                    t.invalid,
+                    t.against_all,
+                    tuple(t.votes.items()),
+                )
+        self._touched = set()
+
+    def view(
+        self, snapshot: Snapshot, lang: str, territory: str | None, contest: str | None
+    ) -> tuple[bytes, str]:
+        """The results body and its ETag: national (whole, or one contest) or one territory's."""
+        key = (lang, territory or "", contest or "")
+        found = snapshot.views.get(key)
+        if found is not None:
+            return found
+        if territory is None and contest is None:
+            body = snapshot.body(lang)
+            out = (body, snapshot.etag if lang == "en" else etag_of(body))
+        elif territory is None:
+            doc = snapshot.doc(lang)
+            contests = [c for c in doc["contests"] if c["id"] == contest]
+            body_id = contests[0]["body"] if contests else None
+            bodies = {k: v for k, v in doc["bodies"].items() if k == body_id}
+            body = dumps({**doc, "contests": contests, "bodies": bodies, "results_version": snapshot.version})
+            out = (body, etag_of(body))
+        else:
+            body = dumps(self._territory_doc(snapshot, lang, territory, contest))
+            out = (body, etag_of(body))
+        if len(snapshot.views) < 10_000:
+            snapshot.views[key] = out
+        return out
+
+    def _territory_doc(
+        self, snapshot: Snapshot, lang: str, territory: str, contest: str | None
+    ) -> dict[str, Any]:
+        election = self.election
+        t = self.checker.territories[territory]
+        parties = {p.id: name_in(p.short, lang) for p in election.parties}
+        parties[SELF_NOMINATED] = SELF_NOMINATED
+        candidates = {c.id: c.name for c in election.candidates}
+        contests = []
+        main = snapshot.docs["en"]["status"]  # the same in every language
+        for c in election.contests:
+            if contest is not None and c.id != contest:
+                continue
+            frozen = snapshot.totals.get((c.id, territory))
+            if frozen is None:
+                continue
+            stations, reported, registered, issued, _found, invalid, against_all, votes = frozen
+            names = parties if c.kind == "list" else candidates
+            valid = against_all + sum(n for _, n in votes)
+            contests.append(
+                {
+                    "id": c.id,
+                    "kind": c.kind,
+                    "body": c.body,
+                    "name": name_in(c.name, lang),
+                    "stations": stations,
+                    "stations_reported": reported,
+                    "registered": registered,
+                    "voted": issued,
+                    "turnout": percent(Fraction(issued, registered)) if registered else 0.0,
+                    "invalid": invalid,
+                    "against_all": against_all,
+                    "votes": {names.get(o, o): n for o, n in votes},
+                    "percent": {
+                        names.get(o, o): percent(Fraction(n, valid)) if valid else 0.0 for o, n in votes
+                    },
+                }
+            )
+        return {
+            "election": {"id": election.id, "date": election.date, "name": name_in(election.name, lang)},
+            "territory": {"id": t.id, "name": name_in(t.name, lang), "level": t.level, "parent": t.parent},
+            "contests": contests,
+            "status": main,
+            "results_version": snapshot.version,
+        }
+
+
+def _stored(conn: sa.Connection, after: int, until: int) -> tuple[list[Any], list[Any]]:
+    """The protocol versions and turnout reports with an audit seq in (after, until], in chain order.
+
+    Read from the store's tables (:mod:`saylau.store.tables`) in the caller's snapshot: one query
+    each, where the Store API would take one per version.
+    """
+    pv, t = protocol_versions, turnout_reports
+    versions = conn.execute(
+        sa.select(
+            pv.c.station,
+            pv.c.contest,
+            pv.c.version,
+            pv.c.status,
+            pv.c.lines,
+            pv.c.votes,
+            pv.c.content_hash,
+            pv.c.audit_seq,
+        )
+        .where(pv.c.audit_seq > after, pv.c.audit_seq <= until)
+        .order_by(pv.c.audit_seq)
+    ).all()
+    reports = conn.execute(
+        sa.select(t.c.place, t.c.time, t.c.issued, t.c.registered)
+        .where(t.c.audit_seq > after, t.c.audit_seq <= until)
+        .order_by(t.c.audit_seq)
+    ).all()
+    return versions, reports
+
+
+# -- the asynchronous side: building snapshots, announcing them ----------------------------------
+
+
+class Publisher:
+    """Builds snapshots off the event loop, at most every ``interval`` seconds, and announces them.
+
+    A large election takes a while to build (results of every district, their JSON): the pause
+    between two builds is then at least :data:`BUILD_SHARE` times the last build's duration, so
+    building never takes more than a fifth of the time from the writer and the readers.
+    (``interval`` 0 means every read sees every write: tests.)
+    """
+
+    def __init__(self, live: Live, interval: float) -> None:
+        self.live = live
+        self._interval = interval
+        self._took = 0.0  # the last build's duration
+        self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="saylau-snapshot")
+        self._lock = asyncio.Lock()
+        self._changed = asyncio.Event()
+        self._built = 0.0
+        self._subscribers: set[asyncio.Queue[Snapshot]] = set()
+        self._loop = asyncio.get_running_loop()
+        live.on_change = self._notify
+
+    @property
+    def interval(self) -> float:
+        """Seconds between two builds at least."""
+        return max(self._interval, BUILD_SHARE * self._took) if self._interval else 0.0
+
+    def _notify(self) -> None:  # from the writer thread
+        self._loop.call_soon_threadsafe(self._changed.set)
+
+    async def current(self) -> Snapshot:
+        """The newest snapshot; rebuilt first if the tally changed and the interval has passed."""
+        live = self.live
+        if live.dirty() and time.monotonic() - self._built >= self.interval:
+            await self.rebuild()
+        snapshot = live.snapshot
+        if snapshot is None:
+            snapshot = await self.rebuild()
+        return snapshot
+
+    async def rebuild(self) -> Snapshot:
+        async with self._lock:
+            before = self.live.snapshot
+            if before is not None and not self.live.dirty():
+                return before
+            start = time.monotonic()
+            snapshot = await self._loop.run_in_executor(self._executor, self.live.build)
+            self._built = time.monotonic()
+            self._took = self._built - start
+            if snapshot is not before:
+                for q in list(self._subscribers):
+                    if q.full():
+                        q.get_nowait()  # a slow reader needs only the newest
+                    q.put_nowait(snapshot)
+            return snapshot
+
+    async def run(self) -> None:
+        """Build a snapshot after every change (at most every ``interval``), so events go out."""
+        while True:
+            await self._changed.wait()
+            self._changed.clear()
+            wait = self._built + self.interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                await self.rebuild()
+            except Exception:  # pragma: no cover - logged, and tried again at the next change
+                log.exception("building a results snapshot failed")
+
+    async def view(
+        self, snapshot: Snapshot, lang: str, territory: str | None, contest: str | None
+    ) -> tuple[bytes, str]:
+        """:meth:`Live.view`, off the event loop unless it is made already (a large election's
+        results in another language take a while to write)."""
+        found = snapshot.views.get((lang, territory or "", contest or ""))
+        if found is not None:
+            return found
+        return await self._loop.run_in_executor(
+            self._executor, self.live.view, snapshot, lang, territory, contest
+        )
+
+    def subscribe(self) -> asyncio.Queue[Snapshot]:
+        q: asyncio.Queue[Snapshot] = asyncio.Queue(maxsize=8)
+        self._subscribers.add(q)
+        return q
+
+    def unsubscribe(self, q: asyncio.Queue[Snapshot]) -> None:
+        self._subscribers.discard(q)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+
+
+def submit_job(live: Live, job: ProtocolJob | TurnoutJob | SyncJob) -> asyncio.Future[Any]:
+    """Hand a job to the writer; the awaitable answer."""
+    live.send(job)
+    return asyncio.wrap_future(job.future)
+
+
+__all__ = [
+    "Conflict",
+    "Live",
+    "ProtocolJob",
+    "Publisher",
+    "Snapshot",
+    "SyncJob",
+    "TurnoutJob",
+    "etag_of",
+    "submit_job",
+]

@@ -1,0 +1,234 @@
+"""Request and response bodies of the API, as pydantic models: what /openapi.json describes.
+
+Counts are whole JSON numbers from 0 to :data:`MAX_COUNT` (strings, fractions and booleans are
+refused); text fields are bounded and may not hold control characters or lone surrogates, so
+nothing a client sends can reach the database in a form it cannot store.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+
+#: The largest count a protocol line or a vote may hold (no station has a billion voters).
+MAX_COUNT = 1_000_000_000
+
+
+def _clean(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("not valid Unicode text (a lone surrogate)") from None
+    if any((ord(c) < 32 and c not in "\t\n\r") or c == "\x7f" for c in text):
+        raise ValueError("control characters are not allowed")
+    return text
+
+
+Count = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT)]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_clean)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_clean)]
+Text = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_clean)]
+Time = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class ProtocolIn(BaseModel):
+    """One station's protocol for one contest."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "station": "S1",
+                    "contest": "council-list",
+                    "lines": {
+                        "registered": 1000,
+                        "received": 1000,
+                        "issued": 600,
+                        "issued_mobile": 10,
+                        "unused": 400,
+                        "found": 600,
+                        "invalid": 10,
+                        "against_all": 20,
+                    },
+                    "votes": {"a": 400, "b": 170},
+                    "status": "preliminary",
+                }
+            ]
+        },
+    )
+    station: Id
+    contest: Id
+    lines: dict[Name, Count] = Field(max_length=100, description="Lines of the election's protocol form.")
+    votes: dict[Name, Count] = Field(
+        max_length=1000, description="Votes per party (list contests) or candidate (districts); 0 if absent."
+    )
+    status: Literal["preliminary", "final"] = "preliminary"
+    reason: Text | None = Field(
+        None, description="Why: needed when this protocol corrects a stored one with other counts."
+    )
+    source: Text = Field("", max_length=200, description="Where it comes from (the sending software ...).")
+
+
+class ProtocolAccepted(BaseModel):
+    result: Literal["created", "corrected", "finalised", "unchanged"]
+    station: str
+    contest: str
+    version: int
+    status: str
+    content_hash: str
+    audit_seq: int
+    warnings: list[str] = []
+
+
+class TurnoutIn(BaseModel):
+    """Ballots issued by a time of day at a station or a territory."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"place": "S1", "time": "10:00", "issued": 240}]},
+    )
+    place: Id
+    time: Time
+    issued: Count
+    registered: Count | None = None
+
+
+class TurnoutAccepted(BaseModel):
+    place: str
+    time: str
+    issued: int
+    registered: int | None
+    audit_seq: int
+
+
+class Version(BaseModel):
+    version: int
+    status: str
+    lines: dict[str, int]
+    votes: dict[str, int]
+    reason: str | None
+    actor: str
+    source: str
+    at: str
+    content_hash: str
+    audit_seq: int
+
+
+class ContestVersions(BaseModel):
+    contest: str
+    versions: list[Version]
+
+
+class StationProtocols(BaseModel):
+    station: str
+    territory: str
+    contests: list[ContestVersions]
+
+
+class AuditHead(BaseModel):
+    seq: int
+    hash: str
+
+
+class AuditEntryOut(BaseModel):
+    seq: int
+    at: str
+    actor: str
+    action: str
+    subject: str
+    content_hash: str
+    prev_hash: str
+    entry_hash: str
+
+
+class AuditEntries(BaseModel):
+    entries: list[AuditEntryOut]
+    next_after: int | None = Field(description="Pass as `after` for the next page; null at the end.")
+
+
+class TurnoutReportOut(BaseModel):
+    place: str
+    time: str
+    issued: int
+    registered: int | None
+    actor: str
+    at: str
+    audit_seq: int
+
+
+class TurnoutReports(BaseModel):
+    reports: list[TurnoutReportOut]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    election: str
+    results_version: int
+    audit_seq: int
+
+
+class Whoami(BaseModel):
+    role: str
+    token: str | None = Field(description="The token's id (never its secret); null without a token.")
+    name: str | None
+    territory: str | None
+    expires_at: str | None
+
+
+class ContestInfo(BaseModel):
+    id: str
+    kind: str
+    body: str
+    name: str
+    seats: int
+    territory: str | None
+    options: list[str]
+
+
+class TerritoryInfo(BaseModel):
+    id: str
+    parent: str | None
+    level: str
+    name: str
+
+
+class ElectionInfo(BaseModel):
+    id: str
+    date: str
+    name: str
+    form: str
+    form_lines: list[str]
+    stations: int
+    contests: list[ContestInfo]
+    territories: list[TerritoryInfo]
+
+
+#: The results document (saylau.results.as_json), described loosely: it has more than this.
+RESULTS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["election", "bodies", "contests", "turnout", "regions", "status"],
+    "properties": {
+        "election": {"type": "object"},
+        "bodies": {"type": "object", "additionalProperties": {"type": "object"}},
+        "contests": {"type": "array", "items": {"type": "object"}},
+        "turnout": {"type": "object"},
+        "regions": {"type": "array", "items": {"type": "object"}},
+        "status": {"type": "object"},
+        "turnout_by_time": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+#: One territory's results (``?territory=``).
+TERRITORY_RESULTS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["election", "territory", "contests", "status", "results_version"],
+    "properties": {
+        "election": {"type": "object"},
+        "territory": {"type": "object"},
+        "contests": {"type": "array", "items": {"type": "object"}},
+        "status": {"type": "object"},
+        "results_version": {"type": "integer"},
+    },
+}

@@ -1,0 +1,162 @@
+"""One protocol sent over HTTP, checked the way a file's rows are checked at intake.
+
+The station and contest must be the election's, and the station must vote in the contest; every
+line must be a line of the election's protocol form and every option a party or candidate on the
+contest's ballot; the form's required lines must be there; and every control relation of severity
+``error`` must hold. Each problem names its field, and a broken relation is named as the form
+writes it, with the numbers (``found = invalid + valid does not hold: found 300, ...``).
+
+An accepted protocol is stored in the same canonical form as an imported one: the form's lines
+plus the lines it derives from them, and a vote count for every option of the ballot (0 where none
+was sent), so sending the same count by file and by HTTP is the same protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from saylau.model import Contest, Election, Protocol
+from saylau.protocols import OPTIONS, Form, load_form
+from saylau.tally import chain_of
+
+
+@dataclass(frozen=True)
+class Checked:
+    protocol: Protocol
+    warnings: list[str]
+
+
+class Invalid(Exception):
+    """The protocol cannot be accepted; ``errors`` are ``{"field", "detail", "relation"?}``."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(errors[0]["detail"])
+        self.errors = errors
+
+
+class Checker:
+    """Checks protocols for one election (what it needs is computed once)."""
+
+    def __init__(self, election: Election, form: Form | None = None) -> None:
+        self.election = election
+        self.form = form or load_form(election.form)
+        self.contests = {c.id: c for c in election.contests}
+        parents = {t.id: t.parent for t in election.territories}
+        self.territories = {t.id: t for t in election.territories}
+        #: territory -> itself and every territory above it
+        self.territory_chain = {t.id: chain_of(t.id, parents) for t in election.territories}
+        #: station -> its territory and every territory above it
+        self.chain = {
+            s.id: self.territory_chain.get(s.territory) or chain_of(s.territory, parents)
+            for s in election.stations
+        }
+        self.options = {c.id: _options(election, c) for c in election.contests}
+        self.contests_of: dict[str, list[str]] = {}
+        districts = {c.id for c in election.contests if c.kind == "single-mandate"}
+        lists = [c for c in election.contests if c.kind == "list"]
+        for s in election.stations:
+            chain = self.chain[s.id]
+            mine = [c.id for c in lists if c.territory is None or c.territory in chain]
+            mine += [d for d in s.districts.values() if d in districts]
+            self.contests_of[s.id] = mine
+        self.lines = frozenset(self.form.lines)
+        self.derived = {d.name for d in self.form.derived}
+
+    def inside(self, place: str, territory: str) -> bool:
+        """Whether a station or territory ``place`` is ``territory`` or lies under it."""
+        chain = self.territory_chain.get(place) or self.chain.get(place)
+        return chain is not None and territory in chain
+
+    def check(
+        self, station: str, contest: str, lines: Mapping[str, int], votes: Mapping[str, int]
+    ) -> Checked:
+        errors: list[dict[str, Any]] = []
+        known_station = station in self.chain
+        if not known_station:
+            errors.append(
+                {
+                    "field": "station",
+                    "detail": f"unknown station: not a station of election {self.election.id!r}",
+                }
+            )
+        c = self.contests.get(contest)
+        if c is None:
+            errors.append(
+                {
+                    "field": "contest",
+                    "detail": f"unknown contest; the election has {', '.join(self.contests)}",
+                }
+            )
+        elif known_station and contest not in self.contests_of.get(station, ()):
+            errors.append({"field": "contest", "detail": f"the station does not vote in contest {contest!r}"})
+        known = ", ".join(self.form.lines)
+        for name in lines:
+            if name not in self.lines and name not in self.derived:
+                errors.append(
+                    {
+                        "field": f"lines.{name}",
+                        "detail": f"not a line of form {self.form.id!r}; its lines: {known}",
+                    }
+                )
+        for name in sorted(self.form.required - lines.keys()):
+            errors.append(
+                {"field": f"lines.{name}", "detail": f"missing: a required line of form {self.form.id!r}"}
+            )
+        ballot = self.options.get(contest, []) if c is not None else []
+        if c is not None:
+            on_ballot = set(ballot)
+            for option in votes:
+                if option not in on_ballot:
+                    shown = ", ".join(ballot[:12]) + (" ..." if len(ballot) > 12 else "")
+                    errors.append(
+                        {
+                            "field": f"votes.{option}",
+                            "detail": f"not a party or candidate on the ballot of {contest!r} ({shown})",
+                        }
+                    )
+        if errors:
+            raise Invalid(errors)
+        own = {name: lines[name] for name in self.form.lines if name in lines}
+        stored = self.form.complete(own)  # the derived lines that do not need the votes
+        full_votes = {option: votes.get(option, 0) for option in ballot}
+        protocol = Protocol(station, contest, stored, full_votes)
+        values = self.form.values(protocol)
+        for name in lines.keys() & self.derived:
+            if name in values and values[name] != lines[name]:
+                errors.append(
+                    {
+                        "field": f"lines.{name}",
+                        "detail": f"derived line: {values[name]} by the other lines, not {lines[name]}",
+                    }
+                )
+        present = values.keys()
+        for rel in self.form.relations:
+            if rel.severity == "error" and rel.names <= present and not rel.holds(values):
+                errors.append(
+                    {
+                        "field": "lines" if OPTIONS not in rel.names else "votes",
+                        "relation": str(rel),
+                        "detail": rel.explain(values),
+                        **({"law": rel.law} if rel.law else {}),
+                        **({"source": rel.source} if rel.source else {}),
+                    }
+                )
+        if errors:
+            raise Invalid(errors)
+        warnings = [
+            rel.explain(values)
+            for rel in self.form.relations
+            if rel.severity == "warning" and rel.names <= present and not rel.holds(values)
+        ]
+        return Checked(protocol, warnings)
+
+
+def _options(election: Election, contest: Contest) -> list[str]:
+    """The ids a contest's votes are for: parties (list; those with candidates in it, if any are
+    listed) or candidates (single-mandate), in ballot order (as :mod:`saylau.intake` reads them)."""
+    if contest.kind == "list":
+        listed = {c.party for c in election.candidates if c.contest == contest.id and c.party}
+        return [p.id for p in election.parties if p.id in listed or not listed]
+    return [c.id for c in election.candidates if c.contest == contest.id]

@@ -1,0 +1,180 @@
+"""Commands for the HTTP API: serve, and the tokens it accepts (token create / revoke / list)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from saylau.cli.app import cli
+
+
+def _actor() -> str:
+    return os.environ.get("USER") or "cli"
+
+
+@cli.command("serve")
+@click.argument("db", metavar="DB")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (each keeps its own tally, following the others' writes).",
+)
+@click.option("--max-body", default=1_000_000, show_default=True, type=click.IntRange(1), help="Bytes.")
+@click.option(
+    "--rate",
+    default=100.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Requests/s per token (0: none).",
+)
+@click.option("--burst", default=1_000, show_default=True, type=click.IntRange(1), help="Requests at once.")
+@click.option(
+    "--anonymous-rate",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Requests/s per client address without a token (0: none; a CDN in front does the limiting).",
+)
+@click.option(
+    "--snapshot-interval",
+    default=0.2,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds between results snapshots at most.",
+)
+@click.option("--access-log/--no-access-log", default=True, show_default=True)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+def serve_command(
+    db: str,
+    host: str,
+    port: int,
+    workers: int,
+    max_body: int,
+    rate: float,
+    burst: int,
+    anonymous_rate: float,
+    snapshot_interval: float,
+    access_log: bool,
+    log_level: str,
+) -> None:
+    """Serve the store DB over HTTP: the API under /api/v1, its description at /openapi.json."""
+    import uvicorn
+
+    from saylau.api import Settings, create_app
+    from saylau.store import Store
+
+    with Store.open(db) as store:  # a missing or out-of-date store: one line, exit 2, before listening
+        election = store.election()
+    settings = Settings(
+        max_body=max_body,
+        rate=rate,
+        burst=burst,
+        anonymous_rate=anonymous_rate,
+        snapshot_interval=snapshot_interval,
+    )
+    click.echo(
+        f"saylau: serving {election.id} from {db} on http://{host}:{port} "
+        f"(API /api/v1, OpenAPI /openapi.json, {workers} worker{'s' if workers > 1 else ''})",
+        err=True,
+    )
+    options = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "access_log": access_log,
+        "timeout_graceful_shutdown": 3,
+        "loop": "uvloop" if _has("uvloop") else "asyncio",
+        "http": "httptools" if _has("httptools") else "h11",
+    }
+    if workers == 1:
+        uvicorn.run(create_app(db, settings), **options)  # type: ignore[arg-type]
+    else:
+        os.environ["SAYLAU_DB"] = db
+        os.environ["SAYLAU_SETTINGS"] = settings.to_env()
+        uvicorn.run(
+            "saylau.api.app:create_app_from_env",
+            factory=True,
+            workers=workers,
+            **options,  # type: ignore[arg-type]
+        )
+
+
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+@cli.group("token")
+def token_group() -> None:
+    """API tokens: the store keeps only their hashes."""
+
+
+@token_group.command("create")
+@click.argument("db", metavar="DB")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "commission", "observer", "public"]),
+    help="What it may do.",
+)
+@click.option(
+    "--territory", default=None, metavar="ID", help="Commission tokens: the territory it writes for."
+)
+@click.option("--expires", default=None, metavar="DURATION", help="e.g. 12h, 7d, 2w (default: never).")
+@click.option("--name", default="", help="Who holds it (recorded with every write made with it).")
+def token_create_command(db: str, role: str, territory: str | None, expires: str | None, name: str) -> None:
+    """Create a token and print it once (on stdout); the store keeps only its hash."""
+    from saylau.store import Store
+    from saylau.store.tokens import Tokens, check_territory, parse_duration
+
+    lifetime = parse_duration(expires) if expires is not None else None
+    with Store.open(db) as store:
+        check_territory(territory, {t.id for t in store.election().territories})
+    with Tokens(db) as tokens:
+        issued = tokens.create(role, actor=_actor(), territory=territory, expires=lifetime, name=name)
+    t = issued.token
+    where = f", territory {t.territory}" if t.territory else ""
+    until = f", expires {t.expires_at}" if t.expires_at else ", never expires"
+    click.echo(
+        f"token {t.id} ({t.role}{where}{until}): shown once below; the store keeps only its hash", err=True
+    )
+    click.echo(issued.text)
+
+
+@token_group.command("revoke")
+@click.argument("db", metavar="DB")
+@click.argument("token_id", metavar="TOKEN_ID")
+def token_revoke_command(db: str, token_id: str) -> None:
+    """Revoke a token by its id (servers refuse it within a second)."""
+    from saylau.store.tokens import Tokens
+
+    with Tokens(db) as tokens:
+        t = tokens.revoke(token_id, actor=_actor())
+    click.echo(f"token {t.id} ({t.role}) revoked at {t.revoked_at}")
+
+
+@token_group.command("list")
+@click.argument("db", metavar="DB")
+def token_list_command(db: str) -> None:
+    """Every token ever created: id, role, territory, name, expiry, revocation (never a secret)."""
+    from saylau.store.tokens import Tokens
+
+    with Tokens(db) as tokens:
+        found = tokens.all()
+    for t in found.values():
+        state = f"revoked {t.revoked_at}" if t.revoked_at else ("expired" if t.expired() else "active")
+        click.echo(
+            f"{t.id}  {t.role:<10}  {t.territory or '-':<10}  {state:<36}  "
+            f"expires {t.expires_at or 'never'}  {t.name}"
+        )

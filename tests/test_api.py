@@ -1,0 +1,683 @@
+"""The HTTP API on real SQLite and real PostgreSQL, through a real uvicorn server on loopback.
+
+Roles and territories, tokens kept only as hashes (in the store and in the logs), protocols
+(accepted, idempotent, conflicts, corrections, invalid ones with the relation named), results with
+ETags and 304, server-sent events, limits (413, 429) and problem documents. ``Server`` and the
+token fixtures are shared with test_api_crash.py and test_api_schema.py.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+import uvicorn
+
+from conftest import run_cli
+from saylau import spec
+from saylau.api import Settings, create_app
+from saylau.model import Protocol
+from saylau.store import Store
+from saylau.store.engine import parse
+from saylau.store.tokens import Tokens
+
+TINY = Path(__file__).parent / "data" / "tiny"
+LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "saylau.api")
+
+#: Settings for tests: snapshots at once (read-your-writes), tokens looked at again quickly.
+FAST = Settings(snapshot_interval=0.0, token_refresh=0.05, sync_interval=0.05, keepalive=1.0)
+
+
+class Server:
+    """``create_app`` under uvicorn in a thread, on a free loopback port; its log kept in ``log``."""
+
+    def __init__(self, db_url: str, settings: Settings = FAST) -> None:
+        self.log = io.StringIO()
+        self._handler = logging.StreamHandler(self.log)
+        self._handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self._levels = {}
+        for name in LOGGERS:
+            logger = logging.getLogger(name)
+            self._levels[name] = logger.level
+            logger.setLevel(logging.DEBUG)
+            logger.addHandler(self._handler)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(db_url, settings),
+            log_config=None,
+            access_log=True,
+            lifespan="on",
+            timeout_graceful_shutdown=1,
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    def __enter__(self) -> Server:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start:\n{self.log.getvalue()}")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+        self.sock.close()
+        for name in LOGGERS:
+            logger = logging.getLogger(name)
+            logger.removeHandler(self._handler)
+            logger.setLevel(self._levels[name])
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+
+@dataclass
+class Tokens_:
+    admin: str
+    north: str  # commission of R1 (stations S1, S2)
+    south: str  # commission of R2 (stations S3, S4)
+    observer: str
+    public: str
+    expired: str
+    revoked: str
+    ids: dict[str, str]
+
+
+def make_tokens(db_url: str) -> Tokens_:
+    with Tokens(db_url) as tokens:
+        made = {
+            "admin": tokens.create("admin", actor="test", name="lead"),
+            "north": tokens.create("commission", actor="test", territory="R1", name="TEC North"),
+            "south": tokens.create("commission", actor="test", territory="R2", name="TEC South"),
+            "observer": tokens.create("observer", actor="test", name="OSCE"),
+            "public": tokens.create("public", actor="test", name="newsroom"),
+            "expired": tokens.create(
+                "admin", actor="test", name="old", expires=datetime.timedelta(seconds=-1)
+            ),
+            "revoked": tokens.create("admin", actor="test", name="lost laptop"),
+        }
+        tokens.revoke(made["revoked"].token.id, actor="test")
+    return Tokens_(**{k: v.text for k, v in made.items()}, ids={k: v.token.id for k, v in made.items()})
+
+
+@pytest.fixture
+def tiny_store(db_url: str) -> str:
+    Store.create(db_url, spec.Files(TINY), actor="test").close()
+    return db_url
+
+
+@pytest.fixture
+def tokens(tiny_store: str) -> Tokens_:
+    return make_tokens(tiny_store)
+
+
+@pytest.fixture
+def server(tiny_store: str, tokens: Tokens_) -> Iterator[Server]:
+    with Server(tiny_store) as running:
+        yield running
+
+
+def body(p: Protocol, **extra: Any) -> dict[str, Any]:
+    return {
+        "station": p.station,
+        "contest": p.contest,
+        "lines": dict(p.lines),
+        "votes": dict(p.votes),
+        **extra,
+    }
+
+
+@pytest.fixture(scope="module")
+def protocols() -> dict[tuple[str, str], Protocol]:
+    return {(p.station, p.contest): p for p in spec.load(TINY).protocols}
+
+
+def is_problem(r: httpx.Response, status: int) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    doc = r.json()
+    assert doc["status"] == status and doc["type"].startswith("https://") and doc["title"]
+    return doc
+
+
+# -- authorisation -------------------------------------------------------------------------------
+
+
+def test_a_commission_writes_only_inside_its_territory(
+    server: Server, tokens: Tokens_, protocols: dict[tuple[str, str], Protocol], tiny_store: str
+) -> None:
+    with server.client(tokens.north) as north:
+        assert north.post("/api/v1/protocols", json=body(protocols["S1", "council-list"])).status_code == 201
+        assert north.post("/api/v1/protocols", json=body(protocols["S2", "d1"])).status_code == 201
+        doc = is_problem(north.post("/api/v1/protocols", json=body(protocols["S3", "council-list"])), 403)
+        assert "not inside territory 'R1'" in doc["detail"]
+        is_problem(north.post("/api/v1/turnout", json={"place": "R2", "time": "10:00", "issued": 5}), 403)
+        is_problem(north.post("/api/v1/turnout", json={"place": "T", "time": "10:00", "issued": 5}), 403)
+        assert (
+            north.post("/api/v1/turnout", json={"place": "S1", "time": "10:00", "issued": 5}).status_code
+            == 201
+        )
+        # its own stations' protocols it may read; others' not
+        assert north.get("/api/v1/protocols", params={"station": "S1"}).status_code == 200
+        is_problem(north.get("/api/v1/protocols", params={"station": "S3"}), 403)
+    with server.client(tokens.south) as south:
+        assert south.post("/api/v1/protocols", json=body(protocols["S3", "council-list"])).status_code == 201
+    with Store.open(tiny_store) as store:
+        actors = {
+            (v.protocol.station, v.actor)
+            for p in store.current()
+            for v in store.versions(p.station, p.contest)
+        }
+    assert actors == {
+        ("S1", f"token:{tokens.ids['north']} (TEC North)"),
+        ("S2", f"token:{tokens.ids['north']} (TEC North)"),
+        ("S3", f"token:{tokens.ids['south']} (TEC South)"),
+    }
+
+
+def test_observers_public_and_anonymous_cannot_write(
+    server: Server, tokens: Tokens_, protocols: dict[tuple[str, str], Protocol], tiny_store: str
+) -> None:
+    p = body(protocols["S1", "council-list"])
+    turnout = {"place": "S1", "time": "10:00", "issued": 5}
+    for token in (tokens.observer, tokens.public):
+        with server.client(token) as c:
+            is_problem(c.post("/api/v1/protocols", json=p), 403)
+            is_problem(c.post("/api/v1/turnout", json=turnout), 403)
+    with server.client() as anonymous:
+        doc = is_problem(anonymous.post("/api/v1/protocols", json=p), 401)
+        assert "needs a token" in doc["detail"]
+        r = anonymous.post("/api/v1/turnout", json=turnout)
+        is_problem(r, 401)
+        assert r.headers["www-authenticate"].startswith("Bearer")
+        # reading results needs no token; per-station data and the audit chain do
+        assert anonymous.get("/api/v1/results").status_code == 200
+        is_problem(anonymous.get("/api/v1/protocols", params={"station": "S1"}), 401)
+        is_problem(anonymous.get("/api/v1/audit/head"), 401)
+    with server.client(tokens.public) as public:
+        assert public.get("/api/v1/results").status_code == 200
+        is_problem(public.get("/api/v1/audit/entries"), 403)
+        is_problem(public.get("/api/v1/turnout/reports"), 403)
+    with server.client(tokens.observer) as observer:
+        assert observer.get("/api/v1/protocols", params={"station": "S1"}).status_code == 200
+        assert observer.get("/api/v1/audit/head").status_code == 200
+        assert observer.get("/api/v1/audit/entries").status_code == 200
+        assert observer.get("/api/v1/turnout/reports").status_code == 200
+    with Store.open(tiny_store) as store:
+        assert store.current() == [] and store.turnout_reports() == []
+
+
+def test_expired_revoked_malformed_and_unknown_tokens_are_refused(
+    server: Server, tokens: Tokens_, protocols: dict[tuple[str, str], Protocol]
+) -> None:
+    p = body(protocols["S1", "council-list"])
+    for token, why in (
+        (tokens.expired, "expired"),
+        (tokens.revoked, "revoked"),
+        ("saylau_0123456789ab_" + "A" * 43, "unknown token"),
+        ("not-a-token", "malformed"),
+        (
+            tokens.admin[:-10] + ("A" if tokens.admin[-10] != "A" else "B") + tokens.admin[-9:],
+            "unknown token",
+        ),
+    ):
+        with server.client(token) as c:
+            assert why in is_problem(c.post("/api/v1/protocols", json=p), 401)["detail"]
+            is_problem(c.get("/api/v1/results"), 401)  # a bad token is refused even where none is needed
+    with server.client() as c:
+        r = c.get("/api/v1/whoami", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+        is_problem(r, 401)
+
+
+def test_a_token_revoked_while_serving_is_refused(server: Server, tokens: Tokens_, tiny_store: str) -> None:
+    with server.client(tokens.observer) as c:
+        assert c.get("/api/v1/audit/head").status_code == 200
+        done = run_cli("token", "revoke", tiny_store, tokens.ids["observer"])
+        assert done.returncode == 0, done.stderr
+        deadline = time.monotonic() + 10
+        while c.get("/api/v1/audit/head").status_code == 200:
+            assert time.monotonic() < deadline, "the revocation was not seen"
+            time.sleep(0.05)
+        assert "revoked" in is_problem(c.get("/api/v1/audit/head"), 401)["detail"]
+
+
+def test_a_token_created_while_serving_works_at_once(server: Server, tiny_store: str) -> None:
+    with Tokens(tiny_store) as tokens:
+        new = tokens.create("observer", actor="test", name="late")
+    with server.client(new.text) as c:
+        assert c.get("/api/v1/whoami").json() == {
+            "role": "observer",
+            "token": new.token.id,
+            "name": "late",
+            "territory": None,
+            "expires_at": None,
+        }
+
+
+def test_tokens_never_appear_in_clear_in_the_store_or_the_log(
+    server: Server, tokens: Tokens_, tiny_store: str, protocols: dict[tuple[str, str], Protocol]
+) -> None:
+    texts = [t for t in vars(tokens).values() if isinstance(t, str)]
+    for text in texts:
+        with server.client(text) as c:
+            c.get("/api/v1/whoami")
+            c.post("/api/v1/protocols", json=body(protocols["S1", "council-list"]))
+            c.post("/api/v1/protocols", json=body(protocols["S1", "council-list"], station="S4"))
+            c.get("/api/v1/protocols", params={"station": "S1"})
+    with Tokens(tiny_store) as kept:
+        assert kept.verify().ok
+    secrets = [t[-43:] for t in texts]  # the secret part (base64url: it may hold "_" itself)
+    engine = sa.create_engine(parse(tiny_store))
+    try:
+        with engine.connect() as conn:
+            dump = []
+            for table in sa.inspect(conn).get_table_names():
+                for row in conn.execute(sa.text(f'SELECT * FROM "{table}"')):
+                    dump.append(" ".join(str(v) for v in row))
+    finally:
+        engine.dispose()
+    stored = "\n".join(dump)
+    assert "token:" in stored  # the writes are there, recorded with the token ids
+    log = server.log.getvalue()
+    assert "POST /api/v1/protocols" in log  # the access log was captured
+    for text, secret in zip(texts, secrets, strict=True):
+        for haystack in (stored, log):
+            assert text not in haystack
+            assert secret not in haystack
+
+
+def test_token_cli(tiny_store: str) -> None:
+    made = run_cli(
+        "token", "create", tiny_store, "--role", "commission", "--territory", "R1", "--expires", "12h"
+    )
+    assert made.returncode == 0, made.stderr
+    text = made.stdout.strip()
+    assert text.startswith("saylau_") and len(text.splitlines()) == 1
+    token_id = text[len("saylau_") : len("saylau_") + 12]
+    assert f"token {token_id} (commission, territory R1, expires" in made.stderr
+    listed = run_cli("token", "list", tiny_store)
+    assert token_id in listed.stdout and text not in listed.stdout
+    for args, message in (
+        (("--role", "commission"), "needs the territory"),
+        (("--role", "commission", "--territory", "nowhere"), "unknown territory 'nowhere'"),
+        (("--role", "observer", "--territory", "R1"), "only commission tokens"),
+        (("--role", "admin", "--expires", "soon"), "expected a duration"),
+        (("--role", "king"), "Invalid value"),
+    ):
+        bad = run_cli("token", "create", tiny_store, *args)
+        assert bad.returncode == 2 and message in bad.stderr and bad.stdout == "", (args, bad)
+    assert run_cli("token", "revoke", tiny_store, token_id).returncode == 0
+    again = run_cli("token", "revoke", tiny_store, token_id)
+    assert again.returncode == 2 and "already revoked" in again.stderr
+    assert run_cli("token", "revoke", tiny_store, "ffffffffffff").returncode == 2
+    with Tokens(tiny_store) as tokens:
+        assert tokens.verify().ok
+        assert tokens.all()[token_id].revoked_at is not None
+
+
+def test_the_token_chain_shows_tampering(tiny_store: str, tokens: Tokens_) -> None:
+    engine = sa.create_engine(parse(tiny_store))
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE api_tokens SET role = 'admin' WHERE id = :id"), {"id": tokens.ids["observer"]}
+        )
+    engine.dispose()
+    with Tokens(tiny_store) as kept:
+        report = kept.verify()
+    assert not report.ok and "changed after it was written" in str(report.problem)
+
+
+# -- protocols ---------------------------------------------------------------------------------
+
+
+def test_a_protocol_is_stored_once_conflicts_answer_409_corrections_need_a_reason(
+    server: Server, tokens: Tokens_, protocols: dict[tuple[str, str], Protocol], tiny_store: str
+) -> None:
+    p = protocols["S1", "council-list"]
+    other = {**p.votes, "a": p.votes["a"] - 1, "b": p.votes["b"] + 1}
+    with server.client(tokens.north) as c:
+        first = c.post("/api/v1/protocols", json=body(p))
+        assert first.status_code == 201
+        assert first.json()["result"] == "created" and first.json()["version"] == 1
+        assert first.headers["location"] == "/api/v1/protocols?station=S1&contest=council-list"
+        again = c.post("/api/v1/protocols", json=body(p))
+        assert again.status_code == 200
+        assert again.json() | {"result": "created"} == first.json()
+        doc = is_problem(c.post("/api/v1/protocols", json=body(p) | {"votes": other}), 409)
+        assert "a correction needs a reason" in doc["detail"]
+        fixed = c.post("/api/v1/protocols", json=body(p) | {"votes": other, "reason": "recount by the TEC"})
+        assert (
+            fixed.status_code == 201
+            and fixed.json()["result"] == "corrected"
+            and fixed.json()["version"] == 2
+        )
+        final = c.post("/api/v1/protocols", json=body(p) | {"votes": other, "status": "final"})
+        assert (
+            final.status_code == 201
+            and final.json()["result"] == "finalised"
+            and final.json()["version"] == 3
+        )
+        # the original again would undo the correction: a conflict
+        is_problem(c.post("/api/v1/protocols", json=body(p)), 409)
+    with server.client(tokens.observer) as c:
+        history = c.get("/api/v1/protocols", params={"station": "S1", "contest": "council-list"}).json()
+    versions = history["contests"][0]["versions"]
+    assert [(v["version"], v["status"], v["reason"]) for v in versions] == [
+        (1, "preliminary", None),
+        (2, "preliminary", "recount by the TEC"),
+        (3, "final", None),
+    ]
+    assert versions[0]["votes"] == dict(p.votes) and versions[1]["votes"] == other
+    with Store.open(tiny_store) as store:
+        assert store.verify().ok
+        assert [v.audit_seq for v in store.versions("S1", "council-list")] == [
+            v["audit_seq"] for v in versions
+        ]
+
+
+def test_the_same_protocol_by_file_and_by_http_is_the_same(
+    server: Server, tokens: Tokens_, protocols: dict[tuple[str, str], Protocol], tiny_store: str
+) -> None:
+    imported = run_cli("import", tiny_store, str(TINY / "protocols" / "d1.csv"))
+    assert imported.returncode == 0, imported.stderr
+    with server.client(tokens.admin) as c:
+        for station in ("S1", "S2"):
+            p = protocols[station, "d1"]
+            lines = {k: v for k, v in p.lines.items() if k != "valid"}
+            r = c.post("/api/v1/protocols", json=body(p) | {"lines": lines})
+            assert r.status_code == 200 and r.json()["result"] == "unchanged", r.text
+
+
+def test_invalid_protocols_answer_422_naming_what_is_wrong(
+    server: Server, tokens: Tokens_, protocols: dict[tuple[str, str], Protocol], tiny_store: str
+) -> None:
+    p = body(protocols["S1", "council-list"])
+
+    def refused(doc: dict[str, Any], status: int = 422) -> dict[str, Any]:
+        with server.client(tokens.admin) as c:
+            return is_problem(c.post("/api/v1/protocols", json=doc), status)
+
+    doc = refused(p | {"lines": {**p["lines"], "found": p["lines"]["found"] + 1}})
+    relations = {e.get("relation") for e in doc["errors"]}
+    assert "found = invalid + valid" in relations and "found <= issued" in relations
+    broken = next(e for e in doc["errors"] if e.get("relation") == "found = invalid + valid")
+    assert "found 601, invalid 10 + valid 590 = 600" in broken["detail"]
+    assert "Art. 43" in broken["source"]
+    doc = refused(p | {"lines": {**p["lines"], "issued": 1001, "received": 1401}})
+    assert "issued <= registered" in {e.get("relation") for e in doc["errors"]}
+    assert refused(p | {"station": "S9"})["errors"][0]["field"] == "station"
+    assert refused(p | {"contest": "senate"})["errors"][0]["field"] == "contest"
+    assert (
+        "does not vote in contest 'd2'" in refused(p | {"contest": "d2", "votes": {}})["errors"][0]["detail"]
+    )
+    assert refused(p | {"votes": {**p["votes"], "zz": 1}})["errors"][0]["field"] == "votes.zz"
+    assert refused(p | {"lines": {**p["lines"], "spoiled": 0}})["errors"][0]["field"] == "lines.spoiled"
+    missing = {k: v for k, v in p["lines"].items() if k != "unused"}
+    assert refused(p | {"lines": missing})["errors"][0]["field"] == "lines.unused"
+    for bad in ("12", 1.5, -1, True, 10**12, None):
+        doc = refused(p | {"lines": {**p["lines"], "invalid": bad}})
+        assert doc["errors"][0]["field"] == "lines.invalid", bad
+    refused(p | {"status": "approved"})
+    refused(p | {"extra": 1})
+    refused(p | {"reason": "nul \x00 byte"})
+    refused({"station": "S1"})
+    refused([1, 2, 3])
+    with server.client(tokens.admin) as c:
+        doc = is_problem(
+            c.post(
+                "/api/v1/protocols",
+                content=b'{"station": "S1",',
+                headers={"content-type": "application/json"},
+            ),
+            400,
+        )
+        assert doc["detail"] == "the body is not valid JSON"
+        lone = '{"station": "\\ud800", "contest": "x", "lines": {}, "votes": {}, "reason": "\\udc00"}'
+        is_problem(
+            c.post("/api/v1/protocols", content=lone.encode(), headers={"content-type": "application/json"}),
+            422,
+        )
+    with Store.open(tiny_store) as store:
+        assert store.current() == []
+
+
+def test_warnings_are_listed_not_refused(server: Server, tokens: Tokens_) -> None:
+    """The Kazakh form has no warning relations: an accepted protocol lists none."""
+    with server.client(tokens.admin) as c:
+        r = c.get("/api/v1/election").json()
+    assert r["form"] == "kz" and "found" in r["form_lines"]
+    assert {c["id"]: c["options"] for c in r["contests"]}["council-list"] == ["a", "b"]
+
+
+# -- results -----------------------------------------------------------------------------------
+
+
+def test_results_update_with_each_protocol_and_are_cacheable(
+    server: Server, tokens: Tokens_, protocols: dict[tuple[str, str], Protocol]
+) -> None:
+    with server.client() as public, server.client(tokens.admin) as admin:
+        empty = public.get("/api/v1/results")
+        assert empty.status_code == 200 and empty.headers["content-type"] == "application/json"
+        tag = empty.headers["etag"]
+        assert tag.startswith('"') and not tag.startswith("W/")
+        assert "public" in empty.headers["cache-control"] and "max-age" in empty.headers["cache-control"]
+        assert empty.json()["status"]["protocols"] == 0
+        assert public.get("/api/v1/results", headers={"If-None-Match": tag}).status_code == 304
+        assert admin.post("/api/v1/protocols", json=body(protocols["S1", "council-list"])).status_code == 201
+        after = public.get("/api/v1/results", headers={"If-None-Match": tag})
+        assert after.status_code == 200 and after.headers["etag"] != tag
+        doc = after.json()
+        assert doc["status"]["protocols"] == 1
+        council = next(c for c in doc["contests"] if c["id"] == "council-list")
+        assert sum(council["votes"].values()) == 570
+        new = after.headers["etag"]
+        for given in (new, f"W/{new}", f'"x", {new}', "*"):
+            r = public.get("/api/v1/results", headers={"If-None-Match": given})
+            assert r.status_code == 304 and r.content == b"" and r.headers["etag"] == new
+        assert int(after.headers["x-results-version"]) > int(empty.headers["x-results-version"])
+
+        territory = public.get("/api/v1/results", params={"territory": "R1"})
+        assert territory.status_code == 200
+        t = territory.json()
+        assert t["territory"]["id"] == "R1"
+        assert {c["id"]: c["stations_reported"] for c in t["contests"]} == {"council-list": 1, "d1": 0}
+        assert (
+            public.get(
+                "/api/v1/results",
+                params={"territory": "R1"},
+                headers={"If-None-Match": territory.headers["etag"]},
+            ).status_code
+            == 304
+        )
+        south = public.get("/api/v1/results", params={"territory": "R2", "contest": "council-list"}).json()
+        assert [c["stations_reported"] for c in south["contests"]] == [0]
+        contest = public.get("/api/v1/results", params={"contest": "d1"}).json()
+        assert [c["id"] for c in contest["contests"]] == ["d1"]
+        assert (
+            public.get("/api/v1/results", params={"lang": "kk"}).json()["election"]["name"] == "Шағын сайлау"
+        )
+        is_problem(public.get("/api/v1/results", params={"territory": "Atlantis"}), 404)
+        is_problem(public.get("/api/v1/results", params={"contest": "senate"}), 404)
+        is_problem(public.get("/api/v1/results", params={"lang": "fr"}), 422)
+
+
+def test_results_match_saylau_results_of_the_same_protocols(
+    server: Server, tokens: Tokens_, protocols: dict[tuple[str, str], Protocol], tiny_store: str
+) -> None:
+    from saylau.results import as_json, evaluate
+
+    with server.client(tokens.admin) as c:
+        for p in protocols.values():
+            assert c.post("/api/v1/protocols", json=body(p, status="final")).status_code == 201
+        assert (
+            c.post("/api/v1/turnout", json={"place": "R1", "time": "10:00", "issued": 300}).status_code == 201
+        )
+        served = c.get("/api/v1/results").json()
+        turnout = c.get("/api/v1/turnout").json()
+    from saylau.cli.definitions import load_results
+
+    expected = json.loads(json.dumps(as_json(load_results(tiny_store))))
+    assert served == expected
+    assert served["status"]["status"] == "final"
+    assert turnout["turnout_by_time"] == expected["turnout_by_time"] != []
+    direct = json.loads(json.dumps(as_json(evaluate(spec.load(TINY)))))
+    assert served["bodies"] == direct["bodies"]
+
+
+def test_writes_by_another_process_are_followed(
+    server: Server, tokens: Tokens_, protocols: dict[tuple[str, str], Protocol], tiny_store: str
+) -> None:
+    with server.client() as c:
+        before = c.get("/api/v1/results").json()["status"]["protocols"]
+        with Store.open(tiny_store) as other:
+            other.submit([protocols["S3", "d2"], protocols["S4", "d2"]], actor="import")
+            other.add_turnout("R2", "12:00", 100, actor="import")
+
+        def followed() -> bool:
+            counted = c.get("/api/v1/results").json()["status"]["protocols"]
+            times = [t["time"] for t in c.get("/api/v1/turnout").json()["turnout_by_time"]]
+            return counted == before + 2 and times == ["12:00"]
+
+        deadline = time.monotonic() + 10
+        while not followed():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    with server.client(tokens.south) as south:  # and the server answers "unchanged" for them
+        r = south.post("/api/v1/protocols", json=body(protocols["S3", "d2"]))
+        assert r.status_code == 200 and r.json()["version"] == 1
+
+
+def test_server_sent_events_announce_each_new_results_version(
+    server: Server, tokens: Tokens_, protocols: dict[tuple[str, str], Protocol]
+) -> None:
+    events: list[dict[str, Any]] = []
+    ready = threading.Event()
+
+    def listen() -> None:
+        with server.client() as c, c.stream("GET", "/api/v1/events", timeout=10) as r:
+            assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+            kind = None
+            for line in r.iter_lines():
+                if line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("data: ") and kind == "results":
+                    events.append(json.loads(line[6:]))
+                    ready.set()
+                    if len(events) == 2:
+                        return
+
+    thread = threading.Thread(target=listen, daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    with server.client(tokens.admin) as c:
+        assert c.post("/api/v1/protocols", json=body(protocols["S2", "council-list"])).status_code == 201
+    thread.join(10)
+    assert not thread.is_alive()
+    first, second = events
+    assert second["version"] > first["version"]
+    assert (first["protocols"], second["protocols"]) == (0, 1)
+    assert second["etag"] != first["etag"] and second["audit_seq"] > first["audit_seq"]
+
+
+# -- turnout, audit ------------------------------------------------------------------------------
+
+
+def test_turnout_reports(server: Server, tokens: Tokens_) -> None:
+    with server.client(tokens.north) as c:
+        r = c.post("/api/v1/turnout", json={"place": "S1", "time": "10:00", "issued": 120})
+        assert r.status_code == 201 and r.json()["audit_seq"] == 2
+        is_problem(c.post("/api/v1/turnout", json={"place": "S1", "time": "25:00", "issued": 1}), 422)
+        is_problem(c.post("/api/v1/turnout", json={"place": "S9", "time": "10:00", "issued": 1}), 422)
+        is_problem(
+            c.post("/api/v1/turnout", json={"place": "S1", "time": "10:00", "issued": 9, "registered": 5}),
+            422,
+        )
+    with server.client(tokens.observer) as c:
+        reports = c.get("/api/v1/turnout/reports").json()["reports"]
+        assert [(r["place"], r["issued"], r["actor"]) for r in reports] == [
+            ("S1", 120, f"token:{tokens.ids['north']} (TEC North)")
+        ]
+        national = c.get("/api/v1/turnout").json()["turnout_by_time"][0]
+        assert national["time"] == "10:00" and national["national"]["voted"] == 120
+
+
+def test_the_audit_chain_is_readable_page_by_page(
+    server: Server, tokens: Tokens_, protocols: dict[tuple[str, str], Protocol], tiny_store: str
+) -> None:
+    with server.client(tokens.admin) as c:
+        for p in protocols.values():
+            c.post("/api/v1/protocols", json=body(p))
+    with server.client(tokens.observer) as c:
+        head = c.get("/api/v1/audit/head").json()
+        assert head["seq"] == 1 + len(protocols)
+        seen, after = [], 0
+        while after is not None:
+            page = c.get("/api/v1/audit/entries", params={"after": after, "limit": 3}).json()
+            seen.extend(page["entries"])
+            after = page["next_after"]
+        is_problem(c.get("/api/v1/audit/entries", params={"after": -1}), 422)
+        is_problem(c.get("/api/v1/audit/entries", params={"limit": 10**6}), 422)
+    assert [e["seq"] for e in seen] == list(range(1, head["seq"] + 1))
+    assert seen[-1]["entry_hash"] == head["hash"]
+    with Store.open(tiny_store) as store:
+        assert [e.to_dict() for e in store.audit_entries()] == seen
+
+
+# -- limits and errors ------------------------------------------------------------------------------
+
+
+def test_limits_and_problem_documents(tiny_store: str, tokens: Tokens_) -> None:
+    with Server(tiny_store, Settings(rate=1.0, burst=3, max_body=2_000, token_refresh=0.05)) as server:
+        with server.client(tokens.admin) as c:
+            doc = is_problem(c.post("/api/v1/protocols", content=b"{" + b" " * 3_000 + b"}"), 413)
+            assert "2,000 bytes" in doc["detail"]
+
+            def chunks() -> Iterator[bytes]:
+                for _ in range(10):
+                    yield b" " * 500
+
+            is_problem(c.post("/api/v1/protocols", content=chunks()), 413)
+            statuses = [c.get("/api/v1/whoami").status_code for _ in range(6)]
+            assert 429 in statuses
+            r = c.get("/api/v1/whoami")
+            is_problem(r, 429)
+            assert int(r.headers["retry-after"]) >= 1
+        with server.client(tokens.observer) as other:  # another token has its own budget
+            assert other.get("/api/v1/whoami").status_code == 200
+        with server.client() as guesser:
+            guesses = [
+                guesser.get(
+                    "/api/v1/results", headers={"Authorization": f"Bearer saylau_{i:012x}_{'A' * 43}"}
+                )
+                for i in range(60)
+            ]
+        guesses = [r.status_code for r in guesses]
+        assert guesses[0] == 401 and guesses[-1] == 429  # a token guesser is slowed down
+        with server.client() as anonymous:
+            is_problem(anonymous.get("/api/v1/nowhere"), 404)
+            is_problem(anonymous.delete("/api/v1/results"), 405)
+            assert anonymous.get("/openapi.json").json()["components"]["schemas"]["Problem"]
+
+
+def test_serve_refuses_a_missing_store_in_one_line(tmp_path: Path) -> None:
+    done = run_cli("serve", str(tmp_path / "none.db"), "--port", "1")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "does not exist" in done.stderr
