@@ -10,10 +10,19 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
 
-from saylau.store.engine import current_revision, head_revision, label, sqlite_file
+from saylau.store.engine import (
+    current_revision,
+    head_revision,
+    label,
+    make_engine,
+    parse,
+    reading,
+    sqlite_file,
+)
 from saylau.store.errors import StoreError
 from saylau.store.tables import FORMAT, FORMAT_KEY, meta
 
@@ -74,3 +83,20 @@ def refuse_if_used(conn: sa.Connection, url: sa.URL) -> None:
         held = conn.execute(sa.select(meta.c.value).where(meta.c.key == "election")).scalar()
         if held is not None:
             raise StoreError(f"{label(url)} already holds an election ({held}); a store holds one election")
+
+
+def open_checked(url: str | Path) -> tuple[sa.Engine, sa.URL]:
+    """An engine on an existing, up-to-date store; :class:`StoreError` (one line) otherwise.
+
+    A SQLite path is inspected read-only first, so a missing file is not created.
+    """
+    parsed = parse(url)
+    precheck_sqlite(parsed)
+    engine = make_engine(parsed)
+    try:
+        with database_errors(parsed), reading(engine) as conn:
+            check_store(conn, parsed)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine, parsed

@@ -59,7 +59,7 @@ from saylau.store.engine import (
     writing,
 )
 from saylau.store.errors import ConflictError, StoreError
-from saylau.store.opening import check_store, database_errors, precheck_sqlite, refuse_if_used
+from saylau.store.opening import check_store, database_errors, open_checked, precheck_sqlite, refuse_if_used
 from saylau.store.tables import (
     FORMAT,
     FORMAT_KEY,
@@ -223,15 +223,7 @@ class Store:
     @classmethod
     def open(cls, url: str | Path) -> Store:
         """An existing store; :class:`StoreError` if it is missing, not a store or out of date."""
-        parsed = parse(url)
-        precheck_sqlite(parsed)
-        engine = make_engine(parsed)
-        try:
-            with database_errors(parsed), reading(engine) as conn:
-                check_store(conn, parsed)
-        except BaseException:
-            engine.dispose()
-            raise
+        engine, parsed = open_checked(url)
         return cls(engine, parsed)
 
     def close(self) -> None:

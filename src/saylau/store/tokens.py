@@ -36,8 +36,8 @@ from saylau.errors import InputError
 from saylau.store import audit
 from saylau.store.audit import AuditReport
 from saylau.store.canonical import GENESIS, dumps, sha256_hex
-from saylau.store.engine import label, make_engine, parse, reading, writing
-from saylau.store.opening import check_store, database_errors, precheck_sqlite
+from saylau.store.engine import label, reading, writing
+from saylau.store.opening import open_checked
 from saylau.store.tables import metadata
 
 ROLES = ("admin", "commission", "observer", "public")
@@ -191,17 +191,7 @@ class Tokens:
     """The token tables of a store (SQLite path or ``postgresql://`` URL)."""
 
     def __init__(self, url: str | Path) -> None:
-        parsed = parse(url)
-        precheck_sqlite(parsed)
-        engine = make_engine(parsed)
-        try:
-            with database_errors(parsed), reading(engine) as conn:
-                check_store(conn, parsed)
-        except BaseException:
-            engine.dispose()
-            raise
-        self._engine = engine
-        self._url = parsed
+        self._engine, self._url = open_checked(url)
 
     @classmethod
     def open(cls, url: str | Path) -> Tokens:
