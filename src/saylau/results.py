@@ -72,11 +72,10 @@ def evaluate(
     candidates = {c.id: c for c in election.candidates}
     party_order = [p.id for p in election.parties]
     listed: dict[str, set[str]] = {}
-    running_in: dict[str, list[str]] = {}
     for c in election.candidates:
         if c.party:
             listed.setdefault(c.contest, set()).add(c.party)
-        running_in.setdefault(c.contest, []).append(c.id)
+    running_in = running_by_contest(election)
     results: list[ContestResult] = []
     for contest in election.contests:
         totals = frozen(tally.contest(contest.id))
@@ -140,6 +139,14 @@ def evaluate(
     )
 
 
+def running_by_contest(election: Election) -> dict[str, list[str]]:
+    """Each contest's candidate ids, in the order the definition lists them."""
+    out: dict[str, list[str]] = {}
+    for c in election.candidates:
+        out.setdefault(c.contest, []).append(c.id)
+    return out
+
+
 def percent(value: Fraction) -> float:
     """A share as a percentage with two decimals, for display only (seats never see it)."""
     return float(decimal_text(value * 100, 2))
@@ -183,6 +190,7 @@ def as_json(results: Results, lang: str = "en", level: str | None = None) -> dic
     parties = {p.id: name_in(p.short, lang) for p in election.parties}
     parties[SELF_NOMINATED] = SELF_NOMINATED
     candidates = {c.id: c for c in election.candidates}
+    running = running_by_contest(election)
     territories = {t.id: t for t in election.territories}
 
     def party_name(pid: str) -> str:
@@ -222,7 +230,7 @@ def as_json(results: Results, lang: str = "en", level: str | None = None) -> dic
             entry["ties"] = [tie.as_dict() for tie in lr.ties]
         else:
             assert r.outcome is not None
-            votes = {c: t.votes.get(c, 0) for c in candidates if candidates[c].contest == r.contest.id}
+            votes = {c: t.votes.get(c, 0) for c in running.get(r.contest.id, ())}
             entry["votes"] = {candidates[c].name: v for c, v in votes.items()}
             entry["eligible"] = [candidates[c].name for c in votes]
             winner = candidates[r.outcome.winner] if r.outcome.winner else None
