@@ -224,7 +224,8 @@ class _Loader:
         folder = files.get("protocols")
         if with_protocols and folder:
             found = self._protocols(folder, contests, stations, candidates, form)
-        turnout = self._turnout(files.get("turnout"), territories, stations) if files.get("turnout") else ()
+        turnout_file = files.get("turnout")
+        turnout = self._turnout(turnout_file, territories, stations) if turnout_file else ()
         self.problems.raise_if_any()
         return Election(
             id=election_id,
@@ -412,9 +413,8 @@ class _Loader:
         if not 0 <= share < 1:
             self._at("contests", i, "threshold", f"expected a fraction in [0, 1), got {share}")
             return None
-        ties = str(r.get("ties", "lots"))
-        if ties not in PRESETS:
-            self._at("contests", i, "ties", f"expected one of {', '.join(PRESETS)}, got {ties!r}")
+        ties = self._tie_rule(r, i, "lots")
+        if ties is None:
             return None
         first = r.get("first_divisor")
         return ListRules(
@@ -430,14 +430,21 @@ class _Loader:
             ties=TiePolicy.named(ties, seed=str(r.get("seed", "0")), registration=registration),
         )
 
+    def _tie_rule(self, r: dict[str, Any], i: int, default: str) -> str | None:
+        """The contest's tie rule by name, or None (a problem recorded) when it is unknown."""
+        ties = str(r.get("ties", default))
+        if ties not in PRESETS:
+            self._at("contests", i, "ties", f"expected one of {', '.join(PRESETS)}, got {ties!r}")
+            return None
+        return ties
+
     def _district_rules(self, r: dict[str, Any], i: int) -> DistrictRules | None:
         against = str(r.get("against_all", "ignore"))
         if against not in AGAINST_ALL_RULES:
             self._at("contests", i, "against_all", f"expected one of {', '.join(AGAINST_ALL_RULES)}")
             return None
-        ties = str(r.get("ties", "lots-required"))
-        if ties not in PRESETS:
-            self._at("contests", i, "ties", f"expected one of {', '.join(PRESETS)}, got {ties!r}")
+        ties = self._tie_rule(r, i, "lots-required")
+        if ties is None:
             return None
         turnout = r.get("min_turnout")
         return DistrictRules(
