@@ -99,6 +99,13 @@ BROKEN = [
         "election.toml:36: contests[0].method: expected one of hare",
     ),
     (
+        "unknown tie rule",
+        "election.toml",
+        'ties = "registration"',
+        'ties = "coin"',
+        "contests[0].ties: expected one of",
+    ),
+    (
         "unknown parent",
         "territories.csv",
         "R2,T,region",
