@@ -1,0 +1,95 @@
+"""Translations and locale formatting for everything a reader sees (pages, press summary).
+
+Message catalogues are plain Babel ``.po`` files under ``saylau/locale/<lang>/LC_MESSAGES/``,
+one file per part of the product (``web.po``, ``officer.po``, ``press.po``...), so that the parts
+can be translated and reviewed separately. They are read with Babel and compiled in memory at
+first use: there is no compiled ``.mo`` to forget to rebuild, and a catalogue edited in a pull
+request is what runs.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from functools import cache
+from importlib import resources
+
+from babel import Locale
+from babel.dates import format_datetime as _format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+LANGS = ("kk", "ru", "en")
+"""The languages of the product, in the order the language switch shows them."""
+
+DEFAULT_LANG = "kk"
+
+_LOCALES = {"kk": "kk_KZ", "ru": "ru_RU", "en": "en_GB"}
+
+
+def lang_or_default(lang: str | None) -> str:
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def locale(lang: str) -> Locale:
+    return Locale.parse(_LOCALES[lang_or_default(lang)])
+
+
+@cache
+def translations(lang: str) -> gettext.NullTranslations:
+    """All catalogues of one language merged; a message missing from them falls back to its
+    English source text, so a page is never blank for want of a translation."""
+    merged: gettext.NullTranslations = gettext.NullTranslations()
+    folder = resources.files("saylau") / "locale" / lang_or_default(lang) / "LC_MESSAGES"
+    if not folder.is_dir():
+        return merged
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name, reverse=True):
+        if not entry.name.endswith(".po"):
+            continue
+        with entry.open("rb") as f:
+            catalog = read_po(f, locale=_LOCALES[lang_or_default(lang)])
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        part = gettext.GNUTranslations(buffer)
+        part.add_fallback(merged)
+        merged = part
+    return merged
+
+
+def gettext_for(lang: str):
+    return translations(lang).gettext
+
+
+def ngettext_for(lang: str):
+    return translations(lang).ngettext
+
+
+def format_number(value: int | Fraction | Decimal, lang: str, digits: int = 0) -> str:
+    """A count or an exact quantity in the reader's locale (``6 521 860`` in kk and ru,
+    ``6,521,860`` in en). Fractions are rounded half-even to ``digits`` places for display
+    only; the arithmetic that decides seats never goes through here."""
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    if digits:
+        value = Decimal(value).quantize(Decimal(1).scaleb(-digits))
+        pattern = "#,##0." + "0" * digits
+    else:
+        pattern = "#,##0"
+    return format_decimal(value, format=pattern, locale=locale(lang))
+
+
+def format_percent(value: float | Fraction | Decimal, lang: str, digits: int = 2) -> str:
+    """A value already in percent (54.19) as the locale writes it (``54,19 %`` in ru)."""
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    number = format_number(value, lang, digits)
+    return f"{number}\u00a0%" if lang in ("kk", "ru") else f"{number}%"
+
+
+def format_datetime(moment: datetime, lang: str) -> str:
+    return _format_datetime(moment, format="medium", locale=locale(lang))
