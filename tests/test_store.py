@@ -24,7 +24,7 @@ from alembic.runtime.migration import MigrationContext
 from saylau import spec
 from saylau.errors import DefinitionError, InputError, SaylauError
 from saylau.model import Protocol
-from saylau.store import GENESIS, ConflictError, Store, StoreError
+from saylau.store import GENESIS, ConflictError, Store, StoreError, Submission
 from saylau.store.canonical import counts, dumps, protocol_content
 from saylau.store.engine import parse
 from saylau.store.tables import VERSION_TABLE, metadata
@@ -243,6 +243,48 @@ def test_a_batch_with_one_conflict_stores_nothing(store: Store, protocols: list[
     assert store.current() == before
     assert store.audit_head() == head
     assert all(store.versions(p.station, p.contest) == [] for p in rest)
+
+
+def test_submissions_of_several_actors_commit_together_each_version_naming_its_writer(
+    store: Store, protocols: list[Protocol]
+) -> None:
+    first, second, third = protocols[0], protocols[1], protocols[2]
+    head = store.audit_head()[0]
+    done = store.submit_all(
+        [
+            Submission([first], "commission R1", source="api"),
+            Submission([second, second], "commission R2", status="final"),
+            Submission([], "nobody"),
+        ]
+    )
+    assert [(d.new, d.corrected, d.unchanged) for d in done] == [(1, 0, 0), (1, 0, 1), (0, 0, 0)]
+    assert [w.audit_seq for d in done for w in d.versions] == [head + 1, head + 2]
+    stored = {
+        (v.protocol.station, v.actor, v.status, v.source)
+        for p in (first, second)
+        for v in store.versions(p.station, p.contest)
+    }
+    assert stored == {
+        (first.station, "commission R1", "preliminary", "api"),
+        (second.station, "commission R2", "final", ""),
+    }
+    assert store.verify().ok
+
+    # One conflicting submission keeps every other out, and the error names it.
+    with pytest.raises(ConflictError) as e:
+        store.submit_all(
+            [
+                Submission([third], "commission R3"),
+                Submission([recount(first, next(iter(first.votes)), 1)], "x"),
+            ]
+        )
+    assert [(s, c) for s, c, _ in e.value.conflicts] == [(first.station, first.contest)]
+    assert store.versions(third.station, third.contest) == []
+
+    # A protocol in two submissions of one transaction has no defined order: refused.
+    with pytest.raises(InputError, match="in two submissions"):
+        store.submit_all([Submission([third], "a"), Submission([third], "b")])
+    assert store.audit_head()[0] == head + 2
 
 
 def test_the_same_protocol_twice_in_one_batch(store: Store, protocols: list[Protocol]) -> None:

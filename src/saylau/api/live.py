@@ -35,16 +35,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-import sqlalchemy as sa
-
 from saylau import spec
 from saylau.api.validate import Checker
 from saylau.errors import SaylauError
 from saylau.model import Election, Protocol, TurnoutReport, name_in
 from saylau.results import SELF_NOMINATED, Results, as_json, evaluate, percent
-from saylau.store import ConflictError, Store, Written, audit
-from saylau.store.engine import make_engine, parse, reading
-from saylau.store.tables import protocol_versions, turnout_reports
+from saylau.store import Change, ConflictError, Store, Submission, Submitted
 from saylau.tally import Tally
 
 log = logging.getLogger("saylau.api")
@@ -122,6 +118,7 @@ class Snapshot:
     totals: Mapping[tuple[str, str], Frozen]  # (contest, territory) -> totals
     summary: dict[str, Any]
     views: dict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=dict)
+    pages: dict[tuple[str, bool], tuple[bytes, str]] = field(default_factory=dict)  # web pages
 
     def doc(self, lang: str) -> dict[str, Any]:
         found = self.docs.get(lang)
@@ -154,9 +151,8 @@ def dumps(doc: Any) -> bytes:
 class Live:
     """A store being served: its election, the checker, the tally and the writer thread."""
 
-    def __init__(self, store: Store, url: str) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self._reader = make_engine(parse(url))  # for following the chain (see _stored)
         self.election: Election = store.election()
         self.checker = Checker(self.election)
         self.lock = threading.Lock()  # the tally, the maps below, and building snapshots
@@ -188,7 +184,6 @@ class Live:
             self._queue.put(_STOP)
             self._thread.join(timeout=30)
             self._thread = None
-        self._reader.dispose()
 
     def send(self, job: ProtocolJob | TurnoutJob | SyncJob) -> None:
         self._queue.put(job)
@@ -228,61 +223,70 @@ class Live:
                     job.future.set_exception(e)
 
     def _protocols(self, jobs: list[ProtocolJob]) -> None:
-        """Group commit: one submission per (actor, status, reason, source), one job per key in each."""
+        """Group commit: every waiting request in one transaction, one submission per (actor,
+        status, reason, source) inside it; a protocol sent twice waits for the next round."""
         pending = jobs
         while pending:
-            groups: dict[tuple[str, str, str | None, str], dict[tuple[str, str], ProtocolJob]] = {}
+            groups: dict[tuple[str, str, str | None, str], list[ProtocolJob]] = {}
+            keys: set[tuple[str, str]] = set()
             later: list[ProtocolJob] = []
             for job in pending:
-                group = groups.setdefault((job.actor, job.status, job.reason, job.source), {})
-                if job.key in group:
+                if job.key in keys:
                     later.append(job)  # the same protocol twice: the second one after the first
                 else:
-                    group[job.key] = job
-            for (actor, status, reason, source), members in groups.items():
-                self._submit(list(members.values()), actor, status, reason, source)
+                    keys.add(job.key)
+                    groups.setdefault((job.actor, job.status, job.reason, job.source), []).append(job)
+            self._submit(list(groups.values()))
             pending = later
 
-    def _submit(
-        self, jobs: list[ProtocolJob], actor: str, status: str, reason: str | None, source: str
-    ) -> None:
-        while jobs:
+    def _submit(self, groups: list[list[ProtocolJob]]) -> None:
+        """Submit the groups together; take out what fails and try the rest again, so that one
+        bad or conflicting request never costs the others their answer."""
+        while groups:
+            submissions = [
+                Submission([j.protocol for j in g], g[0].actor, g[0].status, g[0].reason, g[0].source)
+                for g in groups
+            ]
             try:
-                done = self.store.submit(
-                    [j.protocol for j in jobs], actor=actor, status=status, reason=reason, source=source
-                )
+                done = self.store.submit_all(submissions)
             except ConflictError as e:
                 clashes = {(s, c): what for s, c, what in e.conflicts}
                 kept = []
-                for job in jobs:
-                    what = clashes.get(job.key)
-                    if what is None:
-                        kept.append(job)
-                    else:
-                        job.future.set_exception(Conflict(*job.key, what))
-                if len(kept) == len(jobs):  # pragma: no cover - a conflict naming none of them
-                    for job in jobs:
+                for group in groups:
+                    left = []
+                    for job in group:
+                        what = clashes.get(job.key)
+                        if what is None:
+                            left.append(job)
+                        else:
+                            job.future.set_exception(Conflict(*job.key, what))
+                    if left:
+                        kept.append(left)
+                if sum(map(len, kept)) == sum(map(len, groups)):  # pragma: no cover - names none of them
+                    for job in (j for g in groups for j in g):
                         job.future.set_exception(e)
                     return
-                jobs = kept
+                groups = kept
                 continue
             except SaylauError as e:
+                jobs = [j for g in groups for j in g]
                 if len(jobs) > 1:  # find which one: each on its own
                     for job in jobs:
-                        self._submit([job], actor, status, reason, source)
+                        self._submit([[job]])
                     return
                 jobs[0].future.set_exception(e)
                 return
             except Exception as e:  # the database: every request of the batch is told
-                for job in jobs:
+                for job in (j for g in groups for j in g):
                     job.future.set_exception(e)
                 return
-            self._after_submit(jobs, done.versions, status, reason)
+            self._after_submit(groups, done)
             return
 
-    def _after_submit(
-        self, jobs: list[ProtocolJob], written: list[Written], status: str, reason: str | None
-    ) -> None:
+    def _after_submit(self, groups: list[list[ProtocolJob]], done: list[Submitted]) -> None:
+        jobs = [j for g in groups for j in g]
+        written = [w for d in done for w in d.versions]
+        reasons = {j.key: j.reason for j in jobs}
         by_key = {(w.station, w.contest): w for w in written}
         unknown = any(job.key not in by_key and job.key not in self.versions for job in jobs)
         with self.lock:
@@ -304,7 +308,7 @@ class Live:
         for job in jobs:
             w = by_key.get(job.key)
             if w is not None:
-                result = "created" if w.version == 1 else ("corrected" if reason else "finalised")
+                result = "created" if w.version == 1 else ("corrected" if reasons[job.key] else "finalised")
                 job.future.set_result(
                     {
                         "result": result,
@@ -324,7 +328,7 @@ class Live:
                         "station": job.key[0],
                         "contest": job.key[1],
                         "version": version,
-                        "status": self.status.get(job.key, status),
+                        "status": self.status.get(job.key, job.status),
                         "content_hash": content_hash,
                         "audit_seq": seq,
                     }
@@ -370,49 +374,38 @@ class Live:
     def _follow_locked(self) -> int:
         """Count every version and turnout report stored after ``self.seq``, under the lock.
 
-        Read from the store's tables in one snapshot, in chain order; this process's own writes
-        past a gap (``self.ahead``) are counted already.
+        Read from the store in one snapshot, in chain order; this process's own writes past a gap
+        (``self.ahead``) are counted already.
         """
-        with reading(self._reader) as conn:
-            head = audit.head(conn)[0]
-            if head <= self.seq:
-                return self.seq
-            if head - self.seq > RELOAD_AFTER:
-                many = True
-            else:
-                many = False
-                versions, reports = _stored(conn, self.seq, head)
-        if many:
+        changes = self.store.changes(self.seq, at_most=RELOAD_AFTER)
+        if changes.head <= self.seq:
+            return self.seq
+        if changes.versions is None or changes.reports is None:
             self._reload()
             return self.seq
         ahead = self.ahead
-        for row in versions:
-            if row.audit_seq not in ahead:
-                protocol = Protocol(row.station, row.contest, json.loads(row.lines), json.loads(row.votes))
-                self._count(protocol, row.status, row.version, row.content_hash, row.audit_seq)
-        self.reports.extend(TurnoutReport(r.place, r.time, r.issued, r.registered) for r in reports)
-        self.seq = head
-        self.ahead = {seq for seq in ahead if seq > head}
+        for change in changes.versions:
+            if change.audit_seq not in ahead:
+                self._count(*change)
+        self.reports.extend(TurnoutReport(r.place, r.time, r.issued, r.registered) for r in changes.reports)
+        self.seq = changes.head
+        self.ahead = {seq for seq in ahead if seq > changes.head}
         return self.seq
 
     def _reload(self) -> None:
         """Everything again from the store, in one snapshot: protocol versions and turnout reports."""
-        with reading(self._reader) as conn:
-            head = audit.head(conn)[0]
-            versions, reports = _stored(conn, 0, head)
-        latest: dict[tuple[str, str], Any] = {}
-        for row in versions:  # in chain order: a protocol's later versions come later
-            latest[(row.station, row.contest)] = row
+        changes = self.store.changes(0)
+        assert changes.versions is not None and changes.reports is not None
+        latest: dict[tuple[str, str], Change] = {}
+        for change in changes.versions:  # in chain order: a protocol's later versions come later
+            latest[(change.protocol.station, change.protocol.contest)] = change
         with spec.no_cyclic_gc():
-            self.tally = Tally(self.election).extend(
-                Protocol(r.station, r.contest, json.loads(r.lines), json.loads(r.votes))
-                for r in latest.values()
-            )
-        self.status = {key: r.status for key, r in latest.items()}
+            self.tally = Tally(self.election).extend(c.protocol for c in latest.values())
+        self.status = {key: c.status for key, c in latest.items()}
         self.final = sum(1 for s in self.status.values() if s == "final")
-        self.versions = {key: (r.version, r.content_hash, r.audit_seq) for key, r in latest.items()}
-        self.reports = [TurnoutReport(r.place, r.time, r.issued, r.registered) for r in reports]
-        self.seq = head
+        self.versions = {key: (c.version, c.content_hash, c.audit_seq) for key, c in latest.items()}
+        self.reports = [TurnoutReport(r.place, r.time, r.issued, r.registered) for r in changes.reports]
+        self.seq = changes.head
         self.ahead = set()
         self._touched = None
         self.generation += 1
@@ -572,35 +565,6 @@ class Live:
             "status": main,
             "results_version": snapshot.version,
         }
-
-
-def _stored(conn: sa.Connection, after: int, until: int) -> tuple[list[Any], list[Any]]:
-    """The protocol versions and turnout reports with an audit seq in (after, until], in chain order.
-
-    Read from the store's tables (:mod:`saylau.store.tables`) in the caller's snapshot: one query
-    each, where the Store API would take one per version.
-    """
-    pv, t = protocol_versions, turnout_reports
-    versions = conn.execute(
-        sa.select(
-            pv.c.station,
-            pv.c.contest,
-            pv.c.version,
-            pv.c.status,
-            pv.c.lines,
-            pv.c.votes,
-            pv.c.content_hash,
-            pv.c.audit_seq,
-        )
-        .where(pv.c.audit_seq > after, pv.c.audit_seq <= until)
-        .order_by(pv.c.audit_seq)
-    ).all()
-    reports = conn.execute(
-        sa.select(t.c.place, t.c.time, t.c.issued, t.c.registered)
-        .where(t.c.audit_seq > after, t.c.audit_seq <= until)
-        .order_by(t.c.audit_seq)
-    ).all()
-    return versions, reports
 
 
 # -- the asynchronous side: building snapshots, announcing them ----------------------------------

@@ -16,17 +16,30 @@ also appends to a hash-chained audit log, so the store can prove nothing was cha
 from saylau.store.audit import AuditEntry, AuditReport
 from saylau.store.canonical import GENESIS, STATUSES
 from saylau.store.errors import ConflictError, StoreError
-from saylau.store.store import Store, StoredVersion, Submitted, TurnoutReport, Written, upgrade
+from saylau.store.store import (
+    Change,
+    Changes,
+    Store,
+    StoredVersion,
+    Submission,
+    Submitted,
+    TurnoutReport,
+    Written,
+    upgrade,
+)
 
 __all__ = [
     "GENESIS",
     "STATUSES",
     "AuditEntry",
     "AuditReport",
+    "Change",
+    "Changes",
     "ConflictError",
     "Store",
     "StoreError",
     "StoredVersion",
+    "Submission",
     "Submitted",
     "TurnoutReport",
     "Written",

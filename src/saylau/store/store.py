@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -130,6 +130,17 @@ class Submitted:
 
 
 @dataclass(frozen=True)
+class Submission:
+    """Protocols to store, with who sends them, their status, why (for corrections) and from where."""
+
+    protocols: Iterable[Protocol]
+    actor: str
+    status: str = "preliminary"
+    reason: str | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class TurnoutReport:
     place: str  # a territory or a station id
     time: str  # HH:MM, local time of the election day
@@ -139,6 +150,26 @@ class TurnoutReport:
     at: str
     content_hash: str
     audit_seq: int
+
+
+class Change(NamedTuple):
+    """A protocol version as :meth:`Store.changes` gives it: what a tally needs to count it."""
+
+    protocol: Protocol
+    status: str
+    version: int
+    content_hash: str
+    audit_seq: int
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What :meth:`Store.changes` found: the head it read, and the versions and turnout reports up
+    to it (None when there were more than asked for)."""
+
+    head: int
+    versions: list[Change] | None
+    reports: list[TurnoutReport] | None
 
 
 class _Item(NamedTuple):
@@ -260,62 +291,57 @@ class Store:
         needs ``reason``. Whether stations and contests exist, and whether the counts hold, is
         checked before (:mod:`saylau.protocols`); this checks only that the counts are whole numbers.
         """
-        _need_actor(actor)
-        if status not in STATUSES:
-            raise InputError(f"expected one of {', '.join(STATUSES)}, got {status!r}", where="status")
-        note = reason if reason and reason.strip() else None
-        with spec.no_cyclic_gc():
-            return self._submit(protocols, actor, status, note, source)
+        return self.submit_all([Submission(protocols, actor, status, reason, source)])[0]
 
-    def _submit(
-        self, protocols: Iterable[Protocol], actor: str, status: str, note: str | None, source: str
-    ) -> Submitted:
-        batch, duplicates = _prepare(protocols, status)
-        if not batch:
-            return Submitted(0, 0, duplicates, [])
+    def submit_all(self, submissions: Sequence[Submission]) -> list[Submitted]:
+        """Several submissions, each with its own actor, status and reason, in ONE transaction.
+
+        This is group commit for a server: the requests of twenty commissions that arrive together
+        cost one durable commit instead of twenty, and each version still records who wrote it.
+        All or nothing, as for :meth:`submit`; a (station, contest) may appear in only one of them
+        (which version would come first is otherwise undefined). A :class:`ConflictError` names the
+        conflicts of every submission.
+        """
+        for one in submissions:
+            _need_actor(one.actor)
+            if one.status not in STATUSES:
+                raise InputError(f"expected one of {', '.join(STATUSES)}, got {one.status!r}", where="status")
+        with spec.no_cyclic_gc():
+            return self._submit(submissions)
+
+    def _submit(self, submissions: Sequence[Submission]) -> list[Submitted]:
+        prepared = [_prepare(one.protocols, one.status) for one in submissions]
+        seen: set[tuple[str, str]] = set()
+        for batch, _ in prepared:
+            if not seen.isdisjoint(batch):
+                twice = sorted(seen.intersection(batch))[0]
+                raise InputError(f"protocol {twice[0]}/{twice[1]} is in two submissions of one transaction")
+            seen.update(batch)
+        if not seen:
+            return [Submitted(0, 0, duplicates, []) for _, duplicates in prepared]
+        out: list[Submitted] = []
         with writing(self._engine) as conn:
-            to_write, versions, unchanged = _plan(_latest(conn, batch), batch, note, status)
-            del batch  # what is left to write is in to_write, and goes as it is written
-            if not to_write:
-                return Submitted(0, 0, unchanged + duplicates, [])
-            new = versions.count(1)
-            at = audit.now()
+            latest = _latest(conn, seen)
+            plans, conflicts = [], []
+            for one, (batch, _) in zip(submissions, prepared, strict=True):
+                note = one.reason if one.reason and one.reason.strip() else None
+                try:
+                    plans.append((*_plan(latest, batch, note, one.status), note))
+                except ConflictError as e:
+                    conflicts.extend(e.conflicts)
+            if conflicts:
+                raise ConflictError(conflicts)
+            duplicates = [d for _, d in prepared]
+            del prepared[:], latest  # what is left to write is in the plans, and goes as it is written
             start = audit.head(conn)
-            subject = audit.protocol_subject
-            written: list[Written] = []
-            # A chunk at a time: the audit rows and version rows of a million protocols would
-            # take a gigabyte at once; the chain runs on from one chunk to the next.
-            while to_write:
-                part, numbers = to_write[:_CHUNK], versions[:_CHUNK]
-                del to_write[:_CHUNK], versions[:_CHUNK]
-                hashes = _hashes(part, status)
-                entries = audit.chain(
-                    start,
-                    at,
-                    actor,
-                    [
-                        ("protocol", subject(i.station, i.contest, v), h)
-                        for i, v, h in zip(part, numbers, hashes, strict=True)
-                    ],
-                )
-                start = (entries[-1][0], entries[-1][-1])
-                insert_rows(conn, audit_log, audit.COLUMNS, entries)
-                insert_rows(
-                    conn,
-                    protocol_versions,
-                    _VERSION_COLUMNS,
-                    [
-                        (i.station, i.contest, v, status, i.lines, i.votes, h, note, actor, source, at, e[0])
-                        for i, v, h, e in zip(part, numbers, hashes, entries, strict=True)
-                    ],
-                )
-                written.extend(
-                    [
-                        Written(i.station, i.contest, v, status, h, e[0])
-                        for i, v, h, e in zip(part, numbers, hashes, entries, strict=True)
-                    ]
-                )
-        return Submitted(new, len(written) - new, unchanged + duplicates, written)
+            at = audit.now()
+            for one, (to_write, versions, unchanged, note), twice in zip(
+                submissions, plans, duplicates, strict=True
+            ):
+                written, start = _write(conn, start, at, one, note, to_write, versions)
+                new = sum(1 for w in written if w.version == 1)
+                out.append(Submitted(new, len(written) - new, unchanged + twice, written))
+        return out
 
     def current(self) -> list[Protocol]:
         """The latest version of every protocol, by station then contest (in code point order, the
@@ -408,24 +434,56 @@ class Store:
                 },
             )
 
+    def changes(self, after: int, *, at_most: int | None = None) -> Changes:
+        """What was stored after audit entry ``after``, in chain order, read in one snapshot.
+
+        This is how a server follows what other processes write (a second worker, ``saylau
+        import`` during the night): it counts these into its tally. With ``at_most``, when more
+        entries than that have been added, only the head comes back (``versions`` and
+        ``reports`` are None): reading everything again is then quicker than catching up.
+        """
+        pv, t = protocol_versions, turnout_reports
+        with reading(self._engine) as conn:
+            head = audit.head(conn)[0]
+            if head <= after or (at_most is not None and head - after > at_most):
+                return Changes(head, None if head > after else [], None if head > after else [])
+            rows = conn.execute(
+                sa.select(
+                    pv.c.station,
+                    pv.c.contest,
+                    pv.c.version,
+                    pv.c.status,
+                    pv.c.lines,
+                    pv.c.votes,
+                    pv.c.content_hash,
+                    pv.c.audit_seq,
+                )
+                .where(pv.c.audit_seq > after, pv.c.audit_seq <= head)
+                .order_by(pv.c.audit_seq)
+            ).all()
+            reports = conn.execute(
+                sa.select(t).where(t.c.audit_seq > after, t.c.audit_seq <= head).order_by(t.c.audit_seq)
+            ).all()
+        return Changes(
+            head,
+            [
+                Change(
+                    Protocol(r.station, r.contest, json.loads(r.lines), json.loads(r.votes)),
+                    r.status,
+                    int(r.version),
+                    r.content_hash,
+                    int(r.audit_seq),
+                )
+                for r in rows
+            ],
+            [_turnout_report(r) for r in reports],
+        )
+
     def turnout_reports(self) -> list[TurnoutReport]:
         """Every turnout report, in the order they were stored."""
         t = turnout_reports
         with reading(self._engine) as conn:
-            rows = conn.execute(sa.select(t).order_by(t.c.audit_seq))
-            return [
-                TurnoutReport(
-                    place=r.place,
-                    time=r.time,
-                    issued=int(r.issued),
-                    registered=None if r.registered is None else int(r.registered),
-                    actor=r.actor,
-                    at=r.at,
-                    content_hash=r.content_hash,
-                    audit_seq=int(r.audit_seq),
-                )
-                for r in rows
-            ]
+            return [_turnout_report(r) for r in conn.execute(sa.select(t).order_by(t.c.audit_seq))]
 
     # -- audit -------------------------------------------------------------------------------
 
@@ -447,9 +505,69 @@ class Store:
 # -- helpers ---------------------------------------------------------------------------------
 
 
+def _turnout_report(r: Any) -> TurnoutReport:
+    return TurnoutReport(
+        place=r.place,
+        time=r.time,
+        issued=int(r.issued),
+        registered=None if r.registered is None else int(r.registered),
+        actor=r.actor,
+        at=r.at,
+        content_hash=r.content_hash,
+        audit_seq=int(r.audit_seq),
+    )
+
+
 def _need_actor(actor: str) -> None:
     if not isinstance(actor, str) or not actor.strip():
         raise InputError("every write needs an actor (who is writing)", where="actor")
+
+
+def _write(
+    conn: sa.Connection,
+    start: tuple[int, str],
+    at: str,
+    one: Submission,
+    note: str | None,
+    to_write: list[_Item],
+    versions: list[int],
+) -> tuple[list[Written], tuple[int, str]]:
+    """Append the versions of one submission and their audit entries, the chain going on from
+    ``start``; the new head goes back to the caller for the next submission."""
+    actor, status, source = one.actor, one.status, one.source
+    written: list[Written] = []
+    subject = audit.protocol_subject
+    # A chunk at a time: the audit rows and version rows of a million protocols would take a
+    # gigabyte at once; the chain runs on from one chunk to the next.
+    while to_write:
+        part, numbers = to_write[:_CHUNK], versions[:_CHUNK]
+        del to_write[:_CHUNK], versions[:_CHUNK]
+        hashes = _hashes(part, status)
+        entries = audit.chain(
+            start,
+            at,
+            actor,
+            [
+                ("protocol", subject(i.station, i.contest, v), h)
+                for i, v, h in zip(part, numbers, hashes, strict=True)
+            ],
+        )
+        start = (entries[-1][0], entries[-1][-1])
+        insert_rows(conn, audit_log, audit.COLUMNS, entries)
+        insert_rows(
+            conn,
+            protocol_versions,
+            _VERSION_COLUMNS,
+            [
+                (i.station, i.contest, v, status, i.lines, i.votes, h, note, actor, source, at, e[0])
+                for i, v, h, e in zip(part, numbers, hashes, entries, strict=True)
+            ],
+        )
+        written.extend(
+            Written(i.station, i.contest, v, status, h, e[0])
+            for i, v, h, e in zip(part, numbers, hashes, entries, strict=True)
+        )
+    return written, start
 
 
 def _prepare(protocols: Iterable[Protocol], status: str) -> tuple[dict[tuple[str, str], _Item], int]:
