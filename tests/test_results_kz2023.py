@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
+import time
 
+import httpx
 import pytest
 
 from conftest import EXAMPLES, load_json, run_cli, shared_file
@@ -86,9 +91,41 @@ def test_results_in_russian_and_the_table(results):
 
 
 def test_demo_prints_the_example(results):
-    proc = run_cli("demo")
+    proc = run_cli("demo", "--no-serve")
     assert proc.returncode == 0, proc.stderr
     assert "Mazhilis: 98 seats" in proc.stdout and "54.19%" in proc.stdout
+
+
+def test_demo_serves_the_website_on_the_example(tmp_path):
+    """The README's first command: the tables, then the site at the address it prints."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    db = tmp_path / "demo.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "saylau.cli", "demo", "--port", str(port), "--db", str(db), "--withhold", "3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, proc.communicate()[1]
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/en/", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "saylau demo did not serve in 60 s"
+                time.sleep(0.2)
+        assert page.status_code == 200 and "Amanat" in page.text
+        status = httpx.get(f"http://127.0.0.1:{port}/api/v1/results", timeout=5).json()["status"]
+        assert status["status"] == "preliminary" and status["expected"] - status["protocols"] > 0
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    assert "Mazhilis: 98 seats" in out
+    assert f"http://127.0.0.1:{port}/" in err and "Traceback" not in err
 
 
 def test_results_refuses_what_is_not_an_election(tmp_path):

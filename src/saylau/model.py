@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from saylau.rules.majority import DistrictRules
 from saylau.rules.party_list import ListRules
@@ -149,6 +150,28 @@ class Election:
     protocols: tuple[Protocol, ...] = ()
     form: str = "kz"  # the protocol form of its stations (saylau/forms/<form>.toml)
     turnout: tuple[TurnoutReport, ...] = ()  # turnout reports by time of day
+
+    # Indexes built once per election (an Election never changes): a page or an API route about
+    # one station or territory should not scan 100,000 stations to find it.
+    @cached_property
+    def station_by_id(self) -> dict[str, Station]:
+        return {s.id: s for s in self.stations}
+
+    @cached_property
+    def stations_in(self) -> dict[str, tuple[Station, ...]]:
+        """Territory id -> the stations directly in it, in definition order."""
+        out: dict[str, list[Station]] = {}
+        for s in self.stations:
+            out.setdefault(s.territory, []).append(s)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def children_of(self) -> dict[str | None, tuple[Territory, ...]]:
+        """Territory id (None for the top) -> the territories directly under it."""
+        out: dict[str | None, list[Territory]] = {}
+        for t in self.territories:
+            out.setdefault(t.parent, []).append(t)
+        return {k: tuple(v) for k, v in out.items()}
 
     def party(self, party_id: str) -> Party:
         return {p.id: p for p in self.parties}[party_id]

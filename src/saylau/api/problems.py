@@ -216,3 +216,18 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
     return out
+
+
+def not_modified(header: str | None, etag: str) -> bool:
+    """If-None-Match (weak comparison, RFC 9110 13.1.2): does any tag given match ``etag``?"""
+    if header is None:
+        return False
+    if header.strip() == "*":
+        return True
+    for tag in header.split(","):
+        tag = tag.strip()
+        if tag.startswith("W/"):
+            tag = tag[2:]
+        if tag == etag:
+            return True
+    return False

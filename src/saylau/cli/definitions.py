@@ -18,8 +18,6 @@ from saylau.model import TurnoutReport
 from saylau.results import Results, evaluate, percent
 from saylau.results import as_json as results_json
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-
 
 @cli.command("check")
 @click.argument("directory", metavar="DIR")
@@ -124,14 +122,61 @@ def simulate_command(
 
 
 @cli.command("demo")
-def demo_command() -> None:
-    """The bundled example: Kazakhstan's Mazhilis and Astana maslikhat, 19 March 2023."""
-    example = EXAMPLES / "kz-2023"
-    if not (example / spec.DEFINITION).exists():
-        raise InputError(f"the bundled example is missing ({example}); run from a checkout")
+@click.option(
+    "--serve/--no-serve", default=True, show_default=True, help="After the tables, serve the website."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--db",
+    default=None,
+    metavar="FILE",
+    help="Keep the demo's store in this new SQLite file (default: a temporary one, gone at exit).",
+)
+@click.option(
+    "--withhold",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Hold back the protocols of this many stations, to submit them and watch them arrive.",
+)
+def demo_command(serve: bool, host: str, port: int, db: str | None, withhold: int) -> None:
+    """The bundled example, Kazakhstan's Mazhilis and Astana maslikhat, 19 March 2023: its results,
+    then (unless --no-serve) the results website and API on a store made from it."""
+    from saylau import demo
+
+    example = demo.example()
     console = Console()
     console.print(f"[bold]{example}[/bold]")
     print_results(results_json(evaluate(spec.load(example))), console)
+    if serve:
+        _serve_demo(host, port, db, withhold)
+
+
+def _serve_demo(host: str, port: int, db: str | None, withhold: int) -> None:
+    import tempfile
+
+    import uvicorn
+
+    from saylau import demo
+    from saylau.api import Settings, create_app
+    from saylau.cli.serve import uvicorn_options
+    from saylau.store.tokens import Tokens
+
+    with tempfile.TemporaryDirectory(prefix="saylau-demo-") as folder:
+        path = db or str(Path(folder) / "kz-2023.db")
+        held = demo.build(path, withhold=withhold)
+        with Tokens(path) as tokens:
+            token = tokens.create("admin", actor=demo.ACTOR, name="demo officer").text
+        click.echo(
+            f"\nsaylau demo: the results website is at http://{host}:{port}/ (Ctrl-C stops it)\n"
+            f"  API http://{host}:{port}/api/v1/results, OpenAPI http://{host}:{port}/openapi.json\n"
+            f"  store {path}" + (f", {len(held):,} protocols held back" if held else "") + "\n"
+            f"  officer pages: sign in at http://{host}:{port}/en/officer/ with this demo admin token:\n"
+            f"  {token}",
+            err=True,
+        )
+        uvicorn.run(create_app(path, Settings()), **uvicorn_options(host, port, "warning", False))  # type: ignore[arg-type]
 
 
 def print_results(out: dict, console: Console) -> None:

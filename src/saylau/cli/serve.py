@@ -87,15 +87,7 @@ def serve_command(
         f"(API /api/v1, OpenAPI /openapi.json, {workers} worker{'s' if workers > 1 else ''})",
         err=True,
     )
-    options = {
-        "host": host,
-        "port": port,
-        "log_level": log_level,
-        "access_log": access_log,
-        "timeout_graceful_shutdown": 3,
-        "loop": "uvloop" if _has("uvloop") else "asyncio",
-        "http": "httptools" if _has("httptools") else "h11",
-    }
+    options = uvicorn_options(host, port, log_level, access_log)
     if workers == 1:
         uvicorn.run(create_app(db, settings), **options)  # type: ignore[arg-type]
     else:
@@ -107,6 +99,19 @@ def serve_command(
             workers=workers,
             **options,  # type: ignore[arg-type]
         )
+
+
+def uvicorn_options(host: str, port: int, log_level: str, access_log: bool) -> dict[str, object]:
+    """How ``saylau serve`` and ``saylau demo`` run uvicorn: the fast loop and parser when there."""
+    return {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "access_log": access_log,
+        "timeout_graceful_shutdown": 3,
+        "loop": "uvloop" if _has("uvloop") else "asyncio",
+        "http": "httptools" if _has("httptools") else "h11",
+    }
 
 
 def _has(module: str) -> bool:

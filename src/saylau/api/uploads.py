@@ -1,0 +1,524 @@
+"""What the officer pages need from the API: check a protocol without storing it, upload a file of
+protocols all or nothing, and the protocol form of a contest with the stations a token may write for.
+
+``POST /protocols/check`` runs the checker of ``POST /protocols`` (:mod:`saylau.api.validate`) so
+the page can show a broken control relation while the officer is still typing, next to the lines
+it involves; nothing is written, and the audit chain does not move. A form still being filled in
+has empty lines: the relations whose lines are all there are checked all the same, so an error
+shows as soon as it can be seen.
+
+``POST /protocols/file`` reads the file with :func:`saylau.intake.read_protocols` (what ``saylau
+import`` reads) and stores it in ONE transaction (:meth:`saylau.store.Store.submit`): a file with
+one bad row, one station outside the token's territory or one conflict stores nothing. The writer
+thread is then asked to follow the audit chain (a ``SyncJob``, as for a ``saylau import`` run while
+serving), so when the answer goes out the protocols are committed and counted in the live tally.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from saylau.api.app import PREFIX, Caller, Lang, _failure, _state, need, need_place
+from saylau.api.auth import WRITE, Principal
+from saylau.api.live import SyncJob, submit_job
+from saylau.api.problems import ApiError, responses
+from saylau.api.schemas import ProtocolIn
+from saylau.api.validate import Checker, Invalid
+from saylau.intake import SUFFIXES, Reject, read_protocols
+from saylau.model import Election, Protocol, name_in
+from saylau.protocols import OPTIONS, Relation
+from saylau.protocols import Form as ProtocolForm
+from saylau.store import ConflictError
+
+router = APIRouter(prefix=PREFIX)
+
+#: The largest file a decompressed upload may be (the request body itself is ``--max-body``).
+MAX_FILE_BYTES = 64 * 1024 * 1024
+STATUSES = ("preliminary", "final")
+
+
+# -- response bodies (for /openapi.json) --------------------------------------------------------
+
+
+class Stored(BaseModel):
+    version: int
+    status: str
+    lines: dict[str, int]
+    votes: dict[str, int]
+    reason: str | None
+    actor: str
+    at: str
+    audit_seq: int
+
+
+class CheckResult(BaseModel):
+    ok: bool
+    errors: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+    result: Literal["new", "unchanged", "correction", "finalisation"] | None
+    needs_reason: bool
+    stored: Stored | None
+
+
+class FileStored(BaseModel):
+    file: str
+    protocols: int
+    new: int
+    corrected: int
+    unchanged: int
+    audit_seq: int
+    warnings: list[str]
+
+
+# -- checking one protocol ----------------------------------------------------------------------
+
+
+def _fields(form: ProtocolForm, options: list[str]) -> dict[str, list[str]]:
+    """Each name a relation may use -> the fields of a sent protocol it is made of: a line is its
+    own field, ``options`` every vote, a derived line what it sums (Kazakhstan's ``valid``)."""
+    out: dict[str, list[str]] = {name: [f"lines.{name}"] for name in form.lines}
+    out[OPTIONS] = [f"votes.{o}" for o in options]
+    for d in form.derived:
+        out[d.name] = [f for t in d.sum for f in out.get(t.name, [])]
+    return out
+
+
+def _relation_problem(rel: Relation, values: Mapping[str, int], fields: Mapping[str, list[str]]) -> dict:
+    """A broken relation: as the form writes it, the lines it involves with their numbers, and the
+    fields of the protocol to mark."""
+    involved = sorted(rel.names, key=lambda n: (n == OPTIONS, n))
+    return {
+        "field": "votes" if OPTIONS in rel.names else "lines",
+        "kind": "relation",
+        "severity": rel.severity,
+        "relation": str(rel),
+        "detail": rel.explain(values),
+        "lines": {n: values[n] for n in involved},
+        "fields": list(dict.fromkeys(f for n in involved for f in fields.get(n, []))),
+        **({"law": rel.law} if rel.law else {}),
+        **({"source": rel.source} if rel.source else {}),
+    }
+
+
+def _values(checker: Checker, body: ProtocolIn) -> tuple[dict[str, int], list[str]]:
+    """What the relations are evaluated on, from the lines that are there (none made up as 0)."""
+    form = checker.form
+    ballot = checker.options.get(body.contest, [])
+    own = {name: body.lines[name] for name in form.lines if name in body.lines}
+    votes = {o: body.votes.get(o, 0) for o in ballot}
+    values = form.complete(own, votes)
+    values[OPTIONS] = sum(votes.values())
+    return values, ballot
+
+
+def check(checker: Checker, body: ProtocolIn) -> tuple[list[dict], list[dict]]:
+    """The errors and the warnings of a protocol, each relation with its lines and numbers."""
+    try:
+        checker.check(body.station, body.contest, body.lines, body.votes)
+        errors: list[dict[str, Any]] = []
+    except Invalid as e:
+        errors = [dict(err) for err in e.errors]
+    for err in errors:
+        if "relation" not in err:
+            err["kind"] = "missing" if err["detail"].startswith("missing") else "input"
+            err["fields"] = [err["field"]]
+    if any(err["kind"] == "input" for err in errors if "relation" not in err):
+        return errors, []  # unknown station, contest, line or option: no numbers to check yet
+    values, ballot = _values(checker, body)
+    fields = _fields(checker.form, ballot)
+    rels = {str(rel): rel for rel in checker.form.relations}
+    out = []
+    for err in errors:
+        rel = rels.get(err.get("relation", ""))
+        if rel is not None:  # the checker's own verdict, with the lines involved added
+            err = {**err, **_relation_problem(rel, values, fields), "detail": err["detail"]}
+        out.append(err)
+    present = values.keys()
+    if any(err["kind"] == "missing" for err in out):
+        # Lines still empty: the checker stopped before the relations; those it could check are.
+        out += [
+            _relation_problem(rel, values, fields)
+            for rel in checker.form.checked(present)
+            if not rel.holds(values)
+        ]
+    warnings = [
+        _relation_problem(rel, values, fields)
+        for rel in checker.form.checked(present, "warning")
+        if not rel.holds(values)
+    ]
+    return out, warnings
+
+
+def _compare(protocol: Protocol, status: str, reason: str | None, latest: Any) -> tuple[str, bool]:
+    """What POST /protocols would do, as :meth:`saylau.store.Store.submit` decides it."""
+    if latest is None:
+        return "new", False
+    same = dict(latest.protocol.lines) == dict(protocol.lines) and dict(latest.protocol.votes) == dict(
+        protocol.votes
+    )
+    if same and latest.status == status:
+        return "unchanged", False
+    if same and latest.status == "preliminary":
+        return "finalisation", False
+    return "correction", not (reason and reason.strip())
+
+
+def _canonical(checker: Checker, body: ProtocolIn) -> Protocol:
+    """The protocol as it would be stored (the form's lines, derived lines, every option)."""
+    form = checker.form
+    own = {name: body.lines[name] for name in form.lines if name in body.lines}
+    ballot = checker.options.get(body.contest, [])
+    return Protocol(body.station, body.contest, form.complete(own), {o: body.votes.get(o, 0) for o in ballot})
+
+
+@router.post(
+    "/protocols/check",
+    tags=["protocols"],
+    summary="Check a protocol without storing it: its errors, and what submitting it would do",
+    response_model=CheckResult,
+    responses=responses(400, 401, 403, 413, 422, 429, 503),
+)
+async def check_protocol(request: Request, body: ProtocolIn, caller: Caller) -> dict[str, Any]:
+    """The same body as ``POST /protocols``; 200 whether it holds or not. ``result`` says whether
+    it would be ``new``, ``unchanged``, a ``correction`` (then ``needs_reason`` unless a reason is
+    given) or a ``finalisation`` of the stored version, which is in ``stored``."""
+    state = _state(request)
+    need(caller, WRITE, "checking a protocol")
+    checker = state.live.checker
+    if body.station in checker.chain:
+        need_place(state, caller, body.station, "checking a protocol")
+    errors, warnings = check(checker, body)
+    known = body.station in checker.chain and body.contest in checker.contests_of.get(body.station, ())
+    result, needs_reason, stored = None, False, None
+    if known:
+        try:
+            versions = await run_in_threadpool(state.store.versions, body.station, body.contest)
+        except Exception as e:
+            raise _failure(e, f"protocol {body.station}/{body.contest}") from None
+        latest = versions[-1] if versions else None
+        if not any(err.get("kind") == "input" for err in errors):
+            result, needs_reason = _compare(_canonical(checker, body), body.status, body.reason, latest)
+        if latest is not None:
+            stored = {
+                "version": latest.version,
+                "status": latest.status,
+                "lines": dict(latest.protocol.lines),
+                "votes": dict(latest.protocol.votes),
+                "reason": latest.reason,
+                "actor": latest.actor,
+                "at": latest.at,
+                "audit_seq": latest.audit_seq,
+            }
+    return {
+        "ok": not errors,
+        "errors": errors,
+        "warnings": warnings,
+        "result": result,
+        "needs_reason": needs_reason,
+        "stored": stored,
+    }
+
+
+# -- a file of protocols --------------------------------------------------------------------------
+
+
+def _suffix_of(filename: str) -> str | None:
+    name = filename.lower()
+    return next((s for s in sorted(SUFFIXES, key=len, reverse=True) if name.endswith(s)), None)
+
+
+def _within(election: Election, checker: Checker, territory: str) -> Election:
+    """The election as a commission sees it: only the stations inside its territory, so that the
+    reader says at which line of the file a station outside it is."""
+    stations = tuple(s for s in election.stations if checker.inside(s.id, territory))
+    return dataclasses.replace(election, stations=stations)
+
+
+def _reject_errors(
+    rejects: list[Reject], checker: Checker, caller: Principal
+) -> tuple[list[dict[str, Any]], bool]:
+    """One error per problem of each refused row (line, station, relation); and whether any is a
+    station outside the token's territory (a 403 rather than a 422)."""
+    rels = [str(rel) for rel in checker.form.relations]
+    errors: list[dict[str, Any]] = []
+    outside = False
+    for r in rejects:
+        for text in r.problems:
+            # "name:12: station S: what" -> "what"
+            marker = f": station {r.station}: " if r.station else None
+            detail = text.split(marker, 1)[1] if marker and marker in text else text.split(": ", 1)[-1]
+            err: dict[str, Any] = {"field": "file", "line": r.line, "station": r.station, "detail": detail}
+            if (
+                caller.role == "commission"
+                and detail.startswith("unknown station")
+                and r.station in checker.chain
+            ):
+                outside = True
+                err["detail"] = f"not inside territory {caller.territory!r} of this token"
+            relation = next((rel for rel in rels if f"{rel} does not hold" in detail), None)
+            if relation is not None:
+                err["relation"] = relation
+            errors.append(err)
+    return errors, outside
+
+
+@router.post(
+    "/protocols/file",
+    tags=["protocols"],
+    summary="Upload a file of protocols (CSV, .csv.gz, JSON): every one stored, or none",
+    status_code=201,
+    response_model=FileStored,
+    responses=responses(400, 401, 403, 409, 413, 422, 429, 503),
+)
+async def post_file(
+    request: Request,
+    caller: Caller,
+    file: Annotated[UploadFile, File(description="CSV, .csv.gz, .csv.zip or JSON, as saylau import reads")],
+    status: Annotated[Literal["preliminary", "final"], Form()] = "preliminary",
+    reason: Annotated[str | None, Form(max_length=2000)] = None,
+    contest: Annotated[str | None, Form(max_length=200)] = None,
+) -> dict[str, Any]:
+    """All or nothing: every protocol must be inside the token's territory and hold, else 422 (403
+    for stations outside the territory) listing every error with its line and station, and 409 if
+    one differs from a stored version without ``reason``. Stored in one transaction and counted
+    in the results before the answer."""
+    state = _state(request)
+    need(caller, WRITE, "uploading protocols")
+    live = state.live
+    checker = live.checker
+    filename = Path(file.filename or "").name or "upload"
+    suffix = _suffix_of(filename)
+    if suffix is None:
+        raise ApiError(
+            422,
+            f"{filename}: unknown kind of file; expected one of {', '.join(SUFFIXES)}",
+            errors=[
+                {"field": "file", "detail": "expected a .csv, .csv.gz, .csv.zip, .json or .json.gz file"}
+            ],
+        )
+    if contest is not None and contest not in checker.contests:
+        raise ApiError(
+            422,
+            f"unknown contest {contest!r}",
+            errors=[{"field": "contest", "detail": f"the election has {', '.join(checker.contests)}"}],
+        )
+    if reason is not None and not reason.strip():
+        reason = None
+    data = await file.read()
+    election = live.election
+    if caller.role == "commission":
+        if caller.territory is None or caller.territory not in checker.territories:
+            raise ApiError(
+                403, f"uploading protocols: this token's territory {caller.territory!r} is unknown"
+            )
+        election = _within(election, checker, caller.territory)
+
+    def read() -> Any:
+        with tempfile.TemporaryDirectory(prefix="saylau-upload-") as folder:
+            path = Path(folder) / f"upload{suffix}"
+            path.write_bytes(data)
+            intake = read_protocols(
+                path, election, contest=contest, form=checker.form, max_bytes=MAX_FILE_BYTES
+            )
+        return intake
+
+    intake = await run_in_threadpool(read)
+    if intake.problems:
+        problems = [p.replace("upload" + suffix, filename, 1) for p in intake.problems]
+        raise ApiError(
+            422,
+            f"{filename} refused: {problems[0]}",
+            errors=[{"field": "file", "detail": p} for p in problems],
+        )
+    if intake.rejects:
+        errors, outside = _reject_errors(intake.rejects, checker, caller)
+        rows = len({r.line for r in intake.rejects})
+        raise ApiError(
+            403 if outside else 422,
+            f"{filename} refused: {rows} of {intake.rows} rows cannot be accepted; nothing was stored",
+            errors=errors,
+        )
+    try:
+        done = await run_in_threadpool(
+            lambda: state.store.submit(
+                intake.protocols,
+                actor=caller.actor,
+                status=status,
+                reason=reason,
+                source=f"upload {filename}",
+            )
+        )
+    except ConflictError as e:
+        raise ApiError(
+            409,
+            f"{filename}: {len(e.conflicts)} protocol(s) differ from the stored version; nothing was stored",
+            errors=[
+                {"field": "file", "station": s, "contest": c, "detail": what} for s, c, what in e.conflicts
+            ],
+        ) from None
+    except Exception as e:
+        raise _failure(e, filename) from None
+    try:
+        seq = await submit_job(live, SyncJob())  # counted in the tally before the answer
+    except Exception as e:  # stored all the same; the next sync counts it
+        raise _failure(e, filename) from None
+    return {
+        "file": filename,
+        "protocols": len(intake.protocols),
+        "new": done.new,
+        "corrected": done.corrected,
+        "unchanged": done.unchanged,
+        "audit_seq": max((w.audit_seq for w in done.versions), default=seq),
+        "warnings": intake.warnings,
+    }
+
+
+# -- the protocol form of a contest ------------------------------------------------------------
+
+
+@cache
+def _line_labels(form_name: str) -> dict[str, dict[str, str]]:
+    """Line -> its title (the form's own wording) and its names in kk/ru/en where the form file
+    has them (``en = "..."``): :class:`saylau.protocols.Form` keeps only the title."""
+    try:
+        if form_name.endswith(".toml") or "/" in form_name:
+            text = Path(form_name).read_text(encoding="utf-8")
+        else:
+            text = (resources.files("saylau") / "forms" / f"{form_name}.toml").read_text(encoding="utf-8")
+        doc = tomllib.loads(text)
+    except (OSError, ValueError):
+        return {}
+    out = {}
+    for t in doc.get("lines", []):
+        if isinstance(t, dict) and isinstance(t.get("name"), str):
+            out[t["name"]] = {k: str(t[k]) for k in ("title", "kk", "ru", "en") if isinstance(t.get(k), str)}
+    return out
+
+
+def _writable(state: Any, caller: Principal, contest: str) -> list[Any]:
+    checker = state.live.checker
+    territory = caller.territory if caller.role == "commission" else None
+    return [
+        s
+        for s in state.live.election.stations
+        if contest in checker.contests_of.get(s.id, ())
+        and (territory is None or checker.inside(s.id, territory))
+    ]
+
+
+@router.get(
+    "/forms",
+    tags=["protocols"],
+    summary="The contests this token may submit protocols for, with how many stations",
+    responses=responses(401, 403, 422, 429),
+)
+async def list_forms(request: Request, caller: Caller, lang: Lang = "en") -> dict[str, Any]:
+    state = _state(request)
+    need(caller, WRITE, "reading protocol forms")
+    election = state.live.election
+    out = []
+    for c in election.contests:
+        n = len(_writable(state, caller, c.id))
+        if n:
+            out.append({"id": c.id, "kind": c.kind, "name": name_in(c.name, lang), "stations": n})
+    return {"territory": caller.territory, "contests": out}
+
+
+@router.get(
+    "/forms/{contest}",
+    tags=["protocols"],
+    summary="A contest's protocol form: its lines, its options, the stations this token may write for",
+    responses=responses(401, 403, 404, 422, 429),
+)
+async def get_form(
+    request: Request,
+    caller: Caller,
+    contest: str,
+    lang: Lang = "en",
+    station: Annotated[str | None, Query(max_length=200, description="Only this station")] = None,
+) -> dict[str, Any]:
+    """``lines`` in protocol order with their labels, ``derived`` lines and the ``relations`` (as the
+    form writes them), ``options`` with names, and ``stations`` (a commission: those inside its
+    territory) with their registered voters and the stored version, if any."""
+    state = _state(request)
+    need(caller, WRITE, "reading protocol forms")
+    live = state.live
+    checker = live.checker
+    election = live.election
+    c = checker.contests.get(contest)
+    if c is None:
+        raise ApiError(404, f"no contest {contest!r} in election {election.id!r}")
+    form = checker.form
+    labels = _line_labels(election.form)
+    lines = []
+    for name in form.lines:
+        found = labels.get(name, {})
+        title = found.get("title") or form.titles.get(name, "")
+        label = {k: found[k] for k in ("kk", "ru", "en") if k in found}
+        lines.append({"id": name, "title": title, "label": label, "required": name in form.required})
+    if c.kind == "list":
+        parties = {p.id: p for p in election.parties}
+        options = [
+            {
+                "id": o,
+                "name": dict(parties[o].name),
+                "short": dict(parties[o].short),
+                "color": parties[o].color,
+            }
+            for o in checker.options[contest]
+        ]
+    else:
+        parties = {p.id: p for p in election.parties}
+        by_id = {cand.id: cand for cand in election.candidates}
+        options = []
+        for o in checker.options[contest]:
+            cand = by_id[o]
+            party = parties.get(cand.party) if cand.party else None
+            options.append(
+                {
+                    "id": o,
+                    "name": {"kk": cand.name, "ru": cand.name, "en": cand.name},
+                    "party": dict(party.short) if party else None,
+                }
+            )
+    stations = _writable(state, caller, contest)
+    if station is not None:
+        stations = [s for s in stations if s.id == station]
+    territories = checker.territories
+    versions = live.versions
+    status = live.status
+    return {
+        "contest": {"id": c.id, "kind": c.kind, "name": name_in(c.name, lang), "names": dict(c.name)},
+        "form": form.id,
+        "lines": lines,
+        "derived": [{"id": d.name, "sum": " + ".join(t.name for t in d.sum)} for d in form.derived],
+        "relations": [
+            {"relation": str(r), "severity": r.severity, **({"source": r.source} if r.source else {})}
+            for r in form.relations
+        ],
+        "options": options,
+        "stations": [
+            {
+                "id": s.id,
+                "territory": s.territory,
+                "territory_name": name_in(territories[s.territory].name, lang)
+                if s.territory in territories
+                else s.territory,
+                "registered": s.registered,
+                "version": versions.get((s.id, contest), (0, "", 0))[0],
+                "status": status.get((s.id, contest)),
+            }
+            for s in stations
+        ],
+    }

@@ -1,0 +1,125 @@
+"""The options of each contest as rows: one place that says what a party or a candidate got.
+
+The CSV download, the NIST export and the press summary all list the same options with the
+same votes, shares and seats; reading them here once keeps the three from drifting apart.
+Shares are exact fractions; they become decimals only in :func:`percent_text`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from functools import cache
+
+from saylau.errors import SaylauError
+from saylau.i18n import gettext_for
+from saylau.model import name_in
+from saylau.protocols import load_form
+from saylau.results import SELF_NOMINATED, ContestResult, Results, running_by_contest
+from saylau.rules.party_list import decimal_text
+
+AGAINST_ALL = "against_all"
+"""The option id of the "against all" line, in every download."""
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str  # a party id, a candidate id, or AGAINST_ALL
+    party: str | None  # the party of a candidate (None: self-nominated or against all)
+    votes: int
+    share: Fraction  # of the contest's base: the threshold base for lists, valid ballots for districts
+    eligible: bool  # lists: passed the threshold (or was admitted); districts: on the ballot
+    seats: int
+    elected: bool
+
+
+def percent_text(share: Fraction, places: int = 2) -> str:
+    """A share as a percentage, rounded half up exactly: ``Fraction(1, 3)`` -> ``"33.33"``."""
+    return decimal_text(share * 100, places)
+
+
+def percent_decimal(share: Fraction, places: int = 2) -> Decimal:
+    """The same rounding as :func:`percent_text`, as a Decimal for the locale formatters."""
+    return Decimal(percent_text(share, places))
+
+
+def options(results: Results, r: ContestResult) -> Iterator[Option]:
+    """Each option of contest ``r`` in ballot order, then "against all" when the ballot has it."""
+    t = r.totals
+    if r.list_result is not None:
+        lr = r.list_result
+        base = lr.eligibility.base_total
+        for party, votes in lr.ballots.parties.items():
+            seats = lr.seats.get(party, 0)
+            yield Option(
+                party,
+                party,
+                votes,
+                lr.eligibility.shares.get(party, Fraction(0)),
+                party in lr.eligibility.eligible,
+                seats,
+                seats > 0,
+            )
+        against_base = base
+    else:
+        candidates = {c.id: c for c in results.election.candidates}
+        running = running_by_contest(results.election).get(r.contest.id, [])
+        valid = t.against_all + sum(t.votes.get(c, 0) for c in running)
+        winner = r.outcome.winner if r.outcome else None
+        for cid in running:
+            votes = t.votes.get(cid, 0)
+            yield Option(
+                cid,
+                candidates[cid].party,
+                votes,
+                Fraction(votes, valid) if valid else Fraction(0),
+                True,
+                1 if cid == winner else 0,
+                cid == winner,
+            )
+        against_base = valid
+    if t.against_all or has_against_all(results):
+        share = Fraction(t.against_all, against_base) if against_base else Fraction(0)
+        yield Option(AGAINST_ALL, None, t.against_all, share, False, 0, False)
+
+
+def has_against_all(results: Results) -> bool:
+    """Whether the ballot has an "against all" line at all (its protocol form says), so that a
+    zero is published as a zero and a form without the line does not grow one."""
+    return _form_has_against_all(results.election.form)
+
+
+@cache
+def _form_has_against_all(form: str) -> bool:
+    try:
+        return "against_all" in load_form(form).lines
+    except SaylauError:
+        return False
+
+
+def option_name(results: Results, option: Option, lang: str, *, short: bool = False) -> str:
+    """The name a reader sees: a party's (short or full) name, a candidate's, or "against all"."""
+    election = results.election
+    if option.id == AGAINST_ALL:
+        return against_all_name(lang)
+    parties = {p.id: p for p in election.parties}
+    if option.id in parties:
+        p = parties[option.id]
+        return name_in(p.short if short else p.name, lang)
+    return next((c.name for c in election.candidates if c.id == option.id), option.id)
+
+
+def against_all_name(lang: str) -> str:
+    _ = gettext_for(lang)
+    return _("against all")
+
+
+def party_label(results: Results, party: str | None, lang: str) -> str:
+    """A party's short name, or the translated word for self-nominated candidates."""
+    if party is None or party == SELF_NOMINATED:
+        _ = gettext_for(lang)
+        return _("self-nominated")
+    parties = {p.id: p for p in results.election.parties}
+    return name_in(parties[party].short, lang) if party in parties else party

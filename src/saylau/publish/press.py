@@ -1,0 +1,256 @@
+"""The press summary: the results as paragraphs a newsroom can print, in Kazakh, Russian or English.
+
+Every sentence comes from the ``press.po`` catalogues (English msgids), with plural forms by
+ngettext, so a translator can correct a phrase without touching code. Numbers and percentages
+go through :mod:`saylau.i18n` (``53,90 %`` in kk and ru, ``53.90%`` in en); shares are rounded
+half up from the exact fractions, the same digits as the CSV download. Nothing here names a
+country: an election without regions or without a list contest just has fewer paragraphs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from fractions import Fraction
+
+from babel.dates import format_date
+
+from saylau.i18n import format_number, format_percent, gettext_for, lang_or_default, locale, ngettext_for
+from saylau.model import name_in
+from saylau.publish.options import AGAINST_ALL, options, party_label, percent_decimal
+from saylau.results import SELF_NOMINATED, ContestResult, Results
+
+
+def summary(results: Results, lang: str) -> list[str]:
+    """Paragraphs of plain text: status, list vote, seats, turnout, districts."""
+    lang = lang_or_default(lang)
+    paragraphs = [_status(results, lang)]
+    for r in results.contests:
+        if r.list_result is not None and r.totals.reported:
+            paragraphs.append(_list_vote(results, r, lang))
+    seats = _seats(results, lang)
+    if seats:
+        paragraphs.append(seats)
+    paragraphs.append(_turnout(results, lang))
+    districts = _districts(results, lang)
+    if districts:
+        paragraphs.append(districts)
+    return paragraphs
+
+
+def _n(value: int, lang: str) -> str:
+    return format_number(value, lang)
+
+
+def _pct(share: Fraction, lang: str) -> str:
+    return format_percent(percent_decimal(share), lang)
+
+
+def _date(text: str, lang: str) -> str:
+    """The election day as the locale writes it (``19 марта 2023 г.``); as given if not ISO."""
+    try:
+        return format_date(date.fromisoformat(text), format="long", locale=locale(lang))
+    except ValueError:
+        return text
+
+
+def _status(results: Results, lang: str) -> str:
+    _, ngettext = gettext_for(lang), ngettext_for(lang)
+    election = results.election
+    main = results.main
+    head = _("{election} ({date}).").format(
+        election=name_in(election.name, lang), date=_date(election.date, lang)
+    )
+    if results.final >= results.expected and results.expected:
+        text = ngettext(
+            "Final results: the protocol of the {stations} polling station has been counted.",
+            "Final results: the protocols of all {stations} polling stations have been counted.",
+            main.stations,
+        ).format(stations=_n(main.stations, lang))
+    elif main.reported >= main.stations and main.stations:
+        text = ngettext(
+            "Preliminary results: protocols from all {stations} polling station have been counted; "
+            "not all of them are final yet.",
+            "Preliminary results: protocols from all {stations} polling stations have been counted; "
+            "not all of them are final yet.",
+            main.stations,
+        ).format(stations=_n(main.stations, lang))
+    else:
+        text = ngettext(
+            "Preliminary results: protocols from {reported} of {stations} polling station ({percent}) "
+            "have been counted.",
+            "Preliminary results: protocols from {reported} of {stations} polling stations ({percent}) "
+            "have been counted.",
+            main.stations,
+        ).format(
+            reported=_n(main.reported, lang),
+            stations=_n(main.stations, lang),
+            percent=_pct(main.share_reported, lang),
+        )
+    return f"{head} {text}"
+
+
+def _list_vote(results: Results, r: ContestResult, lang: str) -> str:
+    _, ngettext = gettext_for(lang), ngettext_for(lang)
+    lr = r.list_result
+    assert lr is not None
+    rows = list(options(results, r))
+    parties = [o for o in rows if o.id != AGAINST_ALL]
+    sentences = []
+    if parties and max(o.votes for o in parties) > 0:
+        top = max(parties, key=lambda o: o.votes)
+        sentences.append(
+            ngettext(
+                "{contest} — the {party} list came first with {share} ({votes} vote).",
+                "{contest} — the {party} list came first with {share} ({votes} votes).",
+                top.votes,
+            ).format(
+                contest=name_in(r.contest.name, lang),
+                party=party_label(results, top.id, lang),
+                share=_pct(top.share, lang),
+                votes=_n(top.votes, lang),
+            )
+        )
+    threshold = lr.rules.threshold.share
+    passed = [p for p in lr.eligibility.eligible if p not in lr.eligibility.admitted]
+    names = ", ".join(party_label(results, p, lang) for p in passed)
+    places = 0 if (threshold * 100).denominator == 1 else 2
+    limit = format_percent(percent_decimal(threshold, places), lang, places)
+    if threshold and not passed:
+        sentences.append(_("No party passed the {threshold} threshold.").format(threshold=limit))
+    elif threshold:
+        sentences.append(
+            ngettext(
+                "{count} party passed the {threshold} threshold: {parties}.",
+                "{count} parties passed the {threshold} threshold: {parties}.",
+                len(passed),
+            ).format(count=_n(len(passed), lang), threshold=limit, parties=names)
+        )
+    if lr.eligibility.admitted:
+        sentences.append(
+            _("Admitted below the threshold under the minimum-parties rule: {parties}.").format(
+                parties=", ".join(party_label(results, p, lang) for p in lr.eligibility.admitted)
+            )
+        )
+    against = next((o for o in rows if o.id == AGAINST_ALL), None)
+    if against is not None:
+        sentences.append(
+            ngettext(
+                "Against all: {share} ({votes} vote).",
+                "Against all: {share} ({votes} votes).",
+                against.votes,
+            ).format(share=_pct(against.share, lang), votes=_n(against.votes, lang))
+        )
+    won = [(o, o.seats) for o in parties if o.seats]
+    if won:
+        sentences.append(
+            ngettext(
+                "Distribution of the {seats} seat: {parties}.",
+                "Distribution of the {seats} seats: {parties}.",
+                r.contest.seats,
+            ).format(
+                seats=_n(r.contest.seats, lang),
+                parties=", ".join(f"{party_label(results, o.id, lang)} {_n(n, lang)}" for o, n in won),
+            )
+        )
+    return " ".join(sentences)
+
+
+def _seats(results: Results, lang: str) -> str:
+    ngettext = ngettext_for(lang)
+    sentences = []
+    for body in results.election.bodies:
+        seats = results.bodies.get(body.id, {})
+        won = sorted(((p, n) for p, n in seats.items() if n), key=lambda kv: (-kv[1], _order(results, kv[0])))
+        if not won:
+            continue
+        listing = ", ".join(f"{party_label(results, p, lang)} {_n(n, lang)}" for p, n in won)
+        sentences.append(
+            ngettext(
+                "{body}, {seats} seat: {parties}.", "{body}, {seats} seats: {parties}.", body.seats
+            ).format(body=name_in(body.name, lang), seats=_n(body.seats, lang), parties=listing)
+        )
+        vacant = results.vacant.get(body.id, 0)
+        if vacant > 0:
+            sentences.append(
+                ngettext(
+                    "{count} seat is not filled yet.", "{count} seats are not filled yet.", vacant
+                ).format(count=_n(vacant, lang))
+            )
+    return " ".join(sentences)
+
+
+def _order(results: Results, party: str) -> int:
+    ids = [p.id for p in results.election.parties]
+    return ids.index(party) if party in ids else len(ids)
+
+
+def _turnout(results: Results, lang: str) -> str:
+    _, ngettext = gettext_for(lang), ngettext_for(lang)
+    main = results.main
+    sentences = [
+        ngettext(
+            "Turnout was {percent}: {voted} of {registered} registered voter received a ballot.",
+            "Turnout was {percent}: {voted} of {registered} registered voters received ballots.",
+            main.registered,
+        ).format(
+            percent=_pct(main.turnout, lang),
+            voted=_n(main.issued, lang),
+            registered=_n(main.registered, lang),
+        )
+    ]
+    regions = [(tid, t) for tid, t in results.regions if t.registered]
+    if len(regions) >= 2:
+        names = {t.id: name_in(t.name, lang) for t in results.election.territories}
+        # exact comparison of the fractions; the first region in definition order wins a tie
+        high = max(regions, key=lambda x: x[1].turnout)
+        low = min(regions, key=lambda x: x[1].turnout)
+        sentences.append(
+            _("Turnout was highest in {high} ({high_percent}) and lowest in {low} ({low_percent}).").format(
+                high=names[high[0]],
+                high_percent=_pct(high[1].turnout, lang),
+                low=names[low[0]],
+                low_percent=_pct(low[1].turnout, lang),
+            )
+        )
+    return " ".join(sentences)
+
+
+def _districts(results: Results, lang: str) -> str:
+    _, ngettext = gettext_for(lang), ngettext_for(lang)
+    districts = [r for r in results.contests if r.contest.kind != "list"]
+    if not districts:
+        return ""
+    won = Counter(r.winner_party or SELF_NOMINATED for r in districts if r.outcome and r.outcome.winner)
+    sentences = []
+    if won:
+        listing = ", ".join(
+            f"{party_label(results, p, lang)} {_n(n, lang)}"
+            for p, n in sorted(won.items(), key=lambda kv: (-kv[1], _order(results, kv[0])))
+        )
+        sentences.append(
+            ngettext(
+                "Winners in {count} single-mandate district: {parties}.",
+                "Winners in {count} single-mandate districts: {parties}.",
+                sum(won.values()),
+            ).format(count=_n(sum(won.values()), lang), parties=listing)
+        )
+    runoff = sum(1 for r in districts if r.outcome and r.outcome.status == "runoff")
+    if runoff:
+        sentences.append(
+            ngettext(
+                "{count} district goes to a runoff.",
+                "{count} districts go to a runoff.",
+                runoff,
+            ).format(count=_n(runoff, lang))
+        )
+    open_ = len(districts) - sum(won.values()) - runoff
+    if open_:
+        sentences.append(
+            ngettext(
+                "{count} district has no winner yet.",
+                "{count} districts have no winner yet.",
+                open_,
+            ).format(count=_n(open_, lang))
+        )
+    return " ".join(sentences)

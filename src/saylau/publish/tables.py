@@ -1,0 +1,161 @@
+"""The CSV and JSON downloads: the official integers, in files anyone can open.
+
+Headers and option ids are stable across languages (``amanat``, ``against_all``), so a script
+written against the English file reads the Kazakh one; only the names are in the chosen
+language. Percentages are text rounded half up from the exact shares, never computed in float.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from fractions import Fraction
+
+from saylau.errors import InputError
+from saylau.model import name_in
+from saylau.publish.options import AGAINST_ALL, option_name, options, percent_text
+from saylau.results import Results, as_json
+
+RESULTS_COLUMNS = (
+    "contest_id",
+    "contest_name",
+    "kind",
+    "option_id",
+    "option_name",
+    "party_id",
+    "votes",
+    "percent",
+    "eligible",
+    "seats",
+    "elected",
+)
+
+TERRITORY_LEVELS = ("region", "district", "station")
+
+TERRITORY_COLUMNS = (
+    "contest_id",
+    "territory_id",
+    "territory_name",
+    "parent_id",
+    "level",
+    "stations",
+    "stations_reported",
+    "registered",
+    "voted",
+    "turnout_percent",
+    "invalid",
+    AGAINST_ALL,
+)
+
+
+def _write(rows: list[list[object]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def results_csv(results: Results, lang: str = "en") -> str:
+    """One row per contest and option: votes, share, threshold passed, seats, and who is elected.
+
+    ``percent`` is of the contest's base (the threshold base for a list contest, valid ballots
+    with "against all" for a district); ``eligible`` says a list passed the threshold; for a
+    district ``seats`` is 1 for its winner and ``elected`` names the same row.
+    """
+    rows: list[list[object]] = [list(RESULTS_COLUMNS)]
+    for r in results.contests:
+        for o in options(results, r):
+            rows.append(
+                [
+                    r.contest.id,
+                    name_in(r.contest.name, lang),
+                    r.contest.kind,
+                    o.id,
+                    option_name(results, o, lang),
+                    o.party or "",
+                    o.votes,
+                    percent_text(o.share),
+                    _flag(o.eligible) if o.id != AGAINST_ALL else "",
+                    o.seats,
+                    _flag(o.elected) if o.id != AGAINST_ALL else "",
+                ]
+            )
+    return _write(rows)
+
+
+def _flag(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def territories_csv(results: Results, level: str, lang: str = "en") -> str:
+    """The main contest in every territory of ``level`` (region, district or station).
+
+    One column per party of the contest, headed by its id, in ballot order. A station that has
+    not reported has its row with empty counts, so the file always lists every station.
+    """
+    if level not in TERRITORY_LEVELS:
+        raise InputError(f"unknown level {level!r}; expected one of {', '.join(TERRITORY_LEVELS)}")
+    tally = results.tally
+    if tally is None:
+        raise InputError("these results carry no tally, so they cannot be broken down by territory")
+    election = results.election
+    contest = results.main_contest
+    main = next(r for r in results.contests if r.contest.id == contest)
+    parties = list(main.list_result.ballots.parties) if main.list_result else list(main.totals.votes)
+    rows: list[list[object]] = [[*TERRITORY_COLUMNS, *parties]]
+    if level == "station":
+        for s in election.stations:
+            p = tally.protocol(s.id, contest)
+            if p is None and not _on_ballot(results, s.territory):
+                continue
+            head = [contest, s.id, s.id, s.territory, "station", 1]
+            if p is None:
+                rows.append([*head, 0, s.registered, "", "", "", "", *([""] * len(parties))])
+                continue
+            rows.append(
+                [
+                    *head,
+                    1,
+                    p.registered,
+                    p.issued,
+                    percent_text(Fraction(p.issued, p.registered)) if p.registered else "",
+                    p.invalid,
+                    p.against_all,
+                    *(p.votes.get(party, 0) for party in parties),
+                ]
+            )
+        return _write(rows)
+    for t in election.territories:
+        if t.level != level:
+            continue
+        totals = tally.territory(contest, t.id)
+        if not totals.stations:
+            continue
+        rows.append(
+            [
+                contest,
+                t.id,
+                name_in(t.name, lang),
+                t.parent or "",
+                t.level,
+                totals.stations,
+                totals.reported,
+                totals.registered,
+                totals.issued,
+                percent_text(totals.turnout),
+                totals.invalid,
+                totals.against_all,
+                *(totals.votes.get(party, 0) for party in parties),
+            ]
+        )
+    return _write(rows)
+
+
+def _on_ballot(results: Results, territory: str) -> bool:
+    """Whether stations of ``territory`` vote in the main contest (they do when it is national)."""
+    assert results.tally is not None
+    return results.tally.territory(results.main_contest, territory).stations > 0
+
+
+def results_json(results: Results, lang: str = "en") -> dict:
+    """The public JSON contract (:func:`saylau.results.as_json`), here so every download has one home."""
+    return as_json(results, lang)

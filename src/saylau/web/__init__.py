@@ -1,0 +1,58 @@
+"""The public results website, served by ``saylau serve`` next to the HTTP API.
+
+``install(app)`` adds the pages (``/{lang}/...``, see :mod:`saylau.web.pages`), the downloads,
+the static files and, when it is there, the officer pages. Pages are rendered on the server so
+they work without JavaScript; ``static/live.js`` only refreshes them as results come in.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import FastAPI, Request
+from starlette.responses import RedirectResponse
+from starlette.staticfiles import StaticFiles
+
+from saylau.i18n import DEFAULT_LANG, LANGS
+
+
+def preferred_lang(accept_language: str | None) -> str:
+    """The first of our languages the browser asks for (by q-value), else Kazakh: the state language
+    is the default, not English."""
+    if not accept_language:
+        return DEFAULT_LANG
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGS and q > 0:
+            ranked.append((-q, index, primary))
+    return min(ranked)[2] if ranked else DEFAULT_LANG
+
+
+def install(app: FastAPI) -> None:
+    from saylau.web import pages
+
+    static = resources.files("saylau.web") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def home(request: Request) -> RedirectResponse:
+        lang = preferred_lang(request.headers.get("accept-language"))
+        return RedirectResponse(f"/{lang}/", status_code=303, headers={"Vary": "Accept-Language"})
+
+    try:
+        from saylau.web import officer
+    except ImportError:
+        officer = None  # type: ignore[assignment]
+    if officer is not None:
+        app.include_router(officer.router)
+    app.include_router(pages.router)

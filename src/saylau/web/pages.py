@@ -1,0 +1,388 @@
+"""The public pages: ``/{lang}/`` national results, turnout, districts, regions down to each
+polling station's protocols, downloads. Rendered on the server from the newest results snapshot.
+
+Every page answers ``?fragment=live`` with its ``<main>`` content only: ``static/live.js`` swaps
+that in when the event stream announces a new results version, so a reader never reloads.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Awaitable, Callable
+from itertools import islice
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from saylau.api.live import etag_of
+from saylau.api.problems import ApiError, not_modified
+from saylau.i18n import LANGS, format_percent, translations
+from saylau.model import name_in
+from saylau.results import SELF_NOMINATED
+from saylau.web import downloads, views
+from saylau.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+#: Pages kept per snapshot at most (a few hundred territories x 3 languages x 2 forms).
+PAGES_PER_SNAPSHOT = 5_000
+router.include_router(downloads.router)
+
+
+def _state(request: Request) -> Any:
+    state = getattr(request.app.state, "saylau", None)
+    if state is None:  # pragma: no cover - only before startup or after shutdown
+        raise ApiError(503, "the server is starting or stopping")
+    return state
+
+
+async def _snapshot(request: Request) -> Any:
+    """The snapshot this request shows: the one :func:`per_snapshot` chose, else the newest."""
+    chosen = getattr(request.state, "snapshot", None)
+    return chosen if chosen is not None else await _state(request).publisher.current()
+
+
+def per_snapshot(route: Callable[..., Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:
+    """A page made from the results snapshot alone is the same for every reader until the next
+    snapshot: it is rendered once per snapshot (and language, and fragment or whole), then served
+    from memory with a strong ETag, so a reload or a CDN's revalidation costs a 304.
+
+    The route must take ``request`` and read the snapshot with :func:`_snapshot`.
+    """
+
+    @functools.wraps(route)
+    async def page(request: Request, **params: Any) -> Response:
+        snapshot = await _state(request).publisher.current()
+        key = (request.url.path, request.query_params.get("fragment") == "live")
+        found = snapshot.pages.get(key)
+        if found is None:
+            request.state.snapshot = snapshot
+            response = await route(request, **params)
+            if response.status_code != 200:  # pragma: no cover - errors are raised, not returned
+                return response
+            found = (bytes(response.body), etag_of(bytes(response.body)))
+            if len(snapshot.pages) < PAGES_PER_SNAPSHOT:
+                snapshot.pages[key] = found
+        body, etag = found
+        headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Results-Version": str(snapshot.version)}
+        if not_modified(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type="text/html; charset=utf-8", headers=headers)
+
+    return page
+
+
+def _lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ApiError(404, f"no language {lang!r}; the site is in {', '.join(LANGS)}")
+    return lang
+
+
+def _page(request: Request, name: str, lang: str, snapshot: Any, **context: Any) -> Response:
+    """A page, or only its live part for ``?fragment=live``; tagged with the results version."""
+    response = render(
+        request,
+        name,
+        lang,
+        fragment=request.query_params.get("fragment") == "live",
+        version=snapshot.version,
+        built_at=snapshot.built_at,
+        **context,
+    )
+    response.headers["X-Results-Version"] = str(snapshot.version)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _names(snapshot: Any, lang: str) -> views.Names:
+    return views.Names(snapshot.results.election, lang, translations(lang).gettext)
+
+
+# -- national ----------------------------------------------------------------------------------
+
+
+@router.get("/{lang}/")
+@per_snapshot
+async def national(request: Request, lang: str) -> Response:
+    lang = _lang(lang)
+    snapshot = await _snapshot(request)
+    results = snapshot.results
+    names = _names(snapshot, lang)
+    from saylau.publish import press
+
+    summary = await run_in_threadpool(press.summary, results, lang)
+    return _page(
+        request,
+        "national.html",
+        lang,
+        snapshot,
+        section="national",
+        election=name_in(results.election.name, lang),
+        status=views.status_of(results),
+        lists=[views.list_contest(c, names) for c in results.contests if c.list_result is not None],
+        bodies=views.bodies(results, names),
+        summary=summary,
+    )
+
+
+# -- turnout -----------------------------------------------------------------------------------
+
+
+@router.get("/{lang}/turnout")
+@per_snapshot
+async def turnout(request: Request, lang: str) -> Response:
+    lang = _lang(lang)
+    snapshot = await _snapshot(request)
+    doc = await _doc(request, snapshot, lang)
+    gettext = translations(lang).gettext
+    from saylau.publish import regions_map
+
+    regions = doc["regions"]
+    title = gettext("Turnout by region, %")
+    region_map = regions_map.svg(
+        {r["id"]: r["turnout"] if r["registered"] else None for r in regions},
+        {r["id"]: r["name"] for r in regions},
+        lang=lang,
+        title=title,
+    )
+    chart = views.turnout_by_time(
+        doc, lang, gettext("Turnout by time of day, %"), lambda v: format_percent(v, lang, 1)
+    )
+    times = [
+        {"time": e["time"], **e["national"]} for e in doc.get("turnout_by_time", []) if e.get("national")
+    ]
+    return _page(
+        request,
+        "turnout.html",
+        lang,
+        snapshot,
+        section="turnout",
+        status=views.status_of(snapshot.results),
+        regions=regions,
+        region_map=region_map,
+        chart=chart,
+        times=times,
+    )
+
+
+async def _doc(request: Request, snapshot: Any, lang: str) -> dict[str, Any]:
+    """The snapshot's JSON contract in ``lang``, made off the event loop the first time."""
+    if lang not in snapshot.docs:
+        await _state(request).publisher.view(snapshot, lang, None, None)
+    return snapshot.doc(lang)
+
+
+# -- districts ---------------------------------------------------------------------------------
+
+
+@router.get("/{lang}/districts")
+@per_snapshot
+async def districts(request: Request, lang: str) -> Response:
+    lang = _lang(lang)
+    snapshot = await _snapshot(request)
+    names = _names(snapshot, lang)
+    found = [views.district(c, names) for c in snapshot.results.contests if c.outcome is not None]
+    return _page(
+        request,
+        "districts.html",
+        lang,
+        snapshot,
+        section="districts",
+        status=views.status_of(snapshot.results),
+        districts=found,
+    )
+
+
+# -- regions, territories, stations -------------------------------------------------------------
+
+
+def _child_row(snapshot: Any, names: views.Names, territory: Any) -> dict[str, Any]:
+    """A territory's main-contest figures from the snapshot's frozen totals."""
+    main = snapshot.results.main_contest
+    frozen = snapshot.totals.get((main, territory.id))
+    row: dict[str, Any] = {"id": territory.id, "name": name_in(territory.name, names.lang)}
+    if frozen is None:
+        empty = {"stations": 0, "reported": 0, "reported_percent": None, "registered": 0, "voted": 0}
+        return {**row, **empty, "turnout": None, "leader": None}
+    stations, reported, registered, issued, _found, _invalid, against_all, votes = frozen
+    valid = against_all + sum(n for _, n in votes)
+    leader = max(votes, key=lambda kv: kv[1], default=None)
+    return {
+        **row,
+        "stations": stations,
+        "reported": reported,
+        "reported_percent": views.share(reported, stations),
+        "registered": registered,
+        "voted": issued,
+        "turnout": views.share(issued, registered),
+        "leader": (
+            {
+                "name": names.party(leader[0]),
+                "color": names.color(leader[0]),
+                "percent": views.share(leader[1], valid),
+            }
+            if leader and leader[1]
+            else None
+        ),
+    }
+
+
+@router.get("/{lang}/regions")
+@per_snapshot
+async def regions(request: Request, lang: str) -> Response:
+    lang = _lang(lang)
+    snapshot = await _snapshot(request)
+    names = _names(snapshot, lang)
+    election = snapshot.results.election
+    rows = [_child_row(snapshot, names, t) for t in election.territories if t.level == "region"]
+    return _page(
+        request,
+        "regions.html",
+        lang,
+        snapshot,
+        section="regions",
+        status=views.status_of(snapshot.results),
+        regions=rows,
+    )
+
+
+def _path(election: Any, territory: str | None, lang: str) -> list[dict[str, str]]:
+    """The territories from the country down to ``territory``, for the breadcrumbs."""
+    by_id = {t.id: t for t in election.territories}
+    path = []
+    while territory is not None and territory in by_id:
+        t = by_id[territory]
+        path.append({"id": t.id, "name": name_in(t.name, lang), "level": t.level})
+        territory = t.parent
+    return path[::-1]
+
+
+@router.get("/{lang}/territory/{territory}")
+@per_snapshot
+async def territory(request: Request, lang: str, territory: str) -> Response:
+    lang = _lang(lang)
+    state = _state(request)
+    live = state.live
+    if territory not in live.checker.territories:
+        raise ApiError(404, f"no territory {territory!r} in election {live.election.id!r}")
+    snapshot = await _snapshot(request)
+    names = _names(snapshot, lang)
+    election = snapshot.results.election
+    body, _etag = await state.publisher.view(snapshot, lang, territory, None)
+    doc = json.loads(body)
+    by_short = {name_in(p.short, lang): p.id for p in election.parties}
+    contests = []
+    for c in doc["contests"]:
+        valid = c["against_all"] + sum(c["votes"].values())
+        rows = sorted(
+            (
+                {
+                    "name": who if who != SELF_NOMINATED else names.party(who),
+                    "color": names.color(by_short.get(who)) if c["kind"] == "list" else None,
+                    "votes": n,
+                    "percent": views.share(n, valid),
+                }
+                for who, n in c["votes"].items()
+            ),
+            key=lambda row: -row["votes"],
+        )
+        contests.append({**c, "rows": rows, "against_all_percent": views.share(c["against_all"], valid)})
+    children = [_child_row(snapshot, names, t) for t in election.children_of.get(territory, ())]
+    stations = [
+        {
+            "id": s.id,
+            "registered": s.registered,
+            "status": live.status.get((s.id, snapshot.results.main_contest)),
+        }
+        for s in election.stations_in.get(territory, ())
+    ]
+    return _page(
+        request,
+        "territory.html",
+        lang,
+        snapshot,
+        section="regions",
+        territory=doc["territory"],
+        path=_path(election, territory, lang),
+        contests=contests,
+        children=children,
+        stations=stations,
+        summary=_child_row(snapshot, names, live.checker.territories[territory]),
+    )
+
+
+@router.get("/{lang}/station/{station}")
+async def station(request: Request, lang: str, station: str) -> Response:
+    lang = _lang(lang)
+    state = _state(request)
+    live = state.live
+    if station not in live.checker.chain:
+        raise ApiError(404, f"no station {station!r} in election {live.election.id!r}")
+    snapshot = await _snapshot(request)
+    names = _names(snapshot, lang)
+    election = snapshot.results.election
+    found = election.station_by_id[station]
+    contests = {c.id: c for c in election.contests}
+    candidates = {c.id: c.name for c in election.candidates}
+    store = state.store
+
+    order = {line: i for i, line in enumerate(live.checker.form.lines)}
+
+    def read() -> list[dict[str, Any]]:
+        out = []
+        for cid in live.checker.contests_of.get(station, []):
+            versions = []
+            for v in store.versions(station, cid):
+                entry = next(islice(store.audit_entries(v.audit_seq - 1), 1), None)
+                lines = sorted(v.protocol.lines.items(), key=lambda kv: order.get(kv[0], len(order)))
+                votes = sorted(v.protocol.votes.items(), key=lambda kv: -kv[1])
+                versions.append({"version": v, "audit": entry, "lines": lines, "votes": votes})
+            out.append({"contest": contests[cid], "versions": versions})
+        return out
+
+    try:
+        protocols = await run_in_threadpool(read)
+    except Exception as e:  # the store may be away for a moment: say so, never a traceback
+        detail = f"the store is unavailable: {type(e).__name__}"
+        raise ApiError(503, detail, headers={"Retry-After": "1"}) from None
+    for p in protocols:
+        c = p["contest"]
+        p["name"] = name_in(c.name, lang)
+        p["option_name"] = (
+            (lambda o: names.party(o) if o != SELF_NOMINATED else names.party(None))
+            if c.kind == "list"
+            else (lambda o: candidates.get(o, o))
+        )
+    return _page(
+        request,
+        "station.html",
+        lang,
+        snapshot,
+        section="regions",
+        station=found,
+        path=_path(election, found.territory, lang),
+        protocols=protocols,
+        line_label=lambda line: views.line_label(line, names.gettext, dict(live.checker.form.titles)),
+    )
+
+
+# -- downloads ---------------------------------------------------------------------------------
+
+
+@router.get("/{lang}/downloads")
+@per_snapshot
+async def downloads_page(request: Request, lang: str) -> Response:
+    lang = _lang(lang)
+    snapshot = await _snapshot(request)
+    levels = downloads.levels_of(snapshot.results.election)
+    return _page(
+        request,
+        "downloads.html",
+        lang,
+        snapshot,
+        section="downloads",
+        levels=levels,
+        etag=snapshot.etag,
+    )

@@ -1,0 +1,228 @@
+"""What each page shows, worked out from a results snapshot: plain dicts for the templates.
+
+Shares stay exact (``Fraction``) until a template formats them; the floats made here only place
+bars and points on a chart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from saylau.model import Election, name_in
+from saylau.results import SELF_NOMINATED, ContestResult, Results
+from saylau.web.charts import Group, Point, hemicycle, turnout_chart
+
+SELF_COLOR = "#7b8794"
+VACANT_COLOR = "#e4e8ec"
+DISTRICT_FLAGS = ("against_all", "tie", "repeat_election", "runoff", "turnout_too_low", "no_votes")
+
+Gettext = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Names:
+    """Party and candidate names in one language."""
+
+    election: Election
+    lang: str
+    gettext: Gettext
+
+    def party(self, pid: str | None) -> str:
+        if pid is None or pid == SELF_NOMINATED:
+            return self.gettext("Self-nominated")
+        for p in self.election.parties:
+            if p.id == pid:
+                return name_in(p.short, self.lang)
+        return pid
+
+    def color(self, pid: str | None) -> str:
+        for p in self.election.parties:
+            if p.id == pid:
+                return p.color
+        return SELF_COLOR
+
+
+def share(part: int, whole: int) -> Fraction | None:
+    return Fraction(part, whole) * 100 if whole else None
+
+
+def status_of(results: Results) -> dict[str, Any]:
+    main = results.main
+    return {
+        "final": results.expected > 0 and results.final == results.expected,
+        "protocols": results.protocols,
+        "expected": results.expected,
+        "stations": main.stations,
+        "reported": main.reported,
+        "reported_percent": share(main.reported, main.stations),
+        "registered": main.registered,
+        "voted": main.issued,
+        "turnout": share(main.issued, main.registered),
+    }
+
+
+def list_contest(r: ContestResult, names: Names) -> dict[str, Any]:
+    """A party-list count as bars: share of the valid ballots, the threshold, who passed."""
+    lr = r.list_result
+    assert lr is not None
+    base = lr.ballots.base(lr.rules.threshold.base) or 0
+    rows = []
+    for pid, votes in sorted(lr.ballots.parties.items(), key=lambda kv: -kv[1]):
+        rows.append(
+            {
+                "key": pid,
+                "name": names.party(pid),
+                "color": names.color(pid),
+                "votes": votes,
+                "percent": lr.eligibility.shares.get(pid, Fraction(0)) * 100,
+                "eligible": pid in lr.eligibility.eligible,
+                "seats": lr.seats.get(pid, 0),
+            }
+        )
+    against = lr.ballots.against_all
+    against_row = {"votes": against, "percent": share(against, base) or Fraction(0)}
+    threshold = lr.rules.threshold.share * 100
+    top = max([row["percent"] for row in rows] + [against_row["percent"], threshold, Fraction(1)])
+    for row in [*rows, against_row]:
+        row["width"] = float(row["percent"] / top * 100)
+    return {
+        "id": r.contest.id,
+        "body": r.contest.body,
+        "name": name_in(r.contest.name, names.lang),
+        "seats": r.contest.seats,
+        "rows": rows,
+        "against_all": against_row,
+        "threshold": threshold,
+        "threshold_at": float(threshold / top * 100),
+        "registered": r.totals.registered,
+        "voted": r.totals.issued,
+        "invalid": r.totals.invalid,
+        "stations": r.totals.stations,
+        "reported": r.totals.reported,
+    }
+
+
+def bodies(results: Results, names: Names) -> list[dict[str, Any]]:
+    """Each body's seats by party, with its hemicycle."""
+    out = []
+    for body in results.election.bodies:
+        seats = results.bodies.get(body.id, {})
+        groups = [
+            Group(pid, names.party(pid), names.color(pid), n)
+            for pid, n in sorted(seats.items(), key=lambda kv: (-kv[1], kv[0] == SELF_NOMINATED))
+            if n
+        ]
+        vacant = results.vacant.get(body.id, 0)
+        if vacant > 0:
+            groups.append(Group("vacant", names.gettext("Not yet decided"), VACANT_COLOR, vacant))
+        name = name_in(body.name, names.lang)
+        label = names.gettext("Seats of the %(body)s: %(seats)s") % {"body": name, "seats": body.seats}
+        lists = [c for c in results.contests if c.contest.body == body.id and c.list_result is not None]
+        list_seats = {pid: n for c in lists for pid, n in c.list_result.seats.items()}  # type: ignore[union-attr]
+        out.append(
+            {
+                "id": body.id,
+                "name": name,
+                "size": body.seats,
+                "groups": [
+                    {
+                        "key": g.key,
+                        "name": g.name,
+                        "color": g.color,
+                        "seats": g.seats,
+                        "list_seats": list_seats.get(g.key) if lists else None,
+                        "district_seats": (g.seats - list_seats.get(g.key, 0)) if lists else None,
+                    }
+                    for g in groups
+                ],
+                "vacant": vacant,
+                "svg": hemicycle(groups, label),
+                "has_districts": any(
+                    c.contest.body == body.id and c.outcome is not None for c in results.contests
+                ),
+            }
+        )
+    return out
+
+
+def district(r: ContestResult, names: Names) -> dict[str, Any]:
+    """One single-mandate district: candidates by votes, the outcome and its flags."""
+    outcome = r.outcome
+    assert outcome is not None
+    t = r.totals
+    valid = t.against_all + sum(t.votes.values())
+    candidates = {c.id: c for c in names.election.candidates if c.contest == r.contest.id}
+    rows = sorted(
+        (
+            {
+                "id": cid,
+                "name": c.name,
+                "party": names.party(c.party),
+                "color": names.color(c.party),
+                "votes": t.votes.get(cid, 0),
+                "percent": share(t.votes.get(cid, 0), valid),
+                "winner": cid == outcome.winner,
+                "runoff": cid in outcome.runoff,
+            }
+            for cid, c in candidates.items()
+        ),
+        key=lambda row: -row["votes"],
+    )
+    flags = []
+    if outcome.status == "against_all":
+        flags.append("against_all")
+    if outcome.ties or outcome.status == "tie_unresolved":
+        flags.append("tie")
+    if outcome.repeat_election:
+        flags.append("repeat_election")
+    if outcome.status in ("runoff", "turnout_too_low", "no_votes"):
+        flags.append(outcome.status)
+    return {
+        "id": r.contest.id,
+        "number": r.contest.number,
+        "name": name_in(r.contest.name, names.lang),
+        "rows": rows,
+        "against_all": {"votes": t.against_all, "percent": share(t.against_all, valid)},
+        "status": outcome.status,
+        "flags": flags,
+        "note": outcome.note,
+        "winner": next((row for row in rows if row["winner"]), None),
+        "stations": t.stations,
+        "reported": t.reported,
+        "turnout": share(t.issued, t.registered),
+        "valid": valid,
+    }
+
+
+def turnout_by_time(doc: dict[str, Any], lang: str, label: str, fmt: Callable[[float], str]) -> Any:
+    """The national turnout reports of the day, as a bar chart (``None`` when there are none)."""
+    points = [
+        Point(entry["time"], entry["national"]["percent"], fmt(entry["national"]["percent"]))
+        for entry in doc.get("turnout_by_time", [])
+        if entry.get("national")
+    ]
+    return turnout_chart(points, label) if points else None
+
+
+#: The protocol lines of the bundled forms, as the site names them (msgids; other forms' lines
+#: fall back to the form's own title).
+LINE_LABELS = {
+    "registered": "Voters on the list",
+    "received": "Ballots received by the commission",
+    "issued": "Ballots issued to voters",
+    "issued_mobile": "Of which outside the station (mobile box)",
+    "unused": "Unused ballots, cancelled",
+    "found": "Ballots found in the boxes",
+    "invalid": "Invalid ballots",
+    "against_all": "Votes against all",
+    "valid": "Valid ballots",
+}
+
+
+def line_label(name: str, gettext: Gettext, titles: dict[str, str]) -> str:
+    if name in LINE_LABELS:
+        return gettext(LINE_LABELS[name])
+    return titles.get(name) or name
