@@ -126,13 +126,13 @@ async def write_phase(
 
 
 async def read_phase(
-    port: int, clients: int, seconds: float, revalidate: bool
+    port: int, clients: int, seconds: float, revalidate: bool, path: str = "/api/v1/results"
 ) -> tuple[int, float, list[float], dict[int, int]]:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     probe = Client(port)
     await probe.open()
-    _, headers, _ = await probe.request("GET", "/api/v1/results")
+    _, headers, _ = await probe.request("GET", path)
     probe.close()
     extra = f"If-None-Match: {headers['etag']}\r\n" if revalidate else ""
     deadline = time.perf_counter() + seconds
@@ -143,7 +143,7 @@ async def read_phase(
         try:
             while time.perf_counter() < deadline:
                 start = time.perf_counter()
-                status, _, _ = await client.request("GET", "/api/v1/results", extra=extra)
+                status, _, _ = await client.request("GET", path, extra=extra)
                 latencies.append(time.perf_counter() - start)
                 statuses[status] = statuses.get(status, 0) + 1
         finally:

@@ -128,8 +128,10 @@ LINE_LABELS = (
 
 def line_labels(lang: str) -> dict[str, str]:
     """English line label -> its translation (the script falls back to what the form gives)."""
-    _ = translations(lang).gettext
-    return {text: _(text) for text in LINE_LABELS}
+    # In their own context: the form's wording ("Число бюллетеней, признанных недействительными")
+    # is not the results pages' ("Недействительные бюллетени") for the same English text.
+    pgettext = translations(lang).pgettext
+    return {text: pgettext("protocol form", text) for text in LINE_LABELS}
 
 
 def _page(request: Request, name: str, lang: str, page: str, **context: Any) -> Response:
