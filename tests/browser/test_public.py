@@ -42,6 +42,7 @@ def _pages(site: Site) -> dict[str, str]:
         "commission": f"/en/territory/{commission}",
         "station": f"/en/station/{station.id}",
         "downloads": "/en/downloads",
+        "projection": "/en/projection",
         "national-kk": "/kk/",
         "national-ru": "/ru/",
     }
@@ -140,6 +141,36 @@ def test_every_page_fits_a_narrow_phone_and_is_saved(site: Site, browser, width:
     finally:
         context.close()
         wide.close()
+
+
+def test_the_projection_page_shows_intervals_holding_the_official_seats_on_a_phone(
+    site: Site, browser
+) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 780})
+    page = context.new_page()
+    try:
+        page.goto(site.base_url + "/en/projection")
+        assert page.locator("h1").inner_text() == "Seat projection"
+        assert page.locator('.main-nav a[aria-current="page"]').inner_text() == "Projection"
+        rows = page.locator('section[data-body="mazhilis"] table').first.locator("tbody tr")
+        shown = {
+            row.get_attribute("data-party"): (
+                int(row.get_attribute("data-low")),
+                int(row.get_attribute("data-high")),
+            )
+            for row in rows.all()
+        }
+        assert set(shown) == set(MAZHILIS_SEATS)
+        assert all(shown[p][0] <= seats <= shown[p][1] for p, seats in MAZHILIS_SEATS.items()), shown
+        bars = page.locator('section[data-body="mazhilis"] ul.bars').first
+        assert bars.locator("li .interval").count() == len(MAZHILIS_SEATS)
+        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert scroll <= inner
+        screenshot(page, "projection-360px")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        screenshot(page, "projection")
+    finally:
+        context.close()
 
 
 def test_keyboard_users_can_skip_to_the_content(site: Site, page) -> None:

@@ -298,9 +298,11 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
     _routes(app)
     # Imported here: both build on this module's routes and dependencies.
     from saylau import web
-    from saylau.api import uploads
+    from saylau.api import forensics, projection, uploads
 
     app.include_router(uploads.router)  # protocol check, file upload, forms for the officer pages
+    app.include_router(projection.router)  # projected seats (docs/projection.md)
+    app.include_router(forensics.router)  # observers' statistical checks (docs/forensics.md)
     web.install(app)  # the public website and the officer pages
     _problem_schema(app)
     return app

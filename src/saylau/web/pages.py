@@ -1,5 +1,6 @@
-"""The public pages: ``/{lang}/`` national results, turnout, districts, regions down to each
-polling station's protocols, downloads. Rendered on the server from the newest results snapshot.
+"""The public pages: ``/{lang}/`` national results, turnout, districts, the seat projection,
+regions down to each polling station's protocols, downloads. Rendered on the server from the
+newest results snapshot.
 
 Every page answers ``?fragment=live`` with its ``<main>`` content only: ``static/live.js`` swaps
 that in when the event stream announces a new results version, so a reader never reloads.
@@ -366,6 +367,142 @@ async def station(request: Request, lang: str, station: str) -> Response:
         protocols=protocols,
         line_label=lambda line: views.line_label(line, names.gettext, dict(live.checker.form.titles)),
     )
+
+
+# -- projection --------------------------------------------------------------------------------
+
+#: Above this share of the voters still to report living where nobody has reported yet, the page
+#: warns that the projection is an extrapolation; above NOTE_EXTRAPOLATED it says so quietly.
+WARN_EXTRAPOLATED, NOTE_EXTRAPOLATED = 50.0, 5.0
+
+
+@router.get("/{lang}/projection")
+@per_snapshot
+async def projection(request: Request, lang: str) -> Response:
+    """Projected seats while results are preliminary. The projection is the API's, of the same
+    snapshot and through the same cache (:func:`saylau.api.projection.projection_view`), so the
+    page and ``/api/v1/projection`` never disagree and a snapshot is projected once."""
+    lang = _lang(lang)
+    snapshot = await _snapshot(request)
+    results = snapshot.results
+    counted = results.protocols > 0
+    complete = counted and all(c.totals.reported == c.totals.stations for c in results.contests)
+    doc = None
+    if counted and not complete:  # complete: the projection is the result, no need to compute it
+        from saylau.api.projection import projection_doc
+
+        doc = await projection_doc(_state(request), lang, snapshot)
+    names = _names(snapshot, lang)
+    return _page(
+        request,
+        "projection.html",
+        lang,
+        snapshot,
+        section="projection",
+        status=views.status_of(results),
+        complete=complete,
+        projection=_projection_view(doc, names) if doc is not None else None,
+    )
+
+
+def _chance(p: float, lang: str) -> str:
+    """A probability as readers take it: never "100%" or "0%" unless every resample agreed."""
+    if p >= 1:
+        return format_percent(100, lang, 0)
+    if p <= 0:
+        return format_percent(0, lang, 0)
+    if p > 0.99:
+        return "> " + format_percent(99, lang, 0)
+    if p < 0.01:
+        return "< " + format_percent(1, lang, 0)
+    return format_percent(round(p * 100), lang, 0)
+
+
+def _projection_view(doc: dict[str, Any], names: views.Names) -> dict[str, Any]:
+    """The projection document (keyed by party names in ``names.lang``) as rows with party keys,
+    colours, bar positions and probabilities in words; the figures themselves as the API gives them."""
+    election, lang = names.election, names.lang
+    by_name = {name_in(p.short, lang): p.id for p in election.parties}
+    rules = {c.id: c.rules for c in election.contests}
+
+    def who(name: str) -> dict[str, str]:
+        key = by_name.get(name, name)
+        shown = names.party(key) if key == SELF_NOMINATED else name
+        return {"key": key, "name": shown, "color": names.color(key)}
+
+    def bar(seats: dict[str, Any], scale: int) -> dict[str, float]:
+        scale = max(scale, 1)
+        return {
+            "fill": 100 * seats["median"] / scale,
+            "from": 100 * seats["low"] / scale,
+            "width": 100 * (seats["high"] - seats["low"]) / scale,
+        }
+
+    bodies = []
+    for body_id, body in doc["bodies"].items():
+        size = body["size"]
+        majority = size // 2 + 1
+        rows = [
+            {**who(name), **s, **bar(s, size), "chance": _chance(s["p_majority"], lang)}
+            for name, s in body["seats"].items()
+            if s["high"] > 0
+        ]
+        rows.sort(key=lambda r: (-r["median"], -r["high"], r["key"] == SELF_NOMINATED))
+        bodies.append(
+            {
+                "id": body_id,
+                "name": body["name"],
+                "size": size,
+                "majority": majority,
+                "majority_at": 100 * majority / max(size, 1),
+                "undetermined": body["undetermined"],
+                "rows": rows,
+            }
+        )
+    lists = []
+    for c in doc["contests"]:
+        if c["kind"] != "list":
+            continue
+        out: dict[str, Any] = {
+            "id": c["id"],
+            "body": c["body"],
+            "name": c["name"],
+            "seats_total": c["seats_total"],
+            "stations": c["stations"],
+            "reported": c["stations_reported"],
+            "projected": c["projected"],
+        }
+        threshold = getattr(rules.get(c["id"]), "threshold", None)
+        out["threshold"] = threshold.share * 100 if threshold is not None else None
+        if c["projected"] and "seats" in c:
+            out["extrapolated"] = c["extrapolated_percent"]
+            out["rows"] = sorted(
+                (
+                    {
+                        **who(name),
+                        **s,
+                        **bar(s, c["seats_total"]),
+                        "share": c["percent"][name],
+                        "chance": _chance(c["p_threshold"][name], lang),
+                    }
+                    for name, s in c["seats"].items()
+                ),
+                key=lambda r: -r["share"]["projected"],
+            )
+        lists.append(out)
+    extrapolated = max(
+        [doc["reported"]["extrapolated_percent"], *(c.get("extrapolated", 0.0) for c in lists)]
+    )
+    return {
+        "reported": doc["reported"],
+        "method": doc["method"],
+        "version": doc.get("results_version"),
+        "bodies": bodies,
+        "lists": lists,
+        "extrapolated": extrapolated,
+        "warn": extrapolated > WARN_EXTRAPOLATED,
+        "note": NOTE_EXTRAPOLATED < extrapolated <= WARN_EXTRAPOLATED,
+    }
 
 
 # -- downloads ---------------------------------------------------------------------------------

@@ -1,0 +1,122 @@
+"""``GET /api/v1/forensics``: the observers' statistical checks on the protocols counted so far.
+
+Observers and administrators only: an estimate of "anomalous votes" published by the results
+server itself would read as the commission's own finding. The checks read the latest version of
+every protocol in the store (:meth:`saylau.store.Store.current`), so a result is computed once per
+results snapshot and contest and then served from memory until the next snapshot: a busy election
+night does not recompute 100,000 stations per request. ``GET /api/v1/forensics/fingerprint.svg``
+gives the heat map for a page to embed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from saylau import forensics
+from saylau.api.app import PREFIX, Caller, _failure, _state, need
+from saylau.api.auth import READ_ALL
+from saylau.api.problems import ApiError, responses
+from saylau.errors import InputError
+
+router = APIRouter(prefix=PREFIX)
+
+Test = Literal["fingerprint", "integer", "last-digit", "shpilkin", "all"]
+
+
+class _Cache:
+    """What was computed for one results snapshot: stations per contest, reports per (contest, tests)."""
+
+    def __init__(self) -> None:
+        self.version = -1
+        self.stations: dict[str, forensics.Stations] = {}
+        self.reports: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
+        self.lock = asyncio.Lock()
+
+    def at(self, version: int) -> None:
+        if version != self.version:
+            self.version, self.stations, self.reports = version, {}, {}
+
+
+def _cache(request: Request) -> _Cache:
+    cache = getattr(request.app.state, "saylau_forensics", None)
+    if cache is None:
+        cache = request.app.state.saylau_forensics = _Cache()
+    return cache
+
+
+async def _stations(request: Request, contest: str | None) -> tuple[forensics.Stations, Any]:
+    state = _state(request)
+    snapshot = await state.publisher.current()
+    contest = contest or snapshot.results.main_contest
+    if contest not in {c.id for c in state.live.election.contests}:
+        raise ApiError(404, f"no contest {contest!r} in election {state.live.election.id!r}")
+    cache = _cache(request)
+    async with cache.lock:
+        cache.at(snapshot.version)
+        found = cache.stations.get(contest)
+        if found is None:
+            try:
+                protocols = await run_in_threadpool(state.store.current)
+            except Exception as e:
+                raise _failure(e, "forensics") from None
+            try:
+                found = forensics.from_protocols(protocols, contest=contest)
+            except InputError as e:
+                raise ApiError(409, f"forensics: {e}") from None
+            cache.stations[contest] = found
+    return found, snapshot
+
+
+@router.get(
+    "/forensics",
+    tags=["forensics"],
+    summary="Statistical checks of the station results: fingerprint, whole percents, last digits, "
+    "Shpilkin (observers)",
+    responses=responses(401, 403, 404, 409, 422, 429, 503),
+)
+async def get_forensics(
+    request: Request,
+    caller: Caller,
+    contest: Annotated[str | None, Query(max_length=200)] = None,
+    test: Test = "all",
+) -> dict[str, Any]:
+    need(caller, READ_ALL, "reading forensics")
+    stations, snapshot = await _stations(request, contest)
+    tests = forensics.TESTS if test == "all" else (test,)
+    cache = _cache(request)
+    key = (stations.contest, tuple(tests))
+    async with cache.lock:
+        if cache.version == snapshot.version and key in cache.reports:
+            body = cache.reports[key]
+        else:
+            body = await run_in_threadpool(forensics.report, stations, tests)
+            if cache.version == snapshot.version:
+                cache.reports[key] = body
+    return {**body, "results_version": snapshot.version, "built_at": snapshot.built_at}
+
+
+@router.get(
+    "/forensics/fingerprint.svg",
+    tags=["forensics"],
+    summary="The turnout x leader's share heat map, SVG (observers)",
+    responses={
+        200: {
+            "description": "The heat map, a standalone SVG with an accessible title",
+            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+        },
+        **responses(401, 403, 404, 409, 422, 429, 503),
+    },
+    response_class=Response,
+)
+async def get_fingerprint_svg(
+    request: Request, caller: Caller, contest: Annotated[str | None, Query(max_length=200)] = None
+) -> Response:
+    need(caller, READ_ALL, "reading forensics")
+    stations, _ = await _stations(request, contest)
+    svg = forensics.fingerprint_svg(forensics.fingerprint(stations))
+    return Response(svg, media_type="image/svg+xml")

@@ -1,0 +1,137 @@
+"""``saylau project``: projected final seats, with their uncertainty, from the protocols so far."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from saylau.cli.app import cli
+from saylau.cli.definitions import load_results
+from saylau.errors import InputError
+from saylau.rules.thresholds import parse_fraction
+
+
+@cli.command("project")
+@click.argument("source", metavar="DIR_OR_DB")
+@click.option("--replicates", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the bootstrap.")
+@click.option(
+    "--min-reported",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Reported stations a territory needs to be its own stratum.",
+)
+@click.option(
+    "--simulate-reported",
+    "simulate",
+    default=None,
+    metavar="FRACTION",
+    help="Try it on a complete count: keep only this fraction of the stations (0.3, 30%).",
+)
+@click.option(
+    "--order",
+    type=click.Choice(["random", "territory"]),
+    default="random",
+    show_default=True,
+    help="With --simulate-reported: which stations report first.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (what GET /api/v1/projection serves).")
+@click.option("--lang", type=click.Choice(["kk", "ru", "en"]), default="en", show_default=True)
+def project_command(
+    source: str,
+    replicates: int,
+    seed: int,
+    min_reported: int,
+    simulate: str | None,
+    order: str,
+    as_json: bool,
+    lang: str,
+) -> None:
+    """Projected final seats from the protocols counted so far (a store or an election directory)."""
+    from saylau.projection import project
+    from saylau.projection.partial import first_reported, reporting_order
+    from saylau.projection.report import as_json as projection_json
+
+    results = load_results(source)
+    election = results.election
+    protocols = list(election.protocols)
+    if simulate is not None:
+        fraction = parse_fraction(simulate, what="--simulate-reported")
+        if not 0 < fraction <= 1:
+            raise InputError(f"--simulate-reported must be in (0, 1], got {simulate!r}")
+        protocols = first_reported(protocols, reporting_order(election, order, seed), fraction)
+    projection = project(election, protocols, replicates=replicates, seed=seed, min_reported=min_reported)
+    out = projection_json(projection, lang)
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        print_projection(out, Console())
+
+
+def print_projection(out: dict, console: Console) -> None:
+    r = out["reported"]
+    console.print(
+        f"[bold]{out['election']['name']}[/bold]: projection from {r['stations']:,} of {r['of']:,} stations "
+        f"({r['percent']:.2f}%), {out['method']['replicates']:,} bootstrap replicates, 90% intervals"
+    )
+    if r["extrapolated_percent"]:
+        console.print(
+            f"[yellow]{r['extrapolated_percent']:.2f}% of the unreported voters are in territories with "
+            "too few reports: estimated from every reported station (an extrapolation)[/yellow]"
+        )
+    for body in out["bodies"].values():
+        table = Table(title=f"{body['name']}: {body['size']} seats (projected)")
+        for column in ("party", "seats", "median", "90% interval", "P(majority)"):
+            table.add_column(column, justify="left" if column == "party" else "right")
+        for party, s in body["seats"].items():
+            table.add_row(
+                party,
+                str(s["projected"]),
+                str(s["median"]),
+                f"{s['low']}-{s['high']}",
+                f"{s['p_majority']:.3f}",
+            )
+        if body["undetermined"]:
+            table.add_row("no report yet", str(body["undetermined"]), "", "", "")
+        console.print(table)
+    for c in out["contests"]:
+        if c["kind"] != "list" or not c["projected"]:
+            continue
+        reported = f"{c['stations_reported']:,} of {c['stations']:,} stations, {c['strata']} strata"
+        table = Table(title=f"{c['name']}: {reported}")
+        for column in ("party", "votes", "%", "90% interval", "P(threshold)", "seats", "90% interval "):
+            table.add_column(column, justify="left" if column == "party" else "right")
+        for party, v in c["votes"].items():
+            p, s = c["percent"][party], c["seats"][party]
+            table.add_row(
+                party,
+                f"{v['projected']:,}",
+                f"{p['projected']:.2f}",
+                f"{p['low']:.2f}-{p['high']:.2f}",
+                f"{c['p_threshold'][party]:.3f}",
+                str(s["projected"]),
+                f"{s['low']}-{s['high']}",
+            )
+        console.print(table)
+    districts = [c for c in out["contests"] if c["kind"] == "single-mandate"]
+    if districts:
+        table = Table(title="Single-mandate districts (projected)")
+        for column in ("district", "reported", "winner", "party", "P(win)"):
+            table.add_column(column)
+        for d in districts:
+            if not d["projected"]:
+                table.add_row(d["name"], "0", "-", "-", "")
+                continue
+            p = d["p_win"].get(d["winner"], 0.0) if d["winner"] else 0.0
+            table.add_row(
+                d["name"],
+                f"{d['stations_reported']}/{d['stations']}",
+                d["winner"] or d["status"] or "-",
+                d["winner_party"] or "-",
+                f"{p:.3f}",
+            )
+        console.print(table)

@@ -1,0 +1,224 @@
+"""A projection of the final seats from the protocols reported so far: estimate, resample, count.
+
+:func:`project` takes an election and its current protocols (any subset of its stations) and
+gives, per contest, the projected totals (a point estimate and bootstrap replicates) and the
+seats or winner of every replicate; per body, the seats per party of every replicate. The point
+estimate's seats come from :func:`saylau.results.evaluate` itself, run on the projected totals,
+so a complete count projects to exactly its real result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from saylau.errors import InputError
+from saylau.model import Contest, Election, Protocol
+from saylau.projection.estimate import Estimate, NoReports, estimate
+from saylau.projection.seats import DistrictWinners, ListSeats, district_winners, list_seats
+from saylau.projection.strata import MIN_REPORTED, cells
+from saylau.results import SELF_NOMINATED, Results, evaluate, running_by_contest
+from saylau.rules.majority import DistrictRules
+from saylau.rules.party_list import ListRules
+from saylau.tally import LINES, chain_of
+
+REPLICATES = 1000
+SEED = 1
+
+
+@dataclass(frozen=True)
+class ContestProjection:
+    contest: Contest
+    columns: tuple[str, ...]  # options (party or candidate ids), then LINES
+    stations: int
+    reported: int
+    strata: int
+    estimate: Estimate | None  # None: no station of this contest has reported
+    lists: tuple[str, ...] = ()  # list contests: the lists on the ballot, in ballot order
+    seats: ListSeats | None = None
+    districts: DistrictWinners | None = None
+
+    def column(self, name: str) -> int:
+        return self.columns.index(name)
+
+
+@dataclass(frozen=True)
+class Projection:
+    election: Election
+    replicates: int
+    seed: int
+    min_reported: int
+    stations: int
+    stations_reported: int  # stations with at least one protocol counted
+    contests: tuple[ContestProjection, ...]
+    point: Results  # evaluate() of the projected totals
+    #: body -> party id (or SELF_NOMINATED) -> seats in each replicate
+    bodies: dict[str, dict[str, np.ndarray]]
+    #: body -> seats of contests with no report yet (not projected)
+    undetermined: dict[str, int]
+
+
+def project(
+    election: Election,
+    protocols: Iterable[Protocol] | None = None,
+    *,
+    replicates: int = REPLICATES,
+    seed: int = SEED,
+    min_reported: int = MIN_REPORTED,
+) -> Projection:
+    """Project ``election`` from ``protocols`` (its own protocols when not given)."""
+    if replicates < 1:
+        raise InputError(f"replicates must be at least 1, got {replicates}")
+    if min_reported < 1:
+        raise InputError(f"a stratum needs at least 1 reported station, got {min_reported}")
+    current: dict[tuple[str, str], Protocol] = {}
+    for p in election.protocols if protocols is None else protocols:
+        current[(p.station, p.contest)] = p  # a later version replaces an earlier one
+    if not current:
+        raise InputError("no protocol has been counted yet: there is nothing to project from")
+    rng = np.random.default_rng(seed)
+    parents = {t.id: t.parent for t in election.territories}
+    stations_of = _stations_by_contest(election, parents)
+    running = running_by_contest(election)
+    projected: list[ContestProjection] = []
+    for contest in election.contests:
+        if contest.kind == "list":
+            options = [p.id for p in election.parties]
+        else:
+            options = list(running.get(contest.id, ()))
+        stations = stations_of.get(contest.id, [])
+        for s in stations:
+            p = current.get((s.id, contest.id))
+            if p is not None:
+                options.extend(o for o in p.votes if o not in options)
+        columns = (*options, *LINES)
+        values = np.zeros((len(stations), len(columns)), dtype=np.int64)
+        reported = np.zeros(len(stations), dtype=bool)
+        for i, s in enumerate(stations):
+            p = current.get((s.id, contest.id))
+            if p is None:
+                continue
+            reported[i] = True
+            votes, lines = p.votes, p.lines
+            values[i] = [votes.get(o, 0) for o in options] + [lines.get(line, 0) for line in LINES]
+        registered = np.array([s.registered for s in stations], dtype=np.int64)
+        strata = cells([s.territory for s in stations], reported.tolist(), parents, min_reported=min_reported)
+        try:
+            est = estimate(values, registered, reported, strata, replicates=replicates, rng=rng)
+        except NoReports:
+            est = None
+        projected.append(
+            ContestProjection(
+                contest=contest,
+                columns=columns,
+                stations=len(stations),
+                reported=int(reported.sum()),
+                strata=len(strata),
+                estimate=est,
+            )
+        )
+    point = evaluate(replace(election, protocols=tuple(_as_protocols(projected)), turnout=()))
+    by_id = {r.contest.id: r for r in point.contests}
+    done: list[ContestProjection] = []
+    for cp in projected:
+        done.append(_count(cp, by_id[cp.contest.id], running) if cp.estimate is not None else cp)
+    bodies, undetermined = _bodies(election, done, replicates)
+    return Projection(
+        election=election,
+        replicates=replicates,
+        seed=seed,
+        min_reported=min_reported,
+        stations=len(election.stations),
+        stations_reported=len({station for station, _ in current}),
+        contests=tuple(done),
+        point=point,
+        bodies=bodies,
+        undetermined=undetermined,
+    )
+
+
+def _stations_by_contest(election: Election, parents: dict[str, str | None]) -> dict[str, list]:
+    """Each contest's stations: under a list contest's territory, or in a district."""
+    out: dict[str, list] = {}
+    lists = [c for c in election.contests if c.kind == "list"]
+    districts = {c.id for c in election.contests if c.kind != "list"}
+    chains: dict[str, tuple[str, ...]] = {}
+    for s in election.stations:
+        chain = chains.get(s.territory)
+        if chain is None:
+            chain = chains[s.territory] = chain_of(s.territory, parents)
+        for c in lists:
+            if c.territory is None or c.territory in chain:
+                out.setdefault(c.id, []).append(s)
+        for d in s.districts.values():
+            if d in districts:
+                out.setdefault(d, []).append(s)
+    return out
+
+
+def _as_protocols(projected: list[ContestProjection]) -> Iterable[Protocol]:
+    """The projected totals of each contest as one protocol (of no station) for :func:`evaluate`."""
+    for cp in projected:
+        if cp.estimate is None:
+            continue
+        k = len(cp.columns) - len(LINES)
+        point = [int(v) for v in cp.estimate.point]
+        yield Protocol(
+            station=f"projection:{cp.contest.id}",
+            contest=cp.contest.id,
+            lines=dict(zip(LINES, point[k:], strict=True)),
+            votes=dict(zip(cp.columns[:k], point[:k], strict=True)),
+        )
+
+
+def _count(cp: ContestProjection, result, running: dict[str, list[str]]) -> ContestProjection:
+    """Seats (a list contest) or winners (a district) of every replicate."""
+    assert cp.estimate is not None
+    rows = cp.estimate.replicates
+    col = cp.column
+    if isinstance(cp.contest.rules, ListRules):
+        lists = tuple(result.list_result.ballots.parties)
+        seats = list_seats(
+            cp.contest.rules,
+            lists,
+            rows[:, [col(p) for p in lists]],
+            rows[:, col("against_all")],
+            rows[:, col("invalid")],
+        )
+        return replace(cp, lists=lists, seats=seats)
+    assert isinstance(cp.contest.rules, DistrictRules)
+    candidates = running.get(cp.contest.id, [])
+    winners = district_winners(
+        cp.contest.rules,
+        candidates,
+        rows[:, [col(c) for c in candidates]] if candidates else np.zeros((len(rows), 0), np.int64),
+        rows[:, col("against_all")],
+        rows[:, col("invalid")],
+        rows[:, col("issued")],
+        rows[:, col("registered")],
+    )
+    return replace(cp, districts=winners)
+
+
+def _bodies(
+    election: Election, contests: list[ContestProjection], replicates: int
+) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, int]]:
+    """Seats per party in every replicate, the tiers added up as :func:`evaluate` adds them."""
+    party_of = {c.id: c.party or SELF_NOMINATED for c in election.candidates}
+    bodies: dict[str, dict[str, np.ndarray]] = {b.id: {} for b in election.bodies}
+    undetermined = {b.id: 0 for b in election.bodies}
+    for cp in contests:
+        seats = bodies.setdefault(cp.contest.body, {})
+        if cp.seats is not None:
+            for j, party in enumerate(cp.lists):
+                seats[party] = seats.get(party, np.zeros(replicates, np.int64)) + cp.seats.seats[:, j]
+        elif cp.districts is not None:
+            for r, winner in enumerate(cp.districts.winners):
+                if winner is not None:
+                    party = party_of[winner]
+                    seats.setdefault(party, np.zeros(replicates, np.int64))[r] += 1
+        else:
+            undetermined[cp.contest.body] = undetermined.get(cp.contest.body, 0) + cp.contest.seats
+    return bodies, undetermined

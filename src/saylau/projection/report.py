@@ -1,0 +1,183 @@
+"""A projection as the public document: what the API serves and ``saylau project --json`` prints.
+
+Seats are integers (the point estimate's, the replicates' median and 90% interval); vote shares
+are exact fractions of the threshold base, turned into percentages with two decimals only here;
+probabilities are shares of replicates. Names follow ``lang``, as in the results JSON.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from saylau.model import name_in
+from saylau.projection.project import ContestProjection, Projection
+from saylau.results import SELF_NOMINATED, percent
+from saylau.rules.party_list import ListRules
+
+#: The interval reported: the 5th and 95th percentiles of the replicates.
+LOW, HIGH = Fraction(5, 100), Fraction(95, 100)
+
+
+def spread(values: list[int] | list[Fraction] | np.ndarray) -> tuple:
+    """Median and 90% interval as order statistics (values that occurred; no interpolation).
+
+    With R sorted replicates the median is the ((R - 1) // 2)-th, the interval's ends the
+    floor(0.05 (R - 1))-th and the ceil(0.95 (R - 1))-th.
+    """
+    ordered = sorted(int(v) if isinstance(v, np.integer) else v for v in values)
+    last = len(ordered) - 1
+    lo = (LOW * last).numerator // (LOW * last).denominator
+    hi = -((-HIGH * last).numerator // (HIGH * last).denominator)
+    return ordered[last // 2], ordered[lo], ordered[hi]
+
+
+def _share(count: int, of: int) -> float:
+    return percent(Fraction(count, of)) if of else 0.0
+
+
+def as_json(projection: Projection, lang: str = "en") -> dict[str, object]:
+    election = projection.election
+    names = {p.id: name_in(p.short, lang) for p in election.parties}
+    names[SELF_NOMINATED] = SELF_NOMINATED
+    candidates = {c.id: c for c in election.candidates}
+    r = projection.replicates
+    point_bodies = projection.point.bodies
+    bodies: dict[str, object] = {}
+    for body in election.bodies:
+        seats: dict[str, object] = {}
+        for party, values in sorted(
+            projection.bodies.get(body.id, {}).items(), key=lambda kv: -int(kv[1].sum())
+        ):
+            median, low, high = spread(values)
+            seats[names.get(party, party)] = {
+                "projected": point_bodies.get(body.id, {}).get(party, 0),
+                "median": median,
+                "low": low,
+                "high": high,
+                "p_majority": float(np.count_nonzero(2 * values > body.seats)) / r,
+            }
+        bodies[body.id] = {
+            "name": name_in(body.name, lang),
+            "size": body.seats,
+            "seats": seats,
+            "undetermined": projection.undetermined.get(body.id, 0),
+        }
+    contests = [_contest(cp, projection, names, candidates, lang) for cp in projection.contests]
+    main = projection.contests[0] if projection.contests else None
+    return {
+        "election": {"id": election.id, "date": election.date, "name": name_in(election.name, lang)},
+        "reported": {
+            "stations": projection.stations_reported,
+            "of": projection.stations,
+            "percent": _share(projection.stations_reported, projection.stations),
+            "extrapolated_percent": _extrapolated(main),
+        },
+        "method": {
+            "estimator": "stratified ratio (votes per registered voter)",
+            "replicates": r,
+            "seed": projection.seed,
+            "min_reported": projection.min_reported,
+            "interval": "90%",
+        },
+        "contests": contests,
+        "bodies": bodies,
+    }
+
+
+def _extrapolated(cp: ContestProjection | None) -> float:
+    """Of the unreported voters, the share estimated from everywhere (no report near them)."""
+    if cp is None or cp.estimate is None or not cp.estimate.unreported:
+        return 0.0
+    return _share(cp.estimate.borrowed, cp.estimate.unreported)
+
+
+def _contest(
+    cp: ContestProjection, projection: Projection, names, candidates, lang: str
+) -> dict[str, object]:
+    c = cp.contest
+    out: dict[str, object] = {
+        "id": c.id,
+        "kind": c.kind,
+        "body": c.body,
+        "name": name_in(c.name, lang),
+        "seats_total": c.seats,
+        "stations": cp.stations,
+        "stations_reported": cp.reported,
+        "strata": cp.strata,
+        "projected": cp.estimate is not None,
+    }
+    est = cp.estimate
+    if est is None:
+        return out
+    out["extrapolated_percent"] = _extrapolated(cp)
+    col = cp.column
+    totals = {
+        line: {
+            "reported": int(est.reported[col(line)]),
+            "projected": int(est.point[col(line)]),
+        }
+        for line in ("registered", "issued", "invalid", "against_all")
+    }
+    out["totals"] = totals
+    if isinstance(c.rules, ListRules) and cp.seats is not None:
+        base_of = c.rules.threshold.base
+        extra = {"parties": [], "valid": ["against_all"], "cast": ["against_all", "invalid"]}[base_of]
+        lists = list(cp.lists)
+        rows = est.replicates
+        base_rows = rows[:, [col(p) for p in lists]].sum(axis=1) + sum(
+            (rows[:, col(x)] for x in extra), np.zeros(len(rows), dtype=np.int64)
+        )
+        base_point = sum(int(est.point[col(p)]) for p in [*lists, *extra])
+        point_seats = next(x for x in projection.point.contests if x.contest.id == c.id).list_result
+        votes, shares, seats, passing = {}, {}, {}, {}
+        for j, party in enumerate(lists):
+            name = names.get(party, party)
+            v = rows[:, col(party)]
+            _, v_low, v_high = spread(v)
+            votes[name] = {
+                "reported": int(est.reported[col(party)]),
+                "projected": int(est.point[col(party)]),
+                "low": v_low,
+                "high": v_high,
+            }
+            share = [
+                Fraction(int(a), int(b)) if b else Fraction(0) for a, b in zip(v, base_rows, strict=True)
+            ]
+            _, s_low, s_high = spread(share)
+            shares[name] = {
+                "projected": _share(int(est.point[col(party)]), base_point),
+                "low": percent(s_low),
+                "high": percent(s_high),
+            }
+            median, low, high = spread(cp.seats.seats[:, j])
+            seats[name] = {
+                "projected": point_seats.seats.get(party, 0) if point_seats else 0,
+                "median": median,
+                "low": low,
+                "high": high,
+            }
+            passing[name] = float(np.count_nonzero(cp.seats.eligible[:, j])) / projection.replicates
+        out.update(votes=votes, percent=shares, seats=seats, p_threshold=passing)
+    elif cp.districts is not None:
+        point = next(x for x in projection.point.contests if x.contest.id == c.id)
+        winner = candidates.get(point.outcome.winner) if point.outcome and point.outcome.winner else None
+        out["winner"] = winner.name if winner else None
+        out["winner_party"] = (
+            names.get(point.winner_party, point.winner_party) if point.winner_party else None
+        )
+        out["status"] = point.outcome.status if point.outcome else None
+        counts: dict[str, int] = {}
+        for w in cp.districts.winners:
+            if w is not None:
+                counts[w] = counts.get(w, 0) + 1
+        out["p_win"] = {
+            candidates[w].name if w in candidates else w: n / projection.replicates
+            for w, n in sorted(counts.items(), key=lambda kv: -kv[1])
+        }
+        statuses: dict[str, int] = {}
+        for s in cp.districts.statuses:
+            statuses[s] = statuses.get(s, 0) + 1
+        out["p_status"] = {s: n / projection.replicates for s, n in statuses.items()}
+    return out

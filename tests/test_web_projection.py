@@ -1,0 +1,194 @@
+"""The seat projection page (/{lang}/projection) on the bundled Kazakhstan 2023 example: the seats it
+shows hold the official ones, it is the API's projection (one computation for both), and it says
+plainly when the count is complete, when nothing is counted and when it only extrapolates."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from saylau import demo, spec
+from saylau.api import Settings, create_app
+from saylau.projection.partial import first_reported, reporting_order
+from saylau.store import Store
+from saylau.web.pages import _chance
+
+#: The official list seats of the Mazhilis 2023 (Baytaq below the 5% threshold).
+LIST_SEATS = {"amanat": 40, "auyl": 8, "respublica": 6, "ak-zhol": 6, "qhp": 5, "osdp": 4, "baytaq": 0}
+#: The whole Mazhilis: list seats and the 29 districts.
+MAZHILIS = {
+    "amanat": 62,
+    "auyl": 8,
+    "self-nominated": 7,
+    "respublica": 6,
+    "ak-zhol": 6,
+    "qhp": 5,
+    "osdp": 4,
+}
+ROW = re.compile(r'<tr data-party="([^"]+)" data-median="(\d+)" data-low="(\d+)" data-high="(\d+)">')
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("\u00a0", " ")
+
+
+def rows_of(html: str, start: str, end: str | None = None) -> dict[str, tuple[int, int, int]]:
+    """party -> (median, low, high) of the first seats table after ``start`` (and before ``end``)."""
+    part = html[html.index(start) : html.index(end) if end else None]
+    part = part[: part.index("</table>")]
+    return {key: (int(m), int(lo), int(hi)) for key, m, lo, hi in ROW.findall(part)}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    db = tmp_path_factory.mktemp("projection") / "kz.db"
+    demo.build(db, withhold=3000)
+    with TestClient(create_app(str(db), Settings(snapshot_interval=0))) as c:
+        yield c
+
+
+TITLES = [("kk", "Орындар болжамы"), ("ru", "Прогноз распределения мест"), ("en", "Seat projection")]
+
+
+@pytest.mark.parametrize(("lang", "title"), TITLES)
+def test_the_page_renders_in_every_language(client: TestClient, lang: str, title: str) -> None:
+    r = client.get(f"/{lang}/projection")
+    assert r.status_code == 200, r.text
+    assert f'<html lang="{lang}">' in r.text
+    assert f"<h1>{title}</h1>" in r.text and r.text.count("<h1") == 1
+    assert f'<a href="/{lang}/projection" aria-current="page">' in r.text  # the navigation entry
+    for other in ("kk", "ru", "en"):
+        assert f'href="/{other}/projection"' in r.text
+    assert 'data-body="mazhilis"' in r.text and 'data-body="astana-maslikhat"' in r.text
+    assert 'href="/docs#/results/get_projection_api_v1_projection_get"' in r.text  # the method
+    assert 'href="/docs#/forensics"' in r.text  # the observers' checks
+    page = text_of(r.text)
+    # 7,418 of 10,418 stations in, written the reader's way
+    assert ("7,418" if lang == "en" else "7 418") in page
+    assert ("71.20%" if lang == "en" else "71,20 %") in page
+
+
+def test_the_mazhilis_list_seats_projected_hold_the_official_ones(client: TestClient) -> None:
+    html = client.get("/en/projection").text
+    shown = rows_of(html, 'id="proj-list-mazhilis-list"')
+    assert set(shown) == set(LIST_SEATS)
+    for party, official in LIST_SEATS.items():
+        median, low, high = shown[party]
+        assert low <= official <= high, (party, shown[party], official)
+        assert low <= median <= high
+    assert {p for p, (median, _, _) in shown.items() if median} == set(LIST_SEATS) - {"baytaq"}
+    assert "Baytaq" in html and "People&#39;s Party" in html and "Amanat" in html
+
+
+def test_the_mazhilis_seats_projected_hold_the_official_ones(client: TestClient) -> None:
+    html = client.get("/en/projection").text
+    shown = rows_of(html, 'id="proj-mazhilis"')
+    assert set(shown) == set(MAZHILIS)  # Baytaq (no seat in any replicate) is left out
+    for party, official in MAZHILIS.items():
+        assert shown[party][1] <= official <= shown[party][2], (party, shown[party], official)
+    assert "Self-nominated" in html and "Majority: 50 seats" in text_of(html)
+
+
+def test_the_page_shows_the_api_s_figures(client: TestClient) -> None:
+    """Every seat, interval and chance on the page is the API document's, in the reader's words."""
+    doc = client.get("/api/v1/projection?lang=ru").json()
+    html = client.get("/ru/projection").text
+    names = {p.id: p.short["ru"] for p in spec.load(demo.example()).parties}
+    names["self-nominated"] = "self-nominated"
+    body = rows_of(html, 'id="proj-mazhilis"')
+    for party, (median, low, high) in body.items():
+        seats = doc["bodies"]["mazhilis"]["seats"][names[party]]
+        assert (median, low, high) == (seats["median"], seats["low"], seats["high"])
+    contest = next(c for c in doc["contests"] if c["id"] == "mazhilis-list")
+    lists = rows_of(html, 'id="proj-list-mazhilis-list"')
+    for party, (median, low, high) in lists.items():
+        seats = contest["seats"][names[party]]
+        assert (median, low, high) == (seats["median"], seats["low"], seats["high"])
+    amanat = html[html.index('id="proj-list-mazhilis-list"') :]
+    amanat = amanat[amanat.index('<tr data-party="amanat"') :]
+    amanat = text_of(amanat[: amanat.index("</tr>")])
+    share = contest["percent"][names["amanat"]]["projected"]
+    assert f"{share:.2f}".replace(".", ",") + " %" in amanat
+    assert _chance(contest["p_threshold"][names["amanat"]], "ru").replace("\xa0", " ") in amanat
+    assert "Вероятность преодолеть барьер" in html
+
+
+def test_one_computation_serves_the_page_and_the_api_in_every_language(client: TestClient) -> None:
+    page = client.get("/kk/projection")
+    snapshot = client.app.state.saylau.live.snapshot
+    assert {("projection", lang) for lang in ("kk", "ru", "en")} <= set(snapshot.views)
+    api = client.get("/api/v1/projection?lang=en")
+    assert page.headers["x-results-version"] == api.headers["x-results-version"]
+    assert api.json()["results_version"] == snapshot.version
+    assert api.headers["etag"] == snapshot.views[("projection", "en")][1]
+
+
+def test_the_live_fragment_and_revalidation(client: TestClient) -> None:
+    r = client.get("/en/projection?fragment=live")
+    assert r.status_code == 200
+    assert "<html" not in r.text and r.text.lstrip().startswith("<h1>Seat projection</h1>")
+    assert r.headers["x-results-version"]
+    whole = client.get("/en/projection")
+    again = client.get("/en/projection", headers={"If-None-Match": whole.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_the_national_page_links_the_projection_while_results_are_preliminary(client: TestClient) -> None:
+    html = client.get("/ru/").text
+    assert '<a href="/ru/projection">Прогноз мест</a>' in html
+
+
+def test_the_chances_in_words() -> None:
+    assert [_chance(p, "en") for p in (1.0, 0.995, 0.5, 0.004, 0.0)] == ["100%", "> 99%", "50%", "< 1%", "0%"]
+    assert _chance(0.25, "ru") == "25\xa0%"
+
+
+def test_a_complete_count_says_the_projection_is_the_result(tmp_path: Path) -> None:
+    demo.build(tmp_path / "kz.db")
+    with TestClient(create_app(str(tmp_path / "kz.db"))) as client:
+        for lang, words in [
+            ("en", "the projection equals the results"),
+            ("ru", "прогноз совпадает с итогами"),
+            ("kk", "болжам нәтижелермен бірдей"),
+        ]:
+            html = client.get(f"/{lang}/projection").text
+            assert words in text_of(html)
+            assert f'<a href="/{lang}/">' in html  # to the results
+            assert "data-median" not in html  # nothing estimated
+        assert "data-projection-link" not in client.get("/en/").text  # final: no link from the results
+
+
+def test_nothing_counted_yet_is_said_not_an_error(tmp_path: Path) -> None:
+    election = spec.load(demo.example())
+    demo.build(tmp_path / "kz.db", withhold=len(election.stations))
+    with TestClient(create_app(str(tmp_path / "kz.db"))) as client:
+        assert client.get("/api/v1/projection").status_code == 409
+        r = client.get("/ru/projection")
+        assert r.status_code == 200
+        assert "Пока ничего не подсчитано" in r.text and "data-median" not in r.text
+
+
+def test_a_projection_from_a_few_regions_warns_that_it_extrapolates(tmp_path: Path) -> None:
+    """The first 30% of the stations region by region: most voters still to report are in regions
+    nobody has reported from, and the page says so before any figure."""
+    directory = demo.example()
+    election = spec.load(directory)
+    kept = first_reported(election.protocols, reporting_order(election, "territory"), Fraction(3, 10))
+    store = Store.create(tmp_path / "kz.db", spec.Files(directory), actor="test")
+    try:
+        store.submit(kept, actor="test", status="preliminary", source="test")
+    finally:
+        store.close()
+    with TestClient(create_app(str(tmp_path / "kz.db"))) as client:
+        doc = client.get("/api/v1/projection").json()
+        assert doc["reported"]["extrapolated_percent"] > 50
+        html = client.get("/en/projection").text
+        assert 'data-warning="extrapolated"' in html
+        assert html.index('data-warning="extrapolated"') < html.index("data-median")
+        assert "Most of the voters still to report" in text_of(html)
+        assert "rough extrapolation" in text_of(html)
