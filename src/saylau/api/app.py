@@ -19,7 +19,14 @@ GET      /api/v1/protocols            observer, admin,            every version 
 GET      /api/v1/turnout/reports      observer, admin             every turnout report as sent
 GET      /api/v1/audit/head           observer, admin             the audit chain's head
 GET      /api/v1/audit/entries        observer, admin             the chain, a page at a time
+POST     /api/v1/protocols/check      admin, commission           a protocol's errors, nothing stored
+POST     /api/v1/protocols/file       admin, commission           a file of protocols, all or nothing
+GET      /api/v1/forms                admin, commission           contests, lines, writable stations
+GET      /api/v1/projection           everyone                    projected seats, 90% intervals
+GET      /api/v1/forensics            observer, admin             the observers' statistical checks
 =======  ===========================  ==========================  ===========================
+
+The website (``saylau.web``) is served beside them, under ``/{lang}/``.
 """
 
 from __future__ import annotations
