@@ -543,6 +543,41 @@ def test_results_match_saylau_results_of_the_same_protocols(
     assert served["bodies"] == direct["bodies"]
 
 
+def test_final_results_count_only_final_protocols(
+    server: Server, tokens: Tokens_, protocols: dict[tuple[str, str], Protocol]
+) -> None:
+    """`?status=final`: what commissions have signed off, beside everything counted so far; a final
+    protocol corrected back to preliminary leaves it."""
+    s1, s2 = protocols["S1", "council-list"], protocols["S2", "council-list"]
+    with server.client() as public, server.client(tokens.admin) as admin:
+        assert admin.post("/api/v1/protocols", json=body(s1, status="final")).status_code == 201
+        assert admin.post("/api/v1/protocols", json=body(s2)).status_code == 201
+
+        def council(params: dict[str, str]) -> dict[str, Any]:
+            doc = public.get("/api/v1/results", params=params).json()
+            return next(c for c in doc["contests"] if c["id"] == "council-list")
+
+        assert council({})["stations_reported"] == 2
+        final = public.get("/api/v1/results", params={"status": "final"})
+        assert (
+            final.json()["counted"] == "final"
+            and final.headers["etag"] != public.get("/api/v1/results").headers["etag"]
+        )
+        assert council({"status": "final"})["stations_reported"] == 1
+        assert sum(council({"status": "final"})["votes"].values()) == sum(s1.votes.values())
+        r1 = public.get("/api/v1/results", params={"territory": "R1", "status": "final"}).json()
+        assert r1["counted"] == "final"
+        assert {c["id"]: c["stations_reported"] for c in r1["contests"]}["council-list"] == 1
+        one = public.get("/api/v1/results", params={"contest": "council-list", "status": "final"}).json()
+        assert one["contests"][0]["stations_reported"] == 1
+
+        back = body(s1, status="preliminary", reason="the TEC reopened the count")
+        assert admin.post("/api/v1/protocols", json=back).status_code == 201
+        assert council({"status": "final"})["stations_reported"] == 0
+        assert council({})["stations_reported"] == 2
+        is_problem(public.get("/api/v1/results", params={"status": "signed"}), 422)
+
+
 def test_writes_by_another_process_are_followed(
     server: Server, tokens: Tokens_, protocols: dict[tuple[str, str], Protocol], tiny_store: str
 ) -> None:

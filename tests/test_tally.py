@@ -49,6 +49,23 @@ def test_partial_reporting_and_corrections_match_a_recount():
             assert got == want, (contest, territory)
 
 
+def test_removing_protocols_equals_a_recount_without_them():
+    election = spec.load(TINY)
+    protocols = list(election.protocols)
+    tally = Tally(election).extend(protocols)
+    gone, kept = protocols[:2], protocols[2:]
+    for p in gone:
+        tally.remove(p.station, p.contest)
+    tally.remove(gone[0].station, gone[0].contest)  # not counted any more: nothing happens
+    expected = recount(election, kept)
+    for contest in ("council-list", "d1", "d2"):
+        for territory in (None, "T", "R1", "R2"):
+            got = tally.contest(contest) if territory is None else tally.territory(contest, territory)
+            want = expected.contest(contest) if territory is None else expected.territory(contest, territory)
+            assert dataclasses.replace(got, votes={o: n for o, n in got.votes.items() if n}) == want
+    assert tally.protocol(gone[0].station, gone[0].contest) is None
+
+
 def test_results_from_a_running_tally_equal_results_from_the_definition():
     election = spec.load(TINY)
     tally = Tally(election).extend(election.protocols)

@@ -124,6 +124,15 @@ class Tally:
                 totals.add(old, -1)
             totals.add(protocol)
 
+    def remove(self, station: str, contest: str) -> None:
+        """Stop counting the protocol of ``station`` in ``contest``, if it is counted (a final
+        protocol corrected back to preliminary leaves the tally of final protocols)."""
+        old = self._current.pop((station, contest), None)
+        if old is None:
+            return
+        for k in self._keys(contest, station):
+            self._totals[k].add(old, -1)
+
     def extend(self, protocols: Iterable[Protocol]) -> Tally:
         """:meth:`apply` each of ``protocols`` in turn; the same totals, made faster.
 

@@ -397,8 +397,15 @@ def _routes(app: FastAPI) -> None:
         territory: Annotated[str | None, Query(max_length=200, description="A territory id")] = None,
         contest: Annotated[str | None, Query(max_length=200, description="A contest id")] = None,
         lang: Lang = "en",
+        status: Annotated[
+            Literal["all", "final"],
+            Query(description="`final`: count only the protocols whose current version is final"),
+        ] = "all",
     ) -> Response:
-        """The results of the newest snapshot, with a strong ETag; send If-None-Match to get 304."""
+        """The results of the newest snapshot, with a strong ETag; send If-None-Match to get 304.
+
+        By default every protocol counted so far (preliminary results); ``status=final`` counts
+        only the protocols the commissions have sent as final."""
         state = _state(request)
         live = state.live
         if territory is not None and territory not in live.checker.territories:
@@ -406,7 +413,7 @@ def _routes(app: FastAPI) -> None:
         if contest is not None and contest not in live.checker.contests:
             raise ApiError(404, f"no contest {contest!r} in election {live.election.id!r}")
         snapshot = await state.publisher.current()
-        body, etag = await state.publisher.view(snapshot, lang, territory, contest)
+        body, etag = await state.publisher.view(snapshot, lang, territory, contest, status == "final")
         return _cached(request, state, snapshot, body, etag)
 
     @app.get(

@@ -117,19 +117,28 @@ class Snapshot:
     etag: str  # of the national results in English: the snapshot's own tag
     totals: Mapping[tuple[str, str], Frozen]  # (contest, territory) -> totals
     summary: dict[str, Any]
+    # The same from final protocols only (``?status=final``): what the commissions have signed
+    # off, beside everything counted so far. Its documents are made on demand.
+    final_results: Results | None = None
+    final_totals: Mapping[tuple[str, str], Frozen] = field(default_factory=dict)
+    final_docs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    final_bodies: dict[str, bytes] = field(default_factory=dict)
     views: dict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=dict)
     pages: dict[tuple[str, bool], tuple[bytes, str]] = field(default_factory=dict)  # web pages
 
-    def doc(self, lang: str) -> dict[str, Any]:
-        found = self.docs.get(lang)
+    def doc(self, lang: str, final: bool = False) -> dict[str, Any]:
+        docs, bodies = (self.final_docs, self.final_bodies) if final else (self.docs, self.bodies)
+        found = docs.get(lang)
         if found is None:
-            found = self.docs[lang] = as_json(self.results, lang)
-            self.bodies[lang] = dumps(found)
+            results = self.final_results if final else self.results
+            assert results is not None
+            found = docs[lang] = as_json(results, lang)
+            bodies[lang] = dumps(found)
         return found
 
-    def body(self, lang: str) -> bytes:
-        self.doc(lang)
-        return self.bodies[lang]
+    def body(self, lang: str, final: bool = False) -> bytes:
+        self.doc(lang, final)
+        return (self.final_bodies if final else self.bodies)[lang]
 
     def event(self) -> dict[str, Any]:
         """What the server-sent events announce."""
@@ -160,12 +169,14 @@ class Live:
         self.seq = 0  # the audit entries up to this one are counted
         self.ahead: set[int] = set()  # and these after it (this process's own, past a gap)
         self.tally = Tally(self.election)
+        self.final_tally = Tally(self.election)  # the protocols whose counted version is final
         self.status: dict[tuple[str, str], str] = {}
         self.versions: dict[tuple[str, str], tuple[int, str, int]] = {}  # (version, hash, audit seq)
         self.final = 0
         self.reports: list[TurnoutReport] = []
         self.snapshot: Snapshot | None = None
         self._frozen: dict[tuple[str, str], Frozen] = {}
+        self._final_frozen: dict[tuple[str, str], Frozen] = {}
         self._touched: set[tuple[str, str]] | None = None  # None: every key
         self._contests_of = self.checker.contests_of
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -401,6 +412,9 @@ class Live:
             latest[(change.protocol.station, change.protocol.contest)] = change
         with spec.no_cyclic_gc():
             self.tally = Tally(self.election).extend(c.protocol for c in latest.values())
+            self.final_tally = Tally(self.election).extend(
+                c.protocol for c in latest.values() if c.status == "final"
+            )
         self.status = {key: c.status for key, c in latest.items()}
         self.final = sum(1 for s in self.status.values() if s == "final")
         self.versions = {key: (c.version, c.content_hash, c.audit_seq) for key, c in latest.items()}
@@ -419,6 +433,10 @@ class Live:
         self.tally.apply(protocol)
         was = self.status.get(key)
         self.status[key] = status
+        if status == "final":
+            self.final_tally.apply(protocol)
+        elif was == "final":  # corrected back to preliminary: no longer signed off
+            self.final_tally.remove(*key)
         self.final += (status == "final") - (was == "final")
         self.versions[key] = (version, content_hash, seq)
         touched = self._touched
@@ -436,13 +454,14 @@ class Live:
         with self.lock:
             if self.snapshot is not None and self.snapshot.generation == self.generation:
                 return self.snapshot
-            results = evaluate(
-                self.election, self.tally, reports=[*self.election.turnout, *self.reports], final=self.final
-            )
-            # Results copy their totals; the tally itself goes on counting, so it is not kept.
+            reports = [*self.election.turnout, *self.reports]
+            results = evaluate(self.election, self.tally, reports=reports, final=self.final)
+            final_results = evaluate(self.election, self.final_tally, reports=reports, final=self.final)
+            # Results copy their totals; the tallies go on counting, so they are not kept.
             results = dataclasses.replace(results, tally=None)
+            final_results = dataclasses.replace(final_results, tally=None)
             self._freeze()
-            totals = dict(self._frozen)
+            totals, final_totals = dict(self._frozen), dict(self._final_frozen)
             generation, seq = self.generation, self.seq
         doc = as_json(results, "en")
         body = dumps(doc)
@@ -459,6 +478,8 @@ class Live:
             bodies={"en": body},
             etag=etag_of(body),
             totals=totals,
+            final_results=final_results,
+            final_totals=final_totals,
             summary={
                 "audit_seq": seq,
                 "status": status["status"],
@@ -471,57 +492,71 @@ class Live:
         return snapshot
 
     def _freeze(self) -> None:
-        """Copy the totals touched since the last snapshot (all of them the first time)."""
+        """Copy the totals touched since the last snapshot (all of them the first time), of
+        everything counted and of the final protocols."""
         touched = self._touched
         if touched is None:
-            keys: Iterable[tuple[str, str]] = (
+            keys: Iterable[tuple[str, str]] = [
                 (c.id, t.id) for c in self.election.contests for t in self.election.territories
-            )
-            self._frozen = {}
+            ]
+            self._frozen, self._final_frozen = {}, {}
         else:
             keys = touched
-        for contest, territory in keys:
-            t = self.tally.territory(contest, territory)
-            if t.stations or t.reported:
-                self._frozen[(contest, territory)] = (
-                    t.stations,
-                    t.reported,
-                    t.registered,
-                    t.issued,
-                    t.found,
-                    t.invalid,
-                    t.against_all,
-                    tuple(t.votes.items()),
-                )
+        for tally, frozen in ((self.tally, self._frozen), (self.final_tally, self._final_frozen)):
+            for contest, territory in keys:
+                t = tally.territory(contest, territory)
+                if t.stations or t.reported:
+                    frozen[(contest, territory)] = (
+                        t.stations,
+                        t.reported,
+                        t.registered,
+                        t.issued,
+                        t.found,
+                        t.invalid,
+                        t.against_all,
+                        tuple((o, n) for o, n in t.votes.items() if n or tally is self.tally),
+                    )
         self._touched = set()
 
     def view(
-        self, snapshot: Snapshot, lang: str, territory: str | None, contest: str | None
+        self, snapshot: Snapshot, lang: str, territory: str | None, contest: str | None, final: bool = False
     ) -> tuple[bytes, str]:
-        """The results body and its ETag: national (whole, or one contest) or one territory's."""
-        key = (lang, territory or "", contest or "")
+        """The results body and its ETag: national (whole, or one contest) or one territory's;
+        of every protocol counted, or (``final``) of the final ones only."""
+        key = (lang, territory or "", contest or "", "final" if final else "")
         found = snapshot.views.get(key)
         if found is not None:
             return found
-        if territory is None and contest is None:
+        if territory is None and contest is None and not final:
             body = snapshot.body(lang)
             out = (body, snapshot.etag if lang == "en" else etag_of(body))
+        elif territory is None and contest is None:
+            body = dumps({**snapshot.doc(lang, final), "counted": "final"})
+            out = (body, etag_of(body))
         elif territory is None:
-            doc = snapshot.doc(lang)
+            doc = snapshot.doc(lang, final)
             contests = [c for c in doc["contests"] if c["id"] == contest]
             body_id = contests[0]["body"] if contests else None
             bodies = {k: v for k, v in doc["bodies"].items() if k == body_id}
-            body = dumps({**doc, "contests": contests, "bodies": bodies, "results_version": snapshot.version})
+            body = dumps(
+                {
+                    **doc,
+                    "contests": contests,
+                    "bodies": bodies,
+                    "results_version": snapshot.version,
+                    **({"counted": "final"} if final else {}),
+                }
+            )
             out = (body, etag_of(body))
         else:
-            body = dumps(self._territory_doc(snapshot, lang, territory, contest))
+            body = dumps(self._territory_doc(snapshot, lang, territory, contest, final))
             out = (body, etag_of(body))
         if len(snapshot.views) < 10_000:
             snapshot.views[key] = out
         return out
 
     def _territory_doc(
-        self, snapshot: Snapshot, lang: str, territory: str, contest: str | None
+        self, snapshot: Snapshot, lang: str, territory: str, contest: str | None, final: bool = False
     ) -> dict[str, Any]:
         election = self.election
         t = self.checker.territories[territory]
@@ -529,11 +564,12 @@ class Live:
         parties[SELF_NOMINATED] = SELF_NOMINATED
         candidates = {c.id: c.name for c in election.candidates}
         contests = []
-        main = snapshot.docs["en"]["status"]  # the same in every language
+        main = snapshot.doc("en", final)["status"]  # the same in every language
+        totals = snapshot.final_totals if final else snapshot.totals
         for c in election.contests:
             if contest is not None and c.id != contest:
                 continue
-            frozen = snapshot.totals.get((c.id, territory))
+            frozen = totals.get((c.id, territory))
             if frozen is None:
                 continue
             stations, reported, registered, issued, _found, invalid, against_all, votes = frozen
@@ -563,6 +599,7 @@ class Live:
             "territory": {"id": t.id, "name": name_in(t.name, lang), "level": t.level, "parent": t.parent},
             "contests": contests,
             "status": main,
+            "counted": "final" if final else "all",
             "results_version": snapshot.version,
         }
 
@@ -639,15 +676,15 @@ class Publisher:
                 log.exception("building a results snapshot failed")
 
     async def view(
-        self, snapshot: Snapshot, lang: str, territory: str | None, contest: str | None
+        self, snapshot: Snapshot, lang: str, territory: str | None, contest: str | None, final: bool = False
     ) -> tuple[bytes, str]:
         """:meth:`Live.view`, off the event loop unless it is made already (a large election's
         results in another language take a while to write)."""
-        found = snapshot.views.get((lang, territory or "", contest or ""))
+        found = snapshot.views.get((lang, territory or "", contest or "", "final" if final else ""))
         if found is not None:
             return found
         return await self._loop.run_in_executor(
-            self._executor, self.live.view, snapshot, lang, territory, contest
+            self._executor, self.live.view, snapshot, lang, territory, contest, final
         )
 
     def subscribe(self) -> asyncio.Queue[Snapshot]:
