@@ -273,6 +273,41 @@ def test_a_token_created_while_serving_works_at_once(server: Server, tiny_store:
         }
 
 
+def test_admins_issue_list_and_revoke_tokens_over_http(
+    server: Server, tokens: Tokens_, protocols: dict[tuple[str, str], Protocol], tiny_store: str
+) -> None:
+    with server.client(tokens.admin) as admin, server.client(tokens.observer) as observer:
+        made = admin.post(
+            "/api/v1/tokens",
+            json={"role": "commission", "territory": "R1", "expires": "12h", "name": "TEC 7"},
+        )
+        assert made.status_code == 201, made.text
+        issued = made.json()
+        assert issued["role"] == "commission" and issued["territory"] == "R1" and issued["expires_at"]
+        with server.client(issued["token"]) as tec:  # works at once, for its territory only
+            assert (
+                tec.post("/api/v1/protocols", json=body(protocols["S1", "council-list"])).status_code == 201
+            )
+            is_problem(tec.post("/api/v1/protocols", json=body(protocols["S3", "council-list"])), 403)
+            listed = admin.get("/api/v1/tokens").json()
+            assert issued["id"] in {t["id"] for t in listed}
+            assert issued["token"] not in json.dumps(listed) and "secret" not in json.dumps(listed)
+            revoked = admin.delete(f"/api/v1/tokens/{issued['id']}")
+            assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+            is_problem(tec.post("/api/v1/protocols", json=body(protocols["S2", "d1"])), 401)
+        is_problem(admin.delete(f"/api/v1/tokens/{issued['id']}"), 409)
+        is_problem(admin.delete("/api/v1/tokens/0000"), 404)
+        is_problem(admin.post("/api/v1/tokens", json={"role": "commission", "territory": "Atlantis"}), 422)
+        is_problem(admin.post("/api/v1/tokens", json={"role": "observer", "expires": "soon"}), 422)
+        is_problem(admin.post("/api/v1/tokens", json={"role": "observer", "territory": "R1"}), 422)
+        is_problem(observer.post("/api/v1/tokens", json={"role": "admin"}), 403)
+        is_problem(observer.get("/api/v1/tokens"), 403)
+    with Tokens(tiny_store) as stored:  # the tokens' chain records who issued and revoked it
+        assert stored.verify().ok
+    events = run_cli("token", "list", tiny_store).stdout
+    assert issued["id"] in events and "revoked" in events
+
+
 def test_tokens_never_appear_in_clear_in_the_store_or_the_log(
     server: Server, tokens: Tokens_, tiny_store: str, protocols: dict[tuple[str, str], Protocol]
 ) -> None:

@@ -24,6 +24,9 @@ POST     /api/v1/protocols/file       admin, commission           a file of prot
 GET      /api/v1/forms                admin, commission           contests, lines, writable stations
 GET      /api/v1/projection           everyone                    projected seats, 90% intervals
 GET      /api/v1/forensics            observer, admin             the observers' statistical checks
+POST     /api/v1/tokens               admin                       issue a token (its text once)
+GET      /api/v1/tokens               admin                       every token, never a secret
+DELETE   /api/v1/tokens/{id}          admin                       revoke a token
 =======  ===========================  ==========================  ===========================
 
 The website (``saylau.web``) is served beside them, under ``/{lang}/``.
@@ -305,9 +308,10 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
     _routes(app)
     # Imported here: both build on this module's routes and dependencies.
     from saylau import web
-    from saylau.api import forensics, projection, uploads
+    from saylau.api import admin, forensics, projection, uploads
 
     app.include_router(uploads.router)  # protocol check, file upload, forms for the officer pages
+    app.include_router(admin.router)  # tokens over HTTP, for admins
     app.include_router(projection.router)  # projected seats (docs/projection.md)
     app.include_router(forensics.router)  # observers' statistical checks (docs/forensics.md)
     web.install(app)  # the public website and the officer pages
