@@ -162,3 +162,13 @@ def test_turnout_by_time_of_day_as_published(results):
         "status": "final", "protocols": 21_251, "expected": 21_251, "final": 21_251,
         "stations_reported_percent": 100.0,
     }  # fmt: skip
+
+
+def test_demo_on_a_busy_port_is_one_line(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        proc = run_cli("demo", "--port", str(busy.getsockname()[1]))
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("error: --port: cannot listen on 127.0.0.1:")
+    assert "Traceback" not in proc.stderr

@@ -144,8 +144,11 @@ def demo_command(serve: bool, host: str, port: int, db: str | None, withhold: in
     """The bundled example, Kazakhstan's Mazhilis and Astana maslikhat, 19 March 2023: its results,
     then (unless --no-serve) the results website and API on a store made from it."""
     from saylau import demo
+    from saylau.cli.serve import check_port
 
     example = demo.example()
+    if serve:
+        check_port(host, port)  # a busy port: one line before anything else
     console = Console()
     console.print(f"[bold]{example}[/bold]")
     print_results(results_json(evaluate(spec.load(example))), console)

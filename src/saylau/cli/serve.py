@@ -75,6 +75,7 @@ def serve_command(
 
     with Store.open(db) as store:  # a missing or out-of-date store: one line, exit 2, before listening
         election = store.election()
+    check_port(host, port)
     settings = Settings(
         max_body=max_body,
         rate=rate,
@@ -99,6 +100,27 @@ def serve_command(
             workers=workers,
             **options,  # type: ignore[arg-type]
         )
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse at once, in one line, a port that another program holds (before a store is made)."""
+    import socket
+
+    from saylau.errors import InputError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as e:
+        raise InputError(f"cannot listen on {host}: {e.strerror or e}", where="--host") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as e:
+            raise InputError(
+                f"cannot listen on {host}:{port}: {e.strerror or e} (choose another --port)", where="--port"
+            ) from None
 
 
 def uvicorn_options(host: str, port: int, log_level: str, access_log: bool) -> dict[str, object]:
