@@ -335,12 +335,14 @@ class Store:
             del prepared[:], latest  # what is left to write is in the plans, and goes as it is written
             start = audit.head(conn)
             at = audit.now()
+            rows = _Rows(conn)
             for one, (to_write, versions, unchanged, note), twice in zip(
                 submissions, plans, duplicates, strict=True
             ):
-                written, start = _write(conn, start, at, one, note, to_write, versions)
+                written, start = _write(rows, start, at, one, note, to_write, versions)
                 new = sum(1 for w in written if w.version == 1)
                 out.append(Submitted(new, len(written) - new, unchanged + twice, written))
+            rows.flush()
         return out
 
     def current(self) -> list[Protocol]:
@@ -523,8 +525,31 @@ def _need_actor(actor: str) -> None:
         raise InputError("every write needs an actor (who is writing)", where="actor")
 
 
+class _Rows:
+    """The audit and version rows of one transaction, appended together: twenty one-protocol
+    submissions cost one COPY (or executemany) of each table, as one large submission does; on
+    PostgreSQL a COPY is several round trips. Flushed every ``_CHUNK`` rows, so that a national
+    file never holds all its rows at once; audit rows go first (the versions refer to them)."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+        self.audit: list[tuple[Any, ...]] = []
+        self.versions: list[tuple[Any, ...]] = []
+
+    def add(self, entries: list[tuple[Any, ...]], versions: list[tuple[Any, ...]]) -> None:
+        self.audit.extend(entries)
+        self.versions.extend(versions)
+        if len(self.audit) >= _CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        insert_rows(self.conn, audit_log, audit.COLUMNS, self.audit)
+        insert_rows(self.conn, protocol_versions, _VERSION_COLUMNS, self.versions)
+        self.audit, self.versions = [], []
+
+
 def _write(
-    conn: sa.Connection,
+    rows: _Rows,
     start: tuple[int, str],
     at: str,
     one: Submission,
@@ -538,7 +563,7 @@ def _write(
     written: list[Written] = []
     subject = audit.protocol_subject
     # A chunk at a time: the audit rows and version rows of a million protocols would take a
-    # gigabyte at once; the chain runs on from one chunk to the next.
+    # gigabyte at once; the chain runs on from one chunk to the next, and ``rows`` writes them.
     while to_write:
         part, numbers = to_write[:_CHUNK], versions[:_CHUNK]
         del to_write[:_CHUNK], versions[:_CHUNK]
@@ -553,11 +578,8 @@ def _write(
             ],
         )
         start = (entries[-1][0], entries[-1][-1])
-        insert_rows(conn, audit_log, audit.COLUMNS, entries)
-        insert_rows(
-            conn,
-            protocol_versions,
-            _VERSION_COLUMNS,
+        rows.add(
+            entries,
             [
                 (i.station, i.contest, v, status, i.lines, i.votes, h, note, actor, source, at, e[0])
                 for i, v, h, e in zip(part, numbers, hashes, entries, strict=True)
