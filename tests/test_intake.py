@@ -468,7 +468,7 @@ def test_an_election_declares_its_form(tmp_path: Path) -> None:
     text = toml.read_text(encoding="utf-8")
     toml.write_text(text.replace('date = "2024-05-01"', 'date = "2024-05-01"\nform = "pl"'), encoding="utf-8")
     assert spec.check(tmp_path / "tiny") == [
-        "election.toml:6: election.form: unknown protocol form 'pl'; expected one of kz, ru-federal"
+        "election.toml:6: election.form: unknown protocol form 'pl'; expected one of il, kz, ru-federal"
     ]
     toml.write_text(text.replace('date = "2024-05-01"', 'date = "2024-05-01"\nform = "kz"'), encoding="utf-8")
     assert spec.check(tmp_path / "tiny") == []

@@ -257,3 +257,22 @@ def test_the_api_serves_the_projection_with_an_etag(tmp_path: Path) -> None:
         assert again.status_code == 304 and again.headers["etag"] == r.headers["etag"]
         assert client.get("/api/v1/projection?lang=kk").status_code == 200
         assert client.get("/api/v1/projection?lang=xx").status_code == 422
+
+
+def test_replicates_of_a_contest_with_alliances_are_counted_with_them() -> None:
+    """The batch path knows no alliances: such a contest's replicates go through allocate()."""
+    import numpy as np
+
+    from saylau.projection.seats import list_seats
+    from saylau.rules.party_list import ListRules, allocate
+    from saylau.rules.thresholds import Ballots
+
+    rules = ListRules(seats=10, method="dhondt", alliances=(("a", "b"),))
+    parties = ["a", "b", "c"]
+    votes = np.array([[310, 290, 700], [340, 330, 660]])
+    got = list_seats(rules, parties, votes, np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int64))
+    for row, seats in zip(votes, got.seats, strict=True):
+        want = allocate(Ballots(dict(zip(parties, map(int, row), strict=True))), rules).seats
+        assert list(seats) == [want[p] for p in parties]
+    apart = allocate(Ballots({"a": 310, "b": 290, "c": 700}), ListRules(seats=10, method="dhondt")).seats
+    assert [apart[p] for p in parties] == [2, 2, 6] and list(got.seats[0]) == [3, 2, 5]  # the alliance gains

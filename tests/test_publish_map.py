@@ -71,3 +71,9 @@ def test_bundled_outlines_are_small_and_licensed():
     assert len((data / "kz-regions.json").read_bytes()) < 80_000
     assert "CC BY 4.0" in (data / "ATTRIBUTION.txt").read_text(encoding="utf-8")
     assert "Attribution 4.0 International" in (data / "LICENSE-CC-BY-4.0.md").read_text(encoding="utf-8")
+
+
+def test_the_map_is_drawn_only_for_the_regions_it_has() -> None:
+    from saylau.publish.regions_map import covers
+
+    assert covers(["KZ-75", "KZ-71"]) and not covers([]) and not covers(["KZ-75", "R1"])

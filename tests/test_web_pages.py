@@ -201,3 +201,15 @@ def test_a_page_is_rendered_once_per_results_version_and_revalidates(tmp_path: P
             time.sleep(0.05)
         changed = c.get("/en/", headers={"If-None-Match": etag})
         assert changed.status_code == 200 and changed.headers["etag"] != etag
+
+
+def test_another_country_s_turnout_page_has_no_map_of_kazakhstan(tmp_path: Path, client: TestClient) -> None:
+    from saylau import spec
+
+    assert client.get("/en/turnout").text.count('<figure class="map"') == 1  # Kazakhstan: its map
+    db = tmp_path / "tiny.db"
+    Store.create(str(db), spec.Files(Path(__file__).parent / "data" / "tiny"), actor="test").close()
+    with TestClient(create_app(str(db))) as c:
+        page = c.get("/en/turnout")
+        assert page.status_code == 200 and '<figure class="map"' not in page.text
+        assert "Turnout by region" in page.text  # the table stays

@@ -228,6 +228,18 @@ def as_json(results: Results, lang: str = "en", level: str | None = None) -> dic
             entry["seats"] = {party_name(p): n for p, n in lr.seats.items()}
             entry["quota"] = str(lr.apportionment.quota) if lr.apportionment.quota else None
             entry["ties"] = [tie.as_dict() for tie in lr.ties]
+            if lr.alliances:  # the alliances' step: seats per alliance, then shared among its members
+                entry["alliances"] = [
+                    {
+                        "members": [party_name(p) for p in a.members],
+                        "formed": a.formed,
+                        "votes": a.votes,
+                        "seats": a.seats,
+                        "member_seats": {party_name(p): n for p, n in a.member_seats.items()},
+                        **({"note": a.note} if a.note else {}),
+                    }
+                    for a in lr.alliances
+                ]
         else:
             assert r.outcome is not None
             votes = {c: t.votes.get(c, 0) for c in running.get(r.contest.id, ())}

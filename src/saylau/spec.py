@@ -430,6 +430,75 @@ class _Loader:
             ties=TiePolicy.named(ties, seed=str(r.get("seed", "0")), registration=registration),
         )
 
+    def _alliances(
+        self, t: dict[str, Any], i: int, rules: ListRules, parties: tuple[Party, ...]
+    ) -> ListRules | None:
+        """``alliances = [["a", "b"], ...]`` and ``alliance_method``, beside ``rules`` or inside its table.
+
+        Each problem is reported once, at the key: an alliance that is not a list of party ids, an
+        unknown party, a party in two alliances, an unknown method.
+        """
+        table = t.get("rules") if isinstance(t.get("rules"), dict) else {}
+        found: dict[str, Any] = {}
+        for key in ("alliances", "alliance_method"):
+            if key in t and key in table:
+                self._at("contests", i, key, "given twice: beside rules and inside [contests.rules]")
+                return None
+            if key in t or key in table:
+                found[key] = t.get(key, table.get(key))
+        if not found:
+            return rules
+        raw = found.get("alliances", [])
+        known = {p.id for p in parties}
+        ok = True
+        alliances: list[tuple[str, ...]] = []
+        member_of: dict[str, int] = {}
+        if not isinstance(raw, list):
+            self._at("contests", i, "alliances", 'expected a list of lists of party ids, e.g. [["a", "b"]]')
+            return None
+        for n, group in enumerate(raw):
+            where = f"alliance {n + 1}"
+            if not isinstance(group, list) or not all(isinstance(m, str) and m for m in group):
+                self._at("contests", i, "alliances", f"{where}: expected a list of party ids, got {group!r}")
+                ok = False
+                continue
+            if len(group) < 2:
+                self._at("contests", i, "alliances", f"{where}: an alliance needs at least two parties")
+                ok = False
+                continue
+            for m in group:
+                if m not in known:
+                    self._at(
+                        "contests",
+                        i,
+                        "alliances",
+                        f"{where} ({'+'.join(group)}): unknown party {m!r}; "
+                        f"expected a party id of {DEFINITION}",
+                    )
+                    ok = False
+                elif m in member_of:
+                    other = member_of[m]
+                    self._at(
+                        "contests",
+                        i,
+                        "alliances",
+                        f"party {m!r} is in alliance {other + 1} and in alliance {n + 1}"
+                        if other != n
+                        else f"{where}: party {m!r} is named twice",
+                    )
+                    ok = False
+                else:
+                    member_of[m] = n
+            alliances.append(tuple(group))
+        method = found.get("alliance_method")
+        if method is not None and method not in METHODS:
+            known_methods = ", ".join(METHODS)
+            self._at("contests", i, "alliance_method", f"expected one of {known_methods}, got {method!r}")
+            ok = False
+        if not ok:
+            return None
+        return replace(rules, alliances=tuple(alliances), alliance_method=method)
+
     def _tie_rule(self, r: dict[str, Any], i: int, default: str) -> str | None:
         """The contest's tie rule by name, or None (a problem recorded) when it is unknown."""
         ties = str(r.get("ties", default))
@@ -481,6 +550,8 @@ class _Loader:
                 if territory and territory not in territories:
                     self._at("contests", i, "territory", f"unknown territory {territory!r}")
                 rules = self._rules(t, i, "list", seats, parties)
+                if isinstance(rules, ListRules):
+                    rules = self._alliances(t, i, rules, parties)
                 if rules is not None:
                     out.append(Contest(cid, body, "list", seats, name, rules, territory=territory))
             elif kind == "single-mandate":

@@ -54,6 +54,14 @@ from saylau.rules.ties import PRESETS, TiePolicy
     show_default=True,
     help="Correction index for lists admitted by --min-parties (Kazakhstan: 0.7).",
 )
+@click.option(
+    "--alliance",
+    "alliances",
+    multiple=True,
+    metavar="A,B",
+    help="Lists that count as one when seats are shared, then share theirs (repeatable; "
+    "a surplus-vote agreement, an apparentement).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def allocate_command(
     votes_csv: str,
@@ -67,6 +75,7 @@ def allocate_command(
     drawn: str | None,
     min_parties: int,
     admitted_weight: str,
+    alliances: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Share seats among the lists of VOTES.csv (name,votes[,kind]; - for stdin)."""
@@ -93,6 +102,10 @@ def allocate_command(
         raise InputError(f"--min-parties must be >= 0, got {min_parties}")
     if tie_rule not in PRESETS:
         raise InputError(f"unknown --tie-rule {tie_rule!r}; expected one of {', '.join(PRESETS)}")
+    groups = tuple(tuple(n.strip() for n in a.split(",") if n.strip()) for a in alliances)
+    for given, group in zip(alliances, groups, strict=True):
+        if len(group) < 2:
+            raise InputError(f"--alliance needs at least two comma-separated lists, got {given!r}")
     ballots = read_votes(votes_csv)
     rules = ListRules(
         seats=seats,
@@ -106,6 +119,7 @@ def allocate_command(
             seed=seed,
             drawn=tuple(n.strip() for n in drawn.split(",")) if drawn else (),
         ),
+        alliances=groups,
     )
     result = allocate(ballots, rules)
     if as_json:
@@ -139,6 +153,12 @@ def print_allocation(result: ListResult, console: Console) -> None:
         console.print(f"quota: {a.quota} = {decimal_text(a.quota, 6)}")
     else:
         console.print(f"divisors: {', '.join(a.divisors)} ...; last seat at {a.last_average}")
+    for o in result.alliances:
+        shared = ", ".join(f"{m} {n}" for m, n in o.member_seats.items())
+        if o.formed:
+            console.print(f"alliance {o.id}: {o.votes:,} votes, {o.seats} seat(s): {shared}")
+        else:
+            console.print(f"alliance {o.id}: not formed ({o.note})")
     for tie in result.ties:
         outcome = ", ".join(tie.winners) if tie.resolved else "unresolved"
         console.print(

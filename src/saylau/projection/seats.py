@@ -49,7 +49,7 @@ def list_seats(
         elig = eligibility(ballots, rules.threshold, ties=rules.ties)
         chosen = set(elig.eligible)
         eligible[r] = [party in chosen for party in parties]
-        if elig.admitted or not elig.eligible:
+        if elig.admitted or not elig.eligible or rules.alliances:  # the batch knows no alliances
             scalar.append(r)
     masked = np.where(eligible, votes, 0).astype(np.int64)
     batch = np.ones(n, dtype=bool)

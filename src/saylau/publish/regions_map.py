@@ -10,7 +10,7 @@ print. Regions without data are grey and say so in their tooltip.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
 from xml.sax.saxutils import escape, quoteattr
@@ -45,6 +45,13 @@ def outlines() -> dict:
     """The bundled outlines: width, height, and per region its id, names, centre and path."""
     with (resources.files("saylau.publish") / "data" / "kz-regions.json").open("rb") as f:
         return json.load(f)
+
+
+def covers(region_ids: Iterable[str]) -> bool:
+    """Whether the bundled outlines (Kazakhstan's 20 regions) draw these regions: every one of
+    them, and at least one. Another country's election gets no map rather than a wrong one."""
+    ids = set(region_ids)
+    return bool(ids) and ids <= {r["id"] for r in outlines()["regions"]}
 
 
 def colour(value: float | None) -> str:

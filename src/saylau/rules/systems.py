@@ -83,6 +83,28 @@ SYSTEMS: dict[str, System] = {
             district_rules=None,
             sources=("Federal Law No. 51-FZ of 18 May 2005, Art. 82-83",),
         ),
+        System(
+            name="il-knesset-2022",
+            title="Knesset of Israel, 2022: 120 seats, one national list constituency",
+            composition="list",
+            list_tier=ListRules(
+                seats=120,
+                method="dhondt",  # s. 81: the general quota, then the largest "list quotas" (Bader-Ofer)
+                threshold=Threshold(share=Fraction(325, 10000), base="valid"),
+                # s. 81(d)(2): equal list quotas are decided by a drawing of lots held by the
+                # Central Elections Committee: unresolved until the drawn order is supplied.
+                ties=TiePolicy(criteria=("drawn",)),
+            ),
+            districts=0,
+            district_rules=None,
+            sources=(
+                "Knesset Elections Law [Consolidated Version], 5729-1969, s. 81 (distribution of "
+                "mandates: threshold 3.25% of the valid votes since 2014, the general quota, then the "
+                "largest list quotas; lots between equal ones) and the surplus-vote agreements between "
+                "two lists (declared per election as alliances)",
+                "Central Elections Committee, 'Calculating seats method' (bechirot.gov.il)",
+            ),
+        ),
     )
 }
 

@@ -142,11 +142,15 @@ async def turnout(request: Request, lang: str) -> Response:
 
     regions = doc["regions"]
     title = gettext("Turnout by region, %")
-    region_map = regions_map.svg(
-        {r["id"]: r["turnout"] if r["registered"] else None for r in regions},
-        {r["id"]: r["name"] for r in regions},
-        lang=lang,
-        title=title,
+    region_map = (
+        regions_map.svg(
+            {r["id"]: r["turnout"] if r["registered"] else None for r in regions},
+            {r["id"]: r["name"] for r in regions},
+            lang=lang,
+            title=title,
+        )
+        if regions_map.covers(r["id"] for r in regions)
+        else None
     )
     chart = views.turnout_by_time(
         doc, lang, gettext("Turnout by time of day, %"), lambda v: format_percent(v, lang, 1)
