@@ -199,3 +199,25 @@ def test_the_commands_of_the_readme(tmp_path: Path):
     shown = run_cli("results", db)
     assert shown.returncode == 0, shown.stderr
     assert "70.63%" in shown.stdout and "Likud" in shown.stdout
+
+
+def test_the_website_serves_another_country_s_election(tmp_path: Path, intake: Intake):
+    """The site is not Kazakhstan's only: the Knesset's 120 seats as a hemicycle, Israel's lists,
+    the seat projection complete, the NIST export valid, and no map of Kazakhstan."""
+    from fastapi.testclient import TestClient
+
+    from saylau.api import create_app
+    from saylau.publish.nist import validate
+    from saylau.store import Store
+
+    db = tmp_path / "il.db"
+    with Store.create(str(db), spec.Files(EXAMPLE), actor="test") as store:
+        store.submit(intake.protocols, actor="test", status="final")
+    with TestClient(create_app(str(db))) as c:
+        national = c.get("/en/")
+        assert national.status_code == 200 and national.text.count('class="seat"') == 120
+        assert 'data-party="likud"' in national.text and "Final results" in national.text
+        turnout = c.get("/ru/turnout")
+        assert turnout.status_code == 200 and '<figure class="map"' not in turnout.text
+        assert 'data-projection="complete"' in c.get("/kk/projection").text
+        assert validate(c.get("/download/nist.json").json()) == []
