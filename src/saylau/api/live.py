@@ -40,7 +40,7 @@ from saylau.api.validate import Checker
 from saylau.errors import SaylauError
 from saylau.model import Election, Protocol, TurnoutReport, name_in
 from saylau.results import SELF_NOMINATED, Results, as_json, evaluate, percent
-from saylau.store import Change, ConflictError, Store, Submission, Submitted
+from saylau.store import Change, ConflictError, Store, Submission, Submitted, Written
 from saylau.tally import Tally
 
 log = logging.getLogger("saylau.api")
@@ -75,6 +75,15 @@ class TurnoutJob:
     report: TurnoutReport
     actor: str
     future: concurrent.futures.Future[dict[str, Any]] = field(default_factory=concurrent.futures.Future)
+
+
+@dataclass
+class FileJob:
+    """A file of protocols: stored all or nothing in one transaction of its own, answered whole
+    (a conflict or a bad protocol refuses the file, not just that protocol)."""
+
+    submission: Submission
+    future: concurrent.futures.Future[Submitted] = field(default_factory=concurrent.futures.Future)
 
 
 @dataclass
@@ -196,7 +205,7 @@ class Live:
             self._thread.join(timeout=30)
             self._thread = None
 
-    def send(self, job: ProtocolJob | TurnoutJob | SyncJob) -> None:
+    def send(self, job: ProtocolJob | FileJob | TurnoutJob | SyncJob) -> None:
         self._queue.put(job)
 
     def _run(self) -> None:
@@ -225,7 +234,9 @@ class Live:
         if protocols:
             self._protocols(protocols)
         for job in jobs:
-            if isinstance(job, TurnoutJob):
+            if isinstance(job, FileJob):
+                self._file(job)
+            elif isinstance(job, TurnoutJob):
                 self._turnout(job)
             elif isinstance(job, SyncJob):
                 try:
@@ -303,19 +314,7 @@ class Live:
         with self.lock:
             if unknown:  # "unchanged", yet not counted here: another process wrote it; count theirs
                 self._follow_locked()
-            protocols = {job.key: job.protocol for job in jobs}
-            for w in written:
-                self._count(
-                    protocols[(w.station, w.contest)], w.status, w.version, w.content_hash, w.audit_seq
-                )
-                if w.audit_seq == self.seq + 1:
-                    self.seq = w.audit_seq
-                elif w.audit_seq > self.seq:
-                    # Another process wrote in between: ours are counted now, theirs when the
-                    # chain is next followed (a newer version is never replaced by an older one).
-                    self.ahead.add(w.audit_seq)
-            if written:
-                self.generation += 1
+            self._count_written({job.key: job.protocol for job in jobs}, written)
         for job in jobs:
             w = by_key.get(job.key)
             if w is not None:
@@ -345,6 +344,35 @@ class Live:
                     }
                 )
         if written:
+            self.on_change()
+
+    def _count_written(self, protocols: Mapping[tuple[str, str], Protocol], written: list[Written]) -> None:
+        """Count the versions this process just wrote, under the lock."""
+        for w in written:
+            self._count(protocols[(w.station, w.contest)], w.status, w.version, w.content_hash, w.audit_seq)
+            if w.audit_seq == self.seq + 1:
+                self.seq = w.audit_seq
+            elif w.audit_seq > self.seq:
+                # Another process wrote in between: ours are counted now, theirs when the chain
+                # is next followed (a newer version is never replaced by an older one).
+                self.ahead.add(w.audit_seq)
+        if written:
+            self.generation += 1
+
+    def _file(self, job: FileJob) -> None:
+        try:
+            done = self.store.submit_all([job.submission])[0]
+        except Exception as e:  # a conflict, bad counts or the database: the file is refused whole
+            job.future.set_exception(e)
+            return
+        protocols = {(p.station, p.contest): p for p in job.submission.protocols}
+        written = {(w.station, w.contest) for w in done.versions}
+        with self.lock:
+            if any(key not in written and key not in self.versions for key in protocols):
+                self._follow_locked()  # "unchanged", yet not counted here: another process wrote it
+            self._count_written(protocols, done.versions)
+        job.future.set_result(done)
+        if done.versions:
             self.on_change()
 
     def _turnout(self, job: TurnoutJob) -> None:
@@ -699,7 +727,7 @@ class Publisher:
         self._executor.shutdown(wait=True)
 
 
-def submit_job(live: Live, job: ProtocolJob | TurnoutJob | SyncJob) -> asyncio.Future[Any]:
+def submit_job(live: Live, job: ProtocolJob | FileJob | TurnoutJob | SyncJob) -> asyncio.Future[Any]:
     """Hand a job to the writer; the awaitable answer."""
     live.send(job)
     return asyncio.wrap_future(job.future)
@@ -707,6 +735,7 @@ def submit_job(live: Live, job: ProtocolJob | TurnoutJob | SyncJob) -> asyncio.F
 
 __all__ = [
     "Conflict",
+    "FileJob",
     "Live",
     "ProtocolJob",
     "Publisher",

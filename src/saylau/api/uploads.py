@@ -8,10 +8,9 @@ has empty lines: the relations whose lines are all there are checked all the sam
 shows as soon as it can be seen.
 
 ``POST /protocols/file`` reads the file with :func:`saylau.intake.read_protocols` (what ``saylau
-import`` reads) and stores it in ONE transaction (:meth:`saylau.store.Store.submit`): a file with
-one bad row, one station outside the token's territory or one conflict stores nothing. The writer
-thread is then asked to follow the audit chain (a ``SyncJob``, as for a ``saylau import`` run while
-serving), so when the answer goes out the protocols are committed and counted in the live tally.
+import`` reads) and hands it to the server's one writer as a ``FileJob``: stored in ONE transaction
+of its own, so a file with one bad row, one station outside the token's territory or one conflict
+stores nothing, and counted in the live tally before the answer goes out, like a single protocol.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from pydantic import BaseModel
 
 from saylau.api.app import PREFIX, Caller, Lang, _failure, _state, need, need_place
 from saylau.api.auth import WRITE, Principal
-from saylau.api.live import SyncJob, submit_job
+from saylau.api.live import FileJob, submit_job
 from saylau.api.problems import ApiError, responses
 from saylau.api.schemas import ProtocolIn
 from saylau.api.validate import Checker, Invalid
@@ -39,7 +38,7 @@ from saylau.intake import SUFFIXES, Reject, read_protocols
 from saylau.model import Election, Protocol, name_in
 from saylau.protocols import OPTIONS, Relation
 from saylau.protocols import Form as ProtocolForm
-from saylau.store import ConflictError
+from saylau.store import ConflictError, Submission
 
 router = APIRouter(prefix=PREFIX)
 
@@ -350,14 +349,17 @@ async def post_file(
             errors=errors,
         )
     try:
-        done = await run_in_threadpool(
-            lambda: state.store.submit(
-                intake.protocols,
-                actor=caller.actor,
-                status=status,
-                reason=reason,
-                source=f"upload {filename}",
-            )
+        done = await submit_job(
+            live,
+            FileJob(
+                Submission(
+                    intake.protocols,
+                    actor=caller.actor,
+                    status=status,
+                    reason=reason,
+                    source=f"upload {filename}",
+                )
+            ),
         )
     except ConflictError as e:
         raise ApiError(
@@ -369,10 +371,7 @@ async def post_file(
         ) from None
     except Exception as e:
         raise _failure(e, filename) from None
-    try:
-        seq = await submit_job(live, SyncJob())  # counted in the tally before the answer
-    except Exception as e:  # stored all the same; the next sync counts it
-        raise _failure(e, filename) from None
+    seq = live.seq
     return {
         "file": filename,
         "protocols": len(intake.protocols),
