@@ -332,7 +332,9 @@ class Store:
             if conflicts:
                 raise ConflictError(conflicts)
             duplicates = [d for _, d in prepared]
-            del prepared[:], latest  # what is left to write is in the plans, and goes as it is written
+            # What is left to write is in the plans, and goes as it is written: a national file's
+            # parsed batch (a million items) is let go before its rows are made.
+            del prepared[:], latest, batch
             start = audit.head(conn)
             at = audit.now()
             rows = _Rows(conn)
