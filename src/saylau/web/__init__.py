@@ -55,4 +55,5 @@ def install(app: FastAPI) -> None:
         officer = None  # type: ignore[assignment]
     if officer is not None:
         app.include_router(officer.router)
+    app.include_router(__import__("saylau.web.observer", fromlist=["router"]).router)  # observers' checks
     app.include_router(pages.router)
