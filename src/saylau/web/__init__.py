@@ -39,7 +39,7 @@ def preferred_lang(accept_language: str | None) -> str:
 
 
 def install(app: FastAPI) -> None:
-    from saylau.web import pages
+    from saylau.web import observer, officer, pages
 
     static = resources.files("saylau.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
@@ -49,11 +49,6 @@ def install(app: FastAPI) -> None:
         lang = preferred_lang(request.headers.get("accept-language"))
         return RedirectResponse(f"/{lang}/", status_code=303, headers={"Vary": "Accept-Language"})
 
-    try:
-        from saylau.web import officer
-    except ImportError:
-        officer = None  # type: ignore[assignment]
-    if officer is not None:
-        app.include_router(officer.router)
-    app.include_router(__import__("saylau.web.observer", fromlist=["router"]).router)  # observers' checks
+    app.include_router(officer.router)  # sign in, enter or upload protocols
+    app.include_router(observer.router)  # the observers' statistical checks
     app.include_router(pages.router)
