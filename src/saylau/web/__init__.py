@@ -1,7 +1,7 @@
 """The public results website, served by ``saylau serve`` next to the HTTP API.
 
 ``install(app)`` adds the pages (``/{lang}/...``, see :mod:`saylau.web.pages`), the downloads,
-the static files and, when it is there, the officer pages. Pages are rendered on the server so
+the static files, the officer pages and the observers' page. Pages are rendered on the server so
 they work without JavaScript; ``static/live.js`` only refreshes them as results come in.
 """
 

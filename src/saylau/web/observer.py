@@ -13,18 +13,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from saylau.api.problems import ApiError
-from saylau.i18n import LANGS, translations
+from saylau.i18n import translations
 from saylau.model import name_in
-from saylau.web.templating import render
+from saylau.web.templating import page_lang, render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ApiError(404, f"no language {lang!r}; the site is in {', '.join(LANGS)}")
-    return lang
 
 
 def messages(lang: str) -> dict[str, str]:
@@ -77,7 +70,7 @@ def election_names(request: Request, lang: str) -> tuple[list[dict[str, str]], d
 
 @router.get("/{lang}/observer/")
 async def observer_page(request: Request, lang: str) -> Response:
-    lang = _lang(lang)
+    lang = page_lang(lang)
     contests, names = election_names(request, lang)
     response = render(
         request,

@@ -14,17 +14,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from saylau.api.problems import ApiError
-from saylau.i18n import LANGS, translations
-from saylau.web.templating import render
+from saylau.i18n import translations
+from saylau.web.templating import page_lang, render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ApiError(404, f"no language {lang!r}; the site is in {', '.join(LANGS)}")
-    return lang
 
 
 def messages(lang: str) -> dict[str, str]:
@@ -154,14 +147,14 @@ def _page(request: Request, name: str, lang: str, page: str, **context: Any) -> 
 
 @router.get("/{lang}/officer/")
 async def sign_in(request: Request, lang: str) -> Response:
-    return _page(request, "signin.html", _lang(lang), "signin")
+    return _page(request, "signin.html", page_lang(lang), "signin")
 
 
 @router.get("/{lang}/officer/protocol")
 async def protocol(request: Request, lang: str) -> Response:
-    return _page(request, "protocol.html", _lang(lang), "protocol")
+    return _page(request, "protocol.html", page_lang(lang), "protocol")
 
 
 @router.get("/{lang}/officer/upload")
 async def upload(request: Request, lang: str) -> Response:
-    return _page(request, "upload.html", _lang(lang), "upload")
+    return _page(request, "upload.html", page_lang(lang), "upload")

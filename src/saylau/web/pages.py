@@ -20,11 +20,11 @@ from starlette.responses import Response
 
 from saylau.api.live import etag_of
 from saylau.api.problems import ApiError, not_modified
-from saylau.i18n import LANGS, format_percent, translations
+from saylau.i18n import format_percent, translations
 from saylau.model import name_in
 from saylau.results import SELF_NOMINATED
 from saylau.web import downloads, views
-from saylau.web.templating import render
+from saylau.web.templating import page_lang, render
 
 router = APIRouter(include_in_schema=False)
 #: Pages kept per snapshot at most (a few hundred territories x 3 languages x 2 forms).
@@ -75,12 +75,6 @@ def per_snapshot(route: Callable[..., Awaitable[Response]]) -> Callable[..., Awa
     return page
 
 
-def _lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ApiError(404, f"no language {lang!r}; the site is in {', '.join(LANGS)}")
-    return lang
-
-
 def _page(request: Request, name: str, lang: str, snapshot: Any, **context: Any) -> Response:
     """A page, or only its live part for ``?fragment=live``; tagged with the results version."""
     response = render(
@@ -107,7 +101,7 @@ def _names(snapshot: Any, lang: str) -> views.Names:
 @router.get("/{lang}/")
 @per_snapshot
 async def national(request: Request, lang: str) -> Response:
-    lang = _lang(lang)
+    lang = page_lang(lang)
     snapshot = await _snapshot(request)
     results = snapshot.results
     names = _names(snapshot, lang)
@@ -134,7 +128,7 @@ async def national(request: Request, lang: str) -> Response:
 @router.get("/{lang}/turnout")
 @per_snapshot
 async def turnout(request: Request, lang: str) -> Response:
-    lang = _lang(lang)
+    lang = page_lang(lang)
     snapshot = await _snapshot(request)
     doc = await _doc(request, snapshot, lang)
     gettext = translations(lang).gettext
@@ -185,7 +179,7 @@ async def _doc(request: Request, snapshot: Any, lang: str) -> dict[str, Any]:
 @router.get("/{lang}/districts")
 @per_snapshot
 async def districts(request: Request, lang: str) -> Response:
-    lang = _lang(lang)
+    lang = page_lang(lang)
     snapshot = await _snapshot(request)
     names = _names(snapshot, lang)
     found = [views.district(c, names) for c in snapshot.results.contests if c.outcome is not None]
@@ -237,7 +231,7 @@ def _child_row(snapshot: Any, names: views.Names, territory: Any) -> dict[str, A
 @router.get("/{lang}/regions")
 @per_snapshot
 async def regions(request: Request, lang: str) -> Response:
-    lang = _lang(lang)
+    lang = page_lang(lang)
     snapshot = await _snapshot(request)
     names = _names(snapshot, lang)
     election = snapshot.results.election
@@ -267,7 +261,7 @@ def _path(election: Any, territory: str | None, lang: str) -> list[dict[str, str
 @router.get("/{lang}/territory/{territory}")
 @per_snapshot
 async def territory(request: Request, lang: str, territory: str) -> Response:
-    lang = _lang(lang)
+    lang = page_lang(lang)
     state = _state(request)
     live = state.live
     if territory not in live.checker.territories:
@@ -320,7 +314,7 @@ async def territory(request: Request, lang: str, territory: str) -> Response:
 
 @router.get("/{lang}/station/{station}")
 async def station(request: Request, lang: str, station: str) -> Response:
-    lang = _lang(lang)
+    lang = page_lang(lang)
     state = _state(request)
     live = state.live
     if station not in live.checker.chain:
@@ -386,7 +380,7 @@ async def projection(request: Request, lang: str) -> Response:
     """Projected seats while results are preliminary. The projection is the API's, of the same
     snapshot and through the same cache (:func:`saylau.api.projection.projection_view`), so the
     page and ``/api/v1/projection`` never disagree and a snapshot is projected once."""
-    lang = _lang(lang)
+    lang = page_lang(lang)
     snapshot = await _snapshot(request)
     results = snapshot.results
     counted = results.protocols > 0
@@ -515,7 +509,7 @@ def _projection_view(doc: dict[str, Any], names: views.Names) -> dict[str, Any]:
 @router.get("/{lang}/downloads")
 @per_snapshot
 async def downloads_page(request: Request, lang: str) -> Response:
-    lang = _lang(lang)
+    lang = page_lang(lang)
     snapshot = await _snapshot(request)
     levels = downloads.levels_of(snapshot.results.election)
     return _page(

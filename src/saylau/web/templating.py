@@ -128,3 +128,12 @@ def render(
         **context,
     }
     return HTMLResponse(template.render(values, fragment=fragment), status_code=status_code)
+
+
+def page_lang(lang: str) -> str:
+    """The language of a page's URL, or a 404 problem for one the site is not in."""
+    from saylau.api.problems import ApiError
+
+    if lang not in LANGS:
+        raise ApiError(404, f"no language {lang!r}; the site is in {', '.join(LANGS)}")
+    return lang

@@ -12,32 +12,8 @@
   var LANG = data.lang;
   var LOCALE = LANG === "en" ? "en-GB" : LANG === "ru" ? "ru-RU" : "kk-KZ";
 
-  function t(key, values) {
-    var text = M[key] || key;
-    if (values) {
-      text = text.replace(/%\((\w+)\)s/g, function (_, name) {
-        return values[name] === undefined ? "" : String(values[name]);
-      });
-    }
-    return text;
-  }
-
-  function $(id) { return document.getElementById(id); }
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
-      else if (k === "className") node.className = attrs[k];
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) {
-      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
-
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+  var dom = window.saylauDom;  // static/dom.js
+  var t = dom.translator(M), $ = dom.$, el = dom.el, clear = dom.clear;
 
   // -- numbers in the reader's locale (display only) ---------------------------------------------
 
