@@ -102,6 +102,11 @@ def test_the_api_it_calls_needs_an_observer_token(site) -> None:
     svg = client.get("/api/v1/forensics/fingerprint.svg", headers=_auth(tokens["observer"]))
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
     assert '<title id="fp-title">' in svg.text
+    assert "Amanat: share of ballots cast, %" in svg.text  # the leader by name, not by id
+    ru = client.get("/api/v1/forensics/fingerprint.svg?lang=ru", headers=_auth(tokens["observer"]))
+    assert ru.headers["content-language"] == "ru"
+    assert "Явка, %" in ru.text and "AMANAT: доля от поданных бюллетеней, %" in ru.text
+    assert "Turnout" not in ru.text
 
 
 def test_the_page_names_the_contests_and_the_leader_it_will_be_given(site) -> None:

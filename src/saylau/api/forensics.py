@@ -18,10 +18,12 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from saylau import forensics
-from saylau.api.app import PREFIX, Caller, _failure, _state, need
+from saylau.api.app import PREFIX, Caller, Lang, _failure, _state, need
 from saylau.api.auth import READ_ALL
 from saylau.api.problems import ApiError, responses
 from saylau.errors import InputError
+from saylau.i18n import translations
+from saylau.model import name_in
 
 router = APIRouter(prefix=PREFIX)
 
@@ -114,9 +116,23 @@ async def get_forensics(
     response_class=Response,
 )
 async def get_fingerprint_svg(
-    request: Request, caller: Caller, contest: Annotated[str | None, Query(max_length=200)] = None
+    request: Request,
+    caller: Caller,
+    contest: Annotated[str | None, Query(max_length=200)] = None,
+    lang: Lang = "en",
 ) -> Response:
+    """The heat map, its title and axes in ``lang`` and the leader by its name in ``lang``."""
     need(caller, READ_ALL, "reading forensics")
     stations, _ = await _stations(request, contest)
-    svg = forensics.fingerprint_svg(forensics.fingerprint(stations))
-    return Response(svg, media_type="image/svg+xml")
+    election = _state(request).live.election
+    parties = {p.id: name_in(p.short, lang) for p in election.parties}
+    candidates = {c.id: c.name for c in election.candidates}
+    leader = parties.get(stations.leader) or candidates.get(stations.leader) or stations.leader
+    gettext = translations(lang).gettext
+    svg = forensics.fingerprint_svg(
+        forensics.fingerprint(stations),
+        title=gettext("Election fingerprint: stations by turnout and the leader's share"),
+        turnout_label=gettext("Turnout, %"),
+        share_label=gettext("{leader}: share of ballots cast, %").format(leader=leader),
+    )
+    return Response(svg, media_type="image/svg+xml", headers={"Content-Language": lang})

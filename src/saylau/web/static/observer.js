@@ -213,7 +213,6 @@
       });
     });
     var svg = document.importNode(root, true);
-    if (LANG !== "en") svg.setAttribute("lang", "en");
     svg.setAttribute("focusable", "false");
     box.appendChild(svg);
   }
@@ -230,7 +229,7 @@
         status.textContent = "";
         show("checks");
         showReport(res.body);
-        api("/api/v1/forensics/fingerprint.svg?contest=" + encodeURIComponent(res.body.contest),
+        api("/api/v1/forensics/fingerprint.svg?lang=" + LANG + "&contest=" + encodeURIComponent(res.body.contest),
           { accept: "image/svg+xml" }).then(function (svg) {
           if (mine !== seq) return;
           if (svg.status === 200 && typeof svg.body === "string") showSvg(svg.body);
