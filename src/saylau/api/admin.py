@@ -47,10 +47,6 @@ class IssuedOut(TokenOut):
     token: str = Field(description="The token itself: shown in this answer only, stored nowhere")
 
 
-def _failure(e: SaylauError) -> ApiError:
-    return ApiError(422, str(e))
-
-
 @router.post(
     "/tokens",
     status_code=201,
@@ -73,7 +69,7 @@ async def create_token(request: Request, body: TokenIn, caller: Caller) -> dict[
             name=body.name,
         )
     except SaylauError as e:
-        raise _failure(e) from None
+        raise ApiError(422, str(e)) from None
     await run_in_threadpool(state.cache.reload)
     return {**issued.token.describe(), "token": issued.text}
 

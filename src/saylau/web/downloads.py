@@ -15,19 +15,13 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from saylau.api.app import _state  # the running state, 503 before start-up
 from saylau.api.problems import ApiError, not_modified
 from saylau.tally import Totals
 from saylau.web.templating import parse_moment
 
 router = APIRouter(include_in_schema=False)
 Lang = Literal["kk", "ru", "en"]
-
-
-def _state(request: Request) -> Any:
-    state = getattr(request.app.state, "saylau", None)
-    if state is None:  # pragma: no cover - only before startup or after shutdown
-        raise ApiError(503, "the server is starting or stopping")
-    return state
 
 
 def _etag(snapshot: Any, what: str) -> str:

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from saylau.api.app import _state  # the running state, 503 before start-up
 from saylau.api.live import etag_of
 from saylau.api.problems import ApiError, not_modified
 from saylau.i18n import format_percent, translations
@@ -30,13 +31,6 @@ router = APIRouter(include_in_schema=False)
 #: Pages kept per snapshot at most (a few hundred territories x 3 languages x 2 forms).
 PAGES_PER_SNAPSHOT = 5_000
 router.include_router(downloads.router)
-
-
-def _state(request: Request) -> Any:
-    state = getattr(request.app.state, "saylau", None)
-    if state is None:  # pragma: no cover - only before startup or after shutdown
-        raise ApiError(503, "the server is starting or stopping")
-    return state
 
 
 async def _snapshot(request: Request) -> Any:

@@ -5,7 +5,6 @@
 (function () {
   "use strict";
 
-  var KEY = "saylau.officer.token";
   var SVG_NS = "http://www.w3.org/2000/svg";
   var data = JSON.parse(document.getElementById("observer-data").textContent);
   var M = data.messages;
@@ -48,34 +47,9 @@
     return num(mantissa, 1) + " \u00d7 10" + power;
   }
 
-  // -- the token ---------------------------------------------------------------------------------
-
-  function token() {
-    try { return window.sessionStorage.getItem(KEY); } catch (e) { return null; }
-  }
-  function keep(value) { window.sessionStorage.setItem(KEY, value); }
-  function forget() { try { window.sessionStorage.removeItem(KEY); } catch (e) { /* nothing kept */ } }
-
-  /* A GET to the API with the token; resolves to {status, body} (JSON parsed, else text). */
-  function api(path, options) {
-    options = options || {};
-    var headers = { Accept: options.accept || "application/json" };
-    var tok = options.token || token();
-    if (tok) headers.Authorization = "Bearer " + tok;
-    return fetch(path, {
-      method: "GET", headers: headers, credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer"
-    }).then(function (r) {
-      var type = r.headers.get("content-type") || "";
-      var parse = type.indexOf("json") >= 0 ? r.json() : r.text();
-      return parse.then(function (b) { return { status: r.status, body: b }; });
-    });
-  }
-
-  function problemText(res) {
-    var b = res.body;
-    if (b && typeof b === "object" && b.detail) return b.detail;
-    return String(res.status);
-  }
+  var session = window.saylauApi;  // static/api.js: the kept token, requests that send it
+  var token = session.token, keep = session.keep, forget = session.forget, problemText = session.problemText;
+  function api(path, options) { return session.api("GET", path, options); }  // this page only reads
 
   // -- what is shown -------------------------------------------------------------------------------
 

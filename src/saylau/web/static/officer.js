@@ -4,7 +4,6 @@
 (function () {
   "use strict";
 
-  var KEY = "saylau.officer.token";
   var data = JSON.parse(document.getElementById("officer-data").textContent);
   var M = data.messages;
   var LANG = data.lang;
@@ -15,40 +14,9 @@
   var numberFormat = new Intl.NumberFormat(LANG === "en" ? "en-GB" : LANG === "ru" ? "ru-RU" : "kk-KZ");
   function num(n) { return typeof n === "number" ? numberFormat.format(n) : String(n); }
 
-  // -- the token ---------------------------------------------------------------------------------
-
-  function token() {
-    try { return window.sessionStorage.getItem(KEY); } catch (e) { return null; }
-  }
-  function keep(value) { window.sessionStorage.setItem(KEY, value); }
-  function forget() { try { window.sessionStorage.removeItem(KEY); } catch (e) { /* nothing kept */ } }
-
-  /* A request to the API with the token; resolves to {status, body} (body parsed when JSON). */
-  function api(method, path, options) {
-    options = options || {};
-    var headers = { Accept: "application/json" };
-    var tok = options.token || token();
-    if (tok) headers.Authorization = "Bearer " + tok;
-    var body = options.body;
-    if (options.json !== undefined) {
-      headers["Content-Type"] = "application/json";
-      body = JSON.stringify(options.json);
-    }
-    return fetch(path, {
-      method: method, headers: headers, body: body, credentials: "omit", cache: "no-store",
-      referrerPolicy: "no-referrer", signal: options.signal
-    }).then(function (r) {
-      var type = r.headers.get("content-type") || "";
-      var parse = type.indexOf("json") >= 0 ? r.json() : r.text();
-      return parse.then(function (b) { return { status: r.status, body: b }; });
-    });
-  }
-
-  function problemText(res) {
-    var b = res.body;
-    if (b && typeof b === "object" && b.detail) return b.detail;
-    return String(res.status);
-  }
+  var session = window.saylauApi;  // static/api.js: the kept token, requests that send it
+  var token = session.token, keep = session.keep, forget = session.forget;
+  var api = session.api, problemText = session.problemText;
 
   var who = null; // the whoami answer, once known
 
