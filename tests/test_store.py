@@ -22,6 +22,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from saylau import spec
+from saylau.bounds import MAX_COUNT
 from saylau.errors import DefinitionError, InputError, SaylauError
 from saylau.model import Protocol
 from saylau.store import GENESIS, ConflictError, Store, StoreError, Submission
@@ -327,7 +328,7 @@ def test_bad_input_is_refused_before_anything_is_written(store: Store, protocols
 def test_awkward_ids_and_reasons_survive_the_round_trip(store: Store) -> None:
     """Bulk appends go through COPY on PostgreSQL: tabs, quotes, backslashes and Cyrillic must survive."""
     odd = [
-        Protocol(f'Ш-{n}\t"q"\\', "council-list", {"registered": 10**12 + n, "issued": n}, {"a": n, "b": 0})
+        Protocol(f'Ш-{n}\t"q"\\', "council-list", {"registered": MAX_COUNT - n, "issued": n}, {"a": n, "b": 0})
         for n in range(3000)
     ]
     assert store.submit(odd, actor="імпорт\\1", source="файл\t1.csv").new == 3000
@@ -356,8 +357,12 @@ def test_turnout_reports_are_appended_and_audited(store: Store) -> None:
     for bad in (("Nowhere", "10:00", 1), ("R1", "25:00", 1), ("R1", "9:00", 1), ("R1", "10:00", -1)):
         with pytest.raises(InputError):
             store.add_turnout(*bad, actor="x")
-    with pytest.raises(InputError, match="more than registered"):
+    with pytest.raises(InputError, match="issued: 1,001 is more than 1,000"):
         store.add_turnout("S1", "14:00", 1001, actor="x", registered=1000)
+    with pytest.raises(InputError, match=r"issued: 1,001 is more than 1,000, the most voters the lists of S1"):
+        store.add_turnout("S1", "14:00", 1001, actor="x")  # S1's list has 1,000 voters
+    with pytest.raises(InputError, match=r"issued: 1,000,000,000 is more than 1,\d+,"):
+        store.add_turnout("R1", "14:00", MAX_COUNT, actor="x")
     assert len(store.turnout_reports()) == 3
     assert store.verify().ok
 

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from saylau.bounds import MAX_COUNT, REGISTERED, protocol_breaches
 from saylau.errors import DefinitionError
 from saylau.model import Contest, Election, Protocol
 from saylau.protocols import (
@@ -815,7 +816,12 @@ class _Reader:
                 cells = plan.get(row)
                 joined = "".join(cells)
                 if joined.isdigit() and joined.isascii() and "" not in cells:
-                    values = list(map(int, cells))
+                    try:
+                        values = list(map(int, cells))
+                    except ValueError:  # more digits than int() reads (4,300): far out of range
+                        values = [MAX_COUNT + 1]
+                    if values and max(values) > MAX_COUNT:
+                        values = self._slow_counts(cells, plan, problems)
                 else:
                     values = self._slow_counts(cells, plan, problems)
                 if plan.others is not None:
@@ -877,11 +883,16 @@ class _Reader:
         values = []
         for label, cell in zip(plan.labels, cells, strict=True):
             text = cell.strip()
-            if text.isdigit() and text.isascii():
+            if text.isdigit() and text.isascii() and (len(text) <= 10 and int(text) <= MAX_COUNT):
                 values.append(int(text))
                 continue
             values.append(0)
-            if not text:
+            if text.isdigit() and text.isascii():
+                shown = text if len(text) <= 20 else f"{text[:12]}... ({len(text)} digits)"
+                problems.append(
+                    f"{label}: {shown} is more than {MAX_COUNT:,}, the largest count saylau accepts"
+                )
+            elif not text:
                 problems.append(f"{label}: empty; expected a whole number >= 0")
             elif text[0] == "-" and text[1:].isdigit() and text[1:].isascii():
                 problems.append(f"{label}: negative count {text}")
@@ -938,6 +949,7 @@ class _Reader:
             failing, warned, stored, derived = None, None, (), []
         lines, options = plan.names[: plan.nlines], plan.names[plan.nlines :]
         nlines, cid, form, duplicates = plan.nlines, plan.contest.id, self.form, self.duplicates
+        lists = self.election.voter_lists
         rows = plan.rows
         out = []
         back: list[tuple[int, str, list[str], Protocol]] = []  # rows to send back, once found again
@@ -952,7 +964,11 @@ class _Reader:
                 own.update(zip(stored, derived[i], strict=True))
                 derived[i] = []
             protocol = Protocol(sid, cid, own, dict(zip(options, values[nlines:], strict=True)))
-            problems = violations(protocol, form) if failing is None or i in failing else []
+            problems = []
+            if failing is None or i in failing:
+                station = self.election.station_by_id.get(sid)
+                problems = [str(b) for b in protocol_breaches(protocol, station, lists)]
+                problems += violations(protocol, form)
             if line in duplicates:
                 problems.append(duplicates[line])
             if problems:
@@ -999,7 +1015,7 @@ class _Reader:
                 columns[d.name] = _column_sum(d.sum, columns)
                 if all(t.name != OPTIONS for t in d.sum):
                     stored.append(d.name)
-        failing = np.zeros(len(plan.rows), dtype=bool)
+        failing = self._out_of_bounds(plan, columns)
         warned = np.zeros(len(plan.rows), dtype=bool)
         for severity, rows in (("error", failing), ("warning", warned)):
             for rel in self.form.checked(set(columns), severity):
@@ -1011,6 +1027,21 @@ class _Reader:
             tuple(stored),
             derived,
         )
+
+    def _out_of_bounds(self, plan: _Plan, columns: dict[str, np.ndarray]) -> np.ndarray:
+        """The rows whose registered voters are outside the station's list range, at once (the
+        integer range was checked as each row was read); their messages come from
+        :func:`saylau.bounds.protocol_breaches`."""
+        lists = self.election.voter_lists
+        station_by_id = self.election.station_by_id
+        ranges = np.array(
+            [lists.range(station_by_id[r[1]].registered) for r in plan.rows if r], dtype=np.int64
+        ).reshape(len(plan.rows), 2)
+        low, high = ranges[:, 0], ranges[:, 1]
+        out = np.zeros(len(plan.rows), dtype=bool)
+        if REGISTERED in columns:
+            out |= (columns[REGISTERED] < low) | (columns[REGISTERED] > high)
+        return out
 
 
 def _getter(idx: list[int]) -> Callable[[list[str]], tuple[str, ...]]:

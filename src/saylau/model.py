@@ -8,14 +8,79 @@ nothing else, so a definition from TOML, a store or a test builds the same thing
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 
 from saylau.rules.majority import DistrictRules
 from saylau.rules.party_list import ListRules
 
 LANGUAGES = ("kk", "ru", "en")
+#: The largest count any protocol line, vote or turnout figure may hold: more than the electorate
+#: of any country but India's in one protocol (India, 2024: 968 million), small enough that
+#: a million stations of it sum exactly in int64 and one fits a 32-bit column.
+MAX_COUNT = 1_000_000_000
+_AMOUNT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*%\s*")
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """How many voters a list may gain or lose: a number of voters, or a share of the list."""
+
+    voters: int = 0
+    share: Fraction = Fraction(0)
+
+    @classmethod
+    def parse(cls, value: object) -> Allowance:
+        """``12`` (voters) or ``"2%"`` / ``"2.5%"`` (of the station's list); ValueError otherwise."""
+        if type(value) is int:
+            if not 0 <= value <= MAX_COUNT:
+                raise ValueError(f"expected a whole number of voters from 0 to {MAX_COUNT:,}, got {value}")
+            return cls(voters=value)
+        if isinstance(value, str):
+            m = _AMOUNT.fullmatch(value)
+            if m:
+                share = Fraction(m.group(1)) / 100
+                if share <= 1:
+                    return cls(share=share)
+        raise ValueError(f'expected a whole number of voters or a percent of the list ("2%"), got {value!r}')
+
+    def of(self, listed: int) -> int:
+        """The voters this allows at a station with ``listed`` voters on its list (rounded down)."""
+        return self.voters + int(self.share * listed)
+
+    def __str__(self) -> str:
+        if self.share:
+            return f"{float(self.share * 100):g}% of the list"
+        return f"{self.voters:,} voter{'s' if self.voters != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class VoterLists:
+    """How far a protocol's ``registered`` may be from the station's list in the definition.
+
+    Declared in election.toml as ``[voter_lists]`` with ``added`` (voters a commission may add on
+    the day, e.g. from additional lists or absentee certificates) and ``removed`` (voters it may
+    take off), each a number of voters or a percent of the station's list, and ``law``, where the
+    law says so. Both are 0 unless declared: a protocol's registered voters equal the list.
+    """
+
+    added: Allowance = Allowance()
+    removed: Allowance = Allowance()
+    law: str = ""
+
+    def range(self, listed: int) -> tuple[int, int]:
+        """The lowest and highest ``registered`` a station with ``listed`` voters may report."""
+        return max(0, listed - self.removed.of(listed)), min(MAX_COUNT, listed + self.added.of(listed))
+
+    def why(self) -> str:
+        """The rule in words, for a breach's message."""
+        if self.added == Allowance() and self.removed == Allowance():
+            return "the election declares no voters added or removed on the day ([voter_lists])"
+        return f"[voter_lists] allows {self.added} added and {self.removed} removed"
+
 
 #: Names in Kazakh, Russian and English.
 Names = Mapping[str, str]
@@ -150,6 +215,8 @@ class Election:
     protocols: tuple[Protocol, ...] = ()
     form: str = "kz"  # the protocol form of its stations (saylau/forms/<form>.toml)
     turnout: tuple[TurnoutReport, ...] = ()  # turnout reports by time of day
+    #: how far a protocol's registered voters may be from a station's list ([voter_lists])
+    voter_lists: VoterLists = VoterLists()
 
     # Indexes built once per election (an Election never changes): a page or an API route about
     # one station or territory should not scan 100,000 stations to find it.
@@ -172,6 +239,16 @@ class Election:
         for t in self.territories:
             out.setdefault(t.parent, []).append(t)
         return {k: tuple(v) for k, v in out.items()}
+
+    def stations_under(self, territory: str) -> tuple[Station, ...]:
+        """The stations in ``territory`` or anywhere below it."""
+        out: list[Station] = []
+        todo = [territory]
+        while todo:
+            tid = todo.pop()
+            out.extend(self.stations_in.get(tid, ()))
+            todo.extend(t.id for t in self.children_of.get(tid, ()))
+        return tuple(out)
 
     def party(self, party_id: str) -> Party:
         return {p.id: p for p in self.parties}[party_id]

@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from saylau.bounds import MAX_COUNT, list_maxima, parse_voter_lists, protocol_breaches, turnout_breaches
 from saylau.errors import DefinitionError, SaylauError
 from saylau.model import (
     LANGUAGES,
@@ -34,6 +35,7 @@ from saylau.model import (
     Station,
     Territory,
     TurnoutReport,
+    VoterLists,
 )
 from saylau.protocols import DEFAULT_FORM, Form, available_forms, load_form, violations
 from saylau.rules.apportion import METHODS
@@ -206,6 +208,7 @@ class _Loader:
                 self._at("election", 0, "date", f"expected a date YYYY-MM-DD, got {date!r}")
         name = self._names(head, "election", 0, "name")
         form = self._form(head)
+        voter_lists = self._voter_lists(doc)
         files = self._table(doc, "files")
         parties = self._parties(doc)
         bodies = self._bodies(doc)
@@ -223,9 +226,9 @@ class _Loader:
         found: tuple[Protocol, ...] = ()
         folder = files.get("protocols")
         if with_protocols and folder:
-            found = self._protocols(folder, contests, stations, candidates, form)
+            found = self._protocols(folder, contests, stations, candidates, form, voter_lists)
         turnout_file = files.get("turnout")
-        turnout = self._turnout(turnout_file, territories, stations) if turnout_file else ()
+        turnout = self._turnout(turnout_file, territories, stations, voter_lists) if turnout_file else ()
         self.problems.raise_if_any()
         return Election(
             id=election_id,
@@ -241,13 +244,19 @@ class _Loader:
             protocols=found,
             form=form.id,
             turnout=turnout,
+            voter_lists=voter_lists,
         )
 
     def _turnout(
-        self, file: str, territories: dict[str, Territory], stations: dict[str, Station]
+        self,
+        file: str,
+        territories: dict[str, Territory],
+        stations: dict[str, Station],
+        voter_lists: VoterLists,
     ) -> tuple[TurnoutReport, ...]:
         """Turnout reports by time of day: ``place,time,issued[,registered]``."""
         out: list[TurnoutReport] = []
+        maxima = list_maxima(territories.values(), stations.values(), voter_lists)
         for line, row in self._csv(file, ("place", "time", "issued")):
             place, time = row["place"], row["time"]
             if place not in territories and place not in stations:
@@ -257,10 +266,25 @@ class _Loader:
             issued = self._int(row["issued"], file, line, "issued")
             raw = row.get("registered", "")
             registered = self._int(raw, file, line, "registered") if raw else None
-            if registered is not None and issued > registered:
-                self.problems.add(file, line, "issued", f"{issued} is more than registered {registered}")
-            out.append(TurnoutReport(place, time, issued, registered))
+            report = TurnoutReport(place, time, issued, registered)
+            for breach in turnout_breaches(report, maxima.get(place), voter_lists):
+                self.problems.add(file, line, breach.line, f"{place}: {breach}")
+            out.append(report)
         return tuple(out)
+
+    def _voter_lists(self, doc: dict[str, Any]) -> VoterLists:
+        """``[voter_lists]``: how far a protocol's registered voters may be from a station's list."""
+        table = doc.get("voter_lists", {})
+        if not isinstance(table, dict):
+            self.problems.add(DEFINITION, None, "voter_lists", "expected a table [voter_lists]")
+            return VoterLists()
+        try:
+            return parse_voter_lists(table)
+        except DefinitionError as e:
+            for problem in e.problems:
+                key = problem.split(":", 1)[0].removeprefix("voter_lists.")
+                self._at("voter_lists", 0, key, problem.split(": ", 1)[1])
+            return VoterLists()
 
     def _form(self, head: dict[str, Any]) -> Form:
         """The protocol form the election declares (``form = "ru-federal"``), "kz" by default."""
@@ -671,9 +695,12 @@ class _Loader:
             self.problems.add(file, reader.line_num, "", f"malformed CSV ({e})")
 
     def _int(self, raw: str, file: str, line: int, field: str, *, positive: bool = False) -> int:
-        if not raw.isdigit() or (positive and int(raw) == 0):
+        if not (raw.isdigit() and raw.isascii()) or (positive and int(raw) == 0):
             kind = "a positive whole number" if positive else "a whole number >= 0"
-            self.problems.add(file, line, field, f"expected {kind}, got {raw!r}")
+            self.problems.add(file, line, field, f"expected {kind}, got {raw[:40]!r}")
+            return 0
+        if len(raw) > 10 or int(raw) > MAX_COUNT:
+            self.problems.add(file, line, field, f"{raw[:40]} is more than {MAX_COUNT:,}, the largest count")
             return 0
         return int(raw)
 
@@ -748,7 +775,7 @@ class _Loader:
             else:
                 territory = known.id
             raw = row[i_registered]
-            registered = int(raw) if raw.isdigit() else self._int(raw, file, line, "registered")
+            registered = self._int(raw, file, line, "registered")
             for column, group, i in by_column:
                 if row[i] and districts.get(row[i]) != group:
                     self.problems.add(file, line, column, f"station {sid}: unknown district {row[i]!r}")
@@ -795,6 +822,7 @@ class _Loader:
         stations: dict[str, Station],
         candidates: tuple[Candidate, ...],
         form: Form,
+        voter_lists: VoterLists,
     ) -> tuple[Protocol, ...]:
         out: list[Protocol] = []
         if not self.files.is_dir(folder):
@@ -815,11 +843,17 @@ class _Loader:
                 continue
             contest = known[contest_id]
             options = party_ids if contest.kind == "list" else options_of.get(contest_id, set())
-            out.extend(self._protocol_file(file, contest, options, stations, form))
+            out.extend(self._protocol_file(file, contest, options, stations, form, voter_lists))
         return tuple(out)
 
     def _protocol_file(
-        self, file: str, contest: Contest, options: set[str], stations: dict[str, Station], form: Form
+        self,
+        file: str,
+        contest: Contest,
+        options: set[str],
+        stations: dict[str, Station],
+        form: Form,
+        voter_lists: VoterLists,
     ) -> Iterator[Protocol]:
         """One contest's protocols in the form's own lines (optional lines may be absent)."""
         need = tuple(line for line in form.lines if line in form.required)
@@ -847,6 +881,8 @@ class _Loader:
                 lines=form.complete({k: values[k] for k in lines}),
                 votes={k: values[k] for k in extra},
             )
+            for breach in protocol_breaches(protocol, stations[sid], voter_lists):
+                self.problems.add(file, line, breach.line, f"station {sid}: {breach}")
             for problem in violations(protocol, form):
                 self.problems.add(file, line, "", f"station {sid}: {problem}")
             yield protocol

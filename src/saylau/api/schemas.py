@@ -11,8 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
-#: The largest count a protocol line or a vote may hold (no station has a billion voters).
-MAX_COUNT = 1_000_000_000
+from saylau.bounds import MAX_COUNT
 
 
 def _clean(text: str) -> str:

@@ -2,9 +2,11 @@
 
 The station and contest must be the election's, and the station must vote in the contest; every
 line must be a line of the election's protocol form and every option a party or candidate on the
-contest's ballot; the form's required lines must be there; and every control relation of severity
-``error`` must hold. Each problem names its field, and a broken relation is named as the form
-writes it, with the numbers (``found = invalid + valid does not hold: found 300, ...``).
+contest's ballot; the form's required lines must be there; every control relation of severity
+``error`` must hold; and every figure must keep the bounds of :mod:`saylau.bounds` (registered
+voters as the station's list in the definition, nothing beyond what that list allows). Each
+problem names its field, and a broken relation is named as the form writes it, with the numbers
+(``found = invalid + valid does not hold: found 300, ...``).
 
 An accepted protocol is stored in the same canonical form as an imported one: the form's lines
 plus the lines it derives from them, and a vote count for every option of the ballot (0 where none
@@ -17,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from saylau.bounds import VOTES, protocol_breaches
 from saylau.model import Contest, Election, Protocol
 from saylau.protocols import OPTIONS, Form, load_form
 from saylau.tally import chain_of
@@ -131,6 +134,10 @@ class Checker:
                         "detail": f"derived line: {values[name]} by the other lines, not {lines[name]}",
                     }
                 )
+        station_def = self.election.station_by_id.get(station)
+        for breach in protocol_breaches(protocol, station_def, self.election.voter_lists):
+            name = breach.line if breach.line.startswith(VOTES) else f"lines.{breach.line}"
+            errors.append({"field": name, "detail": str(breach), "bound": breach.bound})
         present = values.keys()
         for rel in self.form.relations:
             if rel.severity == "error" and rel.names <= present and not rel.holds(values):

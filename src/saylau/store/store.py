@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -32,7 +32,8 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from saylau import spec
+from saylau import model, spec
+from saylau.bounds import MAX_COUNT, REGISTERED, list_maxima, protocol_breaches, turnout_breaches
 from saylau.errors import InputError
 from saylau.model import Election, Protocol
 from saylau.store import audit
@@ -310,7 +311,8 @@ class Store:
             return self._submit(submissions)
 
     def _submit(self, submissions: Sequence[Submission]) -> list[Submitted]:
-        prepared = [_prepare(one.protocols, one.status) for one in submissions]
+        guard = self._bounded()
+        prepared = [_prepare(one.protocols, one.status, guard) for one in submissions]
         seen: set[tuple[str, str]] = set()
         for batch, _ in prepared:
             if not seen.isdisjoint(batch):
@@ -389,6 +391,37 @@ class Store:
                 for r in rows
             ]
 
+    def _bounded(self) -> Callable[[Protocol], None]:
+        """The last guard of the bounds (:mod:`saylau.bounds`) before anything is stored.
+
+        Intake and the API refuse a figure outside its bound with a message for the sender; this
+        makes the store refuse it too, whatever the caller (a script using the library), so no
+        path can store what another refuses. Two ``min``/``max`` per protocol on the way.
+        """
+        election = self.election()
+        stations = election.station_by_id
+        lists = election.voter_lists
+
+        def check(p: Protocol) -> None:
+            try:
+                low = min(min(p.lines.values(), default=0), min(p.votes.values(), default=0))
+                high = max(max(p.lines.values(), default=0), max(p.votes.values(), default=0))
+            except TypeError:
+                return  # not numbers: canonical.counts says what is wrong
+            station = stations.get(p.station)
+            registered = p.lines.get(REGISTERED)
+            if station is not None and registered is not None and type(registered) is int:
+                first, last = lists.range(station.registered)
+                inside = first <= registered <= last
+            else:
+                inside = True
+            if low < 0 or high > MAX_COUNT or not inside:
+                breaches = protocol_breaches(p, station, lists)
+                if breaches:
+                    raise InputError(str(breaches[0]), where=f"protocol {p.station}/{p.contest}")
+
+        return check
+
     # -- turnout ------------------------------------------------------------------------------
 
     def add_turnout(
@@ -415,8 +448,11 @@ class Store:
         for name, value in (("issued", issued), ("registered", registered)):
             if value is not None and (type(value) is not int or value < 0):
                 raise InputError(f"{name}: expected a whole number >= 0, got {value!r}", where="turnout")
-        if registered is not None and issued > registered:
-            raise InputError(f"issued {issued} is more than registered {registered}", where="turnout")
+        report = model.TurnoutReport(place, time, issued, registered)
+        maxima = list_maxima(election.territories, election.stations, election.voter_lists)
+        breaches = turnout_breaches(report, maxima.get(place), election.voter_lists)
+        if breaches:
+            raise InputError(str(breaches[0]), where=f"turnout {place} {time}")
         content_hash = sha256_hex(turnout_content(place, time, issued, registered))
         with writing(self._engine) as conn:
             at = audit.now()
@@ -594,7 +630,9 @@ def _write(
     return written, start
 
 
-def _prepare(protocols: Iterable[Protocol], status: str) -> tuple[dict[tuple[str, str], _Item], int]:
+def _prepare(
+    protocols: Iterable[Protocol], status: str, guard: Callable[[Protocol], None]
+) -> tuple[dict[tuple[str, str], _Item], int]:
     """Canonical form of each protocol; a (station, contest) twice must be the same twice.
 
     The hashes are made as the versions are written (:func:`_hashes`): a million of them, kept
@@ -604,6 +642,7 @@ def _prepare(protocols: Iterable[Protocol], status: str) -> tuple[dict[tuple[str
     duplicates = 0
     clashes: list[tuple[str, str, str]] = []
     for p in protocols:
+        guard(p)
         station, contest = p.station, p.contest
         lines = counts_text(p.lines) or counts(p.lines, f"protocol {station}/{contest}")[1]
         votes = counts_text(p.votes) or counts(p.votes, f"protocol {station}/{contest}")[1]

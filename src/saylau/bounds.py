@@ -1,0 +1,157 @@
+"""The bounds every figure that enters saylau must keep, from the definition and the form.
+
+A protocol is checked against its form's control relations (:mod:`saylau.protocols`), but the
+relations alone bound nothing: a protocol declaring a billion registered voters, a billion
+ballots issued and a billion votes for one party satisfies every one of them, and would win
+every list seat. What the relations leave open, the definition closes:
+
+* **The integer range.** Every count is a whole number from 0 to :data:`MAX_COUNT`, on every path
+  in (HTTP, file upload, ``saylau import``, turnout reports, the definition's own files), so no
+  path accepts what another refuses, and every total of a national count is exact in int64.
+* **The station's voter list.** A protocol's ``registered`` line must agree with the station's
+  list size in the definition (stations.csv): equal, unless the election declares how far the
+  law lets it move (``[voter_lists]`` in election.toml: voters added on the day from additional
+  lists, voters taken off it), see :class:`VoterLists`.
+* **What the list allows, through the form.** With ``registered`` bounded and every count >= 0,
+  the form's control relations (checked by :mod:`saylau.protocols` on every path) bound the
+  other lines: Kazakhstan's ``issued <= registered``, ``found <= issued`` and
+  ``found = invalid + valid`` make every vote, ``invalid`` and ``found`` at most the list's
+  bound (tests/security/test_bounds.py proves it for the bundled forms). A line the relations
+  leave open (ballots received) keeps the integer range; a form that ties fewer lines to the
+  list bounds fewer (Israel's double-envelope boxes have no list, so its votes are bounded by
+  the integer range alone: the law sets no other bound).
+* **Turnout reports** cannot exceed the registered voters of their place: a station's list bound,
+  or the sum of them under a territory.
+
+Each breach is a :class:`Breach` that names the station, the line, the figure and the bound. This
+module is pure: plain data in, problems out; intake, the API and the store all call it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from saylau.errors import DefinitionError
+from saylau.model import MAX_COUNT, Allowance, Protocol, Station, Territory, TurnoutReport, VoterLists
+
+#: How a vote for an option is named in a breach: ``votes.amanat``.
+VOTES = "votes."
+#: The line every form names for the voters on the station's list.
+REGISTERED = "registered"
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A figure outside its bound: at ``station`` (or a turnout report's place), ``line`` (a form
+    line, or ``votes.<option id>``), the ``figure`` sent and the ``bound`` it breaks."""
+
+    station: str
+    line: str
+    figure: int
+    bound: int
+    #: "above" (more than ``bound``) or "below" (less than it)
+    side: str
+    why: str
+
+    def __str__(self) -> str:
+        comparison = "more" if self.side == "above" else "less"
+        return f"{self.line}: {self.figure:,} is {comparison} than {self.bound:,}, {self.why}"
+
+
+def protocol_breaches(
+    protocol: Protocol, station: Station | None, lists: VoterLists | None = None
+) -> list[Breach]:
+    """Every figure of ``protocol`` outside its bound: the integer range, and ``registered``
+    against the station's list; empty when all hold. With the form's relations (checked by
+    :func:`saylau.protocols.violations`), that bounds every line the relations tie to the list.
+
+    ``station`` is the definition's station (None when unknown: only the integer range is checked).
+    """
+    out: list[Breach] = []
+    sid = protocol.station
+    figures: list[tuple[str, object]] = [*protocol.lines.items()]
+    figures += [(VOTES + option, n) for option, n in protocol.votes.items()]
+    for name, value in figures:
+        if type(value) is not int:
+            out.append(Breach(sid, name, 0, 0, "above", f"not a whole number: {value!r}"))
+        elif value < 0:
+            out.append(Breach(sid, name, value, 0, "below", "counts are never negative"))
+        elif value > MAX_COUNT:
+            out.append(Breach(sid, name, value, MAX_COUNT, "above", "the largest count saylau accepts"))
+    if out or station is None:
+        return out
+    low, high = (lists or VoterLists()).range(station.registered)
+    registered = protocol.lines.get(REGISTERED)
+    if registered is not None:
+        why = (lists or VoterLists()).why()
+        listed = f"the station's list has {station.registered:,} voters in the definition and {why}"
+        if registered > high:
+            return [Breach(sid, REGISTERED, registered, high, "above", listed)]
+        if registered < low:
+            return [Breach(sid, REGISTERED, registered, low, "below", listed)]
+    return out
+
+
+def list_maxima(
+    territories: Iterable[Territory], stations: Iterable[Station], lists: VoterLists
+) -> dict[str, int]:
+    """The most voters the lists allow at every station and territory (the sum of its stations')."""
+    parents = {t.id: t.parent for t in territories}
+    out = dict.fromkeys(parents, 0)
+    for s in stations:
+        most = lists.range(s.registered)[1]
+        out[s.id] = most
+        tid: str | None = s.territory
+        seen = 0
+        while tid is not None and tid in parents and seen <= len(parents):
+            out[tid] += most
+            tid = parents[tid]
+            seen += 1
+    return out
+
+
+def turnout_breaches(report: TurnoutReport, most: int | None, lists: VoterLists) -> list[Breach]:
+    """A turnout report's figures against the integer range and ``most``, the voters its place's
+    lists allow (:func:`list_maxima`; None for an unknown place: only the range is checked)."""
+    out = []
+    for name, value in (("issued", report.issued), ("registered", report.registered)):
+        if value is None:
+            continue
+        if type(value) is not int or not 0 <= value <= MAX_COUNT:
+            shown = value if type(value) is int else 0
+            why = f"expected a whole number from 0 to {MAX_COUNT:,}"
+            out.append(Breach(report.place, name, shown, MAX_COUNT, "above", why))
+    if out:
+        return out
+    if most is not None:
+        why = f"the most voters the lists of {report.place} allow ({lists.why()})"
+        for name, value in (("issued", report.issued), ("registered", report.registered)):
+            if value is not None and value > most:
+                out.append(Breach(report.place, name, value, most, "above", why))
+    if report.registered is not None and report.issued > report.registered:
+        why = "the registered voters the report gives"
+        out.append(Breach(report.place, "issued", report.issued, report.registered, "above", why))
+    return out
+
+
+def parse_voter_lists(table: Mapping[str, object]) -> VoterLists:
+    """``[voter_lists]`` of election.toml -> :class:`VoterLists`; DefinitionError naming the key."""
+    problems = []
+    unknown = sorted(set(table) - {"added", "removed", "law"})
+    for key in unknown:
+        problems.append(f"voter_lists.{key}: not a key of [voter_lists]; expected added, removed, law")
+    parsed: dict[str, Allowance] = {}
+    for key in ("added", "removed"):
+        if key in table:
+            try:
+                parsed[key] = Allowance.parse(table[key])
+            except ValueError as e:
+                problems.append(f"voter_lists.{key}: {e}")
+    law = table.get("law", "")
+    if not isinstance(law, str):
+        problems.append("voter_lists.law: expected a string")
+        law = ""
+    if problems:
+        raise DefinitionError(problems)
+    return VoterLists(parsed.get("added", Allowance()), parsed.get("removed", Allowance()), law)
