@@ -23,6 +23,7 @@ checker of :mod:`saylau.protocols`, which writes the messages.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gc
 import gzip
 import io
@@ -81,6 +82,30 @@ class MappingError(DefinitionError):
     """A mapping file that cannot be used; ``problems`` say the file, line and field of each."""
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one file may cost to read: bytes (compressed and decompressed, checked while
+    decompressing), rows, columns, and how many rejected rows are kept in memory (the others are
+    counted). ``saylau import`` reads a national file with the defaults; the HTTP upload, which
+    anyone with a commission token can send, uses :data:`UPLOAD_LIMITS`.
+    """
+
+    #: the file as sent (compressed or not), and its contents once decompressed
+    max_bytes: int = DEFAULT_MAX_BYTES
+    #: rows (CSV) or objects (JSON) in the file
+    max_rows: int | None = None
+    #: columns of the header (CSV) or keys of one object (JSON)
+    max_columns: int = 2_000
+    #: rejected rows kept with their problems; beyond it they are only counted (None: all)
+    max_rejects: int | None = None
+
+
+#: An upload through the API: a commission's file, not a national one (docs/api.md, "Limits").
+#: One read costs at most about 12 times ``max_bytes`` in memory (measured: the worst JSON
+#: shapes that pass the object and array counts, tests/security/test_upload_limits.py).
+UPLOAD_LIMITS = Limits(max_bytes=8 * 1024 * 1024, max_rows=20_000, max_columns=300, max_rejects=100)
+
+
 @dataclass
 class Reject:
     """A row that was not accepted: where it is, its station, why (one line each), and the row as sent."""
@@ -105,6 +130,8 @@ class Intake:
     form: Form | None = None
     #: breaches of relations of severity "warning": the protocols are accepted, the breaches listed
     warnings: list[str] = field(default_factory=list)
+    #: rejected rows beyond ``Limits.max_rejects``: counted, not kept
+    more_rejects: int = 0
 
     @property
     def ok(self) -> bool:
@@ -318,25 +345,30 @@ def read_protocols(
     contest: str | None = None,
     form: Form | str | None = None,
     progress: Callable[[int], None] | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = None,
+    limits: Limits | None = None,
 ) -> Intake:
     """Read and check one file of protocols for ``election``; never raises on bad input.
 
     The form is ``form``, else the mapping's, else the election's (``form`` in
     election.toml), else Kazakhstan's. The contest is ``contest``, else the
     mapping's, else a contest column, else the election's only contest.
-    ``progress`` is called with the number of rows read so far.
+    ``progress`` is called with the number of rows read so far. ``limits`` bound what the file may
+    cost (``max_bytes`` alone replaces its byte limit).
     """
     path = Path(path)
     mapping = mapping or Mapping()
+    limits = limits or Limits()
+    if max_bytes is not None:
+        limits = dataclasses.replace(limits, max_bytes=max_bytes)
     try:
         chosen = _choose_form(form, mapping, election)
     except DefinitionError as e:
         return Intake([], [], [f"{path.name}: {e.problems[0]}"])
     try:
         with _no_cyclic_gc():
-            source = _source(path, mapping, max_bytes)
-            intake = _Reader(source, election, chosen, mapping, contest).read(progress)
+            source = _source(path, mapping, limits)
+            intake = _Reader(source, election, chosen, mapping, contest, limits).read(progress)
     except _Refused as e:
         return Intake([], [], e.problems, form=chosen)
     intake.form = chosen
@@ -392,16 +424,16 @@ class _Source:
     again: Callable[[], tuple[Iterable[list[str]], Callable[[], int] | None]] | None = None
 
 
-def _source(path: Path, mapping: Mapping, max_bytes: int) -> _Source:
+def _source(path: Path, mapping: Mapping, limits: Limits) -> _Source:
     suffix = _suffix(path)
     name = path.name
     if not suffix:
         raise _Refused(f"{name}: unknown kind of file; expected one of {', '.join(SUFFIXES)}")
-    data = _read_bytes(path, suffix, max_bytes)
+    data = _read_bytes(path, suffix, limits.max_bytes)
     if not data or data.isspace():
         raise _Refused(f"{name}: the file is empty")
     if suffix.startswith(".json"):
-        header, rows = _json_rows(name, _decode(name, data))
+        header, rows = _json_rows(name, _decode(name, data), limits)
         return _Source(
             name, header, rows(), None, lambda n: f"{name}: item {n}", again=lambda: (rows(), None)
         )
@@ -414,11 +446,18 @@ def _source(path: Path, mapping: Mapping, max_bytes: int) -> _Source:
         reader = csv.reader(text, delimiter=mapping.delimiter, strict=True)
         return reader, lambda: reader.line_num
 
+    if limits.max_rows is not None and data.count(b"\n") > limits.max_rows + 1:
+        raise _Refused(
+            f"{name}: more than {limits.max_rows:,} rows, the limit for one file here; "
+            "split it, or import it with saylau import"
+        )
     reader, line = open_rows()
     try:
         header = [h.strip() for h in next(reader)]
     except (StopIteration, csv.Error) as e:
-        raise _Refused(f"{name}:1: cannot read the header row ({e})") from None
+        raise _Refused(f"{name}:1: cannot read the header row ({str(e)[:200]})") from None
+    if len(header) > limits.max_columns:
+        raise _Refused(f"{name}:1: {len(header):,} columns, more than the limit of {limits.max_columns:,}")
 
     def again() -> tuple[Iterable[list[str]], Callable[[], int] | None]:
         rows, line_of = open_rows()
@@ -493,13 +532,35 @@ def _decode(name: str, data: bytes) -> str:
         ) from None
 
 
-def _json_rows(name: str, text: str) -> tuple[list[str], Callable[[], Iterator[list[str]]]]:
+class _JsonRefused(ValueError):
+    """Raised from inside the JSON parser: what is wrong, without the line (added after)."""
+
+
+def _json_rows(
+    name: str, text: str, limits: Limits | None = None
+) -> tuple[list[str], Callable[[], Iterator[list[str]]]]:
+    limits = limits or Limits()
+    if limits.max_rows is not None:
+        # Arrays and objects cost 20-50 times their text in memory once parsed: counted in the
+        # text first, so a small file of ``[[],[],...]`` or ``{},{},...`` is refused unparsed.
+        containers = text.count("{") + text.count("[")
+        if containers > 2 * limits.max_rows + 2:
+            raise _Refused(
+                f"{name}: more than {limits.max_rows:,} objects, the limit for one file here; "
+                "split it, or import it with saylau import"
+            )
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, object_pairs_hook=_strict_object(limits.max_columns))
+    except _JsonRefused as e:
+        raise _Refused(f"{name}: {e}") from None
+    except RecursionError:
+        raise _Refused(f"{name}: the JSON text is nested too deeply to be a file of protocols") from None
     except json.JSONDecodeError as e:
         if not text.rstrip().endswith(("]", "}")):
             raise _Refused(f"{name}: the file is truncated: the JSON text stops before its end") from None
         raise _Refused(f"{name}:{e.lineno}: malformed JSON ({e.msg}, column {e.colno})") from None
+    except ValueError as e:  # a number of more than 4,300 digits
+        raise _Refused(f"{name}: cannot read the JSON text ({str(e)[:120]})") from None
     items = doc.get("protocols") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
         raise _Refused(f'{name}: expected a list of protocol objects, or {{"protocols": [...]}}')
@@ -520,6 +581,23 @@ def _json_rows(name: str, text: str) -> tuple[list[str], Callable[[], Iterator[l
             yield [_json_cell(clean.get(c)) for c in columns]
 
     return columns, rows
+
+
+def _strict_object(max_keys: int) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """A JSON object as a dict, refusing a key given twice (which of the two counts would be a
+    guess, and two readers may guess differently) and more keys than a file may have columns."""
+
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        if len(pairs) > max_keys:
+            raise _JsonRefused(f"an object with {len(pairs):,} keys, more than the limit of {max_keys:,}")
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            seen: set[str] = set()
+            twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+            raise _JsonRefused(f"the key {twice[:100]!r} appears twice in one object")
+        return out
+
+    return build
 
 
 class _NotAnObject(list):  # type: ignore[type-arg]
@@ -560,8 +638,16 @@ class _Reader:
     """Reads one source: the header once, then every row, then the control relations at once."""
 
     def __init__(
-        self, source: _Source, election: Election, form: Form, mapping: Mapping, contest: str | None
+        self,
+        source: _Source,
+        election: Election,
+        form: Form,
+        mapping: Mapping,
+        contest: str | None,
+        limits: Limits | None = None,
     ) -> None:
+        self.limits = limits or Limits()
+        self.more_rejects = 0
         self.source = source
         self.name = source.name
         self.where = source.where
@@ -773,7 +859,14 @@ class _Reader:
         for plan in plans.values():
             protocols.extend(self._check(plan))
         self.rejects.sort(key=lambda r: r.line)
-        return Intake(protocols, self.rejects, self.problems, rows=count, warnings=self.warnings)
+        return Intake(
+            protocols,
+            self.rejects,
+            self.problems,
+            rows=count,
+            warnings=self.warnings,
+            more_rejects=self.more_rejects,
+        )
 
     def _scan(self, plans: dict[str, _Plan], progress: Callable[[int], None] | None) -> int:
         """Every row: its station, contest and numbers; the rows that pass go to their plan.
@@ -791,9 +884,15 @@ class _Reader:
         line = 0
         row: list[str] = []
         try:
+            max_rows = self.limits.max_rows
             for row in self.source.rows:
                 count += 1
                 line = line_of() if line_of is not None else count
+                if max_rows is not None and count > max_rows:
+                    self.problems.append(
+                        f"{self.where(line)}: more than {max_rows:,} rows, the limit for one file here"
+                    )
+                    break
                 if count % PROGRESS_EVERY == 0 and progress is not None:
                     progress(count)
                 if len(row) != width or type(row) is not list:
@@ -844,7 +943,7 @@ class _Reader:
         assert self.contest_of is not None
         cid = self.contest_of(row).strip()
         if cid not in self.contests:
-            self._reject(line, sid, row, [f"unknown contest {cid!r}"])
+            self._reject(line, sid, row, [f"unknown contest {cid[:100]!r}"])
             return None
         plan = plans.get(cid)
         if plan is None:
@@ -895,9 +994,9 @@ class _Reader:
             elif not text:
                 problems.append(f"{label}: empty; expected a whole number >= 0")
             elif text[0] == "-" and text[1:].isdigit() and text[1:].isascii():
-                problems.append(f"{label}: negative count {text}")
+                problems.append(f"{label}: negative count {text[:40]}")
             else:
-                problems.append(f"{label}: not a whole number: {text!r}")
+                problems.append(f"{label}: not a whole number: {text[:40]!r}")
         return values
 
     def _foreign_votes(self, plan: _Plan, row: list[str]) -> list[str]:
@@ -925,8 +1024,12 @@ class _Reader:
         problems: list[str],
         protocol: Protocol | None = None,
     ) -> None:
+        kept = self.limits.max_rejects
+        if kept is not None and len(self.rejects) >= kept:
+            self.more_rejects += 1  # counted, not kept: the answer lists the first ones
+            return
         at = self.where(line)
-        prefix = f"{at}: station {sid}: " if sid else f"{at}: "
+        prefix = f"{at}: station {sid[:200]}: " if sid else f"{at}: "
         cells = row if isinstance(row, dict) else _row_dict(self.header, row)
         reject = Reject(line, sid, [prefix + p for p in problems], cells, protocol)
         self.rejects.append(reject)

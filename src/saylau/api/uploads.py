@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+import threading
 import tomllib
 from collections.abc import Mapping
 from functools import cache
@@ -34,7 +35,7 @@ from saylau.api.live import FileJob, submit_job
 from saylau.api.problems import ApiError, responses
 from saylau.api.schemas import ProtocolIn
 from saylau.api.validate import Checker, Invalid
-from saylau.intake import SUFFIXES, Reject, read_protocols
+from saylau.intake import SUFFIXES, UPLOAD_LIMITS, Reject, read_protocols
 from saylau.model import Election, Protocol, name_in
 from saylau.protocols import OPTIONS, Relation
 from saylau.protocols import Form as ProtocolForm
@@ -42,9 +43,13 @@ from saylau.store import ConflictError, Submission
 
 router = APIRouter(prefix=PREFIX)
 
-#: The largest file a decompressed upload may be (the request body itself is ``--max-body``).
-MAX_FILE_BYTES = 64 * 1024 * 1024
 STATUSES = ("preliminary", "final")
+#: Errors listed in a refusal's answer at most; the rest are counted (``more_errors``).
+MAX_ERRORS = 100
+#: Uploads read at once; the others wait their turn. With :data:`saylau.intake.UPLOAD_LIMITS`
+#: this bounds the memory all uploads can take together (docs/api.md, "Limits").
+READERS_AT_ONCE = 2
+_readers = threading.BoundedSemaphore(READERS_AT_ONCE)
 
 
 # -- response bodies (for /openapi.json) --------------------------------------------------------
@@ -237,22 +242,36 @@ def _suffix_of(filename: str) -> str | None:
     return next((s for s in sorted(SUFFIXES, key=len, reverse=True) if name.endswith(s)), None)
 
 
+_WITHIN: dict[tuple[int, str], Election] = {}
+
+
 def _within(election: Election, checker: Checker, territory: str) -> Election:
     """The election as a commission sees it: only the stations inside its territory, so that the
-    reader says at which line of the file a station outside it is."""
-    stations = tuple(s for s in election.stations if checker.inside(s.id, territory))
-    return dataclasses.replace(election, stations=stations)
+    reader says at which line of the file a station outside it is. Made once per territory (a
+    national election has 100,000 stations to look through)."""
+    key = (id(election), territory)
+    found = _WITHIN.get(key)
+    if found is None:
+        stations = tuple(s for s in election.stations if checker.inside(s.id, territory))
+        found = dataclasses.replace(election, stations=stations)
+        if len(_WITHIN) > 1_000:
+            _WITHIN.clear()
+        _WITHIN[key] = found
+    return found
 
 
 def _reject_errors(
     rejects: list[Reject], checker: Checker, caller: Principal
 ) -> tuple[list[dict[str, Any]], bool]:
-    """One error per problem of each refused row (line, station, relation); and whether any is a
-    station outside the token's territory (a 403 rather than a 422)."""
+    """One error per problem of each refused row (line, station, relation), the first
+    :data:`MAX_ERRORS` of them; and whether any is a station outside the token's territory (a 403
+    rather than a 422)."""
     rels = [str(rel) for rel in checker.form.relations]
     errors: list[dict[str, Any]] = []
     outside = False
     for r in rejects:
+        if len(errors) >= MAX_ERRORS:
+            break
         for text in r.problems:
             # "name:12: station S: what" -> "what"
             marker = f": station {r.station}: " if r.station else None
@@ -314,40 +333,49 @@ async def post_file(
         )
     if reason is not None and not reason.strip():
         reason = None
-    data = await file.read()
-    election = live.election
-    if caller.role == "commission":
-        if caller.territory is None or caller.territory not in checker.territories:
-            raise ApiError(
-                403, f"uploading protocols: this token's territory {caller.territory!r} is unknown"
-            )
-        election = _within(election, checker, caller.territory)
+    if caller.role == "commission" and (
+        caller.territory is None or caller.territory not in checker.territories
+    ):
+        raise ApiError(403, f"uploading protocols: this token's territory {caller.territory!r} is unknown")
+    data = await file.read()  # at most --max-body bytes: the BodyLimit middleware saw to it
 
     def read() -> Any:
-        with tempfile.TemporaryDirectory(prefix="saylau-upload-") as folder:
-            path = Path(folder) / f"upload{suffix}"
-            path.write_bytes(data)
-            intake = read_protocols(
-                path, election, contest=contest, form=checker.form, max_bytes=MAX_FILE_BYTES
-            )
-        return intake
+        """Off the event loop, and at most READERS_AT_ONCE at a time: the file, then the refusal."""
+        with _readers:
+            election = live.election
+            if caller.role == "commission":
+                assert caller.territory is not None
+                election = _within(election, checker, caller.territory)
+            with tempfile.TemporaryDirectory(prefix="saylau-upload-") as folder:
+                path = Path(folder) / f"upload{suffix}"
+                path.write_bytes(data)
+                intake = read_protocols(
+                    path, election, contest=contest, form=checker.form, limits=UPLOAD_LIMITS
+                )
+            if intake.problems:
+                problems = [p.replace("upload" + suffix, filename, 1) for p in intake.problems]
+                return intake, ApiError(
+                    422,
+                    f"{filename} refused: {problems[0]}",
+                    errors=[{"field": "file", "detail": p} for p in problems[:MAX_ERRORS]],
+                    **_more(len(problems) - MAX_ERRORS),
+                )
+            if intake.rejects:
+                errors, outside = _reject_errors(intake.rejects, checker, caller)
+                rows = len({r.line for r in intake.rejects}) + intake.more_rejects
+                more = sum(len(r.problems) for r in intake.rejects) - len(errors) + intake.more_rejects
+                return intake, ApiError(
+                    403 if outside else 422,
+                    f"{filename} refused: {rows} of {intake.rows} rows cannot be accepted; "
+                    "nothing was stored",
+                    errors=errors,
+                    **_more(more),
+                )
+            return intake, None
 
-    intake = await run_in_threadpool(read)
-    if intake.problems:
-        problems = [p.replace("upload" + suffix, filename, 1) for p in intake.problems]
-        raise ApiError(
-            422,
-            f"{filename} refused: {problems[0]}",
-            errors=[{"field": "file", "detail": p} for p in problems],
-        )
-    if intake.rejects:
-        errors, outside = _reject_errors(intake.rejects, checker, caller)
-        rows = len({r.line for r in intake.rejects})
-        raise ApiError(
-            403 if outside else 422,
-            f"{filename} refused: {rows} of {intake.rows} rows cannot be accepted; nothing was stored",
-            errors=errors,
-        )
+    intake, refusal = await run_in_threadpool(read)
+    if refusal is not None:
+        raise refusal
     try:
         done = await submit_job(
             live,
@@ -381,6 +409,11 @@ async def post_file(
         "audit_seq": max((w.audit_seq for w in done.versions), default=seq),
         "warnings": intake.warnings,
     }
+
+
+def _more(count: int) -> dict[str, Any]:
+    """``more_errors``: how many errors the answer leaves out (none: nothing)."""
+    return {"more_errors": count} if count > 0 else {}
 
 
 # -- the protocol form of a contest ------------------------------------------------------------
