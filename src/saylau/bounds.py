@@ -35,6 +35,10 @@ from dataclasses import dataclass
 from saylau.errors import DefinitionError
 from saylau.model import MAX_COUNT, Allowance, Protocol, Station, Territory, TurnoutReport, VoterLists
 
+#: The common lines that count ballots handed out or found: no more than the list allows.
+BALLOT_LINES = ("issued", "found")
+#: The common lines that, with the votes, count the ballots found: no more than the list allows.
+COUNTED_LINES = ("invalid", "against_all")
 #: How a vote for an option is named in a breach: ``votes.amanat``.
 VOTES = "votes."
 #: The line every form names for the voters on the station's list.
@@ -81,15 +85,33 @@ def protocol_breaches(
             out.append(Breach(sid, name, value, MAX_COUNT, "above", "the largest count saylau accepts"))
     if out or station is None:
         return out
-    low, high = (lists or VoterLists()).range(station.registered)
+    lists = lists or VoterLists()
+    low, high = lists.range(station.registered)
     registered = protocol.lines.get(REGISTERED)
     if registered is not None:
-        why = (lists or VoterLists()).why()
-        listed = f"the station's list has {station.registered:,} voters in the definition and {why}"
+        listed = f"the station's list has {station.registered:,} voters in the definition and {lists.why()}"
         if registered > high:
             return [Breach(sid, REGISTERED, registered, high, "above", listed)]
         if registered < low:
             return [Breach(sid, REGISTERED, registered, low, "below", listed)]
+    cap = lists.ballots(station.registered)
+    why = f"the most ballots the station's list allows ({lists.why()})"
+    for name in BALLOT_LINES:
+        value = protocol.lines.get(name)
+        if type(value) is int and value > cap:
+            out.append(Breach(sid, name, value, cap, "above", why))
+    counted = sum(protocol.votes.values()) + sum(protocol.lines.get(n, 0) for n in COUNTED_LINES)
+    if counted > cap and not out:
+        out.append(
+            Breach(
+                sid,
+                "votes",
+                counted,
+                cap,
+                "above",
+                f"ballots counted (invalid, against all and votes): {why}",
+            )
+        )
     return out
 
 
@@ -138,11 +160,13 @@ def turnout_breaches(report: TurnoutReport, most: int | None, lists: VoterLists)
 def parse_voter_lists(table: Mapping[str, object]) -> VoterLists:
     """``[voter_lists]`` of election.toml -> :class:`VoterLists`; DefinitionError naming the key."""
     problems = []
-    unknown = sorted(set(table) - {"added", "removed", "law"})
+    unknown = sorted(set(table) - {"added", "removed", "ballots_above", "law"})
     for key in unknown:
-        problems.append(f"voter_lists.{key}: not a key of [voter_lists]; expected added, removed, law")
+        problems.append(
+            f"voter_lists.{key}: not a key of [voter_lists]; expected added, removed, ballots_above, law"
+        )
     parsed: dict[str, Allowance] = {}
-    for key in ("added", "removed"):
+    for key in ("added", "removed", "ballots_above"):
         if key in table:
             try:
                 parsed[key] = Allowance.parse(table[key])
@@ -154,4 +178,9 @@ def parse_voter_lists(table: Mapping[str, object]) -> VoterLists:
         law = ""
     if problems:
         raise DefinitionError(problems)
-    return VoterLists(parsed.get("added", Allowance()), parsed.get("removed", Allowance()), law)
+    return VoterLists(
+        parsed.get("added", Allowance()),
+        parsed.get("removed", Allowance()),
+        law,
+        parsed.get("ballots_above", Allowance()),
+    )

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from saylau.bounds import MAX_COUNT, REGISTERED, protocol_breaches
+from saylau.bounds import BALLOT_LINES, COUNTED_LINES, MAX_COUNT, REGISTERED, protocol_breaches
 from saylau.errors import DefinitionError
 from saylau.model import Contest, Election, Protocol
 from saylau.protocols import (
@@ -1132,18 +1132,24 @@ class _Reader:
         )
 
     def _out_of_bounds(self, plan: _Plan, columns: dict[str, np.ndarray]) -> np.ndarray:
-        """The rows whose registered voters are outside the station's list range, at once (the
-        integer range was checked as each row was read); their messages come from
-        :func:`saylau.bounds.protocol_breaches`."""
+        """The rows whose registered voters are outside the station's list range, or with more
+        ballots than the list allows, at once (the integer range was checked as each row was
+        read); their messages come from :func:`saylau.bounds.protocol_breaches`."""
         lists = self.election.voter_lists
         station_by_id = self.election.station_by_id
-        ranges = np.array(
-            [lists.range(station_by_id[r[1]].registered) for r in plan.rows if r], dtype=np.int64
-        ).reshape(len(plan.rows), 2)
-        low, high = ranges[:, 0], ranges[:, 1]
+        listed = [station_by_id[r[1]].registered for r in plan.rows if r]
+        ranges = np.array([(*lists.range(n), lists.ballots(n)) for n in listed], dtype=np.int64).reshape(
+            len(plan.rows), 3
+        )
+        low, high, cap = ranges[:, 0], ranges[:, 1], ranges[:, 2]
         out = np.zeros(len(plan.rows), dtype=bool)
         if REGISTERED in columns:
             out |= (columns[REGISTERED] < low) | (columns[REGISTERED] > high)
+        for name in BALLOT_LINES:
+            if name in columns:
+                out |= columns[name] > cap
+        counted = columns[OPTIONS] + sum((columns[n] for n in COUNTED_LINES if n in columns), np.int64(0))
+        out |= counted > cap
         return out
 
 

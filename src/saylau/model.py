@@ -70,16 +70,27 @@ class VoterLists:
     added: Allowance = Allowance()
     removed: Allowance = Allowance()
     law: str = ""
+    #: ballots (issued, found in the boxes, or counted) a station may report beyond the voters its
+    #: list allows: 0 unless declared (Israel's double-envelope boxes have no list of their own)
+    ballots_above: Allowance = Allowance()
 
     def range(self, listed: int) -> tuple[int, int]:
         """The lowest and highest ``registered`` a station with ``listed`` voters may report."""
         return max(0, listed - self.removed.of(listed)), min(MAX_COUNT, listed + self.added.of(listed))
 
+    def ballots(self, listed: int) -> int:
+        """The most ballots a station with ``listed`` voters on its list may report."""
+        return min(MAX_COUNT, self.range(listed)[1] + self.ballots_above.of(listed))
+
     def why(self) -> str:
         """The rule in words, for a breach's message."""
-        if self.added == Allowance() and self.removed == Allowance():
+        none = Allowance()
+        if self.added == none and self.removed == none and self.ballots_above == none:
             return "the election declares no voters added or removed on the day ([voter_lists])"
-        return f"[voter_lists] allows {self.added} added and {self.removed} removed"
+        text = f"[voter_lists] allows {self.added} added and {self.removed} removed"
+        if self.ballots_above != none:
+            text += f", and {self.ballots_above} more ballots than the list"
+        return text
 
 
 #: Names in Kazakh, Russian and English.
