@@ -328,7 +328,9 @@ def test_bad_input_is_refused_before_anything_is_written(store: Store, protocols
 def test_awkward_ids_and_reasons_survive_the_round_trip(store: Store) -> None:
     """Bulk appends go through COPY on PostgreSQL: tabs, quotes, backslashes and Cyrillic must survive."""
     odd = [
-        Protocol(f'Ш-{n}\t"q"\\', "council-list", {"registered": MAX_COUNT - n, "issued": n}, {"a": n, "b": 0})
+        Protocol(
+            f'Ш-{n}\t"q"\\', "council-list", {"registered": MAX_COUNT - n, "issued": n}, {"a": n, "b": 0}
+        )
         for n in range(3000)
     ]
     assert store.submit(odd, actor="імпорт\\1", source="файл\t1.csv").new == 3000
@@ -359,7 +361,9 @@ def test_turnout_reports_are_appended_and_audited(store: Store) -> None:
             store.add_turnout(*bad, actor="x")
     with pytest.raises(InputError, match="issued: 1,001 is more than 1,000"):
         store.add_turnout("S1", "14:00", 1001, actor="x", registered=1000)
-    with pytest.raises(InputError, match=r"issued: 1,001 is more than 1,000, the most voters the lists of S1"):
+    with pytest.raises(
+        InputError, match=r"issued: 1,001 is more than 1,000, the most voters the lists of S1"
+    ):
         store.add_turnout("S1", "14:00", 1001, actor="x")  # S1's list has 1,000 voters
     with pytest.raises(InputError, match=r"issued: 1,000,000,000 is more than 1,\d+,"):
         store.add_turnout("R1", "14:00", MAX_COUNT, actor="x")

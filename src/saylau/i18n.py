@@ -12,7 +12,7 @@ from __future__ import annotations
 import gettext
 import io
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from functools import cache
 from importlib import resources
@@ -69,24 +69,36 @@ def ngettext_for(lang: str):
     return translations(lang).ngettext
 
 
-def format_number(value: int | Fraction | Decimal, lang: str, digits: int = 0) -> str:
+def format_number(value: int | float | Fraction | Decimal, lang: str, digits: int = 0) -> str:
     """A count or an exact quantity in the reader's locale (``6 521 860`` in kk and ru,
     ``6,521,860`` in en). Fractions are rounded half-even to ``digits`` places for display
-    only; the arithmetic that decides seats never goes through here."""
+    only; the arithmetic that decides seats never goes through here.
+
+    Any size is written out exactly, every digit: Babel rounds in the current decimal context,
+    whose 28 significant digits a 29-digit count would overflow (``InvalidOperation``), so the
+    context is widened to the number's own digits first."""
+    number = _decimal(value, digits)
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    with localcontext() as context:
+        if number.is_finite():
+            context.prec = max(context.prec, number.adjusted() + digits + 3)
+            if digits:
+                number = number.quantize(Decimal(1).scaleb(-digits))
+        return format_decimal(number, format=pattern, locale=locale(lang))
+
+
+def _decimal(value: int | float | Fraction | Decimal, digits: int) -> Decimal:
+    """``value`` as an exact Decimal; a Fraction already rounded half-even to ``digits`` places
+    (exactly, in integers: a Decimal division would round to the context's 28 digits first)."""
     if isinstance(value, Fraction):
-        value = Decimal(value.numerator) / Decimal(value.denominator)
-    if digits:
-        value = Decimal(value).quantize(Decimal(1).scaleb(-digits))
-        pattern = "#,##0." + "0" * digits
-    else:
-        pattern = "#,##0"
-    return format_decimal(value, format=pattern, locale=locale(lang))
+        return Decimal(f"{round(value * 10**digits)}E-{digits}")
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(value)
 
 
 def format_percent(value: float | Fraction | Decimal, lang: str, digits: int = 2) -> str:
     """A value already in percent (54.19) as the locale writes it (``54,19 %`` in ru)."""
-    if isinstance(value, float):
-        value = Decimal(repr(value))
     number = format_number(value, lang, digits)
     return f"{number}\u00a0%" if lang in ("kk", "ru") else f"{number}%"
 

@@ -22,6 +22,7 @@ The steps (each bin holds the votes of its stations, not the number of stations)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -79,6 +80,14 @@ def turnout_bins(registered: np.ndarray, issued: np.ndarray) -> np.ndarray:
     return np.minimum(100 * issued // np.maximum(registered, 1), BINS - 1)
 
 
+def bin_sums(bins: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The sum of ``counts`` in each turnout bin, in int64: exact, where a weighted
+    ``np.bincount`` adds in float64 (exact only up to 2**53)."""
+    out = np.zeros(BINS, np.int64)
+    np.add.at(out, bins, counts)
+    return out
+
+
 def shpilkin(st: Stations, *, smooth: int = SMOOTH) -> Shpilkin:
     if isinstance(smooth, bool) or not isinstance(smooth, int) or smooth < 1 or smooth % 2 == 0:
         raise InputError(f"smooth must be an odd whole number >= 1, got {smooth!r}")
@@ -86,18 +95,19 @@ def shpilkin(st: Stations, *, smooth: int = SMOOTH) -> Shpilkin:
     if not ok.any():
         raise InputError("no station with registered voters: no turnout to bin")
     b = turnout_bins(st.registered[ok], st.issued[ok])
-    lead = np.bincount(b, st.leader_votes[ok], BINS).round().astype(np.int64)
-    others = np.bincount(b, st.others[ok], BINS).round().astype(np.int64)
-    smoothed = np.convolve(others, np.ones(smooth), mode="same")
+    lead = bin_sums(b, st.leader_votes[ok])
+    others = bin_sums(b, st.others[ok])
+    smoothed = np.convolve(others, np.ones(smooth), mode="same")  # floats: only to find the peak
     peak = int(np.argmax(smoothed[: BINS - 1]))  # 100% turnout is never the clean peak
-    below = others[: peak + 1].sum()
-    ratio = float(lead[: peak + 1].sum() / below) if below else 0.0
+    below = int(others[: peak + 1].sum())
+    ratio = Fraction(int(lead[: peak + 1].sum()), below) if below else Fraction(0)
     above = slice(peak + 1, BINS)
-    anomalous = float((lead[above] - ratio * others[above]).sum())
+    # sum over the bins above of (leader - ratio x others), exactly: a published count of votes
+    anomalous = int(lead[above].sum()) - ratio * int(others[above].sum())
     return Shpilkin(
         leader=st.leader,
         peak=peak,
-        ratio=ratio,
+        ratio=float(ratio),
         leader_votes=int(st.leader_votes.sum()),
         valid=int(st.valid.sum()),
         anomalous=round(anomalous),

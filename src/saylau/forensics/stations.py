@@ -10,6 +10,11 @@ analyses (Kobak, Shpilkin and Pshenichnikov read the Russian files this way):
 - turnout = ballots issued / registered voters;
 - the leader's share = the leader's votes / ballots cast (valid + invalid, i.e. found in the boxes);
 - the others = every other valid vote (other options and "against all") = valid - leader.
+
+Every count is in 0..:data:`saylau.bounds.MAX_COUNT`, the range intake accepts, so every product
+and sum the checks form fits in int64 (a billion x 2,000 per station, a billion x 100,000 stations
+in all). A count beyond it (a store written before intake checked the range) is refused with an
+:class:`InputError` naming the station, the line and the figure, never wrapped around silently.
 """
 
 from __future__ import annotations
@@ -19,8 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from saylau.bounds import MAX_COUNT
 from saylau.errors import InputError
 from saylau.model import Protocol
+
+#: The protocol lines the checks read, besides the votes.
+_LINES = ("registered", "issued", "invalid", "against_all")
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,21 +88,22 @@ def from_arrays(
     contest: str = "",
 ) -> Stations:
     """Stations from plain columns (tests, other tools); invalid and "against all" default to 0."""
-    reg = np.asarray(registered, dtype=np.int64)
+    reg = _counts(registered, "registered")
     n = reg.size
-    v = np.asarray(votes, dtype=np.int64).reshape(n, -1)
+    v = _counts(votes, "votes").reshape(n, -1)
     opts = tuple(options) if options is not None else tuple(f"o{k + 1}" for k in range(v.shape[1]))
     zeros = np.zeros(n, np.int64)
-    inv = zeros if invalid is None else np.asarray(invalid, dtype=np.int64)
-    against = zeros if against_all is None else np.asarray(against_all, dtype=np.int64)
-    valid = v.sum(axis=1) + against
+    inv = zeros if invalid is None else _counts(invalid, "invalid")
+    against = zeros if against_all is None else _counts(against_all, "against_all")
+    iss = _counts(issued, "issued")
     if (reg < 0).any() or (v < 0).any() or (inv < 0).any() or (against < 0).any():
         raise InputError("counts must be whole numbers >= 0")
+    valid = v.sum(axis=1) + against
     return Stations(
         contest=contest,
         ids=tuple(ids) if ids is not None else tuple(str(k) for k in range(n)),
         registered=reg,
-        issued=np.asarray(issued, dtype=np.int64),
+        issued=iss,
         cast=valid + inv,
         valid=valid,
         votes=v,
@@ -127,13 +137,18 @@ def from_protocols(
     column = {o: k for k, o in enumerate(opts)}
     n = len(chosen)
     votes = np.zeros((n, len(opts)), np.int64)
-    for i, p in enumerate(chosen):
-        for o, count in p.votes.items():
-            votes[i, column[o]] = count
-    registered = np.fromiter((p.registered for p in chosen), np.int64, n)
-    issued = np.fromiter((p.issued for p in chosen), np.int64, n)
-    invalid = np.fromiter((p.invalid for p in chosen), np.int64, n)
-    against = np.fromiter((p.against_all for p in chosen), np.int64, n)
+    try:
+        for i, p in enumerate(chosen):
+            for o, count in p.votes.items():
+                votes[i, column[o]] = count
+        registered = np.fromiter((p.registered for p in chosen), np.int64, n)
+        issued = np.fromiter((p.issued for p in chosen), np.int64, n)
+        invalid = np.fromiter((p.invalid for p in chosen), np.int64, n)
+        against = np.fromiter((p.against_all for p in chosen), np.int64, n)
+    except OverflowError:  # beyond int64: found and named below
+        raise out_of_range(chosen) from None
+    if max(int(a.max(initial=0)) for a in (votes, registered, issued, invalid, against)) > MAX_COUNT:
+        raise out_of_range(chosen)
     if leader is not None and leader not in column:
         raise InputError(f"unknown leader {leader!r}; options of {contest!r}: {', '.join(opts)}")
     return from_arrays(
@@ -147,3 +162,29 @@ def from_protocols(
         leader=leader,
         contest=contest,
     )
+
+
+def _counts(values: Sequence[int] | Sequence[Sequence[int]] | np.ndarray, name: str) -> np.ndarray:
+    """``values`` as int64, every one at most :data:`MAX_COUNT` (InputError otherwise)."""
+    try:
+        out = np.asarray(values, dtype=np.int64)
+    except OverflowError:
+        out = None
+    if out is None or (out.size and int(out.max()) > MAX_COUNT):
+        raise InputError(f"{name}: counts must be at most {MAX_COUNT:,}, the largest saylau accepts")
+    return out
+
+
+def out_of_range(protocols: Iterable[Protocol], lines: Sequence[str] = _LINES) -> InputError:
+    """The error naming the first count of ``protocols`` (its ``lines`` and votes) outside
+    0..:data:`MAX_COUNT`."""
+    for p in protocols:
+        counts = [(line, p.lines.get(line, 0)) for line in lines]
+        counts += [(f"votes.{o}", n) for o, n in p.votes.items()]
+        for line, n in counts:
+            if not 0 <= n <= MAX_COUNT:
+                return InputError(
+                    f"station {p.station}, contest {p.contest}: {line} = {n:,} is outside 0..{MAX_COUNT:,}, "
+                    "the counts saylau accepts: correct the protocol"
+                )
+    return InputError(f"a count is outside 0..{MAX_COUNT:,}, the counts saylau accepts")

@@ -14,7 +14,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from saylau.bounds import MAX_COUNT
 from saylau.errors import InputError
+from saylau.forensics.stations import out_of_range
 from saylau.model import Contest, Election, Protocol
 from saylau.projection.estimate import Estimate, NoReports, estimate
 from saylau.projection.seats import DistrictWinners, ListSeats, district_winners, list_seats
@@ -102,7 +104,10 @@ def project(
                 continue
             reported[i] = True
             votes, lines = p.votes, p.lines
-            values[i] = [votes.get(o, 0) for o in options] + [lines.get(line, 0) for line in LINES]
+            row = [votes.get(o, 0) for o in options] + [lines.get(line, 0) for line in LINES]
+            if not 0 <= min(row, default=0) <= max(row, default=0) <= MAX_COUNT:
+                raise out_of_range([p], LINES)
+            values[i] = row
         registered = np.array([s.registered for s in stations], dtype=np.int64)
         strata = cells([s.territory for s in stations], reported.tolist(), parents, min_reported=min_reported)
         try:
