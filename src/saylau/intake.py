@@ -55,6 +55,7 @@ from saylau.protocols import (
     violations,
     warnings,
 )
+from saylau.text import spreadsheet_cell
 
 #: Files larger than this (on disk, or once decompressed) are refused before they are read.
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
@@ -1224,5 +1225,6 @@ def write_rejects(rejects: Iterable[Reject], path: str | Path) -> int:
         out = csv.writer(f)
         out.writerow(header)
         for r in rejects:
-            out.writerow([*(r.row.get(c, "") for c in columns), "; ".join(r.problems)])
+            # the rows as sent (so a fixed file reads back the same); the errors made safe to open
+            out.writerow([*(r.row.get(c, "") for c in columns), spreadsheet_cell("; ".join(r.problems))])
     return len(rejects)

@@ -78,11 +78,7 @@ def test_an_officer_enters_a_protocol_and_the_public_page_counts_it(page: Page, 
     expect(page.locator("#accepted-facts")).to_contain_text("Sent by")  # the stored version's actor
     screenshot(page, "officer-protocol-accepted")
 
-    public.wait_for_function(
-        "n => Number(document.querySelector('[data-stations-reported]').dataset.stationsReported) > n",
-        arg=before,
-        timeout=15_000,
-    )
+    expect(figure).not_to_have_attribute("data-stations-reported", str(before), timeout=15_000)
     assert int(figure.get_attribute("data-stations-reported")) >= before + 1
     assert public.evaluate("window.notReloaded") is True
     public.close()

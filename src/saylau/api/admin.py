@@ -6,6 +6,11 @@ A new token's text is in the answer to its creation and nowhere else (the store 
 hash); every creation and revocation is an event of the tokens' own hash chain, with the admin
 token that made it as the actor. A revoked token is refused by every worker within the token
 cache's refresh interval; this worker refuses it at once.
+
+An expiry longer than :data:`saylau.store.tokens.MAX_LIFETIME` (400 days) is refused with 422. A
+token is revoked by its id or by its whole text (``DELETE /api/v1/tokens/{id or text}``); no answer
+repeats what was given in place of an id, and the access log shows a token's id only
+(:func:`saylau.api.auth.redact`).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from pydantic import BaseModel, Field
 from saylau.api.app import PREFIX, Caller, _state, need
 from saylau.api.problems import ApiError, responses
 from saylau.errors import SaylauError
-from saylau.store.tokens import check_territory, parse_duration
+from saylau.store.tokens import check_territory, parse_duration, token_id_of
 
 router = APIRouter(prefix=PREFIX, tags=["tokens"])
 ADMIN = frozenset({"admin"})
@@ -29,7 +34,9 @@ ADMIN = frozenset({"admin"})
 class TokenIn(BaseModel):
     role: Literal["admin", "commission", "observer", "public"]
     territory: str | None = Field(None, max_length=200, description="Commission tokens: where it writes")
-    expires: str | None = Field(None, max_length=20, description="A duration such as 12h, 7d or 2w")
+    expires: str | None = Field(
+        None, max_length=20, description="A duration such as 12h, 7d or 2w; at most 400 days (400d)"
+    )
     name: str = Field("", max_length=200, description="Who holds it; recorded with every write")
 
 
@@ -58,7 +65,12 @@ async def create_token(request: Request, body: TokenIn, caller: Caller) -> dict[
     state = _state(request)
     need(caller, ADMIN, "issuing tokens")
     try:
-        lifetime: datetime.timedelta | None = parse_duration(body.expires) if body.expires else None
+        lifetime: datetime.timedelta | None = (
+            parse_duration(body.expires, where="expires") if body.expires else None
+        )
+    except SaylauError as e:
+        raise ApiError(422, str(e), errors=[{"field": "expires", "detail": str(e)}]) from None
+    try:
         check_territory(body.territory, set(state.live.checker.territories))
         issued = await run_in_threadpool(
             state.tokens.create,
@@ -96,13 +108,19 @@ async def list_tokens(request: Request, caller: Caller) -> list[dict[str, Any]]:
 async def revoke_token(
     request: Request,
     caller: Caller,
-    token_id: Annotated[str, Path(max_length=200, description="The token's id")],
+    token_id: Annotated[str, Path(max_length=200, description="The token's id, or its whole text")],
 ) -> dict[str, Any]:
     state = _state(request)
     need(caller, ADMIN, "revoking tokens")
+    try:
+        token_id = token_id_of(token_id)  # a token's text names the token it is
+    except SaylauError:
+        raise ApiError(
+            404, "no token with this id: expected 12 hex digits or a token's whole text (not repeated here)"
+        ) from None
     known = await run_in_threadpool(state.tokens.all)
     if token_id not in known:
-        raise ApiError(404, f"no token {token_id!r}")
+        raise ApiError(404, f"no token {token_id}")
     if known[token_id].revoked_at is not None:
         raise ApiError(409, f"token {token_id} was already revoked at {known[token_id].revoked_at}")
     try:

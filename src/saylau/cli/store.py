@@ -123,7 +123,11 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @click.argument("db", metavar="DB")
 def audit_verify_command(db: str) -> None:
-    """Recompute the chain and every stored protocol; name the first entry that does not match."""
+    """Recompute the chain and every stored protocol; name the first entry that does not match.
+
+    A row that cannot even be read (changed behind the store's back into something that is not a
+    hash, a number or text) is named the same way: ``entry N: ... cannot read its <column>``.
+    """
     from saylau.store import Store
 
     store = Store.open(db)
@@ -132,7 +136,8 @@ def audit_verify_command(db: str) -> None:
     finally:
         store.close()
     if not report.ok:
-        click.echo(f"audit: FAILED at entry {report.first_bad}: {report.problem}", err=True)
+        at = f" at entry {report.first_bad}" if report.first_bad is not None else ""
+        click.echo(f"audit: FAILED{at}: {report.problem}", err=True)
         raise click.exceptions.Exit(1)
     click.echo(f"audit: ok, {report.entries:,} entries")
 

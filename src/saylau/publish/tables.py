@@ -3,6 +3,13 @@
 Headers and option ids are stable across languages (``amanat``, ``against_all``), so a script
 written against the English file reads the Kazakh one; only the names are in the chosen
 language. Percentages are text rounded half up from the exact shares, never computed in float.
+
+A text cell that a spreadsheet would read as a formula (one beginning with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return: the OWASP CSV-injection rule) is written with a single quote
+in front (:func:`cell`); so is one that begins with quotes followed by such a character, so that
+a reader gets the text back exactly by removing one quote from every cell that is quotes followed
+by one of these characters.
+Counts are integers and are written as they are.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from saylau.errors import InputError
 from saylau.model import name_in
 from saylau.publish.options import AGAINST_ALL, option_name, options, percent_text
 from saylau.results import Results, as_json
+from saylau.text import spreadsheet_cell
 
 RESULTS_COLUMNS = (
     "contest_id",
@@ -48,9 +56,14 @@ TERRITORY_COLUMNS = (
 )
 
 
+#: What a spreadsheet takes for the start of a formula, after any quotes already in front.
+#: The OWASP rule for CSV cells, kept in :mod:`saylau.text` (intake's rejects file uses it too).
+cell = spreadsheet_cell
+
+
 def _write(rows: list[list[object]]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    csv.writer(buffer, lineterminator="\n").writerows([cell(v) for v in row] for row in rows)
     return buffer.getvalue()
 
 

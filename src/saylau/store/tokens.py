@@ -11,6 +11,11 @@ Roles (:data:`ROLES`): ``admin`` (everything), ``commission`` (writes protocols 
 stations inside its territory), ``observer`` (reads everything, per-station protocols and the audit
 chain included) and ``public`` (published results only, like a request without a token).
 
+A token lives at most :data:`MAX_LIFETIME` (400 days: one election's preparation, the vote and
+its disputes, with room to spare); a longer expiry is refused, and a token meant to last is made
+without one. A token's text given where its id is expected (``token revoke``) names the token it
+is; an error about a token names its id only, never its text.
+
 Like the rest of the store the tables are append-only: creating a token and revoking one are
 events in a hash chain of their own (``api_token_events``; the protocol chain's verifier knows
 only definitions, protocols and turnout, so token events are not mixed into it). A revocation is a
@@ -49,6 +54,9 @@ ACTIONS = ("create", "revoke")
 _DURATION = re.compile(r"\s*(\d{1,6})\s*([smhdw])\s*")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _NAME_MAX = 200
+_ID = re.compile(f"[0-9a-f]{{{ID_HEX}}}")
+#: The longest a token may be made to last: 400 days.
+MAX_LIFETIME = datetime.timedelta(days=400)
 
 #: The hash chain of token events: one entry per creation or revocation.
 token_events = sa.Table(
@@ -128,8 +136,9 @@ class Issued:
     text: str
 
 
-def parse_duration(text: str) -> datetime.timedelta:
-    """``30m``, ``12h``, ``7d``, ``2w`` (also combined: ``1d12h``) -> a timedelta."""
+def parse_duration(text: str, where: str = "--expires") -> datetime.timedelta:
+    """``30m``, ``12h``, ``7d``, ``2w`` (also combined: ``1d12h``) -> a timedelta of at most
+    :data:`MAX_LIFETIME`; InputError (naming ``where``) for anything else."""
     pos, seconds = 0, 0
     text = text.strip()
     while pos < len(text):
@@ -138,8 +147,15 @@ def parse_duration(text: str) -> datetime.timedelta:
             break
         seconds += int(m.group(1)) * _UNITS[m.group(2)]
         pos = m.end()
+    shown = text if len(text) <= 40 else text[:40] + "..."
     if not text or pos != len(text) or seconds <= 0:
-        raise InputError(f"expected a duration such as 30m, 12h, 7d or 2w, got {text!r}", where="--expires")
+        raise InputError(f"expected a duration such as 30m, 12h, 7d or 2w, got {shown!r}", where=where)
+    if seconds > MAX_LIFETIME.total_seconds():
+        raise InputError(
+            f"a token lasts at most {MAX_LIFETIME.days} days ({MAX_LIFETIME.days}d); "
+            f"{shown} is longer (leave the expiry out for a token that does not expire)",
+            where=where,
+        )
     return datetime.timedelta(seconds=seconds)
 
 
@@ -162,6 +178,22 @@ def split(text: str) -> tuple[str, bytes] | None:
     if len(raw) != SECRET_BYTES or _encode(raw) != secret:  # one text per secret, no look-alikes
         return None
     return token_id, raw
+
+
+def token_id_of(text: str) -> str:
+    """The id a token is named by: ``text`` itself when it is an id (12 hex digits), the id in it
+    when it is a token's text; InputError otherwise, which does not repeat ``text`` (it may be a
+    token's text with a typo, or a secret pasted in the wrong place)."""
+    if isinstance(text, str) and _ID.fullmatch(text):
+        return text
+    parts = split(text)
+    if parts is not None:
+        return parts[0]
+    raise InputError(
+        f"expected a token's id ({ID_HEX} hex digits) or its whole text; "
+        f"what was given is neither (not repeated here, in case it is a secret)",
+        where="token revoke",
+    )
 
 
 def _encode(secret: bytes) -> str:
@@ -235,6 +267,11 @@ class Tokens:
         _text(actor, "actor")
         if territory is not None:
             _text(territory, "--territory")
+        if expires is not None and expires > MAX_LIFETIME:
+            raise InputError(
+                f"a token lasts at most {MAX_LIFETIME.days} days, not {expires.days:,} days",
+                where="--expires",
+            )
         token_id = secrets.token_hex(ID_HEX // 2)
         secret = secrets.token_bytes(SECRET_BYTES)
         text = f"{PREFIX}{token_id}_{_encode(secret)}"
@@ -242,7 +279,10 @@ class Tokens:
             at = audit.now()
             expires_at = None
             if expires is not None:
-                expires_at = (_parse_time(at) + expires).strftime(_FORMAT)
+                try:
+                    expires_at = (_parse_time(at) + expires).strftime(_FORMAT)
+                except OverflowError:  # a negative lifetime (already expired) before year 1
+                    raise InputError("the expiry is outside the calendar", where="--expires") from None
             token = Token(token_id, role, territory, name, secret_hash(secret), at, expires_at)
             seq = self._append(conn, at, actor, "create", token_id, _created_hash(token))
             conn.execute(
@@ -261,15 +301,17 @@ class Tokens:
         return Issued(token, text)
 
     def revoke(self, token_id: str, *, actor: str) -> Token:
-        """Revoke a token by id (its text works too); InputError if there is none or it is revoked."""
+        """Revoke a token by id (its text works too); InputError if there is none or it is revoked.
+
+        The error names the id, never the text given: a token's text (or something close to one)
+        is not echoed.
+        """
         _text(actor, "actor")
-        parts = split(token_id)
-        if parts is not None:
-            token_id = parts[0]
+        token_id = token_id_of(token_id)
         with writing(self._engine) as conn:
             row = conn.execute(sa.select(api_tokens).where(api_tokens.c.id == token_id)).first()
             if row is None:
-                raise InputError(f"no token {token_id!r}", where="token revoke")
+                raise InputError(f"no token {token_id}", where="token revoke")
             revoked = conn.execute(
                 sa.select(token_events.c.at).where(
                     token_events.c.token_id == token_id, token_events.c.action == "revoke"
@@ -437,6 +479,7 @@ def check_territory(territory: str | None, known: set[str] | frozenset[str]) -> 
 
 
 __all__ = [
+    "MAX_LIFETIME",
     "ROLES",
     "Issued",
     "Token",
@@ -446,4 +489,5 @@ __all__ = [
     "parse_duration",
     "split",
     "token_events",
+    "token_id_of",
 ]

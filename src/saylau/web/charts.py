@@ -84,7 +84,7 @@ def turnout_chart(points: Sequence[Point], label: str) -> Markup:
         parts.append(
             f"<g><title>{escape(p.label)}: {escape(p.text)}</title>"
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="#00587a" rx="2"/>'
-            f'<text x="{x + bar / 2:.1f}" y="{y - 5:.1f}" text-anchor="middle" style="fill:#1b2430">'
+            f'<text x="{x + bar / 2:.1f}" y="{y - 5:.1f}" text-anchor="middle">'
             f"{escape(p.text)}</text>"
             f'<text x="{x + bar / 2:.1f}" y="{height - 10}" text-anchor="middle">{escape(p.label)}</text></g>'
         )

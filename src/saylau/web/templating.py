@@ -4,6 +4,11 @@ Templates are translated with ``{% trans %}`` / ``_()`` against :func:`saylau.i1
 so the site, the officer pages and the press summary share one set of Babel catalogues. The
 environment is shared by concurrent requests in different languages, so nothing language-specific
 goes into its globals: the gettext callables and the filters read ``lang`` from the render context.
+
+Everything a template prints goes through :func:`saylau.text.shown` (the environment's
+``finalize``): a reason, a file name, an actor, a station, party or candidate name shows without
+bidirectional controls or zero-width characters, so it reads on the page as what it is. The
+``shown`` filter does the same where a value is built in a template before it is printed.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from starlette.responses import HTMLResponse
 
 from saylau import i18n
 from saylau.i18n import LANGS
+from saylau.text import shown
 
 LANG_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
@@ -79,6 +85,24 @@ def moment(context: jinja2.runtime.Context, value: str | datetime.datetime | Non
     return i18n.format_datetime(parsed, context["lang"])
 
 
+def _finalize(value: Any) -> Any:
+    """What ``{{ ... }}`` prints: text without bidirectional controls or zero-width characters."""
+    if isinstance(value, Markup):  # escaped already; dropping characters cannot make markup of it
+        return Markup(shown(str(value)))
+    if isinstance(value, str):
+        return shown(value)
+    if value is None or isinstance(value, int | float | Fraction | jinja2.Undefined):
+        return value
+    if hasattr(value, "__html__"):
+        return Markup(shown(str(value.__html__())))
+    return shown(str(value))
+
+
+def _shown(value: Any) -> Any:
+    """The ``shown`` filter: :func:`saylau.text.shown` for text, anything else as it is."""
+    return _finalize(value)
+
+
 #: Kazakhstan has one time zone since 1 March 2024 (UTC+5); election night is read there.
 ASTANA = datetime.timezone(datetime.timedelta(hours=5), "UTC+5")
 
@@ -89,10 +113,11 @@ env = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     undefined=jinja2.StrictUndefined,
+    finalize=_finalize,
 )
 env.newstyle_gettext = True  # type: ignore[attr-defined]
 env.globals.update(gettext=_gettext, ngettext=_ngettext, _=_gettext)
-env.filters.update(number=number, percent=percent, datetime=moment)
+env.filters.update(number=number, percent=percent, datetime=moment, shown=_shown)
 
 
 def url_in(request: Request, other: str) -> str:
