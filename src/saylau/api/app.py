@@ -1,6 +1,7 @@
 """The HTTP API: ``create_app(db_url)`` gives the ASGI application ``saylau serve`` runs.
 
-Routes live under ``/api/v1``; the OpenAPI description is ``/openapi.json`` (and ``/docs``).
+Routes live under ``/api/v1``; the OpenAPI description is ``/openapi.json`` (no interactive docs:
+they would load scripts from another origin, see :mod:`saylau.api.headers`).
 docs/api.md describes every endpoint with curl examples. In short:
 
 =======  ===========================  ==========================  ===========================
@@ -53,6 +54,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from saylau.api import problems
 from saylau.api.auth import READ_ALL, WRITE, Principal, RateLimiter, Refused, TokenCache
+from saylau.api.headers import SecurityHeaders
 from saylau.api.live import (
     Conflict,
     Live,
@@ -80,6 +82,7 @@ from saylau.api.schemas import (
     TurnoutReports,
     Whoami,
 )
+from saylau.api.strictjson import StrictJson
 from saylau.api.validate import Invalid
 from saylau.errors import SaylauError
 from saylau.model import TurnoutReport, name_in
@@ -301,10 +304,14 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
             "Errors are RFC 9457 problem documents. See docs/api.md."
         ),
         openapi_url="/openapi.json",
+        docs_url=None,  # Swagger UI and ReDoc load their scripts from a CDN: not on this origin
+        redoc_url=None,
         lifespan=lifespan,
     )
     problems.install(app)
+    app.add_middleware(StrictJson)  # inside the size limit: a key twice in a JSON body is a 422
     app.add_middleware(problems.BodyLimit, limit=settings.max_body)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, 413s and 500s too
     _routes(app)
     # Imported here: both build on this module's routes and dependencies.
     from saylau import web
