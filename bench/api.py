@@ -200,6 +200,8 @@ def serve(url: str, port: int, workers: int, log: Path, interval: float) -> subp
             str(workers),
             "--rate",
             "0",
+            "--anonymous-rate",
+            "0",
             "--no-access-log",
             "--snapshot-interval",
             str(interval),

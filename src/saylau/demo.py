@@ -15,14 +15,19 @@ from saylau import spec
 from saylau.errors import InputError
 from saylau.model import Protocol
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "kz-2023"
+#: Where an installed wheel has the example: package data, copied from examples/kz-2023 by setup.py.
+PACKAGED = Path(__file__).resolve().parent / "data" / "kz-2023"
+#: Where a checkout has it (an editable install reads it there: nothing is copied).
+CHECKOUT = Path(__file__).resolve().parents[2] / "examples" / "kz-2023"
 ACTOR = "saylau demo"
 
 
 def example() -> Path:
-    if not (EXAMPLE / spec.DEFINITION).exists():
-        raise InputError(f"the bundled example is missing ({EXAMPLE}); run from a checkout")
-    return EXAMPLE
+    """The folder of the bundled Kazakhstan 2023 example: the wheel's copy, else the checkout's."""
+    for folder in (PACKAGED, CHECKOUT):
+        if (folder / spec.DEFINITION).exists():
+            return folder
+    raise InputError(f"the bundled example is missing (neither {PACKAGED} nor {CHECKOUT})")
 
 
 def withheld_stations(election, withhold: int, seed: int = 2023) -> set[str]:

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from saylau.bounds import BALLOT_LINES, COUNTED_LINES, MAX_COUNT, REGISTERED, protocol_breaches
-from saylau.errors import DefinitionError
+from saylau.errors import DefinitionError, MappingError
 from saylau.model import Contest, Election, Protocol
 from saylau.protocols import (
     DEFAULT_FORM,
@@ -77,10 +77,6 @@ _MAPPING_KEYS = (
     "note",
 )
 _NP_OPS = {"=": np.equal, "<=": np.less_equal, ">=": np.greater_equal}
-
-
-class MappingError(DefinitionError):
-    """A mapping file that cannot be used; ``problems`` say the file, line and field of each."""
 
 
 @dataclass(frozen=True)

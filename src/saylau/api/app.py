@@ -53,10 +53,10 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from saylau.api import problems
-from saylau.api.auth import READ_ALL, WRITE, Principal, RateLimiter, Refused, TokenCache
+from saylau.api.auth import READ_ALL, WRITE, Principal, RateLimiter, TokenCache
 from saylau.api.headers import SecurityHeaders
+from saylau.api.limits import ReadLimit
 from saylau.api.live import (
-    Conflict,
     Live,
     ProtocolJob,
     Publisher,
@@ -83,8 +83,7 @@ from saylau.api.schemas import (
     Whoami,
 )
 from saylau.api.strictjson import StrictJson
-from saylau.api.validate import Invalid
-from saylau.errors import SaylauError
+from saylau.errors import ConflictError, CredentialsRefused, ProtocolError, SaylauError
 from saylau.model import TurnoutReport, name_in
 from saylau.store import Store
 from saylau.store.tokens import Tokens
@@ -107,9 +106,13 @@ class Settings:
     rate: float = 100.0
     #: requests a token may make at once before the rate applies
     burst: int = 1_000
-    #: the same for requests without a token, per client address (0: no limit)
-    anonymous_rate: float = 0.0
-    anonymous_burst: int = 1_000
+    #: the same for requests without a token, per client address (0: no limit): the API's, and
+    #: every page, download and static file (saylau.api.limits.ReadLimit). A reader's page load is
+    #: a page, a style sheet, a few scripts and the event stream; a reload that revalidates, 304s.
+    anonymous_rate: float = 50.0
+    anonymous_burst: int = 200
+    #: seconds a request's body may take to arrive, from its headers (408 beyond; 0: no limit)
+    body_timeout: float = 30.0
     #: a new results snapshot at most this often, in seconds
     snapshot_interval: float = 0.2
     #: how often the token table is looked at again (creations and revocations by the CLI)
@@ -179,7 +182,7 @@ async def principal(request: Request) -> Principal:
             await run_in_threadpool(cache.reload)
         try:
             token = cache.lookup(text, may_reload=False)
-        except Refused as e:
+        except CredentialsRefused as e:
             log.info("refused a token: %s", e.reason)
             _not_guessing(state, client)
             raise ApiError(
@@ -233,12 +236,9 @@ def need_place(state: State, caller: Principal, place: str, what: str) -> None:
 
 def _failure(e: BaseException, what: str) -> ApiError:
     """An error from the writer or the store, as the problem the client gets."""
-    if isinstance(e, Conflict):
-        return ApiError(
-            409,
-            f"{what}: {e.what}",
-            errors=[{"field": "body", "detail": e.what}],
-        )
+    if isinstance(e, ConflictError):
+        detail = "; ".join(conflict for _, _, conflict in e.conflicts[:20])
+        return ApiError(409, f"{what}: {detail}", errors=[{"field": "body", "detail": detail}])
     if isinstance(e, SaylauError):
         return ApiError(422, f"{what}: {e}", errors=[{"field": "body", "detail": str(e)}])
     if isinstance(e, sa.exc.SQLAlchemyError | OSError):
@@ -311,6 +311,7 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     app.add_middleware(StrictJson)  # inside the size limit: a key twice in a JSON body is a 422
     app.add_middleware(problems.BodyLimit, limit=settings.max_body)
+    app.add_middleware(ReadLimit)  # pages, downloads, static files: the anonymous limit per address
     app.add_middleware(SecurityHeaders)  # outermost: on every answer, 413s and 500s too
     _routes(app)
     # Imported here: both build on this module's routes and dependencies.
@@ -614,7 +615,7 @@ def _routes(app: FastAPI) -> None:
         what = f"protocol {body.station}/{body.contest}"
         try:
             checked = checker.check(body.station, body.contest, body.lines, body.votes)
-        except Invalid as e:
+        except ProtocolError as e:
             raise ApiError(422, f"{what} refused: {e}", errors=e.errors) from None
         job = ProtocolJob(checked.protocol, caller.actor, body.status, body.reason, body.source)
         try:

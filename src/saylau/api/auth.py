@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from saylau.errors import CredentialsRefused
 from saylau.store.tokens import Token, Tokens, authenticate, split
 
 log = logging.getLogger("saylau.api")
@@ -97,14 +98,6 @@ class Principal:
         return f"token:{self.token.id}" if self.token is not None else f"addr:{self.client}"
 
 
-class Refused(Exception):
-    """The presented credentials are not usable; ``reason`` is safe to show (no token text)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 class TokenCache:
     """The store's tokens, in memory, looked at again every ``refresh`` seconds."""
 
@@ -130,19 +123,19 @@ class TokenCache:
         return time.monotonic() - self._checked >= self._refresh
 
     def lookup(self, text: str, *, may_reload: bool = True) -> Token:
-        """The usable token whose text this is; :class:`Refused` otherwise."""
+        """The usable token whose text this is; :class:`~saylau.errors.CredentialsRefused` otherwise."""
         parts = split(text)
         if parts is None:
-            raise Refused("malformed token")
+            raise CredentialsRefused("malformed token")
         if parts[0] not in self._by_id and may_reload and self.due():
             self.reload()
         token = authenticate(text, self._by_id)
         if token is None:
-            raise Refused("unknown token")
+            raise CredentialsRefused("unknown token")
         if token.revoked_at is not None:
-            raise Refused(f"token {token.id} was revoked")
+            raise CredentialsRefused(f"token {token.id} was revoked")
         if token.expired():
-            raise Refused(f"token {token.id} expired at {token.expires_at}")
+            raise CredentialsRefused(f"token {token.id} expired at {token.expires_at}")
         return token
 
     def needs_reload_for(self, text: str) -> bool:

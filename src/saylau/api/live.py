@@ -47,8 +47,11 @@ log = logging.getLogger("saylau.api")
 
 #: Beyond this many audit entries behind, the writer reloads everything instead of following.
 RELOAD_AFTER = 20_000
-#: Between two snapshot builds, at least this many times as long as the last build took.
+#: Between two snapshot builds, at least this many times as long as the last build took (and as
+#: the website's pages of the last snapshot took to render: ``Snapshot.rendered``) ...
 BUILD_SHARE = 4
+#: ... but however long the pages took, a new snapshot at least this often (seconds).
+MAX_PAUSE = 10.0
 #: Requests the writer takes from its queue at once.
 MAX_BATCH = 512
 
@@ -93,14 +96,6 @@ class SyncJob:
     future: concurrent.futures.Future[int] = field(default_factory=concurrent.futures.Future)
 
 
-class Conflict(Exception):
-    """A protocol that differs from the stored version, sent without a reason."""
-
-    def __init__(self, station: str, contest: str, what: str) -> None:
-        super().__init__(what)
-        self.station, self.contest, self.what = station, contest, what
-
-
 _STOP = object()
 
 
@@ -133,7 +128,11 @@ class Snapshot:
     final_docs: dict[str, dict[str, Any]] = field(default_factory=dict)
     final_bodies: dict[str, bytes] = field(default_factory=dict)
     views: dict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=dict)
-    pages: dict[tuple[str, bool], tuple[bytes, str]] = field(default_factory=dict)  # web pages
+    # Web pages (saylau.web.pages.per_snapshot): (kind, path, normalised query) -> (body, ETag);
+    # ``page_counts`` says how many of each kind are kept, each kind within its own bound.
+    pages: dict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=dict)
+    page_counts: dict[str, int] = field(default_factory=dict)
+    rendered: float = 0.0  # seconds its pages took to render (those every reader shares)
 
     def doc(self, lang: str, final: bool = False) -> dict[str, Any]:
         docs, bodies = (self.final_docs, self.final_bodies) if final else (self.docs, self.bodies)
@@ -281,7 +280,7 @@ class Live:
                         if what is None:
                             left.append(job)
                         else:
-                            job.future.set_exception(Conflict(*job.key, what))
+                            job.future.set_exception(ConflictError([(*job.key, what)]))
                     if left:
                         kept.append(left)
                 if sum(map(len, kept)) == sum(map(len, groups)):  # pragma: no cover - names none of them
@@ -640,7 +639,10 @@ class Publisher:
 
     A large election takes a while to build (results of every district, their JSON): the pause
     between two builds is then at least :data:`BUILD_SHARE` times the last build's duration, so
-    building never takes more than a fifth of the time from the writer and the readers.
+    building never takes more than a fifth of the time from the writer and the readers. The same
+    goes for the website's pages, rendered again for each snapshot: the time the last snapshot's
+    pages took counts with its build (up to :data:`MAX_PAUSE`), so a crowd reading every page in
+    every language makes snapshots less frequent, not the writes slower.
     (``interval`` 0 means every read sees every write: tests.)
     """
 
@@ -658,8 +660,15 @@ class Publisher:
 
     @property
     def interval(self) -> float:
-        """Seconds between two builds at least."""
-        return max(self._interval, BUILD_SHARE * self._took) if self._interval else 0.0
+        """Seconds between two builds at least: what it took to build the last snapshot and to
+        render its pages comes to at most a fifth of the time (but never more than
+        :data:`MAX_PAUSE` for the pages)."""
+        if not self._interval:
+            return 0.0
+        snapshot = self.live.snapshot
+        rendered = snapshot.rendered if snapshot is not None else 0.0
+        pause = BUILD_SHARE * self._took
+        return max(self._interval, pause, min(BUILD_SHARE * (self._took + rendered), MAX_PAUSE))
 
     def _notify(self) -> None:  # from the writer thread
         self._loop.call_soon_threadsafe(self._changed.set)
@@ -734,7 +743,6 @@ def submit_job(live: Live, job: ProtocolJob | FileJob | TurnoutJob | SyncJob) ->
 
 
 __all__ = [
-    "Conflict",
     "FileJob",
     "Live",
     "ProtocolJob",

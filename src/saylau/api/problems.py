@@ -9,6 +9,7 @@ text echoed from a request (a station id with a lone surrogate ...) can never br
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Mapping
@@ -33,11 +34,13 @@ KINDS: dict[int, tuple[str, str]] = {
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
     406: ("not-acceptable", "Not acceptable"),
+    408: ("timeout", "Request timeout"),
     409: ("conflict", "Conflicts with what is stored"),
     413: ("too-large", "Request body too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("invalid", "Invalid input"),
     429: ("rate-limited", "Too many requests"),
+    431: ("headers-too-large", "Request headers too large"),
     500: ("internal", "Internal error"),
     503: ("unavailable", "The store is unavailable"),
 }
@@ -142,12 +145,25 @@ def install(app: FastAPI) -> None:
         return problem(500, f"internal error: {type(exc).__name__}")
 
 
-class BodyLimit:
-    """Refuses request bodies over ``limit`` bytes with 413, by Content-Length or while reading."""
+class BodyTimeout(StarletteHTTPException):
+    """A request body that did not arrive in time: 408, and the connection closed."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, timeout: float) -> None:
+        super().__init__(
+            408, f"the request body did not arrive within {timeout:g} s", headers={"Connection": "close"}
+        )
+
+
+class BodyLimit:
+    """Refuses request bodies over ``limit`` bytes with 413, by Content-Length or while reading,
+    and bodies that take longer than ``timeout`` seconds to arrive (from the request's headers)
+    with 408: a client sending its body a byte a second holds a connection that long, no longer.
+    ``timeout`` None: the running server's ``Settings.body_timeout``; 0: no limit."""
+
+    def __init__(self, app: ASGIApp, limit: int, timeout: float | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -160,6 +176,7 @@ class BodyLimit:
                 length = value
             elif name == b"transfer-encoding":
                 chunked = True
+        size = 0
         if length is not None:
             try:
                 size = int(length)
@@ -169,12 +186,28 @@ class BodyLimit:
             if size > self.limit:
                 await self._refuse(scope, receive, send)
                 return
-            await self.app(scope, receive, send)
-            return
-        if not chunked:
-            await self.app(scope, receive, send)
-            return
-        # A body of unknown length: read it here (up to the limit), then hand it on.
+        timeout = self._timeout(scope)
+        if timeout and (size > 0 or (chunked and length is None)):
+            receive = _in_time(receive, timeout)
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            if length is not None or not chunked:
+                await self.app(scope, receive, sending)
+            else:
+                await self._read_then_pass(scope, receive, sending)
+        except BodyTimeout as e:  # raised while the application read the body, and not handled
+            if started:
+                raise
+            await problem(408, str(e.detail), headers=e.headers)(scope, receive, send)
+
+    async def _read_then_pass(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A body of unknown length: read it here (up to the limit), then hand it on."""
         parts: list[bytes] = []
         seen = 0
         while True:
@@ -201,10 +234,39 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
+    def _timeout(self, scope: Scope) -> float:
+        if self.timeout is not None:
+            return self.timeout
+        state = getattr(getattr(scope.get("app"), "state", None), "saylau", None)
+        return float(state.settings.body_timeout) if state is not None else 0.0
+
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(413, f"the body is larger than the limit of {self.limit:,} bytes")
         response.headers["Connection"] = "close"
         await response(scope, receive, send)
+
+
+def _in_time(receive: Receive, timeout: float) -> Receive:
+    """``receive`` that raises :class:`BodyTimeout` when the body is not all there ``timeout``
+    seconds from now; once it is, it waits as long as the server's ``receive`` does (for the
+    client to go away, say)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    done = False
+
+    async def receive_in_time() -> Message:
+        nonlocal done
+        if done:
+            return await receive()
+        try:
+            message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.0))
+        except TimeoutError:
+            raise BodyTimeout(timeout) from None
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            done = True
+        return message
+
+    return receive_in_time
 
 
 #: The error responses every route may give, for the OpenAPI description.

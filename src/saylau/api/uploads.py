@@ -34,7 +34,8 @@ from saylau.api.auth import WRITE, Principal
 from saylau.api.live import FileJob, submit_job
 from saylau.api.problems import ApiError, responses
 from saylau.api.schemas import ProtocolIn
-from saylau.api.validate import Checker, Invalid
+from saylau.api.validate import Checker
+from saylau.errors import ProtocolError
 from saylau.intake import SUFFIXES, UPLOAD_LIMITS, Reject, read_protocols
 from saylau.model import Election, Protocol, name_in
 from saylau.protocols import OPTIONS, Relation
@@ -131,7 +132,7 @@ def check(checker: Checker, body: ProtocolIn) -> tuple[list[dict], list[dict]]:
     try:
         checker.check(body.station, body.contest, body.lines, body.votes)
         errors: list[dict[str, Any]] = []
-    except Invalid as e:
+    except ProtocolError as e:
         errors = [dict(err) for err in e.errors]
     for err in errors:
         if "relation" not in err:

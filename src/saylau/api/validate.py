@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from saylau.bounds import VOTES, protocol_breaches
+from saylau.errors import ProtocolError
 from saylau.model import Contest, Election, Protocol
 from saylau.protocols import OPTIONS, Form, load_form
 from saylau.tally import chain_of
@@ -29,14 +30,6 @@ from saylau.tally import chain_of
 class Checked:
     protocol: Protocol
     warnings: list[str]
-
-
-class Invalid(Exception):
-    """The protocol cannot be accepted; ``errors`` are ``{"field", "detail", "relation"?}``."""
-
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
-        super().__init__(errors[0]["detail"])
-        self.errors = errors
 
 
 class Checker:
@@ -120,7 +113,7 @@ class Checker:
                         }
                     )
         if errors:
-            raise Invalid(errors)
+            raise ProtocolError(errors)
         own = {name: lines[name] for name in self.form.lines if name in lines}
         stored = self.form.complete(own)  # the derived lines that do not need the votes
         full_votes = {option: votes.get(option, 0) for option in ballot}
@@ -151,7 +144,7 @@ class Checker:
                     }
                 )
         if errors:
-            raise Invalid(errors)
+            raise ProtocolError(errors)
         warnings = [
             rel.explain(values)
             for rel in self.form.relations

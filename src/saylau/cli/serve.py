@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 
 from saylau.cli.app import cli
+
+if TYPE_CHECKING:
+    from saylau.api.limits import ConnectionLimits
 
 
 def _actor() -> str:
@@ -35,10 +39,18 @@ def _actor() -> str:
 @click.option("--burst", default=1_000, show_default=True, type=click.IntRange(1), help="Requests at once.")
 @click.option(
     "--anonymous-rate",
-    default=0.0,
+    default=50.0,
     show_default=True,
     type=click.FloatRange(0),
-    help="Requests/s per client address without a token (0: none; a CDN in front does the limiting).",
+    help="Requests/s per client address without a token: API reads, pages, downloads, static files "
+    "(0: none, when a CDN in front does the limiting).",
+)
+@click.option(
+    "--anonymous-burst",
+    default=200,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Requests at once per client address without a token.",
 )
 @click.option(
     "--snapshot-interval",
@@ -46,6 +58,49 @@ def _actor() -> str:
     show_default=True,
     type=click.FloatRange(0),
     help="Seconds between results snapshots at most.",
+)
+@click.option(
+    "--header-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds a request's headers may take to arrive (408 and closed beyond; 0: none).",
+)
+@click.option(
+    "--body-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds a request's body may take to arrive (408 beyond; 0: none).",
+)
+@click.option(
+    "--max-header-size",
+    default=65_536,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Bytes of a request's line and headers (431 beyond; 0: none).",
+)
+@click.option(
+    "--connections-per-address",
+    default=256,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Connections one client address may hold open, per worker (503 beyond; 0: none; "
+    "addresses in FORWARDED_ALLOW_IPS, proxies, are not capped).",
+)
+@click.option(
+    "--max-connections",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Connections and requests at once per worker (503 beyond; 0: none).",
+)
+@click.option(
+    "--keep-alive",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds an idle keep-alive connection stays open.",
 )
 @click.option("--access-log/--no-access-log", default=True, show_default=True)
 @click.option(
@@ -63,14 +118,26 @@ def serve_command(
     rate: float,
     burst: int,
     anonymous_rate: float,
+    anonymous_burst: int,
     snapshot_interval: float,
+    header_timeout: float,
+    body_timeout: float,
+    max_header_size: int,
+    connections_per_address: int,
+    max_connections: int,
+    keep_alive: float,
     access_log: bool,
     log_level: str,
 ) -> None:
-    """Serve the store DB over HTTP: the API under /api/v1, its description at /openapi.json."""
+    """Serve the store DB over HTTP: the API under /api/v1, its description at /openapi.json.
+
+    The limits on readers (docs/api.md, "Limits") are on by default; behind a proxy or CDN, set
+    FORWARDED_ALLOW_IPS to its address so that each reader is counted by its own address.
+    """
     import uvicorn
 
     from saylau.api import Settings, create_app
+    from saylau.api.limits import ConnectionLimits, raise_open_files
     from saylau.store import Store
 
     with Store.open(db) as store:  # a missing or out-of-date store: one line, exit 2, before listening
@@ -81,14 +148,34 @@ def serve_command(
         rate=rate,
         burst=burst,
         anonymous_rate=anonymous_rate,
+        anonymous_burst=anonymous_burst,
+        body_timeout=body_timeout,
         snapshot_interval=snapshot_interval,
     )
+    limits = ConnectionLimits(
+        header_timeout=header_timeout, max_header_bytes=max_header_size, per_address=connections_per_address
+    )
+    open_files = raise_open_files()  # each connection is an open file
+    if open_files and max_connections and open_files < max_connections + 64:
+        click.echo(
+            f"saylau: at most {open_files} open files allowed: fewer connections than "
+            f"--max-connections {max_connections} (raise it with ulimit -n)",
+            err=True,
+        )
     click.echo(
         f"saylau: serving {election.id} from {db} on http://{host}:{port} "
         f"(API /api/v1, OpenAPI /openapi.json, {workers} worker{'s' if workers > 1 else ''})",
         err=True,
     )
-    options = uvicorn_options(host, port, log_level, access_log)
+    options = uvicorn_options(
+        host,
+        port,
+        log_level,
+        access_log,
+        limits=limits,
+        keep_alive=keep_alive,
+        max_connections=max_connections,
+    )
     if workers == 1:
         uvicorn.run(create_app(db, settings), **options)  # type: ignore[arg-type]
     else:
@@ -123,17 +210,43 @@ def check_port(host: str, port: int) -> None:
             ) from None
 
 
-def uvicorn_options(host: str, port: int, log_level: str, access_log: bool) -> dict[str, object]:
-    """How ``saylau serve`` and ``saylau demo`` run uvicorn: the fast loop and parser when there."""
-    return {
+def uvicorn_options(
+    host: str,
+    port: int,
+    log_level: str,
+    access_log: bool,
+    *,
+    limits: ConnectionLimits | None = None,
+    keep_alive: float = 5.0,
+    max_connections: int = 10_000,
+) -> dict[str, object]:
+    """How ``saylau serve`` and ``saylau demo`` run uvicorn: the fast loop and parser when there,
+    and the limits on connections (``limits``, a :class:`saylau.api.limits.ConnectionLimits`;
+    its defaults when None): uvicorn's httptools protocol with a header timeout, a header size
+    limit and a cap per client address (:class:`saylau.api.limits.LimitedHttp`); without httptools,
+    uvicorn's h11 with its header size limit only. ``keep_alive``: seconds an idle connection
+    stays open; ``max_connections``: connections and requests at once, 503 beyond (0: none)."""
+    import functools
+
+    from saylau.api.limits import ConnectionLimits, LimitedHttp
+
+    limits = limits or ConnectionLimits()
+    options: dict[str, object] = {
         "host": host,
         "port": port,
         "log_level": log_level,
         "access_log": access_log,
         "timeout_graceful_shutdown": 3,
+        "timeout_keep_alive": keep_alive,
+        "limit_concurrency": max_connections or None,
         "loop": "uvloop" if _has("uvloop") else "asyncio",
-        "http": "httptools" if _has("httptools") else "h11",
     }
+    if LimitedHttp is not None and _has("httptools"):
+        options["http"] = functools.partial(LimitedHttp, limits=limits)
+    else:  # pragma: no cover - httptools is a dependency
+        options["http"] = "h11"
+        options["h11_max_incomplete_event_size"] = limits.max_header_bytes or None
+    return options
 
 
 def _has(module: str) -> bool:
@@ -158,7 +271,12 @@ def token_group() -> None:
 @click.option(
     "--territory", default=None, metavar="ID", help="Commission tokens: the territory it writes for."
 )
-@click.option("--expires", default=None, metavar="DURATION", help="e.g. 12h, 7d, 2w (default: never).")
+@click.option(
+    "--expires",
+    default=None,
+    metavar="DURATION",
+    help="e.g. 12h, 7d, 2w; at most 400d (default: never).",
+)
 @click.option("--name", default="", help="Who holds it (recorded with every write made with it).")
 def token_create_command(db: str, role: str, territory: str | None, expires: str | None, name: str) -> None:
     """Create a token and print it once (on stdout); the store keeps only its hash."""
@@ -183,7 +301,10 @@ def token_create_command(db: str, role: str, territory: str | None, expires: str
 @click.argument("db", metavar="DB")
 @click.argument("token_id", metavar="TOKEN_ID")
 def token_revoke_command(db: str, token_id: str) -> None:
-    """Revoke a token by its id (servers refuse it within a second)."""
+    """Revoke a token by its id or its whole text (servers refuse it within a second).
+
+    Errors name the token's id only: a text given here is never printed back.
+    """
     from saylau.store.tokens import Tokens
 
     with Tokens(db) as tokens:

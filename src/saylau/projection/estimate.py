@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from saylau.errors import NothingToProject
 from saylau.projection.strata import Cell
 
 _INT64_SAFE = 2**62
@@ -67,7 +68,7 @@ def estimate(
     )
     reported_total = table[reported, :k].sum(axis=0)
     if not reported.any():
-        raise NoReports("no station has reported")
+        raise NothingToProject("no station has reported")
     point_sums: dict[int, np.ndarray] = {}
     rep_sums: dict[int, np.ndarray] = {}
     # The top cell holds what territories with too few reports passed all the way up: whole
@@ -128,10 +129,6 @@ def _everything(
     point = sums.sum(axis=0)
     idx = rng.integers(0, len(sums), size=(replicates, len(sums)))
     return point, sums[idx].sum(axis=1)
-
-
-class NoReports(Exception):
-    """No station of a contest has reported: there is nothing to project from."""
 
 
 def _ratio(sums: np.ndarray, x_u: int, n_u: int, k: int) -> np.ndarray:

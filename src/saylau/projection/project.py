@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from saylau.bounds import MAX_COUNT
-from saylau.errors import InputError
+from saylau.errors import InputError, NothingToProject
 from saylau.forensics.stations import out_of_range
 from saylau.model import Contest, Election, Protocol
-from saylau.projection.estimate import Estimate, NoReports, estimate
+from saylau.projection.estimate import Estimate, estimate
 from saylau.projection.seats import DistrictWinners, ListSeats, district_winners, list_seats
 from saylau.projection.strata import MIN_REPORTED, cells
 from saylau.results import SELF_NOMINATED, Results, evaluate, running_by_contest
@@ -112,7 +112,7 @@ def project(
         strata = cells([s.territory for s in stations], reported.tolist(), parents, min_reported=min_reported)
         try:
             est = estimate(values, registered, reported, strata, replicates=replicates, rng=rng)
-        except NoReports:
+        except NothingToProject:
             est = None
         projected.append(
             ContestProjection(

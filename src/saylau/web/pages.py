@@ -4,16 +4,29 @@ newest results snapshot.
 
 Every page answers ``?fragment=live`` with its ``<main>`` content only: ``static/live.js`` swaps
 that in when the event stream announces a new results version, so a reader never reloads.
+
+Readers cannot stall writers: a page is rendered once per snapshot and URL (:func:`per_snapshot`;
+the URL being the path and only the query parameters the page reads, so ``?x=1``, ``?x=2`` ...
+neither add pages nor change one), concurrent readers of a page not yet rendered wait for one
+rendering, and a station page reads the store only when that station has a new protocol version
+(:class:`StationRecords`), a few stations at a time. Memory stays bounded: pages per snapshot by
+kind (:data:`PAGES_PER_SNAPSHOT`, :data:`STATION_PAGES_PER_SNAPSHOT`), station records by
+:data:`STATION_RECORDS`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import functools
+import inspect
 import json
+import time
 from collections.abc import Awaitable, Callable
-from itertools import islice
 from typing import Any
+from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -24,12 +37,24 @@ from saylau.api.problems import ApiError, not_modified
 from saylau.i18n import format_percent, translations
 from saylau.model import name_in
 from saylau.results import SELF_NOMINATED
+from saylau.store import AuditEntry, Store, StoredVersion
 from saylau.web import downloads, views
 from saylau.web.templating import page_lang, render
 
 router = APIRouter(include_in_schema=False)
-#: Pages kept per snapshot at most (a few hundred territories x 3 languages x 2 forms).
+#: Pages kept per snapshot at most (a few hundred territories x 3 languages x 2 forms) ...
 PAGES_PER_SNAPSHOT = 5_000
+#: ... and station pages, apart: a crawler of every station neither pushes the other pages out
+#: nor grows memory without bound (the station pages past this are rendered, not kept).
+STATION_PAGES_PER_SNAPSHOT = 1_000
+KEPT = {"page": PAGES_PER_SNAPSHOT, "station": STATION_PAGES_PER_SNAPSHOT}
+#: Stations whose stored protocol versions are kept in memory (the most recently read).
+STATION_RECORDS = 2_000
+#: Store reads for station pages at once (others wait their turn; the writer comes first).
+STORE_READERS = 2
+#: Pages of a kind rendered at once: a crowd asking for pages not rendered yet waits its turn
+#: instead of filling every turn of the event loop, which the writes need too.
+RENDERS = 2
 router.include_router(downloads.router)
 
 
@@ -39,27 +64,35 @@ async def _snapshot(request: Request) -> Any:
     return chosen if chosen is not None else await _state(request).publisher.current()
 
 
-def per_snapshot(route: Callable[..., Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:
+def per_snapshot(route: Callable[..., Awaitable[Response]] | None = None, *, kind: str = "page") -> Any:
     """A page made from the results snapshot alone is the same for every reader until the next
-    snapshot: it is rendered once per snapshot (and language, and fragment or whole), then served
-    from memory with a strong ETag, so a reload or a CDN's revalidation costs a 304.
+    snapshot: it is rendered once per snapshot and URL, then served from memory with a strong
+    ETag, so a reload or a CDN's revalidation costs a 304.
 
-    The route must take ``request`` and read the snapshot with :func:`_snapshot`.
+    The URL is the path and the query parameters the page reads: those of the route's signature
+    (path parameters aside) as the route receives them, and ``fragment=live``. Any other query
+    parameter is dropped before the route sees the request (a link the page prints cannot carry
+    it), so it neither makes a new page nor changes one. Readers asking for a page being
+    rendered wait for that rendering. At most ``KEPT[kind]`` pages of a kind are kept per
+    snapshot; past that they are rendered for each reader.
+
+    The route must take ``request`` and read the snapshot with :func:`_snapshot`. Used as
+    ``@per_snapshot`` or ``@per_snapshot(kind="station")``.
     """
+    if route is None:
+        return functools.partial(per_snapshot, kind=kind)
+    names = [name for name in inspect.signature(route).parameters if name != "request"]
+    if kind not in KEPT:
+        raise ValueError(f"no kind of page {kind!r}; there are {', '.join(KEPT)}")
 
     @functools.wraps(route)
     async def page(request: Request, **params: Any) -> Response:
         snapshot = await _state(request).publisher.current()
-        key = (request.url.path, request.query_params.get("fragment") == "live")
+        query = _query(request, names, params)
+        key = (kind, request.url.path, urlencode(query))
         found = snapshot.pages.get(key)
         if found is None:
-            request.state.snapshot = snapshot
-            response = await route(request, **params)
-            if response.status_code != 200:  # pragma: no cover - errors are raised, not returned
-                return response
-            found = (bytes(response.body), etag_of(bytes(response.body)))
-            if len(snapshot.pages) < PAGES_PER_SNAPSHOT:
-                snapshot.pages[key] = found
+            found = await _render(request, snapshot, key, query, route, params)
         body, etag = found
         headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Results-Version": str(snapshot.version)}
         if not_modified(request.headers.get("if-none-match"), etag):
@@ -67,6 +100,87 @@ def per_snapshot(route: Callable[..., Awaitable[Response]]) -> Callable[..., Awa
         return Response(body, media_type="text/html; charset=utf-8", headers=headers)
 
     return page
+
+
+def _query(request: Request, names: list[str], params: dict[str, Any]) -> list[tuple[str, str]]:
+    """The query parameters a page depends on, by name: its own (as the route gets them) and the
+    live fragment."""
+    path = request.path_params
+    query = [(n, str(params[n])) for n in names if n not in path and params.get(n) is not None]
+    if request.query_params.get("fragment") == "live":
+        query.append(("fragment", "live"))
+    return sorted(query)
+
+
+async def _render(
+    request: Request,
+    snapshot: Any,
+    key: tuple[str, ...],
+    query: list[tuple[str, str]],
+    route: Callable[..., Awaitable[Response]],
+    params: dict[str, Any],
+) -> tuple[bytes, str]:
+    """Render a page of ``snapshot`` once, however many readers ask at the same time."""
+    web = _web(request)
+    flight = (snapshot.version, *key)
+    pending = web.rendering.get(flight)
+    if pending is not None:
+        try:
+            return await asyncio.shield(pending)
+        except Exception:  # the first reader's rendering failed: this one renders on its own
+            pass
+    pending = asyncio.get_running_loop().create_future()
+    pending.add_done_callback(_retrieved)
+    web.rendering[flight] = pending
+    try:
+        text = urlencode(query).encode("latin-1")
+        if text != request.scope.get("query_string", b""):  # what the route sees: only that
+            request = Request({**request.scope, "query_string": text}, request.receive)
+        request.state.snapshot = snapshot
+        async with web.renders[key[0]]:
+            started = time.perf_counter()
+            response = await route(request, **params)
+            if key[0] == "page":  # a page every reader shares: its cost comes with each snapshot
+                snapshot.rendered += time.perf_counter() - started
+        body = bytes(response.body)
+        found = (body, etag_of(body))
+        if response.status_code == 200 and key not in snapshot.pages:
+            kind = key[0]
+            kept = snapshot.page_counts.get(kind, 0)
+            if kept < KEPT[kind]:
+                snapshot.pages[key] = found
+                snapshot.page_counts[kind] = kept + 1
+        pending.set_result(found)
+        return found
+    except BaseException as e:
+        if not pending.done():
+            pending.set_exception(e if isinstance(e, Exception) else RuntimeError("cancelled"))
+        raise
+    finally:
+        web.rendering.pop(flight, None)
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()  # looked at: no "exception never retrieved" when nobody waited
+
+
+class Web:
+    """What the pages keep beside the snapshots, for one running server (``app.state.web``)."""
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
+        self.rendering: dict[tuple[Any, ...], asyncio.Future[tuple[bytes, str]]] = {}
+        self.renders = {kind: asyncio.Semaphore(RENDERS) for kind in KEPT}
+        self.stations = StationRecords(state.store)
+
+
+def _web(request: Request) -> Web:
+    state = _state(request)
+    web: Web | None = getattr(request.app.state, "web", None)
+    if web is None or web.state is not state:  # first request, or a new start of the same app
+        web = request.app.state.web = Web(state)
+    return web
 
 
 def _page(request: Request, name: str, lang: str, snapshot: Any, **context: Any) -> Response:
@@ -307,6 +421,7 @@ async def territory(request: Request, lang: str, territory: str) -> Response:
 
 
 @router.get("/{lang}/station/{station}")
+@per_snapshot(kind="station")
 async def station(request: Request, lang: str, station: str) -> Response:
     lang = page_lang(lang)
     state = _state(request)
@@ -319,34 +434,31 @@ async def station(request: Request, lang: str, station: str) -> Response:
     found = election.station_by_id[station]
     contests = {c.id: c for c in election.contests}
     candidates = {c.id: c.name for c in election.candidates}
-    store = state.store
-
-    order = {line: i for i, line in enumerate(live.checker.form.lines)}
-
-    def read() -> list[dict[str, Any]]:
-        out = []
-        for cid in live.checker.contests_of.get(station, []):
-            versions = []
-            for v in store.versions(station, cid):
-                entry = next(islice(store.audit_entries(v.audit_seq - 1), 1), None)
-                lines = sorted(v.protocol.lines.items(), key=lambda kv: order.get(kv[0], len(order)))
-                votes = sorted(v.protocol.votes.items(), key=lambda kv: -kv[1])
-                versions.append({"version": v, "audit": entry, "lines": lines, "votes": votes})
-            out.append({"contest": contests[cid], "versions": versions})
-        return out
-
     try:
-        protocols = await run_in_threadpool(read)
+        records = await _web(request).stations.get(live, station)
     except Exception as e:  # the store may be away for a moment: say so, never a traceback
         detail = f"the store is unavailable: {type(e).__name__}"
         raise ApiError(503, detail, headers={"Retry-After": "1"}) from None
-    for p in protocols:
-        c = p["contest"]
-        p["name"] = name_in(c.name, lang)
-        p["option_name"] = (
+    order = {line: i for i, line in enumerate(live.checker.form.lines)}
+    protocols = []
+    for cid, stored in records:
+        c = contests[cid]
+        versions = [
+            {
+                "version": v,
+                "audit": entry,
+                "lines": sorted(v.protocol.lines.items(), key=lambda kv: order.get(kv[0], len(order))),
+                "votes": sorted(v.protocol.votes.items(), key=lambda kv: -kv[1]),
+            }
+            for v, entry in stored
+        ]
+        option_name = (
             (lambda o: names.party(o) if o != SELF_NOMINATED else names.party(None))
             if c.kind == "list"
             else (lambda o: candidates.get(o, o))
+        )
+        protocols.append(
+            {"contest": c, "versions": versions, "name": name_in(c.name, lang), "option_name": option_name}
         )
     return _page(
         request,
@@ -359,6 +471,75 @@ async def station(request: Request, lang: str, station: str) -> Response:
         protocols=protocols,
         line_label=lambda line: views.line_label(line, names.gettext, dict(live.checker.form.titles)),
     )
+
+
+#: A station's stored protocols: for each of its contests, every version with its audit entry.
+Records = list[tuple[str, list[tuple[StoredVersion, AuditEntry | None]]]]
+
+
+class StationRecords:
+    """Each station's stored protocol versions and their audit entries, read from the store once
+    per set of versions and kept for the :data:`STATION_RECORDS` stations read most recently.
+
+    A station's versions change only when one is stored, and the writer records each stored
+    version (``Live.versions``) before it answers: those are the key, so a new version is read at
+    once and an unchanged station never again. Reads run :data:`STORE_READERS` at a time off the
+    event loop; readers of a station being read wait for that read.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._kept: collections.OrderedDict[str, tuple[tuple[Any, ...], Records]] = collections.OrderedDict()
+        self._reading: dict[tuple[str, tuple[Any, ...]], asyncio.Future[Records]] = {}
+        self._gate = asyncio.Semaphore(STORE_READERS)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    async def get(self, live: Any, station: str) -> Records:
+        contests = list(live.checker.contests_of.get(station, []))
+        versions = tuple(live.versions.get((station, c)) for c in contests)
+        kept = self._kept.get(station)
+        if kept is not None and kept[0] == versions:
+            self._kept.move_to_end(station)
+            return kept[1]
+        flight = (station, versions)
+        pending = self._reading.get(flight)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        pending = asyncio.get_running_loop().create_future()
+        pending.add_done_callback(_retrieved)
+        self._reading[flight] = pending
+        try:
+            async with self._gate:
+                records = await run_in_threadpool(read_station, self.store, station, contests)
+        except BaseException as e:
+            pending.set_exception(e if isinstance(e, Exception) else RuntimeError("cancelled"))
+            raise
+        finally:
+            del self._reading[flight]
+        pending.set_result(records)
+        self._kept[station] = (versions, records)
+        self._kept.move_to_end(station)
+        while len(self._kept) > STATION_RECORDS:
+            self._kept.popitem(last=False)
+        return records
+
+
+def read_station(store: Store, station: str, contests: list[str]) -> Records:
+    """Every stored version of a station's protocols, oldest first, with its audit entry: one
+    query for the versions of each contest, one for all their audit entries."""
+    from saylau.store.tables import audit_log
+
+    found = [(c, store.versions(station, c)) for c in contests]
+    seqs = [v.audit_seq for _, versions in found for v in versions]
+    entries: dict[int, AuditEntry] = {}
+    if seqs:
+        engine = store._engine  # the store reads the chain a page at a time; these are a few rows
+        with engine.connect() as conn:
+            for row in conn.execute(sa.select(audit_log).where(audit_log.c.seq.in_(seqs))):
+                entries[int(row.seq)] = AuditEntry(**row._asdict())
+    return [(c, [(v, entries.get(v.audit_seq)) for v in versions]) for c, versions in found]
 
 
 # -- projection --------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
-"""Build ``data/kz-regions.json``, the map's outlines, from the geokz GeoJSON (run once, by hand).
+"""Build ``src/saylau/publish/data/kz-regions.json``, the map's outlines, from the geokz GeoJSON
+(run once, by hand).
 
 The source (566 KB, 30,000 points) is far more detail than a web map of 20 regions can show, so
-it is projected to the plane and simplified here, once, into a small file the package ships.
+it is projected to the plane and simplified here, once, into a small file the package ships (the
+turnout map of ``saylau.publish.regions_map`` reads it; this script is not in the package).
 Kept in the repository so the bundled file can be rebuilt and checked:
 
-    python -m saylau.publish.build_regions ../shared/reference/kz-regions/kz-regions-2024.geojson
+    python examples/kz-2023/build_regions.py [../shared/reference/kz-regions/kz-regions-2024.geojson]
 
 Projection: equirectangular, longitudes scaled by the cosine of the country's middle latitude,
 which keeps shapes recognisable at this latitude range without a projection library. The
@@ -22,7 +24,9 @@ from pathlib import Path
 
 WIDTH = 1000.0  # map units across the country
 TOLERANCE = 0.5  # Douglas-Peucker tolerance, map units
-OUT = Path(__file__).resolve().parent / "data" / "kz-regions.json"
+HERE = Path(__file__).resolve().parent
+SOURCE = HERE.parents[2] / "shared" / "reference" / "kz-regions" / "kz-regions-2024.geojson"
+OUT = HERE.parents[1] / "src" / "saylau" / "publish" / "data" / "kz-regions.json"
 
 
 def _perpendicular(p: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -142,10 +146,12 @@ def _centroid(ring: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m saylau.publish.build_regions PATH/kz-regions-2024.geojson", file=sys.stderr)
+    if len(argv) > 1:
+        print(
+            "usage: python examples/kz-2023/build_regions.py [PATH/kz-regions-2024.geojson]", file=sys.stderr
+        )
         return 2
-    out = build(Path(argv[0]))
+    out = build(Path(argv[0]) if argv else SOURCE)
     OUT.write_text(json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"{OUT}: {OUT.stat().st_size:,} bytes, {len(out['regions'])} regions")
     return 0

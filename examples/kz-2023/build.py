@@ -1,4 +1,4 @@
-"""Generate the bundled example election ``examples/kz-2023`` (Kazakhstan, 19 March 2023).
+"""Build the bundled example election ``examples/kz-2023`` (Kazakhstan, 19 March 2023).
 
 The real figures (the Mazhilis party-list votes and "against all", the registered voters and the
 ballots issued, the regional turnout, the Astana city maslikhat list votes, the known district
@@ -6,9 +6,12 @@ winners, the region names) are spread over about 10,000 generated polling statio
 published total is reproduced exactly and every protocol row satisfies the control relations of
 docs/election-format.md. Everything not published is generated from one seed and says so.
 
-    python -m saylau.examples.kz2023 --out examples/kz-2023 [--seed 2023]
+    python examples/kz-2023/build.py [--seed 2023] [--out DIR]
 
-The same seed gives byte-identical files (numpy's ``default_rng`` only; gzip without timestamps).
+Writes beside this script unless ``--out`` names another folder. The same seed gives
+byte-identical files (numpy's ``default_rng`` only; gzip without timestamps). The files are
+shipped in saylau's wheel as package data (``saylau/data/kz-2023``, copied by ``setup.py``), for
+``saylau demo``; this script is not.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import numpy as np
 
 from saylau.protocols import KZ_FORM
 
+HERE = Path(__file__).resolve().parent
 SEED = 2023
 
 # --------------------------------------------------------------------------------------------
@@ -1088,7 +1092,7 @@ def toml_names(names: tuple[str, str, str]) -> str:
 def election_toml() -> str:
     lines = [
         "# Kazakhstan, 19 March 2023: the Mazhilis (party list and 29 districts) and the party-list",
-        "# half of the Astana city maslikhat. Written by `python -m saylau.examples.kz2023`.",
+        "# half of the Astana city maslikhat. Written by examples/kz-2023/build.py.",
         "# Real totals, generated stations and protocols: see README.md.",
         "",
         "[election]",
@@ -1369,8 +1373,13 @@ election is not public in bulk. The generated data reproduces every published fi
 Regenerate (the same seed gives byte-identical files):
 
 ```sh
-python -m saylau.examples.kz2023 --out examples/kz-2023 --seed {ex.seed}
+python examples/kz-2023/build.py --seed {ex.seed}
 ```
+
+These files also ship inside saylau's wheel as package data (`saylau/data/kz-2023`, copied by
+`setup.py` at build time), so `saylau demo` works from an installed wheel; `build.py` and
+`build_regions.py` (which builds the map outlines `src/saylau/publish/data/kz-regions.json` from
+the geokz boundaries) stay here.
 
 `tests/test_kz2023_example.py` checks every total below against `../shared/reference`, every
 control relation of every protocol row, and that these files are what the generator writes.
@@ -1475,9 +1484,11 @@ As recorded in `../shared/reference/kz-2023.json` and `kz-2023-extra.json`:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m saylau.examples.kz2023", description=__doc__.split("\n")[0]
+        prog="python examples/kz-2023/build.py", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--out", type=Path, required=True, help="the example's folder")
+    parser.add_argument(
+        "--out", type=Path, default=HERE, help="the example's folder (default: beside this script)"
+    )
     parser.add_argument("--seed", type=int, default=SEED, help=f"default {SEED}")
     args = parser.parse_args(argv)
     start = time.perf_counter()
