@@ -1,10 +1,11 @@
 """The turnout map: an SVG choropleth of Kazakhstan's 20 regions, for the website and the press.
 
-The outlines are bundled (``data/kz-regions.json``, built once by ``examples/kz-2023/build_regions.py`` from the
-geokz boundaries, CC BY 4.0), so a map needs no network and no GIS library. The colour scale is
-fixed (20%..80%) rather than fitted to the data, so two maps of the same night (22:00 and 08:00)
-can be compared by eye; it is viridis, which stays ordered for colour-blind readers and in grey
-print. Regions without data are grey and say so in their tooltip.
+The outlines are bundled (``data/kz-regions.json``, built once by
+``examples/kz-2023/build_regions.py`` from the geokz boundaries, CC BY 4.0), so a map needs no
+network and no GIS library. The colour scale is fixed (20%..80%) rather than fitted to the data,
+so two maps of the same night (22:00 and 08:00) can be compared by eye; it is viridis, which
+stays ordered for colour-blind readers and in grey print. Regions without data are grey and say
+so in their tooltip.
 """
 
 from __future__ import annotations

@@ -138,7 +138,9 @@ def apportion_with_alliances(
         name = alliance_id(members)
         if name in votes and name not in members:
             raise InputError(f"alliance {name!r} has the id of a list; rename the list or the alliance")
-        active = tuple(sorted((m for m in members if m in votes and m not in weights), key=rank.get))
+        taking_part = (m for m in members if m in votes and m not in weights)
+        # A list missing from ``registration`` ranks last, as in _unit_policy.
+        active = tuple(sorted(taking_part, key=lambda m: rank.get(m, len(rank))))
         if len(active) >= 2:
             members_of[name] = active
             for m in active:

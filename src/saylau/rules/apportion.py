@@ -105,7 +105,7 @@ def apportion(
 
 
 def _pick(
-    keys: Mapping[str, object],
+    keys: Mapping[str, int],
     places: int,
     policy: TiePolicy,
     *,
@@ -115,13 +115,13 @@ def _pick(
     show: Callable[[str], str] | None = None,
 ) -> tuple[list[str], Tie | None]:
     """The ``places`` names with the largest keys; a tie at the boundary is broken."""
-    ranked = sorted(keys, key=keys.__getitem__, reverse=True)  # type: ignore[arg-type]
+    ranked = sorted(keys, key=keys.__getitem__, reverse=True)
     if places >= len(ranked):
         return ranked, None
     if places <= 0:
         return [], None
     boundary = keys[ranked[places - 1]]
-    above = [n for n in ranked if keys[n] > boundary]  # type: ignore[operator]
+    above = [n for n in ranked if keys[n] > boundary]
     at = [n for n in ranked if keys[n] == boundary]
     if len(above) + len(at) <= places:
         return above + at, None
@@ -337,6 +337,10 @@ def _highest_averages(
             elif lhs == rhs:
                 group.append(p)
         if len(group) > remaining:
+
+            def average(_: str, n: int = best_n, dd: int = best_d) -> str:
+                return show(n, dd)
+
             _, tie = _pick(
                 dict.fromkeys(group, 0),
                 remaining,
@@ -344,7 +348,7 @@ def _highest_averages(
                 kind="average",
                 votes=votes,
                 order=tuple(votes),
-                show=lambda p, n=best_n, dd=best_d: show(n, dd),
+                show=average,
             )
             assert tie is not None
             ties.append(tie)

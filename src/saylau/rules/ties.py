@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypedDict, Unpack
 
 from saylau.errors import RulesError
 
@@ -46,6 +47,14 @@ PRESETS: dict[str, tuple[str, ...]] = {
     "more-votes-then-lots": ("more-votes", "lots"),
     "more-votes-then-drawn": ("more-votes", "drawn"),
 }
+
+
+class _PolicyOptions(TypedDict, total=False):
+    """The fields of a :class:`TiePolicy` that :meth:`TiePolicy.named` passes on."""
+
+    seed: str
+    registration: tuple[str, ...]
+    drawn: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -67,13 +76,13 @@ class TiePolicy:
                 )
 
     @classmethod
-    def named(cls, name: str, **kwargs: object) -> TiePolicy:
+    def named(cls, name: str, **kwargs: Unpack[_PolicyOptions]) -> TiePolicy:
         """A policy from a preset name such as ``lots`` or ``more-votes-then-lots``."""
         try:
             criteria = PRESETS[name]
         except KeyError:
             raise RulesError(f"unknown tie rule {name!r}; expected one of {', '.join(PRESETS)}") from None
-        return cls(criteria=criteria, **kwargs)  # type: ignore[arg-type]
+        return cls(criteria=criteria, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -115,14 +124,15 @@ class _Ranker:
         self._registration = {name: i for i, name in enumerate(reg)}
         self._drawn = {name: i for i, name in enumerate(self.policy.drawn)}
 
-    def key(self, criterion: str, name: str, context: str) -> object:
+    def key(self, criterion: str, name: str, context: str) -> int | None:
         if criterion == "more-votes":
             return -self.votes.get(name, 0)
         if criterion == "registration":
             return self._registration.get(name, len(self._registration))
         if criterion == "lots":
             text = f"{self.policy.seed}|{context}|{name}".encode()
-            return hashlib.sha256(text).hexdigest()
+            # The digest as a number: it ranks as its (fixed-length, lower-case) hex text does.
+            return int(hashlib.sha256(text).hexdigest(), 16)
         # "drawn": names absent from the drawn order are not yet decided.
         return self._drawn.get(name)
 
@@ -152,13 +162,14 @@ def break_tie(
     need = places
     for criterion in policy.criteria:
         used.append(criterion)
-        keys = {name: ranker.key(criterion, name, context) for name in contenders}
-        if criterion == "drawn" and any(k is None for k in keys.values()):
+        found = {name: ranker.key(criterion, name, context) for name in contenders}
+        keys = {name: k for name, k in found.items() if k is not None}
+        if len(keys) < len(found):  # only "drawn" leaves names without a key: those not drawn yet
             notes.append("a drawing of lots is required: supply the drawn order")
             break
         ranked = sorted(contenders, key=lambda n: keys[n])
         boundary = keys[ranked[need - 1]]
-        ahead = [n for n in ranked if keys[n] < boundary]  # type: ignore[operator]
+        ahead = [n for n in ranked if keys[n] < boundary]
         at = [n for n in ranked if keys[n] == boundary]
         winners.extend(ahead)
         need -= len(ahead)

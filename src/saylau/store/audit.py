@@ -209,7 +209,7 @@ def _kind(value: object) -> str:
 _EXPECTED = {str: "text", int: "a whole number", bytes: "bytes"}
 
 
-def _unreadable(row: sa.Row, table: sa.Table, prefix: str = "") -> str | None:
+def _unreadable(row: sa.Row[*tuple[Any, ...]], table: sa.Table, prefix: str = "") -> str | None:
     """``cannot read its <column>: ...`` for the first of ``table``'s columns (named ``prefix`` +
     name in ``row``) whose value is not of the column's type; None when every one is."""
     values = row._mapping
@@ -333,7 +333,7 @@ def _verify_chain(conn: sa.Connection, found: _Findings) -> int:
         return int(conn.execute(sa.select(sa.func.count()).select_from(audit_log)).scalar_one())
 
 
-def _walk_chain(rows: Iterable[sa.Row], found: _Findings) -> int:
+def _walk_chain(rows: Iterable[sa.Row[*tuple[Any, ...]]], found: _Findings) -> int:
     expected, prev, count = 1, GENESIS, 0
     for row in rows:
         count += 1
@@ -349,7 +349,7 @@ def _walk_chain(rows: Iterable[sa.Row], found: _Findings) -> int:
     return count
 
 
-def _check_entry(row: sa.Row, expected: int, prev: str, found: _Findings) -> None:
+def _check_entry(row: sa.Row[*tuple[Any, ...]], expected: int, prev: str, found: _Findings) -> None:
     name = f"audit entry {row.seq} ({row.action} {row.subject})"
     if row.seq != expected:
         found.add(
@@ -431,7 +431,7 @@ def _entry_of(conn: sa.Connection, action: str, subject: object) -> int | None:
     )
 
 
-def _check_protocol(conn: sa.Connection, row: sa.Row, found: _Findings) -> None:
+def _check_protocol(conn: sa.Connection, row: sa.Row[*tuple[Any, ...]], found: _Findings) -> None:
     unreadable = _unreadable(row, protocol_versions)
     if unreadable is not None:
         seq = _int_or_none(row.audit_seq)
@@ -500,7 +500,7 @@ def _verify_turnout(conn: sa.Connection, found: _Findings) -> None:
         found.add(orphan.seq, f"audit entry {orphan.seq} (turnout {orphan.subject}): its report was deleted")
 
 
-def _check_turnout(conn: sa.Connection, row: sa.Row, found: _Findings) -> None:
+def _check_turnout(conn: sa.Connection, row: sa.Row[*tuple[Any, ...]], found: _Findings) -> None:
     unreadable = _unreadable(row, turnout_reports)
     if unreadable is not None:
         seq = _int_or_none(row.audit_seq)

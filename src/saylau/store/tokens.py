@@ -34,6 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -432,7 +433,7 @@ def _text(value: object, where: str, *, empty: bool = False) -> None:
         raise InputError(f"expected printable text of at most {_NAME_MAX} characters", where=where)
 
 
-def _token(row: sa.Row, revoked_at: str | None) -> Token:
+def _token(row: sa.Row[*tuple[Any, ...]], revoked_at: str | None) -> Token:
     return Token(
         id=row.id,
         role=row.role,
