@@ -270,13 +270,18 @@ def test_json_files_with_a_key_twice_or_nested_too_deep_are_refused(
     watch.check()
 
 
-def test_largest_accepted_figures_are_stored_and_published(tmp_path: Path) -> None:
-    """The other side of the bound: a station whose list is MAX_COUNT may report MAX_COUNT."""
-    folder = tmp_path / "big"
+def copy_of_tiny(folder: Path) -> Path:
+    """The tiny election's definition, to change one file of it."""
     folder.mkdir()
     for f in TINY.iterdir():
         if f.is_file():
             (folder / f.name).write_bytes(f.read_bytes())
+    return folder
+
+
+def test_largest_accepted_figures_are_stored_and_published(tmp_path: Path) -> None:
+    """The other side of the bound: a station whose list is MAX_COUNT may report MAX_COUNT."""
+    folder = copy_of_tiny(tmp_path / "big")
     stations = (TINY / "stations.csv").read_text().replace("S2,R1,500,", f"S2,R1,{MAX_COUNT},")
     (folder / "stations.csv").write_text(stations)
     url = str(tmp_path / "big.db")
@@ -295,11 +300,7 @@ def test_largest_accepted_figures_are_stored_and_published(tmp_path: Path) -> No
 
 
 def test_the_definition_refuses_counts_beyond_the_range(tmp_path: Path) -> None:
-    folder = tmp_path / "def"
-    folder.mkdir()
-    for f in TINY.iterdir():
-        if f.is_file():
-            (folder / f.name).write_bytes(f.read_bytes())
+    folder = copy_of_tiny(tmp_path / "def")
     stations = (TINY / "stations.csv").read_text().replace("S2,R1,500,", f"S2,R1,{FORTY_DIGITS},")
     (folder / "stations.csv").write_text(stations)
     problems = spec.check(folder)
@@ -309,11 +310,7 @@ def test_the_definition_refuses_counts_beyond_the_range(tmp_path: Path) -> None:
 
 
 def test_voter_lists_declare_how_far_registered_may_move(tmp_path: Path) -> None:
-    folder = tmp_path / "def"
-    folder.mkdir()
-    for f in TINY.iterdir():
-        if f.is_file():
-            (folder / f.name).write_bytes(f.read_bytes())
+    folder = copy_of_tiny(tmp_path / "def")
     toml = (TINY / "election.toml").read_text()
     (folder / "election.toml").write_text(
         toml + '\n[voter_lists]\nadded = "2%"\nremoved = 3\nlaw = "Art. 26"\n'

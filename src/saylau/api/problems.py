@@ -154,6 +154,20 @@ class BodyTimeout(StarletteHTTPException):
         )
 
 
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives ``body`` (already read by a middleware) once, then what follows."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
 class BodyLimit:
     """Refuses request bodies over ``limit`` bytes with 413, by Content-Length or while reading,
     and bodies that take longer than ``timeout`` seconds to arrive (from the request's headers)
@@ -222,17 +236,7 @@ class BodyLimit:
             parts.append(chunk)
             if not message.get("more_body", False):
                 break
-        body = b"".join(parts)
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(b"".join(parts), receive), send)
 
     def _timeout(self, scope: Scope) -> float:
         if self.timeout is not None:

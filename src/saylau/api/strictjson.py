@@ -10,9 +10,9 @@ never reads more than ``--max-body`` bytes.
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from saylau.api.problems import problem
+from saylau.api.problems import problem, replaying
 from saylau.text import DuplicateKeyError, loads_strict
 
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -46,16 +46,7 @@ class StrictJson:
             return
         except (ValueError, RecursionError):
             pass  # not JSON at all: the route's own parser says so, as it always has
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)
 
 
 def _is_json(scope: Scope) -> bool:
