@@ -27,8 +27,8 @@ import uvicorn
 
 from conftest import run_cli
 from saylau import spec
-from saylau.api import Settings, create_app
 from saylau.model import Protocol
+from saylau.server import Settings, create_app
 from saylau.store import Store
 from saylau.store.engine import parse
 from saylau.store.tokens import Tokens

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from saylau import spec
-from saylau.api import Settings
+from saylau.server import Settings
 from saylau.store import Store
 from test_api import Server, Tokens_, make_tokens
 

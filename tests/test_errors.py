@@ -11,7 +11,7 @@ import saylau
 from saylau.errors import SaylauError
 
 #: Exceptions that are HTTP answers on their way out, not errors of saylau's input.
-HTTP_ANSWERS = {"saylau.api.problems.ApiError", "saylau.api.problems.BodyTimeout"}
+HTTP_ANSWERS = {"saylau.http.problems.ApiError", "saylau.http.problems.BodyTimeout"}
 
 
 def public_exceptions() -> dict[str, type[BaseException]]:

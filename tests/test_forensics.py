@@ -228,7 +228,7 @@ def test_cli_svg_and_bad_input(tmp_path: Path) -> None:
 
 def test_api_route(tmp_path: Path) -> None:
     from saylau import demo
-    from saylau.api import Settings, create_app
+    from saylau.server import Settings, create_app
     from saylau.store.tokens import Tokens
 
     db = str(tmp_path / "kz.db")

@@ -206,8 +206,8 @@ def test_the_website_serves_another_country_s_election(tmp_path: Path, intake: I
     the seat projection complete, the NIST export valid, and no map of Kazakhstan."""
     from fastapi.testclient import TestClient
 
-    from saylau.api import create_app
     from saylau.publish.nist import validate
+    from saylau.server import create_app
     from saylau.store import Store
 
     db = tmp_path / "il.db"

@@ -241,7 +241,7 @@ def test_the_api_serves_the_projection_with_an_etag(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
     from saylau import demo
-    from saylau.api import Settings, create_app
+    from saylau.server import Settings, create_app
 
     demo.build(tmp_path / "kz.db", withhold=3000)
     with TestClient(create_app(str(tmp_path / "kz.db"), Settings(snapshot_interval=0))) as client:

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from saylau import demo
-from saylau.api import Settings, create_app
+from saylau.server import Settings, create_app
 from saylau.store.tokens import Tokens
 
 FAST = Settings(snapshot_interval=0.0, token_refresh=0.05, sync_interval=0.05)

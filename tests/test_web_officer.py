@@ -22,8 +22,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from saylau import demo
-from saylau.api import Settings, create_app
 from saylau.model import Protocol
+from saylau.server import Settings, create_app
 from saylau.store import Store
 from saylau.store.tokens import Tokens
 

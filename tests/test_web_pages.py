@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from saylau import demo
-from saylau.api import create_app
+from saylau.server import create_app
 from saylau.store import Store
 from saylau.web import preferred_lang
 

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from saylau import demo, spec
-from saylau.api import Settings, create_app
 from saylau.projection.partial import first_reported, reporting_order
+from saylau.server import Settings, create_app
 from saylau.store import Store
 from saylau.web.pages import _chance
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from saylau.api.headers import POLICY
+from saylau.http.headers import POLICY
 from saylau.store import Store
 
 from .conftest import Site

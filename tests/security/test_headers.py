@@ -1,4 +1,4 @@
-"""Security headers on every kind of response (saylau.api.headers), and pages a strict
+"""Security headers on every kind of response (saylau.http.headers), and pages a strict
 Content-Security-Policy does not break: no inline script or style, no event-handler attribute, no
 ``javascript:`` link, nothing from another origin. tests/browser/test_csp.py checks the same in
 Chromium."""
@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from saylau import demo
-from saylau.api import Settings, create_app
-from saylau.api.headers import HSTS, POLICY
+from saylau.http.headers import HSTS, POLICY
+from saylau.server import Settings, create_app
 from saylau.store import Store
 
 LANGS = ("kk", "ru", "en")

@@ -36,7 +36,7 @@ from fastapi.testclient import TestClient
 
 from conftest import EXAMPLES, run_cli
 from saylau import spec
-from saylau.api import create_app
+from saylau.server import create_app
 from saylau.i18n import format_number
 from saylau.model import Protocol
 from saylau.store import Store

@@ -31,9 +31,9 @@ from fastapi.testclient import TestClient
 from starlette.responses import HTMLResponse
 
 from saylau import demo
-from saylau.api import Settings, create_app
-from saylau.api import problems as problems_module
-from saylau.api.limits import ConnectionLimits, ReadLimit
+from saylau.http import problems as problems_module
+from saylau.http.limits import ConnectionLimits, ReadLimit
+from saylau.server import Settings, create_app
 from saylau.store import Store
 from saylau.store.tokens import Tokens
 from saylau.web import downloads, pages
@@ -256,7 +256,7 @@ def test_anonymous_reads_are_limited_per_address_on_pages_static_files_and_the_a
 ) -> None:
     app = create_app(str(db[0]), Settings(anonymous_rate=0.5, anonymous_burst=3))
     if not any(m.cls is ReadLimit for m in app.user_middleware):
-        pytest.skip("create_app does not install saylau.api.limits.ReadLimit yet")
+        pytest.skip("create_app does not install saylau.http.limits.ReadLimit yet")
     with Tokens(str(db[0])) as tokens:
         observer = tokens.create("observer", actor="test", name="test").text
     with TestClient(app) as c:

@@ -28,10 +28,10 @@ from fastapi.testclient import TestClient
 
 from conftest import EXAMPLES, run_cli
 from saylau import spec
-from saylau.api import create_app
 from saylau.errors import InputError, SaylauError
 from saylau.publish.tables import cell, results_csv, territories_csv
 from saylau.results import evaluate
+from saylau.server import create_app
 from saylau.store import Store
 from saylau.store.tokens import MAX_LIFETIME, Tokens, parse_duration
 from saylau.text import BIDI_CONTROLS, HIDDEN, ZERO_WIDTH, DuplicateKeyError, loads_strict, shown

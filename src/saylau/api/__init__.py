@@ -1,8 +1,25 @@
-"""saylau's HTTP API: ``create_app(db_url)`` is the ASGI application that ``saylau serve`` runs.
+"""saylau's HTTP API under ``/api/v1``: routes over the live service (:mod:`saylau.live`).
 
-See :mod:`saylau.api.app` for the routes and docs/api.md for how to use them.
+``install(app)`` adds its routes; :func:`saylau.server.create_app` builds the application that
+``saylau serve`` runs, with the website beside it. See docs/api.md.
 """
 
-from saylau.api.app import Settings, create_app
+from __future__ import annotations
 
-__all__ = ["Settings", "create_app"]
+from fastapi import FastAPI
+
+
+def install(app: FastAPI) -> None:
+    """Add the API's routes to ``app``: results, protocols, turnout, audit, the officer pages'
+    routes, tokens, projection and the observers' checks."""
+    from saylau.api import admin, forensics, projection, uploads
+    from saylau.api import app as routes
+
+    routes.routes(app)
+    app.include_router(uploads.router)  # protocol check, file upload, forms for the officer pages
+    app.include_router(admin.router)  # tokens over HTTP, for admins
+    app.include_router(projection.router)  # projected seats (docs/projection.md)
+    app.include_router(forensics.router)  # observers' statistical checks (docs/forensics.md)
+
+
+__all__ = ["install"]

@@ -22,9 +22,10 @@ from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from saylau.api.app import PREFIX, Caller, _state, need
-from saylau.api.problems import ApiError, responses
+from saylau.api.app import PREFIX, Caller, need
 from saylau.errors import SaylauError
+from saylau.http.problems import ApiError, responses
+from saylau.http.state import running
 from saylau.store.tokens import check_territory, parse_duration, token_id_of
 
 router = APIRouter(prefix=PREFIX, tags=["tokens"])
@@ -62,7 +63,7 @@ class IssuedOut(TokenOut):
     responses=responses(400, 401, 403, 413, 422, 429),
 )
 async def create_token(request: Request, body: TokenIn, caller: Caller) -> dict[str, Any]:
-    state = _state(request)
+    state = running(request)
     need(caller, ADMIN, "issuing tokens")
     try:
         lifetime: datetime.timedelta | None = (
@@ -93,7 +94,7 @@ async def create_token(request: Request, body: TokenIn, caller: Caller) -> dict[
     responses=responses(401, 403, 429),
 )
 async def list_tokens(request: Request, caller: Caller) -> list[dict[str, Any]]:
-    state = _state(request)
+    state = running(request)
     need(caller, ADMIN, "listing tokens")
     found = await run_in_threadpool(state.tokens.all)
     return [t.describe() for t in found.values()]
@@ -110,7 +111,7 @@ async def revoke_token(
     caller: Caller,
     token_id: Annotated[str, Path(max_length=200, description="The token's id, or its whole text")],
 ) -> dict[str, Any]:
-    state = _state(request)
+    state = running(request)
     need(caller, ADMIN, "revoking tokens")
     try:
         token_id = token_id_of(token_id)  # a token's text names the token it is

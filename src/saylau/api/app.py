@@ -1,7 +1,7 @@
 """The HTTP API: ``create_app(db_url)`` gives the ASGI application ``saylau serve`` runs.
 
 Routes live under ``/api/v1``; the OpenAPI description is ``/openapi.json`` (no interactive docs:
-they would load scripts from another origin, see :mod:`saylau.api.headers`).
+they would load scripts from another origin, see :mod:`saylau.http.headers`).
 docs/api.md describes every endpoint with curl examples. In short:
 
 =======  ===========================  ==========================  ===========================
@@ -36,13 +36,9 @@ The website (``saylau.web``) is served beside them, under ``/{lang}/``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 import json
 import logging
-import os
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass, fields
 from itertools import islice
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -52,21 +48,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from saylau.api import problems
-from saylau.api.auth import READ_ALL, WRITE, Principal, RateLimiter, TokenCache
-from saylau.api.headers import SecurityHeaders
-from saylau.api.limits import ReadLimit
-from saylau.api.live import (
-    Live,
-    ProtocolJob,
-    Publisher,
-    Snapshot,
-    SyncJob,
-    TurnoutJob,
-    etag_of,
-    submit_job,
-)
-from saylau.api.problems import ApiError, Problem, not_modified, responses
+from saylau.api.auth import READ_ALL, WRITE, Principal
 from saylau.api.schemas import (
     RESULTS_SCHEMA,
     TERRITORY_RESULTS_SCHEMA,
@@ -82,78 +64,17 @@ from saylau.api.schemas import (
     TurnoutReports,
     Whoami,
 )
-from saylau.api.strictjson import StrictJson
 from saylau.errors import ConflictError, CredentialsRefused, ProtocolError, SaylauError
+from saylau.http.limits import RateLimiter
+from saylau.http.problems import ApiError, responses
+from saylau.http.state import State, cached, running
+from saylau.live import ProtocolJob, Snapshot, TurnoutJob, etag_of, submit_job
 from saylau.model import TurnoutReport, name_in
-from saylau.store import Store
-from saylau.store.tokens import Tokens
 
 log = logging.getLogger("saylau.api")
 PREFIX = "/api/v1"
 WWW_AUTHENTICATE = 'Bearer realm="saylau"'
 Lang = Literal["kk", "ru", "en"]
-#: Refused or unknown tokens a client address may present: a second on average, and at once.
-REFUSALS_RATE, REFUSALS_BURST = 5.0, 50
-
-
-@dataclass(frozen=True)
-class Settings:
-    """How a server behaves; every field is a ``saylau serve`` option."""
-
-    #: largest request body, in bytes (413 beyond)
-    max_body: int = 1_000_000
-    #: requests a second per token, on average (0: no limit); 429 beyond
-    rate: float = 100.0
-    #: requests a token may make at once before the rate applies
-    burst: int = 1_000
-    #: the same for requests without a token, per client address (0: no limit): the API's, and
-    #: every page, download and static file (saylau.api.limits.ReadLimit). A reader's page load is
-    #: a page, a style sheet, a few scripts and the event stream; a reload that revalidates, 304s.
-    anonymous_rate: float = 50.0
-    anonymous_burst: int = 200
-    #: seconds a request's body may take to arrive, from its headers (408 beyond; 0: no limit)
-    body_timeout: float = 30.0
-    #: a new results snapshot at most this often, in seconds
-    snapshot_interval: float = 0.2
-    #: how often the token table is looked at again (creations and revocations by the CLI)
-    token_refresh: float = 1.0
-    #: how often the writer looks for what other processes wrote (other workers, saylau import)
-    sync_interval: float = 1.0
-    #: Cache-Control max-age of results, in seconds
-    max_age: int = 2
-    #: seconds between keep-alive comments on the event stream
-    keepalive: float = 15.0
-
-    def to_env(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_env(cls, text: str | None) -> Settings:
-        if not text:
-            return cls()
-        given = json.loads(text)
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in given.items() if k in names})
-
-
-@dataclass
-class State:
-    settings: Settings
-    store: Store
-    tokens: Tokens
-    live: Live
-    publisher: Publisher
-    cache: TokenCache
-    limiter: RateLimiter
-    anonymous: RateLimiter
-    refusals: RateLimiter
-
-
-def _state(request: Request) -> State:
-    state: State | None = getattr(request.app.state, "saylau", None)
-    if state is None:  # pragma: no cover - only before startup or after shutdown
-        raise ApiError(503, "the server is starting or stopping")
-    return state
 
 
 # -- who is asking ---------------------------------------------------------------------------
@@ -161,7 +82,7 @@ def _state(request: Request) -> State:
 
 async def principal(request: Request) -> Principal:
     """The caller, after its token (if any) and its rate limit are checked."""
-    state = _state(request)
+    state = running(request)
     client = request.client.host if request.client else ""
     header = request.headers.get("authorization")
     if header is None:
@@ -234,7 +155,7 @@ def need_place(state: State, caller: Principal, place: str, what: str) -> None:
         raise ApiError(403, f"{what}: {place!r} is not inside territory {territory!r} of this token")
 
 
-def _failure(e: BaseException, what: str) -> ApiError:
+def failure(e: BaseException, what: str) -> ApiError:
     """An error from the writer or the store, as the problem the client gets."""
     if isinstance(e, ConflictError):
         detail = "; ".join(conflict for _, _, conflict in e.conflicts[:20])
@@ -247,140 +168,13 @@ def _failure(e: BaseException, what: str) -> ApiError:
     raise e
 
 
-# -- the application -------------------------------------------------------------------------
-
-
-def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
-    """The API over the store at ``db_url`` (a SQLite path or a ``postgresql://`` URL)."""
-    settings = settings or Settings()
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = await run_in_threadpool(Store.open, db_url)
-        tokens = await run_in_threadpool(Tokens, db_url)
-        live = await run_in_threadpool(Live, store)
-        live.start()
-        publisher = Publisher(live, settings.snapshot_interval)
-        await publisher.rebuild()
-        cache = await run_in_threadpool(TokenCache, tokens, settings.token_refresh)
-        app.state.saylau = State(
-            settings=settings,
-            store=store,
-            tokens=tokens,
-            live=live,
-            publisher=publisher,
-            cache=cache,
-            limiter=RateLimiter(settings.rate, settings.burst),
-            anonymous=RateLimiter(settings.anonymous_rate, settings.anonymous_burst),
-            refusals=RateLimiter(REFUSALS_RATE, REFUSALS_BURST),
-        )
-        # The election, its tally and the first snapshot live as long as the server: moved out of
-        # the collector's sight, a full collection no longer walks them. On a 10,000-station store
-        # that took each full collection from 58-93 ms to 2-8 ms, and bench/api.py's write p99
-        # from 90 to 20 ms (bench/README.md).
-        gc.collect()
-        gc.freeze()
-        tasks = [asyncio.create_task(publisher.run()), asyncio.create_task(_poll(app.state.saylau))]
-        try:
-            yield
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            gc.unfreeze()  # what this server held can go (tests start many servers in one process)
-            app.state.saylau = None
-            await run_in_threadpool(live.stop)
-            publisher.close()
-            store.close()
-            tokens.close()
-
-    app = FastAPI(
-        title="saylau",
-        version="1",
-        summary="Election results: protocols in, results out, every write audited.",
-        description=(
-            "Commissions submit protocols and turnout reports; everyone reads the results, "
-            "cacheable by ETag, and follows new results versions by server-sent events. "
-            "Errors are RFC 9457 problem documents. See docs/api.md."
-        ),
-        openapi_url="/openapi.json",
-        docs_url=None,  # Swagger UI and ReDoc load their scripts from a CDN: not on this origin
-        redoc_url=None,
-        lifespan=lifespan,
-    )
-    problems.install(app)
-    app.add_middleware(StrictJson)  # inside the size limit: a key twice in a JSON body is a 422
-    app.add_middleware(problems.BodyLimit, limit=settings.max_body)
-    app.add_middleware(ReadLimit)  # pages, downloads, static files: the anonymous limit per address
-    app.add_middleware(SecurityHeaders)  # outermost: on every answer, 413s and 500s too
-    _routes(app)
-    # Imported here: both build on this module's routes and dependencies.
-    from saylau import web
-    from saylau.api import admin, forensics, projection, uploads
-
-    app.include_router(uploads.router)  # protocol check, file upload, forms for the officer pages
-    app.include_router(admin.router)  # tokens over HTTP, for admins
-    app.include_router(projection.router)  # projected seats (docs/projection.md)
-    app.include_router(forensics.router)  # observers' statistical checks (docs/forensics.md)
-    web.install(app)  # the public website and the officer pages
-    _problem_schema(app)
-    return app
-
-
-def create_app_from_env() -> FastAPI:
-    """For ``uvicorn --factory`` with several workers: the store and settings from the environment."""
-    return create_app(os.environ["SAYLAU_DB"], Settings.from_env(os.environ.get("SAYLAU_SETTINGS")))
-
-
-async def _poll(state: State) -> None:
-    """Every ``sync_interval``: follow other processes' writes, and look at the tokens again."""
-    while True:
-        await asyncio.sleep(state.settings.sync_interval)
-        try:
-            await submit_job(state.live, SyncJob())
-            if state.cache.due():
-                await run_in_threadpool(state.cache.reload)
-        except asyncio.CancelledError:
-            raise
-        except Exception as e:  # the database may be away for a moment; try again next time
-            log.warning("following the store failed: %s", e)
-
-
-def _problem_schema(app: FastAPI) -> None:
-    """Put the Problem schema into the OpenAPI description (the error responses refer to it)."""
-    original = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = original()
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        definition = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-        for name, sub in definition.pop("$defs", {}).items():
-            components.setdefault(name, sub)
-        components["Problem"] = definition
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _cached(request: Request, state: State, snapshot: Snapshot, body: bytes, etag: str) -> Response:
-    headers = {
-        "ETag": etag,
-        "Cache-Control": f"public, max-age={state.settings.max_age}, stale-while-revalidate=30",
-        "X-Results-Version": str(snapshot.version),
-    }
-    if not_modified(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
-
-
 CACHED = {
     304: {"description": "Not modified: the ETag given in If-None-Match is still current"},
 }
 
 
-def _routes(app: FastAPI) -> None:
+def routes(app: FastAPI) -> None:
+    """The API's own routes (results, turnout, events, election, protocols, audit)."""
     # -- reading results ---------------------------------------------------------------------
 
     @app.get(
@@ -418,7 +212,7 @@ def _routes(app: FastAPI) -> None:
 
         By default every protocol counted so far (preliminary results); ``status=final`` counts
         only the protocols the commissions have sent as final."""
-        state = _state(request)
+        state = running(request)
         live = state.live
         if territory is not None and territory not in live.checker.territories:
             raise ApiError(404, f"no territory {territory!r} in election {live.election.id!r}")
@@ -426,7 +220,7 @@ def _routes(app: FastAPI) -> None:
             raise ApiError(404, f"no contest {contest!r} in election {live.election.id!r}")
         snapshot = await state.publisher.current()
         body, etag = await state.publisher.view(snapshot, lang, territory, contest, status == "final")
-        return _cached(request, state, snapshot, body, etag)
+        return cached(request, state, snapshot, body, etag)
 
     @app.get(
         f"{PREFIX}/turnout",
@@ -454,7 +248,7 @@ def _routes(app: FastAPI) -> None:
         },
     )
     async def get_turnout(request: Request, caller: Caller, lang: Lang = "en") -> Response:
-        state = _state(request)
+        state = running(request)
         snapshot = await state.publisher.current()
         key = (lang, "turnout")
         found = snapshot.views.get(key)
@@ -467,7 +261,7 @@ def _routes(app: FastAPI) -> None:
             }
             body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             found = snapshot.views[key] = (body, etag_of(body))
-        return _cached(request, state, snapshot, *found)
+        return cached(request, state, snapshot, *found)
 
     @app.get(
         f"{PREFIX}/events",
@@ -485,7 +279,7 @@ def _routes(app: FastAPI) -> None:
     async def events(request: Request, caller: Caller) -> StreamingResponse:
         """First the current version, then each new one: ``event: results``, ``id: <version>``,
         ``data: {"version", "etag", "audit_seq", "protocols", "expected", "final", "status", ...}``."""
-        state = _state(request)
+        state = running(request)
         publisher = state.publisher
         q = publisher.subscribe()
         first = await publisher.current()
@@ -522,7 +316,7 @@ def _routes(app: FastAPI) -> None:
         responses=responses(401, 422, 429),
     )
     async def get_election(request: Request, caller: Caller, lang: Lang = "en") -> dict[str, Any]:
-        live = _state(request).live
+        live = running(request).live
         election = live.election
         return {
             "id": election.id,
@@ -557,7 +351,7 @@ def _routes(app: FastAPI) -> None:
         responses=responses(401, 429),
     )
     async def health(request: Request, caller: Caller) -> dict[str, Any]:
-        state = _state(request)
+        state = running(request)
         snapshot = state.live.snapshot
         return {
             "status": "ok",
@@ -607,7 +401,7 @@ def _routes(app: FastAPI) -> None:
         """Stored once committed. The same content again answers 200 ``unchanged``; other counts for
         a station and contest already stored answer 409 unless ``reason`` says why (a correction,
         stored as the next version); the same counts as ``final`` finalise a preliminary one."""
-        state = _state(request)
+        state = running(request)
         need(caller, WRITE, "submitting a protocol")
         checker = state.live.checker
         if body.station in checker.chain:
@@ -621,7 +415,7 @@ def _routes(app: FastAPI) -> None:
         try:
             result = await submit_job(state.live, job)
         except Exception as e:
-            raise _failure(e, what) from None
+            raise failure(e, what) from None
         result["warnings"] = checked.warnings
         location = f"{PREFIX}/protocols?" + urlencode({"station": body.station, "contest": body.contest})
         return JSONResponse(
@@ -639,7 +433,7 @@ def _routes(app: FastAPI) -> None:
         responses=responses(400, 401, 403, 413, 422, 429, 503),
     )
     async def post_turnout(request: Request, body: TurnoutIn, caller: Caller) -> dict[str, Any]:
-        state = _state(request)
+        state = running(request)
         need(caller, WRITE, "submitting a turnout report")
         checker = state.live.checker
         if body.place not in checker.chain and body.place not in checker.territories:
@@ -659,7 +453,7 @@ def _routes(app: FastAPI) -> None:
         try:
             return await submit_job(state.live, TurnoutJob(report, caller.actor))
         except Exception as e:
-            raise _failure(e, f"turnout {body.place}@{body.time}") from None
+            raise failure(e, f"turnout {body.place}@{body.time}") from None
 
     # -- reading what was stored -----------------------------------------------------------
 
@@ -676,7 +470,7 @@ def _routes(app: FastAPI) -> None:
         station: Annotated[str, Query(min_length=1, max_length=200)],
         contest: Annotated[str | None, Query(max_length=200)] = None,
     ) -> dict[str, Any]:
-        state = _state(request)
+        state = running(request)
         if caller.role != "commission":
             need(caller, READ_ALL, "reading protocols")
         checker = state.live.checker
@@ -716,7 +510,7 @@ def _routes(app: FastAPI) -> None:
         try:
             found = await run_in_threadpool(read)
         except Exception as e:
-            raise _failure(e, f"protocols of {station}") from None
+            raise failure(e, f"protocols of {station}") from None
         territory = state.live.election.station_by_id[station].territory
         return {"station": station, "territory": territory, "contests": found}
 
@@ -729,11 +523,11 @@ def _routes(app: FastAPI) -> None:
     )
     async def turnout_reports(request: Request, caller: Caller) -> dict[str, Any]:
         need(caller, READ_ALL, "reading turnout reports")
-        store = _state(request).store
+        store = running(request).store
         try:
             reports = await run_in_threadpool(store.turnout_reports)
         except Exception as e:
-            raise _failure(e, "turnout reports") from None
+            raise failure(e, "turnout reports") from None
         return {
             "reports": [
                 {
@@ -759,9 +553,9 @@ def _routes(app: FastAPI) -> None:
     async def audit_head(request: Request, caller: Caller) -> dict[str, Any]:
         need(caller, READ_ALL, "reading the audit chain")
         try:
-            seq, digest = await run_in_threadpool(_state(request).store.audit_head)
+            seq, digest = await run_in_threadpool(running(request).store.audit_head)
         except Exception as e:
-            raise _failure(e, "audit head") from None
+            raise failure(e, "audit head") from None
         return {"seq": seq, "hash": digest}
 
     @app.get(
@@ -778,11 +572,11 @@ def _routes(app: FastAPI) -> None:
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1_000,
     ) -> dict[str, Any]:
         need(caller, READ_ALL, "reading the audit chain")
-        store = _state(request).store
+        store = running(request).store
         try:
             entries = await run_in_threadpool(lambda: list(islice(store.audit_entries(after), limit)))
         except Exception as e:
-            raise _failure(e, "audit entries") from None
+            raise failure(e, "audit entries") from None
         return {
             "entries": [e.to_dict() for e in entries],
             "next_after": entries[-1].seq if len(entries) == limit else None,

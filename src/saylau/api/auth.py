@@ -16,7 +16,6 @@ token-shaped text there as ``saylau_<id>_…``.
 from __future__ import annotations
 
 import logging
-import math
 import re
 import threading
 import time
@@ -143,37 +142,3 @@ class TokenCache:
         small query, since a token created a moment ago must work at once)."""
         parts = split(text)
         return parts is not None and parts[0] not in self._by_id
-
-
-class RateLimiter:
-    """A token bucket per key: ``rate`` requests a second on average, up to ``burst`` at once.
-
-    ``rate`` 0 means no limit. Counted per worker process.
-    """
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate = rate
-        self.burst = max(1, burst)
-        self._buckets: dict[str, list[float]] = {}
-
-    def take(self, key: str) -> float:
-        """0 if the request may go on, else the seconds to wait before trying again."""
-        if self.rate <= 0:
-            return 0.0
-        now = time.monotonic()
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            if len(self._buckets) > 100_000:  # forget idle clients rather than grow without end
-                self._buckets.clear()
-            bucket = self._buckets[key] = [float(self.burst), now]
-        level = min(float(self.burst), bucket[0] + (now - bucket[1]) * self.rate)
-        bucket[1] = now
-        if level >= 1.0:
-            bucket[0] = level - 1.0
-            return 0.0
-        bucket[0] = level
-        return (1.0 - level) / self.rate
-
-    @staticmethod
-    def retry_after(wait: float) -> str:
-        return str(max(1, math.ceil(wait)))

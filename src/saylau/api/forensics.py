@@ -18,10 +18,11 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from saylau import forensics
-from saylau.api.app import PREFIX, Caller, Lang, _failure, _state, need
+from saylau.api.app import PREFIX, Caller, Lang, failure, need
 from saylau.api.auth import READ_ALL
-from saylau.api.problems import ApiError, responses
 from saylau.errors import InputError
+from saylau.http.problems import ApiError, responses
+from saylau.http.state import running
 from saylau.i18n import translations
 from saylau.model import name_in
 
@@ -52,7 +53,7 @@ def _cache(request: Request) -> _Cache:
 
 
 async def _stations(request: Request, contest: str | None) -> tuple[forensics.Stations, Any]:
-    state = _state(request)
+    state = running(request)
     snapshot = await state.publisher.current()
     contest = contest or snapshot.results.main_contest
     if contest not in {c.id for c in state.live.election.contests}:
@@ -65,7 +66,7 @@ async def _stations(request: Request, contest: str | None) -> tuple[forensics.St
             try:
                 protocols = await run_in_threadpool(state.store.current)
             except Exception as e:
-                raise _failure(e, "forensics") from None
+                raise failure(e, "forensics") from None
             try:
                 found = forensics.from_protocols(protocols, contest=contest)
             except InputError as e:
@@ -124,7 +125,7 @@ async def get_fingerprint_svg(
     """The heat map, its title and axes in ``lang`` and the leader by its name in ``lang``."""
     need(caller, READ_ALL, "reading forensics")
     stations, _ = await _stations(request, contest)
-    election = _state(request).live.election
+    election = running(request).live.election
     parties = {p.id: name_in(p.short, lang) for p in election.parties}
     candidates = {c.id: c.name for c in election.candidates}
     leader = parties.get(stations.leader) or candidates.get(stations.leader) or stations.leader

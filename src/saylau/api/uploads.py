@@ -1,7 +1,7 @@
 """What the officer pages need from the API: check a protocol without storing it, upload a file of
 protocols all or nothing, and the protocol form of a contest with the stations a token may write for.
 
-``POST /protocols/check`` runs the checker of ``POST /protocols`` (:mod:`saylau.api.validate`) so
+``POST /protocols/check`` runs the checker of ``POST /protocols`` (:mod:`saylau.checker`) so
 the page can show a broken control relation while the officer is still typing, next to the lines
 it involves; nothing is written, and the audit chain does not move. A form still being filled in
 has empty lines: the relations whose lines are all there are checked all the same, so an error
@@ -29,14 +29,15 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from saylau.api.app import PREFIX, Caller, Lang, _failure, _state, need, need_place
+from saylau.api.app import PREFIX, Caller, Lang, failure, need, need_place
 from saylau.api.auth import WRITE, Principal
-from saylau.api.live import FileJob, submit_job
-from saylau.api.problems import ApiError, responses
 from saylau.api.schemas import ProtocolIn
-from saylau.api.validate import Checker
+from saylau.checker import Checker
 from saylau.errors import ProtocolError
+from saylau.http.problems import ApiError, responses
+from saylau.http.state import running
 from saylau.intake import SUFFIXES, UPLOAD_LIMITS, Reject, read_protocols
+from saylau.live import FileJob, submit_job
 from saylau.model import Election, Protocol, name_in
 from saylau.protocols import OPTIONS, Relation
 from saylau.protocols import Form as ProtocolForm
@@ -198,7 +199,7 @@ async def check_protocol(request: Request, body: ProtocolIn, caller: Caller) -> 
     """The same body as ``POST /protocols``; 200 whether it holds or not. ``result`` says whether
     it would be ``new``, ``unchanged``, a ``correction`` (then ``needs_reason`` unless a reason is
     given) or a ``finalisation`` of the stored version, which is in ``stored``."""
-    state = _state(request)
+    state = running(request)
     need(caller, WRITE, "checking a protocol")
     checker = state.live.checker
     if body.station in checker.chain:
@@ -210,7 +211,7 @@ async def check_protocol(request: Request, body: ProtocolIn, caller: Caller) -> 
         try:
             versions = await run_in_threadpool(state.store.versions, body.station, body.contest)
         except Exception as e:
-            raise _failure(e, f"protocol {body.station}/{body.contest}") from None
+            raise failure(e, f"protocol {body.station}/{body.contest}") from None
         latest = versions[-1] if versions else None
         if not any(err.get("kind") == "input" for err in errors):
             result, needs_reason = _compare(_canonical(checker, body), body.status, body.reason, latest)
@@ -312,7 +313,7 @@ async def post_file(
     for stations outside the territory) listing every error with its line and station, and 409 if
     one differs from a stored version without ``reason``. Stored in one transaction and counted
     in the results before the answer."""
-    state = _state(request)
+    state = running(request)
     need(caller, WRITE, "uploading protocols")
     live = state.live
     checker = live.checker
@@ -399,7 +400,7 @@ async def post_file(
             ],
         ) from None
     except Exception as e:
-        raise _failure(e, filename) from None
+        raise failure(e, filename) from None
     seq = live.seq
     return {
         "file": filename,
@@ -457,7 +458,7 @@ def _writable(state: Any, caller: Principal, contest: str) -> list[Any]:
     responses=responses(401, 403, 422, 429),
 )
 async def list_forms(request: Request, caller: Caller, lang: Lang = "en") -> dict[str, Any]:
-    state = _state(request)
+    state = running(request)
     need(caller, WRITE, "reading protocol forms")
     election = state.live.election
     out = []
@@ -484,7 +485,7 @@ async def get_form(
     """``lines`` in protocol order with their labels, ``derived`` lines and the ``relations`` (as the
     form writes them), ``options`` with names, and ``stations`` (a commission: those inside its
     territory) with their registered voters and the stored version, if any."""
-    state = _state(request)
+    state = running(request)
     need(caller, WRITE, "reading protocol forms")
     live = state.live
     checker = live.checker

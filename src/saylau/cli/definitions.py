@@ -162,8 +162,8 @@ def _serve_demo(host: str, port: int, db: str | None, withhold: int) -> None:
     import uvicorn
 
     from saylau import demo
-    from saylau.api import Settings, create_app
     from saylau.cli.serve import uvicorn_options
+    from saylau.server import Settings, create_app
     from saylau.store.tokens import Tokens
 
     with tempfile.TemporaryDirectory(prefix="saylau-demo-") as folder:

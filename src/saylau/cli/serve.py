@@ -10,7 +10,7 @@ import click
 from saylau.cli.app import cli
 
 if TYPE_CHECKING:
-    from saylau.api.limits import ConnectionLimits
+    from saylau.http.limits import ConnectionLimits
 
 
 def _actor() -> str:
@@ -136,8 +136,8 @@ def serve_command(
     """
     import uvicorn
 
-    from saylau.api import Settings, create_app
-    from saylau.api.limits import ConnectionLimits, raise_open_files
+    from saylau.http.limits import ConnectionLimits, raise_open_files
+    from saylau.server import Settings, create_app
     from saylau.store import Store
 
     with Store.open(db) as store:  # a missing or out-of-date store: one line, exit 2, before listening
@@ -182,7 +182,7 @@ def serve_command(
         os.environ["SAYLAU_DB"] = db
         os.environ["SAYLAU_SETTINGS"] = settings.to_env()
         uvicorn.run(
-            "saylau.api.app:create_app_from_env",
+            "saylau.server:create_app_from_env",
             factory=True,
             workers=workers,
             **options,  # type: ignore[arg-type]
@@ -221,14 +221,14 @@ def uvicorn_options(
     max_connections: int = 10_000,
 ) -> dict[str, object]:
     """How ``saylau serve`` and ``saylau demo`` run uvicorn: the fast loop and parser when there,
-    and the limits on connections (``limits``, a :class:`saylau.api.limits.ConnectionLimits`;
+    and the limits on connections (``limits``, a :class:`saylau.http.limits.ConnectionLimits`;
     its defaults when None): uvicorn's httptools protocol with a header timeout, a header size
-    limit and a cap per client address (:class:`saylau.api.limits.LimitedHttp`); without httptools,
+    limit and a cap per client address (:class:`saylau.http.limits.LimitedHttp`); without httptools,
     uvicorn's h11 with its header size limit only. ``keep_alive``: seconds an idle connection
     stays open; ``max_connections``: connections and requests at once, 503 beyond (0: none)."""
     import functools
 
-    from saylau.api.limits import ConnectionLimits, LimitedHttp
+    from saylau.http.limits import ConnectionLimits, LimitedHttp
 
     limits = limits or ConnectionLimits()
     options: dict[str, object] = {

@@ -26,8 +26,8 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from saylau.api.app import _state  # the running state, 503 before start-up
-from saylau.api.problems import ApiError, not_modified
+from saylau.http.problems import ApiError, not_modified
+from saylau.http.state import running  # the running state, 503 before start-up
 from saylau.tally import Totals
 from saylau.web.templating import parse_moment
 
@@ -99,7 +99,7 @@ class Files:
 
 
 def files_of(request: Request) -> Files:
-    state = _state(request)
+    state = running(request)
     files: Files | None = getattr(request.app.state, "files", None)
     if files is None or files.state is not state:  # the first request, or a new start of the app
         files = request.app.state.files = Files(state)
@@ -110,7 +110,7 @@ async def _send(
     request: Request, what: str, filename: str, media_type: str, make: Callable[[Any], bytes | str]
 ) -> Response:
     """``make(snapshot)`` as an attachment, or 304 when the client has this file already."""
-    snapshot = await _state(request).publisher.current()
+    snapshot = await running(request).publisher.current()
     asked = request.headers.get("if-none-match")
     if not_modified(asked, _etag(snapshot, what)):
         built: Built | None = None
@@ -153,7 +153,7 @@ async def results_json(request: Request, lang: Lang = "en") -> Response:
 async def nist_json(request: Request) -> Response:
     from saylau.publish import nist
 
-    state = _state(request)
+    state = running(request)
 
     def make(snapshot: Any) -> bytes:
         results = dataclasses.replace(snapshot.results, tally=SnapshotTally(snapshot, state.live))
@@ -166,7 +166,7 @@ async def nist_json(request: Request) -> Response:
 
 @router.get("/download/{level}.csv")
 async def level_csv(request: Request, level: str, lang: Lang = "en") -> Response:
-    state = _state(request)
+    state = running(request)
     levels = levels_of(state.live.election)
     if level not in levels:
         raise ApiError(404, f"no territory level {level!r}; there are {', '.join(levels)}")
@@ -216,4 +216,4 @@ class SnapshotTally:
 
 
 def _election_id(request: Request) -> str:
-    return str(_state(request).live.election.id)
+    return str(running(request).live.election.id)

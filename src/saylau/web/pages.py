@@ -31,10 +31,10 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from saylau.api.app import _state  # the running state, 503 before start-up
-from saylau.api.live import etag_of
-from saylau.api.problems import ApiError, not_modified
+from saylau.http.problems import ApiError, not_modified
+from saylau.http.state import running  # the running state, 503 before start-up
 from saylau.i18n import format_percent, translations
+from saylau.live import etag_of
 from saylau.model import name_in
 from saylau.results import SELF_NOMINATED
 from saylau.store import AuditEntry, Store, StoredVersion
@@ -61,7 +61,7 @@ router.include_router(downloads.router)
 async def _snapshot(request: Request) -> Any:
     """The snapshot this request shows: the one :func:`per_snapshot` chose, else the newest."""
     chosen = getattr(request.state, "snapshot", None)
-    return chosen if chosen is not None else await _state(request).publisher.current()
+    return chosen if chosen is not None else await running(request).publisher.current()
 
 
 def per_snapshot(route: Callable[..., Awaitable[Response]] | None = None, *, kind: str = "page") -> Any:
@@ -87,7 +87,7 @@ def per_snapshot(route: Callable[..., Awaitable[Response]] | None = None, *, kin
 
     @functools.wraps(route)
     async def page(request: Request, **params: Any) -> Response:
-        snapshot = await _state(request).publisher.current()
+        snapshot = await running(request).publisher.current()
         query = _query(request, names, params)
         key = (kind, request.url.path, urlencode(query))
         found = snapshot.pages.get(key)
@@ -176,7 +176,7 @@ class Web:
 
 
 def _web(request: Request) -> Web:
-    state = _state(request)
+    state = running(request)
     web: Web | None = getattr(request.app.state, "web", None)
     if web is None or web.state is not state:  # first request, or a new start of the same app
         web = request.app.state.web = Web(state)
@@ -277,7 +277,7 @@ async def turnout(request: Request, lang: str) -> Response:
 async def _doc(request: Request, snapshot: Any, lang: str) -> dict[str, Any]:
     """The snapshot's JSON contract in ``lang``, made off the event loop the first time."""
     if lang not in snapshot.docs:
-        await _state(request).publisher.view(snapshot, lang, None, None)
+        await running(request).publisher.view(snapshot, lang, None, None)
     return snapshot.doc(lang)
 
 
@@ -370,7 +370,7 @@ def _path(election: Any, territory: str | None, lang: str) -> list[dict[str, str
 @per_snapshot
 async def territory(request: Request, lang: str, territory: str) -> Response:
     lang = page_lang(lang)
-    state = _state(request)
+    state = running(request)
     live = state.live
     if territory not in live.checker.territories:
         raise ApiError(404, f"no territory {territory!r} in election {live.election.id!r}")
@@ -424,7 +424,7 @@ async def territory(request: Request, lang: str, territory: str) -> Response:
 @per_snapshot(kind="station")
 async def station(request: Request, lang: str, station: str) -> Response:
     lang = page_lang(lang)
-    state = _state(request)
+    state = running(request)
     live = state.live
     if station not in live.checker.chain:
         raise ApiError(404, f"no station {station!r} in election {live.election.id!r}")
@@ -553,7 +553,7 @@ WARN_EXTRAPOLATED, NOTE_EXTRAPOLATED = 50.0, 5.0
 @per_snapshot
 async def projection(request: Request, lang: str) -> Response:
     """Projected seats while results are preliminary. The projection is the API's, of the same
-    snapshot and through the same cache (:func:`saylau.api.projection.projection_view`), so the
+    snapshot and through the same cache (:func:`saylau.live.projection.projection_view`), so the
     page and ``/api/v1/projection`` never disagree and a snapshot is projected once."""
     lang = page_lang(lang)
     snapshot = await _snapshot(request)
@@ -562,9 +562,9 @@ async def projection(request: Request, lang: str) -> Response:
     complete = counted and all(c.totals.reported == c.totals.stations for c in results.contests)
     doc = None
     if counted and not complete:  # complete: the projection is the result, no need to compute it
-        from saylau.api.projection import projection_doc
+        from saylau.live.projection import projection_doc
 
-        doc = await projection_doc(_state(request), lang, snapshot)
+        doc = await projection_doc(running(request), lang, snapshot)
     names = _names(snapshot, lang)
     return _page(
         request,

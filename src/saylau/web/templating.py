@@ -157,7 +157,7 @@ def render(
 
 def page_lang(lang: str) -> str:
     """The language of a page's URL, or a 404 problem for one the site is not in."""
-    from saylau.api.problems import ApiError
+    from saylau.http.problems import ApiError
 
     if lang not in LANGS:
         raise ApiError(404, f"no language {lang!r}; the site is in {', '.join(LANGS)}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from saylau.api.problems import problem, replaying
+from saylau.http.problems import problem, replaying
 from saylau.text import DuplicateKeyError, loads_strict
 
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})

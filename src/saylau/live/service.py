@@ -36,14 +36,14 @@ from fractions import Fraction
 from typing import Any
 
 from saylau import spec
-from saylau.api.validate import Checker
+from saylau.checker import Checker
 from saylau.errors import SaylauError
 from saylau.model import Election, Protocol, TurnoutReport, name_in
 from saylau.results import SELF_NOMINATED, Results, as_json, evaluate, percent
 from saylau.store import Change, ConflictError, Store, Submission, Submitted, Written
 from saylau.tally import Tally
 
-log = logging.getLogger("saylau.api")
+log = logging.getLogger("saylau.live")
 
 #: Beyond this many audit entries behind, the writer reloads everything instead of following.
 RELOAD_AFTER = 20_000

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from saylau.api import problems
+from saylau.http import problems
 
 #: The Content-Security-Policy of every response.
 POLICY = "; ".join(

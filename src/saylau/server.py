@@ -1,0 +1,146 @@
+"""The composition root: ``create_app(db_url)`` is the ASGI application ``saylau serve`` runs.
+
+It opens the store, starts the live service (:mod:`saylau.live`: the writer, the follower, the
+snapshots) and mounts the two adapters over it, the HTTP API (:mod:`saylau.api`, under
+``/api/v1``) and the website (:mod:`saylau.web`), behind the server's own layers
+(:mod:`saylau.http`: security headers, the readers' limit, the body limit, strict JSON). The API
+and the website never import each other; only this module knows both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+
+from saylau import api, web
+from saylau.api.auth import TokenCache
+from saylau.http import problems
+from saylau.http.headers import SecurityHeaders
+from saylau.http.limits import RateLimiter, ReadLimit
+from saylau.http.problems import Problem
+from saylau.http.state import Settings, State
+from saylau.http.strictjson import StrictJson
+from saylau.live import Live, Publisher, SyncJob, submit_job
+from saylau.store import Store
+from saylau.store.tokens import Tokens
+
+log = logging.getLogger("saylau.api")
+#: Refused or unknown tokens a client address may present: a second on average, and at once.
+REFUSALS_RATE, REFUSALS_BURST = 5.0, 50
+
+
+def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
+    """The API and the website over the store at ``db_url`` (a SQLite path or a ``postgresql://`` URL)."""
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = await run_in_threadpool(Store.open, db_url)
+        tokens = await run_in_threadpool(Tokens, db_url)
+        live = await run_in_threadpool(Live, store)
+        live.start()
+        publisher = Publisher(live, settings.snapshot_interval)
+        await publisher.rebuild()
+        cache = await run_in_threadpool(TokenCache, tokens, settings.token_refresh)
+        app.state.saylau = State(
+            settings=settings,
+            store=store,
+            tokens=tokens,
+            live=live,
+            publisher=publisher,
+            cache=cache,
+            limiter=RateLimiter(settings.rate, settings.burst),
+            anonymous=RateLimiter(settings.anonymous_rate, settings.anonymous_burst),
+            refusals=RateLimiter(REFUSALS_RATE, REFUSALS_BURST),
+        )
+        # The election, its tally and the first snapshot live as long as the server: moved out of
+        # the collector's sight, a full collection no longer walks them. On a 10,000-station store
+        # that took each full collection from 58-93 ms to 2-8 ms, and bench/api.py's write p99
+        # from 90 to 20 ms (bench/README.md).
+        gc.collect()
+        gc.freeze()
+        tasks = [asyncio.create_task(publisher.run()), asyncio.create_task(_poll(app.state.saylau))]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            gc.unfreeze()  # what this server held can go (tests start many servers in one process)
+            app.state.saylau = None
+            await run_in_threadpool(live.stop)
+            publisher.close()
+            store.close()
+            tokens.close()
+
+    app = FastAPI(
+        title="saylau",
+        version="1",
+        summary="Election results: protocols in, results out, every write audited.",
+        description=(
+            "Commissions submit protocols and turnout reports; everyone reads the results, "
+            "cacheable by ETag, and follows new results versions by server-sent events. "
+            "Errors are RFC 9457 problem documents. See docs/api.md."
+        ),
+        openapi_url="/openapi.json",
+        docs_url=None,  # Swagger UI and ReDoc load their scripts from a CDN: not on this origin
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.add_middleware(StrictJson)  # inside the size limit: a key twice in a JSON body is a 422
+    app.add_middleware(problems.BodyLimit, limit=settings.max_body)
+    app.add_middleware(ReadLimit)  # pages, downloads, static files: the anonymous limit per address
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, 413s and 500s too
+    api.install(app)  # the HTTP API under /api/v1
+    web.install(app)  # the public website and the officer pages
+    _problem_schema(app)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """For ``uvicorn --factory`` with several workers: the store and settings from the environment."""
+    return create_app(os.environ["SAYLAU_DB"], Settings.from_env(os.environ.get("SAYLAU_SETTINGS")))
+
+
+async def _poll(state: State) -> None:
+    """Every ``sync_interval``: follow other processes' writes, and look at the tokens again."""
+    while True:
+        await asyncio.sleep(state.settings.sync_interval)
+        try:
+            await submit_job(state.live, SyncJob())
+            if state.cache.due():
+                await run_in_threadpool(state.cache.reload)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # the database may be away for a moment; try again next time
+            log.warning("following the store failed: %s", e)
+
+
+def _problem_schema(app: FastAPI) -> None:
+    """Put the Problem schema into the OpenAPI description (the error responses refer to it)."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = original()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        definition = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in definition.pop("$defs", {}).items():
+            components.setdefault(name, sub)
+        components["Problem"] = definition
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+__all__ = ["Settings", "create_app", "create_app_from_env"]
