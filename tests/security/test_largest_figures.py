@@ -36,9 +36,9 @@ from fastapi.testclient import TestClient
 
 from conftest import EXAMPLES, run_cli
 from saylau import spec
-from saylau.server import create_app
 from saylau.i18n import format_number
 from saylau.model import Protocol
+from saylau.server import create_app
 from saylau.store import Store
 from saylau.store.tokens import Tokens
 
