@@ -251,15 +251,12 @@ class Election:
             out.setdefault(t.parent, []).append(t)
         return {k: tuple(v) for k, v in out.items()}
 
-    def stations_under(self, territory: str) -> tuple[Station, ...]:
-        """The stations in ``territory`` or anywhere below it."""
-        out: list[Station] = []
-        todo = [territory]
-        while todo:
-            tid = todo.pop()
-            out.extend(self.stations_in.get(tid, ()))
-            todo.extend(t.id for t in self.children_of.get(tid, ()))
-        return tuple(out)
+    @cached_property
+    def list_maxima(self) -> dict[str, int]:
+        """The most voters the lists allow at every station and territory (saylau.bounds)."""
+        from saylau.bounds import list_maxima  # bounds builds on this module
+
+        return list_maxima(self.territories, self.stations, self.voter_lists)
 
     def party(self, party_id: str) -> Party:
         return {p.id: p for p in self.parties}[party_id]

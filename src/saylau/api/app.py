@@ -443,12 +443,6 @@ def routes(app: FastAPI) -> None:
                 errors=[{"field": "place", "detail": "not a station or territory of the election"}],
             )
         need_place(state, caller, body.place, "submitting a turnout report")
-        if body.registered is not None and body.issued > body.registered:
-            raise ApiError(
-                422,
-                f"issued {body.issued} is more than registered {body.registered}",
-                errors=[{"field": "issued", "detail": "more than registered"}],
-            )
         report = TurnoutReport(body.place, body.time, body.issued, body.registered)
         try:
             return await submit_job(state.live, TurnoutJob(report, caller.actor))

@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from saylau import model, spec
-from saylau.bounds import MAX_COUNT, REGISTERED, list_maxima, protocol_breaches, turnout_breaches
+from saylau.bounds import MAX_COUNT, REGISTERED, protocol_breaches, turnout_breaches
 from saylau.errors import InputError
 from saylau.model import Election, Protocol
 from saylau.store import audit
@@ -449,8 +449,7 @@ class Store:
             if value is not None and (type(value) is not int or value < 0):
                 raise InputError(f"{name}: expected a whole number >= 0, got {value!r}", where="turnout")
         report = model.TurnoutReport(place, time, issued, registered)
-        maxima = list_maxima(election.territories, election.stations, election.voter_lists)
-        breaches = turnout_breaches(report, maxima.get(place), election.voter_lists)
+        breaches = turnout_breaches(report, election.list_maxima.get(place), election.voter_lists)
         if breaches:
             raise InputError(str(breaches[0]), where=f"turnout {place} {time}")
         content_hash = sha256_hex(turnout_content(place, time, issued, registered))
