@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
+import subprocess as _subprocess
 import sys
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 
@@ -26,16 +27,100 @@ def load_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``saylau`` as a user would, in a fresh interpreter."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "saylau.cli", *args],
-        input=stdin,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+def run_cli(*args: str, stdin: bytes | None = None, subprocess: bool = False) -> CompletedProcess[str]:
+    """Run ``saylau`` with ``args``: its exit status, standard output and standard error as text.
+
+    In this interpreter by default (through ``saylau.cli.main``, the console script's entry point,
+    with Click's CliRunner isolating stdin, stdout, stderr and the environment): a fresh
+    interpreter per command costs 0.2 to 1 s of imports, the store's commands the most.
+    ``subprocess=True`` runs ``python -m saylau.cli`` in a fresh interpreter, as a user would; the
+    commands that start a server (``serve``, ``demo`` without ``--no-serve``) always run so.
+    """
+    argv = [str(a) for a in args]
+    if subprocess or _serves(argv):
+        return run_cli_subprocess(*argv, stdin=stdin)
+    return _run_cli_in_process(argv, stdin)
+
+
+def run_cli_subprocess(
+    *args: str, stdin: bytes | None = None, script: str | None = None
+) -> CompletedProcess[str]:
+    """Run ``saylau`` in a fresh interpreter: ``python -m saylau.cli``, or the console script
+    ``script`` (a path, e.g. ``.venv/bin/saylau``)."""
+    command = [script] if script else [sys.executable, "-m", "saylau.cli"]
+    proc = _subprocess.run([*command, *args], input=stdin, capture_output=True, timeout=60, check=False)
+    return CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+
+
+def _serves(argv: list[str]) -> bool:
+    """Whether the command would start a server: never in the test's own interpreter."""
+    command = argv[0] if argv else ""
+    return command == "serve" or (command == "demo" and "--no-serve" not in argv)
+
+
+#: Python's warning filters in a fresh interpreter without -W (the docs' "Default Warning Filter"):
+#: what a user would see on stderr, in the test's interpreter too (pytest records warnings instead).
+_DEFAULT_WARNING_FILTERS = (
+    ("default", DeprecationWarning, "__main__"),
+    ("ignore", DeprecationWarning, ""),
+    ("ignore", PendingDeprecationWarning, ""),
+    ("ignore", ImportWarning, ""),
+    ("ignore", ResourceWarning, ""),
+)
+
+
+def _run_cli_in_process(argv: list[str], stdin: bytes | None) -> CompletedProcess[str]:
+    """``saylau.cli.main(argv)`` as a fresh interpreter would run it, with its output captured.
+
+    What a subprocess shows, this shows too: warnings (Python's default filters, not pytest's)
+    and log records of WARNING and above (Python's last-resort handler) go to stderr; an
+    exception that escapes ``main`` is its traceback on stderr and exit status 1, never hidden.
+    The environment, the working directory and the logging configuration are restored after.
+    """
+    import logging
+    import os
+    import traceback
+    import warnings
+
+    from click.testing import CliRunner
+
+    from saylau.cli import main
+
+    environ, cwd = dict(os.environ), os.getcwd()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        CliRunner().isolation(input=stdin) as (out, err, _),
+    ):
+        warnings.resetwarnings()
+        for action, category, module in _DEFAULT_WARNING_FILTERS:
+            warnings.filterwarnings(action, category=category, module=module, append=True)
+        last_resort = logging.StreamHandler(sys.stderr)  # the isolated stderr
+        last_resort.setLevel(logging.WARNING)
+        root.addHandler(last_resort)
+        try:
+            code = main(argv)
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 0 if e.code is None else 1
+            if not isinstance(e.code, int | None):
+                print(e.code, file=sys.stderr)
+        except Exception:  # what the interpreter would print: the test must see it
+            traceback.print_exc(file=sys.stderr)
+            code = 1
+        finally:
+            root.handlers[:] = handlers
+            root.setLevel(level)
+            os.chdir(cwd)
+            for key in os.environ.keys() - environ.keys():
+                del os.environ[key]
+            os.environ.update((k, v) for k, v in environ.items() if os.environ.get(k) != v)
+            for w in caught:
+                sys.stderr.write(warnings.formatwarning(w.message, w.category, w.filename, w.lineno, w.line))
+            sys.stdout.flush()
+            sys.stderr.flush()
+        stdout, stderr = out.getvalue().decode(), err.getvalue().decode()
+    return CompletedProcess(["saylau", *argv], code, stdout, stderr)
 
 
 # -- databases for saylau.store (tests/test_store.py) -------------------------------------------

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, run_cli_subprocess
 
 GOOD = b"name,votes,kind\nA,600,party\nB,300\nC,100,party\nagainst all,50,against_all\n"
 
@@ -114,3 +116,30 @@ def test_missing_required_option():
     proc = run_cli("allocate", "-", "--method", "hare", stdin=GOOD)
     assert proc.returncode == 2 and "--seats" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+# -- the installed command itself: the tests above run saylau.cli.main in this interpreter ---------
+
+
+def test_the_console_script_allocates_from_standard_input():
+    """``saylau``, the script pip installs beside the interpreter, reads ``-`` and answers JSON."""
+    script = Path(sys.executable).with_name("saylau")
+    assert script.is_file(), f"{script}: the console script is not installed (pip install -e .)"
+    proc = run_cli_subprocess(
+        "allocate", "-", "--seats", "10", "--method", "hare", "--json", stdin=GOOD, script=str(script)
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["seats"] == {"A": 6, "B": 3, "C": 1}
+    assert proc.stderr == ""
+
+
+def test_a_fresh_interpreter_keeps_the_error_contract():
+    """``python -m saylau.cli`` on bad input: exit 2, one line on stderr, nothing on stdout."""
+    proc = run_cli("allocate", "-", "--seats", "5", "--method", "borda", stdin=GOOD, subprocess=True)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert proc.stdout == ""
+    assert proc.stderr.splitlines() == [proc.stderr.strip()] and proc.stderr.endswith("\n")
+    assert proc.stderr.startswith("error: ") and "unknown method 'borda'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    helped = run_cli("--help", subprocess=True)
+    assert helped.returncode == 0 and "allocate" in helped.stdout and helped.stderr == ""

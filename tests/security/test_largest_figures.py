@@ -19,6 +19,7 @@ refuse with one clear line naming the station, the line and the figure (exit 2, 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gzip
 import io
 import itertools
@@ -179,14 +180,28 @@ def to_legacy(built: Built) -> Built:
     return Built(built.db, built.huge, built.empty, built.ordinary, protocols, built.territories)
 
 
+def copy_of(built: Built, folder: Path) -> Built:
+    """The same store in another file (the SQLite file and its journals: no connection is open)."""
+    source = Path(built.db)
+    for path in source.parent.glob(source.name + "*"):
+        shutil.copy(path, folder / path.name)
+    return dataclasses.replace(built, db=str(folder / source.name))
+
+
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Built:
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The store of the largest figures, built once; each fixture below takes its own copy."""
     return build(tmp_path_factory.mktemp("largest"))
 
 
 @pytest.fixture(scope="module")
-def legacy(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return to_legacy(build(tmp_path_factory.mktemp("legacy")))
+def store(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return copy_of(built, tmp_path_factory.mktemp("store"))
+
+
+@pytest.fixture(scope="module")
+def legacy(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return to_legacy(copy_of(built, tmp_path_factory.mktemp("legacy")))
 
 
 # -- what the figures must be ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ import json
 import socket
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,6 +60,26 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
 def client(db: tuple[Path, list[Any]]) -> Iterator[TestClient]:
     with TestClient(create_app(str(db[0]), Settings(anonymous_rate=0))) as c:
         yield c
+
+
+def run_apart(work: Any) -> Any:
+    """A coroutine (by ``asyncio.run``) or a function, in a thread of its own: the browser tests
+    (Playwright's sync API) may have left an event loop running in this thread, where
+    ``asyncio.run`` refuses to start."""
+    out: dict[str, Any] = {}
+
+    def go() -> None:
+        try:
+            out["value"] = asyncio.run(work) if asyncio.iscoroutine(work) else work()
+        except BaseException as e:
+            out["error"] = e
+
+    thread = threading.Thread(target=go)
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
 
 
 def snapshot_of(client: TestClient) -> Any:
@@ -211,7 +232,7 @@ def test_concurrent_readers_of_a_file_wait_for_one_making() -> None:
         snap = Snap()
         return await asyncio.gather(*(files.get("nist", snap, make) for _ in range(20)))
 
-    built = asyncio.run(main())
+    built = run_apart(main())
     assert len(calls) == 1 and {b.body for b in built} == {b"file"}
 
 
@@ -232,7 +253,7 @@ def test_a_slow_file_is_made_again_only_after_a_pause() -> None:
         later = await files.get("nist", Snap(3), make)
         return first.body, soon.body, later.body
 
-    assert asyncio.run(main()) == (b"version 1", b"version 1", b"version 3")
+    assert run_apart(main()) == (b"version 1", b"version 1", b"version 3")
 
 
 # -- the limit on anonymous reads ------------------------------------------------------------------
@@ -302,7 +323,7 @@ def test_a_body_sent_a_byte_at_a_time_is_cut_off_with_408() -> None:
         await limit(scope, receive, send)
         return {"took": time.monotonic() - started, "sent": sent}
 
-    out = asyncio.run(trickle())
+    out = run_apart(trickle())
     start = out["sent"][0]
     assert start["status"] == 408 and out["took"] < 1.0
     assert (b"connection", b"close") in [(k.lower(), v) for k, v in start["headers"]]
@@ -399,7 +420,9 @@ def test_writes_keep_their_p99_under_slow_clients_and_a_page_flood(tmp_path: Pat
     connections from 64 addresses asking for station pages never rendered, against one
     ``saylau serve``; protocol writes at 50 a second on keep-alive connections."""
     bench = _bench()
-    result = bench.run(tmp_path, stations=4_000, slow=3_000, flood_connections=64, seconds=6.0)
+    result = run_apart(
+        lambda: bench.run(tmp_path, stations=4_000, slow=3_000, flood_connections=64, seconds=6.0)
+    )
     for line in result.lines():
         print(line)
     quiet_p99 = bench.percentile(result.quiet.latencies, 0.99)
