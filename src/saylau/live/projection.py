@@ -18,7 +18,8 @@ from typing import Any
 
 from saylau.errors import SaylauError
 from saylau.i18n import LANGS
-from saylau.live.service import Live, Snapshot, dumps, etag_of
+from saylau.live.service import Live
+from saylau.live.snapshots import Snapshot, dumps, etag_of
 from saylau.model import Protocol
 
 #: Replicates and seed of the served projection: fixed, so one snapshot has one projection.

@@ -1,4 +1,4 @@
-"""The running state of a served store: one writer, a tally kept current, immutable results snapshots.
+"""The live service of a served store: one writer, the follower, the tallies kept current.
 
 Writes go through one writer thread per process, in order. A protocol is acknowledged only once
 ``Store.submit`` has committed it (SQLite WAL with ``synchronous=FULL``, or a PostgreSQL commit);
@@ -11,7 +11,8 @@ dictionary updates per level of the territory tree). What another process wrote 
 ``saylau import`` while the server runs) is read from the audit chain: the writer follows the
 chain's head, and applies every protocol version after the last one it counted, in chain order.
 
-Results are served from a :class:`Snapshot`: the results JSON (every language) and a frozen copy
+Results are served from a :class:`~saylau.live.snapshots.Snapshot` (built by
+:class:`~saylau.live.publisher.Publisher`): the results JSON (every language) and a frozen copy
 of the territory totals, built from the tally at one moment and never changed after. A new
 snapshot is built when the tally has changed, at most every ``interval`` seconds (a reader asking
 after that gets the new one at once; otherwise a background task builds it), and each new one is
@@ -20,26 +21,22 @@ announced to the server-sent-events subscribers.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import dataclasses
 import datetime
-import hashlib
-import json
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 from saylau import spec
 from saylau.checker import Checker
 from saylau.errors import SaylauError
+from saylau.live.jobs import FileJob, ProtocolJob, SyncJob, TurnoutJob
+from saylau.live.snapshots import Frozen, Snapshot, dumps, etag_of
 from saylau.model import Election, Protocol, TurnoutReport, name_in
-from saylau.results import SELF_NOMINATED, Results, as_json, evaluate, percent
+from saylau.results import SELF_NOMINATED, as_json, evaluate, percent
 from saylau.store import Change, ConflictError, Store, Submission, Submitted, Written
 from saylau.tally import Tally
 
@@ -47,119 +44,11 @@ log = logging.getLogger("saylau.live")
 
 #: Beyond this many audit entries behind, the writer reloads everything instead of following.
 RELOAD_AFTER = 20_000
-#: Between two snapshot builds, at least this many times as long as the last build took (and as
-#: the website's pages of the last snapshot took to render: ``Snapshot.rendered``) ...
-BUILD_SHARE = 4
-#: ... but however long the pages took, a new snapshot at least this often (seconds).
-MAX_PAUSE = 10.0
 #: Requests the writer takes from its queue at once.
 MAX_BATCH = 512
 
 
-# -- what the writer is asked to do ----------------------------------------------------------
-
-
-@dataclass
-class ProtocolJob:
-    protocol: Protocol
-    actor: str
-    status: str
-    reason: str | None
-    source: str
-    future: concurrent.futures.Future[dict[str, Any]] = field(default_factory=concurrent.futures.Future)
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.protocol.station, self.protocol.contest)
-
-
-@dataclass
-class TurnoutJob:
-    report: TurnoutReport
-    actor: str
-    future: concurrent.futures.Future[dict[str, Any]] = field(default_factory=concurrent.futures.Future)
-
-
-@dataclass
-class FileJob:
-    """A file of protocols: stored all or nothing in one transaction of its own, answered whole
-    (a conflict or a bad protocol refuses the file, not just that protocol)."""
-
-    submission: Submission
-    future: concurrent.futures.Future[Submitted] = field(default_factory=concurrent.futures.Future)
-
-
-@dataclass
-class SyncJob:
-    """Follow what other processes wrote (sent every ``sync_interval`` seconds)."""
-
-    future: concurrent.futures.Future[int] = field(default_factory=concurrent.futures.Future)
-
-
 _STOP = object()
-
-
-# -- snapshots -------------------------------------------------------------------------------
-
-
-#: Frozen totals of one contest in one territory: stations, reported, registered, issued, found,
-#: invalid, against_all, then the votes as ((option, n), ...).
-Frozen = tuple[int, int, int, int, int, int, int, tuple[tuple[str, int], ...]]
-
-
-@dataclass
-class Snapshot:
-    """Results at one moment. Never changed once built; ``views`` only memoises what it can give."""
-
-    version: int
-    generation: int
-    audit_seq: int
-    built_at: str
-    results: Results  # its own copies of the totals: later counting does not change it
-    docs: dict[str, dict[str, Any]]  # lang -> saylau.results.as_json (English at once, others on demand)
-    bodies: dict[str, bytes]  # lang -> the JSON text of docs[lang]
-    etag: str  # of the national results in English: the snapshot's own tag
-    totals: Mapping[tuple[str, str], Frozen]  # (contest, territory) -> totals
-    summary: dict[str, Any]
-    # The same from final protocols only (``?status=final``): what the commissions have signed
-    # off, beside everything counted so far. Its documents are made on demand.
-    final_results: Results | None = None
-    final_totals: Mapping[tuple[str, str], Frozen] = field(default_factory=dict)
-    final_docs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    final_bodies: dict[str, bytes] = field(default_factory=dict)
-    views: dict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=dict)
-    # Web pages (saylau.web.pages.per_snapshot): (kind, path, normalised query) -> (body, ETag);
-    # ``page_counts`` says how many of each kind are kept, each kind within its own bound.
-    pages: dict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=dict)
-    page_counts: dict[str, int] = field(default_factory=dict)
-    rendered: float = 0.0  # seconds its pages took to render (those every reader shares)
-
-    def doc(self, lang: str, final: bool = False) -> dict[str, Any]:
-        docs, bodies = (self.final_docs, self.final_bodies) if final else (self.docs, self.bodies)
-        found = docs.get(lang)
-        if found is None:
-            results = self.final_results if final else self.results
-            assert results is not None
-            found = docs[lang] = as_json(results, lang)
-            bodies[lang] = dumps(found)
-        return found
-
-    def body(self, lang: str, final: bool = False) -> bytes:
-        self.doc(lang, final)
-        return (self.final_bodies if final else self.bodies)[lang]
-
-    def event(self) -> dict[str, Any]:
-        """What the server-sent events announce."""
-        return {"version": self.version, "etag": self.etag, "built_at": self.built_at, **self.summary}
-
-
-def etag_of(body: bytes) -> str:
-    """A strong entity tag: the start of the body's sha256."""
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-def dumps(doc: Any) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 # -- the live state ---------------------------------------------------------------------------
@@ -631,125 +520,4 @@ class Live:
         }
 
 
-# -- the asynchronous side: building snapshots, announcing them ----------------------------------
-
-
-class Publisher:
-    """Builds snapshots off the event loop, at most every ``interval`` seconds, and announces them.
-
-    A large election takes a while to build (results of every district, their JSON): the pause
-    between two builds is then at least :data:`BUILD_SHARE` times the last build's duration, so
-    building never takes more than a fifth of the time from the writer and the readers. The same
-    goes for the website's pages, rendered again for each snapshot: the time the last snapshot's
-    pages took counts with its build (up to :data:`MAX_PAUSE`), so a crowd reading every page in
-    every language makes snapshots less frequent, not the writes slower.
-    (``interval`` 0 means every read sees every write: tests.)
-    """
-
-    def __init__(self, live: Live, interval: float) -> None:
-        self.live = live
-        self._interval = interval
-        self._took = 0.0  # the last build's duration
-        self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="saylau-snapshot")
-        self._lock = asyncio.Lock()
-        self._changed = asyncio.Event()
-        self._built = 0.0
-        self._subscribers: set[asyncio.Queue[Snapshot]] = set()
-        self._loop = asyncio.get_running_loop()
-        live.on_change = self._notify
-
-    @property
-    def interval(self) -> float:
-        """Seconds between two builds at least: what it took to build the last snapshot and to
-        render its pages comes to at most a fifth of the time (but never more than
-        :data:`MAX_PAUSE` for the pages)."""
-        if not self._interval:
-            return 0.0
-        snapshot = self.live.snapshot
-        rendered = snapshot.rendered if snapshot is not None else 0.0
-        pause = BUILD_SHARE * self._took
-        return max(self._interval, pause, min(BUILD_SHARE * (self._took + rendered), MAX_PAUSE))
-
-    def _notify(self) -> None:  # from the writer thread
-        self._loop.call_soon_threadsafe(self._changed.set)
-
-    async def current(self) -> Snapshot:
-        """The newest snapshot; rebuilt first if the tally changed and the interval has passed."""
-        live = self.live
-        if live.dirty() and time.monotonic() - self._built >= self.interval:
-            await self.rebuild()
-        snapshot = live.snapshot
-        if snapshot is None:
-            snapshot = await self.rebuild()
-        return snapshot
-
-    async def rebuild(self) -> Snapshot:
-        async with self._lock:
-            before = self.live.snapshot
-            if before is not None and not self.live.dirty():
-                return before
-            start = time.monotonic()
-            snapshot = await self._loop.run_in_executor(self._executor, self.live.build)
-            self._built = time.monotonic()
-            self._took = self._built - start
-            if snapshot is not before:
-                for q in list(self._subscribers):
-                    if q.full():
-                        q.get_nowait()  # a slow reader needs only the newest
-                    q.put_nowait(snapshot)
-            return snapshot
-
-    async def run(self) -> None:
-        """Build a snapshot after every change (at most every ``interval``), so events go out."""
-        while True:
-            await self._changed.wait()
-            self._changed.clear()
-            wait = self._built + self.interval - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            try:
-                await self.rebuild()
-            except Exception:  # pragma: no cover - logged, and tried again at the next change
-                log.exception("building a results snapshot failed")
-
-    async def view(
-        self, snapshot: Snapshot, lang: str, territory: str | None, contest: str | None, final: bool = False
-    ) -> tuple[bytes, str]:
-        """:meth:`Live.view`, off the event loop unless it is made already (a large election's
-        results in another language take a while to write)."""
-        found = snapshot.views.get((lang, territory or "", contest or "", "final" if final else ""))
-        if found is not None:
-            return found
-        return await self._loop.run_in_executor(
-            self._executor, self.live.view, snapshot, lang, territory, contest, final
-        )
-
-    def subscribe(self) -> asyncio.Queue[Snapshot]:
-        q: asyncio.Queue[Snapshot] = asyncio.Queue(maxsize=8)
-        self._subscribers.add(q)
-        return q
-
-    def unsubscribe(self, q: asyncio.Queue[Snapshot]) -> None:
-        self._subscribers.discard(q)
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True)
-
-
-def submit_job(live: Live, job: ProtocolJob | FileJob | TurnoutJob | SyncJob) -> asyncio.Future[Any]:
-    """Hand a job to the writer; the awaitable answer."""
-    live.send(job)
-    return asyncio.wrap_future(job.future)
-
-
-__all__ = [
-    "FileJob",
-    "Live",
-    "ProtocolJob",
-    "Publisher",
-    "Snapshot",
-    "SyncJob",
-    "TurnoutJob",
-    "etag_of",
-    "submit_job",
-]
+__all__ = ["Live"]

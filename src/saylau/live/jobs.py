@@ -1,0 +1,58 @@
+"""What the writer is asked to do: a protocol, a file, a turnout report, a look at other processes'
+writes; each job carries the future its answer comes back in (:func:`submit_job`)."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from saylau.model import Protocol, TurnoutReport
+from saylau.store import Submission, Submitted
+
+if TYPE_CHECKING:
+    from saylau.live.service import Live
+
+
+@dataclass
+class ProtocolJob:
+    protocol: Protocol
+    actor: str
+    status: str
+    reason: str | None
+    source: str
+    future: concurrent.futures.Future[dict[str, Any]] = field(default_factory=concurrent.futures.Future)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.protocol.station, self.protocol.contest)
+
+
+@dataclass
+class TurnoutJob:
+    report: TurnoutReport
+    actor: str
+    future: concurrent.futures.Future[dict[str, Any]] = field(default_factory=concurrent.futures.Future)
+
+
+@dataclass
+class FileJob:
+    """A file of protocols: stored all or nothing in one transaction of its own, answered whole
+    (a conflict or a bad protocol refuses the file, not just that protocol)."""
+
+    submission: Submission
+    future: concurrent.futures.Future[Submitted] = field(default_factory=concurrent.futures.Future)
+
+
+@dataclass
+class SyncJob:
+    """Follow what other processes wrote (sent every ``sync_interval`` seconds)."""
+
+    future: concurrent.futures.Future[int] = field(default_factory=concurrent.futures.Future)
+
+
+def submit_job(live: Live, job: ProtocolJob | FileJob | TurnoutJob | SyncJob) -> asyncio.Future[Any]:
+    """Hand a job to the writer; the awaitable answer."""
+    live.send(job)
+    return asyncio.wrap_future(job.future)

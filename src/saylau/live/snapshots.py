@@ -1,0 +1,70 @@
+"""Results at one moment: immutable snapshots, and the tags and bytes readers are served."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from saylau.results import Results, as_json
+
+#: Frozen totals of one contest in one territory: stations, reported, registered, issued, found,
+#: invalid, against_all, then the votes as ((option, n), ...).
+Frozen = tuple[int, int, int, int, int, int, int, tuple[tuple[str, int], ...]]
+
+
+@dataclass
+class Snapshot:
+    """Results at one moment. Never changed once built; ``views`` only memoises what it can give."""
+
+    version: int
+    generation: int
+    audit_seq: int
+    built_at: str
+    results: Results  # its own copies of the totals: later counting does not change it
+    docs: dict[str, dict[str, Any]]  # lang -> saylau.results.as_json (English at once, others on demand)
+    bodies: dict[str, bytes]  # lang -> the JSON text of docs[lang]
+    etag: str  # of the national results in English: the snapshot's own tag
+    totals: Mapping[tuple[str, str], Frozen]  # (contest, territory) -> totals
+    summary: dict[str, Any]
+    # The same from final protocols only (``?status=final``): what the commissions have signed
+    # off, beside everything counted so far. Its documents are made on demand.
+    final_results: Results | None = None
+    final_totals: Mapping[tuple[str, str], Frozen] = field(default_factory=dict)
+    final_docs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    final_bodies: dict[str, bytes] = field(default_factory=dict)
+    views: dict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=dict)
+    # Web pages (saylau.web.pages.per_snapshot): (kind, path, normalised query) -> (body, ETag);
+    # ``page_counts`` says how many of each kind are kept, each kind within its own bound.
+    pages: dict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=dict)
+    page_counts: dict[str, int] = field(default_factory=dict)
+    rendered: float = 0.0  # seconds its pages took to render (those every reader shares)
+
+    def doc(self, lang: str, final: bool = False) -> dict[str, Any]:
+        docs, bodies = (self.final_docs, self.final_bodies) if final else (self.docs, self.bodies)
+        found = docs.get(lang)
+        if found is None:
+            results = self.final_results if final else self.results
+            assert results is not None
+            found = docs[lang] = as_json(results, lang)
+            bodies[lang] = dumps(found)
+        return found
+
+    def body(self, lang: str, final: bool = False) -> bytes:
+        self.doc(lang, final)
+        return (self.final_bodies if final else self.bodies)[lang]
+
+    def event(self) -> dict[str, Any]:
+        """What the server-sent events announce."""
+        return {"version": self.version, "etag": self.etag, "built_at": self.built_at, **self.summary}
+
+
+def etag_of(body: bytes) -> str:
+    """A strong entity tag: the start of the body's sha256."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def dumps(doc: Any) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
