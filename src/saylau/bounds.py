@@ -12,14 +12,13 @@ every list seat. What the relations leave open, the definition closes:
   list size in the definition (stations.csv): equal, unless the election declares how far the
   law lets it move (``[voter_lists]`` in election.toml: voters added on the day from additional
   lists, voters taken off it), see :class:`VoterLists`.
-* **What the list allows, through the form.** With ``registered`` bounded and every count >= 0,
-  the form's control relations (checked by :mod:`saylau.protocols` on every path) bound the
-  other lines: Kazakhstan's ``issued <= registered``, ``found <= issued`` and
-  ``found = invalid + valid`` make every vote, ``invalid`` and ``found`` at most the list's
-  bound (tests/security/test_bounds.py proves it for the bundled forms). A line the relations
-  leave open (ballots received) keeps the integer range; a form that ties fewer lines to the
-  list bounds fewer (Israel's double-envelope boxes have no list, so its votes are bounded by
-  the integer range alone: the law sets no other bound).
+* **No more ballots than the list allows**, whatever the form: ballots issued, ballots found,
+  and ballots counted (invalid + against all + every vote) are at most the list's bound, plus
+  ``[voter_lists] ballots_above`` where declared (Israel's double-envelope boxes have no list of
+  their own). The Russian form only warns when more ballots are found than issued; this bound
+  is what stops an inflated count there (tests/security/test_bounds.py). The form's control
+  relations (:mod:`saylau.protocols`) bound each line further; a line they leave open (ballots
+  received) keeps the integer range.
 * **Turnout reports** cannot exceed the registered voters of their place: a station's list bound,
   or the sum of them under a territory.
 
@@ -32,7 +31,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from saylau.errors import DefinitionError
 from saylau.model import MAX_COUNT, Allowance, Protocol, Station, Territory, TurnoutReport, VoterLists
 
 #: The common lines that count ballots handed out or found: no more than the list allows.
@@ -54,13 +52,51 @@ class Breach:
     line: str
     figure: int
     bound: int
-    #: "above" (more than ``bound``) or "below" (less than it)
+    #: "above" (more than ``bound``), "below" (less than it), or "type" (not a whole number at all:
+    #: ``figure`` and ``bound`` are 0, ``why`` says what was sent)
     side: str
     why: str
 
     def __str__(self) -> str:
+        if self.side == "type":
+            return f"{self.line}: {self.why}"
         comparison = "more" if self.side == "above" else "less"
         return f"{self.line}: {self.figure:,} is {comparison} than {self.bound:,}, {self.why}"
+
+
+def _out_of_range(place: str, figures: Iterable[tuple[str, object]]) -> list[Breach]:
+    """Each figure that is not a whole number from 0 to :data:`MAX_COUNT`."""
+    out = []
+    for name, value in figures:
+        if type(value) is not int:
+            out.append(Breach(place, name, 0, 0, "type", f"expected a whole number, got {value!r}"[:120]))
+        elif value < 0:
+            out.append(Breach(place, name, value, 0, "below", "counts are never negative"))
+        elif value > MAX_COUNT:
+            out.append(Breach(place, name, value, MAX_COUNT, "above", "the largest count saylau accepts"))
+    return out
+
+
+def within(protocol: Protocol, station: Station | None, lists: VoterLists) -> bool:
+    """Whether :func:`protocol_breaches` would find nothing, in a few comparisons: the store asks
+    this of every protocol it is given, and :func:`protocol_breaches` only of those that fail."""
+    lines, votes = protocol.lines, protocol.votes
+    try:
+        low = min(min(lines.values(), default=0), min(votes.values(), default=0))
+        high = max(max(lines.values(), default=0), max(votes.values(), default=0))
+        counted = sum(votes.values()) + sum(lines.get(n, 0) for n in COUNTED_LINES)
+    except TypeError:
+        return False
+    if low < 0 or high > MAX_COUNT or not {*map(type, lines.values()), *map(type, votes.values())} <= {int}:
+        return False
+    if station is None:
+        return True
+    first, last = lists.range(station.registered)
+    registered = lines.get(REGISTERED)
+    if registered is not None and not first <= registered <= last:
+        return False
+    cap = lists.ballots(station.registered)
+    return counted <= cap and all(lines.get(n, 0) <= cap for n in BALLOT_LINES)
 
 
 def protocol_breaches(
@@ -72,17 +108,10 @@ def protocol_breaches(
 
     ``station`` is the definition's station (None when unknown: only the integer range is checked).
     """
-    out: list[Breach] = []
     sid = protocol.station
     figures: list[tuple[str, object]] = [*protocol.lines.items()]
     figures += [(VOTES + option, n) for option, n in protocol.votes.items()]
-    for name, value in figures:
-        if type(value) is not int:
-            out.append(Breach(sid, name, 0, 0, "above", f"not a whole number: {value!r}"))
-        elif value < 0:
-            out.append(Breach(sid, name, value, 0, "below", "counts are never negative"))
-        elif value > MAX_COUNT:
-            out.append(Breach(sid, name, value, MAX_COUNT, "above", "the largest count saylau accepts"))
+    out = _out_of_range(sid, figures)
     if out or station is None:
         return out
     lists = lists or VoterLists()
@@ -97,8 +126,8 @@ def protocol_breaches(
     cap = lists.ballots(station.registered)
     why = f"the most ballots the station's list allows ({lists.why()})"
     for name in BALLOT_LINES:
-        value = protocol.lines.get(name)
-        if type(value) is int and value > cap:
+        value = protocol.lines.get(name, 0)
+        if value > cap:
             out.append(Breach(sid, name, value, cap, "above", why))
     counted = sum(protocol.votes.values()) + sum(protocol.lines.get(n, 0) for n in COUNTED_LINES)
     if counted > cap and not out:
@@ -136,14 +165,8 @@ def list_maxima(
 def turnout_breaches(report: TurnoutReport, most: int | None, lists: VoterLists) -> list[Breach]:
     """A turnout report's figures against the integer range and ``most``, the voters its place's
     lists allow (:func:`list_maxima`; None for an unknown place: only the range is checked)."""
-    out = []
-    for name, value in (("issued", report.issued), ("registered", report.registered)):
-        if value is None:
-            continue
-        if type(value) is not int or not 0 <= value <= MAX_COUNT:
-            shown = value if type(value) is int else 0
-            why = f"expected a whole number from 0 to {MAX_COUNT:,}"
-            out.append(Breach(report.place, name, shown, MAX_COUNT, "above", why))
+    figures = (("issued", report.issued), ("registered", report.registered))
+    out = _out_of_range(report.place, [(n, v) for n, v in figures if v is not None])
     if out:
         return out
     if most is not None:
@@ -157,30 +180,28 @@ def turnout_breaches(report: TurnoutReport, most: int | None, lists: VoterLists)
     return out
 
 
-def parse_voter_lists(table: Mapping[str, object]) -> VoterLists:
-    """``[voter_lists]`` of election.toml -> :class:`VoterLists`; DefinitionError naming the key."""
-    problems = []
-    unknown = sorted(set(table) - {"added", "removed", "ballots_above", "law"})
-    for key in unknown:
-        problems.append(
-            f"voter_lists.{key}: not a key of [voter_lists]; expected added, removed, ballots_above, law"
-        )
+def parse_voter_lists(table: Mapping[str, object]) -> tuple[VoterLists, list[tuple[str, str]]]:
+    """``[voter_lists]`` of election.toml -> :class:`VoterLists`, and each problem as (key, why);
+    with any problem the lists are the default ones (the definition is refused anyway)."""
+    problems = [
+        (key, "not a key of [voter_lists]; expected added, removed, ballots_above, law")
+        for key in sorted(set(table) - {"added", "removed", "ballots_above", "law"})
+    ]
     parsed: dict[str, Allowance] = {}
     for key in ("added", "removed", "ballots_above"):
         if key in table:
             try:
                 parsed[key] = Allowance.parse(table[key])
             except ValueError as e:
-                problems.append(f"voter_lists.{key}: {e}")
+                problems.append((key, str(e)))
     law = table.get("law", "")
     if not isinstance(law, str):
-        problems.append("voter_lists.law: expected a string")
-        law = ""
+        problems.append(("law", "expected a string"))
     if problems:
-        raise DefinitionError(problems)
+        return VoterLists(), problems
     return VoterLists(
         parsed.get("added", Allowance()),
         parsed.get("removed", Allowance()),
-        law,
+        str(law),
         parsed.get("ballots_above", Allowance()),
-    )
+    ), []

@@ -48,8 +48,11 @@ class Allowance:
         raise ValueError(f'expected a whole number of voters or a percent of the list ("2%"), got {value!r}')
 
     def of(self, listed: int) -> int:
-        """The voters this allows at a station with ``listed`` voters on its list (rounded down)."""
-        return self.voters + int(self.share * listed)
+        """The voters this allows at a station with ``listed`` voters on its list (rounded down).
+
+        Whole numbers only: intake asks this for every row of a national file."""
+        share = self.share
+        return self.voters + (share.numerator * listed // share.denominator if share else 0)
 
     def __str__(self) -> str:
         if self.share:

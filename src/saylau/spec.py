@@ -278,13 +278,10 @@ class _Loader:
         if not isinstance(table, dict):
             self.problems.add(DEFINITION, None, "voter_lists", "expected a table [voter_lists]")
             return VoterLists()
-        try:
-            return parse_voter_lists(table)
-        except DefinitionError as e:
-            for problem in e.problems:
-                key = problem.split(":", 1)[0].removeprefix("voter_lists.")
-                self._at("voter_lists", 0, key, problem.split(": ", 1)[1])
-            return VoterLists()
+        lists, problems = parse_voter_lists(table)
+        for key, why in problems:
+            self._at("voter_lists", 0, key, why)
+        return lists
 
     def _form(self, head: dict[str, Any]) -> Form:
         """The protocol form the election declares (``form = "ru-federal"``), "kz" by default."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from saylau.errors import InputError
@@ -74,6 +75,15 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
+def _at_most(max_keys: int) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        if len(pairs) > max_keys:
+            raise InputError(f"an object with {len(pairs):,} keys, more than the limit of {max_keys:,}")
+        return _no_duplicates(pairs)
+
+    return build
+
+
 class _Duplicate(Exception):
     pass
 
@@ -82,17 +92,19 @@ def _constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON (RFC 8259 has no NaN or Infinity)")
 
 
-def loads_strict(text: str | bytes | bytearray) -> Any:
+def loads_strict(text: str | bytes | bytearray, *, max_keys: int | None = None) -> Any:
     """:func:`json.loads`, refusing an object with a duplicated key and ``NaN`` / ``Infinity``.
 
     Raises :class:`DuplicateKeyError` (a :class:`ValueError` and an :class:`InputError`) naming a
     duplicated key (outer objects looked at before inner ones) and the path of its object, e.g.
     ``duplicate key "p1" in the object at $.protocols[0].votes``; :class:`json.JSONDecodeError`
     (a :class:`ValueError`) for text that is not JSON. A document without duplicates costs one
-    ``dict`` comparison per object more than :func:`json.loads`.
+    ``dict`` comparison per object more than :func:`json.loads`. ``max_keys``: an object with more
+    keys is refused with an :class:`InputError` (a file's objects are rows of a bounded width).
     """
+    hook = _no_duplicates if max_keys is None else _at_most(max_keys)
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_constant)
+        return json.loads(text, object_pairs_hook=hook, parse_constant=_constant)
     except _Duplicate:
         pass
     # A second reading, keeping every pair, finds the first duplicate and where it is.

@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from saylau import model, spec
-from saylau.bounds import MAX_COUNT, REGISTERED, protocol_breaches, turnout_breaches
+from saylau.bounds import protocol_breaches, turnout_breaches, within
 from saylau.errors import InputError
 from saylau.model import Election, Protocol
 from saylau.store import audit
@@ -396,26 +396,16 @@ class Store:
 
         Intake and the API refuse a figure outside its bound with a message for the sender; this
         makes the store refuse it too, whatever the caller (a script using the library), so no
-        path can store what another refuses. Two ``min``/``max`` per protocol on the way.
+        path can store what another refuses. A few comparisons per protocol on the way
+        (:func:`~saylau.bounds.within`); the message only for one that fails.
         """
         election = self.election()
         stations = election.station_by_id
         lists = election.voter_lists
 
         def check(p: Protocol) -> None:
-            try:
-                low = min(min(p.lines.values(), default=0), min(p.votes.values(), default=0))
-                high = max(max(p.lines.values(), default=0), max(p.votes.values(), default=0))
-            except TypeError:
-                return  # not numbers: canonical.counts says what is wrong
             station = stations.get(p.station)
-            registered = p.lines.get(REGISTERED)
-            if station is not None and registered is not None and type(registered) is int:
-                first, last = lists.range(station.registered)
-                inside = first <= registered <= last
-            else:
-                inside = True
-            if low < 0 or high > MAX_COUNT or not inside:
+            if not within(p, station, lists):
                 breaches = protocol_breaches(p, station, lists)
                 if breaches:
                     raise InputError(str(breaches[0]), where=f"protocol {p.station}/{p.contest}")
@@ -445,9 +435,6 @@ class Store:
             raise InputError(f"unknown territory or station {place!r}", where="turnout")
         if not isinstance(time, str) or not _TIME.fullmatch(time):
             raise InputError(f"expected a time of day HH:MM, got {time!r}", where="turnout")
-        for name, value in (("issued", issued), ("registered", registered)):
-            if value is not None and (type(value) is not int or value < 0):
-                raise InputError(f"{name}: expected a whole number >= 0, got {value!r}", where="turnout")
         report = model.TurnoutReport(place, time, issued, registered)
         breaches = turnout_breaches(report, election.list_maxima.get(place), election.voter_lists)
         if breaches:
