@@ -25,6 +25,8 @@ from click.testing import CliRunner
 from saylau import spec
 from saylau.bounds import MAX_COUNT
 from saylau.cli import cli
+from saylau.errors import InputError
+from saylau.model import Protocol
 from saylau.store import Store
 from test_api import TINY, Server, Tokens_, make_tokens
 
@@ -347,3 +349,14 @@ def test_a_csv_bomb_is_refused_while_decompressing(server: Server, tokens: Token
         doc = refused(upload(c, "bomb.csv.gz", bomb.getvalue()))
     assert "decompressed" in doc["detail"]
     watch.check()
+
+
+def test_the_store_refuses_more_ballots_than_the_list_whoever_calls_it(store_url: str) -> None:
+    """A script using the library directly: registered as the list, and a billion ballots."""
+    lines = {**GOOD_S2, "issued": BILLION, "found": BILLION, "received": BILLION, "unused": 0}
+    bad = Protocol("S2", "council-list", lines, {"a": BILLION - 10, "b": 0})
+    with Store.open(store_url) as store:
+        head = store.audit_head()
+        with pytest.raises(InputError, match=r"issued: 1,000,000,000 is more than 500"):
+            store.submit([bad], actor="script")
+        assert store.audit_head() == head
