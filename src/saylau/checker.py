@@ -15,6 +15,7 @@ was sent), so sending the same count by file and by HTTP is the same protocol.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -59,11 +60,22 @@ class Checker:
             self.contests_of[s.id] = mine
         self.lines = frozenset(self.form.lines)
         self.derived = {d.name for d in self.form.derived}
+        self._within: dict[str, Election] = {}
 
     def inside(self, place: str, territory: str) -> bool:
         """Whether a station or territory ``place`` is ``territory`` or lies under it."""
         chain = self.territory_chain.get(place) or self.chain.get(place)
         return chain is not None and territory in chain
+
+    def within(self, territory: str) -> Election:
+        """The election as a commission of ``territory`` sees it: only the stations inside it (so
+        that intake says at which line of a file a station outside it is). Made once per
+        territory and kept as long as this checker (a national election has 100,000 stations)."""
+        found = self._within.get(territory)
+        if found is None:
+            stations = tuple(s for s in self.election.stations if self.inside(s.id, territory))
+            found = self._within[territory] = dataclasses.replace(self.election, stations=stations)
+        return found
 
     def check(
         self, station: str, contest: str, lines: Mapping[str, int], votes: Mapping[str, int]

@@ -15,7 +15,6 @@ stores nothing, and counted in the live tally before the answer goes out, like a
 
 from __future__ import annotations
 
-import dataclasses
 import tempfile
 import threading
 import tomllib
@@ -38,7 +37,7 @@ from saylau.http.problems import ApiError, responses
 from saylau.http.state import running
 from saylau.intake import SUFFIXES, UPLOAD_LIMITS, Reject, read_protocols
 from saylau.live import FileJob, submit_job
-from saylau.model import Election, Protocol, name_in
+from saylau.model import Protocol, name_in
 from saylau.protocols import OPTIONS, Relation
 from saylau.protocols import Form as ProtocolForm
 from saylau.store import ConflictError, Submission
@@ -244,24 +243,6 @@ def _suffix_of(filename: str) -> str | None:
     return next((s for s in sorted(SUFFIXES, key=len, reverse=True) if name.endswith(s)), None)
 
 
-_WITHIN: dict[tuple[int, str], Election] = {}
-
-
-def _within(election: Election, checker: Checker, territory: str) -> Election:
-    """The election as a commission sees it: only the stations inside its territory, so that the
-    reader says at which line of the file a station outside it is. Made once per territory (a
-    national election has 100,000 stations to look through)."""
-    key = (id(election), territory)
-    found = _WITHIN.get(key)
-    if found is None:
-        stations = tuple(s for s in election.stations if checker.inside(s.id, territory))
-        found = dataclasses.replace(election, stations=stations)
-        if len(_WITHIN) > 1_000:
-            _WITHIN.clear()
-        _WITHIN[key] = found
-    return found
-
-
 def _reject_errors(
     rejects: list[Reject], checker: Checker, caller: Principal
 ) -> tuple[list[dict[str, Any]], bool]:
@@ -272,9 +253,7 @@ def _reject_errors(
     errors: list[dict[str, Any]] = []
     outside = False
     for r in rejects:
-        if len(errors) >= MAX_ERRORS:
-            break
-        for text in r.problems:
+        for text in r.problems:  # every kept reject says whether it is outside; the first ones are listed
             # "name:12: station S: what" -> "what"
             marker = f": station {r.station}: " if r.station else None
             detail = text.split(marker, 1)[1] if marker and marker in text else text.split(": ", 1)[-1]
@@ -286,6 +265,8 @@ def _reject_errors(
             ):
                 outside = True
                 err["detail"] = f"not inside territory {caller.territory!r} of this token"
+            if len(errors) >= MAX_ERRORS:
+                continue
             relation = next((rel for rel in rels if f"{rel} does not hold" in detail), None)
             if relation is not None:
                 err["relation"] = relation
@@ -347,7 +328,7 @@ async def post_file(
             election = live.election
             if caller.role == "commission":
                 assert caller.territory is not None
-                election = _within(election, checker, caller.territory)
+                election = checker.within(caller.territory)
             with tempfile.TemporaryDirectory(prefix="saylau-upload-") as folder:
                 path = Path(folder) / f"upload{suffix}"
                 path.write_bytes(data)
