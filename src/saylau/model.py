@@ -54,10 +54,14 @@ class Allowance:
         share = self.share
         return self.voters + (share.numerator * listed // share.denominator if share else 0)
 
-    def __str__(self) -> str:
+    def text(self, noun: str = "voter") -> str:
+        """In words: ``2% of the list``, ``12 voters``, ``2,000 ballots``."""
         if self.share:
             return f"{float(self.share * 100):g}% of the list"
-        return f"{self.voters:,} voter{'s' if self.voters != 1 else ''}"
+        return f"{self.voters:,} {noun}{'s' if self.voters != 1 else ''}"
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,8 @@ class VoterLists:
             return "the election declares no voters added or removed on the day ([voter_lists])"
         text = f"[voter_lists] allows {self.added} added and {self.removed} removed"
         if self.ballots_above != none:
-            text += f", and {self.ballots_above} more ballots than the list"
-        return text
+            text += f", and {self.ballots_above.text('ballot')} beyond the list"
+        return f"{text} ({self.law})" if self.law else text
 
 
 #: Names in Kazakh, Russian and English.
