@@ -365,8 +365,8 @@ def test_mapping_errors_name_the_file_line_and_field() -> None:
         load_mapping(BAD / "bad-mapping.toml")
     where = BAD / "bad-mapping.toml"
     assert e.value.problems == [
-        f"{where}:4: columns: unknown field; expected one of form, contest, contest_column, station, ignore, "
-        "delimiter, lines, options, note",
+        f"{where}:4: key 'columns' is not allowed at the top level (allowed: contest, contest_column, "
+        "delimiter, form, ignore, lines, note, options, station)",
         f"{where}:8: lines.spoiled: not a line of form 'kz'; its lines: registered, received, issued, "
         "issued_mobile, unused, found, invalid, against_all",
         f"{where}:9: lines.issued: column 'Voters' is already mapped by lines.registered",

@@ -96,14 +96,14 @@ BROKEN = [
         "election.toml",
         'method = "hare"',
         'method = "borda"',
-        "election.toml:36: contests[0].method: expected one of hare",
+        "election.toml:36: contests[0].method: unknown method 'borda'; expected one of hare",
     ),
     (
         "unknown tie rule",
         "election.toml",
         'ties = "registration"',
         'ties = "coin"',
-        "contests[0].ties: expected one of",
+        "election.toml:39: contests[0].ties: unknown tie rule 'coin'; expected one of lots,",
     ),
     (
         "unknown parent",

@@ -30,7 +30,6 @@ import io
 import json
 import re
 import string
-import tomllib
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -43,6 +42,9 @@ from typing import Any
 import numpy as np
 
 from saylau.bounds import BALLOT_LINES, COUNTED_LINES, MAX_COUNT, REGISTERED, protocol_breaches
+from saylau.definition.keys import check as check_schema
+from saylau.definition.schema import MAPPING
+from saylau.definition.toml_lines import TomlLines, parse_toml
 from saylau.errors import DefinitionError, InputError, MappingError
 from saylau.model import Contest, Election, Protocol
 from saylau.protocols import (
@@ -65,17 +67,6 @@ STATION_COLUMN = "station"
 CONTEST_COLUMN = "contest"
 PROGRESS_EVERY = 10_000
 SUFFIXES = (".csv", ".csv.gz", ".csv.zip", ".zip", ".json", ".json.gz")
-_MAPPING_KEYS = (
-    "form",
-    "contest",
-    "contest_column",
-    "station",
-    "ignore",
-    "delimiter",
-    "lines",
-    "options",
-    "note",
-)
 _NP_OPS = {"=": np.equal, "<=": np.less_equal, ">=": np.greater_equal}
 
 
@@ -167,7 +158,10 @@ class Mapping:
 
 
 def load_mapping(path: str | Path) -> Mapping:
-    """A mapping file; :class:`MappingError` lists every problem as ``file:line: field: why``."""
+    """A mapping file; :class:`MappingError` lists every problem as ``file:line: field: why``.
+
+    Its keys are checked against saylau.definition.schema.MAPPING: a misspelt key is refused,
+    not ignored (an ignored ``[option]`` would leave every party's column unmapped)."""
     path = Path(path)
     label = str(path)
     try:
@@ -179,17 +173,18 @@ def load_mapping(path: str | Path) -> Mapping:
             [f"{label}: not UTF-8 (byte {e.object[e.start]:#04x} at offset {e.start})"]
         ) from None
     try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise MappingError([f"{label}: TOML syntax error: {e}"]) from None
-    return _MappingReader(label, text).read(doc)
+        raw = parse_toml(text, label)
+    except DefinitionError as e:
+        raise MappingError(e.problems) from None
+    doc, problems = check_schema(raw, MAPPING, label, TomlLines(text))
+    return _MappingReader(label, text, problems).read(doc)
 
 
 class _MappingReader:
-    def __init__(self, label: str, text: str) -> None:
+    def __init__(self, label: str, text: str, problems: list[str]) -> None:
         self.label = label
         self.key_lines = _key_lines(text)
-        self.problems: list[str] = []
+        self.problems = problems
 
     def fail(self, key: str, message: str) -> None:
         line = self.key_lines.get(key) or self.key_lines.get(key.split(".")[0])
@@ -197,31 +192,9 @@ class _MappingReader:
             f"{self.label}:{line}: {key}: {message}" if line else f"{self.label}: {key}: {message}"
         )
 
-    def text(self, doc: dict[str, Any], key: str) -> str | None:
-        value = doc.get(key)
-        if value is not None and (not isinstance(value, str) or not value):
-            self.fail(key, f"expected a non-empty string, got {value!r}")
-            return None
-        return value
-
-    def table(self, doc: dict[str, Any], key: str) -> dict[str, str]:
-        value = doc.get(key, {})
-        if not isinstance(value, dict):
-            self.fail(key, f'expected a table [{key}] of name = "column header"')
-            return {}
-        out: dict[str, str] = {}
-        for name, header in value.items():
-            if not isinstance(header, str) or not header.strip():
-                self.fail(f"{key}.{name}", f"expected a column header (a string), got {header!r}")
-            else:
-                out[str(name)] = header.strip()
-        return out
-
     def read(self, doc: dict[str, Any]) -> Mapping:
-        for key in doc:
-            if key not in _MAPPING_KEYS:
-                self.fail(key, f"unknown field; expected one of {', '.join(_MAPPING_KEYS)}")
-        form = self.text(doc, "form")
+        """The mapping from a document the schema has checked (known keys, typed values)."""
+        form = doc.get("form")
         if form is not None and form.endswith(".toml"):  # a form file, beside the mapping
             form = str(Path(self.label).parent / form)
         elif form is not None and form not in available_forms():
@@ -229,7 +202,8 @@ class _MappingReader:
                 "form", f"unknown protocol form {form!r}; expected one of {', '.join(available_forms())}"
             )
             form = None
-        lines, options = self.table(doc, "lines"), self.table(doc, "options")
+        lines = {str(k): v.strip() for k, v in doc.get("lines", {}).items()}
+        options = {str(k): v.strip() for k, v in doc.get("options", {}).items()}
         if form is not None:
             try:
                 known = load_form(form).lines
@@ -243,20 +217,17 @@ class _MappingReader:
             {**{f"lines.{k}": v for k, v in lines.items()}, **{f"options.{k}": v for k, v in options.items()}}
         )
         ignore = doc.get("ignore", [])
-        if not isinstance(ignore, list) or not all(isinstance(c, str) for c in ignore):
-            self.fail("ignore", "expected a list of column headers")
-            ignore = []
-        delimiter = self.text(doc, "delimiter") or ","
+        delimiter = doc.get("delimiter", ",")
         if len(delimiter) != 1:
             self.fail("delimiter", f"expected one character, got {delimiter!r}")
             delimiter = ","
-        station = self.text(doc, "station") or STATION_COLUMN
+        station = doc.get("station", STATION_COLUMN)
         if "{" in station or "}" in station:
             try:
                 _template_fields(station)
             except ValueError as e:
                 self.fail("station", f'not a valid template ({e}); e.g. "{{region}}|{{tik}}|{{uik}}"')
-        contest, contest_column = self.text(doc, "contest"), self.text(doc, "contest_column")
+        contest, contest_column = doc.get("contest"), doc.get("contest_column")
         if contest is not None and contest_column is not None:
             self.fail("contest_column", "give either contest (one contest for the file) or contest_column")
         if self.problems:

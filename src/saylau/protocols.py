@@ -16,7 +16,6 @@ three issued lines), and :meth:`Form.complete` adds what is derived.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -24,6 +23,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from saylau.definition.keys import check, label_of
+from saylau.definition.schema import FORM
+from saylau.definition.toml_lines import KeyPath, TomlLines, parse_toml
 from saylau.errors import DefinitionError
 from saylau.model import Protocol
 
@@ -238,34 +240,27 @@ def load_form(name: str) -> Form:
 
 
 class _FormReader:
-    """Reads one form file, collecting every problem as ``file:line: field: why``."""
+    """Reads one form file: its keys checked by the schema (saylau.definition.schema.FORM), then
+    what no key says alone (names, sums and rules naming lines that exist), every problem as
+    ``file:line: field: why``."""
 
     def __init__(self, label: str, text: str) -> None:
         self.label = label
         self.text = text
+        self.lines = TomlLines(text)
         self.problems: list[str] = []
 
-    def fail(self, field: str, message: str, needle: str | None = None) -> None:
-        line = _line_of(self.text, needle or field.split(".")[-1].split("[")[0])
+    def fail(self, path: KeyPath, message: str) -> None:
+        line = self.lines.line(path)
         where = f"{self.label}:{line}" if line else self.label
-        self.problems.append(f"{where}: {field}: {message}")
+        self.problems.append(f"{where}: {label_of(FORM, path)}: {message}")
 
     def form(self) -> Form:
-        try:
-            doc = tomllib.loads(self.text)
-        except tomllib.TOMLDecodeError as e:
-            raise DefinitionError([f"{self.label}: TOML syntax error: {e}"]) from None
-        lines, titles, required = self._lines(doc.get("lines"))
+        doc, self.problems = check(parse_toml(self.text, self.label), FORM, self.label, self.lines)
+        lines, titles, required = self._lines(doc.get("lines", []))
         known = {*lines, OPTIONS}
         derived = self._derived(doc.get("derived", []), known)
-        relations = self._relations(doc.get("relations"), known)
-        for key in ("id", "title"):
-            if not isinstance(doc.get(key), str) or not doc[key]:
-                self.fail(key, "expected a non-empty string")
-        sources = doc.get("sources", [])
-        if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
-            self.fail("sources", "expected a list of strings")
-            sources = []
+        relations = self._relations(doc.get("relations", []), known)
         if self.problems:
             raise DefinitionError(self.problems)
         return Form(
@@ -276,89 +271,77 @@ class _FormReader:
             derived=derived,
             required=frozenset(required),
             titles=titles,
-            sources=tuple(sources),
+            sources=tuple(doc.get("sources", ())),
         )
 
-    def _tables(self, value: Any, key: str) -> list[dict[str, Any]]:
-        if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
-            self.fail(key, f"expected [[{key}]] tables")
-            return []
-        return value
-
-    def _lines(self, value: Any) -> tuple[list[str], dict[str, str], list[str]]:
+    def _lines(self, tables: list[dict[str, Any]]) -> tuple[list[str], dict[str, str], list[str]]:
         lines: list[str] = []
         titles: dict[str, str] = {}
         required: list[str] = []
-        for i, t in enumerate(self._tables(value, "lines")):
+        for i, t in enumerate(tables):
             name = t.get("name")
-            if not isinstance(name, str) or not _NAME.fullmatch(name) or name == OPTIONS:
-                self.fail(f"lines[{i}].name", f"expected a snake_case name, got {name!r}", "name")
+            if name is None:  # refused by the schema, which said so
+                continue
+            if not _NAME.fullmatch(name) or name == OPTIONS:
+                self.fail(("lines", i, "name"), f"expected a snake_case name, got {name!r}")
                 continue
             if name in lines:
-                self.fail(f"lines[{i}].name", f"duplicate line {name!r}", f'"{name}"')
+                self.fail(("lines", i, "name"), f"duplicate line {name!r}")
             lines.append(name)
-            titles[name] = str(t.get("title", ""))
-            if t.get("required", True) is not False:
+            titles[name] = t.get("title", "")
+            if t.get("required", True):
                 required.append(name)
-        if not lines:
-            self.fail("lines", "a form needs at least one line")
         return lines, titles, required
 
-    def _derived(self, value: Any, known: set[str]) -> tuple[Derived, ...]:
+    def _derived(self, tables: list[dict[str, Any]], known: set[str]) -> tuple[Derived, ...]:
         out = []
-        for i, t in enumerate(self._tables(value, "derived")):
+        for i, t in enumerate(tables):
             name, text = t.get("name"), t.get("sum")
-            if not isinstance(name, str) or not _NAME.fullmatch(name) or name in known:
-                self.fail(f"derived[{i}].name", f"expected a new snake_case name, got {name!r}", "name")
+            if name is None or text is None:
                 continue
-            terms = self._sum(f"derived[{i}].sum", text, known)
+            if not _NAME.fullmatch(name) or name in known:
+                self.fail(("derived", i, "name"), f"expected a new snake_case name, got {name!r}")
+                continue
+            terms = self._sum(("derived", i, "sum"), text, known)
             if terms is not None:
-                out.append(Derived(name, terms, str(t.get("en", ""))))
+                out.append(Derived(name, terms, t.get("en", "")))
                 known.add(name)
         return tuple(out)
 
-    def _sum(self, field: str, text: Any, known: set[str]) -> Sum | None:
+    def _sum(self, path: KeyPath, text: str, known: set[str]) -> Sum | None:
         try:
-            terms = parse_sum(text) if isinstance(text, str) else None
+            terms = parse_sum(text)
         except ValueError as e:
-            self.fail(field, str(e), str(text))
-            return None
-        if terms is None:
-            self.fail(field, 'expected a sum of line names, e.g. "a + b - c"', field.split(".")[-1])
+            self.fail(path, str(e))
             return None
         unknown = [t.name for t in terms if t.name not in known]
         if unknown:
-            self.fail(field, f"unknown line {unknown[0]!r}", text)
+            self.fail(path, f"unknown line {unknown[0]!r}")
             return None
         return terms
 
-    def _relations(self, value: Any, known: set[str]) -> tuple[Relation, ...]:
+    def _relations(self, tables: list[dict[str, Any]], known: set[str]) -> tuple[Relation, ...]:
         out = []
-        for i, t in enumerate(self._tables(value, "relations")):
+        for i, t in enumerate(tables):
             rule = t.get("rule")
+            if rule is None:
+                continue
             try:
                 rel = Relation.parse(
-                    str(rule),
-                    law=str(t.get("law", "")),
-                    source=str(t.get("source", "")),
-                    severity=str(t.get("severity", "error")),
+                    rule,
+                    law=t.get("law", ""),
+                    source=t.get("source", ""),
+                    severity=t.get("severity", "error"),
                 )
             except ValueError as e:
-                self.fail(f"relations[{i}].rule", str(e), str(rule))
+                self.fail(("relations", i, "rule"), str(e))
                 continue
             unknown = sorted(rel.names - known)
             if unknown:
-                self.fail(f"relations[{i}].rule", f"unknown line {unknown[0]!r}", str(rule))
+                self.fail(("relations", i, "rule"), f"unknown line {unknown[0]!r}")
                 continue
             out.append(rel)
         return tuple(out)
-
-
-def _line_of(text: str, needle: str) -> int | None:
-    for no, line in enumerate(text.splitlines(), 1):
-        if needle and needle in line and not line.lstrip().startswith("#"):
-            return no
-    return None
 
 
 #: The Kazakh form (``forms/kz.toml``); kept under this name for existing callers.

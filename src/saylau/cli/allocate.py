@@ -1,4 +1,9 @@
-"""``saylau allocate``: seats from a vote file, by any method, threshold and tie rule."""
+"""``saylau allocate``: seats from a vote file, by any method, threshold and tie rule.
+
+The rules come from the options or from a rules file (``--rules``, the keys of a contest's
+``[contests.rules]`` in election.toml); either way saylau.definition.rules_toml reads them, as it
+reads an election's, so a count run here and one declared in a definition are the same count.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +11,50 @@ import json
 from fractions import Fraction
 
 import click
+from click.core import ParameterSource
 from rich.console import Console
 from rich.table import Table
 
 from saylau.cli.app import cli
+from saylau.definition.rules_toml import list_rules, read_rules_file
 from saylau.errors import InputError
 from saylau.io.votes_csv import read_votes
 from saylau.rules.apportion import METHODS
 from saylau.rules.party_list import ListResult, ListRules, allocate, decimal_text
-from saylau.rules.thresholds import BASES, Threshold, parse_fraction
-from saylau.rules.ties import PRESETS, TiePolicy
+from saylau.rules.quotas import QUOTAS
+from saylau.rules.thresholds import BASES, parse_fraction
+from saylau.rules.ties import PRESETS
+
+#: The options that declare the rules, which a --rules file declares instead (by its own keys).
+RULE_OPTIONS = (
+    "method",
+    "threshold",
+    "threshold_base",
+    "first_divisor",
+    "tie_rule",
+    "seed",
+    "drawn",
+    "min_parties",
+    "admitted_weight",
+    "alliances",
+)
 
 
 @cli.command("allocate")
 @click.argument("votes_csv", metavar="VOTES.csv")
-@click.option("--seats", required=True, type=int, help="Seats to share (a whole number >= 0).")
+@click.option("--seats", type=int, default=None, help="Seats to share (a whole number >= 0).")
 @click.option(
     "--method",
-    required=True,
+    default=None,
     help=f"Apportionment method: {', '.join(METHODS)}.",
+)
+@click.option(
+    "--rules",
+    "rules_file",
+    default=None,
+    metavar="RULES.toml",
+    help="The rules as a file: the keys of [contests.rules] of election.toml (docs/election-format.md), "
+    "seats and drawn; instead of --method and the options after it.",
 )
 @click.option("--threshold", default="0", show_default=True, help="0.05, 5% or 1/150.")
 @click.option(
@@ -65,8 +95,9 @@ from saylau.rules.ties import PRESETS, TiePolicy
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def allocate_command(
     votes_csv: str,
-    seats: int,
-    method: str,
+    seats: int | None,
+    method: str | None,
+    rules_file: str | None,
     threshold: str,
     threshold_base: str,
     first_divisor: str | None,
@@ -79,10 +110,59 @@ def allocate_command(
     as_json: bool,
 ) -> None:
     """Share seats among the lists of VOTES.csv (name,votes[,kind]; - for stdin)."""
+    if seats is not None and seats < 0:
+        raise InputError(f"--seats must be a whole number >= 0, got {seats}")
+    if rules_file is not None:
+        context = click.get_current_context()
+        given = [
+            f"--{name.replace('_', '-')}"
+            for name in RULE_OPTIONS
+            if context.get_parameter_source(name) == ParameterSource.COMMANDLINE
+        ]
+        if given:
+            raise InputError(f"--rules declares the rules; give {', '.join(given)} in {rules_file}, not here")
+        rules = read_rules_file(rules_file, seats=seats)
+    else:
+        if seats is None:
+            raise InputError("missing option --seats (or --rules with seats)")
+        if method is None:
+            raise InputError("missing option --method (or --rules)")
+        rules = _rules_of_options(
+            seats,
+            method,
+            threshold,
+            threshold_base,
+            first_divisor,
+            tie_rule,
+            seed,
+            drawn,
+            min_parties,
+            admitted_weight,
+            alliances,
+        )
+    result = allocate(read_votes(votes_csv), rules)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_allocation(result, Console())
+
+
+def _rules_of_options(
+    seats: int,
+    method: str,
+    threshold: str,
+    threshold_base: str,
+    first_divisor: str | None,
+    tie_rule: str,
+    seed: str,
+    drawn: str | None,
+    min_parties: int,
+    admitted_weight: str,
+    alliances: tuple[str, ...],
+) -> ListRules:
+    """The options, each checked with a message naming it, read as a rules table is read."""
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-    if seats < 0:
-        raise InputError(f"--seats must be a whole number >= 0, got {seats}")
     if threshold_base not in BASES:
         raise InputError(f"--threshold-base must be one of {', '.join(BASES)}, got {threshold_base!r}")
     share = parse_fraction(threshold, what="--threshold")
@@ -90,7 +170,7 @@ def allocate_command(
         raise InputError(f"--threshold must be in [0, 1), got {threshold}")
     divisor: Fraction | None = None
     if first_divisor is not None:
-        if method in ("hare", "droop", "hagenbach-bischoff", "imperiali"):
+        if method in QUOTAS:
             raise InputError(f"--first-divisor applies to divisor methods, not to {method}")
         divisor = parse_fraction(first_divisor, what="--first-divisor")
         if divisor < 0:
@@ -106,26 +186,23 @@ def allocate_command(
     for given, group in zip(alliances, groups, strict=True):
         if len(group) < 2:
             raise InputError(f"--alliance needs at least two comma-separated lists, got {given!r}")
-    ballots = read_votes(votes_csv)
-    rules = ListRules(
-        seats=seats,
-        method=method,
-        threshold=Threshold(
-            share=share, base=threshold_base, min_parties=min_parties, admitted_weight=weight
-        ),
-        first_divisor=divisor,
-        ties=TiePolicy.named(
-            tie_rule,
-            seed=seed,
-            drawn=tuple(n.strip() for n in drawn.split(",")) if drawn else (),
-        ),
-        alliances=groups,
-    )
-    result = allocate(ballots, rules)
-    if as_json:
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
-    else:
-        print_allocation(result, Console())
+    table: dict[str, object] = {
+        "method": method,
+        "threshold": share,
+        "threshold_base": threshold_base,
+        "ties": tie_rule,
+        "seed": seed,
+        "drawn": [n.strip() for n in drawn.split(",")] if drawn else [],
+        "min_parties": min_parties,
+        "admitted_weight": weight,
+        "alliances": groups,
+    }
+    if divisor is not None:
+        table["first_divisor"] = divisor
+    rules, problems = list_rules(table, seats=seats)
+    if rules is None:
+        raise InputError("; ".join(why for _, why in problems))
+    return rules
 
 
 def print_allocation(result: ListResult, console: Console) -> None:

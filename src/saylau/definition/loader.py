@@ -1,0 +1,267 @@
+"""election.toml and its tables -> :class:`saylau.model.Election`, or every problem at once.
+
+The schema (:mod:`saylau.definition.schema`) has the last word on which keys exist and what
+their values may be; this module checks what no single key can say: ids declared twice, ids
+that name nothing, alliances, presets that lack the tier a contest needs. Problems are collected
+in stages (the TOML, then the tables that need its contests, then the protocols), so a
+commission fixes everything a stage finds in one pass and is not told of consequences.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from saylau.bounds import parse_voter_lists
+from saylau.definition.files import Files
+from saylau.definition.keys import check as check_schema
+from saylau.definition.keys import label_of, suggest
+from saylau.definition.problems import Problems
+from saylau.definition.rules_toml import district_rules, list_rules, preset_rules
+from saylau.definition.schema import ELECTION
+from saylau.definition.tables import DEFINITION, Tables
+from saylau.definition.toml_lines import KeyPath, TomlLines, parse_toml
+from saylau.errors import DefinitionError
+from saylau.model import (
+    LANGUAGES,
+    Body,
+    Contest,
+    Election,
+    Party,
+    Protocol,
+    Territory,
+    VoterLists,
+)
+from saylau.protocols import DEFAULT_FORM, load_form
+from saylau.rules.majority import DistrictRules
+from saylau.rules.party_list import ListRules
+
+
+def load(directory: str | Path | Files, *, protocols: bool = True) -> Election:
+    """The election a directory declares; :class:`DefinitionError` lists every problem."""
+    files = directory if isinstance(directory, Files) else Files(Path(directory))
+    with no_cyclic_gc():
+        return _Loader(files).load(with_protocols=protocols)
+
+
+def check(directory: str | Path | Files) -> list[str]:
+    """Every problem of a definition, one line each; empty when it is valid."""
+    try:
+        load(directory)
+    except DefinitionError as e:
+        return e.problems
+    return []
+
+
+@contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Pause the cycle collector while a national file is read or written.
+
+    A million stations or protocols make millions of small objects, none of them in a cycle;
+    the collector would walk all of them again and again as they pile up (a quarter of the time
+    of loading a definition, or of storing protocols). Reference counting frees them as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class _Loader:
+    def __init__(self, files: Files) -> None:
+        self.files = files
+        self.problems = Problems()
+        self.tables = Tables(files, self.problems)
+        self.lines = TomlLines("")
+
+    def load(self, with_protocols: bool) -> Election:
+        where = self.files.label()
+        if not self.files.is_dir():
+            raise DefinitionError([f"{where}: not a directory with an {DEFINITION}"])
+        if not self.files.exists(DEFINITION):
+            raise DefinitionError(
+                [f"{where}/{DEFINITION}: missing; an election directory needs {DEFINITION}"]
+            )
+        text = self.files.read(DEFINITION).decode("utf-8", errors="replace")
+        raw = parse_toml(text, DEFINITION)
+        self.lines = TomlLines(text)
+        doc, problems = check_schema(raw, ELECTION, DEFINITION, self.lines)
+        self.problems.extend(problems)
+        head: dict[str, Any] = doc.get("election", {})
+        form = load_form(head.get("form", DEFAULT_FORM))
+        voter_lists = self._voter_lists(doc.get("voter_lists", {}))
+        files: dict[str, str] = doc.get("files", {})
+        parties = self._parties(doc.get("parties", []))
+        bodies = self._bodies(doc.get("bodies", []))
+        before = len(self.problems.items)
+        territories = self.tables.territories(files.get("territories", ""))
+        given = bool(files.get("territories"))
+        known = territories if given and len(self.problems.items) == before else None
+        contests, groups = self._contests(doc.get("contests", []), {b.id for b in bodies}, known, parties)
+        self.problems.raise_if_any()
+        stations = self.tables.stations(files.get("stations", ""), territories, groups, contests)
+        candidates = self.tables.candidates(files.get("candidates", ""), contests, {p.id for p in parties})
+        self.problems.raise_if_any()
+        self.tables.every_district_has_candidates(contests, candidates, groups)
+        self.problems.raise_if_any()
+        found: tuple[Protocol, ...] = ()
+        folder = files.get("protocols")
+        if with_protocols and folder:
+            found = self.tables.protocols(folder, contests, stations, candidates, form, voter_lists)
+        turnout_file = files.get("turnout")
+        turnout = (
+            self.tables.turnout(turnout_file, territories, stations, voter_lists) if turnout_file else ()
+        )
+        self.problems.raise_if_any()
+        return Election(
+            id=head.get("id", ""),
+            date=head.get("date", ""),
+            name=head.get("name", {}),
+            note=head.get("note", ""),
+            parties=parties,
+            bodies=bodies,
+            contests=contests,
+            territories=tuple(territories.values()),
+            stations=tuple(stations.values()),
+            candidates=candidates,
+            protocols=found,
+            form=form.id,
+            turnout=turnout,
+            voter_lists=voter_lists,
+        )
+
+    def _at(self, path: KeyPath, message: str) -> None:
+        """A problem at a key of election.toml (its line, or its table's where it is missing)."""
+        self.problems.add(DEFINITION, self.lines.line(path), label_of(ELECTION, path), message)
+
+    def _voter_lists(self, table: Mapping[str, Any]) -> VoterLists:
+        """``[voter_lists]``, its values checked by the schema already (with bounds' own parser)."""
+        lists, problems = parse_voter_lists(table)
+        for key, why in problems:
+            self._at(("voter_lists", key), why)
+        return lists
+
+    def _unique(self, array: str, tables: list[dict[str, Any]]) -> list[str]:
+        """Each table's id; an id declared twice is a problem at the second."""
+        first: dict[str, int] = {}
+        for i, t in enumerate(tables):
+            value = t.get("id", "")
+            if value in first:
+                line = self.lines.line((array, first[value], "id"))
+                self._at(
+                    (array, i, "id"), f"duplicate id {value!r} (also {array}[{first[value]}], line {line})"
+                )
+            elif value:
+                first[value] = i
+        return [t.get("id", "") for t in tables]
+
+    def _parties(self, tables: list[dict[str, Any]]) -> tuple[Party, ...]:
+        ids = self._unique("parties", tables)
+        return tuple(
+            Party(pid, t.get("name", {}), t.get("short", t.get("name", {})), t.get("color", "#888888"), i)
+            for i, (pid, t) in enumerate(zip(ids, tables, strict=True))
+        )
+
+    def _bodies(self, tables: list[dict[str, Any]]) -> tuple[Body, ...]:
+        ids = self._unique("bodies", tables)
+        return tuple(
+            Body(bid, t.get("name", {}), t.get("seats", 0)) for bid, t in zip(ids, tables, strict=True)
+        )
+
+    # -- contests ---------------------------------------------------------------------------
+
+    def _contests(
+        self,
+        tables: list[dict[str, Any]],
+        bodies: set[str],
+        territories: dict[str, Territory] | None,
+        parties: tuple[Party, ...],
+    ) -> tuple[tuple[Contest, ...], dict[str, tuple[str, str]]]:
+        """Contests, and for each district group its station column and districts file.
+
+        ``territories`` is None when territories.csv has problems of its own: the contests'
+        territories are then not checked against it (each would only repeat those problems).
+        """
+        out: list[Contest] = []
+        groups: dict[str, tuple[str, str]] = {}
+        ids = self._unique("contests", tables)
+        seen = set(ids)
+        registration = tuple(p.id for p in parties)
+        for i, (cid, t) in enumerate(zip(ids, tables, strict=True)):
+            body = t.get("body", "")
+            if body and body not in bodies:
+                self._at(("contests", i, "body"), f"unknown body {body!r}{suggest(body, bodies)}")
+            kind = t.get("kind")
+            name = t.get("name") or dict.fromkeys(LANGUAGES, cid)
+            if kind == "list":
+                seats = t.get("seats", 0)
+                territory = t.get("territory", "")
+                if territory and territories is not None and territory not in territories:
+                    known = suggest(territory, territories)
+                    self._at(("contests", i, "territory"), f"unknown territory {territory!r}{known}")
+                rules = self._list_rules(i, t, seats, registration, {p.id for p in parties})
+                if rules is not None and cid and seats:
+                    out.append(Contest(cid, body, "list", seats, name, rules, territory=territory))
+            elif kind == "single-mandate":
+                column, file = t.get("station_column", ""), t.get("districts", "")
+                tier = self._rules(i, t, "single-mandate", 1, registration)
+                if file and column and tier is not None:
+                    groups[cid] = (column, file)
+                    found = self.tables.districts(file, cid, body, tier, territories, seen)
+                    out.extend(found)
+        return tuple(out), groups
+
+    def _rules(
+        self, i: int, t: Mapping[str, Any], kind: str, seats: int, registration: tuple[str, ...]
+    ) -> ListRules | DistrictRules | None:
+        """A contest's rules: a preset's tier, or its own table (None when they cannot be used)."""
+        value = t.get("rules")
+        rules: ListRules | DistrictRules | None
+        if value is None:  # missing or refused: the schema has said so
+            return None
+        if isinstance(value, str):
+            rules, problems = preset_rules(value, kind, seats=seats, registration=registration)
+        elif kind == "list":
+            rules, problems = list_rules(value, seats=seats, registration=registration)
+        else:
+            rules, problems = district_rules(value)
+        for key, why in problems:
+            self._at(("contests", i, "rules", key) if key else ("contests", i, "rules"), why)
+        return rules
+
+    def _list_rules(
+        self, i: int, t: Mapping[str, Any], seats: int, registration: tuple[str, ...], parties: set[str]
+    ) -> ListRules | None:
+        """A list contest's rules with its alliances, beside ``rules`` or inside its table (not both).
+
+        The alliances' shape the schema has checked; here, that every member is a declared party.
+        """
+        value = t.get("rules")
+        table: Mapping[str, Any] = value if isinstance(value, dict) else {}
+        for key in ("alliances", "alliance_method"):
+            if key in t and key in table:
+                self._at(("contests", i, key), "given twice: beside rules and inside [contests.rules]")
+                return None
+        at: KeyPath = (
+            ("contests", i, "alliances") if "alliances" in t else ("contests", i, "rules", "alliances")
+        )
+        alliances = t.get("alliances", table.get("alliances", ()))
+        unknown = [(n, group, m) for n, group in enumerate(alliances, 1) for m in group if m not in parties]
+        for n, group, m in unknown:
+            self._at(
+                at,
+                f"alliance {n} ({'+'.join(group)}): unknown party {m!r}; "
+                f"expected a party id of {DEFINITION}{suggest(m, parties)}",
+            )
+        tier = self._rules(i, t, "list", seats, registration)
+        if unknown or not isinstance(tier, ListRules):
+            return None
+        beside = {k: t[k] for k in ("alliances", "alliance_method") if k in t}
+        return replace(tier, **beside) if beside else tier

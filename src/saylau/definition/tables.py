@@ -1,0 +1,394 @@
+"""The CSV tables of a definition: territories, stations, candidates, districts, protocols, turnout.
+
+Each row is checked as it is read and each problem is one line ``file:line: column: why``. The
+stations of a national election are a million rows, so rows are lists (not dicts) where it
+matters, and the cycle collector is paused by the caller (:func:`saylau.definition.loader.load`).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+from collections.abc import Iterator
+
+from saylau.bounds import list_maxima, protocol_breaches, turnout_breaches
+from saylau.definition.files import Files
+from saylau.definition.keys import suggest
+from saylau.definition.problems import Problems
+from saylau.model import (
+    LANGUAGES,
+    MAX_COUNT,
+    Candidate,
+    Contest,
+    Protocol,
+    Station,
+    Territory,
+    TurnoutReport,
+    VoterLists,
+)
+from saylau.protocols import Form, violations
+from saylau.rules.majority import DistrictRules
+from saylau.rules.party_list import ListRules
+
+DEFINITION = "election.toml"
+LEVELS = ("country", "region", "district")
+_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+
+
+class Tables:
+    """Reads the CSV tables of ``files``, adding every problem to ``problems``."""
+
+    def __init__(self, files: Files, problems: Problems) -> None:
+        self.files = files
+        self.problems = problems
+
+    def turnout(
+        self,
+        file: str,
+        territories: dict[str, Territory],
+        stations: dict[str, Station],
+        voter_lists: VoterLists,
+    ) -> tuple[TurnoutReport, ...]:
+        """Turnout reports by time of day: ``place,time,issued[,registered]``."""
+        out: list[TurnoutReport] = []
+        maxima = list_maxima(territories.values(), stations.values(), voter_lists)
+        for line, row in self._csv(file, ("place", "time", "issued")):
+            place, time = row["place"], row["time"]
+            if place not in territories and place not in stations:
+                self.problems.add(file, line, "place", f"unknown territory or station {place!r}")
+            if not _TIME.fullmatch(time):
+                self.problems.add(file, line, "time", f"expected a time of day HH:MM, got {time!r}")
+            issued = self._int(row["issued"], file, line, "issued")
+            raw = row.get("registered", "")
+            registered = self._int(raw, file, line, "registered") if raw else None
+            report = TurnoutReport(place, time, issued, registered)
+            for breach in turnout_breaches(report, maxima.get(place), voter_lists):
+                self.problems.add(file, line, breach.line, f"{place}: {breach}")
+            out.append(report)
+        return tuple(out)
+
+    def districts(
+        self,
+        file: str,
+        group: str,
+        body: str,
+        rules: ListRules | DistrictRules,
+        territories: dict[str, Territory] | None,
+        seen: set[str],
+    ) -> Iterator[Contest]:
+        """One contest per row of a districts file; territories are not checked when None (their
+        own file has problems, which the districts would only repeat)."""
+        need = ("id", "number", "territory", "name_kk", "name_ru", "name_en")
+        for line, row in self._csv(file, need):
+            did = row["id"]
+            if not did:
+                self.problems.add(file, line, "id", "empty district id")
+                continue
+            if did in seen:
+                self.problems.add(file, line, "id", f"duplicate contest id {did!r}")
+            seen.add(did)
+            if territories is not None and row["territory"] not in territories:
+                known = suggest(row["territory"], territories)
+                self.problems.add(file, line, "territory", f"unknown territory {row['territory']!r}{known}")
+            number = self._int(row["number"], file, line, "number", positive=True)
+            names = {lang: row[f"name_{lang}"] for lang in LANGUAGES}
+            yield Contest(
+                did,
+                body,
+                "single-mandate",
+                1,
+                names,
+                rules,
+                territory=row["territory"],
+                group=group,
+                number=number,
+            )
+
+    def every_district_has_candidates(
+        self,
+        contests: tuple[Contest, ...],
+        candidates: tuple[Candidate, ...],
+        groups: dict[str, tuple[str, str]],
+    ) -> None:
+        running = {c.contest for c in candidates}
+        for contest in contests:
+            if contest.kind == "single-mandate" and contest.id not in running:
+                file = groups[contest.group or ""][1]
+                line = self._line_of(file, contest.id)
+                self.problems.add(
+                    file, line, "id", f"district {contest.id!r} has no candidates in candidates.csv"
+                )
+
+    def _line_of(self, file: str, first_cell: str) -> int | None:
+        for line, row in self._csv(file, ()):
+            if next(iter(row.values()), None) == first_cell:
+                return line
+        return None
+
+    # -- reading CSV ------------------------------------------------------------------------
+
+    def _csv(self, file: str, need: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+        """Each row as ``header -> value`` (stripped), with its line; see :meth:`_csv_rows`."""
+        rows = self._csv_rows(file, need)
+        start = next(rows, None)
+        if start is None:
+            return
+        header = start[1]
+        for line, row in rows:
+            yield line, dict(zip(header, row, strict=True))
+
+    def _csv_rows(self, file: str, need: tuple[str, ...]) -> Iterator[tuple[int, list[str]]]:
+        """``(1, header)`` first, then ``(line, values)`` of each row, values stripped.
+
+        Nothing at all when the file cannot be read or lacks a column of ``need`` (a problem
+        says so). Blank lines are skipped; a row with another number of fields than the header,
+        and a malformed row (which ends the file), are problems. Lists rather than dicts, as
+        the stations of a national election are a million rows.
+        """
+        if not self.files.exists(file):
+            self.problems.add(file, None, "", "file not found")
+            return
+        try:
+            raw = self.files.read(file)
+            if file.endswith(".gz"):
+                raw = gzip.decompress(raw)
+            text = raw.decode("utf-8-sig")
+        except (OSError, EOFError, UnicodeDecodeError) as e:
+            self.problems.add(file, None, "", f"cannot read as UTF-8 CSV ({e})")
+            return
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, None) or []
+        missing = [f for f in need if f not in header]
+        if missing:
+            self.problems.add(file, 1, missing[0], f"missing column {missing[0]!r}")
+            return
+        yield 1, header
+        width = len(header)
+        strip = str.strip
+        try:
+            for row in reader:
+                if len(row) != width or not row:
+                    if row:  # blank lines are skipped
+                        self.problems.add(file, reader.line_num, "", "wrong number of fields")
+                    continue
+                yield reader.line_num, list(map(strip, row))
+        except csv.Error as e:
+            self.problems.add(file, reader.line_num, "", f"malformed CSV ({e})")
+
+    def _int(self, raw: str, file: str, line: int, field: str, *, positive: bool = False) -> int:
+        if not (raw.isdigit() and raw.isascii()) or (positive and int(raw) == 0):
+            kind = "a positive whole number" if positive else "a whole number >= 0"
+            self.problems.add(file, line, field, f"expected {kind}, got {raw[:40]!r}")
+            return 0
+        if len(raw) > 10 or int(raw) > MAX_COUNT:
+            self.problems.add(file, line, field, f"{raw[:40]} is more than {MAX_COUNT:,}, the largest count")
+            return 0
+        return int(raw)
+
+    def territories(self, file: str) -> dict[str, Territory]:
+        out: dict[str, Territory] = {}
+        if not file:
+            return out
+        rows = list(self._csv(file, ("id", "parent", "level", "code", "name_kk", "name_ru", "name_en")))
+        for line, row in rows:
+            tid = row["id"]
+            if not tid:
+                self.problems.add(file, line, "id", "empty territory id")
+                continue
+            if tid in out:
+                self.problems.add(file, line, "id", f"duplicate territory id {tid!r}")
+            if row["level"] not in LEVELS:
+                self.problems.add(
+                    file,
+                    line,
+                    "level",
+                    f"expected one of {', '.join(LEVELS)}, got {row['level']!r}",
+                )
+            names = {lang: row[f"name_{lang}"] for lang in LANGUAGES}
+            out[tid] = Territory(tid, row["parent"] or None, row["level"], row["code"], names)
+        roots = [t for t in out.values() if t.parent is None]
+        if rows and len(roots) != 1:
+            self.problems.add(file, None, "parent", f"expected exactly one root, found {len(roots)}")
+        for line, row in rows:
+            if row["parent"] and row["parent"] not in out:
+                self.problems.add(file, line, "parent", f"unknown parent territory {row['parent']!r}")
+        return out
+
+    def stations(
+        self,
+        file: str,
+        territories: dict[str, Territory],
+        groups: dict[str, tuple[str, str]],
+        contests: tuple[Contest, ...],
+    ) -> dict[str, Station]:
+        out: dict[str, Station] = {}
+        if not file:
+            return out
+        columns = {column: group for group, (column, _) in groups.items()}
+        districts = {c.id: c.group for c in contests if c.kind == "single-mandate"}
+        region_of = _regions(territories)
+        need = ("id", "territory", "registered", *columns)
+        # A million rows in a national election: positions instead of a dict per row, and the
+        # territory's own id string (one object per territory, not one per station).
+        rows = self._csv_rows(file, need)
+        start = next(rows, None)
+        if start is None:
+            return out
+        at = {name: i for i, name in enumerate(start[1])}  # the last column of a name, as in a dict
+        i_id, i_territory, i_registered = at["id"], at["territory"], at["registered"]
+        by_column = [(column, group, at[column]) for column, group in columns.items()]
+        for line, row in rows:
+            sid = row[i_id]
+            if not sid or sid in out:
+                self.problems.add(file, line, "id", f"empty or duplicate station id {sid!r}")
+                continue
+            territory = row[i_territory]
+            known = territories.get(territory)
+            if known is None:
+                self.problems.add(file, line, "territory", f"station {sid}: unknown territory {territory!r}")
+            elif region_of.get(territory) is None:
+                self.problems.add(
+                    file,
+                    line,
+                    "territory",
+                    f"station {sid} is in no region ({territory!r} has no region above it)",
+                )
+            else:
+                territory = known.id
+            raw = row[i_registered]
+            registered = self._int(raw, file, line, "registered")
+            for column, group, i in by_column:
+                if row[i] and districts.get(row[i]) != group:
+                    self.problems.add(file, line, column, f"station {sid}: unknown district {row[i]!r}")
+            out[sid] = Station(sid, territory, registered, {column: row[i] for column, _, i in by_column})
+        return out
+
+    def candidates(
+        self, file: str, contests: tuple[Contest, ...], parties: set[str]
+    ) -> tuple[Candidate, ...]:
+        out: list[Candidate] = []
+        if not file:
+            return ()
+        kinds = {c.id: c.kind for c in contests}
+        seen: set[str] = set()
+        for line, row in self._csv(file, ("contest", "id", "name", "party", "position")):
+            contest, cid, party = row["contest"], row["id"], row["party"]
+            if contest not in kinds:
+                self.problems.add(
+                    file, line, "contest", f"unknown contest {contest!r}{suggest(contest, kinds)}"
+                )
+                continue
+            if not cid or cid in seen:
+                self.problems.add(file, line, "id", f"empty or duplicate candidate id {cid!r}")
+            seen.add(cid)
+            if party and party not in parties:
+                self.problems.add(
+                    file,
+                    line,
+                    "party",
+                    f"unknown party {party!r}; expected a party id of {DEFINITION}{suggest(party, parties)}",
+                )
+            if kinds[contest] == "list" and not party:
+                self.problems.add(file, line, "party", "a list candidate needs a party")
+            position = None
+            if kinds[contest] == "list":
+                position = self._int(row["position"], file, line, "position", positive=True)
+            out.append(Candidate(cid, contest, row["name"], party or None, position))
+        return tuple(out)
+
+    # -- protocols --------------------------------------------------------------------------
+
+    def protocols(
+        self,
+        folder: str,
+        contests: tuple[Contest, ...],
+        stations: dict[str, Station],
+        candidates: tuple[Candidate, ...],
+        form: Form,
+        voter_lists: VoterLists,
+    ) -> tuple[Protocol, ...]:
+        out: list[Protocol] = []
+        if not self.files.is_dir(folder):
+            self.problems.add(folder, None, "", "protocols folder not found")
+            return ()
+        options_of: dict[str, set[str]] = {}
+        for c in candidates:
+            options_of.setdefault(c.contest, set()).add(c.id)
+        party_ids = {c.party for c in candidates if c.party}
+        known = {c.id: c for c in contests}
+        for name in self.files.listdir(folder):
+            if not name.endswith((".csv", ".csv.gz")):
+                continue
+            contest_id = name.removesuffix(".gz").removesuffix(".csv")
+            file = f"{folder}/{name}"
+            if contest_id not in known:
+                self.problems.add(
+                    file, None, "", f"no contest {contest_id!r} is declared{suggest(contest_id, known)}"
+                )
+                continue
+            contest = known[contest_id]
+            options = party_ids if contest.kind == "list" else options_of.get(contest_id, set())
+            out.extend(self._protocol_file(file, contest, options, stations, form, voter_lists))
+        return tuple(out)
+
+    def _protocol_file(
+        self,
+        file: str,
+        contest: Contest,
+        options: set[str],
+        stations: dict[str, Station],
+        form: Form,
+        voter_lists: VoterLists,
+    ) -> Iterator[Protocol]:
+        """One contest's protocols in the form's own lines (optional lines may be absent)."""
+        need = tuple(line for line in form.lines if line in form.required)
+        rows = self._csv(file, ("station", *need))
+        first = True
+        lines: tuple[str, ...] = need
+        extra: list[str] = []
+        for line, row in rows:
+            if first:
+                lines = tuple(k for k in form.lines if k in row)
+                extra = [k for k in row if k not in ("station", *lines)]
+                unknown = [k for k in extra if k not in options]
+                if unknown:
+                    self.problems.add(file, 1, unknown[0], f"unknown option column {unknown[0]!r}")
+                    return
+                first = False
+            sid = row["station"]
+            if sid not in stations:
+                self.problems.add(file, line, "station", f"unknown station {sid!r}")
+                continue
+            values = {k: self._int(v, file, line, k) for k, v in row.items() if k != "station"}
+            protocol = Protocol(
+                station=sid,
+                contest=contest.id,
+                lines=form.complete({k: values[k] for k in lines}),
+                votes={k: values[k] for k in extra},
+            )
+            for breach in protocol_breaches(protocol, stations[sid], voter_lists):
+                self.problems.add(file, line, breach.line, f"station {sid}: {breach}")
+            for problem in violations(protocol, form):
+                self.problems.add(file, line, "", f"station {sid}: {problem}")
+            yield protocol
+
+
+def _regions(territories: dict[str, Territory]) -> dict[str, str | None]:
+    """Each territory's region (itself, or the region above it), None where there is none."""
+    out: dict[str, str | None] = {}
+    for tid in territories:
+        seen = set()
+        node: str | None = tid
+        while node is not None and node in territories and node not in seen:
+            seen.add(node)
+            if territories[node].level == "region":
+                break
+            node = territories[node].parent
+        out[tid] = node if node in territories and territories[node].level == "region" else None
+    return out
+
+
+def region_of(territories: tuple[Territory, ...]) -> dict[str, str | None]:
+    return _regions({t.id: t for t in territories})
