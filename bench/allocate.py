@@ -37,8 +37,21 @@ Why the benchmark is shaped this way:
   runs on the first 1,000 versions and is scaled to versions per second (the
   output says so). saylau's batch always runs all 10,000.
 
+* One compensatory system is timed too, batch only: New Zealand's 2023 House
+  (120 seats, Sainte-Laguë, 5% of the party votes or one electorate, overhang
+  kept: 122 seats). saylau runs ``saylau.rules.mixed_batch.compensatory_batch``
+  on 10,000 versions of the party votes (the same 3% noise; the electorates held
+  as won); votelib runs its own composition of evaluators per version:
+  ``AlternativeThresholds([RelativeThreshold(5%, accept_equal=True),
+  PreviousGainThreshold(AbsoluteThreshold(1))])``, then
+  ``AdjustedSeatCount(AllowOverhang(HighestAverages('sainte_lague')),
+  HighestAverages('sainte_lague'))`` with the electorates as ``prev_gains`` and
+  the seats of winners outside the eligible parties taken off the 120. Seats are
+  asserted identical on every version votelib ran.
+
 Run ``python bench/allocate.py [--quick]``; the last line is
-``speedup_vs_votelib=<batch ratio, Hare>``.
+``speedup_vs_votelib=<batch ratio, Hare>``, the one before it
+``mmp_speedup_vs_votelib=<batch ratio, New Zealand MMP>``.
 """
 
 from __future__ import annotations
@@ -54,10 +67,18 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+from votelib.evaluate.core import AdjustedSeatCount, AllowOverhang
 from votelib.evaluate.proportional import HighestAverages, LargestRemainder
-from votelib.evaluate.threshold import RelativeThreshold
+from votelib.evaluate.threshold import (
+    AbsoluteThreshold,
+    AlternativeThresholds,
+    PreviousGainThreshold,
+    RelativeThreshold,
+)
 
 from saylau.rules.batch import apportion_batch
+from saylau.rules.mixed_batch import compensatory_batch
+from saylau.rules.new_zealand import NewZealandRules
 from saylau.rules.party_list import ListRules, allocate
 from saylau.rules.thresholds import Ballots, Threshold
 
@@ -290,6 +311,100 @@ def batch_figures(
     return len(versions) / saylau_s, len(sample) / votelib_s, len(results)
 
 
+# --- a compensatory system: New Zealand 2023, overhang kept --------------------------------
+
+#: Party votes and electorates won, 2023 official result (Electoral Commission, "Summary of
+#: Overall Results", 3 Nov 2023); as in tests/data/elections/new-zealand-2023-*.json.
+NZ_2023_VOTES = {
+    "National Party": 1085851,
+    "Labour Party": 767540,
+    "Green Party": 330907,
+    "ACT New Zealand": 246473,
+    "New Zealand First Party": 173553,
+    "Te Pāti Māori": 87844,
+    "The Opportunities Party (TOP)": 63344,
+    "New Zealand Loyal": 34478,
+    "NewZeal": 16126,
+    "Aotearoa Legalise Cannabis Party": 13025,
+    "Freedoms NZ": 9586,
+    "DemocracyNZ": 6786,
+    "Animal Justice Party": 5018,
+    "New Conservatives": 4532,
+    "Women’s Rights Party": 2513,
+    "Leighton Baker Party": 2105,
+    "New Nation Party": 1530,
+}
+NZ_2023_ELECTORATES = {
+    "National Party": 43,
+    "Labour Party": 17,
+    "Green Party": 3,
+    "ACT New Zealand": 2,
+    "Te Pāti Māori": 6,
+}
+NZ_2023_OFFICIAL = {
+    "National Party": 48,
+    "Labour Party": 34,
+    "Green Party": 15,
+    "ACT New Zealand": 11,
+    "New Zealand First Party": 8,
+}
+
+
+def votelib_mmp(seats: int) -> Callable[[Seats, Seats], Seats]:
+    """votelib's own composition for MMP with overhang kept (its docs: "the system used in New
+    Zealand"), after its OR of a vote threshold and a previous-gain (electorate) threshold."""
+    threshold = AlternativeThresholds(
+        [RelativeThreshold(Fraction(5, 100), accept_equal=True), PreviousGainThreshold(AbsoluteThreshold(1))]
+    )
+    evaluator = AdjustedSeatCount(
+        AllowOverhang(HighestAverages("sainte_lague")), HighestAverages("sainte_lague")
+    )
+
+    def count(votes: Seats, electorates: Seats) -> Seats:
+        passed = threshold.evaluate(votes, prev_gains=electorates)
+        outside = sum(n for p, n in electorates.items() if p not in passed)
+        gains = {p: n for p, n in electorates.items() if p in passed}
+        # votelib returns the seats gained on top of prev_gains: the list seats
+        listed = evaluator.evaluate({p: votes[p] for p in passed}, seats - outside, prev_gains=gains)
+        return {p: electorates.get(p, 0) + listed.get(p, 0) for p in votes}
+
+    return count
+
+
+def mmp_figures(mode: Mode) -> tuple[float, float, int]:
+    """Versions per second of each batch, and how many versions were checked seat by seat."""
+    names = list(NZ_2023_VOTES)
+    won = [NZ_2023_ELECTORATES.get(p, 0) for p in names]
+    counts = np.array(list(NZ_2023_VOTES.values()), dtype=np.float64)
+    factors = np.random.default_rng(SEED).normal(1.0, NOISE, size=(VERSIONS, counts.size))
+    versions = np.rint(np.clip(counts * factors, 0, None)).astype(np.int64)
+    rules = NewZealandRules()
+    out: list[np.ndarray] = []
+
+    def run_saylau() -> None:
+        out[:] = [
+            compensatory_batch(
+                versions, won, rules.seats, threshold=rules.threshold, names=names, ties=rules.ties
+            )
+        ]
+
+    theirs = votelib_mmp(rules.seats)
+    sample = [dict(zip(names, row, strict=True)) for row in versions[: mode.votelib_versions].tolist()]
+    results: list[Seats] = []
+
+    def run_votelib() -> None:
+        results[:] = [theirs(v, NZ_2023_ELECTORATES) for v in sample]
+
+    saylau_s, votelib_s = interleaved_best([(run_saylau, 1), (run_votelib, 1)], mode.batch_repeat)
+    for i, seats in enumerate(results):
+        same_seats(names, dict(zip(names, out[0][i].tolist(), strict=True)), seats, f"MMP version {i}")
+    actual = np.array([list(NZ_2023_VOTES.values())], dtype=np.int64)
+    first = compensatory_batch(actual, won, rules.seats, threshold=rules.threshold)
+    official = dict(zip(names, first[0].tolist(), strict=True))  # the real votes: the official 122 seats
+    assert {p: n for p, n in official.items() if n} == {**NZ_2023_OFFICIAL, "Te Pāti Māori": 6}
+    return len(versions) / saylau_s, len(sample) / votelib_s, len(results)
+
+
 # --- report --------------------------------------------------------------------------------
 
 
@@ -375,6 +490,12 @@ def main(argv: list[str] | None = None) -> None:
         per_s = batch_figures(election, method, versions, mode)
         rows.append(Figures(method, saylau_us, votelib_us, *per_s))
     print("\n".join(table(rows) + goals(rows)))
+    mine, theirs, checked = mmp_figures(mode)
+    print(
+        f"compensatory, New Zealand 2023 MMP (overhang kept, 122 seats), batch: saylau {mine:,.0f}/s, "
+        f"votelib {theirs:,.0f}/s, {mine / theirs:.1f}x, {checked:,} versions checked"
+    )
+    print(f"mmp_speedup_vs_votelib={mine / theirs:.1f}")
     headline = next(r for r in rows if r.method == HEADLINE)
     print(f"speedup_vs_votelib={headline.batch_ratio:.1f}")
 

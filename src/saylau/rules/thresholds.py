@@ -15,9 +15,12 @@ The base is what the law divides by:
 
 Alternatives are ORed in: a list that wins at least ``alternative_district_seats``
 single-mandate seats is eligible whatever its share (New Zealand: one
-electorate; Germany until 2023: three). ``per_party`` sets another threshold
-for named lists (higher for coalitions in several countries; none for
-national-minority lists in Germany and Poland).
+electorate; Germany: three, repealed in 2023 and restored by the Federal
+Constitutional Court's order of 30 July 2024 until a new law). ``per_party``
+sets another threshold for named lists (higher for coalitions in several
+countries; zero for national-minority lists in Germany and Poland:
+:func:`exempt` builds that). ``Eligibility.grounds`` says on which of these
+grounds each list takes part, so a result can show it.
 
 ``min_parties`` is the floor on how many lists share the seats: when fewer
 pass, the lists with the next largest votes are admitted until that many share
@@ -86,6 +89,11 @@ class Threshold:
             raise RulesError(f"admitted_weight must be in (0, 1], got {self.admitted_weight}")
 
 
+#: Why a list takes part: its share reached the threshold, its own (``per_party``) threshold,
+#: it won enough district seats, or the ``min_parties`` rule admitted it.
+GROUNDS = ("threshold", "own threshold", "district seats", "admitted")
+
+
 @dataclass(frozen=True)
 class Eligibility:
     eligible: tuple[str, ...]
@@ -93,6 +101,26 @@ class Eligibility:
     base_total: int
     admitted: tuple[str, ...] = ()  # lists let in by the min_parties rule
     ties: tuple[Tie, ...] = ()
+    #: each eligible list -> one of :data:`GROUNDS`, the first that holds
+    grounds: dict[str, str] = field(default_factory=dict)
+
+
+def exempt(threshold: Threshold, lists: tuple[str, ...] | list[str]) -> Threshold:
+    """``threshold`` with no threshold at all for ``lists``.
+
+    National-minority parties are exempt from the 5% clause in Germany (BWahlG § 4(2) as
+    amended in 2023, before it § 6(3)) and in Poland; an exemption is a threshold of zero, so
+    it composes with the alternative (district seats) and is shown as "own threshold".
+    """
+    return Threshold(
+        share=threshold.share,
+        base=threshold.base,
+        alternative_district_seats=threshold.alternative_district_seats,
+        per_party={**threshold.per_party, **dict.fromkeys(lists, Fraction(0))},
+        min_parties=threshold.min_parties,
+        admitted_weight=threshold.admitted_weight,
+        admit_when_none_pass=threshold.admit_when_none_pass,
+    )
 
 
 def parse_fraction(text: str, *, what: str = "value") -> Fraction:
@@ -121,13 +149,20 @@ def eligibility(
     seats_won = district_seats or {}
     alt = threshold.alternative_district_seats
 
-    def passes(p: str) -> bool:
-        need = threshold.per_party.get(p, threshold.share)
-        if votes[p] * need.denominator >= need.numerator * base_total and votes[p] > 0:
-            return True
-        return alt is not None and seats_won.get(p, 0) >= alt
+    def reaches(p: str, need: Fraction) -> bool:
+        return votes[p] > 0 and votes[p] * need.denominator >= need.numerator * base_total
 
-    eligible = [p for p in votes if passes(p)]
+    def ground(p: str) -> str | None:
+        if p not in threshold.per_party and reaches(p, threshold.share):
+            return "threshold"
+        if p in threshold.per_party and reaches(p, threshold.per_party[p]):
+            return "own threshold"
+        if alt is not None and seats_won.get(p, 0) >= alt:
+            return "district seats"
+        return None
+
+    grounds = {p: g for p in votes if (g := ground(p)) is not None}
+    eligible = list(grounds)
     admitted: list[str] = []
     found: list[Tie] = []
     short = threshold.min_parties - len(eligible)
@@ -154,4 +189,6 @@ def eligibility(
             short -= len(at)
             ranked = [p for p in ranked if rest[p] != top]
         eligible = [p for p in votes if p in eligible or p in admitted]
-    return Eligibility(tuple(eligible), shares, base_total, tuple(admitted), tuple(found))
+        grounds.update(dict.fromkeys(admitted, "admitted"))
+    grounds = {p: grounds[p] for p in eligible}
+    return Eligibility(tuple(eligible), shares, base_total, tuple(admitted), tuple(found), grounds)
