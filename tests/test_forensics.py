@@ -108,22 +108,6 @@ def test_integer_test_by_hand() -> None:
         integer_test(st, draws=1)
 
 
-def test_shpilkin_by_hand() -> None:
-    # Others peak at 40% turnout (most other votes there). At and below the peak the leader has 1
-    # vote per other vote; at 80% turnout 300 leader votes against 100 others: 200 anomalous.
-    st = from_arrays(
-        [1000, 1000, 1000],
-        [300, 400, 800],
-        [[100, 100], [200, 200], [300, 100]],
-        options=["lead", "rest"],
-        leader="lead",
-    )
-    sh = shpilkin(st, smooth=1)
-    assert (sh.peak, sh.ratio, sh.anomalous) == (40, 1.0, 200)
-    assert sh.leader_votes == 600 and sh.valid == 1000
-    assert sh.clean_share == pytest.approx(400 / 800)
-
-
 def test_stations_from_protocols_and_bad_input() -> None:
     ps = [
         Protocol(
@@ -215,6 +199,33 @@ def test_cli_report_on_the_example() -> None:
     assert out["shpilkin"]["leader_votes"] == 3_431_510  # the official count, read back
 
 
+def test_cli_peak_and_stations_set_apart() -> None:
+    done = run_cli("forensics", str(KZ), "--test", "shpilkin", "--json")
+    auto = json.loads(done.stdout)["shpilkin"]
+    assert auto["peak_source"] == "automatic" and auto["left_out"] == 0
+    peak = auto["peak_turnout_percent"] + 5
+    out = json.loads(
+        run_cli("forensics", str(KZ), "--test", "shpilkin", "--json", "--peak", str(peak)).stdout
+    )
+    sh = out["shpilkin"]
+    assert (sh["peak_turnout_percent"], sh["peak_source"]) == (peak, "observer")
+    assert sh["automatic_peak_turnout_percent"] == auto["peak_turnout_percent"]
+    assert sh["anomalous_votes"] != auto["anomalous_votes"]
+    station = next(p.station for p in spec.load(KZ).protocols if p.contest == out["contest"])
+    done = run_cli("forensics", str(KZ), "--json", "--leave-out", station)
+    out = json.loads(done.stdout)
+    assert out["left_out"] == {"stations": 1, "ids": [station]}
+    for section in ("fingerprint", "integer", "last_digit", "shpilkin"):
+        assert out[section]["left_out"] == 1
+    assert out["shpilkin"]["stations"] == 10_417
+    done = run_cli("forensics", str(KZ), "--test", "shpilkin", "--leave-out", station)
+    assert done.returncode == 0 and "1 stations set apart" in done.stdout
+    done = run_cli("forensics", str(KZ), "--leave-out", "no-such-station")
+    assert done.returncode == 2 and "cannot leave out 'no-such-station'" in done.stderr
+    done = run_cli("forensics", str(KZ), "--peak", "100")
+    assert done.returncode == 2
+
+
 def test_cli_svg_and_bad_input(tmp_path: Path) -> None:
     svg = tmp_path / "fp.svg"
     done = run_cli("forensics", str(KZ), "--test", "fingerprint", "--svg", str(svg))
@@ -254,5 +265,19 @@ def test_api_route(tmp_path: Path) -> None:
         r = client.get("/api/v1/forensics?test=integer", headers=auth)
         assert set(r.json()) >= {"integer"} and "shpilkin" not in r.json()
         assert client.get("/api/v1/forensics?contest=nope", headers=auth).status_code == 404
+        sh = body["shpilkin"]
+        fixed = client.get(
+            f"/api/v1/forensics?test=shpilkin&peak={sh['peak_turnout_percent'] + 5}", headers=auth
+        ).json()["shpilkin"]
+        assert fixed["peak_source"] == "observer" and fixed["anomalous_votes"] != sh["anomalous_votes"]
+        assert client.get("/api/v1/forensics?peak=100", headers=auth).status_code == 422
+        station = body["integer"]["stations"][0]  # any station of the contest
+        r = client.get(f"/api/v1/forensics?test=shpilkin&leave_out={station}", headers=auth)
+        assert r.status_code == 200 and r.json()["left_out"] == {"stations": 1, "ids": [station]}
+        assert r.json()["shpilkin"]["left_out"] == 1
+        r = client.get("/api/v1/forensics?leave_out=nope", headers=auth)
+        assert r.status_code == 422 and "cannot leave out 'nope'" in r.text
+        svg = client.get(f"/api/v1/forensics/fingerprint.svg?leave_out={station}", headers=auth)
+        assert svg.status_code == 200
         svg = client.get("/api/v1/forensics/fingerprint.svg", headers=auth)
         assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")

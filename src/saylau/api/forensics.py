@@ -4,8 +4,9 @@ Observers and administrators only: an estimate of "anomalous votes" published by
 server itself would read as the commission's own finding. The checks read the latest version of
 every protocol in the store (:meth:`saylau.store.Store.current`), so a result is computed once per
 results snapshot and contest and then served from memory until the next snapshot: a busy election
-night does not recompute 100,000 stations per request. ``GET /api/v1/forensics/fingerprint.svg``
-gives the heat map for a page to embed.
+night does not recompute 100,000 stations per request (a few variants per snapshot: an observer's
+``peak`` or stations to ``leave_out``). ``GET /api/v1/forensics/fingerprint.svg`` gives the heat
+map for a page to embed.
 """
 
 from __future__ import annotations
@@ -29,6 +30,17 @@ from saylau.model import name_in
 router = APIRouter(prefix=PREFIX)
 
 Test = Literal["fingerprint", "integer", "last-digit", "shpilkin", "all"]
+#: Reports kept per results snapshot: the default one and a few observers' variants.
+REPORTS_KEPT = 16
+#: At most this many stations set apart in one request (Russia 2021 has 33 pseudo-stations).
+LEAVE_OUT_MAX = 1_000
+LeaveOut = Annotated[
+    list[str],
+    Query(
+        description="A station id every check sets apart (a pseudo-station, e.g. remote electronic "
+        "voting); repeat the parameter for more"
+    ),
+]
 
 
 class _Cache:
@@ -37,12 +49,19 @@ class _Cache:
     def __init__(self) -> None:
         self.version = -1
         self.stations: dict[str, forensics.Stations] = {}
-        self.reports: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
+        self.reports: dict[tuple[object, ...], dict[str, Any]] = {}
         self.lock = asyncio.Lock()
 
     def at(self, version: int) -> None:
         if version != self.version:
             self.version, self.stations, self.reports = version, {}, {}
+
+
+def _leave_out(values: list[str]) -> tuple[str, ...]:
+    ids = tuple(dict.fromkeys(values))
+    if len(ids) > LEAVE_OUT_MAX or any(len(i) > 200 for i in ids):
+        raise ApiError(422, f"leave_out: at most {LEAVE_OUT_MAX:,} station ids of at most 200 characters")
+    return ids
 
 
 def _cache(request: Request) -> _Cache:
@@ -87,18 +106,29 @@ async def get_forensics(
     caller: Caller,
     contest: Annotated[str | None, Query(max_length=200)] = None,
     test: Test = "all",
+    peak: Annotated[
+        int | None,
+        Query(ge=0, le=99, description="Shpilkin: fix the clean peak at this turnout bin, in percent"),
+    ] = None,
+    leave_out: LeaveOut = [],  # noqa: B006 (FastAPI copies query defaults)
 ) -> dict[str, Any]:
     need(caller, READ_ALL, "reading forensics")
+    ids = _leave_out(leave_out)
     stations, snapshot = await _stations(request, contest)
     tests = forensics.TESTS if test == "all" else (test,)
     cache = _cache(request)
-    key = (stations.contest, tuple(tests))
+    key = (stations.contest, tuple(tests), peak, tuple(sorted(ids)))
     async with cache.lock:
         if cache.version == snapshot.version and key in cache.reports:
             body = cache.reports[key]
         else:
-            body = await run_in_threadpool(forensics.report, stations, tests)
+            try:
+                body = await run_in_threadpool(forensics.report, stations, tests, peak=peak, leave_out=ids)
+            except InputError as e:
+                raise ApiError(422, f"forensics: {e}") from None
             if cache.version == snapshot.version:
+                if len(cache.reports) >= REPORTS_KEPT:
+                    cache.reports.pop(next(iter(cache.reports)))
                 cache.reports[key] = body
     return {**body, "results_version": snapshot.version, "built_at": snapshot.built_at}
 
@@ -121,17 +151,23 @@ async def get_fingerprint_svg(
     caller: Caller,
     contest: Annotated[str | None, Query(max_length=200)] = None,
     lang: Lang = "en",
+    leave_out: LeaveOut = [],  # noqa: B006 (FastAPI copies query defaults)
 ) -> Response:
     """The heat map, its title and axes in ``lang`` and the leader by its name in ``lang``."""
     need(caller, READ_ALL, "reading forensics")
+    ids = _leave_out(leave_out)
     stations, _ = await _stations(request, contest)
+    try:
+        fp = forensics.fingerprint(stations, leave_out=ids)
+    except InputError as e:
+        raise ApiError(422, f"forensics: {e}") from None
     election = running(request).live.election
     parties = {p.id: name_in(p.short, lang) for p in election.parties}
     candidates = {c.id: c.name for c in election.candidates}
     leader = parties.get(stations.leader) or candidates.get(stations.leader) or stations.leader
     gettext = translations(lang).gettext
     svg = forensics.fingerprint_svg(
-        forensics.fingerprint(stations),
+        fp,
         title=gettext("Election fingerprint: stations by turnout and the leader's share"),
         turnout_label=gettext("Turnout, %"),
         share_label=gettext("{leader}: share of ballots cast, %").format(leader=leader),

@@ -27,8 +27,30 @@ from saylau.errors import InputError
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @click.option("--svg", "svg", default=None, metavar="FILE", help="Write the fingerprint heat map here.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(0), help="Seed of the null draws.")
+@click.option(
+    "--peak",
+    default=None,
+    type=click.IntRange(0, 99),
+    metavar="PERCENT",
+    help="Shpilkin: fix the clean peak at this turnout bin (default: found from the others' votes).",
+)
+@click.option(
+    "--leave-out",
+    "leave_out",
+    multiple=True,
+    metavar="STATION",
+    help="A station id every check sets apart (a pseudo-station, e.g. remote electronic voting); "
+    "repeat it, or give ids separated by commas.",
+)
 def forensics_command(
-    source: str, contest: str | None, test: str, as_json: bool, svg: str | None, seed: int
+    source: str,
+    contest: str | None,
+    test: str,
+    as_json: bool,
+    svg: str | None,
+    seed: int,
+    peak: int | None,
+    leave_out: tuple[str, ...],
 ) -> None:
     """Statistical checks for ballot stuffing and written-up protocols: the turnout / leader
     fingerprint, whole-percent excess, last digits, Shpilkin's anomalous votes."""
@@ -41,10 +63,12 @@ def forensics_command(
         known = ", ".join(c.id for c in results.election.contests)
         raise InputError(f"no contest {contest!r} in {source}; contests: {known}")
     stations = forensics.from_protocols(results.election.protocols, contest=contest)
+    ids = tuple(dict.fromkeys(i.strip() for item in leave_out for i in item.split(",") if i.strip()))
     tests = forensics.TESTS if test == "all" else (test,)
-    out = forensics.report(stations, tests, seed=seed)
+    out = forensics.report(stations, tests, seed=seed, peak=peak, leave_out=ids)
     if svg:
-        Path(svg).write_text(forensics.fingerprint_svg(forensics.fingerprint(stations)), encoding="utf-8")
+        fp = forensics.fingerprint(stations, leave_out=ids)
+        Path(svg).write_text(forensics.fingerprint_svg(fp), encoding="utf-8")
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
     else:
@@ -58,6 +82,9 @@ def print_report(out: dict[str, Any], console: Console) -> None:
         f"[bold]Forensics of contest {out['contest']}[/bold]: {out['stations']:,} stations, "
         f"leader {out['leader']}"
     )
+    left = out["left_out"]["stations"]
+    if left:
+        console.print(f"  {left:,} stations set apart by every check (not polling places)")
     if "fingerprint" in out:
         fp = out["fingerprint"]
         table = Table(title="Fingerprint (turnout x leader's share, 1% bins)")
@@ -102,15 +129,31 @@ def print_report(out: dict[str, Any], console: Console) -> None:
             f"p = {ld['p_resampled']:.3g} (9 df)"
         )
     if "shpilkin" in out:
-        sh = out["shpilkin"]
-        table = Table(title="Shpilkin's estimate (1% turnout bins)")
-        for column in ("others' peak", "clean ratio", "anomalous votes", "official share", "clean share"):
-            table.add_column(column, justify="right")
-        table.add_row(
-            f"{sh['peak_turnout_percent']}%",
-            f"{sh['ratio']:.3f}",
-            f"{sh['anomalous_votes']:,}",
-            f"{100 * sh['official_share']:.2f}%",
-            f"{100 * sh['clean_share']:.2f}%",
+        print_shpilkin(out["shpilkin"], console)
+
+
+def print_shpilkin(sh: dict[str, Any], console: Console) -> None:
+    table = Table(title="Shpilkin's estimate (1% turnout bins)")
+    for column in ("clean peak", "clean ratio", "anomalous votes", "official share", "clean share"):
+        table.add_column(column, justify="right")
+    source = "" if sh["peak_source"] == "automatic" else " (fixed)"
+    table.add_row(
+        f"{sh['peak_turnout_percent']}%{source}",
+        f"{sh['ratio']:.3f}",
+        f"{sh['anomalous_votes']:,}",
+        f"{100 * sh['official_share']:.2f}%",
+        f"{100 * sh['clean_share']:.2f}%",
+    )
+    console.print(table)
+    if sh["ambiguous"]:
+        console.print(
+            "  [bold]The clean peak is ambiguous[/bold]: another peak of the others' votes is as high "
+            "and does not look stuffed; choose with --peak."
         )
-        console.print(table)
+    for alt in sh["alternatives"]:
+        console.print(
+            f"  another peak at {alt['turnout_percent']}% (leader ratio {alt['ratio']:.3f}) would give "
+            f"{alt['anomalous_votes']:,} anomalous votes, a clean share of {100 * alt['clean_share']:.2f}%"
+        )
+    if sh["left_out"]:
+        console.print(f"  {sh['left_out']:,} stations set apart")

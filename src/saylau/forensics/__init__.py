@@ -10,7 +10,9 @@ Each check answers one question an observer asks of the protocols:
   Scacco)?
 - :func:`shpilkin`: how many of the leader's votes rise with turnout beyond the clean ratio?
 
-:func:`report` runs the ones asked for and gives the JSON the CLI and the API print.
+Stations that are not polling places (remote electronic voting) are set apart by every check
+(``leave_out=``, :func:`set_apart`), which says how many it left out. :func:`report` runs the
+ones asked for and gives the JSON the CLI and the API print.
 docs/forensics.md describes each method, its exact steps and what it finds on Russia 2011.
 """
 
@@ -18,11 +20,13 @@ from saylau.forensics.digits import LastDigitTest, chi2_sf, last_digit_test, reg
 from saylau.forensics.fingerprint import Fingerprint, fingerprint, fingerprint_svg
 from saylau.forensics.integer import IntegerTest, integer_test, near_whole_percent
 from saylau.forensics.report import TESTS, report
+from saylau.forensics.set_apart import Apart, set_apart
 from saylau.forensics.shpilkin import Shpilkin, shpilkin
 from saylau.forensics.stations import Stations, from_arrays, from_protocols
 
 __all__ = [
     "TESTS",
+    "Apart",
     "Fingerprint",
     "IntegerTest",
     "LastDigitTest",
@@ -38,5 +42,6 @@ __all__ = [
     "near_whole_percent",
     "regularized_gamma_q",
     "report",
+    "set_apart",
     "shpilkin",
 ]

@@ -24,12 +24,13 @@ only what was written by hand.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from saylau.errors import InputError
+from saylau.forensics.set_apart import set_apart
 from saylau.forensics.stations import Stations
 
 MIN_COUNT = 10
@@ -98,6 +99,7 @@ class LastDigitTest:
     expected: tuple[float, ...] = ()  # under the resampled null, scaled to the same total
     draws: int = 0
     seed: int = SEED
+    left_out: int = 0  # stations set apart (not polling places)
 
     @property
     def n(self) -> int:
@@ -135,6 +137,7 @@ class LastDigitTest:
             "p_resampled": self.p_resampled,
             "draws": self.draws,
             "seed": self.seed,
+            "left_out": self.left_out,
             "method": "chi-square against uniform digits and against binomially resampled counts' digits; "
             "p from the regularized upper incomplete gamma Q(4.5, chi2/2)",
         }
@@ -170,12 +173,16 @@ def last_digit_test(
     options: Sequence[str] | None = None,
     draws: int = DRAWS,
     seed: int = SEED,
+    leave_out: Iterable[str] = (),
 ) -> LastDigitTest:
-    """The last digits of every option's count at every station (or only ``options``')."""
+    """The last digits of every option's count at every station (or only ``options``'), the
+    stations ``leave_out`` names set apart."""
     if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 0:
         raise InputError(f"min_count must be a whole number >= 0, got {min_count!r}")
     if isinstance(draws, bool) or not isinstance(draws, int) or draws < 0:
         raise InputError(f"draws must be a whole number >= 0, got {draws!r}")
+    apart = set_apart(st, leave_out)
+    st = apart.kept
     chosen = tuple(options) if options is not None else st.options
     unknown = [o for o in chosen if o not in st.options]
     if unknown:
@@ -189,4 +196,4 @@ def last_digit_test(
         raw = resampled_digits(votes, trials, min_count, draws, seed)
         scale = sum(counts) / sum(raw) if sum(raw) else 0.0
         expected = tuple(x * scale for x in raw)
-    return LastDigitTest(counts, min_count, chosen, expected, draws, seed)
+    return LastDigitTest(counts, min_count, chosen, expected, draws, seed, len(apart.left_out))

@@ -15,10 +15,12 @@ extreme fraud, f_i and f_e) is not fitted here: docs/forensics.md says why.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
+from saylau.forensics.set_apart import set_apart
 from saylau.forensics.stations import Stations
 
 BINS = 100
@@ -30,6 +32,7 @@ class Fingerprint:
     leader: str
     stations: int  # stations binned
     clipped: int  # stations with turnout above 100%, binned at 99-100%
+    left_out: int = 0  # stations set apart (not polling places)
 
     def cell(self, turnout: int, share: int) -> int:
         return int(self.counts[turnout, share])
@@ -52,6 +55,7 @@ class Fingerprint:
             "bins": BINS,
             "stations": self.stations,
             "clipped": self.clipped,
+            "left_out": self.left_out,
             "corner": self.corner,
             "corner_neighbours_mean": round(self.corner_neighbours, 2),
             # sparse: [turnout bin, share bin, stations] for every non-empty bin
@@ -59,13 +63,16 @@ class Fingerprint:
         }
 
 
-def fingerprint(st: Stations) -> Fingerprint:
+def fingerprint(st: Stations, *, leave_out: Iterable[str] = ()) -> Fingerprint:
+    """The histogram of the stations of ``st`` but those ``leave_out`` names."""
+    apart = set_apart(st, leave_out)
+    st = apart.kept
     ok = (st.registered > 0) & (st.cast > 0)
     reg, iss, cast, lead = st.registered[ok], st.issued[ok], st.cast[ok], st.leader_votes[ok]
     t = np.minimum(100 * iss // reg, BINS - 1)
     s = np.minimum(100 * lead // cast, BINS - 1)
     counts = np.bincount(t * BINS + s, minlength=BINS * BINS).reshape(BINS, BINS)
-    return Fingerprint(counts, st.leader, int(ok.sum()), int((iss > reg).sum()))
+    return Fingerprint(counts, st.leader, int(ok.sum()), int((iss > reg).sum()), len(apart.left_out))
 
 
 # -- the heat map ------------------------------------------------------------------------------

@@ -16,12 +16,14 @@ number exactly when (100·b·k) mod (b·n) <= a·n or >= (b - a)·n.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
 from saylau.errors import InputError
+from saylau.forensics.set_apart import set_apart
 from saylau.forensics.stations import Stations
 
 TOLERANCE = Fraction(5, 100)  # percentage points
@@ -53,6 +55,7 @@ class IntegerTest:
     seed: int
     p_value: float  # share of null draws (plus one) at or above the observed count
     stations: tuple[str, ...]  # the observed integer stations
+    left_out: int = 0  # stations set apart (not polling places)
 
     @property
     def excess(self) -> float:
@@ -76,6 +79,7 @@ class IntegerTest:
             "draws": self.draws,
             "seed": self.seed,
             "tolerance_pp": float(TOLERANCE),
+            "left_out": self.left_out,
         }
         if stations:
             out["stations"] = list(self.stations)
@@ -102,10 +106,14 @@ def integer_test(
     seed: int = SEED,
     min_registered: int = MIN_REGISTERED,
     max_percent: int = MAX_PERCENT,
+    leave_out: Iterable[str] = (),
 ) -> IntegerTest:
-    """Observed integer stations against the binomial null (``draws`` resamplings, seeded)."""
+    """Observed integer stations against the binomial null (``draws`` resamplings, seeded), the
+    stations ``leave_out`` names set apart."""
     if isinstance(draws, bool) or not isinstance(draws, int) or draws < 2:
         raise InputError(f"draws must be a whole number >= 2, got {draws!r}")
+    apart = set_apart(st, leave_out)
+    st = apart.kept
     mask = eligible(st, min_registered, max_percent)
     reg, iss, cast, lead = st.registered[mask], st.issued[mask], st.cast[mask], st.leader_votes[mask]
     t_int = near_whole_percent(iss, reg)
@@ -133,4 +141,5 @@ def integer_test(
         seed=seed,
         p_value=float((1 + (null >= observed).sum()) / (draws + 1)),
         stations=tuple(ids.tolist()),
+        left_out=len(apart.left_out),
     )

@@ -9,25 +9,44 @@ from saylau.errors import InputError
 from saylau.forensics.digits import last_digit_test
 from saylau.forensics.fingerprint import fingerprint
 from saylau.forensics.integer import integer_test
+from saylau.forensics.set_apart import set_apart
 from saylau.forensics.shpilkin import shpilkin
 from saylau.forensics.stations import Stations
 
 TESTS = ("fingerprint", "integer", "last-digit", "shpilkin")
 
 
-def report(st: Stations, tests: Iterable[str] = TESTS, *, seed: int = 0) -> dict[str, Any]:
-    """``{"contest", "leader", "stations", <test>: {...}}`` for each test asked for."""
+def report(
+    st: Stations,
+    tests: Iterable[str] = TESTS,
+    *,
+    seed: int = 0,
+    peak: int | None = None,
+    leave_out: Iterable[str] = (),
+) -> dict[str, Any]:
+    """``{"contest", "leader", "stations", "left_out", <test>: {...}}`` for each test asked for.
+
+    ``peak`` fixes Shpilkin's clean peak; ``leave_out`` names the stations every check sets apart
+    (pseudo-stations such as remote electronic voting), and each section says how many it left out.
+    """
     chosen = list(dict.fromkeys(tests))
     unknown = [t for t in chosen if t not in TESTS]
     if unknown:
         raise InputError(f"unknown test {unknown[0]!r}; expected one of {', '.join(TESTS)}")
-    out: dict[str, Any] = {"contest": st.contest, "leader": st.leader, "stations": len(st)}
+    apart = set_apart(st, leave_out)  # refused here, once, before any check runs
+    ids = apart.left_out
+    out: dict[str, Any] = {
+        "contest": st.contest,
+        "leader": st.leader,
+        "stations": len(st),
+        "left_out": {"stations": len(ids), "ids": list(ids)},
+    }
     if "fingerprint" in chosen:
-        out["fingerprint"] = fingerprint(st).as_json()
+        out["fingerprint"] = fingerprint(st, leave_out=ids).as_json()
     if "integer" in chosen:
-        out["integer"] = integer_test(st, seed=seed).as_json()
+        out["integer"] = integer_test(st, seed=seed, leave_out=ids).as_json()
     if "last-digit" in chosen:
-        out["last_digit"] = last_digit_test(st, seed=seed).as_json()
+        out["last_digit"] = last_digit_test(st, seed=seed, leave_out=ids).as_json()
     if "shpilkin" in chosen:
-        out["shpilkin"] = shpilkin(st).as_json()
+        out["shpilkin"] = shpilkin(st, peak=peak, leave_out=ids).as_json()
     return out

@@ -1,57 +1,107 @@
-"""Shpilkin's estimate of anomalous votes (S. Shpilkin, 2009-2011; "Churov's saw").
+"""Shpilkin's estimate of anomalous votes (S. Shpilkin, 2009-2011; Kobak, Shpilkin and
+Pshenichnikov 2012-2016).
 
 Without falsification, how a station votes hardly depends on how many of its voters came: the
-leader's votes per other votes is about the same at 40% turnout as at 80%. Ballot stuffing and
+leader's votes per other vote are about the same at 40% turnout as at 80%. Ballot stuffing and
 rewritten protocols add turnout and leader votes together, so in a falsified election the leader's
-votes pile up at high turnout while the other parties' votes do not.
+votes pile up at high turnout while the other parties' votes do not. The method takes the leader's
+ratio where the honest electorate votes (the peak of the others' votes by turnout) as the clean
+one, and calls every leader vote beyond that ratio anomalous.
 
-The steps (each bin holds the votes of its stations, not the number of stations):
+The steps (docs/forensics.md gives the sources, the choices the published descriptions leave open
+and why each was made; the stations of every bin are summed, votes not stations):
 
-1. Turnout (issued / registered) in 1% bins: bin k holds turnout in [k%, k+1%); bin 100, 100%.
-2. The others' votes (valid - leader) per bin; their peak is the "clean" turnout: the bin with
-   most of them, after a centred 3-bin moving average (so one lumpy bin is not the peak).
-3. The clean ratio: the leader's votes over the others' votes in the bins up to the peak
-   (turnout below the peak is where falsification has least to hide in).
-4. In every bin above the peak, the leader's expected votes are ratio x others; the anomalous
-   votes are the leader's votes beyond that, summed (signed: a clean election's bins above the
-   peak land on either side of the line, and their sum stays near 0).
-5. The clean share: the leader's share of the valid votes without the anomalous ones,
-   (leader - anomalous) / (valid - anomalous).
+1. Turnout = ballots issued / registered voters, in 1% bins: bin k holds [k%, k+1%), bin 100 is
+   100% (turnout above 100% too).
+2. The others' votes (valid votes - the leader's) per bin, summed over a window of 3 bins
+   (``window``): the clean peak is the first significant maximum of that curve, counting from low
+   turnout (:mod:`saylau.forensics.peaks`: why the highest will not do), or the bin an observer
+   fixes (``peak``). The 100% bin is never the clean peak nor in its window.
+3. The clean ratio r = the leader's votes / the others' votes in the window of bins centred on the
+   peak (the ratio of the two smoothed curves at the peak).
+4. Anomalous votes = the leader's votes - r x the others' votes, over every station: the leader's
+   votes beyond what the clean ratio gives at each turnout, summed over all bins (signed: in a
+   clean election the bins land on either side of the line and the sum stays near 0).
+5. As if the anomalous votes were ballots added (Shpilkin's own reading): clean share = (leader -
+   anomalous) / (ballots cast - anomalous), the official share's base (valid + invalid), and clean
+   turnout = (ballots issued - anomalous) / registered voters.
+
+On Russia 2011 this gives 14.93 million anomalous United Russia votes and a clean share of 34.4%,
+the authors' published 14.93 million and 34.3%.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
 from saylau.errors import InputError
+from saylau.forensics.peaks import Peak, choose, ratio_at, significant_peaks, window_sums
+from saylau.forensics.set_apart import set_apart
 from saylau.forensics.stations import Stations
 
 BINS = 101  # 0..99% and 100%
-SMOOTH = 3
+WINDOW = 3
+LAST_PEAK = BINS - 2  # 99%: the 100% bin is never the clean peak
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Another significant peak, and what the estimate would be with it as the clean one."""
+
+    peak: Peak
+    anomalous: int
+    clean_share: float
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            **self.peak.as_json(),
+            "anomalous_votes": self.anomalous,
+            "clean_share": round(self.clean_share, 4),
+        }
 
 
 @dataclass(frozen=True)
 class Shpilkin:
     leader: str
-    peak: int  # the turnout bin (percent) of the others' peak
-    ratio: float  # the leader's votes per other vote up to the peak
-    leader_votes: int
+    peak: int  # the turnout bin (percent) of the clean peak used
+    peak_source: str  # "automatic" or "observer"
+    automatic_peak: int | None  # the one the rule chooses (None: no significant peak)
+    ambiguous: bool  # whether the rule's choice is ambiguous (see saylau.forensics.peaks)
+    alternatives: tuple[Alternative, ...]  # the other significant peaks
+    window: int
+    ratio: float  # the leader's votes per other vote at the peak
+    registered: int
+    issued: int
+    cast: int
     valid: int
-    anomalous: int  # the leader's votes beyond the clean ratio above the peak
+    leader_votes: int
+    anomalous: int  # the leader's votes beyond the clean ratio
+    stations: int  # stations binned (with registered voters)
+    left_out: int  # stations set apart (not polling places)
     leader_by_bin: tuple[int, ...]
     others_by_bin: tuple[int, ...]
 
     @property
     def official_share(self) -> float:
-        return self.leader_votes / self.valid if self.valid else 0.0
+        """The leader's share of ballots cast (valid + invalid), as commissions publish it."""
+        return self.leader_votes / self.cast if self.cast else 0.0
 
     @property
     def clean_share(self) -> float:
-        rest = self.valid - self.anomalous
-        return (self.leader_votes - self.anomalous) / rest if rest > 0 else 0.0
+        return clean_share(self.leader_votes, self.cast, self.anomalous)
+
+    @property
+    def official_turnout(self) -> float:
+        return self.issued / self.registered if self.registered else 0.0
+
+    @property
+    def clean_turnout(self) -> float:
+        return (self.issued - self.anomalous) / self.registered if self.registered else 0.0
 
     @property
     def peak_share(self) -> float:
@@ -62,12 +112,24 @@ class Shpilkin:
         out: dict[str, object] = {
             "leader": self.leader,
             "peak_turnout_percent": self.peak,
+            "peak_source": self.peak_source,
+            "automatic_peak_turnout_percent": self.automatic_peak,
+            "ambiguous": self.ambiguous,
+            "alternatives": [a.as_json() for a in self.alternatives],
+            "window_bins": self.window,
             "ratio": round(self.ratio, 4),
-            "leader_votes": self.leader_votes,
+            "stations": self.stations,
+            "left_out": self.left_out,
+            "registered": self.registered,
+            "issued": self.issued,
+            "cast": self.cast,
             "valid": self.valid,
+            "leader_votes": self.leader_votes,
             "anomalous_votes": self.anomalous,
             "official_share": round(self.official_share, 4),
             "clean_share": round(self.clean_share, 4),
+            "official_turnout": round(self.official_turnout, 4),
+            "clean_turnout": round(self.clean_turnout, 4),
         }
         if bins:
             out["leader_by_bin"] = list(self.leader_by_bin)
@@ -88,29 +150,86 @@ def bin_sums(bins: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return out
 
 
-def shpilkin(st: Stations, *, smooth: int = SMOOTH) -> Shpilkin:
-    if isinstance(smooth, bool) or not isinstance(smooth, int) or smooth < 1 or smooth % 2 == 0:
-        raise InputError(f"smooth must be an odd whole number >= 1, got {smooth!r}")
-    ok = st.registered > 0
+def anomalous_votes(leader: int, others: int, ratio: Fraction) -> int:
+    """leader - ratio x others, exactly, rounded half up to a whole vote."""
+    return math.floor(leader - ratio * others + Fraction(1, 2))
+
+
+def clean_share(leader: int, cast: int, anomalous: int) -> float:
+    rest = cast - anomalous
+    return (leader - anomalous) / rest if rest > 0 else 0.0
+
+
+def _check(window: object, peak: object) -> None:
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1 or window % 2 == 0:
+        raise InputError(f"window must be an odd whole number >= 1, got {window!r}")
+    if peak is not None and (
+        isinstance(peak, bool) or not isinstance(peak, int) or not 0 <= peak <= LAST_PEAK
+    ):
+        raise InputError(f"peak must be a turnout percent from 0 to {LAST_PEAK}, got {peak!r}")
+
+
+def shpilkin(
+    st: Stations, *, window: int = WINDOW, peak: int | None = None, leave_out: Iterable[str] = ()
+) -> Shpilkin:
+    """The estimate for the contest of ``st``, without the stations ``leave_out`` names.
+
+    ``peak`` fixes the clean peak's turnout bin (an observer's choice where the automatic one is
+    ambiguous, or to see how much the estimate moves); by default it is found from the others'
+    votes. Raises :class:`InputError` when there is nothing to bin or no clean ratio to read.
+    """
+    _check(window, peak)
+    apart = set_apart(st, leave_out)
+    s = apart.kept
+    ok = s.registered > 0
     if not ok.any():
         raise InputError("no station with registered voters: no turnout to bin")
-    b = turnout_bins(st.registered[ok], st.issued[ok])
-    lead = bin_sums(b, st.leader_votes[ok])
-    others = bin_sums(b, st.others[ok])
-    smoothed = np.convolve(others, np.ones(smooth), mode="same")  # floats: only to find the peak
-    peak = int(np.argmax(smoothed[: BINS - 1]))  # 100% turnout is never the clean peak
-    below = int(others[: peak + 1].sum())
-    ratio = Fraction(int(lead[: peak + 1].sum()), below) if below else Fraction(0)
-    above = slice(peak + 1, BINS)
-    # sum over the bins above of (leader - ratio x others), exactly: a published count of votes
-    anomalous = int(lead[above].sum()) - ratio * int(others[above].sum())
+    b = turnout_bins(s.registered[ok], s.issued[ok])
+    lead = bin_sums(b, s.leader_votes[ok])
+    others = bin_sums(b, s.others[ok])
+    leader_total, others_total = int(lead.sum()), int(others.sum())
+    cast = int(s.cast[ok].sum())
+
+    found = significant_peaks(lead, others, window=window, last=LAST_PEAK)
+    choice = choose(found) if found else None
+    if peak is None:
+        if choice is None:
+            if others_total == 0:
+                raise InputError("no votes for any option but the leader: no others' peak, no clean ratio")
+            raise InputError(
+                f"all {others_total:,} votes for the other options are at 100% turnout: "
+                "no clean peak below it"
+            )
+        used = choice.chosen
+    else:
+        near = slice(0, LAST_PEAK + 1)  # the 100% bin is in no peak's window
+        height = int(window_sums(others[near], window)[peak])
+        if height == 0:
+            raise InputError(f"no votes for the other options in the {window} bins around {peak}% turnout")
+        known = {p.turnout: p for p in found}
+        used = known.get(peak) or Peak(peak, height, 0, ratio_at(lead[near], others[near], peak, window))
+
+    def estimate(p: Peak) -> Alternative:
+        a = anomalous_votes(leader_total, others_total, p.ratio)
+        return Alternative(p, a, clean_share(leader_total, cast, a))
+
     return Shpilkin(
-        leader=st.leader,
-        peak=peak,
-        ratio=float(ratio),
-        leader_votes=int(st.leader_votes.sum()),
-        valid=int(st.valid.sum()),
-        anomalous=round(anomalous),
+        leader=s.leader,
+        peak=used.turnout,
+        peak_source="automatic" if peak is None else "observer",
+        automatic_peak=choice.chosen.turnout if choice else None,
+        ambiguous=choice.ambiguous if choice else False,
+        alternatives=tuple(estimate(p) for p in found if p.turnout != used.turnout),
+        window=window,
+        ratio=float(used.ratio),
+        registered=int(s.registered[ok].sum()),
+        issued=int(s.issued[ok].sum()),
+        cast=cast,
+        valid=int(s.valid[ok].sum()),
+        leader_votes=leader_total,
+        anomalous=anomalous_votes(leader_total, others_total, used.ratio),
+        stations=int(ok.sum()),
+        left_out=len(apart.left_out),
         leader_by_bin=tuple(int(x) for x in lead),
         others_by_bin=tuple(int(x) for x in others),
     )

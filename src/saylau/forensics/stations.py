@@ -67,6 +67,20 @@ class Stations:
     def others(self) -> np.ndarray:
         return self.valid - self.leader_votes
 
+    def where(self, keep: np.ndarray) -> Stations:
+        """The stations where ``keep`` (a boolean mask) holds; the leader stays the contest's."""
+        return Stations(
+            contest=self.contest,
+            ids=tuple(np.asarray(self.ids, dtype=object)[keep].tolist()),
+            registered=self.registered[keep],
+            issued=self.issued[keep],
+            cast=self.cast[keep],
+            valid=self.valid[keep],
+            votes=self.votes[keep],
+            options=self.options,
+            leader=self.leader,
+        )
+
 
 def leader_of(options: Sequence[str], votes: np.ndarray) -> str:
     """The option with most votes in all; on a tie, the one listed first."""
