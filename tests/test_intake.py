@@ -19,12 +19,16 @@ import pytest
 from saylau import spec
 from saylau.errors import DefinitionError
 from saylau.intake import (
+    Limits,
     MappingError,
     Reject,
+    RowProblem,
     load_mapping,
     read_protocols,
+    read_sent,
     write_rejects,
 )
+from saylau.intake.rejects import BOUND, DUPLICATE, RELATION, UNKNOWN_STATION
 from saylau.model import Election, Protocol
 from saylau.protocols import KZ_FORM, available_forms, load_form, violations
 
@@ -240,6 +244,50 @@ def test_a_reject_keeps_the_row_and_the_protocol_it_could_read(tiny: Election) -
     assert reject.protocol is not None and reject.protocol.votes == {"a": 200, "b": 91}
 
 
+def test_a_reject_says_why_as_data(tiny: Election) -> None:
+    """What the upload route answers with, read from values rather than from the sentences."""
+    (reject,) = read_protocols(BAD / "relation-registered.csv", tiny, contest="council-list").rejects
+    assert (reject.where, reject.station, reject.contest) == (
+        "relation-registered.csv:2",
+        "S2",
+        "council-list",
+    )
+    bound, relation = reject.reasons
+    assert (bound.code, bound.field, bound.bound) == (BOUND, "issued", 500)
+    assert dict(bound.figures) == {"issued": 600}
+    assert (relation.code, relation.relation) == (RELATION, "issued <= registered")
+    assert dict(relation.figures) == {"issued": 600, "registered": 500}
+    assert reject.problems == [f"relation-registered.csv:2: station S2: {r.detail}" for r in reject.reasons]
+
+    rejects = read_protocols(BAD / "duplicated.csv", tiny, contest="council-list").rejects
+    assert [(r.line, [p.code for p in r.reasons]) for r in rejects] == [(2, [DUPLICATE]), (4, [DUPLICATE])]
+    (unknown,) = read_protocols(BAD / "unknown-station.csv", tiny, contest="council-list").rejects
+    assert [(p.code, p.field) for p in unknown.reasons] == [(UNKNOWN_STATION, "station")]
+    (first, second) = read_protocols(BAD / "items.json", tiny, contest="council-list").rejects
+    assert (first.where, first.station, first.row) == ("items.json: item 2", "", {"item": '"S2"'})
+    assert [p.detail for p in first.reasons] == ["expected an object of column: value"]
+    assert (second.reasons[0].code, second.reasons[0].field) == ("count", "votes.b")
+
+
+def test_a_file_sent_as_bytes_reads_as_the_same_file_on_disk(tiny: Election) -> None:
+    data = GOOD.read_bytes()
+    sent = read_sent("from-the-officer.csv.gz", gzip.compress(data), tiny, contest="council-list")
+    assert sent.ok and sent.protocols == council(tiny)
+    bad = read_sent("mine.csv", (BAD / "relation-received.csv").read_bytes(), tiny, contest="council-list")
+    assert bad.rejects[0].problems[0].startswith("mine.csv:2: station S1: received = issued + unused")
+    # the sender's name is for messages only: no contest is guessed from it, unlike a file's on disk
+    assert read_sent("council-list.csv", data, tiny).problems == [
+        "council-list.csv: which contest? The file has no 'contest' column and the election has 3 contests "
+        "(council-list, d1, d2): name one"
+    ]
+    assert read_sent("notes.txt", b"x", tiny).problems == [
+        "notes.txt: unknown kind of file; expected one of .csv, .csv.gz, .csv.zip, .zip, .json, .json.gz"
+    ]
+    assert read_sent("big.csv", data, tiny, contest="council-list", limits=Limits(max_bytes=10)).problems == [
+        f"big.csv: {len(data):,} bytes, more than the limit of 10; refused without reading it"
+    ]
+
+
 # -- bad files: refused as a whole, in one line ------------------------------------------------
 
 
@@ -366,7 +414,7 @@ def test_mapping_errors_name_the_file_line_and_field() -> None:
     where = BAD / "bad-mapping.toml"
     assert e.value.problems == [
         f"{where}:4: key 'columns' is not allowed at the top level (allowed: contest, contest_column, "
-        "delimiter, form, ignore, lines, note, options, station)",
+        "country, delimiter, form, ignore, levels, lines, note, options, station)",
         f"{where}:8: lines.spoiled: not a line of form 'kz'; its lines: registered, received, issued, "
         "issued_mobile, unused, found, invalid, against_all",
         f"{where}:9: lines.issued: column 'Voters' is already mapped by lines.registered",
@@ -412,8 +460,14 @@ def test_rejects_can_be_fixed_and_read_back(tiny: Election, tmp_path: Path) -> N
 
 def test_rejects_of_different_files_share_one_header(tmp_path: Path) -> None:
     rejects = [
-        Reject(2, "S1", ["x.csv:2: station S1: bad"], {"station": "S1", "a": "1"}),
-        Reject(3, "S2", ["y.csv:3: station S2: worse"], {"station": "S2", "b": "2", "errors": "old"}),
+        Reject(2, "S1", [RowProblem("count", "bad")], {"station": "S1", "a": "1"}, where="x.csv:2"),
+        Reject(
+            3,
+            "S2",
+            [RowProblem("count", "worse")],
+            {"station": "S2", "b": "2", "errors": "old"},
+            where="y.csv:3",
+        ),
     ]
     write_rejects(rejects, tmp_path / "r.csv")
     assert (tmp_path / "r.csv").read_text(encoding="utf-8").splitlines() == [

@@ -7,15 +7,16 @@ it involves; nothing is written, and the audit chain does not move. A form still
 has empty lines: the relations whose lines are all there are checked all the same, so an error
 shows as soon as it can be seen.
 
-``POST /protocols/file`` reads the file with :func:`saylau.intake.read_protocols` (what ``saylau
-import`` reads) and hands it to the server's one writer as a ``FileJob``: stored in ONE transaction
-of its own, so a file with one bad row, one station outside the token's territory or one conflict
-stores nothing, and counted in the live tally before the answer goes out, like a single protocol.
+``POST /protocols/file`` reads the bytes sent with :func:`saylau.intake.read_sent` (what ``saylau
+import`` reads, the same checks and messages) and hands it to the server's one writer as a
+``FileJob``: stored in ONE transaction of its own, so a file with one bad row, one station outside
+the token's territory or one conflict stores nothing, and counted in the live tally before the
+answer goes out, like a single protocol. A refused row's errors are made from its reasons as data
+(:class:`saylau.intake.RowProblem`), not from its sentences.
 """
 
 from __future__ import annotations
 
-import tempfile
 import threading
 import tomllib
 from collections.abc import Mapping
@@ -35,7 +36,8 @@ from saylau.checker import Checker
 from saylau.errors import ProtocolError
 from saylau.http.problems import ApiError, responses
 from saylau.http.state import running
-from saylau.intake import SUFFIXES, UPLOAD_LIMITS, Reject, read_protocols
+from saylau.intake import UPLOAD_LIMITS, Intake, kind_of, read_sent, unknown_kind
+from saylau.intake.rejects import UNKNOWN_STATION
 from saylau.live import FileJob, submit_job
 from saylau.model import Protocol, name_in
 from saylau.protocols import OPTIONS, Relation
@@ -238,38 +240,28 @@ async def check_protocol(request: Request, body: ProtocolIn, caller: Caller) -> 
 # -- a file of protocols --------------------------------------------------------------------------
 
 
-def _suffix_of(filename: str) -> str | None:
-    name = filename.lower()
-    return next((s for s in sorted(SUFFIXES, key=len, reverse=True) if name.endswith(s)), None)
-
-
-def _reject_errors(
-    rejects: list[Reject], checker: Checker, caller: Principal
-) -> tuple[list[dict[str, Any]], bool]:
-    """One error per problem of each refused row (line, station, relation), the first
+def _reject_errors(intake: Intake, checker: Checker, caller: Principal) -> tuple[list[dict[str, Any]], bool]:
+    """One error per reason of each refused row (line, station, relation), the first
     :data:`MAX_ERRORS` of them; and whether any is a station outside the token's territory (a 403
     rather than a 422)."""
-    rels = [str(rel) for rel in checker.form.relations]
     errors: list[dict[str, Any]] = []
     outside = False
-    for r in rejects:
-        for text in r.problems:  # every kept reject says whether it is outside; the first ones are listed
-            # "name:12: station S: what" -> "what"
-            marker = f": station {r.station}: " if r.station else None
-            detail = text.split(marker, 1)[1] if marker and marker in text else text.split(": ", 1)[-1]
-            err: dict[str, Any] = {"field": "file", "line": r.line, "station": r.station, "detail": detail}
-            if (
-                caller.role == "commission"
-                and detail.startswith("unknown station")
-                and r.station in checker.chain
-            ):
+    commission = caller.role == "commission"
+    for r in intake.rejects:
+        for why in r.reasons:  # every kept reject says whether it is outside; the first ones are listed
+            err: dict[str, Any] = {
+                "field": "file",
+                "line": r.line,
+                "station": r.station,
+                "detail": why.detail,
+            }
+            if commission and why.code == UNKNOWN_STATION and r.station in checker.chain:
                 outside = True
                 err["detail"] = f"not inside territory {caller.territory!r} of this token"
             if len(errors) >= MAX_ERRORS:
                 continue
-            relation = next((rel for rel in rels if f"{rel} does not hold" in detail), None)
-            if relation is not None:
-                err["relation"] = relation
+            if why.relation is not None:
+                err["relation"] = why.relation
             errors.append(err)
     return errors, outside
 
@@ -299,11 +291,10 @@ async def post_file(
     live = state.live
     checker = live.checker
     filename = Path(file.filename or "").name or "upload"
-    suffix = _suffix_of(filename)
-    if suffix is None:
+    if kind_of(filename) is None:
         raise ApiError(
             422,
-            f"{filename}: unknown kind of file; expected one of {', '.join(SUFFIXES)}",
+            unknown_kind(filename),
             errors=[
                 {"field": "file", "detail": "expected a .csv, .csv.gz, .csv.zip, .json or .json.gz file"}
             ],
@@ -329,27 +320,22 @@ async def post_file(
             if caller.role == "commission":
                 assert caller.territory is not None
                 election = checker.within(caller.territory)
-            with tempfile.TemporaryDirectory(prefix="saylau-upload-") as folder:
-                path = Path(folder) / f"upload{suffix}"
-                path.write_bytes(data)
-                intake = read_protocols(
-                    path, election, contest=contest, form=checker.form, limits=UPLOAD_LIMITS
-                )
+            intake = read_sent(
+                filename, data, election, contest=contest, form=checker.form, limits=UPLOAD_LIMITS
+            )
             if intake.problems:
-                problems = [p.replace("upload" + suffix, filename, 1) for p in intake.problems]
                 return intake, ApiError(
                     422,
-                    f"{filename} refused: {problems[0]}",
-                    errors=[{"field": "file", "detail": p} for p in problems[:MAX_ERRORS]],
-                    **_more(len(problems) - MAX_ERRORS),
+                    f"{filename} refused: {intake.problems[0]}",
+                    errors=[{"field": "file", "detail": p} for p in intake.problems[:MAX_ERRORS]],
+                    **_more(len(intake.problems) - MAX_ERRORS),
                 )
             if intake.rejects:
-                errors, outside = _reject_errors(intake.rejects, checker, caller)
-                rows = len({r.line for r in intake.rejects}) + intake.more_rejects
-                more = sum(len(r.problems) for r in intake.rejects) - len(errors) + intake.more_rejects
+                errors, outside = _reject_errors(intake, checker, caller)
+                more = sum(len(r.reasons) for r in intake.rejects) - len(errors) + intake.more_rejects
                 return intake, ApiError(
                     403 if outside else 422,
-                    f"{filename} refused: {rows} of {intake.rows} rows cannot be accepted; "
+                    f"{filename} refused: {intake.rejected} of {intake.rows} rows cannot be accepted; "
                     "nothing was stored",
                     errors=errors,
                     **_more(more),
