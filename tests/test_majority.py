@@ -70,3 +70,28 @@ def test_no_votes_and_bad_input():
         decide({"Ann": -1})
     with pytest.raises(RulesError):
         DistrictRules(against_all_rule="sometimes")
+
+
+def test_the_base_of_a_two_round_majority_is_declared():
+    """Ann: 510 of 1,000 valid ballots, but not of the 1,030 cast (30 invalid)."""
+    votes = {"Ann": 510, "Bek": 440, "Cai": 50}
+    valid = decide(votes, DistrictRules(kind="two-round"), invalid=30)
+    assert (valid.status, valid.winner) == ("elected", "Ann")
+    assert valid.note == "510/1000 of the valid ballots: more than 1/2 in the first round"
+    cast = decide(votes, DistrictRules(kind="two-round", majority_base="cast"), invalid=30)
+    assert (cast.status, cast.winner, cast.runoff) == ("runoff", None, ("Ann", "Bek"))
+    assert (
+        cast.note
+        == "the leader has 510/1030 of the ballots cast, not more than 1/2: a runoff between Ann and Bek"
+    )
+
+
+def test_a_lower_first_round_majority():
+    """More than 40% elects in the first round where the law says so (e.g. Costa Rica)."""
+    rules = DistrictRules(kind="two-round", majority=Fraction(2, 5))
+    assert decide({"Ann": 401, "Bek": 350, "Cai": 249}, rules).winner == "Ann"
+    assert decide({"Ann": 400, "Bek": 350, "Cai": 250}, rules).runoff == ("Ann", "Bek")
+    with pytest.raises(RulesError):
+        DistrictRules(kind="two-round", majority=Fraction(1))
+    with pytest.raises(RulesError):
+        DistrictRules(majority_base="registered")

@@ -49,11 +49,11 @@ BROKEN = [
         "candidates.csv:4: party: unknown party 'c'",
     ),
     (
-        "station in no region",
+        "station in an unknown territory",
         "stations.csv",
         "S1,R1,1000",
-        "S1,T,1000",
-        "stations.csv:2: territory: station S1 is in no region",
+        "S1,R9,1000",
+        "stations.csv:2: territory: station S1: unknown territory 'R9'",
     ),
     (
         "seats zero",

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+from dataclasses import replace
 from fractions import Fraction
+from pathlib import Path
 
+from saylau import spec
+from saylau.results import evaluate
 from saylau.rules import Ballots, ListRules, Threshold, TiePolicy, allocate, apportion
-from saylau.rules.ties import break_tie
+from saylau.rules.ties import LAWS, PRESETS, break_tie
 
 # Equal remainders: quota 100; A and B both have 50 left and one seat remains.
 EQUAL_REMAINDERS = {"A": 150, "B": 150, "C": 100}
@@ -106,3 +112,49 @@ def test_break_tie_narrows_by_each_criterion_in_turn():
         order=("Z", "Y", "X"),
     )
     assert tie.winners == ("X", "Z") and tie.resolved
+
+
+def test_russia_duma_equal_remainders_go_to_more_votes_then_the_list_registered_earlier():
+    """20-FZ Art. 88: equal fractional parts -> the list with more votes; equal votes -> the list
+    registered earlier. Quota 100: A (registered first) 150 and B 250 both have 1/2 left."""
+    duma = TiePolicy.named("more-votes-then-registration")
+    r = apportion({"A": 150, "B": 250, "C": 100}, 5, "hare", ties=duma)
+    assert r.seats == {"A": 1, "B": 3, "C": 1}
+    assert (r.ties[0].tied, r.ties[0].winners, r.ties[0].criteria) == (("A", "B"), ("B",), ("more-votes",))
+    # Kazakhstan's rule, registration alone, gives the same seat to A.
+    kz = apportion({"A": 150, "B": 250, "C": 100}, 5, "hare", ties=TiePolicy.named("registration"))
+    assert kz.seats == {"A": 2, "B": 2, "C": 1}
+    # Equal votes as well: the list registered earlier, after more votes decided nothing.
+    level = apportion(
+        {"B": 150, "A": 150, "C": 100}, 4, "hare", ties=replace(duma, registration=("A", "B", "C"))
+    )
+    assert level.seats == {"B": 1, "A": 2, "C": 1}
+    assert level.ties[0].criteria == ("more-votes", "registration")
+
+
+def test_every_tie_rule_names_its_law():
+    assert set(LAWS) == set(PRESETS)
+    assert "20-FZ" in LAWS["more-votes-then-registration"]
+
+
+def test_the_duma_tie_rule_is_declared_in_election_toml(tmp_path: Path):
+    """The tiny definition's list contest (Hare, 5 seats; a registered before b), its one protocol
+    giving a 150 and b 350 votes: 1/2 left each for the fifth seat."""
+    tiny = tmp_path / "tiny"
+    shutil.copytree(Path(__file__).parent / "data" / "tiny", tiny)
+    (tiny / "protocols" / "council-list.csv").write_text(
+        "station,registered,received,issued,issued_mobile,unused,found,invalid,against_all,a,b\n"
+        "S1,1000,1000,600,0,400,600,100,0,150,350\n",
+        encoding="utf-8",
+    )
+
+    def seats(rule: str) -> dict[str, int]:
+        toml = tiny / "election.toml"
+        text = toml.read_text(encoding="utf-8")
+        toml.write_text(re.sub(r'ties = "[a-z-]+"', f'ties = "{rule}"', text, count=1), encoding="utf-8")
+        result = evaluate(spec.load(tiny)).contests[0].list_result
+        assert result is not None
+        return dict(result.seats)
+
+    assert seats("more-votes-then-registration") == {"a": 1, "b": 4}
+    assert seats("registration") == {"a": 2, "b": 3}

@@ -166,9 +166,6 @@ class Checker:
 
 
 def _options(election: Election, contest: Contest) -> list[str]:
-    """The ids a contest's votes are for: parties (list; those with candidates in it, if any are
-    listed) or candidates (single-mandate), in ballot order (as :mod:`saylau.intake` reads them)."""
-    if contest.kind == "list":
-        listed = {c.party for c in election.candidates if c.contest == contest.id and c.party}
-        return [p.id for p in election.parties if p.id in listed or not listed]
-    return [c.id for c in election.candidates if c.contest == contest.id]
+    """The ids a contest's votes are for, in ballot order (:func:`saylau.model.ballot`, as
+    :mod:`saylau.intake` reads them)."""
+    return list(election.ballots[contest.id])

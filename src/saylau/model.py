@@ -166,6 +166,8 @@ class Contest:
     territory: str | None = None  # list contests: the constituency
     group: str | None = None  # districts: the group they were declared in
     number: int | None = None
+    #: list contests: the party ids its definition declares on the ballot (``lists``), if any
+    lists: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -267,3 +269,24 @@ class Election:
 
     def party(self, party_id: str) -> Party:
         return {p.id: p for p in self.parties}[party_id]
+
+    @cached_property
+    def ballots(self) -> dict[str, tuple[str, ...]]:
+        """Contest id -> the options on its ballot (:func:`ballot`), for every contest."""
+        return {c.id: ballot(c, self.parties, self.candidates) for c in self.contests}
+
+
+def ballot(
+    contest: Contest, parties: tuple[Party, ...], candidates: tuple[Candidate, ...]
+) -> tuple[str, ...]:
+    """The ids a contest's votes may be for, in the order of the parties (or candidates).
+
+    A list contest's ballot is the lists its definition declares (``lists``); when it declares
+    none, the parties with candidates in it, or every party when it has no candidates at all
+    (a national list needs none to share seats). A single-mandate contest's ballot is its
+    candidates. One rule, so the loader, intake, the checker and results agree on who is on it.
+    """
+    if contest.kind != "list":
+        return tuple(c.id for c in candidates if c.contest == contest.id)
+    on = set(contest.lists) or {c.party for c in candidates if c.contest == contest.id and c.party}
+    return tuple(p.id for p in parties if p.id in on or not on)

@@ -10,6 +10,7 @@ from saylau.cli import (  # noqa: F401  (they register their commands)
     projection,
     publish,
     serve,
+    stations,
     store,
 )
 from saylau.cli.app import cli, main

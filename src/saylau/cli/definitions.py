@@ -211,11 +211,13 @@ def print_results(out: dict, console: Console) -> None:
         console.print(table)
     districts = [c for c in out["contests"] if c["kind"] == "single-mandate"]
     if districts:
-        table = Table(title="Single-mandate districts")
-        for column in ("district", "winner", "party", "status"):
+        table = Table(title="Single-mandate contests")
+        for column in ("contest", "winner", "party", "status"):
             table.add_column(column)
         for d in districts:
-            table.add_row(d["name"], d["winner"] or "-", d["winner_party"] or "-", d["status"])
+            # a runoff names its candidates where the results carry them ("runoff": [...])
+            who = d["winner"] or (" / ".join(d["runoff"]) if d.get("runoff") else "-")
+            table.add_row(d["name"], who, d["winner_party"] or "-", d["status"])
         console.print(table)
     if out.get("territories"):
         table = Table(title=f"By {out['level']}")

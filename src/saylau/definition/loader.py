@@ -29,6 +29,7 @@ from saylau.errors import DefinitionError
 from saylau.model import (
     LANGUAGES,
     Body,
+    Candidate,
     Contest,
     Election,
     Party,
@@ -104,17 +105,22 @@ class _Loader:
         territories = self.tables.territories(files.get("territories", ""))
         given = bool(files.get("territories"))
         known = territories if given and len(self.problems.items) == before else None
-        contests, groups = self._contests(doc.get("contests", []), {b.id for b in bodies}, known, parties)
+        tables = doc.get("contests", [])
+        contests, groups = self._contests(tables, {b.id for b in bodies}, known, parties)
         self.problems.raise_if_any()
-        stations = self.tables.stations(files.get("stations", ""), territories, groups, contests)
-        candidates = self.tables.candidates(files.get("candidates", ""), contests, {p.id for p in parties})
+        races = {c.id: c.territory or "" for c in contests if c.kind == "single-mandate" and not c.group}
+        stations = self.tables.stations(files.get("stations", ""), territories, groups, contests, races)
+        party_ids = {p.id for p in parties}
+        candidates = self.tables.candidates(files.get("candidates", ""), contests, party_ids)
+        candidates += self._inline_candidates(tables, candidates, party_ids)
         self.problems.raise_if_any()
         self.tables.every_district_has_candidates(contests, candidates, groups)
+        self._every_race_has_candidates(tables, races, candidates)
         self.problems.raise_if_any()
         found: tuple[Protocol, ...] = ()
         folder = files.get("protocols")
         if with_protocols and folder:
-            found = self.tables.protocols(folder, contests, stations, candidates, form, voter_lists)
+            found = self.tables.protocols(folder, contests, stations, candidates, parties, form, voter_lists)
         turnout_file = files.get("turnout")
         turnout = (
             self.tables.turnout(turnout_file, territories, stations, voter_lists) if turnout_file else ()
@@ -207,16 +213,117 @@ class _Loader:
                     known = suggest(territory, territories)
                     self._at(("contests", i, "territory"), f"unknown territory {territory!r}{known}")
                 rules = self._list_rules(i, t, seats, registration, {p.id for p in parties})
+                lists = self._lists(i, t, {p.id for p in parties})
                 if rules is not None and cid and seats:
-                    out.append(Contest(cid, body, "list", seats, name, rules, territory=territory))
+                    out.append(
+                        Contest(cid, body, "list", seats, name, rules, territory=territory, lists=lists)
+                    )
             elif kind == "single-mandate":
-                column, file = t.get("station_column", ""), t.get("districts", "")
                 tier = self._rules(i, t, "single-mandate", 1, registration)
-                if file and column and tier is not None:
+                shape = self._single_mandate_shape(i, t, territories)
+                if shape == "race" and tier is not None and cid:
+                    out.append(Contest(cid, body, "single-mandate", 1, name, tier, territory=t["territory"]))
+                elif shape == "districts" and tier is not None:
+                    column, file = t["station_column"], t["districts"]
                     groups[cid] = (column, file)
                     found = self.tables.districts(file, cid, body, tier, territories, seen)
                     out.extend(found)
+        columns = {column: group for group, (column, _) in groups.items()}
+        for c in out:
+            if c.kind == "single-mandate" and not c.group and c.id in columns:
+                self._at(
+                    ("contests", ids.index(c.id), "id"),
+                    f"the race {c.id!r} has the name of the station_column of {columns[c.id]!r}; rename one",
+                )
         return tuple(out), groups
+
+    def _lists(self, i: int, t: Mapping[str, Any], parties: set[str]) -> tuple[str, ...]:
+        """A list contest's declared ``lists``: declared parties, each once."""
+        lists: list[str] = t.get("lists", [])
+        for n, pid in enumerate(lists):
+            if pid not in parties:
+                self._at(
+                    ("contests", i, "lists"),
+                    f"unknown party {pid!r}; expected a party id of {DEFINITION}{suggest(pid, parties)}",
+                )
+            elif pid in lists[:n]:
+                self._at(("contests", i, "lists"), f"party {pid!r} is named twice")
+        return tuple(lists)
+
+    def _single_mandate_shape(
+        self, i: int, t: Mapping[str, Any], territories: dict[str, Territory] | None
+    ) -> str:
+        """Its shape: a race (one contest over a territory), districts (a group from a districts
+        file), or "" after saying what is wrong: the two are exclusive, each needs all its keys."""
+        race, group = "territory" in t, [k for k in ("districts", "station_column") if k in t]
+        shape = ""
+        if race and group:
+            self._at(
+                ("contests", i, group[0]),
+                "give either territory (one race) or districts and station_column (a group of "
+                "districts), not both",
+            )
+            return ""
+        if race:
+            territory = t["territory"]
+            if territories is not None and territory not in territories:
+                known = suggest(territory, territories)
+                self._at(("contests", i, "territory"), f"unknown territory {territory!r}{known}")
+                return ""
+            return "race"
+        if len(group) == 2:
+            shape = "districts"
+        elif group:
+            missing = "station_column" if group == ["districts"] else "districts"
+            why = "missing field (a group of districts needs districts and station_column)"
+            self._at(("contests", i, missing), why)
+        else:
+            why = (
+                "missing field: districts and station_column (a group of districts), or territory (one race)"
+            )
+            self._at(("contests", i), why)
+        if "candidates" in t:
+            self._at(
+                ("contests", i, "candidates"),
+                "candidates are declared here for one race (with territory); the candidates of a "
+                "group of districts are in candidates.csv",
+            )
+            return ""
+        return shape
+
+    def _inline_candidates(
+        self, tables: list[dict[str, Any]], csv_rows: tuple[Candidate, ...], parties: set[str]
+    ) -> tuple[Candidate, ...]:
+        """The candidates a race declares in ``[[contests.candidates]]``; ids unique with the CSV's."""
+        seen = {c.id for c in csv_rows}
+        out: list[Candidate] = []
+        for i, t in enumerate(tables):
+            for n, row in enumerate(t.get("candidates", []) if "territory" in t else []):
+                cid, party = row.get("id", ""), row.get("party")
+                if cid in seen:
+                    self._at(("contests", i, "candidates", n, "id"), f"duplicate candidate id {cid!r}")
+                seen.add(cid)
+                if party is not None and party not in parties:
+                    self._at(
+                        ("contests", i, "candidates", n, "party"),
+                        f"unknown party {party!r}; expected a party id of {DEFINITION}"
+                        + suggest(party, parties),
+                    )
+                out.append(Candidate(cid, t.get("id", ""), row.get("name", ""), party, None))
+        return tuple(out)
+
+    def _every_race_has_candidates(
+        self, tables: list[dict[str, Any]], races: dict[str, str], candidates: tuple[Candidate, ...]
+    ) -> None:
+        running = {c.contest for c in candidates}
+        for i, t in enumerate(tables):
+            cid = t.get("id", "")
+            if cid in races and cid not in running:
+                self._at(
+                    ("contests", i, "id"),
+                    f"race {cid!r} has no candidates: declare them in [[contests.candidates]] or "
+                    "in candidates.csv",
+                )
 
     def _rules(
         self, i: int, t: Mapping[str, Any], kind: str, seats: int, registration: tuple[str, ...]

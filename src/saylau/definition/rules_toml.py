@@ -68,11 +68,21 @@ def list_rules(
 
 
 def district_rules(table: Mapping[str, Any]) -> tuple[DistrictRules | None, KeyProblems]:
-    """Single-mandate rules from a checked table (plurality, against all ignored, by default)."""
+    """Single-mandate rules from a checked table (plurality, against all ignored, by default).
+
+    A majority and its base mean something only with a second round: beside plurality they
+    are refused, not ignored (the count would otherwise run as if they were not written)."""
+    kind = table.get("kind", "plurality")
+    if kind != "two-round":
+        for key in ("majority_base", "majority"):
+            if key in table:
+                return None, [(key, f'{key} applies to kind = "two-round", not to {kind}')]
     try:
         return DistrictRules(
-            kind=table.get("kind", "plurality"),
+            kind=kind,
             against_all_rule=table.get("against_all", "ignore"),
+            majority=table.get("majority", Fraction(1, 2)),
+            majority_base=table.get("majority_base", "valid"),
             min_turnout=table.get("min_turnout"),
             ties=TiePolicy.named(table.get("ties", "lots-required"), seed=str(table.get("seed", "0"))),
         ), []

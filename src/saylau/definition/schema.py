@@ -35,7 +35,7 @@ from saylau.definition.keys import (
 )
 from saylau.model import LANGUAGES
 from saylau.rules.apportion import METHODS
-from saylau.rules.majority import AGAINST_ALL_RULES
+from saylau.rules.majority import AGAINST_ALL_RULES, MAJORITY_BASES
 from saylau.rules.systems import SYSTEMS
 from saylau.rules.thresholds import BASES
 from saylau.rules.ties import PRESETS
@@ -90,6 +90,14 @@ DISTRICT_RULES = Table(
         ),
         "against_all": Key(Choice(AGAINST_ALL_RULES, "against-all rule"), doc="ignore (default)"),
         "min_turnout": Key(Exact(high_open=False), doc="turnout below this voids the contest"),
+        "majority_base": Key(
+            Choice(MAJORITY_BASES, "majority base"),
+            doc="two-round: what the majority is of: valid ballots (default) or every ballot cast",
+        ),
+        "majority": Key(
+            Exact(low_open=True, example='"50%" or "2/5"'),
+            doc="two-round: elected in the first round with more than this share; 50% by default",
+        ),
         "ties": Key(TIE_RULE, doc="a tie rule of docs/rules.md; lots-required by default"),
         "seed": Key(SEED, doc="the published seed of a drawing of lots"),
     },
@@ -109,7 +117,7 @@ FILE_NAMES = Table(
     {
         "territories": Key(TEXT, True, "the territory tree (CSV)"),
         "stations": Key(TEXT, True, "polling stations (CSV)"),
-        "candidates": Key(TEXT, True, "list and district candidates (CSV)"),
+        "candidates": Key(TEXT, doc="list and district candidates (CSV)"),
         "protocols": Key(TEXT, doc="a folder of protocol files, one per contest"),
         "turnout": Key(TEXT, doc="turnout reports by time of day (CSV)"),
     }
@@ -141,11 +149,24 @@ LIST_CONTEST: dict[str, Key] = {
     "seats": Key(Whole(1), True, "seats of the contest"),
     "territory": Key(TEXT, True, "the constituency: stations under this territory"),
     "rules": Key(Either((PRESET, LIST_RULES), RULES), True, "a preset name, or [contests.rules]"),
+    "lists": Key(
+        ListOf(TEXT),
+        doc="the party ids on its ballot; by default those with candidates in it, or every party",
+    ),
     **ALLIANCE_KEYS,
 }
+CANDIDATE = Table(
+    {
+        "id": Key(TEXT, True, "the candidate's id"),
+        "name": Key(TEXT, True, "the name on the ballot"),
+        "party": Key(TEXT, doc="the nominating party's id; none for a self-nominated candidate"),
+    }
+)
 DISTRICTS_CONTEST: dict[str, Key] = {
-    "districts": Key(TEXT, True, "the districts file (CSV), one contest per row"),
-    "station_column": Key(TEXT, True, "the stations.csv column naming the district"),
+    "districts": Key(TEXT, doc="a group of districts: the districts file (CSV), one contest per row"),
+    "station_column": Key(TEXT, doc="with districts: the stations.csv column naming the district"),
+    "territory": Key(TEXT, doc="or one race (a president): every station under this territory"),
+    "candidates": Key(ArrayOf(CANDIDATE), doc="a race's candidates here, or in candidates.csv"),
     "rules": Key(Either((PRESET, DISTRICT_RULES), RULES), True, "a preset name, or [contests.rules]"),
 }
 CONTEST = Table(
@@ -235,6 +256,40 @@ MAPPING = Table(
         "lines": Key(MapOf(TEXT, 'a table [lines] of name = "column header"'), doc="form line = header"),
         "options": Key(MapOf(TEXT, 'a table [options] of name = "column header"'), doc="party id = header"),
         "note": Key(Text(empty=True), doc="anything to remember"),
+        "country": Key(
+            Table(
+                {
+                    "id": Key(TEXT, True, "the root territory's id"),
+                    "code": Key(Text(empty=True), doc="its official code; none by default"),
+                    "name": Key(NAMES, doc="its name in each language; the id by default"),
+                }
+            ),
+            doc="saylau stations: the country, root of the territory tree",
+        ),
+        "levels": Key(
+            ArrayOf(
+                Table(
+                    {
+                        "id": Key(
+                            TEXT,
+                            True,
+                            'a template "{column}": the territory within its parent; its id is '
+                            'the parent\'s, "-", and this',
+                        ),
+                        "level": Key(
+                            Choice(("region", "district"), "territory level"),
+                            doc="region for the first level, district below, by default",
+                        ),
+                        "name": Key(
+                            Either((TEXT, NAMES), 'a template "{column}", or one per language'),
+                            doc="its name: a template over columns; the id template's value by default",
+                        ),
+                        "code": Key(Text(empty=True), doc="its official code: a template over columns"),
+                    }
+                )
+            ),
+            doc="saylau stations: the territory levels under the country, top first",
+        ),
     }
 )
 

@@ -22,11 +22,13 @@ from saylau.model import (
     MAX_COUNT,
     Candidate,
     Contest,
+    Party,
     Protocol,
     Station,
     Territory,
     TurnoutReport,
     VoterLists,
+    ballot,
 )
 from saylau.protocols import Form, violations
 from saylau.rules.majority import DistrictRules
@@ -113,8 +115,8 @@ class Tables:
         groups: dict[str, tuple[str, str]],
     ) -> None:
         running = {c.contest for c in candidates}
-        for contest in contests:
-            if contest.kind == "single-mandate" and contest.id not in running:
+        for contest in contests:  # a race (no group) is the loader's: it is in election.toml
+            if contest.kind == "single-mandate" and contest.group and contest.id not in running:
                 file = groups[contest.group or ""][1]
                 line = self._line_of(file, contest.id)
                 self.problems.add(
@@ -222,13 +224,20 @@ class Tables:
         territories: dict[str, Territory],
         groups: dict[str, tuple[str, str]],
         contests: tuple[Contest, ...],
+        races: dict[str, str] | None = None,
     ) -> dict[str, Station]:
+        """Stations, under any territory at any depth (the tally sums each up its own chain).
+
+        ``races`` (contest id -> territory) are the single-mandate contests over a territory
+        (a president): each station under one has it among its contests, recorded as a
+        districts file's column would record its district, under the race's id.
+        """
         out: dict[str, Station] = {}
         if not file:
             return out
         columns = {column: group for group, (column, _) in groups.items()}
         districts = {c.id: c.group for c in contests if c.kind == "single-mandate"}
-        region_of = _regions(territories)
+        races_at = _races_at(territories, races or {})
         need = ("id", "territory", "registered", *columns)
         # A million rows in a national election: positions instead of a dict per row, and the
         # territory's own id string (one object per territory, not one per station).
@@ -248,13 +257,6 @@ class Tables:
             known = territories.get(territory)
             if known is None:
                 self.problems.add(file, line, "territory", f"station {sid}: unknown territory {territory!r}")
-            elif region_of.get(territory) is None:
-                self.problems.add(
-                    file,
-                    line,
-                    "territory",
-                    f"station {sid} is in no region ({territory!r} has no region above it)",
-                )
             else:
                 territory = known.id
             raw = row[i_registered]
@@ -262,7 +264,10 @@ class Tables:
             for column, group, i in by_column:
                 if row[i] and districts.get(row[i]) != group:
                     self.problems.add(file, line, column, f"station {sid}: unknown district {row[i]!r}")
-            out[sid] = Station(sid, territory, registered, {column: row[i] for column, _, i in by_column})
+            mine = {column: row[i] for column, _, i in by_column}
+            for race in races_at.get(territory, ()):
+                mine[race] = race
+            out[sid] = Station(sid, territory, registered, mine)
         return out
 
     def candidates(
@@ -272,6 +277,7 @@ class Tables:
         if not file:
             return ()
         kinds = {c.id: c.kind for c in contests}
+        lists = {c.id: c.lists for c in contests if c.lists}
         seen: set[str] = set()
         for line, row in self._csv(file, ("contest", "id", "name", "party", "position")):
             contest, cid, party = row["contest"], row["id"], row["party"]
@@ -292,6 +298,14 @@ class Tables:
                 )
             if kinds[contest] == "list" and not party:
                 self.problems.add(file, line, "party", "a list candidate needs a party")
+            elif party in parties and contest in lists and party not in lists[contest]:
+                self.problems.add(
+                    file,
+                    line,
+                    "party",
+                    f"party {party!r} is not on the ballot of {contest!r}: its lists in "
+                    f"{DEFINITION} are {', '.join(lists[contest])}",
+                )
             position = None
             if kinds[contest] == "list":
                 position = self._int(row["position"], file, line, "position", positive=True)
@@ -306,6 +320,7 @@ class Tables:
         contests: tuple[Contest, ...],
         stations: dict[str, Station],
         candidates: tuple[Candidate, ...],
+        parties: tuple[Party, ...],
         form: Form,
         voter_lists: VoterLists,
     ) -> tuple[Protocol, ...]:
@@ -313,10 +328,6 @@ class Tables:
         if not self.files.is_dir(folder):
             self.problems.add(folder, None, "", "protocols folder not found")
             return ()
-        options_of: dict[str, set[str]] = {}
-        for c in candidates:
-            options_of.setdefault(c.contest, set()).add(c.id)
-        party_ids = {c.party for c in candidates if c.party}
         known = {c.id: c for c in contests}
         for name in self.files.listdir(folder):
             if not name.endswith((".csv", ".csv.gz")):
@@ -329,7 +340,7 @@ class Tables:
                 )
                 continue
             contest = known[contest_id]
-            options = party_ids if contest.kind == "list" else options_of.get(contest_id, set())
+            options = set(ballot(contest, parties, candidates))
             out.extend(self._protocol_file(file, contest, options, stations, form, voter_lists))
         return tuple(out)
 
@@ -392,3 +403,18 @@ def _regions(territories: dict[str, Territory]) -> dict[str, str | None]:
 
 def region_of(territories: tuple[Territory, ...]) -> dict[str, str | None]:
     return _regions({t.id: t for t in territories})
+
+
+def _races_at(territories: dict[str, Territory], races: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """Territory id -> the races (contest ids) held over it or over a territory above it."""
+    if not races:
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for tid in territories:
+        chain: list[str] = []
+        node: str | None = tid
+        while node is not None and node in territories and node not in chain:
+            chain.append(node)
+            node = territories[node].parent
+        out[tid] = tuple(race for race, where in races.items() if where in chain)
+    return out

@@ -16,6 +16,19 @@ those is a :class:`DistrictOutcome` with a ``status`` a newsroom can show.
     level with "against all" is still elected: it must have *more*.
 ``majority``
     "against all" needs more than half of the valid ballots to void the contest.
+
+Two-round majority: a candidate with more than ``majority`` (half, by default) of the base is
+elected in the first round; otherwise the ``runoff_size`` leaders go to a second round, and the
+outcome names them. The base is the law's own:
+
+``valid``
+    the valid ballots, "against all" included (France's president, Constitution art. 7: "la
+    majorité absolue des suffrages exprimés").
+``cast``
+    every ballot cast, invalid ones included (Russia's president, Federal Law No. 19-FZ of
+    10 Jan 2003, Art. 76 (the number as recalled, not checked against the official text): more
+    than half of the votes of the voters who took part in the vote, whose number is the ballots
+    found in the boxes).
 """
 
 from __future__ import annotations
@@ -29,6 +42,8 @@ from saylau.rules.apportion import check_votes
 from saylau.rules.ties import Tie, TiePolicy, break_tie
 
 AGAINST_ALL_RULES = ("ignore", "beats-each", "majority")
+#: What a two-round majority is a share of: the valid ballots, or every ballot cast.
+MAJORITY_BASES = ("valid", "cast")
 
 
 @dataclass(frozen=True)
@@ -37,7 +52,8 @@ class DistrictRules:
     against_all_rule: str = "ignore"
     #: a first-round winner needs more than this share of the base (two-round)
     majority: Fraction = Fraction(1, 2)
-    majority_base: str = "valid"  # "valid" (against all included) or "cast"
+    #: "valid" (against all included) or "cast" (invalid ballots too): see the module's docstring
+    majority_base: str = "valid"
     runoff_size: int = 2
     #: turnout (voted / registered) below this voids the contest
     min_turnout: Fraction | None = None
@@ -51,8 +67,10 @@ class DistrictRules:
                 f"unknown against-all rule {self.against_all_rule!r}; "
                 f"expected one of {', '.join(AGAINST_ALL_RULES)}"
             )
-        if self.majority_base not in ("valid", "cast"):
+        if self.majority_base not in MAJORITY_BASES:
             raise RulesError(f"unknown majority base {self.majority_base!r}; expected valid or cast")
+        if not 0 < self.majority < 1:
+            raise RulesError(f"a majority is a share between 0 and 1, got {self.majority}")
         if self.runoff_size < 2:
             raise RulesError("a runoff needs at least two candidates")
 
@@ -118,11 +136,14 @@ def decide(
     if rules.kind == "two-round":
         base = valid + (invalid if rules.majority_base == "cast" else 0)
         m = rules.majority
+        share = f"{top}/{base} of the {'ballots cast' if rules.majority_base == 'cast' else 'valid ballots'}"
         if top * m.denominator > m.numerator * base:
             leaders = [c for c, v in votes.items() if v == top]
             if len(leaders) == 1:
-                return DistrictOutcome("elected", winner=leaders[0])
-        return _runoff(votes, rules)
+                return DistrictOutcome(
+                    "elected", winner=leaders[0], note=f"{share}: more than {m} in the first round"
+                )
+        return _runoff(votes, rules, f"the leader has {share}, not more than {m}")
     return _plurality(votes, rules)
 
 
@@ -161,7 +182,8 @@ def _plurality(votes: Mapping[str, int], rules: DistrictRules) -> DistrictOutcom
     return DistrictOutcome("elected", winner=chosen[0], ties=tuple(ties))
 
 
-def _runoff(votes: Mapping[str, int], rules: DistrictRules) -> DistrictOutcome:
+def _runoff(votes: Mapping[str, int], rules: DistrictRules, why: str) -> DistrictOutcome:
+    """The leaders who go to a second round, the outcome saying why and between whom."""
     chosen, ties = _ranked_places(votes, rules.runoff_size, rules)
     if len(chosen) < 2:
         if len(chosen) == 1 and len([c for c in votes if votes[c] > 0]) == 1:
@@ -171,4 +193,7 @@ def _runoff(votes: Mapping[str, int], rules: DistrictRules) -> DistrictOutcome:
             ties=tuple(ties),
             note="the places in the runoff are tied: a drawing of lots is required",
         )
-    return DistrictOutcome("runoff", runoff=tuple(chosen), ties=tuple(ties))
+    between = ", ".join(chosen[:-1]) + f" and {chosen[-1]}"
+    return DistrictOutcome(
+        "runoff", runoff=tuple(chosen), ties=tuple(ties), note=f"{why}: a runoff between {between}"
+    )

@@ -25,6 +25,28 @@ until the tie is decided:
     the order a commission actually drew, supplied in ``TiePolicy.drawn``. If
     it is not supplied yet, the tie stays unresolved: the result says that a
     drawing of lots is required and leaves the contested seats unallocated.
+
+A definition names a whole policy by one of the :data:`PRESETS`; each is there because a law
+says so, and :data:`LAWS` says which (docs/rules.md, "Ties", quotes them):
+
+``registration``
+    Kazakhstan, Constitutional Law on Elections, Art. 97-1 p. 3: equal remainders go to the
+    party list registered earlier.
+``more-votes-then-registration``
+    Russia, State Duma: Federal Law No. 20-FZ of 22 February 2014, Art. 88 (the secondary
+    distribution of seats among federal lists): equal fractional parts go to the list with more
+    votes, and equal votes to the list registered earlier. The same two steps were in the
+    earlier Duma laws' method of distribution; the part number within Art. 88 was not checked
+    against the official text here.
+``more-votes-then-lots``
+    Spain, LOREG art. 163.1(c): equal quotients go to the list with more votes; the first tie
+    of equal votes is decided by lots.
+``more-votes-then-drawn``
+    the same where the commission draws the lots itself and saylau waits for its order.
+``lots`` and ``drawn`` (``lots-required``)
+    a drawing of lots, where the law orders one (Israel, Knesset Elections Law s. 81;
+    single-mandate districts almost everywhere): simulated from a published seed, or the order
+    the commission drew.
 """
 
 from __future__ import annotations
@@ -46,6 +68,18 @@ PRESETS: dict[str, tuple[str, ...]] = {
     "lots-required": ("drawn",),
     "more-votes-then-lots": ("more-votes", "lots"),
     "more-votes-then-drawn": ("more-votes", "drawn"),
+    "more-votes-then-registration": ("more-votes", "registration"),
+}
+
+#: The law behind each preset, as the module's docstring quotes it (shown by docs/rules.md).
+LAWS: dict[str, str] = {
+    "lots": "a drawing of lots, simulated from a published seed (where the law orders lots)",
+    "registration": "Kazakhstan, Constitutional Law on Elections, Art. 97-1 p. 3",
+    "drawn": "a drawing of lots held by the commission: its order, when supplied",
+    "lots-required": "a drawing of lots held by the commission: its order, when supplied",
+    "more-votes-then-lots": "Spain, LOREG art. 163.1(c)",
+    "more-votes-then-drawn": "Spain, LOREG art. 163.1(c), with the commission's own drawing",
+    "more-votes-then-registration": "Russia, Federal Law No. 20-FZ of 22 Feb 2014 (State Duma), Art. 88",
 }
 
 
