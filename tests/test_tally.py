@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from fractions import Fraction
 from pathlib import Path
 
+import pytest
+
 from saylau import spec
-from saylau.results import evaluate
+from saylau.results import evaluate, territories_at, territory_doc, territory_results
 from saylau.tally import Tally
 
 TINY = Path(__file__).parent / "data" / "tiny"
@@ -88,3 +91,39 @@ def test_results_are_a_snapshot_while_the_tally_goes_on():
     assert (counted.votes, counted.reported) == (votes, reported)
     after = [c.totals for c in evaluate(election, tally).contests if c.contest.id == last.contest]
     assert after[0].reported == reported + 1
+
+
+def test_totals_are_named_and_do_not_change_while_counting_goes_on():
+    election = spec.load(TINY)
+    protocols = list(election.protocols)
+    tally = Tally(election).extend(protocols)
+    north = tally.territory("council-list", "R1")
+    assert (north.registered, north.issued, north.invalid, north.against_all, north.valid) == (
+        1500, 900, 15, 25, 885,
+    )  # fmt: skip
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        north.issued = 0  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        north.votes["a"] = 0  # type: ignore[index]
+    s1 = next(p for p in protocols if (p.station, p.contest) == ("S1", "council-list"))
+    tally.apply(dataclasses.replace(s1, votes={"a": 410, "b": 160}))
+    assert north.votes == {"a": 600, "b": 260}
+    assert tally.territory("council-list", "R1").votes == {"a": 610, "b": 250}
+
+
+def test_a_territory_reads_the_same_in_the_results_json_the_api_and_the_pages():
+    """One builder: North's figures (S1 and S2 of tests/data/tiny) in each of the three."""
+    election = spec.load(TINY)
+    results = evaluate(election)
+    assert results.tally is not None
+    (north,) = [t for t in territories_at(results, "region") if t["id"] == "R1"]
+    totals = {(c.id, "R1"): results.tally.territory(c.id, "R1") for c in election.contests}
+    doc = territory_doc(election, next(t for t in election.territories if t.id == "R1"), totals)
+    assert [c["id"] for c in doc["contests"]] == ["council-list", "d1"]
+    listed = doc["contests"][0]
+    figures = {k: v for k, v in north.items() if k not in ("id", "name", "parent")}
+    assert figures == {k: listed[k] for k in figures}
+    assert (listed["stations_reported"], listed["voted"], listed["turnout"]) == (2, 900, 60.0)
+    assert listed["percent"] == {"Party A": 67.8, "Party B": 29.38}  # 600 and 260 of 885 valid
+    exact = territory_results(totals[("council-list", "R1")], share=lambda s: s)
+    assert exact["percent"] == {"a": Fraction(600, 885), "b": Fraction(260, 885)}

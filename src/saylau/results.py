@@ -8,11 +8,12 @@ each body. ``as_json`` gives the contract of ../shared/design.md: ``bodies``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
-from saylau.model import Contest, Election, name_in
+from saylau.model import Contest, Election, Territory, name_in
 from saylau.rules.majority import DistrictOutcome, DistrictRules, decide
 from saylau.rules.mixed import parallel
 from saylau.rules.party_list import ListResult, ListRules, allocate, decimal_text
@@ -41,7 +42,9 @@ class Results:
     main: Totals  # the turnout contest, nationally
     regions: tuple[tuple[str, Totals], ...]
     main_contest: str = ""
-    tally: Tally | None = None  # live: for territories_at; read it before counting goes on
+    #: for territories_at and the tables by territory; a live tally goes on counting, so a
+    #: snapshot's results carry its frozen totals instead (saylau.web.downloads.SnapshotTally)
+    tally: Tally | None = None
     #: time of day -> place -> turnout figure (from turnout reports; empty for a definition)
     by_time: dict[str, dict[str, Figure]] = field(default_factory=dict)
     #: protocols counted, and how many of them are final
@@ -64,11 +67,6 @@ def evaluate(
     them, when not given).
     """
     tally = tally or Tally(election).extend(election.protocols)
-
-    def frozen(t: Totals) -> Totals:
-        """A copy: a Results is a snapshot, while the tally it came from goes on counting."""
-        return replace(t, votes=dict(t.votes))
-
     candidates = {c.id: c for c in election.candidates}
     party_order = [p.id for p in election.parties]
     listed: dict[str, set[str]] = {}
@@ -78,7 +76,7 @@ def evaluate(
     running_in = running_by_contest(election)
     results: list[ContestResult] = []
     for contest in election.contests:
-        totals = frozen(tally.contest(contest.id))
+        totals = tally.contest(contest.id)  # frozen: the tally may go on counting
         if contest.kind == "list":
             assert isinstance(contest.rules, ListRules)
             # The lists on this ballot: parties with candidates here (all, if none are declared).
@@ -118,17 +116,14 @@ def evaluate(
         bodies[body.id] = seats
         vacant[body.id] = body.seats - sum(seats.values())
     main = next((c for c in election.contests if c.kind == "list"), election.contests[0])
-    regions = tuple(
-        (t.id, frozen(tally.territory(main.id, t.id)))
-        for t in election.territories
-        if t.level == "region" and tally.territory(main.id, t.id).stations
-    )
+    at = {t.id: tally.territory(main.id, t.id) for t in election.territories if t.level == "region"}
+    regions = tuple((tid, totals) for tid, totals in at.items() if totals.stations)
     return Results(
         election=election,
         contests=tuple(results),
         bodies=bodies,
         vacant=vacant,
-        main=frozen(tally.contest(main.id)),
+        main=tally.contest(main.id),
         regions=regions,
         main_contest=main.id,
         tally=tally,
@@ -152,43 +147,118 @@ def percent(value: Fraction) -> float:
     return float(decimal_text(value * 100, 2))
 
 
-def territories_at(results: Results, level: str, lang: str = "en") -> list[dict[str, object]]:
-    """The main contest's totals for every territory of ``level`` (region, district ...)."""
-    assert results.tally is not None
-    parties = {p.id: name_in(p.short, lang) for p in results.election.parties}
+#: How a share (a Fraction of 1; None where there is nothing to share of) is written.
+Share = Callable[[Fraction | None], Any]
+
+
+def json_percent(value: Fraction | None) -> float:
+    """A share in the results JSON: :func:`percent`, and 0.0 where there is nothing to share of."""
+    return 0.0 if value is None else percent(value)
+
+
+def territory_results(
+    totals: Totals, names: Mapping[str, str] | None = None, share: Share = json_percent
+) -> dict[str, Any]:
+    """One contest's results in one territory.
+
+    The one place they are written, so the results JSON's ``territories``, the API's territory
+    document and the website's territory tables never disagree. ``names`` gives options their
+    names for readers (the JSON keys options by name; the pages keep ids, which give them colours);
+    ``share`` writes the shares: two-decimal floats in JSON, exact fractions on pages (each
+    locale rounds them for itself, and a share rounded twice can come out differently).
+    """
+    valid = totals.valid
+    votes = totals.votes.items()
+    named = names or {}
+    return {
+        "stations": totals.stations,
+        "stations_reported": totals.reported,
+        "registered": totals.registered,
+        "voted": totals.issued,
+        "turnout": share(Fraction(totals.issued, totals.registered) if totals.registered else None),
+        "invalid": totals.invalid,
+        "against_all": totals.against_all,
+        "votes": {named.get(o, o): n for o, n in votes},
+        "percent": {named.get(o, o): share(Fraction(n, valid) if valid else None) for o, n in votes},
+    }
+
+
+def party_names(election: Election, lang: str) -> dict[str, str]:
+    """Party ids to their short names in ``lang``; self-nominated candidates under their own id."""
+    names = {p.id: name_in(p.short, lang) for p in election.parties}
+    names[SELF_NOMINATED] = SELF_NOMINATED
+    return names
+
+
+def territory_contests(
+    election: Election,
+    territory: str,
+    totals: Mapping[tuple[str, str], Totals],
+    lang: str = "en",
+    contest: str | None = None,
+    *,
+    named: bool = True,
+    share: Share = json_percent,
+) -> list[dict[str, Any]]:
+    """Each contest's results in ``territory`` (only ``contest``'s, if given), for the contests
+    with stations there: ``totals`` are by (contest, territory). Options by name in ``lang``, or
+    by id (``named=False``)."""
+    parties = party_names(election, lang)
+    candidates = {c.id: c.name for c in election.candidates}
     out = []
+    for c in election.contests:
+        if contest is not None and c.id != contest:
+            continue
+        found = totals.get((c.id, territory))
+        if found is None or not (found.stations or found.reported):
+            continue
+        names = (parties if c.kind == "list" else candidates) if named else None
+        head = {"id": c.id, "kind": c.kind, "body": c.body, "name": name_in(c.name, lang)}
+        out.append({**head, **territory_results(found, names, share)})
+    return out
+
+
+def territory_doc(
+    election: Election,
+    territory: Territory,
+    totals: Mapping[tuple[str, str], Totals],
+    lang: str = "en",
+    contest: str | None = None,
+) -> dict[str, Any]:
+    """A territory's results in every contest on its ballots (or ``contest``'s): the document of
+    ``/api/v1/results?territory=``, before the service adds the status and version it comes from."""
+    t = territory
+    return {
+        "election": _election_head(election, lang),
+        "territory": {"id": t.id, "name": name_in(t.name, lang), "level": t.level, "parent": t.parent},
+        "contests": territory_contests(election, t.id, totals, lang, contest),
+    }
+
+
+def territories_at(results: Results, level: str, lang: str = "en") -> list[dict[str, object]]:
+    """The main contest's results in every territory of ``level`` (region, district ...)."""
+    assert results.tally is not None
+    parties = party_names(results.election, lang)
+    out: list[dict[str, object]] = []
     for t in results.election.territories:
         if t.level != level:
             continue
         totals = results.tally.territory(results.main_contest, t.id)
         if not totals.stations:
             continue
-        valid = totals.against_all + sum(totals.votes.values())
-        out.append(
-            {
-                "id": t.id,
-                "name": name_in(t.name, lang),
-                "parent": t.parent,
-                "stations": totals.stations,
-                "stations_reported": totals.reported,
-                "registered": totals.registered,
-                "voted": totals.issued,
-                "turnout": percent(totals.turnout),
-                "votes": {parties.get(p, p): v for p, v in totals.votes.items()},
-                "percent": {
-                    parties.get(p, p): percent(Fraction(v, valid)) if valid else 0.0
-                    for p, v in totals.votes.items()
-                },
-            }
-        )
+        head = {"id": t.id, "name": name_in(t.name, lang), "parent": t.parent}
+        out.append({**head, **territory_results(totals, parties)})
     return out
+
+
+def _election_head(election: Election, lang: str) -> dict[str, object]:
+    return {"id": election.id, "date": election.date, "name": name_in(election.name, lang)}
 
 
 def as_json(results: Results, lang: str = "en", level: str | None = None) -> dict[str, object]:
     election = results.election
     root = next((t.id for t in election.territories if t.parent is None), "")
-    parties = {p.id: name_in(p.short, lang) for p in election.parties}
-    parties[SELF_NOMINATED] = SELF_NOMINATED
+    parties = party_names(election, lang)
     candidates = {c.id: c for c in election.candidates}
     running = running_by_contest(election)
     territories = {t.id: t for t in election.territories}
@@ -252,11 +322,7 @@ def as_json(results: Results, lang: str = "en", level: str | None = None) -> dic
             entry["ties"] = [tie.as_dict() for tie in r.outcome.ties]
         contests.append(entry)
     return {
-        "election": {
-            "id": election.id,
-            "date": election.date,
-            "name": name_in(election.name, lang),
-        },
+        "election": _election_head(election, lang),
         "bodies": bodies,
         "contests": contests,
         "turnout": {

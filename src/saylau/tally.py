@@ -9,19 +9,79 @@ national picture stays current on election night.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from types import MappingProxyType
 
 from saylau.model import Election, Protocol
 from saylau.spec import no_cyclic_gc
 
 LINES = ("registered", "issued", "found", "invalid", "against_all")
 
+_NO_VOTES: Mapping[str, int] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """A contest's summed protocol lines over a set of stations (the contest's, or a
+    territory's), at one moment.
+
+    Results, snapshots, the API, the pages and the files read these by name; they never change,
+    so a snapshot hands the same ones to every reader while the running tally (its own mutable
+    sums) goes on counting. ``votes`` is a read-only mapping, options in the order they were
+    first counted.
+    """
+
+    stations: int = 0  # stations expected to report
+    reported: int = 0
+    registered: int = 0
+    issued: int = 0
+    found: int = 0
+    invalid: int = 0
+    against_all: int = 0
+    votes: Mapping[str, int] = field(default_factory=lambda: _NO_VOTES)
+
+    def __post_init__(self) -> None:
+        if type(self.votes) is not MappingProxyType:  # a caller's dict: a copy of it, read-only
+            object.__setattr__(self, "votes", MappingProxyType(dict(self.votes)))
+
+    @property
+    def valid(self) -> int:
+        """Valid ballots: the options' votes and "against all"."""
+        return self.against_all + sum(self.votes.values())
+
+    @property
+    def turnout(self) -> Fraction:
+        return Fraction(self.issued, self.registered) if self.registered else Fraction(0)
+
+    @property
+    def share_reported(self) -> Fraction:
+        return Fraction(self.reported, self.stations) if self.stations else Fraction(0)
+
+    def without_zeros(self) -> Totals:
+        """The same without the options at zero (which a protocol taken out of a tally leaves)."""
+        if all(self.votes.values()):
+            return self
+        return Totals(
+            self.stations,
+            self.reported,
+            self.registered,
+            self.issued,
+            self.found,
+            self.invalid,
+            self.against_all,
+            {o: n for o, n in self.votes.items() if n},
+        )
+
+
+#: The totals where nothing is expected and nothing counted.
+EMPTY = Totals()
+
 
 @dataclass
-class Totals:
-    """Summed protocol lines of a set of stations for one contest."""
+class _Sums:
+    """The running sums behind a :class:`Totals`, changed in place one protocol at a time."""
 
     stations: int = 0  # stations expected to report
     reported: int = 0
@@ -44,7 +104,7 @@ class Totals:
         for option, n in p.votes.items():
             votes[option] = votes.get(option, 0) + sign * n
 
-    def _merge(self, other: Totals) -> None:
+    def merge(self, other: _Sums) -> None:
         """Add the sums of ``other`` (not its stations); options new here in ``other``'s order."""
         self.reported += other.reported
         self.registered += other.registered
@@ -56,13 +116,17 @@ class Totals:
         for option, n in other.votes.items():
             votes[option] = votes.get(option, 0) + n
 
-    @property
-    def turnout(self) -> Fraction:
-        return Fraction(self.issued, self.registered) if self.registered else Fraction(0)
-
-    @property
-    def share_reported(self) -> Fraction:
-        return Fraction(self.reported, self.stations) if self.stations else Fraction(0)
+    def frozen(self) -> Totals:
+        return Totals(
+            self.stations,
+            self.reported,
+            self.registered,
+            self.issued,
+            self.found,
+            self.invalid,
+            self.against_all,
+            MappingProxyType(dict(self.votes)),
+        )
 
 
 class Tally:
@@ -83,7 +147,7 @@ class Tally:
             above[s.id] = chain
         self._above = above
         self._contests_of = _contests_by_station(election, above)
-        self._totals: dict[tuple[str, str | None], Totals] = {}
+        self._totals: dict[tuple[str, str | None], _Sums] = {}
         self._current: dict[tuple[str, str], Protocol] = {}
         # Stations expected: counted per contest and chain of territories, then added up each chain.
         expected: dict[tuple[str, tuple[str, ...]], int] = {}
@@ -93,7 +157,7 @@ class Tally:
                 expected[contest, chain] = expected.get((contest, chain), 0) + 1
         for (contest, chain), n in expected.items():
             for key in _keys(contest, chain):
-                self._totals.setdefault(key, Totals()).stations += n
+                self._totals.setdefault(key, _Sums()).stations += n
         # What turnout by time of day needs of the definition, once: each station's region and
         # the voters on the lists under each territory.
         level = {t.id: t.level for t in election.territories}
@@ -119,7 +183,7 @@ class Tally:
         old = self._current.get(key)
         self._current[key] = protocol
         for k in self._keys(protocol.contest, protocol.station):
-            totals = self._totals.setdefault(k, Totals())
+            totals = self._totals.setdefault(k, _Sums())
             if old is not None:
                 totals.add(old, -1)
             totals.add(protocol)
@@ -167,7 +231,7 @@ class Tally:
             for key in _keys(contest, chain):
                 into.setdefault(key, []).append(group)
         for key, parts in into.items():
-            totals = self._totals.setdefault(key, Totals())
+            totals = self._totals.setdefault(key, _Sums())
             votes = totals.votes
             new: dict[str, tuple[int, int]] = {}  # option -> where it first appeared, if new here
             for part in parts:
@@ -177,7 +241,7 @@ class Tally:
             for option in sorted(new, key=new.__getitem__):
                 votes[option] = 0
             for part in parts:
-                totals._merge(part)
+                totals.merge(part)
 
     @property
     def counted(self) -> int:
@@ -185,12 +249,14 @@ class Tally:
         return len(self._current)
 
     def contest(self, contest: str) -> Totals:
-        """A contest's totals over all its stations."""
-        return self._totals.get((contest, None)) or Totals()
+        """A contest's totals over all its stations, as they are now."""
+        sums = self._totals.get((contest, None))
+        return EMPTY if sums is None else sums.frozen()
 
     def territory(self, contest: str, territory: str) -> Totals:
-        """A contest's totals over the stations under ``territory``."""
-        return self._totals.get((contest, territory)) or Totals()
+        """A contest's totals over the stations under ``territory``, as they are now."""
+        sums = self._totals.get((contest, territory))
+        return EMPTY if sums is None else sums.frozen()
 
     def protocol(self, station: str, contest: str) -> Protocol | None:
         return self._current.get((station, contest))
@@ -224,7 +290,7 @@ def _keys(contest: str, chain: tuple[str, ...]) -> list[tuple[str, str | None]]:
     return [(contest, None), *((contest, territory) for territory in chain)]
 
 
-class _Group(Totals):
+class _Group(_Sums):
     """Sums of protocols of one contest and chain of territories, on their way to the totals.
 
     ``first`` says where each option first appeared: the protocol's position in the batch, and the

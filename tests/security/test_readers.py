@@ -86,6 +86,13 @@ def snapshot_of(client: TestClient) -> Any:
     return client.app.state.saylau.live.snapshot  # type: ignore[attr-defined]
 
 
+def memo_of(client: TestClient) -> pages.Memo:
+    """The pages the website keeps of the newest snapshot."""
+    memo = client.app.state.web.memo  # type: ignore[attr-defined]
+    assert memo.version == snapshot_of(client).version
+    return memo  # type: ignore[no-any-return]
+
+
 # -- the page cache's key --------------------------------------------------------------------------
 
 
@@ -93,7 +100,7 @@ def test_unknown_query_parameters_neither_add_pages_nor_change_them(client: Test
     plain = client.get("/en/regions")
     assert plain.status_code == 200
     snapshot = snapshot_of(client)
-    kept = len(snapshot.pages)
+    kept = len(memo_of(client).pages)
     for i in range(50):
         r = client.get(f"/en/regions?x={i}&utm_source=feed{i}")
         assert r.status_code == 200
@@ -101,7 +108,7 @@ def test_unknown_query_parameters_neither_add_pages_nor_change_them(client: Test
     poisoned = client.get('/en/regions?x="><script>alert(1)</script>')
     assert poisoned.content == plain.content  # the language links do not carry it either
     assert b"alert(1)" not in poisoned.content and b"?x=" not in poisoned.content
-    assert snapshot_of(client) is snapshot and len(snapshot.pages) == kept
+    assert snapshot_of(client) is snapshot and len(memo_of(client).pages) == kept
 
 
 def test_the_live_fragment_is_its_own_page_whatever_else_the_query_says(client: TestClient) -> None:
@@ -130,7 +137,7 @@ def test_a_page_that_reads_a_query_parameter_is_kept_per_value(db: tuple[Path, l
         assert c.get("/test/echo?junk=2&q=b").text == b.text
         assert c.get("/test/echo?q=b&q=a").text == a.text  # the value the route gets: the last
         assert seen == ["a", "b"]
-        kept = [k for k in snapshot_of(c).pages if k[1] == "/test/echo"]
+        kept = [k for k in memo_of(c).pages if k[1] == "/test/echo"]
         assert sorted(kept) == [("page", "/test/echo", "q=a"), ("page", "/test/echo", "q=b")]
 
 
@@ -182,8 +189,8 @@ def test_station_pages_and_records_are_bounded(client: TestClient, monkeypatch: 
     for s in stations:
         assert client.get(f"/en/station/{s}").status_code == 200
     assert snapshot_of(client) is snapshot
-    assert snapshot.page_counts["station"] == 3
-    assert sum(1 for k in snapshot.pages if k[0] == "station") == 3
+    assert memo_of(client).counts["station"] == 3
+    assert sum(1 for k in memo_of(client).pages if k[0] == "station") == 3
     assert len(client.app.state.web.stations) == 4  # type: ignore[attr-defined]
     again = client.get("/en/", headers={"If-None-Match": national.headers["etag"]})
     assert again.status_code == 304  # the crawler pushed no other page out
@@ -295,6 +302,7 @@ def test_anonymous_reads_are_limited_per_address_on_pages_static_files_and_the_a
 # -- request bodies in time ------------------------------------------------------------------------
 
 
+@pytest.mark.serial
 def test_a_body_sent_a_byte_at_a_time_is_cut_off_with_408() -> None:
     received: list[bytes] = []
 
@@ -368,6 +376,7 @@ def answer(s: socket.socket) -> bytes:
         data += chunk
 
 
+@pytest.mark.serial
 def test_a_real_server_cuts_slow_and_oversized_heads_and_caps_connections_per_address(
     db: tuple[Path, list[Any]], tmp_path: Path
 ) -> None:
@@ -414,6 +423,7 @@ def test_a_real_server_cuts_slow_and_oversized_heads_and_caps_connections_per_ad
             s.close()
 
 
+@pytest.mark.serial
 @pytest.mark.slow
 def test_writes_keep_their_p99_under_slow_clients_and_a_page_flood(tmp_path: Path) -> None:
     """3,000 slow clients (fewer if this process may not open that many files: printed) and 64

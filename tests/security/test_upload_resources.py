@@ -65,6 +65,7 @@ def zip_bomb(header: str) -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.serial
 @pytest.mark.slow
 def test_bombs_and_error_floods_keep_the_server_in_bounds(tmp_path: Path) -> None:
     folder = tmp_path / "sim"

@@ -13,7 +13,8 @@ from saylau.live.snapshots import Snapshot
 log = logging.getLogger("saylau.live")
 
 #: Between two snapshot builds, at least this many times as long as the last build took (and as
-#: the website's pages of the last snapshot took to render: ``Snapshot.rendered``) ...
+#: readers took to make what they all share of the last snapshot, the website's pages: see
+#: :meth:`Publisher.charge`) ...
 BUILD_SHARE = 4
 #: ... but however long the pages took, a new snapshot at least this often (seconds).
 MAX_PAUSE = 10.0
@@ -39,6 +40,7 @@ class Publisher:
         self._lock = asyncio.Lock()
         self._changed = asyncio.Event()
         self._built = 0.0
+        self._charged = (0, 0.0)  # (snapshot version, seconds charged to it)
         self._subscribers: set[asyncio.Queue[Snapshot]] = set()
         self._loop = asyncio.get_running_loop()
         live.on_change = self._notify
@@ -51,9 +53,21 @@ class Publisher:
         if not self._interval:
             return 0.0
         snapshot = self.live.snapshot
-        rendered = snapshot.rendered if snapshot is not None else 0.0
+        version, charged = self._charged
+        rendered = charged if snapshot is not None and snapshot.version == version else 0.0
         pause = BUILD_SHARE * self._took
         return max(self._interval, pause, min(BUILD_SHARE * (self._took + rendered), MAX_PAUSE))
+
+    def charge(self, snapshot: Snapshot, seconds: float) -> None:
+        """Count ``seconds`` that readers spent making what every reader of ``snapshot`` then
+        shares (the website's pages) with its build, while it is the newest: that work comes
+        again with each snapshot, so it lengthens the pause as the build's own time does."""
+        version, charged = self._charged
+        if snapshot.version != version:
+            if self.live.snapshot is not snapshot:
+                return
+            version, charged = snapshot.version, 0.0
+        self._charged = (version, charged + seconds)
 
     def _notify(self) -> None:  # from the writer thread
         self._loop.call_soon_threadsafe(self._changed.set)

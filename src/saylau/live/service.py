@@ -27,18 +27,17 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from fractions import Fraction
 from typing import Any
 
 from saylau import spec
 from saylau.checker import Checker
 from saylau.errors import SaylauError
 from saylau.live.jobs import FileJob, ProtocolJob, SyncJob, TurnoutJob
-from saylau.live.snapshots import Frozen, Snapshot, dumps, etag_of
-from saylau.model import Election, Protocol, TurnoutReport, name_in
-from saylau.results import SELF_NOMINATED, as_json, evaluate, percent
+from saylau.live.snapshots import Snapshot, dumps, etag_of
+from saylau.model import Election, Protocol, TurnoutReport
+from saylau.results import as_json, evaluate, territory_doc
 from saylau.store import Change, ConflictError, Store, Submission, Submitted, Written
-from saylau.tally import Tally
+from saylau.tally import Tally, Totals
 
 log = logging.getLogger("saylau.live")
 
@@ -72,8 +71,8 @@ class Live:
         self.final = 0
         self.reports: list[TurnoutReport] = []
         self.snapshot: Snapshot | None = None
-        self._frozen: dict[tuple[str, str], Frozen] = {}
-        self._final_frozen: dict[tuple[str, str], Frozen] = {}
+        self._frozen: dict[tuple[str, str], Totals] = {}
+        self._final_frozen: dict[tuple[str, str], Totals] = {}
         self._touched: set[tuple[str, str]] | None = None  # None: every key
         self._contests_of = self.checker.contests_of
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -409,7 +408,8 @@ class Live:
 
     def _freeze(self) -> None:
         """Copy the totals touched since the last snapshot (all of them the first time), of
-        everything counted and of the final protocols."""
+        everything counted and of the final protocols (without the options at zero that a
+        protocol corrected back to preliminary leaves there)."""
         touched = self._touched
         if touched is None:
             keys: Iterable[tuple[str, str]] = [
@@ -419,19 +419,11 @@ class Live:
         else:
             keys = touched
         for tally, frozen in ((self.tally, self._frozen), (self.final_tally, self._final_frozen)):
+            final = tally is self.final_tally
             for contest, territory in keys:
                 t = tally.territory(contest, territory)
                 if t.stations or t.reported:
-                    frozen[(contest, territory)] = (
-                        t.stations,
-                        t.reported,
-                        t.registered,
-                        t.issued,
-                        t.found,
-                        t.invalid,
-                        t.against_all,
-                        tuple((o, n) for o, n in t.votes.items() if n or tally is self.tally),
-                    )
+                    frozen[(contest, territory)] = t.without_zeros() if final else t
         self._touched = set()
 
     def view(
@@ -474,47 +466,11 @@ class Live:
     def _territory_doc(
         self, snapshot: Snapshot, lang: str, territory: str, contest: str | None, final: bool = False
     ) -> dict[str, Any]:
-        election = self.election
-        t = self.checker.territories[territory]
-        parties = {p.id: name_in(p.short, lang) for p in election.parties}
-        parties[SELF_NOMINATED] = SELF_NOMINATED
-        candidates = {c.id: c.name for c in election.candidates}
-        contests = []
-        main = snapshot.doc("en", final)["status"]  # the same in every language
         totals = snapshot.final_totals if final else snapshot.totals
-        for c in election.contests:
-            if contest is not None and c.id != contest:
-                continue
-            frozen = totals.get((c.id, territory))
-            if frozen is None:
-                continue
-            stations, reported, registered, issued, _found, invalid, against_all, votes = frozen
-            names = parties if c.kind == "list" else candidates
-            valid = against_all + sum(n for _, n in votes)
-            contests.append(
-                {
-                    "id": c.id,
-                    "kind": c.kind,
-                    "body": c.body,
-                    "name": name_in(c.name, lang),
-                    "stations": stations,
-                    "stations_reported": reported,
-                    "registered": registered,
-                    "voted": issued,
-                    "turnout": percent(Fraction(issued, registered)) if registered else 0.0,
-                    "invalid": invalid,
-                    "against_all": against_all,
-                    "votes": {names.get(o, o): n for o, n in votes},
-                    "percent": {
-                        names.get(o, o): percent(Fraction(n, valid)) if valid else 0.0 for o, n in votes
-                    },
-                }
-            )
+        doc = territory_doc(self.election, self.checker.territories[territory], totals, lang, contest)
         return {
-            "election": {"id": election.id, "date": election.date, "name": name_in(election.name, lang)},
-            "territory": {"id": t.id, "name": name_in(t.name, lang), "level": t.level, "parent": t.parent},
-            "contests": contests,
-            "status": main,
+            **doc,
+            "status": snapshot.doc("en", final)["status"],  # the same in every language
             "counted": "final" if final else "all",
             "results_version": snapshot.version,
         }

@@ -9,10 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from saylau.results import Results, as_json
-
-#: Frozen totals of one contest in one territory: stations, reported, registered, issued, found,
-#: invalid, against_all, then the votes as ((option, n), ...).
-Frozen = tuple[int, int, int, int, int, int, int, tuple[tuple[str, int], ...]]
+from saylau.tally import Totals
 
 
 @dataclass
@@ -27,20 +24,15 @@ class Snapshot:
     docs: dict[str, dict[str, Any]]  # lang -> saylau.results.as_json (English at once, others on demand)
     bodies: dict[str, bytes]  # lang -> the JSON text of docs[lang]
     etag: str  # of the national results in English: the snapshot's own tag
-    totals: Mapping[tuple[str, str], Frozen]  # (contest, territory) -> totals
+    totals: Mapping[tuple[str, str], Totals]  # (contest, territory) -> totals, where stations vote
     summary: dict[str, Any]
     # The same from final protocols only (``?status=final``): what the commissions have signed
     # off, beside everything counted so far. Its documents are made on demand.
     final_results: Results | None = None
-    final_totals: Mapping[tuple[str, str], Frozen] = field(default_factory=dict)
+    final_totals: Mapping[tuple[str, str], Totals] = field(default_factory=dict)
     final_docs: dict[str, dict[str, Any]] = field(default_factory=dict)
     final_bodies: dict[str, bytes] = field(default_factory=dict)
     views: dict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=dict)
-    # Web pages (saylau.web.pages.per_snapshot): (kind, path, normalised query) -> (body, ETag);
-    # ``page_counts`` says how many of each kind are kept, each kind within its own bound.
-    pages: dict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=dict)
-    page_counts: dict[str, int] = field(default_factory=dict)
-    rendered: float = 0.0  # seconds its pages took to render (those every reader shares)
 
     def doc(self, lang: str, final: bool = False) -> dict[str, Any]:
         docs, bodies = (self.final_docs, self.final_bodies) if final else (self.docs, self.bodies)

@@ -21,7 +21,7 @@ from fractions import Fraction
 from saylau.errors import InputError
 from saylau.model import name_in
 from saylau.publish.options import AGAINST_ALL, option_name, options, percent_text
-from saylau.results import Results, as_json
+from saylau.results import Results, as_json, territory_results
 from saylau.text import spreadsheet_cell
 
 RESULTS_COLUMNS = (
@@ -143,6 +143,7 @@ def territories_csv(results: Results, level: str, lang: str = "en") -> str:
         totals = tally.territory(contest, t.id)
         if not totals.stations:
             continue
+        f = territory_results(totals, share=_percent)
         rows.append(
             [
                 contest,
@@ -150,17 +151,22 @@ def territories_csv(results: Results, level: str, lang: str = "en") -> str:
                 name_in(t.name, lang),
                 t.parent or "",
                 t.level,
-                totals.stations,
-                totals.reported,
-                totals.registered,
-                totals.issued,
-                percent_text(totals.turnout),
-                totals.invalid,
-                totals.against_all,
-                *(totals.votes.get(party, 0) for party in parties),
+                f["stations"],
+                f["stations_reported"],
+                f["registered"],
+                f["voted"],
+                f["turnout"],
+                f["invalid"],
+                f["against_all"],
+                *(f["votes"].get(party, 0) for party in parties),
             ]
         )
     return _write(rows)
+
+
+def _percent(share: Fraction | None) -> str:
+    """A share in a table: text rounded half up; 0.00 where there is nothing to share of."""
+    return percent_text(share or Fraction(0))
 
 
 def _on_ballot(results: Results, territory: str) -> bool:

@@ -28,7 +28,7 @@ from starlette.responses import Response
 
 from saylau.http.problems import ApiError, not_modified
 from saylau.http.state import running  # the running state, 503 before start-up
-from saylau.tally import Totals
+from saylau.tally import EMPTY, Totals
 from saylau.web.templating import parse_moment
 
 router = APIRouter(include_in_schema=False)
@@ -200,11 +200,7 @@ class SnapshotTally:
         self._live = live
 
     def territory(self, contest: str, territory: str) -> Totals:
-        frozen = self._totals.get((contest, territory))
-        if frozen is None:
-            return Totals()
-        stations, reported, registered, issued, found, invalid, against_all, votes = frozen
-        return Totals(stations, reported, registered, issued, found, invalid, against_all, dict(votes))
+        return self._totals.get((contest, territory), EMPTY)
 
     def registered_under(self, territory: str) -> int:
         """Voters registered under a territory per the election's station list (never changes)."""

@@ -9,8 +9,9 @@ Readers cannot stall writers: a page is rendered once per snapshot and URL (:fun
 the URL being the path and only the query parameters the page reads, so ``?x=1``, ``?x=2`` ...
 neither add pages nor change one), concurrent readers of a page not yet rendered wait for one
 rendering, and a station page reads the store only when that station has a new protocol version
-(:class:`StationRecords`), a few stations at a time. Memory stays bounded: pages per snapshot by
-kind (:data:`PAGES_PER_SNAPSHOT`, :data:`STATION_PAGES_PER_SNAPSHOT`), station records by
+(:class:`StationRecords`), a few stations at a time. Memory stays bounded: the pages of the newest
+snapshot only (:class:`Memo`, dropped when the next one comes), by kind
+(:data:`PAGES_PER_SNAPSHOT`, :data:`STATION_PAGES_PER_SNAPSHOT`), station records by
 :data:`STATION_RECORDS`.
 """
 
@@ -20,9 +21,8 @@ import asyncio
 import collections
 import functools
 import inspect
-import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,7 +35,7 @@ from saylau.http.problems import ApiError, not_modified
 from saylau.http.state import running  # the running state, 503 before start-up
 from saylau.i18n import format_percent, translations
 from saylau.live import etag_of
-from saylau.model import name_in
+from saylau.model import Territory, name_in
 from saylau.results import SELF_NOMINATED
 from saylau.store import AuditEntry, Store, StoredVersion
 from saylau.web import downloads, views
@@ -90,7 +90,8 @@ def per_snapshot(route: Callable[..., Awaitable[Response]] | None = None, *, kin
         snapshot = await running(request).publisher.current()
         query = _query(request, names, params)
         key = (kind, request.url.path, urlencode(query))
-        found = snapshot.pages.get(key)
+        memo = _web(request).memo_of(snapshot)
+        found = memo.pages.get(key) if memo is not None else None
         if found is None:
             found = await _render(request, snapshot, key, query, route, params)
         body, etag = found
@@ -141,15 +142,12 @@ async def _render(
             started = time.perf_counter()
             response = await route(request, **params)
             if key[0] == "page":  # a page every reader shares: its cost comes with each snapshot
-                snapshot.rendered += time.perf_counter() - started
+                running(request).publisher.charge(snapshot, time.perf_counter() - started)
         body = bytes(response.body)
         found = (body, etag_of(body))
-        if response.status_code == 200 and key not in snapshot.pages:
-            kind = key[0]
-            kept = snapshot.page_counts.get(kind, 0)
-            if kept < KEPT[kind]:
-                snapshot.pages[key] = found
-                snapshot.page_counts[kind] = kept + 1
+        memo = web.memo_of(snapshot)
+        if response.status_code == 200 and memo is not None:
+            memo.keep(key, found)
         pending.set_result(found)
         return found
     except BaseException as e:
@@ -165,14 +163,43 @@ def _retrieved(future: asyncio.Future[Any]) -> None:
         future.exception()  # looked at: no "exception never retrieved" when nobody waited
 
 
+class Memo:
+    """The pages rendered from one results snapshot, each kept once for every reader.
+
+    Pages are the website's business, so they are kept here rather than on the snapshot (the live
+    service knows nothing of HTML): by the snapshot's version, at most ``KEPT[kind]`` of a kind.
+    """
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        self.pages: dict[tuple[str, ...], tuple[bytes, str]] = {}  # (kind, path, query) -> (body, ETag)
+        self.counts: dict[str, int] = {}  # pages kept of each kind
+
+    def keep(self, key: tuple[str, ...], page: tuple[bytes, str]) -> None:
+        kind = key[0]
+        kept = self.counts.get(kind, 0)
+        if key not in self.pages and kept < KEPT[kind]:
+            self.pages[key] = page
+            self.counts[kind] = kept + 1
+
+
 class Web:
     """What the pages keep beside the snapshots, for one running server (``app.state.web``)."""
 
     def __init__(self, state: Any) -> None:
         self.state = state
+        self.memo = Memo(0)  # the newest snapshot's pages
         self.rendering: dict[tuple[Any, ...], asyncio.Future[tuple[bytes, str]]] = {}
         self.renders = {kind: asyncio.Semaphore(RENDERS) for kind in KEPT}
         self.stations = StationRecords(state.store)
+
+    def memo_of(self, snapshot: Any) -> Memo | None:
+        """The pages of ``snapshot``: those of a newer snapshot replace the older ones (no reader
+        is served an older snapshot's page once a newer one is out); None for a snapshot older
+        than the one kept (a page rendered while the next snapshot came is not kept)."""
+        if snapshot.version > self.memo.version:
+            self.memo = Memo(snapshot.version)
+        return self.memo if self.memo.version == snapshot.version else None
 
 
 def _web(request: Request) -> Web:
@@ -305,35 +332,10 @@ async def districts(request: Request, lang: str) -> Response:
 # -- regions, territories, stations -------------------------------------------------------------
 
 
-def _child_row(snapshot: Any, names: views.Names, territory: Any) -> dict[str, Any]:
-    """A territory's main-contest figures from the snapshot's frozen totals."""
+def _rows(snapshot: Any, names: views.Names, territories: Iterable[Territory]) -> list[dict[str, Any]]:
+    """Territories' lines in a table: the main contest's figures from the snapshot's totals."""
     main = snapshot.results.main_contest
-    frozen = snapshot.totals.get((main, territory.id))
-    row: dict[str, Any] = {"id": territory.id, "name": name_in(territory.name, names.lang)}
-    if frozen is None:
-        empty = {"stations": 0, "reported": 0, "reported_percent": None, "registered": 0, "voted": 0}
-        return {**row, **empty, "turnout": None, "leader": None}
-    stations, reported, registered, issued, _found, _invalid, against_all, votes = frozen
-    valid = against_all + sum(n for _, n in votes)
-    leader = max(votes, key=lambda kv: kv[1], default=None)
-    return {
-        **row,
-        "stations": stations,
-        "reported": reported,
-        "reported_percent": views.share(reported, stations),
-        "registered": registered,
-        "voted": issued,
-        "turnout": views.share(issued, registered),
-        "leader": (
-            {
-                "name": names.party(leader[0]),
-                "color": names.color(leader[0]),
-                "percent": views.share(leader[1], valid),
-            }
-            if leader and leader[1]
-            else None
-        ),
-    }
+    return [views.territory_row(t, snapshot.totals, main, names) for t in territories]
 
 
 @router.get("/{lang}/regions")
@@ -342,8 +344,7 @@ async def regions(request: Request, lang: str) -> Response:
     lang = page_lang(lang)
     snapshot = await _snapshot(request)
     names = _names(snapshot, lang)
-    election = snapshot.results.election
-    rows = [_child_row(snapshot, names, t) for t in election.territories if t.level == "region"]
+    rows = _rows(snapshot, names, (t for t in snapshot.results.election.territories if t.level == "region"))
     return _page(
         request,
         "regions.html",
@@ -370,33 +371,15 @@ def _path(election: Any, territory: str | None, lang: str) -> list[dict[str, str
 @per_snapshot
 async def territory(request: Request, lang: str, territory: str) -> Response:
     lang = page_lang(lang)
-    state = running(request)
-    live = state.live
+    live = running(request).live
     if territory not in live.checker.territories:
         raise ApiError(404, f"no territory {territory!r} in election {live.election.id!r}")
     snapshot = await _snapshot(request)
     names = _names(snapshot, lang)
     election = snapshot.results.election
-    body, _etag = await state.publisher.view(snapshot, lang, territory, None)
-    doc = json.loads(body)
-    by_short = {name_in(p.short, lang): p.id for p in election.parties}
-    contests = []
-    for c in doc["contests"]:
-        valid = c["against_all"] + sum(c["votes"].values())
-        rows = sorted(
-            (
-                {
-                    "name": who if who != SELF_NOMINATED else names.party(who),
-                    "color": names.color(by_short.get(who)) if c["kind"] == "list" else None,
-                    "votes": n,
-                    "percent": views.share(n, valid),
-                }
-                for who, n in c["votes"].items()
-            ),
-            key=lambda row: -row["votes"],
-        )
-        contests.append({**c, "rows": rows, "against_all_percent": views.share(c["against_all"], valid)})
-    children = [_child_row(snapshot, names, t) for t in election.children_of.get(territory, ())]
+    here = live.checker.territories[territory]
+    contests = views.contests_in(territory, snapshot.totals, names)
+    children = _rows(snapshot, names, election.children_of.get(territory, ()))
     stations = [
         {
             "id": s.id,
@@ -411,12 +394,12 @@ async def territory(request: Request, lang: str, territory: str) -> Response:
         lang,
         snapshot,
         section="regions",
-        territory=doc["territory"],
+        territory={"id": territory, "name": name_in(here.name, lang), "level": here.level},
         path=_path(election, territory, lang),
         contests=contests,
         children=children,
         stations=stations,
-        summary=_child_row(snapshot, names, live.checker.territories[territory]),
+        summary=_rows(snapshot, names, [here])[0],
     )
 
 

@@ -6,13 +6,14 @@ bars and points on a chart.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from saylau.model import Election, name_in
-from saylau.results import SELF_NOMINATED, ContestResult, Results
+from saylau.model import Election, Territory, name_in
+from saylau.results import SELF_NOMINATED, ContestResult, Results, territory_contests, territory_results
+from saylau.tally import EMPTY, Totals
 from saylau.web.charts import Group, Point, hemicycle, turnout_chart
 
 SELF_COLOR = "#7b8794"
@@ -47,6 +48,68 @@ class Names:
 
 def share(part: int, whole: int) -> Fraction | None:
     return Fraction(part, whole) * 100 if whole else None
+
+
+def exact(value: Fraction | None) -> Fraction | None:
+    """A share as the pages keep it: exact, in percent, for the template to round per locale
+    (``None`` where there is nothing to share of: shown as a dash)."""
+    return None if value is None else value * 100
+
+
+#: Totals by (contest, territory), as a snapshot keeps them.
+TotalsAt = Mapping[tuple[str, str], Totals]
+
+
+def territory_row(territory: Territory, totals: TotalsAt, main: str, names: Names) -> dict[str, Any]:
+    """A territory's line in a table of territories: stations reported, turnout and who leads in
+    the main contest ``main``."""
+    found = totals.get((main, territory.id), EMPTY)
+    figures = territory_results(found, share=exact)
+    leader = max(figures["votes"].items(), key=lambda kv: kv[1], default=None)
+    return {
+        "id": territory.id,
+        "name": name_in(territory.name, names.lang),
+        "stations": figures["stations"],
+        "reported": figures["stations_reported"],
+        "reported_percent": share(found.reported, found.stations),
+        "registered": figures["registered"],
+        "voted": figures["voted"],
+        "turnout": figures["turnout"],
+        "leader": (
+            {
+                "name": names.party(leader[0]),
+                "color": names.color(leader[0]),
+                "percent": figures["percent"][leader[0]],
+            }
+            if leader and leader[1]
+            else None
+        ),
+    }
+
+
+def contests_in(territory: str, totals: TotalsAt, names: Names) -> list[dict[str, Any]]:
+    """Each contest voting in ``territory``: its results, and its options as table rows (name,
+    colour, votes, share of the valid ballots), most votes first."""
+    election = names.election
+    candidates = {c.id: c.name for c in election.candidates}
+    out = []
+    for c in territory_contests(election, territory, totals, names.lang, named=False, share=exact):
+        listed = c["kind"] == "list"
+        rows = sorted(
+            (
+                {
+                    "name": names.party(option) if listed else candidates.get(option, option),
+                    "color": names.color(option) if listed else None,
+                    "votes": n,
+                    "percent": c["percent"][option],
+                }
+                for option, n in c["votes"].items()
+            ),
+            key=lambda row: -row["votes"],
+        )
+        valid = totals[(c["id"], territory)].valid
+        out.append({**c, "rows": rows, "against_all_percent": share(c["against_all"], valid)})
+    return out
 
 
 def status_of(results: Results) -> dict[str, Any]:
