@@ -10,7 +10,7 @@ national picture stays current on election night.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from types import MappingProxyType
 
@@ -63,16 +63,7 @@ class Totals:
         """The same without the options at zero (which a protocol taken out of a tally leaves)."""
         if all(self.votes.values()):
             return self
-        return Totals(
-            self.stations,
-            self.reported,
-            self.registered,
-            self.issued,
-            self.found,
-            self.invalid,
-            self.against_all,
-            {o: n for o, n in self.votes.items() if n},
-        )
+        return replace(self, votes={o: n for o, n in self.votes.items() if n})
 
 
 #: The totals where nothing is expected and nothing counted.
@@ -118,14 +109,14 @@ class _Sums:
 
     def frozen(self) -> Totals:
         return Totals(
-            self.stations,
-            self.reported,
-            self.registered,
-            self.issued,
-            self.found,
-            self.invalid,
-            self.against_all,
-            MappingProxyType(dict(self.votes)),
+            stations=self.stations,
+            reported=self.reported,
+            registered=self.registered,
+            issued=self.issued,
+            found=self.found,
+            invalid=self.invalid,
+            against_all=self.against_all,
+            votes=MappingProxyType(dict(self.votes)),
         )
 
 
