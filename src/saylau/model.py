@@ -134,6 +134,8 @@ class Station:
     registered: int
     #: district column -> district contest id
     districts: Mapping[str, str] = field(default_factory=dict)
+    #: "polling", or a pseudo-station such as "remote-electronic" (saylau.definition.kinds)
+    kind: str = "polling"
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ server itself would read as the commission's own finding. The checks read the la
 every protocol in the store (:meth:`saylau.store.Store.current`), so a result is computed once per
 results snapshot and contest and then served from memory until the next snapshot: a busy election
 night does not recompute 100,000 stations per request (a few variants per snapshot: an observer's
-``peak`` or stations to ``leave_out``). ``GET /api/v1/forensics/fingerprint.svg`` gives the heat
-map for a page to embed.
+``peak``, stations to ``leave_out``, or the kinds of station to leave out, ``leave_out_kind``:
+every kind but polling unless asked, as on the command line).
+``GET /api/v1/forensics/fingerprint.svg`` gives the heat map for a page to embed.
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ LeaveOut = Annotated[
         "voting); repeat the parameter for more"
     ),
 ]
+LeaveOutKind = Annotated[
+    list[str],
+    Query(
+        description="Set apart the stations the definition declares of this kind (remote-electronic), "
+        "or none to check every station; default: every kind but polling",
+    ),
+]
 
 
 class _Cache:
@@ -50,11 +58,34 @@ class _Cache:
         self.version = -1
         self.stations: dict[str, forensics.Stations] = {}
         self.reports: dict[tuple[object, ...], dict[str, Any]] = {}
+        #: (contest, kinds) -> kind -> the contest's stations of that kind
+        self.kinds: dict[tuple[str, tuple[str, ...]], dict[str, tuple[str, ...]]] = {}
         self.lock = asyncio.Lock()
 
     def at(self, version: int) -> None:
         if version != self.version:
-            self.version, self.stations, self.reports = version, {}, {}
+            self.version, self.stations, self.reports, self.kinds = version, {}, {}, {}
+
+
+def _kinds(values: list[str]) -> tuple[str, ...]:
+    try:
+        return forensics.leave_out_kinds(values)
+    except InputError as e:
+        raise ApiError(422, f"leave_out_kind: {e}") from None
+
+
+def _by_kind(
+    request: Request, cache: _Cache, stations: forensics.Stations, version: int, kinds: tuple[str, ...]
+) -> dict[str, tuple[str, ...]]:
+    """The stations of ``kinds`` among the contest's, found once per snapshot (a scan of every
+    station of the definition); called under the cache's lock."""
+    key = (stations.contest, kinds)
+    found = cache.kinds.get(key) if cache.version == version else None
+    if found is None:
+        found = forensics.of_kinds(stations, running(request).live.election.stations, kinds)
+        if cache.version == version:
+            cache.kinds[key] = found
+    return found
 
 
 def _leave_out(values: list[str]) -> tuple[str, ...]:
@@ -111,19 +142,24 @@ async def get_forensics(
         Query(ge=0, le=99, description="Shpilkin: fix the clean peak at this turnout bin, in percent"),
     ] = None,
     leave_out: LeaveOut = [],  # noqa: B006 (FastAPI copies query defaults)
+    leave_out_kind: LeaveOutKind = [],  # noqa: B006
 ) -> dict[str, Any]:
     need(caller, READ_ALL, "reading forensics")
     ids = _leave_out(leave_out)
+    kinds = _kinds(leave_out_kind)
     stations, snapshot = await _stations(request, contest)
     tests = forensics.TESTS if test == "all" else (test,)
     cache = _cache(request)
-    key = (stations.contest, tuple(tests), peak, tuple(sorted(ids)))
+    key = (stations.contest, tuple(tests), peak, tuple(sorted(ids)), tuple(sorted(kinds)))
     async with cache.lock:
         if cache.version == snapshot.version and key in cache.reports:
             body = cache.reports[key]
         else:
+            by_kind = _by_kind(request, cache, stations, snapshot.version, kinds)
             try:
-                body = await run_in_threadpool(forensics.report, stations, tests, peak=peak, leave_out=ids)
+                body = await run_in_threadpool(
+                    forensics.report, stations, tests, peak=peak, leave_out=ids, by_kind=by_kind
+                )
             except InputError as e:
                 raise ApiError(422, f"forensics: {e}") from None
             if cache.version == snapshot.version:
@@ -152,13 +188,19 @@ async def get_fingerprint_svg(
     contest: Annotated[str | None, Query(max_length=200)] = None,
     lang: Lang = "en",
     leave_out: LeaveOut = [],  # noqa: B006 (FastAPI copies query defaults)
+    leave_out_kind: LeaveOutKind = [],  # noqa: B006
 ) -> Response:
     """The heat map, its title and axes in ``lang`` and the leader by its name in ``lang``."""
     need(caller, READ_ALL, "reading forensics")
     ids = _leave_out(leave_out)
-    stations, _ = await _stations(request, contest)
+    kinds = _kinds(leave_out_kind)
+    stations, snapshot = await _stations(request, contest)
+    cache = _cache(request)
+    async with cache.lock:
+        by_kind = _by_kind(request, cache, stations, snapshot.version, kinds)
     try:
-        fp = forensics.fingerprint(stations, leave_out=ids)
+        apart = {*ids, *(i for found in by_kind.values() for i in found)}
+        fp = forensics.fingerprint(stations, leave_out=apart)
     except InputError as e:
         raise ApiError(422, f"forensics: {e}") from None
     election = running(request).live.election

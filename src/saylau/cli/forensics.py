@@ -42,6 +42,14 @@ from saylau.errors import InputError
     help="A station id every check sets apart (a pseudo-station, e.g. remote electronic voting); "
     "repeat it, or give ids separated by commas.",
 )
+@click.option(
+    "--leave-out-kind",
+    "leave_out_kind",
+    multiple=True,
+    metavar="KIND",
+    help="Set apart the stations the definition declares of this kind (stations.csv kind): "
+    "remote-electronic, or none to check every station. Default: every kind but polling.",
+)
 def forensics_command(
     source: str,
     contest: str | None,
@@ -51,6 +59,7 @@ def forensics_command(
     seed: int,
     peak: int | None,
     leave_out: tuple[str, ...],
+    leave_out_kind: tuple[str, ...],
 ) -> None:
     """Statistical checks for ballot stuffing and written-up protocols: the turnout / leader
     fingerprint, whole-percent excess, last digits, Shpilkin's anomalous votes."""
@@ -63,11 +72,13 @@ def forensics_command(
         known = ", ".join(c.id for c in results.election.contests)
         raise InputError(f"no contest {contest!r} in {source}; contests: {known}")
     stations = forensics.from_protocols(results.election.protocols, contest=contest)
-    ids = tuple(dict.fromkeys(i.strip() for item in leave_out for i in item.split(",") if i.strip()))
+    ids = _listed(leave_out)
+    kinds = forensics.leave_out_kinds(_listed(leave_out_kind))
+    by_kind = forensics.of_kinds(stations, results.election.stations, kinds)
     tests = forensics.TESTS if test == "all" else (test,)
-    out = forensics.report(stations, tests, seed=seed, peak=peak, leave_out=ids)
+    out = forensics.report(stations, tests, seed=seed, peak=peak, leave_out=ids, by_kind=by_kind)
     if svg:
-        fp = forensics.fingerprint(stations, leave_out=ids)
+        fp = forensics.fingerprint(stations, leave_out=out["left_out"]["ids"])
         Path(svg).write_text(forensics.fingerprint_svg(fp), encoding="utf-8")
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
@@ -75,6 +86,11 @@ def forensics_command(
         print_report(out, Console())
         if svg:
             click.echo(f"fingerprint heat map written to {svg}")
+
+
+def _listed(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Each value of a repeated option, and of a comma-separated one, once and in order."""
+    return tuple(dict.fromkeys(i.strip() for item in values for i in item.split(",") if i.strip()))
 
 
 def print_report(out: dict[str, Any], console: Console) -> None:
@@ -85,6 +101,9 @@ def print_report(out: dict[str, Any], console: Console) -> None:
     left = out["left_out"]["stations"]
     if left:
         console.print(f"  {left:,} stations set apart by every check (not polling places)")
+        kinds = ", ".join(f"{n:,} {kind}" for kind, n in out["left_out"].get("kinds", {}).items())
+        if kinds:
+            console.print(f"  by the kind their definition declares: {kinds}")
     if "fingerprint" in out:
         fp = out["fingerprint"]
         table = Table(title="Fingerprint (turnout x leader's share, 1% bins)")

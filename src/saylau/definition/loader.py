@@ -225,6 +225,12 @@ class _Loader:
                     out.append(Contest(cid, body, "single-mandate", 1, name, tier, territory=t["territory"]))
                 elif shape == "districts" and tier is not None:
                     column, file = t["station_column"], t["districts"]
+                    if column == "kind":  # read as the station's kind, it could not name a district
+                        why = (
+                            "'kind' is the stations.csv column of a station's kind; "
+                            "name the districts' column otherwise"
+                        )
+                        self._at(("contests", i, "station_column"), why)
                     groups[cid] = (column, file)
                     found = self.tables.districts(file, cid, body, tier, territories, seen)
                     out.extend(found)

@@ -30,7 +30,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import string
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -44,6 +43,7 @@ from saylau.definition.schema import MAPPING
 from saylau.definition.toml_lines import KeyPath, TomlLines, parse_toml
 from saylau.errors import DefinitionError, InputError, MappingError
 from saylau.intake import load_mapping
+from saylau.intake.mapping import positional, template_fields
 from saylau.model import LANGUAGES, MAX_COUNT, Station, Territory
 from saylau.protocols import DEFAULT_FORM, load_form
 
@@ -66,25 +66,14 @@ class Template:
 
     @classmethod
     def parse(cls, text: str) -> Template:
-        """ValueError on a malformed template or one naming no column."""
-        out: list[str] = []
-        names: list[str] = []
-        for literal, name, spec, conv in string.Formatter().parse(text):
-            out.append(literal.replace("{", "{{").replace("}", "}}"))
-            if name is None:
-                continue
-            if not name or name.isdigit():
-                raise ValueError("every {...} must name a column")
-            if name not in names:
-                names.append(name)
-            out.append(
-                "{"
-                + str(names.index(name))
-                + (f"!{conv}" if conv else "")
-                + (f":{spec}" if spec else "")
-                + "}"
-            )
-        return cls(text, tuple(names), "".join(out))
+        """ValueError on a malformed template; a text with no ``{...}`` is a constant (a name).
+
+        Read as ``saylau import`` reads a mapping's station template (the same two functions), so
+        a template means the same in both commands."""
+        if "{" not in text.replace("{{", ""):  # no column: positional still refuses a stray "}"
+            return cls(text, (), positional(text, []))
+        names = list(dict.fromkeys(template_fields(text)))
+        return cls(text, tuple(names), positional(text, names))
 
     @classmethod
     def column(cls, name: str) -> Template:
@@ -95,11 +84,11 @@ class Template:
         """A function of a row; KeyError (the first unknown column) when the header lacks one."""
         at = {name: i for i, name in enumerate(header)}
         index = [at[name] for name in self.columns]
-        positional = self.positional
-        if positional == "{0}":
+        fmt = self.positional.format
+        if self.positional == "{0}":
             only = index[0]
             return lambda row: row[only]
-        return lambda row: positional.format(*(row[i] for i in index))
+        return lambda row: fmt(*(row[i] for i in index))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from saylau.bounds import list_maxima, protocol_breaches, turnout_breaches
 from saylau.definition.files import Files
 from saylau.definition.keys import suggest
+from saylau.definition.kinds import POLLING, STATION_KINDS, unknown_kind
 from saylau.definition.problems import Problems
 from saylau.model import (
     LANGUAGES,
@@ -228,9 +229,11 @@ class Tables:
     ) -> dict[str, Station]:
         """Stations, under any territory at any depth (the tally sums each up its own chain).
 
-        ``races`` (contest id -> territory) are the single-mandate contests over a territory
-        (a president): each station under one has it among its contests, recorded as a
-        districts file's column would record its district, under the race's id.
+        An optional ``kind`` column says which rows are not polling places (:mod:`kinds`); an
+        empty cell, or no column, is a polling station. ``races`` (contest id -> territory) are
+        the single-mandate contests over a territory (a president): each station under one has
+        it among its contests, recorded as a districts file's column would record its district,
+        under the race's id.
         """
         out: dict[str, Station] = {}
         if not file:
@@ -247,6 +250,8 @@ class Tables:
             return out
         at = {name: i for i, name in enumerate(start[1])}  # the last column of a name, as in a dict
         i_id, i_territory, i_registered = at["id"], at["territory"], at["registered"]
+        i_kind = at.get("kind")
+        kinds = {kind: kind for kind in STATION_KINDS}  # one string object per kind, not per station
         by_column = [(column, group, at[column]) for column, group in columns.items()]
         for line, row in rows:
             sid = row[i_id]
@@ -267,7 +272,12 @@ class Tables:
             mine = {column: row[i] for column, _, i in by_column}
             for race in races_at.get(territory, ()):
                 mine[race] = race
-            out[sid] = Station(sid, territory, registered, mine)
+            written = row[i_kind] if i_kind is not None else ""
+            kind = kinds.get(written or POLLING)
+            if kind is None:
+                self.problems.add(file, line, "kind", unknown_kind(written))
+                kind = POLLING
+            out[sid] = Station(sid, territory, registered, mine, kind)
         return out
 
     def candidates(
