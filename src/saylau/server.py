@@ -3,8 +3,10 @@
 It opens the store, starts the live service (:mod:`saylau.live`: the writer, the follower, the
 snapshots) and mounts the two adapters over it, the HTTP API (:mod:`saylau.api`, under
 ``/api/v1``) and the website (:mod:`saylau.web`), behind the server's own layers
-(:mod:`saylau.http`: security headers, the readers' limit, the body limit, strict JSON). The API
-and the website never import each other; only this module knows both.
+(:mod:`saylau.http`: security headers, the readers' limit, the body limit, strict JSON), with the
+operators' endpoints beside them (``/healthz``, ``/readyz``, ``/metrics``) and every request
+counted and logged by :class:`saylau.http.metrics.Observe`. The API and the website never import
+each other; only this module knows both.
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ from fastapi.concurrency import run_in_threadpool
 
 from saylau import api, web
 from saylau.api.auth import TokenCache
-from saylau.http import problems
+from saylau.http import health, metrics, problems
 from saylau.http.headers import SecurityHeaders
 from saylau.http.limits import RateLimiter, ReadLimit
 from saylau.http.problems import Problem
 from saylau.http.state import Settings, State
 from saylau.http.strictjson import StrictJson
-from saylau.live import Live, Publisher, SyncJob, submit_job
+from saylau.live import Publisher, SyncJob, submit_job
 from saylau.store import Store
 from saylau.store.tokens import Tokens
 
@@ -40,12 +42,13 @@ REFUSALS_RATE, REFUSALS_BURST = 5.0, 50
 def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
     """The API and the website over the store at ``db_url`` (a SQLite path or a ``postgresql://`` URL)."""
     settings = settings or Settings()
+    metrics_token = metrics.metrics_token(os.environ)  # a guessable token: refused before listening
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = await run_in_threadpool(Store.open, db_url)
         tokens = await run_in_threadpool(Tokens, db_url)
-        live = await run_in_threadpool(Live, store)
+        live = await run_in_threadpool(metrics.CountedLive, store)  # a Live counting its writer's jobs
         live.start()
         publisher = Publisher(live, settings.snapshot_interval)
         await publisher.rebuild()
@@ -99,7 +102,11 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
     app.add_middleware(StrictJson)  # inside the size limit: a key twice in a JSON body is a 422
     app.add_middleware(problems.BodyLimit, limit=settings.max_body)
     app.add_middleware(ReadLimit)  # pages, downloads, static files: the anonymous limit per address
-    app.add_middleware(SecurityHeaders)  # outermost: on every answer, 413s and 500s too
+    app.add_middleware(SecurityHeaders)  # on every answer, 413s and 500s too
+    observed = metrics.Metrics(lambda: getattr(app.state, "saylau", None))
+    app.add_middleware(metrics.Observe, metrics=observed)  # outermost: counts what the client got
+    health.install(app)  # /healthz, /readyz
+    metrics.install(app, observed, metrics_token)  # /metrics: loopback, or SAYLAU_METRICS_TOKEN
     api.install(app)  # the HTTP API under /api/v1
     web.install(app)  # the public website and the officer pages
     _problem_schema(app)

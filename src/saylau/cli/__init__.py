@@ -5,6 +5,7 @@ One module per family of commands; importing them registers them on the group.
 
 from saylau.cli import (  # noqa: F401  (they register their commands)
     allocate,
+    backup,
     definitions,
     forensics,
     projection,

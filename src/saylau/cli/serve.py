@@ -109,6 +109,14 @@ def _actor() -> str:
     show_default=True,
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
 )
+@click.option(
+    "--log-format",
+    default="text",
+    show_default=True,
+    type=click.Choice(["text", "json"]),
+    help="json: one JSON object a line on stderr, per request (time, method, route, status, "
+    "duration, client) and per event.",
+)
 def serve_command(
     db: str,
     host: str,
@@ -128,21 +136,28 @@ def serve_command(
     keep_alive: float,
     access_log: bool,
     log_level: str,
+    log_format: str,
 ) -> None:
     """Serve the store DB over HTTP: the API under /api/v1, its description at /openapi.json.
 
     The limits on readers (docs/api.md, "Limits") are on by default; behind a proxy or CDN, set
     FORWARDED_ALLOW_IPS to its address so that each reader is counted by its own address.
     """
+    import functools
+
     import uvicorn
 
+    from saylau.http.jsonlog import logging_config, say_json
     from saylau.http.limits import ConnectionLimits, raise_open_files
+    from saylau.http.metrics import metrics_token
     from saylau.server import Settings, create_app
     from saylau.store import Store
 
     with Store.open(db) as store:  # a missing or out-of-date store: one line, exit 2, before listening
         election = store.election()
     check_port(host, port)
+    metrics_token(os.environ)  # a guessable SAYLAU_METRICS_TOKEN: one line, exit 2, before listening
+    say = say_json if log_format == "json" else functools.partial(click.echo, err=True)
     settings = Settings(
         max_body=max_body,
         rate=rate,
@@ -157,15 +172,13 @@ def serve_command(
     )
     open_files = raise_open_files()  # each connection is an open file
     if open_files and max_connections and open_files < max_connections + 64:
-        click.echo(
+        say(
             f"saylau: at most {open_files} open files allowed: fewer connections than "
-            f"--max-connections {max_connections} (raise it with ulimit -n)",
-            err=True,
+            f"--max-connections {max_connections} (raise it with ulimit -n)"
         )
-    click.echo(
+    say(
         f"saylau: serving {election.id} from {db} on http://{host}:{port} "
-        f"(API /api/v1, OpenAPI /openapi.json, {workers} worker{'s' if workers > 1 else ''})",
-        err=True,
+        f"(API /api/v1, OpenAPI /openapi.json, {workers} worker{'s' if workers > 1 else ''})"
     )
     options = uvicorn_options(
         host,
@@ -176,6 +189,8 @@ def serve_command(
         keep_alive=keep_alive,
         max_connections=max_connections,
     )
+    if log_format == "json":  # saylau's own request log replaces uvicorn's (it knows the route)
+        options.update(log_config=logging_config(log_level, access_log), access_log=False)
     if workers == 1:
         uvicorn.run(create_app(db, settings), **options)  # type: ignore[arg-type]
     else:

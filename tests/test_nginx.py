@@ -1,0 +1,369 @@
+"""nginx as a caching reverse proxy in front of a real `saylau serve` of the bundled example.
+
+Debian's nginx runs as a non-root process on a free loopback port, with the configuration of
+deploy/nginx/saylau-proxy.conf (only its three marked values replaced: the port, the origin's
+address, the cache's folder). Through it: pages and results JSON in kk/ru/en, the same bytes as
+saylau's own and then from the cache; a reader's ETag answered 304 by nginx, and nginx's own
+refresh answered 304 by saylau (proxy_cache_revalidate); a protocol submitted through nginx
+appearing at the edge and on the event stream within seconds; and, saylau stopped, the pages and
+JSON still served from the cache.
+
+``Nginx`` and ``proxy_config`` are shared with bench/edge.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "deploy" / "nginx" / "saylau-proxy.conf"
+#: The values of the deploy template that a deployment adapts, as the template writes them.
+LISTEN, ORIGIN, CACHE = "listen 80;", "server 127.0.0.1:8000", "/var/cache/nginx/saylau"
+#: ... the cache's folder is also the prefix of the compressing layer's socket, beside it
+
+pytestmark = pytest.mark.serial  # two servers and timed waits: alone, after the parallel pass
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def proxy_config(port: int, origin_port: int, folder: Path, *, limits: bool = True, workers: int = 1) -> str:
+    """A whole nginx.conf for an unprivileged nginx in ``folder``: the deploy template inside an
+    ``http`` block, its three values replaced. ``limits`` False drops the per-address limits
+    (a benchmark's load comes from one address)."""
+    template = TEMPLATE.read_text(encoding="utf-8")
+    for value in (LISTEN, ORIGIN, CACHE):
+        assert template.count(value) >= 1, f"the template no longer has {value!r}"
+    site = (
+        template.replace(LISTEN, f"listen 127.0.0.1:{port};")
+        .replace(ORIGIN, f"server 127.0.0.1:{origin_port}")
+        .replace(CACHE, str(folder / "cache"))
+    )
+    if not limits:
+        site = re.sub(r"^\s*limit_(req|conn) .*$", "", site, flags=re.MULTILINE)
+    temp = "\n".join(
+        f"    {kind}_temp_path {folder / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return f"""daemon off;
+worker_processes {workers};
+pid {folder / "nginx.pid"};
+error_log {folder / "error.log"} warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    types {{ text/html html; application/json json; text/css css; application/javascript js; }}
+    default_type application/octet-stream;
+{temp}
+{site}
+}}
+"""
+
+
+class Nginx:
+    """Debian's nginx, never as root: as the current user, or as www-data (nobody) when that is root."""
+
+    def __init__(self, port: int, origin_port: int, *, limits: bool = True, workers: int = 1) -> None:
+        binary = nginx_binary()
+        if binary is None:
+            raise RuntimeError("nginx is not installed (apt-get install nginx)")
+        self.binary = binary
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.folder = Path(tempfile.mkdtemp(prefix="saylau-nginx-"))  # in /tmp: reachable by www-data
+        self.conf = self.folder / "nginx.conf"
+        self.conf.write_text(proxy_config(port, origin_port, self.folder, limits=limits, workers=workers))
+        self.user: str | None = None
+        if os.geteuid() == 0:
+            self.user = next(u for u in ("www-data", "nobody") if _exists(u))
+            entry = pwd.getpwnam(self.user)
+            for path in [self.folder, *self.folder.iterdir()]:
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def _command(self, *extra: str) -> list[str]:
+        return [
+            self.binary,
+            "-p",
+            str(self.folder),
+            "-c",
+            str(self.conf),
+            "-e",
+            str(self.folder / "error.log"),
+            *extra,
+        ]
+
+    def _run_as(self) -> dict[str, object]:
+        if self.user is None:
+            return {}
+        entry = pwd.getpwnam(self.user)
+        return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+
+    def __enter__(self) -> Nginx:
+        check = subprocess.run(
+            self._command("-t"), capture_output=True, text=True, check=False, **self._run_as()
+        )
+        if check.returncode != 0:
+            raise RuntimeError(f"nginx -t refuses the configuration:\n{check.stderr}")
+        self.proc = subprocess.Popen(
+            self._command(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            **self._run_as(),
+        )
+        deadline = time.monotonic() + 20
+        while True:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2),
+            ):
+                return self
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"nginx did not start: {self.error_log()}")
+            time.sleep(0.05)
+
+    def error_log(self) -> str:
+        with contextlib.suppress(OSError):
+            return (self.folder / "error.log").read_text(errors="replace")[-3000:]
+        return ""
+
+    def __exit__(self, *_: object) -> None:
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGQUIT)  # nginx's graceful stop
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _exists(user: str) -> bool:
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        return False
+    return True
+
+
+class Origin:
+    """`saylau serve` of a store, in a child process, until stopped."""
+
+    def __init__(self, db: Path, port: int, *extra: str) -> None:
+        self.db, self.port, self.extra = db, port, extra
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = db.parent / f"serve-{port}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Origin:
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "saylau.cli",
+                    "serve",
+                    str(self.db),
+                    "--port",
+                    str(self.port),
+                    *self.extra,
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 90
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{self.url}/readyz", timeout=5).status_code == 200:
+                    return self
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"saylau serve did not get ready: {self.log.read_text()[-3000:]}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+@dataclass
+class Edge:
+    origin: Origin
+    nginx: Nginx
+    token: str
+    withheld: list
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list, str]:
+    if nginx_binary() is None:
+        pytest.skip("nginx is not installed (.ci/run installs Debian's: apt-get install nginx)")
+    from saylau import demo
+    from saylau.store.tokens import Tokens
+
+    db = tmp_path_factory.mktemp("edge") / "kz.db"
+    withheld = list(demo.build(db, withhold=10))
+    with Tokens(str(db)) as tokens:
+        token = tokens.create("admin", actor="test", name="edge tests").text
+    return db, withheld, token
+
+
+@contextlib.contextmanager
+def edge_over(db: Path, withheld: list, token: str) -> Iterator[Edge]:
+    origin = Origin(db, free_port(), "--snapshot-interval", "0.1").start()
+    try:
+        with Nginx(free_port(), origin.port) as nginx:
+            yield Edge(origin, nginx, token, withheld)
+    finally:
+        origin.stop()
+
+
+@pytest.fixture(scope="module")
+def edge(example: tuple[Path, list, str]) -> Iterator[Edge]:
+    with edge_over(*example) as running:
+        yield running
+
+
+def origin_count(edge: Edge, route: str, status: int) -> float:
+    """How many answers of ``status`` saylau gave on ``route``, from its own /metrics (loopback)."""
+    text = httpx.get(f"{edge.origin.url}/metrics", timeout=10).text
+    pattern = re.compile(
+        r'^saylau_http_requests_total\{method="GET",route="'
+        + re.escape(route)
+        + r'",status="'
+        + str(status)
+        + r'"\} (\S+)$',
+        re.MULTILINE,
+    )
+    found = pattern.search(text)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_pages_and_json_in_three_languages_come_through_the_cache(edge: Edge) -> None:
+    with (
+        httpx.Client(base_url=edge.nginx.url, timeout=30) as via,
+        httpx.Client(base_url=edge.origin.url, timeout=30) as direct,
+    ):
+        for lang in ("kk", "ru", "en"):
+            for path in (f"/{lang}/", f"/{lang}/districts", f"/api/v1/results?lang={lang}"):
+                first = via.get(path)
+                assert first.status_code == 200, (path, first.text[:300])
+                assert first.content == direct.get(path).content  # what saylau serves, byte for byte
+                second = via.get(path)
+                assert second.headers["x-cache-status"] == "HIT", path
+                assert second.content == first.content
+            page = via.get(f"/{lang}/").text
+            assert f'<html lang="{lang}"' in page
+            doc = via.get(f"/api/v1/results?lang={lang}").json()
+            assert doc["status"]["expected"] > 10_000
+        # saylau's security headers come through; the cache keeps answers compressed, and
+        # unpacks them for a reader that does not take gzip
+        r = via.get("/en/", headers={"Accept-Encoding": "gzip"})
+        assert r.headers["content-encoding"] == "gzip" and "content-security-policy" in r.headers
+        plain = via.get("/en/", headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers and plain.content == r.content
+        assert via.get("/metrics").status_code == 404  # operators scrape saylau itself
+        ready = via.get("/readyz")
+        assert ready.status_code == 200 and "x-cache-status" not in ready.headers
+
+
+def test_revalidation_by_etag_at_both_ends(edge: Edge) -> None:
+    path = "/api/v1/results?lang=ru"
+    with httpx.Client(base_url=edge.nginx.url, timeout=30) as via:
+        r = via.get(path)
+        etag = r.headers["etag"]
+        again = via.get(path, headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b""  # nginx answers the reader's ETag
+        before = origin_count(edge, "/api/v1/results", 304)
+        deadline = time.monotonic() + 20
+        while origin_count(edge, "/api/v1/results", 304) <= before:  # nginx asks saylau with the ETag
+            assert time.monotonic() < deadline, "nginx never revalidated with saylau"
+            time.sleep(1.2)  # past the kept copy's second
+            assert via.get(path, headers={"If-None-Match": etag}).status_code == 304
+        assert via.get(path).content == r.content
+
+
+def test_a_protocol_appears_at_the_edge_and_on_the_event_stream(edge: Edge) -> None:
+    from test_api import body
+
+    protocol = edge.withheld.pop()
+    with httpx.Client(base_url=edge.nginx.url, timeout=30) as via:
+        version = int(via.get("/api/v1/results").headers["x-results-version"])
+        with via.stream("GET", "/api/v1/events") as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            lines = stream.iter_lines()
+            first = _next_event(lines)
+            posted = via.post(
+                "/api/v1/protocols", json=body(protocol), headers={"Authorization": f"Bearer {edge.token}"}
+            )
+            assert posted.status_code == 201, posted.text
+            start = time.monotonic()
+            event = _next_event(lines)
+            assert event["version"] > first["version"] and event["protocols"] == first["protocols"] + 1
+            assert time.monotonic() - start < 5  # sent at once, not held in a buffer
+        deadline = time.monotonic() + 10
+        while int(via.get("/api/v1/results").headers["x-results-version"]) <= version:
+            assert time.monotonic() < deadline, "the new results never reached the edge"
+            time.sleep(0.1)
+
+
+def _next_event(lines: Iterator[str]) -> dict:
+    for line in lines:
+        if line.startswith("data: "):
+            return json.loads(line[len("data: ") :])
+    raise AssertionError("the event stream ended")
+
+
+@pytest.mark.parametrize("seconds", [5, pytest.param(60, marks=pytest.mark.slow)])
+def test_the_cache_serves_while_saylau_is_down(example: tuple[Path, list, str], seconds: int) -> None:
+    paths = ["/kk/", "/ru/districts", "/en/", "/api/v1/results?lang=kk", "/api/v1/results?lang=en"]
+    with edge_over(*example) as edge, httpx.Client(base_url=edge.nginx.url, timeout=30) as via:
+        kept = {p: via.get(p).content for p in paths}
+        edge.origin.stop()
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{edge.origin.url}/healthz", timeout=2)
+        deadline = time.monotonic() + seconds
+        rounds = 0
+        while time.monotonic() < deadline or rounds == 0:
+            rounds += 1
+            for p in paths:
+                r = via.get(p)
+                assert r.status_code == 200, (p, r.status_code)
+                assert r.content == kept[p]
+                assert r.headers["x-cache-status"] in ("HIT", "STALE", "UPDATING"), r.headers[
+                    "x-cache-status"
+                ]
+            time.sleep(1)
+        assert via.get("/en/regions").status_code == 502  # never cached: nothing to give
+        assert "connect() failed" in edge.nginx.error_log()
