@@ -1,4 +1,4 @@
-"""saylau.store on real SQLite and real PostgreSQL: versions, atomicity, the audit chain, tampering.
+"""saylau.store on real SQLite and real PostgreSQL: versions, atomicity, the log, tampering.
 
 Every test that takes ``db_url`` runs on both backends (PostgreSQL when SAYLAU_TEST_PG is set; see
 .ci/postgres.sh). Tampering is done the way an insider would: plain SQL on the database, behind the
@@ -25,8 +25,8 @@ from saylau import spec
 from saylau.bounds import MAX_COUNT
 from saylau.errors import DefinitionError, InputError, SaylauError
 from saylau.model import Protocol
-from saylau.store import GENESIS, ConflictError, Store, StoreError, Submission
-from saylau.store.canonical import counts, dumps, protocol_content
+from saylau.store import ConflictError, Store, StoreError, Submission
+from saylau.store.canonical import counts, dumps, protocol_content, protocol_entry
 from saylau.store.engine import parse
 from saylau.store.tables import VERSION_TABLE, metadata
 
@@ -44,8 +44,8 @@ def protocols(tiny: spec.Files) -> list[Protocol]:
 
 
 @pytest.fixture
-def store(db_url: str, tiny: spec.Files) -> Iterator[Store]:
-    with Store.create(db_url, tiny, actor="test") as created:
+def store(db_url: str, tiny: spec.Files, tmp_path: Path) -> Iterator[Store]:
+    with Store.create(db_url, tiny, actor="test", key=tmp_path / "log.key") as created:
         yield created
 
 
@@ -82,7 +82,11 @@ def test_create_stores_the_definition_and_open_reads_it(db_url: str, tiny: spec.
     with Store.create(db_url, tiny, actor="clerk") as store:
         assert store.election().id == "tiny"
         seq, head = store.audit_head()
-        assert seq == 1 and head != GENESIS
+        entry = store.log_entries(0, 1)[0]
+        assert seq == 1 and head == entry.leaf_hash  # a tree of one leaf: its root is the leaf
+        origin, vkey = store.log_key()
+        assert origin is not None and origin.startswith("saylau/tiny/")
+        assert (vkey is not None) == ("://" not in db_url)  # PostgreSQL: a key only where --key says
     with Store.open(db_url) as store:
         assert store.definition() == tiny.snapshot()
         assert store.election().id == "tiny"
@@ -371,26 +375,36 @@ def test_turnout_reports_are_appended_and_audited(store: Store) -> None:
     assert store.verify().ok
 
 
-# -- the audit chain ---------------------------------------------------------------------------------
+# -- the log --------------------------------------------------------------------------------------
 
 
-def test_the_chain_can_be_recomputed_from_its_export(store: Store, protocols: list[Protocol]) -> None:
-    """An outsider with the JSON lines and hashlib gets the same hashes: the canonical form is plain JSON."""
-    store.submit(protocols, actor="clerk")
+def mth(leaves: list[bytes]) -> bytes:
+    """RFC 9162's Merkle Tree Hash, written out from the RFC's definition for this test alone."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return hashlib.sha256(b"\x01" + mth(leaves[:k]) + mth(leaves[k:])).digest()
+
+
+def test_the_log_can_be_recomputed_from_its_entries(store: Store, protocols: list[Protocol]) -> None:
+    """An outsider with the entries and hashlib gets the same leaves and root: each entry is plain
+    canonical JSON holding every stored field of its event."""
+    store.submit(protocols, actor="clerk", source="tiny/protocols")
     store.add_turnout("R2", "18:00", 700, actor="tec-south")
-    lines = [e.to_json() for e in store.audit_entries()]
-    prev = GENESIS
-    for n, line in enumerate(lines, 1):
-        entry = json.loads(line)
-        fields = {
-            k: entry[k] for k in ("seq", "at", "actor", "action", "subject", "content_hash", "prev_hash")
-        }
-        text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        assert entry["seq"] == n and entry["prev_hash"] == prev
-        assert hashlib.sha256(text.encode()).hexdigest() == entry["entry_hash"]
-        prev = entry["entry_hash"]
-    assert (len(lines), prev) == store.audit_head()
-    assert [e.seq for e in store.audit_entries(after=5)] == list(range(6, len(lines) + 1))
+    entries = store.log_entries(0, 1000)
+    leaves = []
+    for n, e in enumerate(entries, 1):
+        assert e.entry is not None and e.seq == n and e.index == n - 1
+        doc = json.loads(e.entry)
+        assert doc["seq"] == n and doc["action"] == e.action
+        assert dumps(doc) == e.entry  # canonical: sorted keys, no spaces, UTF-8
+        leaf = hashlib.sha256(b"\x00" + e.entry.encode()).digest()
+        assert leaf.hex() == e.leaf_hash
+        leaves.append(leaf)
+    assert (len(leaves), mth(leaves).hex()) == store.audit_head()
+    assert [e.seq for e in store.audit_entries(after=5)] == list(range(6, len(leaves) + 1))
     p = protocols[0]
     content = {
         "station": p.station,
@@ -400,10 +414,21 @@ def test_the_chain_can_be_recomputed_from_its_export(store: Store, protocols: li
         "status": "preliminary",
     }
     expected = hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-    assert store.versions(p.station, p.contest)[0].content_hash == expected
-    assert json.loads(lines[1])["content_hash"] == expected
-    report = store.verify()
-    assert (report.ok, report.entries, report.first_bad, report.problem) == (True, len(lines), None, None)
+    stored = store.versions(p.station, p.contest)[0]
+    assert stored.content_hash == expected
+    second = json.loads(entries[1].entry or "")
+    assert second["protocol"] == content
+    assert (second["actor"], second["at"], second["source"], second["reason"]) == (
+        "clerk",
+        stored.at,
+        "tiny/protocols",
+        None,
+    )
+    report = json.loads(entries[-1].entry or "")
+    assert report["report"] == {"issued": 700, "place": "R2", "registered": None, "time": "18:00"}
+    assert report["actor"] == "tec-south"
+    result = store.verify()
+    assert (result.ok, result.entries, result.first_bad, result.problem) == (True, len(leaves), None, None)
 
 
 def test_canonical_texts_are_canonical_json() -> None:
@@ -412,6 +437,30 @@ def test_canonical_texts_are_canonical_json() -> None:
     assert protocol_content('S"1', "c", dumps(values), "{}", "final") == dumps(
         {"station": 'S"1', "contest": "c", "lines": values, "votes": {}, "status": "final"}
     )
+    content = protocol_content("S1", "c", dumps(values), "{}", "final")
+    for reason in (None, 'a "reason"\n'):
+        assert protocol_entry(7, "t", "ж", content, 2, reason, "f.csv") == dumps(
+            {
+                "action": "protocol",
+                "actor": "ж",
+                "at": "t",
+                "protocol": json.loads(content),
+                "reason": reason,
+                "seq": 7,
+                "source": "f.csv",
+                "version": 2,
+            }
+        )
+
+
+def test_the_fast_protocol_entries_are_the_canonical_ones(store: Store, protocols: list[Protocol]) -> None:
+    """What a submission writes (one pass, pre-encoded parts) is what the verifier rebuilds."""
+    store.submit(protocols, actor="clerk", reason='recount\t"1"', source="file ж.csv")
+    for e in store.log_entries(1, 1000):
+        assert e.entry is not None
+        assert hashlib.sha256(b"\x00" + e.entry.encode()).hexdigest() == e.leaf_hash
+        assert json.loads(e.entry)["reason"] == 'recount\t"1"'
+    assert store.verify().ok
 
 
 def test_verify_finds_a_vote_count_changed_in_the_database(
@@ -440,23 +489,22 @@ def test_verify_finds_a_changed_audit_entry(store: Store, db_url: str, protocols
     assert report.problem is not None and report.problem.startswith("audit entry 4")
 
 
-def test_verify_finds_an_entry_rewritten_with_a_fresh_hash(
+def test_an_entry_rewritten_with_a_fresh_leaf_is_found_by_the_checkpoint_signed_before(
     store: Store, db_url: str, protocols: list[Protocol]
 ) -> None:
-    """Recomputing the tampered entry's own hash does not help: the next entry points at the old one."""
+    """Recomputing the tampered entry's leaf makes its rows agree again; the tree does not."""
     store.submit(protocols, actor="clerk")
-    entry = next(e for e in store.audit_entries() if e.seq == 4)
-    from saylau.store.audit import entry_hash
-
-    forged = entry_hash(
-        4, entry.at, "mallory", entry.action, entry.subject, entry.content_hash, entry.prev_hash
-    )
+    store.checkpoint()  # served once: kept by the store
+    entry = store.log_entries(3, 4)[0]
+    assert entry.entry is not None
+    forged = entry.entry.replace('"actor":"clerk"', '"actor":"mallory"')
+    leaf = hashlib.sha256(b"\x00" + forged.encode()).hexdigest()
     with behind_the_back(db_url) as conn:
-        conn.exec_driver_sql(f"UPDATE audit_log SET actor = 'mallory', entry_hash = '{forged}' WHERE seq = 4")
+        conn.exec_driver_sql(f"UPDATE audit_log SET actor = 'mallory', leaf_hash = '{leaf}' WHERE seq = 4")
         conn.exec_driver_sql("UPDATE protocol_versions SET actor = 'mallory' WHERE audit_seq = 4")
     report = store.verify()
-    assert (report.ok, report.first_bad) == (False, 5)
-    assert report.problem is not None and "prev_hash" in report.problem
+    assert not report.ok and report.first_bad == 1
+    assert report.problem is not None and "not an extension of the stored checkpoint" in report.problem
 
 
 def test_verify_finds_a_deleted_audit_entry(store: Store, db_url: str, protocols: list[Protocol]) -> None:
@@ -479,17 +527,20 @@ def test_verify_finds_a_changed_definition_file(store: Store, db_url: str) -> No
     assert report.problem is not None and "stations.csv" in report.problem
 
 
-def test_a_cut_off_tail_is_found_against_a_published_head(
+def test_a_cut_off_tail_is_found_against_a_checkpoint_kept(
     store: Store, db_url: str, protocols: list[Protocol]
 ) -> None:
     store.submit(protocols, actor="clerk")
-    published = store.audit_head()
+    kept = store.checkpoint()
+    size = store.audit_head()[0]
     with behind_the_back(db_url) as conn:
-        conn.exec_driver_sql(f"DELETE FROM protocol_versions WHERE audit_seq = {published[0]}")
-        conn.exec_driver_sql(f"DELETE FROM audit_log WHERE seq = {published[0]}")
-    assert store.verify().ok  # a consistent prefix of the chain: only the published head can tell
-    report = store.verify(expected_head=published)
-    assert (report.ok, report.first_bad) == (False, published[0])
+        conn.exec_driver_sql(f"DELETE FROM protocol_versions WHERE audit_seq = {size}")
+        conn.exec_driver_sql(f"DELETE FROM audit_log WHERE seq = {size}")
+        conn.exec_driver_sql("DELETE FROM checkpoints")  # the server's own record of it, too
+    assert store.verify().ok  # a consistent prefix of the log: only a checkpoint kept can tell
+    report = store.verify(since=[kept])
+    assert (report.ok, report.first_bad) == (False, size)
+    assert report.problem is not None and f"entries {size} to {size} were deleted" in report.problem
 
 
 # -- several writers ---------------------------------------------------------------------------------

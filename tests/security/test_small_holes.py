@@ -367,7 +367,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ),
         (
             "UPDATE protocol_versions SET audit_seq = 'seven' WHERE audit_seq = 6",
-            "entry 6: audit entry 6 (protocol row",
+            "entry 6: audit entry 6 (protocol S1/d1/v1): its protocol row is missing",
         ),
         (
             "UPDATE protocol_versions SET version = 'two' WHERE audit_seq = 6",

@@ -137,9 +137,7 @@ class AuditEntryOut(BaseModel):
     actor: str
     action: str
     subject: str
-    content_hash: str
-    prev_hash: str
-    entry_hash: str
+    leaf_hash: str
 
 
 class AuditEntries(BaseModel):

@@ -1,9 +1,10 @@
-"""Commands on a store (a SQLite file or a postgresql:// URL): init, import, turnout, audit."""
+"""Commands on a store (a SQLite file or a postgresql:// URL): init, import, turnout, audit, checkpoint."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -12,23 +13,48 @@ from saylau import spec
 from saylau.cli.app import cli
 from saylau.errors import InputError
 
+if TYPE_CHECKING:
+    from saylau.store import Store
+
+
+KEY_HELP = "The log's signing key file (default: $SAYLAU_LOG_KEY, else DB.key beside a SQLite DB)."
+
 
 @cli.command("init")
 @click.argument("db", metavar="DB")
 @click.option("--election", "election_dir", required=True, metavar="DIR", help="The definition.")
-def init_command(db: str, election_dir: str) -> None:
-    """Create a store (a SQLite file or a postgresql:// URL) for the election defined in DIR."""
+@click.option("--key", default=None, metavar="PATH", help=f"{KEY_HELP} Made new; never overwritten.")
+@click.option(
+    "--origin",
+    default=None,
+    metavar="NAME",
+    help="The log's name in its checkpoints, e.g. results.example.org/2026 "
+    "(default: saylau/<election>/<random>).",
+)
+def init_command(db: str, election_dir: str, key: str | None, origin: str | None) -> None:
+    """Create a store (a SQLite file or a postgresql:// URL) for the election defined in DIR, and
+    the key that signs its log's checkpoints (a file of its own: keep it secret, and out of backups
+    that others read)."""
     from saylau.store import Store
+    from saylau.store.engine import parse, sqlite_file
+    from saylau.transparency.keys import KEY_ENV, key_path
 
     if not Path(election_dir).is_dir():
         raise InputError(f"{election_dir}: not an election directory")
-    store = Store.create(db, spec.Files(Path(election_dir)))
+    path = key_path(key, sqlite_file(parse(db)))
+    if path is None:
+        raise InputError(
+            f"a PostgreSQL store's log key needs a file: give --key PATH (or set {KEY_ENV})", where="--key"
+        )
+    store = Store.create(db, spec.Files(Path(election_dir)), key=path, origin=origin)
     election = store.election()
-    head = store.audit_head()
+    _, vkey = store.log_key()
     store.close()
     click.echo(
         f"{db}: created for {election.id} ({len(election.stations):,} stations, "
-        f"{len(election.contests)} contests); audit head {head[1][:16]}"
+        f"{len(election.contests)} contests)\n"
+        f"log key: {path} (secret: it signs the checkpoints; keep it out of shared backups)\n"
+        f"public key: {vkey}"
     )
 
 
@@ -109,54 +135,118 @@ def import_command(
         )
         click.echo(
             f"{db}: {done.new:,} new, {done.corrected:,} corrected, {done.unchanged:,} unchanged; "
-            f"audit head {store.audit_head()[1][:16]}"
+            f"{_head(store)}"
         )
     finally:
         store.close()
 
 
+def _head(store: Store) -> str:
+    size, root = store.audit_head()
+    return f"log: {size:,} entries, root {root[:16]}"
+
+
 @cli.group("audit")
 def audit_group() -> None:
-    """The store's tamper-evident audit chain."""
+    """The store's log: one tamper-evident record of every event, with signed checkpoints."""
 
 
 @audit_group.command("verify")
 @click.argument("db", metavar="DB")
-def audit_verify_command(db: str) -> None:
-    """Recompute the chain and every stored protocol; name the first entry that does not match.
+@click.option(
+    "--since",
+    "since",
+    multiple=True,
+    metavar="CHECKPOINT",
+    help="A checkpoint file kept earlier (the signed note); the log must extend it. Repeatable.",
+)
+@click.option(
+    "--vkey", default=None, metavar="KEY", help="The log's public key as published (default: the store's)."
+)
+def audit_verify_command(db: str, since: tuple[str, ...], vkey: str | None) -> None:
+    """Rebuild every entry from the stored rows, recompute the tree, check every stored checkpoint
+    and each --since checkpoint against it; name the first entry that does not match.
 
     A row that cannot even be read (changed behind the store's back into something that is not a
     hash, a number or text) is named the same way: ``entry N: ... cannot read its <column>``.
     """
     from saylau.store import Store
 
+    notes = [_read_note(path) for path in since]
     store = Store.open(db)
     try:
-        report = store.verify()
+        report = store.verify(notes, vkey)
     finally:
         store.close()
     if not report.ok:
         at = f" at entry {report.first_bad}" if report.first_bad is not None else ""
         click.echo(f"audit: FAILED{at}: {report.problem}", err=True)
         raise click.exceptions.Exit(1)
-    click.echo(f"audit: ok, {report.entries:,} entries")
+    click.echo(
+        f"audit: ok, {report.entries:,} entries, root {report.root}; "
+        f"{report.checkpoints:,} checkpoint{'s' if report.checkpoints != 1 else ''} consistent"
+    )
+
+
+def _read_note(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(
+            f"cannot read {path}: {getattr(e, 'strerror', None) or e}", where="--since"
+        ) from None
 
 
 @audit_group.command("export")
 @click.argument("db", metavar="DB")
 @click.option("--out", default="-", show_default=True, help="A file, or - for standard output.")
 def audit_export_command(db: str, out: str) -> None:
-    """Write the chain as JSON lines, for observers to verify on their own."""
+    """Write the log as JSON lines, one entry each with its canonical text, for observers to
+    verify on their own (docs/verification.md)."""
     from saylau.store import Store
 
     store = Store.open(db)
     try:
         stream = click.open_file(out, "w", encoding="utf-8")
         with stream:
-            for entry in store.audit_entries():
-                stream.write(entry.to_json() + "\n")
+            start = 0
+            while True:
+                page = store.log_entries(start, start + 1000)
+                for entry in page:
+                    stream.write(entry.to_json() + "\n")
+                if len(page) < 1000:
+                    break
+                start += 1000
     finally:
         store.close()
+
+
+@audit_group.command("key")
+@click.argument("db", metavar="DB")
+@click.option("--key", default=None, metavar="PATH", help=f"{KEY_HELP} Made new; never overwritten.")
+@click.option("--origin", default=None, metavar="NAME", help="The log's name in its checkpoints.")
+def audit_key_command(db: str, key: str | None, origin: str | None) -> None:
+    """Make the signing key of a store that has none (one made before checkpoints were signed)."""
+    from saylau.store import Store
+
+    with Store.open(db, key=key) as store:
+        signer = store.make_log_key(origin)
+        click.echo(f"log key: {store.key_path} (secret)\npublic key: {signer.verifier.vkey}")
+
+
+@cli.command("checkpoint")
+@click.argument("db", metavar="DB")
+@click.option("--key", default=None, metavar="PATH", help=KEY_HELP)
+def checkpoint_command(db: str, key: str | None) -> None:
+    """Print the log's current checkpoint, signed: the text GET /api/v1/log/checkpoint serves.
+
+    Keep it (a file per checkpoint): ``saylau audit verify DB --since FILE`` later shows whether
+    the log still extends it.
+    """
+    from saylau.store import Store
+
+    with Store.open(db, key=key) as store:
+        click.echo(store.checkpoint(), nl=False)
 
 
 @cli.command("turnout")
@@ -177,6 +267,6 @@ def turnout_command(
         store.add_turnout(
             place, time, issued, actor=actor or os.environ.get("USER") or "cli", registered=registered
         )
-        click.echo(f"{db}: turnout at {place} by {time}: {issued:,}; audit head {store.audit_head()[1][:16]}")
+        click.echo(f"{db}: turnout at {place} by {time}: {issued:,}; {_head(store)}")
     finally:
         store.close()

@@ -2,7 +2,8 @@
 
 SQLite (a file path, the embedded default) or PostgreSQL (a ``postgresql://`` URL), through
 SQLAlchemy Core, with the schema kept by Alembic migrations. Every write is one transaction that
-also appends to a hash-chained audit log, so the store can prove nothing was changed behind its back::
+also appends its events to a Merkle-tree log with signed checkpoints, so the store can prove nothing
+was changed behind its back::
 
     from saylau import spec
     from saylau.store import Store
@@ -13,8 +14,8 @@ also appends to a hash-chained audit log, so the store can prove nothing was cha
         store.verify().ok          # True unless a row was changed behind the store's back
 """
 
-from saylau.store.audit import AuditEntry, AuditReport
-from saylau.store.canonical import GENESIS, STATUSES
+from saylau.store.audit import AuditEntry, AuditReport, LogEntry
+from saylau.store.canonical import STATUSES
 from saylau.store.errors import ConflictError, StoreError
 from saylau.store.store import (
     Change,
@@ -29,13 +30,13 @@ from saylau.store.store import (
 )
 
 __all__ = [
-    "GENESIS",
     "STATUSES",
     "AuditEntry",
     "AuditReport",
     "Change",
     "Changes",
     "ConflictError",
+    "LogEntry",
     "Store",
     "StoreError",
     "StoredVersion",

@@ -1,89 +1,142 @@
-"""The audit chain: every write leaves an entry that hashes the one before it.
+"""The log: every event of the store is one entry, in commit order, under one Merkle tree.
 
-An entry records who wrote what and when: ``seq``, ``at`` (UTC ISO), ``actor``, ``action``
-(``define``, ``protocol``, ``turnout``), ``subject`` (what was written, e.g. ``S1/council-list/v2``),
-``content_hash`` (sha256 of the written thing's canonical form) and ``prev_hash``; its
-``entry_hash`` is the sha256 of the canonical JSON of those seven fields. The first entry's
-``prev_hash`` is :data:`GENESIS`.
+An entry is the canonical JSON of one event with every field stored for it (:mod:`.canonical`):
+the election definition (entry 1), each protocol version (its counts, status, version, reason,
+source, actor and time), each turnout report, each API token issued or revoked. Its leaf is
+SHA-256(0x00 || entry), and the tree over all leaves is RFC 9162's (:mod:`saylau.transparency`),
+so a signed checkpoint (tree size and root) fixes everything written up to it, and a consistency
+proof shows a later tree to extend it.
 
-So a published head (seq, hash) fixes everything written up to it. :func:`verify` walks the chain
-and recomputes each stored row's canonical content against its entry: an UPDATE or DELETE made
-behind the store's back, of a protocol count or of the chain itself, shows up as the first entry
-that no longer matches. (An attacker who rewrites the whole chain from some point on is caught only
-by comparing with a head published before; :func:`verify` takes one.)
+The ``audit_log`` table keeps, per entry, its number, time, actor, action, subject and leaf hash;
+the event's own rows keep the rest. :func:`verify` is the one verifier: it rebuilds every entry
+from the event's rows, recomputes its leaf and the tree, checks the stored checkpoints' signatures
+and roots and those a user kept (``saylau audit verify --since``), and names the first entry that
+does not match. An UPDATE or DELETE behind the store's back, of a count, a reason, a time, a token
+or of the log itself, shows up as that entry; a log rewritten consistently from some point on
+shows up against any checkpoint signed before the rewrite.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
+from saylau.errors import InputError
 from saylau.store.canonical import (
-    GENESIS,
+    define_entry,
     definition_hash,
     dumps,
-    protocol_hash,
+    leaf_hex,
+    protocol_content,
+    protocol_entry,
     sha256_hex,
-    string,
+    token_issue_entry,
+    token_revoke_entry,
     turnout_content,
+    turnout_entry,
 )
-from saylau.store.tables import audit_log, definition_files, meta, protocol_versions, turnout_reports
+from saylau.store.tables import (
+    api_tokens,
+    audit_log,
+    checkpoints,
+    definition_files,
+    meta,
+    protocol_versions,
+    token_revocations,
+    turnout_reports,
+)
+from saylau.transparency.merkle import Tree
+from saylau.transparency.note import Checkpoint, Verifier, open_checkpoint
 
-ACTIONS = ("define", "protocol", "turnout")
-#: The order of the values in the rows :func:`chain` makes.
-COLUMNS = ("seq", "at", "actor", "action", "subject", "content_hash", "prev_hash", "entry_hash")
+ACTIONS = ("define", "protocol", "turnout", "token-issue", "token-revoke")
+#: The order of the values in the rows of ``audit_log`` that writers append.
+COLUMNS = ("seq", "at", "actor", "action", "subject", "leaf_hash")
+#: meta keys of the log's origin (the first line of its checkpoints) and public key (a vkey).
+ORIGIN_KEY = "log_origin"
+VKEY_KEY = "log_vkey"
 _PAGE = 10_000
 
 
 @dataclass(frozen=True)
 class AuditEntry:
+    """One entry of the log as ``audit_log`` holds it; its leaf index in the tree is ``seq - 1``."""
+
     seq: int
     at: str
     actor: str
     action: str
     subject: str
-    content_hash: str
-    prev_hash: str
-    entry_hash: str
+    leaf_hash: str
+
+    @property
+    def index(self) -> int:
+        return self.seq - 1
+
+    @property
+    def entry_hash(self) -> str:
+        """The entry's hash in the log: its leaf hash (what an inclusion proof starts from)."""
+        return self.leaf_hash
 
     def to_dict(self) -> dict[str, int | str]:
         return asdict(self)
 
     def to_json(self) -> str:
-        """One line of the JSON-lines export (canonical JSON, so the line itself is reproducible)."""
+        return dumps(self.to_dict())
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """An entry with its canonical text, rebuilt from the event's rows: what a verifier hashes.
+
+    ``entry`` is None when the rows cannot make it (a row missing or unreadable).
+    """
+
+    seq: int
+    action: str
+    subject: str
+    leaf_hash: str
+    entry: str | None
+
+    @property
+    def index(self) -> int:
+        return self.seq - 1
+
+    def to_dict(self) -> dict[str, int | str | None]:
+        return {
+            "index": self.index,
+            "seq": self.seq,
+            "action": self.action,
+            "subject": self.subject,
+            "leaf_hash": self.leaf_hash,
+            "entry": self.entry,
+        }
+
+    def to_json(self) -> str:
         return dumps(self.to_dict())
 
 
 @dataclass(frozen=True)
 class AuditReport:
-    """What :func:`verify` found: ``ok``, the number of entries, and the first entry that does not
-    match (``first_bad``) with ``problem`` saying what does not match."""
+    """What :func:`verify` found: ``ok``; the number of entries; the first entry that does not
+    match (``first_bad``) with ``problem`` saying what; the root of the recomputed tree (hex) and
+    the number of checkpoints checked against it."""
 
     ok: bool
     entries: int
     first_bad: int | None = None
     problem: str | None = None
+    root: str | None = None
+    checkpoints: int = 0
 
 
 def now() -> str:
     """The time of a write: UTC, ISO 8601, microseconds, ``Z``."""
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def entry_hash(
-    seq: int, at: str, actor: str, action: str, subject: str, content_hash: str, prev_hash: str
-) -> str:
-    """sha256 of the canonical JSON of the entry's seven fields (written out: keys in sorted order)."""
-    return sha256_hex(
-        f'{{"action":{string(action)},"actor":{string(actor)},"at":{string(at)},'
-        f'"content_hash":{string(content_hash)},"prev_hash":{string(prev_hash)},"seq":{int(seq)},'
-        f'"subject":{string(subject)}}}'
-    )
 
 
 def protocol_subject(station: str, contest: str, version: int) -> str:
@@ -94,45 +147,55 @@ def turnout_subject(place: str, time: str) -> str:
     return f"{place}@{time}"
 
 
-def head(conn: sa.Connection) -> tuple[int, str]:
-    """(seq, entry_hash) of the last entry; (0, GENESIS) when the chain is empty.
+def last_seq(conn: sa.Connection) -> int:
+    """The number of the last entry (0 for an empty log). Read under the write lock, the next
+    entry is this + 1: the lock row is never updated, the head is simply the highest seq."""
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(audit_log.c.seq), 0))).scalar_one())
 
-    Read under the write lock, this is where the next entry goes: the lock row is never updated,
-    the head is simply the highest seq.
+
+def entry_row(seq: int, at: str, actor: str, action: str, subject: str, entry: str) -> tuple[Any, ...]:
+    """The ``audit_log`` row (values of :data:`COLUMNS`) of one entry."""
+    return (seq, at, actor, action, subject, leaf_hex(entry))
+
+
+def protocol_rows(
+    start: int,
+    at: str,
+    actor: str,
+    status: str,
+    reason: str | None,
+    source: str,
+    items: Iterable[tuple[str, str, int, str, str]],
+) -> tuple[list[tuple[Any, ...]], list[str]]:
+    """Log rows for protocol versions ``items`` = (station, contest, version, lines, votes), the
+    first numbered ``start`` + 1, and each version's content hash.
+
+    :func:`~saylau.store.canonical.protocol_entry` written out for a submission of 100,000: the
+    parts that are the same for every entry (actor, time, status, reason, source) are encoded once.
     """
-    row = conn.execute(
-        sa.select(audit_log.c.seq, audit_log.c.entry_hash).order_by(audit_log.c.seq.desc()).limit(1)
-    ).first()
-    return (int(row.seq), str(row.entry_hash)) if row else (0, GENESIS)
+    from saylau.store.canonical import string
 
-
-def chain(
-    start: tuple[int, str], at: str, actor: str, items: Iterable[tuple[str, str, str]]
-) -> list[tuple[int, str, str, str, str, str, str, str]]:
-    """Audit rows for ``items`` = (action, subject, content_hash), appended after ``start``.
-
-    Each row is a tuple of the values of :data:`COLUMNS`.
-    """
-    seq, prev = start
-    rows = []
-    # entry_hash written out for a submission of 100,000 entries: the fields that are the same for
-    # every entry (actor, at; the action, nearly always) are encoded once.
-    middle = f',"actor":{string(actor)},"at":{string(at)},"content_hash":'
-    heads: dict[str, str] = {}
     sha256 = hashlib.sha256
-    for action, subject, content_hash in items:
+    head = f'{{"action":"protocol","actor":{string(actor)},"at":{string(at)},"protocol":'.encode()
+    tail = f',"reason":{"null" if reason is None else string(reason)},"seq":'
+    after = f',"source":{string(source)},"version":'
+    status_part = f',"status":{string(status)},"votes":'
+    contests: dict[str, str] = {}
+    leaf_prefix = sha256(b"\x00" + head)
+    rows, hashes = [], []
+    seq = start
+    for station, contest, version, lines, votes in items:
         seq += 1
-        head = heads.get(action)
-        if head is None:
-            head = heads[action] = f'{{"action":{string(action)}{middle}'
-        text = (
-            f'{head}{string(content_hash)},"prev_hash":{string(prev)},"seq":{int(seq)},'
-            f'"subject":{string(subject)}}}'
-        )
-        digest = sha256(text.encode("utf-8")).hexdigest()
-        rows.append((seq, at, actor, action, subject, content_hash, prev, digest))
-        prev = digest
-    return rows
+        first = contests.get(contest)
+        if first is None:
+            first = contests[contest] = f'{{"contest":{string(contest)},"lines":'
+        content = f'{first}{lines},"station":{string(station)}{status_part}{votes}}}'.encode()
+        leaf = leaf_prefix.copy()
+        leaf.update(content)
+        leaf.update(f"{tail}{seq}{after}{version}}}".encode())
+        hashes.append(sha256(content).hexdigest())
+        rows.append((seq, at, actor, "protocol", f"{station}/{contest}/v{version}", leaf.hexdigest()))
+    return rows, hashes
 
 
 def entries(engine: sa.Engine, after: int = 0) -> Iterator[AuditEntry]:
@@ -149,6 +212,225 @@ def entries(engine: sa.Engine, after: int = 0) -> Iterator[AuditEntry]:
         after = int(page[-1].seq)
 
 
+def log_entries(conn: sa.Connection, start: int, end: int) -> list[LogEntry]:
+    """The entries of leaf indices ``start`` to ``end`` (not included), each with its canonical
+    text rebuilt from the event's rows (None where they cannot make it)."""
+    rows = conn.execute(_joined().where(audit_log.c.seq > start, audit_log.c.seq <= end)).all()
+    # the definition's files (megabytes for a large election) are read only for its entry
+    definition = _Definition.read(conn) if any(row.action == "define" for row in rows) else _NO_DEFINITION
+    out = []
+    for row in rows:
+        made = _rebuild(row, definition, None)
+        out.append(LogEntry(int(row.seq), str(row.action), str(row.subject), str(row.leaf_hash), made))
+    return out
+
+
+def origin_and_key(conn: sa.Connection) -> tuple[str | None, str | None]:
+    """The log's origin and vkey as the store's meta holds them (None, None: a store made before
+    the log had a key)."""
+    found = dict(
+        conn.execute(sa.select(meta.c.key, meta.c.value).where(meta.c.key.in_([ORIGIN_KEY, VKEY_KEY]))).all()
+    )
+    return found.get(ORIGIN_KEY), found.get(VKEY_KEY)
+
+
+# -- rebuilding entries from their rows ------------------------------------------------------
+
+
+_PREFIXES = {"p_": protocol_versions, "t_": turnout_reports, "k_": api_tokens, "r_": token_revocations}
+_CONTENT = {
+    "protocol": ("p_", "protocol row", protocol_versions.c.audit_seq),
+    "turnout": ("t_", "turnout report", turnout_reports.c.audit_seq),
+    "token-issue": ("k_", "token row", api_tokens.c.event_seq),
+    "token-revoke": ("r_", "revocation row", token_revocations.c.event_seq),
+}
+
+
+def _joined() -> sa.Select[Any]:
+    """Each log row with the rows of its event (at most one of them, when nothing was tampered)."""
+    a = audit_log
+    columns: list[Any] = [a]
+    joined: Any = a
+    for prefix, table in _PREFIXES.items():
+        seq = table.c.audit_seq if "audit_seq" in table.c else table.c.event_seq
+        columns.extend(c.label(prefix + c.name) for c in table.columns)
+        joined = joined.outerjoin(table, seq == a.c.seq)
+    return sa.select(*columns).select_from(joined).order_by(a.c.seq)
+
+
+@dataclass
+class _Definition:
+    """The definition's rows as the define entry needs them, read once."""
+
+    election: object
+    files: dict[str, str]
+    stored_hash: object
+    problem: str | None = None
+
+    @classmethod
+    def read(cls, conn: sa.Connection) -> _Definition:
+        """The define entry's content; ``problem`` says what of it cannot be read or does not hold."""
+        files: dict[str, str] = {}
+        problem = None
+        try:
+            settings = dict(conn.execute(sa.select(meta.c.key, meta.c.value)).all())
+        except sa.exc.DBAPIError:
+            if _first_undecodable(conn, meta, [meta.c.key]) is None:
+                raise
+            settings, problem = {}, f"cannot read a setting of the store: {_UNDECODABLE}"
+        order: list[sa.ColumnElement[Any]] = [definition_files.c.path]
+        try:
+            for row in conn.execute(sa.select(definition_files).order_by(*order)):
+                unreadable = _unreadable(row, definition_files)
+                if unreadable is not None:
+                    path = row.path if isinstance(row.path, str) else "?"
+                    problem = problem or f"definition file {path}: {unreadable}"
+                    continue
+                recomputed = sha256_hex(bytes(row.content))
+                if recomputed != row.sha256:
+                    problem = problem or f"definition file {row.path} was changed after it was stored"
+                files[row.path] = recomputed
+        except sa.exc.DBAPIError:
+            where = _first_undecodable(conn, definition_files, order)
+            if where is None:
+                raise
+            path = _at(conn, definition_files.c.path, order, where[0])
+            path = path if isinstance(path, str) else f"number {where[0]}"
+            problem = f"cannot read the {where[1]} of definition file {path}: {_UNDECODABLE}"
+        definition = cls(settings.get("election"), files, settings.get("definition_hash"), problem)
+        if problem is None and settings.get("definition_hash") != definition_hash(files):
+            definition.problem = "the stored definition files do not hash to the definition hash of the store"
+        return definition
+
+
+_NO_DEFINITION = _Definition(None, {}, None, "not read")
+
+
+def _rebuild(row: Any, definition: _Definition, found: _Findings | None) -> str | None:
+    """The canonical text of the entry of ``row`` from its event's rows; None (and, with
+    ``found``, the problem) when they cannot make it or do not agree with the log row."""
+    seq, action = row.seq, row.action
+    name = f"audit entry {seq} ({action} {row.subject})"
+
+    def problem(text: str) -> None:
+        if found is not None:
+            found.add(seq, text)
+
+    present = [a for a, (prefix, _, _) in _CONTENT.items() if row._mapping[prefix + _key(a)] is not None]
+    others = [a for a in present if a != action]
+    if others:
+        what = _CONTENT[others[0]][1]
+        problem(f"{name}: a {what} claims this entry, which records {action}")
+        return None
+    if action == "define":
+        if seq != 1:
+            problem(f"{name}: the definition is entry 1, not entry {seq}")
+        if definition.problem is not None:
+            problem(f"audit entry {seq} (define): {definition.problem}")
+            return None
+        if not isinstance(definition.election, str) or definition.election != row.subject:
+            problem(f"{name}: the store's election is {definition.election!r}")
+            return None
+        return define_entry(seq, row.at, row.actor, definition.election, definition.files)
+    if action not in _CONTENT:
+        problem(f"{name}: unknown action {action!r}")
+        return None
+    prefix, what, _ = _CONTENT[action]
+    if action not in present:
+        problem(f"{name}: its {what} is missing: it was deleted, or moved to another entry")
+        return None
+    table = _PREFIXES[prefix]
+    unreadable = _unreadable(row, table, prefix)
+    if unreadable is not None:
+        label = _orphan_label(action, _Prefixed(row, prefix), what) if action == "protocol" else _a(what)
+        label = label if label.startswith(("a ", "an ")) else f"{what} {label}"
+        problem(f"audit entry {seq} ({label}): {unreadable}")
+        return None
+    v = {c.name: row._mapping[prefix + c.name] for c in table.columns}
+    if action == "protocol":
+        return _protocol(row, v, name, problem)
+    if action == "turnout":
+        return _turnout(row, v, name, problem)
+    if action == "token-issue":
+        return _token_issue(row, v, name, problem)
+    if v["token_id"] != row.subject:
+        problem(f"{name}: the revocation row revokes token {v['token_id']}")
+        return None
+    return token_revoke_entry(seq, row.at, row.actor, v["token_id"])
+
+
+class _Prefixed:
+    """The columns of one event's row in a joined row, by their own names."""
+
+    def __init__(self, row: Any, prefix: str) -> None:
+        self._row, self._prefix = row, prefix
+
+    def __getattr__(self, name: str) -> Any:
+        return self._row._mapping[self._prefix + name]
+
+
+def _a(what: str) -> str:
+    return f"an {what}" if what[0] in "aeiou" else f"a {what}"
+
+
+def _key(action: str) -> str:
+    """The column that is never NULL in an event's row, to tell whether the join found one."""
+    return {"protocol": "station", "turnout": "place", "token-issue": "id", "token-revoke": "token_id"}[
+        action
+    ]
+
+
+def _protocol(row: Any, v: dict[str, Any], name: str, problem: Callable[[str], None]) -> str | None:
+    subject = protocol_subject(v["station"], v["contest"], v["version"])
+    if subject != row.subject:
+        problem(f"{name}: its protocol row is {subject}")
+        return None
+    # The texts were written canonical, so hashing them as stored is the recomputation: any edit,
+    # even one that keeps the numbers, changes the entry.
+    content = protocol_content(v["station"], v["contest"], v["lines"], v["votes"], v["status"])
+    if sha256_hex(content) != v["content_hash"]:
+        problem(
+            f"{name}: the protocol row was changed after it was written: its counts and status no "
+            "longer hash to its content_hash"
+        )
+    if v["actor"] != row.actor or v["at"] != row.at:
+        problem(f"{name}: the protocol row's actor or time differs from the entry's")
+    return protocol_entry(row.seq, row.at, row.actor, content, v["version"], v["reason"], v["source"])
+
+
+def _turnout(row: Any, v: dict[str, Any], name: str, problem: Callable[[str], None]) -> str | None:
+    subject = turnout_subject(v["place"], v["time"])
+    if subject != row.subject:
+        problem(f"{name}: its report is {subject}")
+        return None
+    report = turnout_content(v["place"], v["time"], v["issued"], v["registered"])
+    if sha256_hex(report) != v["content_hash"]:
+        problem(
+            f"{name}: the turnout report was changed after it was written: its figures no longer "
+            "hash to its content_hash"
+        )
+    if v["actor"] != row.actor or v["at"] != row.at:
+        problem(f"{name}: the report's actor or time differs from the entry's")
+    return turnout_entry(row.seq, row.at, row.actor, report)
+
+
+def _token_issue(row: Any, v: dict[str, Any], name: str, problem: Callable[[str], None]) -> str | None:
+    if v["id"] != row.subject:
+        problem(f"{name}: its token row is token {v['id']}")
+        return None
+    if v["created_at"] != row.at:
+        problem(f"{name}: the token row's creation time differs from the entry's")
+    return token_issue_entry(row.seq, row.at, row.actor, token_fields(v))
+
+
+def token_fields(v: Mapping[str, Any]) -> dict[str, Any]:
+    """What a token-issue entry records of a token: all but its creation time (the entry's own)."""
+    return {k: v[k] for k in ("expires_at", "id", "name", "role", "secret_sha256", "territory")}
+
+
+# -- what verifying found ----------------------------------------------------------------------
+
+
 class _Findings:
     """Problems by the seq of the entry they concern; the report names the lowest.
 
@@ -160,7 +442,7 @@ class _Findings:
         self.by_seq: dict[int, str] = {}
         self.unplaced: list[str] = []
 
-    def add(self, seq: int | None, problem: str) -> None:
+    def add(self, seq: object, problem: str) -> None:
         if type(seq) is int:
             self.by_seq.setdefault(seq, problem)
         else:
@@ -169,13 +451,13 @@ class _Findings:
     def __bool__(self) -> bool:
         return bool(self.by_seq or self.unplaced)
 
-    def report(self, count: int) -> AuditReport:
+    def report(self, count: int, root: str | None, checked: int) -> AuditReport:
         if self.by_seq:
             first = min(self.by_seq)
-            return AuditReport(ok=False, entries=count, first_bad=first, problem=self.by_seq[first])
+            return AuditReport(False, count, first, self.by_seq[first], root, checked)
         if self.unplaced:
-            return AuditReport(ok=False, entries=count, problem=self.unplaced[0])
-        return AuditReport(ok=True, entries=count)
+            return AuditReport(False, count, None, self.unplaced[0], root, checked)
+        return AuditReport(True, count, None, None, root, checked)
 
 
 def _short(digest: object) -> str:
@@ -209,7 +491,7 @@ def _kind(value: object) -> str:
 _EXPECTED = {str: "text", int: "a whole number", bytes: "bytes"}
 
 
-def _unreadable(row: sa.Row[*tuple[Any, ...]], table: sa.Table, prefix: str = "") -> str | None:
+def _unreadable(row: Any, table: sa.Table, prefix: str = "") -> str | None:
     """``cannot read its <column>: ...`` for the first of ``table``'s columns (named ``prefix`` +
     name in ``row``) whose value is not of the column's type; None when every one is."""
     values = row._mapping
@@ -224,10 +506,6 @@ def _unreadable(row: sa.Row[*tuple[Any, ...]], table: sa.Table, prefix: str = ""
                 f"{_EXPECTED.get(wanted, wanted.__name__)} is expected"
             )
     return None
-
-
-def _int_or_none(value: object) -> int | None:
-    return value if type(value) is int else None
 
 
 def _first_undecodable(
@@ -257,323 +535,258 @@ def _at(
         return None
 
 
-def _undecodable(
-    conn: sa.Connection,
-    found: _Findings,
-    error: sa.exc.DBAPIError,
-    table: sa.Table,
-    order: list[sa.ColumnElement[Any]],
-    problem: Callable[[int, str], tuple[int | None, str]],
-) -> None:
-    """After ``error`` while reading ``table``: the problem naming the cell that cannot be read.
-
-    ``problem(position, column)`` gives (entry, text). When no cell of ``table`` is unreadable the
-    error came from elsewhere: from the chain's own rows (already named, so nothing more to say)
-    or not from the data at all (the store failed: raised again).
-    """
-    where = _first_undecodable(conn, table, order)
-    if where is None:
-        if found:
-            return
-        raise error
-    found.add(*problem(*where))
-
-
 _UNDECODABLE = "the stored value cannot be decoded (not valid text)"
 
 
-# -- verifying --------------------------------------------------------------------------------
+def _undecodable_cell(conn: sa.Connection, found: _Findings) -> int | None:
+    """After a read of the log failed: the problem naming the first cell that cannot be read, in
+    the log or in an event's rows; the seq it concerns (None when no cell is unreadable: then the
+    failure was not the data's, and the caller raises it again)."""
+    places: list[tuple[int | None, str]] = []
+    where = _first_undecodable(conn, audit_log, [audit_log.c.seq])
+    if where is not None:
+        seq = _int_or_none(_at(conn, audit_log.c.seq, [audit_log.c.seq], where[0]))
+        entry = f"audit entry {seq}" if seq is not None else f"the audit entry at position {where[0]}"
+        places.append((seq, f"{entry}: cannot read its {where[1]}: {_UNDECODABLE}"))
+    for _, what, seq_column in _CONTENT.values():
+        table = seq_column.table
+        assert isinstance(table, sa.Table)
+        order: list[sa.ColumnElement[Any]] = [seq_column]
+        where = _first_undecodable(conn, table, order)
+        if where is not None:
+            seq = _int_or_none(_at(conn, seq_column, order, where[0]))
+            entry = f"audit entry {seq}" if seq is not None else _a(what)
+            places.append((seq, f"{entry}: cannot read the {where[1]} of its {what}: {_UNDECODABLE}"))
+    if not places:
+        return None
+    known = [p for p in places if p[0] is not None]
+    seq, text = min(known, key=lambda p: p[0] or 0) if known else places[0]
+    found.add(seq, text)
+    return seq if seq is not None else 0
 
 
-def verify(conn: sa.Connection, expected_head: tuple[int, str] | None = None) -> AuditReport:
-    """Recompute the chain and every stored row against it; see the module docstring.
+def _int_or_none(value: object) -> int | None:
+    return value if type(value) is int else None
 
-    A row that cannot even be read (a value of the wrong type, text that is not text) is a row
-    that does not match: the report names its entry and the column.
+
+# -- verifying ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Walk:
+    """The walk over the log: the tree of recomputed leaves, and what tokens it has seen."""
+
+    tree: Tree = field(default_factory=Tree)
+    count: int = 0
+    expected: int = 1
+    issued: set[str] = field(default_factory=set)
+    revoked: set[str] = field(default_factory=set)
+
+
+def verify(conn: sa.Connection, since: Sequence[str] = (), vkey: str | None = None) -> AuditReport:
+    """Rebuild every entry from its rows, recompute the tree, and check every checkpoint against
+    it: the store's own and those in ``since`` (signed notes a user kept); see the module docstring.
+
+    ``vkey`` is the public key the user trusts (as published); without it the store's own is used,
+    and with it the store's must be the same. A row that cannot even be read (a value of the wrong
+    type, text that is not text) is a row that does not match: the report names its entry and column.
     """
     found = _Findings()
-    count = _verify_chain(conn, found)
-    for check in (_verify_protocols, _verify_turnout, _verify_definition):
-        try:
-            check(conn, found)
-        except sa.exc.DBAPIError:
-            if not found:  # not an unreadable row (that is named by now): the store failed
-                raise
-    if expected_head is not None:
-        seq, digest = expected_head
-        try:
-            kept = conn.execute(sa.select(audit_log.c.entry_hash).where(audit_log.c.seq == seq)).scalar()
-        except sa.exc.DBAPIError:
-            found.add(seq, f"audit entry {seq}: cannot read its entry_hash: {_UNDECODABLE}")
-        else:
-            if kept != digest:
-                found.add(
-                    seq,
-                    f"audit entry {seq}: the published head hash {_short(digest)} does not match "
-                    f"the stored {_short(kept)}",
-                )
-    return found.report(count)
-
-
-def _verify_chain(conn: sa.Connection, found: _Findings) -> int:
-    order: list[sa.ColumnElement[Any]] = [audit_log.c.seq]
-    query = sa.select(audit_log).order_by(*order)
+    walk = _Walk()
+    definition = _Definition.read(conn)
+    query = _joined()
     try:
-        return _walk_chain(conn.execute(query.execution_options(yield_per=_PAGE)), found)
+        _walk(conn.execute(query.execution_options(yield_per=_PAGE)), definition, walk, found)
     except sa.exc.DBAPIError:
-        where = _first_undecodable(conn, audit_log, order)
-        if where is None:
+        bad = _undecodable_cell(conn, found)
+        if bad is None:
             raise
-        position, column = where
-        seq = _int_or_none(_at(conn, audit_log.c.seq, order, position))
-        entry = f"audit entry {seq}" if seq is not None else f"the audit entry at position {position}"
-        found.add(seq, f"{entry}: cannot read its {column}: {_UNDECODABLE}")
-        if position > 1:  # the entries before it, which a page read at once may have left unchecked
-            _walk_chain(conn.execute(query.limit(position - 1)), found)
-        return int(conn.execute(sa.select(sa.func.count()).select_from(audit_log)).scalar_one())
+        walk = _Walk()  # again, up to the row that cannot be read, for any problem before it
+        _walk(conn.execute(query.where(audit_log.c.seq < bad)), definition, walk, found)
+        walk.count = int(conn.execute(sa.select(sa.func.count()).select_from(audit_log)).scalar_one())
+    _orphans(conn, found)
+    if walk.expected == 1 and not found:
+        found.add(1, "audit entry 1: the log is empty: no entry records the election definition")
+    checked = _checkpoints(conn, walk.tree, since, vkey, found)
+    root = walk.tree.root().hex()
+    return found.report(walk.count, root, checked)
 
 
-def _walk_chain(rows: Iterable[sa.Row[*tuple[Any, ...]]], found: _Findings) -> int:
-    expected, prev, count = 1, GENESIS, 0
+def _walk(rows: Iterable[Any], definition: _Definition, walk: _Walk, found: _Findings) -> None:
     for row in rows:
-        count += 1
+        walk.count += 1
         unreadable = _unreadable(row, audit_log)
         if unreadable is not None:
             seq = _int_or_none(row.seq)
-            entry = f"audit entry {seq}" if seq is not None else f"the audit entry at position {count}"
+            entry = f"audit entry {seq}" if seq is not None else f"the audit entry at position {walk.count}"
             found.add(seq, f"{entry}: {unreadable}")
-            prev, expected = row.entry_hash, (seq or expected) + 1
+            walk.tree.append(b"\0" * 32)
+            walk.expected = (seq or walk.expected) + 1
             continue
-        _check_entry(row, expected, prev, found)
-        prev, expected = row.entry_hash, row.seq + 1
-    return count
+        seq = row.seq
+        if seq != walk.expected:
+            found.add(
+                walk.expected,
+                f"audit entry {walk.expected} is missing: the log goes from entry {walk.expected - 1} "
+                f"to entry {seq}",
+            )
+        walk.expected = seq + 1
+        made = _rebuild(row, definition, found)
+        if made is None:
+            walk.tree.append(_raw(row.leaf_hash))
+            continue
+        leaf = leaf_hex(made)
+        walk.tree.append(bytes.fromhex(leaf))
+        if leaf != row.leaf_hash:
+            found.add(
+                seq,
+                f"audit entry {seq} ({row.action} {row.subject}): its rows make the leaf {_short(leaf)}, "
+                f"the log records {_short(row.leaf_hash)}: a row was changed after it was written",
+            )
+        _tokens(row, walk, found)
 
 
-def _check_entry(row: sa.Row[*tuple[Any, ...]], expected: int, prev: str, found: _Findings) -> None:
+def _raw(leaf: str) -> bytes:
+    try:
+        raw = bytes.fromhex(leaf)
+    except ValueError:
+        return b"\0" * 32
+    return raw if len(raw) == 32 else b"\0" * 32
+
+
+def _tokens(row: Any, walk: _Walk, found: _Findings) -> None:
+    """A token is issued once, and revoked at most once after it was issued."""
     name = f"audit entry {row.seq} ({row.action} {row.subject})"
-    if row.seq != expected:
-        found.add(
-            expected,
-            f"audit entry {expected} is missing: the chain goes from entry {expected - 1} to entry {row.seq}",
-        )
-    if row.prev_hash != prev:
-        found.add(
-            row.seq,
-            f"{name}: its prev_hash {_short(row.prev_hash)} is not the hash of the entry before "
-            f"it ({_short(prev)})",
-        )
-    recomputed = entry_hash(
-        row.seq, row.at, row.actor, row.action, row.subject, row.content_hash, row.prev_hash
-    )
-    if recomputed != row.entry_hash:
-        found.add(
-            row.seq,
-            f"{name}: its fields hash to {_short(recomputed)}, not to its recorded entry_hash "
-            f"{_short(row.entry_hash)}: the entry was changed after it was written",
-        )
-    if row.action not in ACTIONS:
-        found.add(row.seq, f"{name}: unknown action {row.action!r}")
+    if row.action == "token-issue":
+        if row.subject in walk.issued:
+            found.add(row.seq, f"{name}: token {row.subject} was issued before")
+        walk.issued.add(row.subject)
+    elif row.action == "token-revoke":
+        if row.subject not in walk.issued:
+            found.add(row.seq, f"{name}: it revokes no token issued before it")
+        elif row.subject in walk.revoked:
+            found.add(row.seq, f"{name}: token {row.subject} was revoked before")
+        walk.revoked.add(row.subject)
 
 
-def _verify_protocols(conn: sa.Connection, found: _Findings) -> None:
-    pv, a = protocol_versions, audit_log
-    order: list[sa.ColumnElement[Any]] = [pv.c.audit_seq, pv.c.station, pv.c.contest, pv.c.version]
-    query = (
-        sa.select(
-            pv,
-            a.c.seq.label("a_seq"),
-            a.c.action.label("a_action"),
-            a.c.subject.label("a_subject"),
-            a.c.content_hash.label("a_hash"),
-            a.c.actor.label("a_actor"),
-            a.c.at.label("a_at"),
-        )
-        .select_from(pv.outerjoin(a, a.c.seq == pv.c.audit_seq))
-        .order_by(*order)
-    )
+def _orphans(conn: sa.Connection, found: _Findings) -> None:
+    """An event's row whose entry is not in the log at all (the join from the log cannot see it)."""
+    a = audit_log
+    for action, (_, what, seq_column) in _CONTENT.items():
+        table = seq_column.table
+        assert isinstance(table, sa.Table)
+        try:
+            rows = conn.execute(
+                sa.select(table)
+                .where(~sa.exists().where(a.c.seq == seq_column))
+                .order_by(seq_column)
+                .limit(20)
+            ).all()
+        except sa.exc.DBAPIError:
+            continue  # an unreadable row: named by the walk
+        for r in rows:
+            seq = _int_or_none(r._mapping[seq_column.name])
+            label = _orphan_label(action, r, what)
+            if seq is None:
+                found.add(None, f"{_a(what)} ({label}): cannot read the number of its entry")
+            else:
+                found.add(seq, f"audit entry {seq} is missing, yet {label} refers to it")
+
+
+def _orphan_label(action: str, r: Any, what: str) -> str:
+    """What names an event's row: ``S1/council-list/v2``, ``R1@10:00``; ``a protocol row`` when
+    the values that name it cannot be read."""
+    if action == "protocol":
+        if isinstance(r.station, str) and isinstance(r.contest, str) and type(r.version) is int:
+            return protocol_subject(r.station, r.contest, r.version)
+    elif action == "turnout":
+        if isinstance(r.place, str) and isinstance(r.time, str):
+            return turnout_subject(r.place, r.time)
+    elif action == "token-issue":
+        if isinstance(r.id, str):
+            return f"token {r.id}"
+    elif isinstance(r.token_id, str):
+        return f"the revocation of {r.token_id}"
+    return _a(what)
+
+
+def _checkpoints(
+    conn: sa.Connection, tree: Tree, since: Sequence[str], vkey: str | None, found: _Findings
+) -> int:
+    """Check each checkpoint (stored, then given) against the recomputed tree; the number checked."""
+    origin, stored_vkey = origin_and_key(conn)
+    verifier: Verifier | None = None
     try:
-        for row in conn.execute(query.execution_options(yield_per=_PAGE)):
-            _check_protocol(conn, row, found)
-    except sa.exc.DBAPIError as e:
-
-        def problem(position: int, column: str) -> tuple[int | None, str]:
-            seq = _int_or_none(_at(conn, pv.c.audit_seq, order, position))
-            entry = f"audit entry {seq}" if seq is not None else "a protocol row"
-            return seq, f"{entry}: cannot read the {column} of its protocol row: {_UNDECODABLE}"
-
-        _undecodable(conn, found, e, pv, order, problem)
-    orphan = conn.execute(
-        sa.select(a.c.seq, a.c.subject)
-        .where(a.c.action == "protocol")
-        .where(~sa.exists().where(pv.c.audit_seq == a.c.seq))
-        .order_by(a.c.seq)
-        .limit(1)
-    ).first()
-    if orphan:
+        if vkey is not None:
+            verifier = Verifier.parse(vkey)
+            if stored_vkey is not None and stored_vkey != verifier.vkey:
+                found.add(None, f"the store's log key is {stored_vkey}, not the key given ({verifier.vkey})")
+        elif stored_vkey is not None:
+            verifier = Verifier.parse(stored_vkey)
+    except InputError as e:
+        found.add(None, f"the log key: {e}")
+        return 0
+    kept: list[tuple[Checkpoint, str]] = []
+    try:
+        stored = conn.execute(sa.select(checkpoints).order_by(checkpoints.c.size)).all()
+    except sa.exc.DBAPIError:
+        stored = []
+        found.add(None, f"the stored checkpoints cannot be read: {_UNDECODABLE}")
+    for row in stored:
+        label = f"the stored checkpoint of {row.size} entries"
+        if verifier is None:
+            found.add(None, f"{label}: the store has no log key to check its signature with")
+            continue
+        checkpoint = _open(row.note, verifier, origin, label, found)
+        if checkpoint is None:
+            continue
+        if checkpoint.size != row.size or checkpoint.root.hex() != row.root:
+            found.add(None, f"{label}: its size or root columns differ from its signed note")
+        kept.append((checkpoint, label))
+    for n, note in enumerate(since, 1):
+        label = f"checkpoint {n} given"
+        if verifier is None:
+            found.add(None, f"{label}: the store has no log key: give the published one (--vkey)")
+            continue
+        checkpoint = _open(note, verifier, origin, label, found)
+        if checkpoint is not None:
+            kept.append((checkpoint, label))
+    kept.sort(key=lambda item: item[0].size)
+    size = tree.size
+    agree = [c.size for c, _ in kept if c.size <= size and tree.root(c.size) == c.root]
+    for checkpoint, label in kept:
+        signed = f"{label} (tree of {checkpoint.size:,} entries, root {checkpoint.root.hex()[:16]}…)"
+        if checkpoint.size > size:
+            found.add(
+                size + 1,
+                f"audit entry {size + 1} is missing: {signed} is larger than the log of {size:,} entries: "
+                f"entries {size + 1} to {checkpoint.size} were deleted",
+            )
+            continue
+        if tree.root(checkpoint.size) == checkpoint.root:
+            continue
+        # the change is after the largest smaller tree that still agrees, and within this one
+        after = max((n for n in agree if n < checkpoint.size), default=0)
+        if any(after < seq <= checkpoint.size for seq in found.by_seq):
+            continue  # explained by an entry already named, more precisely than a range
         found.add(
-            orphan.seq,
-            f"audit entry {orphan.seq} (protocol {orphan.subject}): no stored protocol version "
-            f"matches it: the row was deleted or moved",
+            after + 1,
+            f"audit entry {after + 1}: the log is not an extension of {signed}: its first "
+            f"{checkpoint.size:,} entries make the root {tree.root(checkpoint.size).hex()[:16]}…; "
+            f"an entry from {after + 1} to {checkpoint.size} was changed, removed, added or moved "
+            "since that checkpoint was signed",
         )
+    return len(kept)
 
 
-def _entry_of(conn: sa.Connection, action: str, subject: object) -> int | None:
-    """The entry recording ``action`` on ``subject``, for a row whose own entry number is unreadable."""
-    if not isinstance(subject, str):
+def _open(
+    note: object, verifier: Verifier, origin: str | None, label: str, found: _Findings
+) -> Checkpoint | None:
+    if not isinstance(note, str):
+        found.add(None, f"{label}: not text")
         return None
-    return _int_or_none(
-        conn.execute(
-            sa.select(audit_log.c.seq)
-            .where(audit_log.c.action == action, audit_log.c.subject == subject)
-            .order_by(audit_log.c.seq)
-            .limit(1)
-        ).scalar()
-    )
-
-
-def _check_protocol(conn: sa.Connection, row: sa.Row[*tuple[Any, ...]], found: _Findings) -> None:
-    unreadable = _unreadable(row, protocol_versions)
-    if unreadable is not None:
-        seq = _int_or_none(row.audit_seq)
-        subject = None
-        if isinstance(row.station, str) and isinstance(row.contest, str) and type(row.version) is int:
-            subject = protocol_subject(row.station, row.contest, row.version)
-        if seq is None:
-            seq = _entry_of(conn, "protocol", subject)
-        entry = f"audit entry {seq}" if seq is not None else "a protocol row"
-        what = f" (protocol row {subject})" if subject else " (a protocol row)"
-        found.add(seq, f"{entry}{what}: {unreadable}" if seq is not None else f"{entry}: {unreadable}")
-        return
-    subject = protocol_subject(row.station, row.contest, row.version)
-    if row.a_seq is None:
-        found.add(
-            row.audit_seq,
-            f"audit entry {row.audit_seq} is missing, yet protocol {subject} refers to it",
-        )
-        return
-    name = f"audit entry {row.a_seq} (protocol {subject})"
-    if row.a_action != "protocol" or row.a_subject != subject:
-        found.add(row.a_seq, f"{name}: the entry records {row.a_action} {row.a_subject} instead")
-        return
-    # The texts were written canonical, so hashing them as stored is the recomputation: any
-    # edit, even one that keeps the numbers, is a change made behind the store's back.
-    recomputed = protocol_hash(row.station, row.contest, row.lines, row.votes, row.status)
-    if recomputed != row.a_hash:
-        found.add(
-            row.a_seq,
-            f"{name}: the stored protocol hashes to {_short(recomputed)}, the entry records "
-            f"{_short(row.a_hash)}: the protocol row was changed after it was written",
-        )
-    elif row.content_hash != recomputed:
-        found.add(row.a_seq, f"{name}: the row's content_hash column was changed")
-    elif row.actor != row.a_actor or row.at != row.a_at:
-        found.add(row.a_seq, f"{name}: the row's actor or time differs from the entry's")
-
-
-def _verify_turnout(conn: sa.Connection, found: _Findings) -> None:
-    t, a = turnout_reports, audit_log
-    order: list[sa.ColumnElement[Any]] = [t.c.audit_seq]
-    query = (
-        sa.select(t, a.c.seq.label("a_seq"), a.c.subject.label("a_subject"), a.c.content_hash.label("a_hash"))
-        .select_from(t.outerjoin(a, a.c.seq == t.c.audit_seq))
-        .order_by(*order)
-    )
     try:
-        for row in conn.execute(query):
-            _check_turnout(conn, row, found)
-    except sa.exc.DBAPIError as e:
-
-        def problem(position: int, column: str) -> tuple[int | None, str]:
-            seq = _int_or_none(_at(conn, t.c.audit_seq, order, position))
-            entry = f"audit entry {seq}" if seq is not None else "a turnout report"
-            return seq, f"{entry}: cannot read the {column} of its turnout report: {_UNDECODABLE}"
-
-        _undecodable(conn, found, e, t, order, problem)
-    orphan = conn.execute(
-        sa.select(a.c.seq, a.c.subject)
-        .where(a.c.action == "turnout")
-        .where(~sa.exists().where(t.c.audit_seq == a.c.seq))
-        .order_by(a.c.seq)
-        .limit(1)
-    ).first()
-    if orphan:
-        found.add(orphan.seq, f"audit entry {orphan.seq} (turnout {orphan.subject}): its report was deleted")
-
-
-def _check_turnout(conn: sa.Connection, row: sa.Row[*tuple[Any, ...]], found: _Findings) -> None:
-    unreadable = _unreadable(row, turnout_reports)
-    if unreadable is not None:
-        seq = _int_or_none(row.audit_seq)
-        if seq is None and isinstance(row.place, str) and isinstance(row.time, str):
-            seq = _entry_of(conn, "turnout", turnout_subject(row.place, row.time))
-        entry = f"audit entry {seq} (turnout report)" if seq is not None else "a turnout report"
-        found.add(seq, f"{entry}: {unreadable}")
-        return
-    subject = turnout_subject(row.place, row.time)
-    if row.a_seq is None:
-        found.add(
-            row.audit_seq, f"audit entry {row.audit_seq} is missing, yet turnout {subject} refers to it"
-        )
-        return
-    recomputed = sha256_hex(turnout_content(row.place, row.time, row.issued, row.registered))
-    if row.a_subject != subject or recomputed != row.a_hash or row.content_hash != recomputed:
-        found.add(
-            row.a_seq,
-            f"audit entry {row.a_seq} (turnout {row.a_subject}): the stored report ({subject}) "
-            f"hashes to {_short(recomputed)}, the entry records {_short(row.a_hash)}",
-        )
-
-
-def _verify_definition(conn: sa.Connection, found: _Findings) -> None:
-    try:
-        entry = conn.execute(
-            sa.select(audit_log.c.seq, audit_log.c.content_hash)
-            .where(audit_log.c.action == "define")
-            .order_by(audit_log.c.seq)
-            .limit(1)
-        ).first()
-    except sa.exc.DBAPIError as e:  # the chain's own check names the entry
-        if not found:
-            raise e
-        return
-    if entry is None:
-        found.add(1, "audit entry 1: no entry records the election definition")
-        return
-    seq = _int_or_none(entry.seq)
-    name = f"audit entry {entry.seq} (define)"
-    hashes: dict[str, str] = {}
-    order: list[sa.ColumnElement[Any]] = [definition_files.c.path]
-    try:
-        for row in conn.execute(sa.select(definition_files).order_by(*order)):
-            unreadable = _unreadable(row, definition_files)
-            if unreadable is not None:
-                path = row.path if isinstance(row.path, str) else "?"
-                found.add(seq, f"{name}: definition file {path}: {unreadable}")
-                return
-            recomputed = sha256_hex(bytes(row.content))
-            if recomputed != row.sha256:
-                found.add(seq, f"{name}: definition file {row.path} was changed after it was stored")
-            hashes[row.path] = recomputed
-        stored = conn.execute(sa.select(meta.c.value).where(meta.c.key == "definition_hash")).scalar()
-    except sa.exc.DBAPIError as e:
-
-        def problem(position: int, column: str) -> tuple[int | None, str]:
-            path = _at(conn, definition_files.c.path, order, position)
-            path = path if isinstance(path, str) else f"number {position}"
-            return seq, f"{name}: cannot read the {column} of definition file {path}: {_UNDECODABLE}"
-
-        def meta_problem(position: int, column: str) -> tuple[int | None, str]:
-            return seq, f"{name}: cannot read the {column} of a setting of the store: {_UNDECODABLE}"
-
-        if _first_undecodable(conn, definition_files, order) is not None:
-            _undecodable(conn, found, e, definition_files, order, problem)
-        else:
-            _undecodable(conn, found, e, meta, [meta.c.key], meta_problem)
-        return
-    overall = definition_hash(hashes)
-    if overall != entry.content_hash or stored != entry.content_hash:
-        found.add(
-            seq,
-            f"{name}: the stored definition files hash to {_short(overall)}, the entry records "
-            f"{_short(entry.content_hash)}: a file was changed, added or removed",
-        )
+        return open_checkpoint(note, verifier, origin)
+    except InputError as e:
+        found.add(None, f"{label}: {e}")
+        return None

@@ -1,9 +1,14 @@
-"""The one byte form of everything the store hashes.
+"""The one byte form of everything the store hashes, and of every entry of its log.
 
 A hash is only worth publishing if anyone can recompute it, so every hashed thing is serialised the
 same way: JSON with sorted keys, no whitespace, UTF-8 (not ASCII escapes), integers as integers, no
 floats. ``json.dumps`` with these settings is that form; another language reproduces it with any
 canonical JSON writer (RFC 8785 gives the same bytes for this data: strings and integers only).
+
+Each event of the log is one such object (the ``*_entry`` functions below; docs/verification.md
+lists their fields): its UTF-8 bytes are the entry, and SHA-256(0x00 || entry) its leaf in the
+Merkle tree. An entry holds every stored field of its event, so nothing a reader is shown (a
+count, a reason, who sent it and when) sits outside the tree.
 """
 
 from __future__ import annotations
@@ -16,9 +21,6 @@ from operator import itemgetter
 from typing import Any
 
 from saylau.errors import InputError
-
-#: prev_hash of the first audit entry.
-GENESIS = "0" * 64
 
 STATUSES = ("preliminary", "final")
 
@@ -107,6 +109,46 @@ def protocol_hash(station: str, contest: str, lines: str, votes: str, status: st
 
 def turnout_content(place: str, time: str, issued: int, registered: int | None) -> str:
     return dumps({"issued": issued, "place": place, "registered": registered, "time": time})
+
+
+def leaf_hex(entry: str) -> str:
+    """The leaf hash of an entry, in hex: SHA-256(0x00 || UTF-8 of the entry)."""
+    return hashlib.sha256(b"\x00" + entry.encode("utf-8")).hexdigest()
+
+
+def define_entry(seq: int, at: str, actor: str, election: str, files: Mapping[str, str]) -> str:
+    """The log's first entry: the election and the sha256 of each of its definition files."""
+    return dumps(
+        {"action": "define", "actor": actor, "at": at, "election": election, "files": dict(files), "seq": seq}
+    )
+
+
+def protocol_entry(
+    seq: int, at: str, actor: str, content: str, version: int, reason: str | None, source: str
+) -> str:
+    """A protocol version: its canonical content (:func:`protocol_content`) and everything stored
+    with it. Equal to ``dumps`` of the object, written out (a national file has 200,000)."""
+    return (
+        f'{{"action":"protocol","actor":{string(actor)},"at":{string(at)},"protocol":{content},'
+        f'"reason":{"null" if reason is None else string(reason)},"seq":{int(seq)},'
+        f'"source":{string(source)},"version":{int(version)}}}'
+    )
+
+
+def turnout_entry(seq: int, at: str, actor: str, report: str) -> str:
+    """A turnout report: its canonical content (:func:`turnout_content`), who sent it and when."""
+    return (
+        f'{{"action":"turnout","actor":{string(actor)},"at":{string(at)},"report":{report},"seq":{int(seq)}}}'
+    )
+
+
+def token_issue_entry(seq: int, at: str, actor: str, token: Mapping[str, str | None]) -> str:
+    """An API token issued: its id, role, territory, name, expiry and the sha256 of its secret."""
+    return dumps({"action": "token-issue", "actor": actor, "at": at, "seq": seq, "token": dict(token)})
+
+
+def token_revoke_entry(seq: int, at: str, actor: str, token_id: str) -> str:
+    return dumps({"action": "token-revoke", "actor": actor, "at": at, "seq": seq, "token": token_id})
 
 
 def definition_hash(files: Mapping[str, str]) -> str:

@@ -1,8 +1,10 @@
-"""The store: an election definition, every version of every protocol, turnout, and the audit chain.
+"""The store: an election definition, every version of every protocol, turnout, and the log.
 
-Nothing stored is ever changed: a correction is a new version, and every write appends an audit
-entry in the same transaction (see :mod:`saylau.store.audit`). Readers get the latest version of
-each protocol (:meth:`Store.current`), or the history of one (:meth:`Store.versions`).
+Nothing stored is ever changed: a correction is a new version, and every write appends its entries
+to the log in the same transaction (see :mod:`saylau.store.audit`). Readers get the latest version
+of each protocol (:meth:`Store.current`), or the history of one (:meth:`Store.versions`); the log's
+tree, proofs and signed checkpoints come from :meth:`Store.checkpoint`, :meth:`Store.inclusion_proof`
+and :meth:`Store.consistency_proof` (kept in memory, one page of new leaves read per call).
 
 Versioning rules of :meth:`Store.submit`, per (station, contest):
 
@@ -20,9 +22,10 @@ since storing it would undo the correction.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
+import secrets
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -37,18 +40,19 @@ from saylau.bounds import protocol_breaches, turnout_breaches, within
 from saylau.errors import InputError
 from saylau.model import Election, Protocol
 from saylau.store import audit
-from saylau.store import tokens as _tokens  # noqa: F401  (the token tables join the store's schema)
-from saylau.store.audit import AuditEntry, AuditReport
+from saylau.store.audit import AuditEntry, AuditReport, LogEntry
 from saylau.store.bulk import insert_rows
 from saylau.store.canonical import (
     STATUSES,
     counts,
     counts_text,
+    define_entry,
     definition_hash,
     protocol_hash,
     sha256_hex,
     string,
     turnout_content,
+    turnout_entry,
 )
 from saylau.store.engine import (
     label,
@@ -65,16 +69,20 @@ from saylau.store.tables import (
     FORMAT,
     FORMAT_KEY,
     audit_log,
+    checkpoints,
     definition_files,
     meta,
     protocol_versions,
     turnout_reports,
 )
+from saylau.transparency import keys
+from saylau.transparency.merkle import Tree
+from saylau.transparency.note import Checkpoint, Signer, check_name, sign_checkpoint
 
 _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 #: Up to this many stations, a submission reads the latest versions of its own stations only.
 _FEW_STATIONS = 2_000
-#: Protocols whose audit and version rows are made and written at a time, in one transaction.
+#: Protocols whose log and version rows are made and written at a time, in one transaction.
 _CHUNK = 50_000
 #: The order of the values in the rows :meth:`Store.submit` appends.
 _VERSION_COLUMNS = (
@@ -186,10 +194,17 @@ class Store:
     Make one with :meth:`create` or :meth:`open`; :meth:`close` it (or use it in a ``with``).
     """
 
-    def __init__(self, engine: sa.Engine, url: sa.URL, election: Election | None = None) -> None:
+    def __init__(
+        self, engine: sa.Engine, url: sa.URL, election: Election | None = None, key: str | Path | None = None
+    ) -> None:
         self._engine = engine
         self._url = url
         self._election = election
+        self._key_path = keys.key_path(key, sqlite_file(url))
+        self._signer: Signer | None = None
+        self._tree = Tree()  # the log's leaves read so far, with every complete subtree's hash
+        self._tree_lock = threading.Lock()
+        self._note: tuple[int, str] | None = None  # the last checkpoint signed: (size, note)
 
     def __enter__(self) -> Store:
         return self
@@ -205,12 +220,24 @@ class Store:
     # -- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, url: str | Path, definition: spec.Files | str | Path, *, actor: str = "saylau") -> Store:
-        """A new store holding ``definition``: schema to the newest revision, every file, one audit entry.
+    def create(
+        cls,
+        url: str | Path,
+        definition: spec.Files | str | Path,
+        *,
+        actor: str = "saylau",
+        key: str | Path | None = None,
+        origin: str | None = None,
+    ) -> Store:
+        """A new store holding ``definition``: schema to the newest revision, every file, the log's
+        first entry, and a new signing key for its checkpoints.
 
         ``definition`` is a :class:`saylau.spec.Files` or a definition directory. It is checked
         first (:class:`~saylau.errors.DefinitionError` lists its problems); a database that already
-        holds an election is refused.
+        holds an election is refused. The key is written to ``key``, else to $SAYLAU_LOG_KEY, else
+        beside a SQLite file (``<db>.key``, mode 0600; never over an existing file); a PostgreSQL
+        store given neither has no key, and :meth:`make_log_key` gives it one later. ``origin``
+        names the log in its checkpoints (default ``saylau/<election>/<8 random hex digits>``).
         """
         _need_actor(actor)
         if not isinstance(definition, spec.Files):
@@ -221,6 +248,10 @@ class Store:
         path = sqlite_file(parsed)
         if path is not None and not path.parent.is_dir():
             raise StoreError(f"cannot create a store at {path}: the folder {path.parent} does not exist")
+        origin = check_name(origin, "--origin") if origin is not None else default_origin(election.id)
+        key_file = keys.key_path(key, path)
+        signer = Signer.generate(origin) if key_file is not None else None
+        written = False
         engine = make_engine(parsed)
         try:
             with database_errors(parsed):
@@ -232,31 +263,52 @@ class Store:
                     hashes = {p: sha256_hex(content) for p, content in sorted(files.items())}
                     overall = definition_hash(hashes)
                     at = audit.now()
-                    entries = audit.chain(audit.head(conn), at, actor, [("define", election.id, overall)])
-                    insert_rows(conn, audit_log, audit.COLUMNS, entries)
+                    entry = define_entry(1, at, actor, election.id, hashes)
+                    insert_rows(
+                        conn,
+                        audit_log,
+                        audit.COLUMNS,
+                        [audit.entry_row(1, at, actor, "define", election.id, entry)],
+                    )
                     conn.execute(
                         sa.insert(definition_files),
                         [{"path": p, "content": files[p], "sha256": h} for p, h in hashes.items()],
                     )
-                    conn.execute(
-                        sa.insert(meta),
-                        [
-                            {"key": FORMAT_KEY, "value": FORMAT},
-                            {"key": "election", "value": election.id},
-                            {"key": "definition_hash", "value": overall},
-                            {"key": "created_at", "value": at},
-                        ],
-                    )
+                    settings = [
+                        {"key": FORMAT_KEY, "value": FORMAT},
+                        {"key": "election", "value": election.id},
+                        {"key": "definition_hash", "value": overall},
+                        {"key": "created_at", "value": at},
+                        {"key": audit.ORIGIN_KEY, "value": origin},
+                    ]
+                    if signer is not None and key_file is not None:
+                        settings.append({"key": audit.VKEY_KEY, "value": signer.verifier.vkey})
+                        keys.write_new(key_file, signer)  # before the commit: no store without its key
+                        written = True
+                    conn.execute(sa.insert(meta), settings)
         except BaseException:
             engine.dispose()
+            if written and key_file is not None:
+                key_file.unlink(missing_ok=True)
             raise
-        return cls(engine, parsed, election)
+        store = cls(engine, parsed, election, key_file)
+        store._signer = signer
+        return store
 
     @classmethod
-    def open(cls, url: str | Path) -> Store:
-        """An existing store; :class:`StoreError` if it is missing, not a store or out of date."""
+    def open(cls, url: str | Path, *, key: str | Path | None = None) -> Store:
+        """An existing store; :class:`StoreError` if it is missing, not a store or out of date.
+
+        ``key`` is where its signing key is, when not at $SAYLAU_LOG_KEY or beside a SQLite file;
+        it is read the first time a checkpoint is signed.
+        """
         engine, parsed = open_checked(url)
-        return cls(engine, parsed)
+        return cls(engine, parsed, key=key)
+
+    @property
+    def key_path(self) -> Path | None:
+        """Where this store's signing key is looked for (None: a PostgreSQL store, none given)."""
+        return self._key_path
 
     def close(self) -> None:
         self._engine.dispose()
@@ -337,7 +389,7 @@ class Store:
             # What is left to write is in the plans, and goes as it is written: a national file's
             # parsed batch (a million items) is let go before its rows are made.
             del prepared[:], latest, batch
-            start = audit.head(conn)
+            start = audit.last_seq(conn)
             at = audit.now()
             rows = _Rows(conn)
             for one, (to_write, versions, unchanged, note), twice in zip(
@@ -439,17 +491,20 @@ class Store:
         breaches = turnout_breaches(report, election.list_maxima.get(place), election.voter_lists)
         if breaches:
             raise InputError(str(breaches[0]), where=f"turnout {place} {time}")
-        content_hash = sha256_hex(turnout_content(place, time, issued, registered))
+        content = turnout_content(place, time, issued, registered)
+        content_hash = sha256_hex(content)
         with writing(self._engine) as conn:
             at = audit.now()
-            entries = audit.chain(
-                audit.head(conn), at, actor, [("turnout", audit.turnout_subject(place, time), content_hash)]
+            seq = audit.last_seq(conn) + 1
+            entry = turnout_entry(seq, at, actor, content)
+            subject = audit.turnout_subject(place, time)
+            insert_rows(
+                conn, audit_log, audit.COLUMNS, [audit.entry_row(seq, at, actor, "turnout", subject, entry)]
             )
-            insert_rows(conn, audit_log, audit.COLUMNS, entries)
             conn.execute(
                 sa.insert(turnout_reports),
                 {
-                    "audit_seq": entries[0][0],
+                    "audit_seq": seq,
                     "place": place,
                     "time": time,
                     "issued": issued,
@@ -461,7 +516,7 @@ class Store:
             )
 
     def changes(self, after: int, *, at_most: int | None = None) -> Changes:
-        """What was stored after audit entry ``after``, in chain order, read in one snapshot.
+        """What was stored after log entry ``after``, in log order, read in one snapshot.
 
         This is how a server follows what other processes write (a second worker, ``saylau
         import`` during the night): it counts these into its tally. With ``at_most``, when more
@@ -470,7 +525,7 @@ class Store:
         """
         pv, t = protocol_versions, turnout_reports
         with reading(self._engine) as conn:
-            head = audit.head(conn)[0]
+            head = audit.last_seq(conn)
             if head <= after or (at_most is not None and head - after > at_most):
                 return Changes(head, None if head > after else [], None if head > after else [])
             rows = conn.execute(
@@ -511,21 +566,154 @@ class Store:
         with reading(self._engine) as conn:
             return [_turnout_report(r) for r in conn.execute(sa.select(t).order_by(t.c.audit_seq))]
 
-    # -- audit -------------------------------------------------------------------------------
+    # -- the log -----------------------------------------------------------------------------
 
     def audit_head(self) -> tuple[int, str]:
-        """(seq, entry_hash) of the last audit entry; (0, GENESIS) when there is none. Publish it."""
-        with reading(self._engine) as conn:
-            return audit.head(conn)
+        """(size, root hash in hex) of the log's tree now: what a checkpoint signs. Publish it."""
+        with reading(self._engine) as conn, self._tree_lock:
+            tree = self._synced(conn)
+            return tree.size, tree.root().hex()
 
     def audit_entries(self, after: int = 0) -> Iterator[AuditEntry]:
-        """The chain after entry ``after``, oldest first; ``entry.to_json()`` is one JSON line."""
+        """The log after entry ``after``, oldest first; ``entry.to_json()`` is one JSON line."""
         return audit.entries(self._engine, after)
 
-    def verify(self, expected_head: tuple[int, str] | None = None) -> AuditReport:
-        """Recompute the chain and every stored row against it; optionally check a published head."""
+    def log_entries(self, start: int, end: int) -> list[LogEntry]:
+        """The entries of leaf indices ``start`` to ``end`` (not included), each with its canonical
+        text: what an observer hashes to check a leaf (at most 1,000 at a time)."""
+        if not 0 <= start <= end or end - start > 1000:
+            raise InputError(
+                f"expected 0 <= start <= end <= start + 1000, got {start}..{end}", where="log entries"
+            )
         with reading(self._engine) as conn:
-            return audit.verify(conn, expected_head)
+            return audit.log_entries(conn, start, end)
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> tuple[int, bytes, bytes, list[bytes]]:
+        """(size, root, leaf hash, proof) of the entry at leaf ``index`` (seq - 1) in the tree of
+        ``size`` entries (the current tree by default); InputError outside the tree."""
+        with reading(self._engine) as conn, self._tree_lock:
+            tree = self._synced(conn)
+            size = tree.size if size is None else size
+            proof = tree.inclusion_proof(index, size)
+            return size, tree.root(size), tree.leaf(index), proof
+
+    def consistency_proof(
+        self, first: int, second: int | None = None
+    ) -> tuple[int, bytes, bytes, list[bytes]]:
+        """(second, root of first, root of second, proof) that the tree of ``first`` entries is a
+        prefix of the tree of ``second`` (the current tree by default); InputError outside the tree."""
+        with reading(self._engine) as conn, self._tree_lock:
+            tree = self._synced(conn)
+            second = tree.size if second is None else second
+            proof = tree.consistency_proof(first, second)
+            return second, tree.root(first), tree.root(second), proof
+
+    def log_key(self) -> tuple[str | None, str | None]:
+        """(origin, vkey) of the log: the name in its checkpoints and the public key that signs
+        them (None for a store made before the log had a key)."""
+        with reading(self._engine) as conn:
+            return audit.origin_and_key(conn)
+
+    def checkpoint(self) -> str:
+        """The current tree's checkpoint, signed with the store's key: a C2SP signed note, the same
+        text for the same tree whoever asks (kept, and stored once per tree size).
+
+        InputError when the key cannot be read or is not this store's (the message says where it
+        was looked for).
+        """
+        signer = self._load_signer()
+        with reading(self._engine) as conn, self._tree_lock:
+            tree = self._synced(conn)
+            size, root = tree.size, tree.root()
+            origin, _ = audit.origin_and_key(conn)
+        kept = self._note
+        if kept is not None and kept[0] == size:
+            return kept[1]
+        note = sign_checkpoint(Checkpoint(origin or signer.name, size, root), signer)
+        with writing(self._engine) as conn:
+            stored = conn.execute(sa.select(checkpoints.c.size).where(checkpoints.c.size == size)).first()
+            if stored is None:
+                conn.execute(
+                    sa.insert(checkpoints),
+                    {"size": size, "root": root.hex(), "note": note, "at": audit.now()},
+                )
+        self._note = (size, note)
+        return note
+
+    def make_log_key(self, origin: str | None = None) -> Signer:
+        """A signing key for a store that has none (made before the log had one): written to
+        :attr:`key_path`, its public half to the store. InputError if the store has a key already."""
+        if self._key_path is None:
+            raise InputError(
+                f"where should the key go? give --key PATH (or set ${keys.KEY_ENV})", where="log key"
+            )
+        with writing(self._engine) as conn:
+            have_origin, have_key = audit.origin_and_key(conn)
+            if have_key is not None:
+                raise InputError(f"the store has a log key already: {have_key}", where="log key")
+            name = origin or have_origin or default_origin(self.election().id)
+            signer = Signer.generate(check_name(name, "--origin"))
+            rows = [{"key": audit.VKEY_KEY, "value": signer.verifier.vkey}]
+            if have_origin is None:
+                rows.append({"key": audit.ORIGIN_KEY, "value": name})
+            conn.execute(sa.insert(meta), rows)
+            keys.write_new(self._key_path, signer)
+        self._signer = signer
+        return signer
+
+    def verify(self, since: Sequence[str] = (), vkey: str | None = None) -> AuditReport:
+        """Rebuild every entry from its rows, recompute the tree, check every stored checkpoint and
+        those in ``since`` (signed notes kept by the caller) against it; ``vkey``: the public key
+        the caller trusts. The report names the first entry that does not match."""
+        with reading(self._engine) as conn:
+            return audit.verify(conn, since, vkey)
+
+    def _load_signer(self) -> Signer:
+        if self._signer is not None:
+            return self._signer
+        _, vkey = self.log_key()
+        if vkey is None:
+            raise InputError(
+                "this store has no log key (made before checkpoints were signed, or on PostgreSQL "
+                "without --key): make one with saylau audit key DB --key PATH",
+                where="log key",
+            )
+        if self._key_path is None:
+            raise InputError(
+                f"where is the store's key? give --key PATH (or set ${keys.KEY_ENV})", where="log key"
+            )
+        signer = keys.read(self._key_path)
+        if signer.verifier.vkey != vkey:
+            raise InputError(
+                f"{self._key_path} is not this store's log key (the store's is {vkey})", where="log key"
+            )
+        self._signer = signer
+        return signer
+
+    def _synced(self, conn: sa.Connection) -> Tree:
+        """The tree, with the leaves written since it was last read (under ``_tree_lock``)."""
+        tree = self._tree
+        head = audit.last_seq(conn)
+        if head < tree.size:
+            raise StoreError(
+                f"{label(self._url)}: the log holds {head:,} entries, fewer than the {tree.size:,} this "
+                "process read before: entries were deleted; run saylau audit verify"
+            )
+        expected = tree.size + 1
+        query = (
+            sa.select(audit_log.c.seq, audit_log.c.leaf_hash)
+            .where(audit_log.c.seq > tree.size, audit_log.c.seq <= head)
+            .order_by(audit_log.c.seq)
+        )
+        for seq, leaf in conn.execute(query):
+            raw = _leaf_bytes(leaf)
+            if seq != expected or raw is None:
+                raise StoreError(
+                    f"{label(self._url)}: the log is damaged at entry {expected}; run saylau audit verify"
+                )
+            tree.append(raw)
+            expected += 1
+        return tree
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -544,16 +732,32 @@ def _turnout_report(r: Any) -> TurnoutReport:
     )
 
 
+def default_origin(election: str) -> str:
+    """``saylau/<election>/<8 random hex digits>``: a name no other log has (the election's id
+    with anything a checkpoint's origin cannot hold replaced by ``-``)."""
+    name = re.sub(r"[\s+]", "-", election) or "election"
+    return f"saylau/{name}/{secrets.token_hex(4)}"
+
+
+def _leaf_bytes(leaf: object) -> bytes | None:
+    if not isinstance(leaf, str) or len(leaf) != 64:
+        return None
+    try:
+        return bytes.fromhex(leaf)
+    except ValueError:
+        return None
+
+
 def _need_actor(actor: str) -> None:
     if not isinstance(actor, str) or not actor.strip():
         raise InputError("every write needs an actor (who is writing)", where="actor")
 
 
 class _Rows:
-    """The audit and version rows of one transaction, appended together: twenty one-protocol
+    """The log and version rows of one transaction, appended together: twenty one-protocol
     submissions cost one COPY (or executemany) of each table, as one large submission does; on
     PostgreSQL a COPY is several round trips. Flushed every ``_CHUNK`` rows, so that a national
-    file never holds all its rows at once; audit rows go first (the versions refer to them)."""
+    file never holds all its rows at once; log rows go first (the versions refer to them)."""
 
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
@@ -574,34 +778,32 @@ class _Rows:
 
 def _write(
     rows: _Rows,
-    start: tuple[int, str],
+    start: int,
     at: str,
     one: Submission,
     note: str | None,
     to_write: list[_Item],
     versions: list[int],
-) -> tuple[list[Written], tuple[int, str]]:
-    """Append the versions of one submission and their audit entries, the chain going on from
-    ``start``; the new head goes back to the caller for the next submission."""
+) -> tuple[list[Written], int]:
+    """Append the versions of one submission and their log entries, numbered on from ``start``;
+    the last number goes back to the caller for the next submission."""
     actor, status, source = one.actor, one.status, one.source
     written: list[Written] = []
-    subject = audit.protocol_subject
-    # A chunk at a time: the audit rows and version rows of a million protocols would take a
-    # gigabyte at once; the chain runs on from one chunk to the next, and ``rows`` writes them.
+    # A chunk at a time: the log rows and version rows of a million protocols would take a
+    # gigabyte at once; the numbers run on from one chunk to the next, and ``rows`` writes them.
     while to_write:
         part, numbers = to_write[:_CHUNK], versions[:_CHUNK]
         del to_write[:_CHUNK], versions[:_CHUNK]
-        hashes = _hashes(part, status)
-        entries = audit.chain(
+        entries, hashes = audit.protocol_rows(
             start,
             at,
             actor,
-            [
-                ("protocol", subject(i.station, i.contest, v), h)
-                for i, v, h in zip(part, numbers, hashes, strict=True)
-            ],
+            status,
+            note,
+            source,
+            [(i.station, i.contest, v, i.lines, i.votes) for i, v in zip(part, numbers, strict=True)],
         )
-        start = (entries[-1][0], entries[-1][-1])
+        start = entries[-1][0]
         rows.add(
             entries,
             [
@@ -621,8 +823,9 @@ def _prepare(
 ) -> tuple[dict[tuple[str, str], _Item], int]:
     """Canonical form of each protocol; a (station, contest) twice must be the same twice.
 
-    The hashes are made as the versions are written (:func:`_hashes`): a million of them, kept
-    from here to there, would take 110 MB more at the busiest moment of an import.
+    The hashes are made as the versions are written (:func:`saylau.store.audit.protocol_rows`): a
+    million of them, kept from here to there, would take 110 MB more at the busiest moment of an
+    import.
     """
     batch: dict[tuple[str, str], _Item] = {}
     duplicates = 0
@@ -645,23 +848,6 @@ def _prepare(
     if clashes:
         raise ConflictError(clashes)
     return batch, duplicates
-
-
-def _hashes(items: Iterable[_Item], status: str) -> list[str]:
-    """:func:`~saylau.store.canonical.protocol_hash` of each item with ``status``, written out
-    (this runs once per protocol of a national file): the contest's and the status's parts of
-    the canonical content are encoded once."""
-    heads: dict[str, str] = {}
-    tail = f',"status":{string(status)},"votes":'
-    sha256 = hashlib.sha256
-    out = []
-    for i in items:
-        head = heads.get(i.contest)
-        if head is None:
-            head = heads[i.contest] = f'{{"contest":{string(i.contest)},"lines":'
-        content = f'{head}{i.lines},"station":{string(i.station)}{tail}{i.votes}}}'
-        out.append(sha256(content.encode("utf-8")).hexdigest())
-    return out
 
 
 def _plan(

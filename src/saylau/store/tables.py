@@ -3,8 +3,9 @@
 The schema itself is created by the Alembic migrations in ``migrations/versions``, which are frozen
 copies of this at each revision; ``tests/test_store.py`` checks that the two agree.
 
-Every table is append-only: the code INSERTs and SELECTs, never UPDATEs or DELETEs, and the audit
-chain makes a change behind its back visible (:mod:`saylau.store.audit`). Text is used for JSON and
+Every table is append-only: the code INSERTs and SELECTs, never UPDATEs or DELETEs, and the log
+makes a change behind its back visible (:mod:`saylau.store.audit`): every event is an entry of
+``audit_log`` whose leaf hash is recomputed from the rows of its event. Text is used for JSON and
 timestamps so the same bytes come back from SQLite and PostgreSQL and hash the same.
 """
 
@@ -29,7 +30,9 @@ metadata = sa.MetaData(
     }
 )
 
-#: Facts about the store: format, election id, definition hash, creation time.
+#: Facts about the store: format, election id, definition hash, creation time, and the log's
+#: origin and public key (``log_origin``, ``log_vkey``: in every copy of the database, so that a
+#: checkpoint can be checked with the copy alone; the private key is never here).
 meta = sa.Table(
     "meta",
     metadata,
@@ -46,7 +49,11 @@ definition_files = sa.Table(
     sa.Column("sha256", sa.String(64), nullable=False),
 )
 
-#: The hash chain: one entry per write. ``seq`` is assigned by the writer holding the chain lock.
+#: The log: one entry per event, in commit order. ``seq`` (from 1; the entry's index in the Merkle
+#: tree is seq - 1) is assigned by the writer holding the write lock; ``leaf_hash`` is the hex of
+#: SHA-256(0x00 || the entry's canonical bytes), which :func:`saylau.store.audit.verify`
+#: recomputes from the event's own rows. ``action`` and ``subject`` say what the entry is about
+#: (``protocol``, ``S1/council-list/v2``), for readers; the leaf covers everything.
 audit_log = sa.Table(
     "audit_log",
     metadata,
@@ -55,9 +62,7 @@ audit_log = sa.Table(
     sa.Column("actor", sa.Text, nullable=False),
     sa.Column("action", sa.Text, nullable=False),
     sa.Column("subject", sa.Text, nullable=False),
-    sa.Column("content_hash", sa.String(64), nullable=False),
-    sa.Column("prev_hash", sa.String(64), nullable=False),
-    sa.Column("entry_hash", sa.String(64), nullable=False),
+    sa.Column("leaf_hash", sa.String(64), nullable=False),
 )
 
 #: Every version of every protocol. The primary key (station, contest, version) is also the index
@@ -97,8 +102,45 @@ turnout_reports = sa.Table(
     sa.Column("content_hash", sa.String(64), nullable=False),
 )
 
-#: One row (id 1), never changed: writers lock it (SELECT ... FOR UPDATE) to append to the chain
-#: one at a time on PostgreSQL. The head itself is the last audit entry, so nothing is ever updated.
+#: One row per token ever issued; the secret only as its sha256. ``event_seq`` is its issue entry.
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("territory", sa.Text, nullable=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("secret_sha256", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("expires_at", sa.Text, nullable=True),
+    sa.Column("event_seq", sa.BigInteger, sa.ForeignKey("audit_log.seq"), nullable=False, unique=True),
+    sa.CheckConstraint("role IN ('admin', 'commission', 'observer', 'public')", name="role"),
+)
+
+#: One row per revocation, its entry in the log: a token is revoked by a new event, never an UPDATE.
+token_revocations = sa.Table(
+    "token_revocations",
+    metadata,
+    sa.Column(
+        "event_seq", sa.BigInteger, sa.ForeignKey("audit_log.seq"), primary_key=True, autoincrement=False
+    ),
+    sa.Column("token_id", sa.Text, sa.ForeignKey("api_tokens.id"), nullable=False, unique=True),
+)
+
+#: Every checkpoint the store signed: the signed note of the tree of ``size`` entries, as served.
+#: Verifying checks each again (signature, and root against the recomputed tree), so a log
+#: rewritten under checkpoints already given out is found even by whoever kept none.
+checkpoints = sa.Table(
+    "checkpoints",
+    metadata,
+    sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("root", sa.String(64), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("at", sa.Text, nullable=False),
+)
+
+#: One row (id 1), never changed: writers lock it (SELECT ... FOR UPDATE) to append to the log
+#: one at a time on PostgreSQL. The head itself is the last log entry, so nothing is ever updated.
 chain_lock = sa.Table(
     "chain_lock",
     metadata,

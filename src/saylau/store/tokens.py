@@ -9,17 +9,19 @@ hashes (:func:`authenticate`).
 
 Roles (:data:`ROLES`): ``admin`` (everything), ``commission`` (writes protocols and turnout for the
 stations inside its territory), ``observer`` (reads everything, per-station protocols and the audit
-chain included) and ``public`` (published results only, like a request without a token).
+log included) and ``public`` (published results only, like a request without a token).
 
 A token lives at most :data:`MAX_LIFETIME` (400 days: one election's preparation, the vote and
 its disputes, with room to spare); a longer expiry is refused, and a token meant to last is made
 without one. A token's text given where its id is expected (``token revoke``) names the token it
 is; an error about a token names its id only, never its text.
 
-Like the rest of the store the tables are append-only: creating a token and revoking one are
-events in a hash chain of their own (``api_token_events``; the protocol chain's verifier knows
-only definitions, protocols and turnout, so token events are not mixed into it). A revocation is a
-new event, never an UPDATE; :meth:`Tokens.verify` recomputes the chain and every token row.
+Like the rest of the store the tables are append-only: issuing a token and revoking one are
+entries of the store's one log (:mod:`saylau.store.audit`), beside the protocols they authorise;
+the entry of an issue holds everything stored of the token but its creation time, which is the
+entry's own. A revocation is a new entry (and a row of ``token_revocations``), never an UPDATE; a
+token whose issue is not in the log is no token (:meth:`Tokens.all` leaves it out), and
+:meth:`Tokens.verify` is the log's verifier.
 """
 
 from __future__ import annotations
@@ -41,53 +43,23 @@ import sqlalchemy as sa
 from saylau.errors import InputError
 from saylau.store import audit
 from saylau.store.audit import AuditReport
-from saylau.store.canonical import GENESIS, dumps, sha256_hex
+from saylau.store.bulk import insert_rows
+from saylau.store.canonical import token_issue_entry, token_revoke_entry
 from saylau.store.engine import label, reading, writing
 from saylau.store.opening import open_checked
-from saylau.store.tables import metadata
+from saylau.store.tables import api_tokens, audit_log, token_revocations
 
 ROLES = ("admin", "commission", "observer", "public")
 PREFIX = "saylau_"
 ID_HEX = 12
 SECRET_BYTES = 32
 _SECRET_TEXT = 43  # base64url of 32 bytes, without padding
-ACTIONS = ("create", "revoke")
 _DURATION = re.compile(r"\s*(\d{1,6})\s*([smhdw])\s*")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _NAME_MAX = 200
 _ID = re.compile(f"[0-9a-f]{{{ID_HEX}}}")
 #: The longest a token may be made to last: 400 days.
 MAX_LIFETIME = datetime.timedelta(days=400)
-
-#: The hash chain of token events: one entry per creation or revocation.
-token_events = sa.Table(
-    "api_token_events",
-    metadata,
-    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("at", sa.Text, nullable=False),
-    sa.Column("actor", sa.Text, nullable=False),
-    sa.Column("action", sa.Text, nullable=False),
-    sa.Column("token_id", sa.Text, nullable=False),
-    sa.Column("content_hash", sa.String(64), nullable=False),
-    sa.Column("prev_hash", sa.String(64), nullable=False),
-    sa.Column("entry_hash", sa.String(64), nullable=False),
-    sa.CheckConstraint("action IN ('create', 'revoke')", name="action"),
-)
-
-#: One row per token ever created; the secret only as its sha256.
-api_tokens = sa.Table(
-    "api_tokens",
-    metadata,
-    sa.Column("id", sa.Text, primary_key=True),
-    sa.Column("role", sa.Text, nullable=False),
-    sa.Column("territory", sa.Text, nullable=True),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("secret_sha256", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.Text, nullable=False),
-    sa.Column("expires_at", sa.Text, nullable=True),
-    sa.Column("event_seq", sa.BigInteger, sa.ForeignKey("api_token_events.seq"), nullable=False, unique=True),
-    sa.CheckConstraint("role IN ('admin', 'commission', 'observer', 'public')", name="role"),
-)
 
 
 @dataclass(frozen=True)
@@ -285,20 +257,25 @@ class Tokens:
                 except OverflowError:  # a negative lifetime (already expired) before year 1
                     raise InputError("the expiry is outside the calendar", where="--expires") from None
             token = Token(token_id, role, territory, name, secret_hash(secret), at, expires_at)
-            seq = self._append(conn, at, actor, "create", token_id, _created_hash(token))
-            conn.execute(
-                sa.insert(api_tokens),
-                {
-                    "id": token.id,
-                    "role": token.role,
-                    "territory": token.territory,
-                    "name": token.name,
-                    "secret_sha256": token.secret_sha256,
-                    "created_at": token.created_at,
-                    "expires_at": token.expires_at,
-                    "event_seq": seq,
-                },
+            seq = audit.last_seq(conn) + 1
+            row = {
+                "id": token.id,
+                "role": token.role,
+                "territory": token.territory,
+                "name": token.name,
+                "secret_sha256": token.secret_sha256,
+                "created_at": token.created_at,
+                "expires_at": token.expires_at,
+                "event_seq": seq,
+            }
+            entry = token_issue_entry(seq, at, actor, audit.token_fields(row))
+            insert_rows(
+                conn,
+                audit_log,
+                audit.COLUMNS,
+                [audit.entry_row(seq, at, actor, "token-issue", token_id, entry)],
             )
+            conn.execute(sa.insert(api_tokens), row)
         return Issued(token, text)
 
     def revoke(self, token_id: str, *, actor: str) -> Token:
@@ -314,103 +291,63 @@ class Tokens:
             if row is None:
                 raise InputError(f"no token {token_id}", where="token revoke")
             revoked = conn.execute(
-                sa.select(token_events.c.at).where(
-                    token_events.c.token_id == token_id, token_events.c.action == "revoke"
+                sa.select(audit_log.c.at)
+                .select_from(
+                    token_revocations.join(audit_log, audit_log.c.seq == token_revocations.c.event_seq)
                 )
+                .where(token_revocations.c.token_id == token_id)
             ).first()
             if revoked is not None:
                 raise InputError(
                     f"token {token_id} was already revoked at {revoked.at}", where="token revoke"
                 )
             at = audit.now()
-            self._append(conn, at, actor, "revoke", token_id, _revoked_hash(token_id))
+            seq = audit.last_seq(conn) + 1
+            entry = token_revoke_entry(seq, at, actor, token_id)
+            insert_rows(
+                conn,
+                audit_log,
+                audit.COLUMNS,
+                [audit.entry_row(seq, at, actor, "token-revoke", token_id, entry)],
+            )
+            conn.execute(sa.insert(token_revocations), {"event_seq": seq, "token_id": token_id})
         return _token(row, at)
-
-    def _append(
-        self, conn: sa.Connection, at: str, actor: str, action: str, token_id: str, content_hash: str
-    ) -> int:
-        last = conn.execute(
-            sa.select(token_events.c.seq, token_events.c.entry_hash)
-            .order_by(token_events.c.seq.desc())
-            .limit(1)
-        ).first()
-        seq, prev = (int(last.seq), str(last.entry_hash)) if last else (0, GENESIS)
-        seq += 1
-        conn.execute(
-            sa.insert(token_events),
-            {
-                "seq": seq,
-                "at": at,
-                "actor": actor,
-                "action": action,
-                "token_id": token_id,
-                "content_hash": content_hash,
-                "prev_hash": prev,
-                "entry_hash": _entry_hash(seq, at, actor, action, token_id, content_hash, prev),
-            },
-        )
-        return seq
 
     # -- reads -------------------------------------------------------------------------------
 
-    def head(self) -> tuple[int, str]:
-        """(seq, entry_hash) of the last token event; (0, GENESIS) when there is none."""
+    def head(self) -> tuple[int, int]:
+        """(seq of the last issue, seq of the last revocation), (0, 0) when there is none: it
+        changes with every token event, so a cache of :meth:`all` knows when to read again."""
         with reading(self._engine) as conn:
-            last = conn.execute(
-                sa.select(token_events.c.seq, token_events.c.entry_hash)
-                .order_by(token_events.c.seq.desc())
-                .limit(1)
-            ).first()
-        return (int(last.seq), str(last.entry_hash)) if last else (0, GENESIS)
+            issued = conn.execute(sa.select(sa.func.max(api_tokens.c.event_seq))).scalar()
+            revoked = conn.execute(sa.select(sa.func.max(token_revocations.c.event_seq))).scalar()
+        return (int(issued or 0), int(revoked or 0))
 
     def all(self) -> dict[str, Token]:
-        """Every token ever created, by id, revoked ones with their ``revoked_at``."""
+        """Every token ever issued, by id, revoked ones with their ``revoked_at``.
+
+        Only tokens whose issue is in the log, as that token's issue: a row slipped into the token
+        table behind the store's back is no token.
+        """
+        a, t, r = audit_log, api_tokens, token_revocations
         with reading(self._engine) as conn:
             revoked = dict(
                 conn.execute(
-                    sa.select(token_events.c.token_id, token_events.c.at).where(
-                        token_events.c.action == "revoke"
-                    )
+                    sa.select(r.c.token_id, a.c.at).select_from(r.join(a, a.c.seq == r.c.event_seq))
                 ).all()
             )
-            rows = conn.execute(sa.select(api_tokens).order_by(api_tokens.c.event_seq)).all()
+            rows = conn.execute(
+                sa.select(t)
+                .select_from(t.join(a, a.c.seq == t.c.event_seq))
+                .where(a.c.action == "token-issue", a.c.subject == t.c.id)
+                .order_by(t.c.event_seq)
+            ).all()
         return {row.id: _token(row, revoked.get(row.id)) for row in rows}
 
     def verify(self) -> AuditReport:
-        """Recompute the token chain and every token row against it."""
-        problems: dict[int, str] = {}
+        """The log's verifier (:func:`saylau.store.audit.verify`): token events are entries of it."""
         with reading(self._engine) as conn:
-            events = conn.execute(sa.select(token_events).order_by(token_events.c.seq)).all()
-            rows = {r.event_seq: r for r in conn.execute(sa.select(api_tokens)).all()}
-        expected, prev, created = 1, GENESIS, set()
-        for e in events:
-            name = f"token event {e.seq} ({e.action} {e.token_id})"
-            if e.seq != expected:
-                problems.setdefault(expected, f"token event {expected} is missing")
-            if e.prev_hash != prev:
-                problems.setdefault(e.seq, f"{name}: its prev_hash is not the hash of the event before it")
-            recomputed = _entry_hash(e.seq, e.at, e.actor, e.action, e.token_id, e.content_hash, e.prev_hash)
-            if recomputed != e.entry_hash:
-                problems.setdefault(e.seq, f"{name}: the event was changed after it was written")
-            if e.action == "create":
-                row = rows.pop(e.seq, None)
-                if row is None or row.id != e.token_id:
-                    problems.setdefault(e.seq, f"{name}: its token row is missing")
-                elif _created_hash(_token(row, None)) != e.content_hash:
-                    problems.setdefault(e.seq, f"{name}: the token row was changed after it was written")
-                created.add(e.token_id)
-            elif e.action == "revoke":
-                if e.token_id not in created or e.content_hash != _revoked_hash(e.token_id):
-                    problems.setdefault(e.seq, f"{name}: it revokes no token created before it")
-            else:
-                problems.setdefault(e.seq, f"{name}: unknown action")
-            prev, expected = e.entry_hash, e.seq + 1
-        for seq, row in rows.items():
-            problems.setdefault(seq, f"token {row.id}: no creation event records it")
-        if not problems:
-            return AuditReport(ok=True, entries=len(events))
-        first = min(problems)
-        return AuditReport(ok=False, entries=len(events), first_bad=first, problem=problems[first])
+            return audit.verify(conn)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -446,33 +383,6 @@ def _token(row: sa.Row[*tuple[Any, ...]], revoked_at: str | None) -> Token:
     )
 
 
-def _created_hash(token: Token) -> str:
-    fields = {k: v for k, v in token.describe().items() if k != "revoked_at"}
-    return sha256_hex(dumps({**fields, "secret_sha256": token.secret_sha256}))
-
-
-def _revoked_hash(token_id: str) -> str:
-    return sha256_hex(dumps({"revoke": token_id}))
-
-
-def _entry_hash(
-    seq: int, at: str, actor: str, action: str, token_id: str, content_hash: str, prev_hash: str
-) -> str:
-    return sha256_hex(
-        dumps(
-            {
-                "seq": int(seq),
-                "at": at,
-                "actor": actor,
-                "action": action,
-                "token_id": token_id,
-                "content_hash": content_hash,
-                "prev_hash": prev_hash,
-            }
-        )
-    )
-
-
 def check_territory(territory: str | None, known: set[str] | frozenset[str]) -> None:
     """InputError unless ``territory`` (if any) is one of the election's."""
     if territory is not None and territory not in known:
@@ -489,6 +399,6 @@ __all__ = [
     "authenticate",
     "parse_duration",
     "split",
-    "token_events",
     "token_id_of",
+    "token_revocations",
 ]

@@ -1,0 +1,202 @@
+"""The log, published: its signed checkpoint, public key, entries and proofs, to anyone, no token.
+
+What an observer needs to hold the server to its record (docs/verification.md):
+
+=======  ====================================  ===============================================
+GET      /api/v1/log/checkpoint                the current tree's checkpoint, a C2SP signed note
+                                               (text/plain): keep it, check the log extends it later
+GET      /api/v1/log/key                       the public key that signs it (a signed-note vkey)
+GET      /api/v1/log/entries?start=&end=       entries ``start`` to ``end`` (leaf indices, from 0,
+                                               end not included, at most 1,000): each with its
+                                               canonical text and leaf hash
+GET      /api/v1/log/proof/inclusion           ``?index=&size=``: the entry at leaf ``index`` is in
+                                               the tree of ``size`` entries (RFC 9162 §2.1.3)
+GET      /api/v1/log/proof/consistency         ``?first=&second=``: the tree of ``first`` entries is
+                                               a prefix of the tree of ``second`` (§2.1.4)
+=======  ====================================  ===============================================
+
+A leaf index is an entry's seq minus 1. Hashes in JSON are hex. The checkpoint is signed once per
+tree size and kept (the store also records it, so that a later rewrite under it is found by any
+verifier); the same tree always gives the same text, from every worker.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from saylau.api.app import PREFIX, Caller, failure
+from saylau.errors import InputError
+from saylau.http.problems import ApiError, responses
+from saylau.http.state import running
+
+router = APIRouter(prefix=f"{PREFIX}/log", tags=["log"])
+PAGE = 1000
+_SIZE = Annotated[int, Query(ge=0, le=2**62)]
+TEXT: dict[str, Any] = {"content": {"text/plain": {"schema": {"type": "string"}}}}
+
+
+class EntryOut(BaseModel):
+    index: int = Field(description="The leaf index: seq - 1")
+    seq: int
+    action: str
+    subject: str
+    leaf_hash: str = Field(description="SHA-256(0x00 || entry), hex, as the log records it")
+    entry: str | None = Field(description="The entry's canonical JSON text; null if its rows are gone")
+
+
+class EntriesOut(BaseModel):
+    start: int
+    end: int
+    size: int = Field(description="The tree's size when read")
+    entries: list[EntryOut]
+
+
+class InclusionOut(BaseModel):
+    index: int
+    size: int
+    root: str
+    leaf_hash: str
+    proof: list[str] = Field(description="RFC 9162 §2.1.3.1 PATH, leaf level first, hex")
+
+
+class ConsistencyOut(BaseModel):
+    first: int
+    second: int
+    first_root: str
+    second_root: str
+    proof: list[str] = Field(description="RFC 9162 §2.1.4.1 PROOF, hex")
+
+
+@router.get(
+    "/checkpoint",
+    response_class=Response,
+    summary="The log's current checkpoint, signed (a C2SP signed note); no token needed",
+    responses={
+        200: {"description": "origin, tree size and root hash, then the signature", **TEXT},
+        **responses(404, 429, 503),
+    },
+)
+async def checkpoint(request: Request, caller: Caller) -> Response:
+    state = running(request)
+    store = state.store
+    _, vkey = await run_in_threadpool(store.log_key)
+    if vkey is None:
+        raise ApiError(404, "this log has no signing key yet (saylau audit key DB makes one)")
+    try:
+        note = await run_in_threadpool(store.checkpoint)
+    except InputError as e:  # the key file is missing or unreadable on this server
+        raise ApiError(
+            503, f"the log's checkpoint cannot be signed here: {e}", headers={"Retry-After": "60"}
+        ) from None
+    except Exception as e:
+        raise failure(e, "checkpoint") from None
+    return Response(
+        note,
+        media_type="text/plain; charset=utf-8",
+        headers={"Cache-Control": f"public, max-age={state.settings.max_age}"},
+    )
+
+
+@router.get(
+    "/key",
+    response_class=Response,
+    summary="The public key that signs the checkpoints (a signed-note verifier key)",
+    responses={200: {"description": "<name>+<key id>+<base64 key>", **TEXT}, **responses(404, 429, 503)},
+)
+async def key(request: Request, caller: Caller) -> Response:
+    try:
+        _, vkey = await run_in_threadpool(running(request).store.log_key)
+    except Exception as e:
+        raise failure(e, "log key") from None
+    if vkey is None:
+        raise ApiError(404, "this log has no signing key yet (saylau audit key DB makes one)")
+    return Response(f"{vkey}\n", media_type="text/plain; charset=utf-8")
+
+
+@router.get(
+    "/entries",
+    response_model=EntriesOut,
+    summary="Entries of the log with their canonical text, at most 1,000",
+    responses=responses(422, 429, 503),
+)
+async def entries(
+    request: Request,
+    caller: Caller,
+    start: _SIZE = 0,
+    end: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+) -> dict[str, Any]:
+    store = running(request).store
+    try:
+        size, _ = await run_in_threadpool(store.audit_head)
+    except Exception as e:
+        raise failure(e, "log entries") from None
+    end = min(start + PAGE if end is None else end, size, start + PAGE)
+    if end < start:
+        end = start
+    if start > size:
+        raise ApiError(422, f"start {start} is past the log's {size:,} entries")
+    try:
+        found = await run_in_threadpool(store.log_entries, start, end)
+    except Exception as e:
+        raise failure(e, "log entries") from None
+    return {"start": start, "end": end, "size": size, "entries": [e.to_dict() for e in found]}
+
+
+@router.get(
+    "/proof/inclusion",
+    response_model=InclusionOut,
+    summary="Proof that the entry at leaf `index` is in the tree of `size` entries (default: now)",
+    responses=responses(422, 429, 503),
+)
+async def inclusion(
+    request: Request, caller: Caller, index: _SIZE, size: Annotated[int | None, Query(ge=1, le=2**62)] = None
+) -> dict[str, Any]:
+    store = running(request).store
+    try:
+        size, root, leaf, proof = await run_in_threadpool(store.inclusion_proof, index, size)
+    except InputError as e:
+        raise ApiError(422, str(e)) from None
+    except Exception as e:
+        raise failure(e, "inclusion proof") from None
+    return {
+        "index": index,
+        "size": size,
+        "root": root.hex(),
+        "leaf_hash": leaf.hex(),
+        "proof": [p.hex() for p in proof],
+    }
+
+
+@router.get(
+    "/proof/consistency",
+    response_model=ConsistencyOut,
+    summary="Proof that the tree of `first` entries is a prefix of the tree of `second` (default: now)",
+    responses=responses(422, 429, 503),
+)
+async def consistency(
+    request: Request,
+    caller: Caller,
+    first: _SIZE,
+    second: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+) -> dict[str, Any]:
+    store = running(request).store
+    try:
+        second, first_root, second_root, proof = await run_in_threadpool(
+            store.consistency_proof, first, second
+        )
+    except InputError as e:
+        raise ApiError(422, str(e)) from None
+    except Exception as e:
+        raise failure(e, "consistency proof") from None
+    return {
+        "first": first,
+        "second": second,
+        "first_root": first_root.hex(),
+        "second_root": second_root.hex(),
+        "proof": [p.hex() for p in proof],
+    }
