@@ -10,7 +10,7 @@ cache's refresh interval; this worker refuses it at once.
 An expiry longer than :data:`saylau.store.tokens.MAX_LIFETIME` (400 days) is refused with 422. A
 token is revoked by its id or by its whole text (``DELETE /api/v1/tokens/{id or text}``); no answer
 repeats what was given in place of an id, and the access log shows a token's id only
-(:func:`saylau.api.auth.redact`).
+(:func:`saylau.http.redaction.redact`).
 """
 
 from __future__ import annotations

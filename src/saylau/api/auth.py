@@ -9,64 +9,22 @@ at once when an unknown id is presented (a token just created works at once).
 
 Nothing here logs or keeps a token's text: only its id. Nor does the server's access log, where a
 token's text could appear in a path (``DELETE /api/v1/tokens/<text>`` revokes a token by its text):
-:class:`RedactTokens`, installed on uvicorn's loggers when this module is imported, writes any
+:mod:`saylau.http.redaction`, installed on every log that writes what a client sent, writes any
 token-shaped text there as ``saylau_<id>_…``.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from saylau.errors import CredentialsRefused
 from saylau.store.tokens import Token, Tokens, authenticate, split
 
 log = logging.getLogger("saylau.api")
 
-#: A token's text, or something shaped like one (a typo in the secret is still a secret): the
-#: prefix, the id, and whatever follows in the characters a secret is made of.
-_TOKEN_TEXT = re.compile(r"saylau_([0-9a-f]{12})_[A-Za-z0-9_\-]+")
-
-
-def redact(text: str) -> str:
-    """``text`` with every token-shaped text in it cut to ``saylau_<id>_…`` (the id is public)."""
-    return _TOKEN_TEXT.sub(r"saylau_\1_…", text) if "saylau_" in text else text
-
-
-class RedactTokens(logging.Filter):
-    """A log filter that keeps token texts out of a log record's message and arguments."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(_redacted(a) for a in record.args)
-        elif isinstance(record.args, dict):
-            record.args = {k: _redacted(v) for k, v in record.args.items()}
-        return True
-
-
-def _redacted(value: Any) -> Any:
-    return redact(value) if isinstance(value, str) else value
-
-
-#: The loggers that write what a client sent: uvicorn's access log (the path) and its error log.
-REDACTED_LOGGERS = ("uvicorn.access", "uvicorn.error", "saylau.api")
-
-
-def install_redaction() -> None:
-    """Put :class:`RedactTokens` on :data:`REDACTED_LOGGERS` (once; calling again does nothing)."""
-    for name in REDACTED_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactTokens) for f in logger.filters):
-            logger.addFilter(RedactTokens())
-
-
-install_redaction()
 
 #: What each role may do.
 READ_RESULTS = frozenset({"admin", "commission", "observer", "public"})

@@ -38,6 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from saylau.errors import InputError
 from saylau.http.problems import KINDS, problem
+from saylau.http.redaction import redact
 from saylau.http.state import State
 from saylau.live import Live
 
@@ -244,18 +245,19 @@ class Observe:
             if access.isEnabledFor(logging.INFO):
                 client = scope.get("client")
                 address = client[0] if client else ""
+                path = redact(scope["path"])  # a token's text may be in it (revoked by its text)
                 access.info(
                     '%s "%s %s" %d %.1f ms',
                     address,
                     method,
-                    scope["path"],
+                    path,
                     status,
                     seconds * 1000,
                     extra={
                         "request": {
                             "method": method,
                             "route": route,
-                            "path": scope["path"],
+                            "path": path,
                             "status": status,
                             "duration_ms": round(seconds * 1000, 3),
                             "client": address,
