@@ -82,9 +82,9 @@ def test_the_results_document_shows_the_alliance_step(results: Results):
 
     (contest,) = as_json(results)["contests"]
     alliances = {tuple(a["members"]): a for a in contest["alliances"]}
-    likud = next(a for members, a in alliances.items() if "Likud" in members)
+    likud = next(a for members, a in alliances.items() if "likud" in members)
     assert likud["formed"] and likud["seats"] == 46 and sorted(likud["member_seats"].values()) == [14, 32]
-    labor = next(a for members, a in alliances.items() if "Labor" in members)
+    labor = next(a for members, a in alliances.items() if "labor" in members)
     assert not labor["formed"]  # Meretz fell below the threshold: the agreement counts for nothing
 
 

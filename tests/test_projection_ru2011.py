@@ -71,8 +71,7 @@ def randomly(election: Election) -> list[str]:
 
 def seats(election: Election, protocols: list[Protocol]) -> dict[str, dict]:
     doc = as_json(project(election, protocols, replicates=REPLICATES))
-    names = {p.short["en"]: p.id for p in election.parties}
-    return {names[k]: v for k, v in doc["contests"][0]["seats"].items()} | {"_doc": doc}
+    return dict(doc["contests"][0]["seats"]) | {"_doc": doc}
 
 
 def naive(election: Election, protocols: list[Protocol]) -> dict[str, int]:

@@ -43,12 +43,13 @@ def test_list_contest_rows_carry_the_official_figures(results):
 def test_each_district_lists_its_winner(results):
     table = rows(results_csv(results, "en"))
     doc = as_json(results, "en")
-    winners = {c["id"]: c["winner"] for c in doc["contests"] if c["kind"] == "single-mandate"}
+    winners = {c["id"]: c for c in doc["contests"] if c["kind"] == "single-mandate"}
     assert len(winners) == 29
-    for contest, winner in winners.items():
+    for contest, c in winners.items():
         mine = [r for r in table if r["contest_id"] == contest]
         elected = [r for r in mine if r["elected"] == "yes"]
-        assert [r["option_name"] for r in elected] == [winner]
+        assert [(r["option_id"], r["option_name"]) for r in elected] == [(c["winner"], c["winner_name"])]
+        assert elected[0]["party_id"] == (c["winner_party"] if c["winner_party"] != "self-nominated" else "")
         assert elected[0]["seats"] == "1"
         # the winner has the most votes of the district's candidates
         candidates = [r for r in mine if r["option_id"] != "against_all"]

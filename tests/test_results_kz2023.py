@@ -31,19 +31,34 @@ def results() -> dict:
     return json.loads(proc.stdout)
 
 
+def key_paths(doc: object, at: str = "") -> set[str]:
+    """Every key of a JSON document with its path (list items by position)."""
+    if isinstance(doc, dict):
+        return {p for k, v in doc.items() for p in (f"{at}/{k}", *key_paths(v, f"{at}/{k}"))}
+    if isinstance(doc, list):
+        return {p for i, v in enumerate(doc) for p in key_paths(v, f"{at}[{i}]")}
+    return set()
+
+
 def test_mazhilis_seats_are_the_official_ones(results):
     mazhilis = results["bodies"]["mazhilis"]
     assert mazhilis["size"] == 98 and mazhilis["vacant"] == 0
     assert mazhilis["seats"] == {
-        "Amanat": 62,
-        "Auyl": 8,
+        "amanat": 62,
+        "auyl": 8,
         "self-nominated": 7,
-        "Respublica": 6,
-        "Ak Zhol": 6,
-        "People's Party": 5,
-        "National Social Democratic Party": 4,
+        "respublica": 6,
+        "ak-zhol": 6,
+        "qhp": 5,
+        "osdp": 4,
     }
     assert sum(mazhilis["seats"].values()) == 98
+    names = {k: o["name"] for k, o in mazhilis["options"].items()}
+    assert (names["amanat"], names["qhp"], names["self-nominated"]) == (
+        "Amanat",
+        "People's Party",
+        "self-nominated",
+    )
 
 
 def test_list_tier_and_districts(results):
@@ -54,13 +69,32 @@ def test_list_tier_and_districts(results):
         sum(lst["votes"].values()) + lst["against_all"] == ref["other_counts"]["party_votes_plus_against_all"]
     )
     assert lst["against_all"] == ref["other_counts"]["against_all"]
-    assert lst["seats"]["Amanat"] == 40 and lst["percent"]["Amanat"] == 53.9
-    assert lst["eligible"] == ["Amanat", "Auyl", "Respublica", "Ak Zhol", "People's Party",
-                               "National Social Democratic Party"]  # fmt: skip
+    # the official list seats (CEC, 2023): Amanat 40, Auyl 8, Respublica 6, Ak Zhol 6, People's 5, OSDP 4
+    assert lst["seats"] == {
+        "amanat": 40,
+        "auyl": 8,
+        "respublica": 6,
+        "ak-zhol": 6,
+        "qhp": 5,
+        "osdp": 4,
+        "baytaq": 0,
+    }
+    assert lst["percent"]["amanat"] == 53.9
+    assert lst["eligible"] == ["amanat", "auyl", "respublica", "ak-zhol", "qhp", "osdp"]
+    assert lst["options"]["baytaq"] == {
+        "kind": "party",
+        "name": "Baytaq",
+        "full_name": "Baytaq Green Party of Kazakhstan",
+        "color": "#2e9e3e",
+    }
+    assert lst["options"]["against_all"] == {"kind": "against_all", "name": "against all"}
     districts = [c for c in results["contests"] if c["kind"] == "single-mandate"]
     assert len(districts) == 29
     winners = [d["winner_party"] for d in districts]
-    assert winners.count("Amanat") == 22 and winners.count("self-nominated") == 7
+    assert winners.count("amanat") == 22 and winners.count("self-nominated") == 7
+    for d in districts:  # the winner by candidate id, named beside it
+        assert d["winner"] in d["votes"] and d["winner_name"] == d["options"][d["winner"]]["name"]
+        assert d["options"][d["winner"]]["party"] == d["winner_party"]
     assert all(d["status"] == "elected" and d["ties"] == [] for d in districts)
 
 
@@ -79,13 +113,17 @@ def test_turnout_national_and_every_region(results):
 
 def test_astana_maslikhat_list_seats(results):
     astana = results["bodies"]["astana-maslikhat"]
-    assert astana["seats"] == {"Amanat": 12, "Ak Zhol": 3, "People's Party": 1, "Baytaq": 1}
+    assert astana["seats"] == {"amanat": 12, "ak-zhol": 3, "qhp": 1, "baytaq": 1}
 
 
 def test_results_in_russian_and_the_table(results):
     proc = run_cli("results", str(EXAMPLE), "--json", "--lang", "ru")
     ru = json.loads(proc.stdout)
     assert ru["bodies"]["mazhilis"]["name"] == "Мажилис"
+    assert ru["bodies"]["mazhilis"]["options"]["qhp"]["name"] == "НПК"
+    # --lang changes labels, never keys: every key at every depth is the same in both languages
+    assert key_paths(ru) == key_paths(results)
+    assert ru["bodies"]["mazhilis"]["seats"] == results["bodies"]["mazhilis"]["seats"]
     table = run_cli("results", str(EXAMPLE))
     assert table.returncode == 0 and "54.19%" in table.stdout
 

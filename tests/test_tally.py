@@ -121,9 +121,15 @@ def test_a_territory_reads_the_same_in_the_results_json_the_api_and_the_pages():
     doc = territory_doc(election, next(t for t in election.territories if t.id == "R1"), totals)
     assert [c["id"] for c in doc["contests"]] == ["council-list", "d1"]
     listed = doc["contests"][0]
-    figures = {k: v for k, v in north.items() if k not in ("id", "name", "parent")}
+    assert north["contest"] == listed["id"] == "council-list"
+    figures = {k: v for k, v in north.items() if k not in ("id", "name", "parent", "contest")}
     assert figures == {k: listed[k] for k in figures}
     assert (listed["stations_reported"], listed["voted"], listed["turnout"]) == (2, 900, 60.0)
-    assert listed["percent"] == {"Party A": 67.8, "Party B": 29.38}  # 600 and 260 of 885 valid
+    assert listed["percent"] == {"a": 67.8, "b": 29.38}  # 600 and 260 of 885 valid
+    assert {k: o["name"] for k, o in listed["options"].items()} == {
+        "a": "Party A",
+        "b": "Party B",
+        "against_all": "against all",
+    }
     exact = territory_results(totals[("council-list", "R1")], share=lambda s: s)
     assert exact["percent"] == {"a": Fraction(600, 885), "b": Fraction(260, 885)}

@@ -149,7 +149,7 @@ def test_downloads_parse_and_carry_the_snapshot_etag(client: TestClient) -> None
         client.get("/download/results.csv", headers={"If-None-Match": r.headers["etag"]}).status_code == 304
     )
     doc = client.get("/download/results.json").json()
-    assert doc["bodies"]["mazhilis"]["seats"]["Amanat"] == 62
+    assert doc["bodies"]["mazhilis"]["seats"]["amanat"] == 62
     nist = client.get("/download/nist.json")
     assert nist.status_code == 200 and isinstance(nist.json(), dict)
     regions = list(csv.DictReader(io.StringIO(client.get("/download/region.csv").text)))

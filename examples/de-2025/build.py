@@ -54,6 +54,10 @@ class Area:
     covered: bool | None = None  # Zweitstimmendeckung, where the file has it
     #: a party's own name in this area where it differs from its federal one (GRÜNE/B 90)
     list_names: dict[str, str] = field(default_factory=dict)
+    registered: int = 0  # Wahlberechtigte
+    voters: int = 0  # Wählende
+    invalid_first: int = 0
+    invalid_second: int = 0
 
 
 def _count(text: str | None) -> int | None:
@@ -90,7 +94,15 @@ def read(path: Path) -> dict[str, dict[str, Area]]:
                     continue
                 ballot = result.get("Stimmart")
                 if kind == "ALLGEMEIN":
-                    if name == "Gültige" and ballot == "DIREKT":
+                    if name == "Wahlberechtigte":
+                        area.registered = votes
+                    elif name == "Wählende":
+                        area.voters = votes
+                    elif name == "Ungültige" and ballot == "DIREKT":
+                        area.invalid_first = votes
+                    elif name == "Ungültige" and ballot == "LISTE":
+                        area.invalid_second = votes
+                    elif name == "Gültige" and ballot == "DIREKT":
                         area.valid_first = votes
                     elif name == "Gültige" and ballot == "LISTE":
                         area.valid_second = votes
@@ -113,6 +125,11 @@ def read(path: Path) -> dict[str, dict[str, Area]]:
 
 def main(argv: list[str]) -> None:
     areas = read(Path(argv[0]) if argv else REFERENCE)
+    write_tables(areas)
+    write_definition(areas)
+
+
+def write_tables(areas: dict[str, dict[str, Area]]) -> None:
     lands = areas["LAND"]
     with (HERE / "second_votes.csv").open("w", encoding="utf-8", newline="") as f:
         out = csv.writer(f, lineterminator="\n")
@@ -131,6 +148,169 @@ def main(argv: list[str]) -> None:
         for c in areas["WAHLKREIS"].values():
             for name, votes in c.first.items():
                 out.writerow((c.number, name, c.group_kind[name], votes))
+
+
+# -- the definition: election.toml and its tables -------------------------------------------------
+
+#: ISO 3166-2 codes of the Länder, by the file's Land number.
+LAND_CODES = {
+    "1": "SH", "2": "HH", "3": "NI", "4": "HB", "5": "NW", "6": "HE", "7": "RP", "8": "BW",
+    "9": "BY", "10": "SL", "11": "BE", "12": "BB", "13": "MV", "14": "SN", "15": "ST", "16": "TH",
+}  # fmt: skip
+LINES = ("station", "registered", "voters", "invalid", "valid")
+
+
+def party_id(name: str) -> str:
+    """``GRÜNE`` -> ``gruene``, ``Die Linke`` -> ``die-linke``: ids a file and a URL can carry."""
+    text = name.lower()
+    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(a, b)
+    return "-".join("".join(c if c.isascii() and c.isalnum() else " " for c in text).split())
+
+
+def candidate_id(constituency: str, name: str) -> str:
+    """A constituency's candidate: ``wk-001-spd``, or ``wk-001-eb-krueger-winands`` (individual)."""
+    return f"wk-{int(constituency):03d}-{party_id(name.replace('EB:', 'eb '))}"
+
+
+def write_definition(areas: dict[str, dict[str, Area]]) -> None:
+    """One station per constituency carrying its official totals (the file's finest area), both
+    ballots: the second votes in ``zweitstimmen`` (the whole country's list contest), the first
+    votes in the constituency's own contest."""
+    federal = next(iter(areas["BUND"].values()))
+    lands = areas["LAND"]
+    constituencies = areas["WAHLKREIS"]
+    others = [c.number for c in constituencies.values() if "others" in c.group_kind.values()]
+    if others:
+        raise SystemExit(f"constituencies {others} have an aggregate of other candidates: not modelled")
+    parties = list(federal.second)
+    with (HERE / "territories.csv").open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow(("id", "parent", "level", "code", "name_kk", "name_ru", "name_en"))
+        out.writerow(("DE", "", "country", "DE", "Германия", "Германия", "Germany"))
+        for n, land in lands.items():
+            code = f"DE-{LAND_CODES[n]}"
+            out.writerow((code, "DE", "region", code, land.name, land.name, land.name))
+        for c in constituencies.values():
+            land = f"DE-{LAND_CODES[c.parent or '']}"
+            out.writerow((f"{land}-{int(c.number):03d}", land, "district", c.number, c.name, c.name, c.name))
+    with (HERE / "wahlkreise.csv").open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow(("id", "number", "territory", "name_kk", "name_ru", "name_en"))
+        for c in constituencies.values():
+            territory = f"DE-{LAND_CODES[c.parent or '']}-{int(c.number):03d}"
+            out.writerow((f"wk-{int(c.number):03d}", c.number, territory, c.name, c.name, c.name))
+    with (HERE / "stations.csv").open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow(("id", "territory", "registered", "wahlkreis"))
+        for c in constituencies.values():
+            wk = f"{int(c.number):03d}"
+            out.writerow((f"WK-{wk}", f"DE-{LAND_CODES[c.parent or '']}-{wk}", c.registered, f"wk-{wk}"))
+    with (HERE / "candidates.csv").open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow(("contest", "id", "name", "party", "position"))
+        for c in constituencies.values():
+            for name, kind in c.group_kind.items():
+                if name in c.first:
+                    party = party_id(name) if kind == "party" else ""
+                    shown = (
+                        name.removeprefix("EB:")
+                        if kind == "independent"
+                        else f"{name} (constituency candidate)"
+                    )
+                    out.writerow((f"wk-{int(c.number):03d}", candidate_id(c.number, name), shown, party, ""))
+    folder = HERE / "protocols"
+    folder.mkdir(exist_ok=True)
+    with (folder / "zweitstimmen.csv").open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow((*LINES, *(party_id(p) for p in parties)))
+        for c in constituencies.values():
+            valid = c.voters - c.invalid_second
+            votes = (c.second.get(p, 0) for p in parties)
+            out.writerow((f"WK-{int(c.number):03d}", c.registered, c.voters, c.invalid_second, valid, *votes))
+    for c in constituencies.values():
+        wk = f"{int(c.number):03d}"
+        with (folder / f"wk-{wk}.csv").open("w", encoding="utf-8", newline="") as f:
+            out = csv.writer(f, lineterminator="\n")
+            out.writerow((*LINES, *(candidate_id(c.number, n) for n in c.first)))
+            valid = c.voters - c.invalid_first
+            out.writerow((f"WK-{wk}", c.registered, c.voters, c.invalid_first, valid, *c.first.values()))
+    toml = HEAD + "".join(PARTY.format(id=party_id(p), name=p) for p in parties) + CONTESTS
+    (HERE / "election.toml").write_text(toml, encoding="utf-8")
+
+
+HEAD = """\
+# Germany, 23 February 2025: the Bundestag, 630 seats, by the Federal Electoral Law as amended in
+# 2023. Written by build.py from the Bundeswahlleiterin's preliminary result (README.md); do not
+# edit by hand.
+#
+# BWahlG § 4: the 630 seats are shared by Sainte-Laguë among the parties with 5% of the valid
+# second votes (a national minority's party exempt; by the Constitutional Court's order of
+# 30 July 2024, also a party whose candidates won three constituencies), then each party's seats
+# among its Land lists; § 6(1): a party's constituency winners in a Land, by falling first-vote
+# share, take its Land seats, and a winner beyond them is not elected.
+
+[election]
+id = "de-2025"
+date = "2025-02-23"
+name = { kk = "Германия Бундестагына сайлау, 2025", ru = "Выборы в Бундестаг, 2025", \
+en = "German federal election, 2025" }
+note = "Preliminary result; one station per constituency carrying its official totals"
+form = "il"          # the simplest form: registered, voters, invalid, valid and the options' votes
+
+[files]
+territories = "territories.csv"
+stations = "stations.csv"
+candidates = "candidates.csv"
+protocols = "protocols"
+
+[[bodies]]
+id = "bundestag"
+name = { kk = "Бундестаг", ru = "Бундестаг", en = "Bundestag" }
+seats = 630                      # § 1(1)
+composition = "compensatory"
+
+[bodies.compensation]
+system = "bundestag-2025"
+list = "zweitstimmen"
+districts = ["wahlkreise"]
+threshold = "5%"                 # § 4(2) no. 2: at least 5 per cent of the valid second votes
+threshold_base = "parties"
+exempt = ["ssw"]                 # § 4(2) no. 2: parties of national minorities
+alternative_district_seats = 3   # BVerfG, 2 BvF 1/23 (30 July 2024): or three constituencies won
+coverage = "second-votes"        # § 6(1): Zweitstimmendeckung
+law = "Bundeswahlgesetz §§ 1, 4-6 as amended 8 June 2023 (BGBl. 2023 I Nr. 147); BVerfG 2 BvF 1/23"
+"""
+
+PARTY = """
+[[parties]]
+id = "{id}"
+name = {{ kk = "{name}", ru = "{name}", en = "{name}" }}
+"""
+
+CONTESTS = """
+[[contests]]
+id = "zweitstimmen"
+name = { kk = "Екінші дауыс", ru = "Вторые голоса", en = "Second votes" }
+body = "bundestag"
+kind = "list"
+seats = 630                      # § 4(1): the second votes share every seat
+territory = "DE"                 # the Land lists are its votes in each Land (the regions)
+[contests.rules]
+method = "sainte-lague"          # § 5: Sainte-Laguë/Schepers
+ties = "drawn"                   # § 5: a fraction of exactly 0.5, lots drawn by the Federal Returning Officer
+
+[[contests]]
+id = "wahlkreise"
+name = { kk = "Сайлау округтері", ru = "Избирательные округа", en = "Constituencies" }
+body = "bundestag"
+kind = "single-mandate"
+districts = "wahlkreise.csv"
+station_column = "wahlkreis"
+[contests.rules]
+kind = "plurality"               # § 5: the most first votes
+ties = "drawn"                   # § 5: lots drawn by the district returning officer
+"""
 
 
 if __name__ == "__main__":

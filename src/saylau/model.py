@@ -16,6 +16,7 @@ from functools import cached_property
 
 from saylau.rules.majority import DistrictRules
 from saylau.rules.party_list import ListRules
+from saylau.rules.thresholds import Threshold
 
 LANGUAGES = ("kk", "ru", "en")
 #: The largest count any protocol line, vote or turnout figure may hold: more than the electorate
@@ -139,10 +140,37 @@ class Station:
 
 
 @dataclass(frozen=True)
+class Compensation:
+    """How a compensatory body's tiers make its seats, as ``[bodies.compensation]`` declares them.
+
+    Each field is one clause of a law (docs/rules.md quotes them): the list contest whose votes
+    share the house, the district contests whose seats are topped up, the national threshold
+    with its exemptions and alternative, and Norway's leveling seats and their placement.
+    :mod:`saylau.composition` counts it; the loader has checked it against the contests.
+    """
+
+    #: a system of saylau.composition.SYSTEMS (a general rule or a law's preset)
+    system: str
+    list_contest: str | None = None
+    #: the contests whose seats the list tier compensates (districts, by contest id)
+    districts: tuple[str, ...] = ()
+    threshold: Threshold = field(default_factory=Threshold)
+    #: district seats won per party, where the districts are not counted in the definition
+    district_seats: Mapping[str, int] = field(default_factory=dict)
+    leveling_seats: int = 0
+    placement: str | None = None
+    coverage: str | None = None
+    law: str = ""
+
+
+@dataclass(frozen=True)
 class Body:
     id: str
     name: Names
     seats: int
+    #: "parallel" (its contests' seats added up) or "compensatory" (``compensation`` says how)
+    composition: str = "parallel"
+    compensation: Compensation | None = None
 
 
 @dataclass(frozen=True)

@@ -2,18 +2,23 @@
 
 A pure function of (definition, accepted protocols): sum each contest's
 protocols up the territory tree, run each contest's rules, compose the seats of
-each body. ``as_json`` gives the contract of ../shared/design.md: ``bodies``,
-``contests``, ``turnout`` and ``regions``.
+each body. ``as_json`` gives the public results document (docs/results-json.md): parties,
+lists and candidates by id, their names in one language beside them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
+from saylau.composition import compose
+from saylau.errors import SaylauError
+from saylau.i18n import gettext_for
 from saylau.model import Contest, Election, Territory, name_in
+from saylau.protocols import load_form
 from saylau.rules.majority import DistrictOutcome, DistrictRules, decide
 from saylau.rules.mixed import parallel
 from saylau.rules.party_list import ListResult, ListRules, allocate, decimal_text
@@ -21,7 +26,10 @@ from saylau.rules.thresholds import Ballots
 from saylau.tally import Tally, Totals
 from saylau.turnout import Figure, Report, by_time
 
+#: The seats and district winners of candidates without a party, taken together, in every output.
 SELF_NOMINATED = "self-nominated"
+#: The option id of the "against all" line, in every output.
+AGAINST_ALL = "against_all"
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,11 @@ class Results:
     protocols: int = 0
     final: int = 0
     expected: int = 0  # protocols expected: every station, every contest on its ballots
+    #: body id -> the tiers of a compensatory body (saylau.composition.compose): system, law, list
+    #: and district contests, house size, and ``count``, the law's own result (national
+    #: entitlement, overhang, leveling or set-aside, each district's seats); ``refused`` instead
+    #: when it cannot be counted yet
+    tiers: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
 def evaluate(
@@ -103,7 +116,18 @@ def evaluate(
             results.append(ContestResult(contest, totals, outcome=outcome, winner_party=party))
     bodies: dict[str, dict[str, int]] = {}
     vacant: dict[str, int] = {}
+    composed_tiers: dict[str, dict[str, object]] = {}
     for body in election.bodies:
+        if body.composition == "compensatory":
+            by_id = {r.contest.id: r for r in results}
+            composed = compose(body, election, by_id, tally, SELF_NOMINATED)
+            composed_tiers[body.id] = composed.tiers
+            if composed.list_result is not None:  # the party vote as the compensation counts it
+                where = next(i for i, r in enumerate(results) if r.contest.id == composed.tiers["list"])
+                results[where] = replace(results[where], list_result=composed.list_result)
+            bodies[body.id] = composed.seats
+            vacant[body.id] = max(0, body.seats - sum(composed.seats.values()))  # overhang grows it
+            continue
         tiers = []
         for r in results:
             if r.contest.body != body.id:
@@ -131,6 +155,7 @@ def evaluate(
         protocols=tally.counted,
         final=tally.counted if final is None else final,
         expected=sum(tally.contest(c.id).stations for c in election.contests),
+        tiers=composed_tiers,
     )
 
 
@@ -156,20 +181,99 @@ def json_percent(value: Fraction | None) -> float:
     return 0.0 if value is None else percent(value)
 
 
-def territory_results(
-    totals: Totals, names: Mapping[str, str] | None = None, share: Share = json_percent
-) -> dict[str, Any]:
-    """One contest's results in one territory.
+def ballot_has_against_all(election: Election) -> bool:
+    """Whether the ballot has an "against all" line at all (its protocol form says): a zero is
+    then published as a zero and labelled, and a form without the line does not grow one."""
+    return _form_has_against_all(election.form)
+
+
+@cache
+def _form_has_against_all(form: str) -> bool:
+    try:
+        return AGAINST_ALL in load_form(form).lines
+    except SaylauError:
+        return False
+
+
+class Labels:
+    """What readers see beside the ids, in one language: every document keys parties, lists and
+    candidates by their declared id (two lists may share a display name; Norway 2021 had two
+    "Generasjonspartiet"), and takes their names from here, so a language changes labels only.
+
+    An id that is neither a party nor a candidate of the election is refused: it could only come
+    from a bug upstream, and a label made up for it would hide one.
+    """
+
+    def __init__(self, election: Election, lang: str = "en") -> None:
+        gettext = gettext_for(lang)
+        self.election = election
+        self.lang = lang
+        self.parties: dict[str, dict[str, object]] = {
+            p.id: {
+                "kind": "party",
+                "name": name_in(p.short, lang),
+                "full_name": name_in(p.name, lang),
+                "color": p.color,
+            }
+            for p in election.parties
+        }
+        self.self_nominated: dict[str, object] = {"kind": SELF_NOMINATED, "name": gettext("self-nominated")}
+        self.against_all: dict[str, object] = {"kind": AGAINST_ALL, "name": gettext("against all")}
+        self.candidates = {c.id: c for c in election.candidates}
+        self.has_against_all = ballot_has_against_all(election)
+
+    def group(self, key: str) -> dict[str, object]:
+        """A party, or the self-nominated candidates taken together (a body's seats are by these)."""
+        if key == SELF_NOMINATED:
+            return self.self_nominated
+        found = self.parties.get(key)
+        if found is None:
+            raise ValueError(f"{key!r} is not a party of election {self.election.id!r}")
+        return found
+
+    def candidate(self, key: str) -> dict[str, object]:
+        c = self.candidates.get(key)
+        if c is None:
+            raise ValueError(f"{key!r} is not a candidate of election {self.election.id!r}")
+        party = c.party or SELF_NOMINATED
+        return {"kind": "candidate", "name": c.name, "party": party, "party_name": self.group(party)["name"]}
+
+    def options(
+        self, contest: Contest, ids: Iterable[str], against_all: int = 0
+    ) -> dict[str, dict[str, object]]:
+        """The ``options`` table of a contest: each id shown, then "against all" where the ballot
+        has the line (or the count has votes on it)."""
+        label = self.group if contest.kind == "list" else self.candidate
+        out = {i: label(i) for i in ids}
+        if against_all or self.has_against_all:
+            out[AGAINST_ALL] = self.against_all
+        return out
+
+    def groups(self, keys: Iterable[str]) -> dict[str, dict[str, object]]:
+        """The ``options`` table of a body's seats."""
+        return {k: self.group(k) for k in keys}
+
+
+def told_apart(names: Mapping[str, str]) -> dict[str, str]:
+    """Option ids to the names a reader sees where no id is shown (pages, the press summary):
+    a name that two options share gets its id in parentheses, ``Generasjonspartiet (gp2)``, so
+    two lists or two namesake candidates are never read as one."""
+    seen: dict[str, int] = {}
+    for name in names.values():
+        seen[name] = seen.get(name, 0) + 1
+    return {key: f"{name} ({key})" if seen[name] > 1 else name for key, name in names.items()}
+
+
+def territory_results(totals: Totals, share: Share = json_percent) -> dict[str, Any]:
+    """One contest's results in one territory, options by id.
 
     The one place they are written, so the results JSON's ``territories``, the API's territory
-    document and the website's territory tables never disagree. ``names`` gives options their
-    names for readers (the JSON keys options by name; the pages keep ids, which give them colours);
-    ``share`` writes the shares: two-decimal floats in JSON, exact fractions on pages (each
-    locale rounds them for itself, and a share rounded twice can come out differently).
+    document, the CSV tables and the website's territory tables never disagree. ``share`` writes
+    the shares: two-decimal floats in JSON, exact fractions on pages (each locale rounds them for
+    itself, and a share rounded twice can come out differently).
     """
     valid = totals.valid
     votes = totals.votes.items()
-    named = names or {}
     return {
         "stations": totals.stations,
         "stations_reported": totals.reported,
@@ -178,16 +282,9 @@ def territory_results(
         "turnout": share(Fraction(totals.issued, totals.registered) if totals.registered else None),
         "invalid": totals.invalid,
         "against_all": totals.against_all,
-        "votes": {named.get(o, o): n for o, n in votes},
-        "percent": {named.get(o, o): share(Fraction(n, valid) if valid else None) for o, n in votes},
+        "votes": dict(votes),
+        "percent": {o: share(Fraction(n, valid) if valid else None) for o, n in votes},
     }
-
-
-def party_names(election: Election, lang: str) -> dict[str, str]:
-    """Party ids to their short names in ``lang``; self-nominated candidates under their own id."""
-    names = {p.id: name_in(p.short, lang) for p in election.parties}
-    names[SELF_NOMINATED] = SELF_NOMINATED
-    return names
 
 
 def territory_contests(
@@ -197,14 +294,13 @@ def territory_contests(
     lang: str = "en",
     contest: str | None = None,
     *,
-    named: bool = True,
     share: Share = json_percent,
+    labels: Labels | None = None,
 ) -> list[dict[str, Any]]:
     """Each contest's results in ``territory`` (only ``contest``'s, if given), for the contests
-    with stations there: ``totals`` are by (contest, territory). Options by name in ``lang``, or
-    by id (``named=False``)."""
-    parties = party_names(election, lang)
-    candidates = {c.id: c.name for c in election.candidates}
+    with stations there: ``totals`` are by (contest, territory). Options by id, with their
+    ``options`` table in ``lang``."""
+    labels = labels or Labels(election, lang)
     out = []
     for c in election.contests:
         if contest is not None and c.id != contest:
@@ -212,9 +308,10 @@ def territory_contests(
         found = totals.get((c.id, territory))
         if found is None or not (found.stations or found.reported):
             continue
-        names = (parties if c.kind == "list" else candidates) if named else None
         head = {"id": c.id, "kind": c.kind, "body": c.body, "name": name_in(c.name, lang)}
-        out.append({**head, **territory_results(found, names, share)})
+        figures = territory_results(found, share)
+        options = labels.options(c, figures["votes"], found.against_all)
+        out.append({**head, **figures, "options": options})
     return out
 
 
@@ -236,9 +333,9 @@ def territory_doc(
 
 
 def territories_at(results: Results, level: str, lang: str = "en") -> list[dict[str, object]]:
-    """The main contest's results in every territory of ``level`` (region, district ...)."""
+    """The main contest's results in every territory of ``level`` (region, district ...): options
+    by id, labelled by the main contest's ``options`` in the same document."""
     assert results.tally is not None
-    parties = party_names(results.election, lang)
     out: list[dict[str, object]] = []
     for t in results.election.territories:
         if t.level != level:
@@ -246,8 +343,13 @@ def territories_at(results: Results, level: str, lang: str = "en") -> list[dict[
         totals = results.tally.territory(results.main_contest, t.id)
         if not totals.stations:
             continue
-        head = {"id": t.id, "name": name_in(t.name, lang), "parent": t.parent}
-        out.append({**head, **territory_results(totals, parties)})
+        head = {
+            "id": t.id,
+            "name": name_in(t.name, lang),
+            "parent": t.parent,
+            "contest": results.main_contest,
+        }
+        out.append({**head, **territory_results(totals)})
     return out
 
 
@@ -256,71 +358,31 @@ def _election_head(election: Election, lang: str) -> dict[str, object]:
 
 
 def as_json(results: Results, lang: str = "en", level: str | None = None) -> dict[str, object]:
+    """The public results document (docs/results-json.md): every party, list and candidate by
+    its declared id, its name in ``lang`` in the ``options`` table beside it."""
     election = results.election
     root = next((t.id for t in election.territories if t.parent is None), "")
-    parties = party_names(election, lang)
-    candidates = {c.id: c for c in election.candidates}
+    labels = Labels(election, lang)
     running = running_by_contest(election)
     territories = {t.id: t for t in election.territories}
 
-    def party_name(pid: str) -> str:
-        return parties.get(pid, pid)
-
     bodies = {}
     for body in election.bodies:
-        seats = results.bodies[body.id]
+        seats = {p: n for p, n in sorted(results.bodies[body.id].items(), key=lambda kv: -kv[1]) if n}
         bodies[body.id] = {
             "name": name_in(body.name, lang),
             "size": body.seats,
-            "seats": {party_name(p): n for p, n in sorted(seats.items(), key=lambda kv: -kv[1]) if n},
+            "seats": seats,
             "vacant": results.vacant[body.id],
+            "options": labels.groups(seats),
         }
-    contests = []
-    for r in results.contests:
-        t = r.totals
-        entry: dict[str, object] = {
-            "id": r.contest.id,
-            "kind": r.contest.kind,
-            "body": r.contest.body,
-            "name": name_in(r.contest.name, lang),
-            "stations": t.stations,
-            "stations_reported": t.reported,
-            "registered": t.registered,
-            "voted": t.issued,
-            "invalid": t.invalid,
-            "against_all": t.against_all,
-        }
-        if r.list_result is not None:
-            lr = r.list_result
-            entry["votes"] = {party_name(p): v for p, v in lr.ballots.parties.items()}
-            entry["percent"] = {party_name(p): percent(s) for p, s in lr.eligibility.shares.items()}
-            entry["eligible"] = [party_name(p) for p in lr.eligibility.eligible]
-            entry["seats"] = {party_name(p): n for p, n in lr.seats.items()}
-            entry["quota"] = str(lr.apportionment.quota) if lr.apportionment.quota else None
-            entry["ties"] = [tie.as_dict() for tie in lr.ties]
-            if lr.alliances:  # the alliances' step: seats per alliance, then shared among its members
-                entry["alliances"] = [
-                    {
-                        "members": [party_name(p) for p in a.members],
-                        "formed": a.formed,
-                        "votes": a.votes,
-                        "seats": a.seats,
-                        "member_seats": {party_name(p): n for p, n in a.member_seats.items()},
-                        **({"note": a.note} if a.note else {}),
-                    }
-                    for a in lr.alliances
-                ]
-        else:
-            assert r.outcome is not None
-            votes = {c: t.votes.get(c, 0) for c in running.get(r.contest.id, ())}
-            entry["votes"] = {candidates[c].name: v for c, v in votes.items()}
-            entry["eligible"] = [candidates[c].name for c in votes]
-            winner = candidates[r.outcome.winner] if r.outcome.winner else None
-            entry["winner"] = winner.name if winner else None
-            entry["winner_party"] = party_name(r.winner_party) if r.winner_party else None
-            entry["status"] = r.outcome.status
-            entry["ties"] = [tie.as_dict() for tie in r.outcome.ties]
-        contests.append(entry)
+        if body.id in results.tiers:  # a compensatory body: each tier's count (docs/results-json.md)
+            tiers = results.tiers[body.id]
+            bodies[body.id]["tiers"] = tiers
+            house = tiers.get("house_size")
+            if isinstance(house, int):  # overhang or leveling seats grow the house
+                bodies[body.id]["size"] = house
+    contests = [_contest_json(r, labels, running.get(r.contest.id, [])) for r in results.contests]
     return {
         "election": _election_head(election, lang),
         "bodies": bodies,
@@ -363,6 +425,58 @@ def as_json(results: Results, lang: str = "en", level: str | None = None) -> dic
         ],
         **({"level": level, "territories": territories_at(results, level, lang)} if level else {}),
     }
+
+
+def _contest_json(r: ContestResult, labels: Labels, running: list[str]) -> dict[str, object]:
+    """One contest of the results document: figures keyed by option id, then its ``options``."""
+    t = r.totals
+    entry: dict[str, object] = {
+        "id": r.contest.id,
+        "kind": r.contest.kind,
+        "body": r.contest.body,
+        "name": name_in(r.contest.name, labels.lang),
+        "stations": t.stations,
+        "stations_reported": t.reported,
+        "registered": t.registered,
+        "voted": t.issued,
+        "invalid": t.invalid,
+        "against_all": t.against_all,
+    }
+    if r.list_result is not None:
+        lr = r.list_result
+        votes = dict(lr.ballots.parties)
+        entry["votes"] = votes
+        entry["percent"] = {p: percent(s) for p, s in lr.eligibility.shares.items()}
+        entry["eligible"] = list(lr.eligibility.eligible)
+        entry["seats"] = dict(lr.seats)
+        entry["quota"] = str(lr.apportionment.quota) if lr.apportionment.quota else None
+        entry["ties"] = [tie.as_dict() for tie in lr.ties]
+        if lr.alliances:  # the alliances' step: seats per alliance, then shared among its members
+            entry["alliances"] = [
+                {
+                    "members": list(a.members),
+                    "formed": a.formed,
+                    "votes": a.votes,
+                    "seats": a.seats,
+                    "member_seats": dict(a.member_seats),
+                    **({"note": a.note} if a.note else {}),
+                }
+                for a in lr.alliances
+            ]
+    else:
+        assert r.outcome is not None
+        votes = {c: t.votes.get(c, 0) for c in running}
+        entry["votes"] = votes
+        entry["eligible"] = list(votes)
+        winner = r.outcome.winner
+        entry["winner"] = winner
+        entry["winner_name"] = labels.candidate(winner)["name"] if winner else None
+        entry["winner_party"] = r.winner_party
+        entry["status"] = r.outcome.status
+        entry["runoff"] = list(r.outcome.runoff)
+        entry["ties"] = [tie.as_dict() for tie in r.outcome.ties]
+    entry["options"] = labels.options(r.contest, votes, t.against_all)
+    return entry
 
 
 def _figure(f: Figure | None) -> dict[str, object] | None:

@@ -202,14 +202,59 @@ class ElectionInfo(BaseModel):
     territories: list[TerritoryInfo]
 
 
-#: The results document (saylau.results.as_json), described loosely: it has more than this.
+#: One option's label (saylau.results.Labels): names are in the requested language, the id is the
+#: key of the table it is in (docs/results-json.md).
+OPTION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["kind", "name"],
+    "properties": {
+        "kind": {"enum": ["party", "candidate", "self-nominated", "against_all"]},
+        "name": {"type": "string"},
+        "full_name": {"type": "string", "description": "parties: the full name"},
+        "color": {"type": "string", "description": "parties: their colour, #rrggbb"},
+        "party": {"type": "string", "description": "candidates: the party's id, or self-nominated"},
+        "party_name": {"type": "string", "description": "candidates: the party's name"},
+    },
+}
+#: Option id -> its label: the ``options`` table beside every figure keyed by option id.
+OPTIONS_SCHEMA: dict[str, Any] = {"type": "object", "additionalProperties": OPTION_SCHEMA}
+_BY_ID: dict[str, Any] = {"type": "object", "additionalProperties": {"type": "integer"}}
+_SHARES: dict[str, Any] = {"type": "object", "additionalProperties": {"type": "number"}}
+_IDS: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+
+#: The results document (saylau.results.as_json): every figure by option id, its ``options``
+#: beside it; described as far as a reader relies on it (it has more than this).
 RESULTS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["election", "bodies", "contests", "turnout", "regions", "status"],
     "properties": {
         "election": {"type": "object"},
-        "bodies": {"type": "object", "additionalProperties": {"type": "object"}},
-        "contests": {"type": "array", "items": {"type": "object"}},
+        "bodies": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["name", "size", "seats", "vacant", "options"],
+                "properties": {"seats": _BY_ID, "options": OPTIONS_SCHEMA},
+            },
+        },
+        "contests": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "kind", "body", "name", "votes", "eligible", "options"],
+                "properties": {
+                    "votes": _BY_ID,
+                    "percent": _SHARES,
+                    "eligible": _IDS,
+                    "seats": _BY_ID,
+                    "winner": {"type": ["string", "null"], "description": "districts: a candidate id"},
+                    "winner_name": {"type": ["string", "null"]},
+                    "winner_party": {"type": ["string", "null"], "description": "party id or self-nominated"},
+                    "runoff": _IDS,
+                    "options": OPTIONS_SCHEMA,
+                },
+            },
+        },
         "turnout": {"type": "object"},
         "regions": {"type": "array", "items": {"type": "object"}},
         "status": {"type": "object"},
@@ -217,14 +262,21 @@ RESULTS_SCHEMA: dict[str, Any] = {
     },
 }
 
-#: One territory's results (``?territory=``).
+#: One territory's results (``?territory=``): each contest's figures by option id, and its options.
 TERRITORY_RESULTS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["election", "territory", "contests", "status", "results_version"],
     "properties": {
         "election": {"type": "object"},
         "territory": {"type": "object"},
-        "contests": {"type": "array", "items": {"type": "object"}},
+        "contests": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "kind", "body", "name", "votes", "percent", "options"],
+                "properties": {"votes": _BY_ID, "percent": _SHARES, "options": OPTIONS_SCHEMA},
+            },
+        },
         "status": {"type": "object"},
         "results_version": {"type": "integer"},
     },

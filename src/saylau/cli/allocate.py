@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from saylau.cli.app import cli
-from saylau.definition.rules_toml import list_rules, read_rules_file
+from saylau.definition.rules_toml import list_rules, read_allocation
 from saylau.errors import InputError
 from saylau.io.votes_csv import read_votes
 from saylau.rules.apportion import METHODS
@@ -37,6 +37,9 @@ RULE_OPTIONS = (
     "min_parties",
     "admitted_weight",
     "alliances",
+    "exempt",
+    "alternative_district_seats",
+    "district_seats",
 )
 
 
@@ -92,6 +95,24 @@ RULE_OPTIONS = (
     help="Lists that count as one when seats are shared, then share theirs (repeatable; "
     "a surplus-vote agreement, an apparentement).",
 )
+@click.option(
+    "--exempt",
+    default=None,
+    metavar="A,B",
+    help="Lists with no threshold (a national minority's party: BWahlG § 4(2)).",
+)
+@click.option(
+    "--alternative-district-seats",
+    type=int,
+    default=None,
+    help="A list with this many district seats takes part whatever its share (with --district-seats).",
+)
+@click.option(
+    "--district-seats",
+    default=None,
+    metavar="A=3,B=1",
+    help="District seats each list won, for --alternative-district-seats.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def allocate_command(
     votes_csv: str,
@@ -107,6 +128,9 @@ def allocate_command(
     min_parties: int,
     admitted_weight: str,
     alliances: tuple[str, ...],
+    exempt: str | None,
+    alternative_district_seats: int | None,
+    district_seats: str | None,
     as_json: bool,
 ) -> None:
     """Share seats among the lists of VOTES.csv (name,votes[,kind]; - for stdin)."""
@@ -121,7 +145,7 @@ def allocate_command(
         ]
         if given:
             raise InputError(f"--rules declares the rules; give {', '.join(given)} in {rules_file}, not here")
-        rules = read_rules_file(rules_file, seats=seats)
+        rules, won = read_allocation(rules_file, seats=seats)
     else:
         if seats is None:
             raise InputError("missing option --seats (or --rules with seats)")
@@ -139,8 +163,16 @@ def allocate_command(
             min_parties,
             admitted_weight,
             alliances,
+            exempt,
+            alternative_district_seats,
         )
-    result = allocate(read_votes(votes_csv), rules)
+        won = _district_seats(district_seats, alternative_district_seats)
+    ballots = read_votes(votes_csv)
+    named = [*rules.threshold.per_party, *won]
+    strangers = [n for n in named if n not in ballots.parties]
+    if strangers:
+        raise InputError(f"{strangers[0]!r} is named in the rules but is no list of {votes_csv}")
+    result = allocate(ballots, rules, district_seats=won)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -159,6 +191,8 @@ def _rules_of_options(
     min_parties: int,
     admitted_weight: str,
     alliances: tuple[str, ...],
+    exempt: str | None = None,
+    alternative_district_seats: int | None = None,
 ) -> ListRules:
     """The options, each checked with a message naming it, read as a rules table is read."""
     if method not in METHODS:
@@ -199,10 +233,38 @@ def _rules_of_options(
     }
     if divisor is not None:
         table["first_divisor"] = divisor
+    if exempt:
+        table["exempt"] = [n.strip() for n in exempt.split(",") if n.strip()]
+    if alternative_district_seats is not None:
+        if alternative_district_seats < 1:
+            raise InputError(
+                f"--alternative-district-seats must be at least 1, got {alternative_district_seats}"
+            )
+        table["alternative_district_seats"] = alternative_district_seats
     rules, problems = list_rules(table, seats=seats)
     if rules is None:
         raise InputError("; ".join(why for _, why in problems))
     return rules
+
+
+def _district_seats(text: str | None, alternative: int | None) -> dict[str, int]:
+    """``A=3,B=1`` as seats per list; read only with --alternative-district-seats, which uses it."""
+    if text is None:
+        if alternative is not None:
+            raise InputError("--alternative-district-seats needs --district-seats (the seats each list won)")
+        return {}
+    if alternative is None:
+        raise InputError("--district-seats is read with --alternative-district-seats: give both")
+    won: dict[str, int] = {}
+    for item in text.split(","):
+        name, sep, raw = item.partition("=")
+        name, raw = name.strip(), raw.strip()
+        if not sep or not name or not raw.isdigit() or not raw.isascii():
+            raise InputError(f"--district-seats: expected list=seats (A=3), got {item.strip()!r}")
+        if name in won:
+            raise InputError(f"--district-seats: {name!r} is given twice")
+        won[name] = int(raw)
+    return won
 
 
 def print_allocation(result: ListResult, console: Console) -> None:

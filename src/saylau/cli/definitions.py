@@ -15,7 +15,7 @@ from saylau import spec
 from saylau.cli.app import cli
 from saylau.errors import InputError
 from saylau.model import TurnoutReport
-from saylau.results import Results, evaluate, percent
+from saylau.results import Results, evaluate, percent, told_apart
 from saylau.results import as_json as results_json
 
 
@@ -183,29 +183,33 @@ def _serve_demo(host: str, port: int, db: str | None, withhold: int) -> None:
 
 
 def print_results(out: dict, console: Console) -> None:
+    """The results document as tables: every figure read by id, shown by name (namesakes with
+    their ids, so two lists of one name are two rows a reader can tell apart)."""
     console.print(f"[bold]{out['election']['name']}[/bold], {out['election']['date']}")
     for body in out["bodies"].values():
+        names = shown_names(body["options"])
         table = Table(title=f"{body['name']}: {body['size']} seats")
         table.add_column("party")
         table.add_column("seats", justify="right")
         for party, seats in body["seats"].items():
-            table.add_row(party, str(seats))
+            table.add_row(names[party], str(seats))
         if body["vacant"]:
             table.add_row("not filled", str(body["vacant"]))
         console.print(table)
     for contest in out["contests"]:
         if contest["kind"] != "list":
             continue
+        names = shown_names(contest["options"])
         table = Table(title=f"{contest['name']}: {sum(contest['seats'].values())} seats")
         for column in ("party", "votes", "%", "eligible", "seats"):
             table.add_column(column, justify="left" if column == "party" else "right")
         for party, votes in contest["votes"].items():
             table.add_row(
-                party,
+                names[party],
                 f"{votes:,}",
                 f"{contest['percent'][party]:.2f}",
                 "yes" if party in contest["eligible"] else "no",
-                str(contest["seats"][party]),
+                str(contest["seats"].get(party, 0)),
             )
         table.add_row("against all", f"{contest['against_all']:,}", "", "", "")
         console.print(table)
@@ -215,21 +219,25 @@ def print_results(out: dict, console: Console) -> None:
         for column in ("contest", "winner", "party", "status"):
             table.add_column(column)
         for d in districts:
-            # a runoff names its candidates where the results carry them ("runoff": [...])
-            who = d["winner"] or (" / ".join(d["runoff"]) if d.get("runoff") else "-")
-            table.add_row(d["name"], who, d["winner_party"] or "-", d["status"])
+            names = shown_names(d["options"])
+            winner = d["options"][d["winner"]] if d["winner"] else None
+            # a runoff names its candidates instead of a winner
+            who = names[d["winner"]] if winner else " / ".join(names[c] for c in d["runoff"]) or "-"
+            table.add_row(d["name"], who, winner["party_name"] if winner else "-", d["status"])
         console.print(table)
     if out.get("territories"):
+        main = next(c for c in out["contests"] if c["id"] == out["territories"][0]["contest"])
+        names = shown_names(main["options"])
         table = Table(title=f"By {out['level']}")
         for column in ("territory", "reported", "turnout %", "leader"):
             table.add_column(column, justify="left" if column in ("territory", "leader") else "right")
         for t in out["territories"]:
-            leader = max(t["votes"], key=t["votes"].get) if t["votes"] else "-"
+            leader = max(t["votes"], key=t["votes"].get) if t["votes"] else None
             table.add_row(
                 t["name"],
                 f"{t['stations_reported']}/{t['stations']}",
                 f"{t['turnout']:.2f}",
-                f"{leader} {t['percent'].get(leader, 0):.2f}%" if t["votes"] else "-",
+                f"{names.get(leader, leader)} {t['percent'][leader]:.2f}%" if leader else "-",
             )
         console.print(table)
     t = out["turnout"]
@@ -243,3 +251,8 @@ def print_results(out: dict, console: Console) -> None:
     for region in out["regions"]:
         table.add_row(region["name"], f"{region['turnout']:.2f}")
     console.print(table)
+
+
+def shown_names(options: dict[str, dict]) -> dict[str, str]:
+    """An ``options`` table's names, namesakes told apart by their ids."""
+    return told_apart({key: o["name"] for key, o in options.items()})

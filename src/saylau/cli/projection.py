@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from saylau.cli.app import cli
-from saylau.cli.definitions import load_results
+from saylau.cli.definitions import load_results, shown_names
 from saylau.errors import InputError
 from saylau.rules.thresholds import parse_fraction
 
@@ -84,12 +84,13 @@ def print_projection(out: dict, console: Console) -> None:
             "too few reports: estimated from every reported station (an extrapolation)[/yellow]"
         )
     for body in out["bodies"].values():
+        names = shown_names(body["options"])
         table = Table(title=f"{body['name']}: {body['size']} seats (projected)")
         for column in ("party", "seats", "median", "90% interval", "P(majority)"):
             table.add_column(column, justify="left" if column == "party" else "right")
         for party, s in body["seats"].items():
             table.add_row(
-                party,
+                names[party],
                 str(s["projected"]),
                 str(s["median"]),
                 f"{s['low']}-{s['high']}",
@@ -101,6 +102,7 @@ def print_projection(out: dict, console: Console) -> None:
     for c in out["contests"]:
         if c["kind"] != "list" or not c["projected"]:
             continue
+        names = shown_names(c["options"])
         reported = f"{c['stations_reported']:,} of {c['stations']:,} stations, {c['strata']} strata"
         table = Table(title=f"{c['name']}: {reported}")
         for column in ("party", "votes", "%", "90% interval", "P(threshold)", "seats", "90% interval "):
@@ -108,7 +110,7 @@ def print_projection(out: dict, console: Console) -> None:
         for party, v in c["votes"].items():
             p, s = c["percent"][party], c["seats"][party]
             table.add_row(
-                party,
+                names[party],
                 f"{v['projected']:,}",
                 f"{p['projected']:.2f}",
                 f"{p['low']:.2f}-{p['high']:.2f}",
@@ -127,11 +129,12 @@ def print_projection(out: dict, console: Console) -> None:
                 table.add_row(d["name"], "0", "-", "-", "")
                 continue
             p = d["p_win"].get(d["winner"], 0.0) if d["winner"] else 0.0
+            winner = d["options"][d["winner"]] if d["winner"] else None
             table.add_row(
                 d["name"],
                 f"{d['stations_reported']}/{d['stations']}",
-                d["winner"] or d["status"] or "-",
-                d["winner_party"] or "-",
+                shown_names(d["options"])[d["winner"]] if winner else d["status"] or "-",
+                winner["party_name"] if winner else "-",
                 f"{p:.3f}",
             )
         console.print(table)

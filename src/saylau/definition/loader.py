@@ -21,7 +21,7 @@ from saylau.definition.files import Files
 from saylau.definition.keys import check as check_schema
 from saylau.definition.keys import label_of, suggest
 from saylau.definition.problems import Problems
-from saylau.definition.rules_toml import district_rules, list_rules, preset_rules
+from saylau.definition.rules_toml import compensation, district_rules, list_rules, preset_rules
 from saylau.definition.schema import ELECTION
 from saylau.definition.tables import DEFINITION, Tables
 from saylau.definition.toml_lines import KeyPath, TomlLines, parse_toml
@@ -107,6 +107,8 @@ class _Loader:
         known = territories if given and len(self.problems.items) == before else None
         tables = doc.get("contests", [])
         contests, groups = self._contests(tables, {b.id for b in bodies}, known, parties)
+        if len(self.problems.items) == before:  # else the contests it names may be the ones refused
+            bodies = self._compositions(doc.get("bodies", []), bodies, contests, {p.id for p in parties})
         self.problems.raise_if_any()
         races = {c.id: c.territory or "" for c in contests if c.kind == "single-mandate" and not c.group}
         stations = self.tables.stations(files.get("stations", ""), territories, groups, contests, races)
@@ -180,6 +182,34 @@ class _Loader:
         return tuple(
             Body(bid, t.get("name", {}), t.get("seats", 0)) for bid, t in zip(ids, tables, strict=True)
         )
+
+    def _compositions(
+        self,
+        tables: list[dict[str, Any]],
+        bodies: tuple[Body, ...],
+        contests: tuple[Contest, ...],
+        parties: set[str],
+    ) -> tuple[Body, ...]:
+        """Each body's composition; a compensatory one's ``[bodies.compensation]`` read against its
+        contests (:func:`saylau.definition.rules_toml.compensation`)."""
+        out: list[Body] = []
+        for i, (body, t) in enumerate(zip(bodies, tables, strict=True)):
+            composition, table = t.get("composition", "parallel"), t.get("compensation")
+            if composition == "parallel" and table is not None:
+                why = 'a compensation applies to composition = "compensatory"; this body is parallel'
+                self._at(("bodies", i, "compensation"), why)
+            elif composition == "compensatory" and table is None:
+                why = "a compensatory body needs [bodies.compensation]: its system and its tiers"
+                self._at(("bodies", i, "composition"), why)
+            elif table is not None:
+                found, problems = compensation(table, body=body, contests=contests, parties=parties)
+                for key, why in problems:
+                    self._at(
+                        ("bodies", i, "compensation", key) if key else ("bodies", i, "compensation"), why
+                    )
+                body = replace(body, composition=composition, compensation=found)
+            out.append(body)
+        return tuple(out)
 
     # -- contests ---------------------------------------------------------------------------
 
@@ -373,8 +403,14 @@ class _Loader:
                 f"alliance {n} ({'+'.join(group)}): unknown party {m!r}; "
                 f"expected a party id of {DEFINITION}{suggest(m, parties)}",
             )
+        strangers = [
+            (key, p) for key in ("exempt", "party_thresholds") for p in table.get(key, ()) if p not in parties
+        ]
+        for key, pid in strangers:
+            why = f"unknown party {pid!r}; expected a party id of {DEFINITION}{suggest(pid, parties)}"
+            self._at(("contests", i, "rules", key), why)
         tier = self._rules(i, t, "list", seats, registration)
-        if unknown or not isinstance(tier, ListRules):
+        if unknown or strangers or not isinstance(tier, ListRules):
             return None
         beside = {k: t[k] for k in ("alliances", "alliance_method") if k in t}
         return replace(tier, **beside) if beside else tier

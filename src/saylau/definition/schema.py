@@ -14,6 +14,8 @@ and tests/test_definition_strict.py checks that the page has every key).
 
 from __future__ import annotations
 
+from saylau.composition import COVERAGES, PLACEMENTS
+from saylau.composition import SYSTEMS as COMPENSATION_SYSTEMS
 from saylau.definition.keys import (
     Alliances,
     ArrayOf,
@@ -74,6 +76,10 @@ LIST_RULE_KEYS: dict[str, Key] = {
     "admitted_weight": Key(
         Exact(low_open=True, high_open=False, example='"0.7" or "7/10"'),
         doc="the correction index of a list so admitted (0.7)",
+    ),
+    "exempt": Key(ListOf(TEXT), doc="lists with no threshold (a national minority's party)"),
+    "party_thresholds": Key(
+        MapOf(SHARE, 'a table of list = "8%"'), doc="lists with a threshold of their own (a coalition's)"
     ),
 }
 ALLIANCE_KEYS: dict[str, Key] = {
@@ -138,11 +144,48 @@ PARTY = Table(
         "color": Key(Pattern(r"#[0-9a-fA-F]{6}", "a colour #RRGGBB"), doc="#RRGGBB"),
     }
 )
+COMPENSATION = Table(
+    {
+        "system": Key(
+            Choice(tuple(COMPENSATION_SYSTEMS), "compensation system"),
+            True,
+            "a general rule (mmp-overhang-kept, mmp-leveling, set-aside) or a law (docs/rules.md)",
+        ),
+        "list": Key(TEXT, doc="the list contest whose votes share the whole house"),
+        "districts": Key(
+            ListOf(TEXT),
+            doc="the contests it compensates (a group of districts by its id); the body's others",
+        ),
+        "district_seats": Key(
+            MapOf(Whole(), "a table of party = seats"),
+            doc="district seats won, where the districts are not counted in the definition",
+        ),
+        "threshold": Key(SHARE, doc="the national threshold; the law's, for a law's system"),
+        "threshold_base": Key(Choice(BASES, "threshold base"), doc="what it divides; the law's, or valid"),
+        "alternative_district_seats": Key(Whole(1), doc="or a list with at least this many district seats"),
+        "exempt": Key(ListOf(TEXT), doc="parties with no threshold (national minorities)"),
+        "party_thresholds": Key(MapOf(SHARE, 'a table of party = "8%"'), doc="parties' own thresholds"),
+        "leveling_seats": Key(Whole(1), doc="without a list contest: the seats beyond the districts'"),
+        "placement": Key(
+            Choice(PLACEMENTS, "placement"), doc="where leveling seats go: valgloven-11-6, one per district"
+        ),
+        "coverage": Key(
+            Choice(COVERAGES, "coverage"), doc="bundestag-2025: winners seated by their second votes (§ 6(1))"
+        ),
+        "law": Key(Text(empty=True), doc="where the law says so"),
+    },
+    place="in [bodies.compensation]",
+)
 BODY = Table(
     {
         "id": Key(TEXT, True, "the body's id"),
         "name": Key(NAMES, True, "its name in each language"),
         "seats": Key(Whole(1), True, "its size"),
+        "composition": Key(
+            Choice(("parallel", "compensatory"), "composition"),
+            doc="parallel (default: its contests' seats added up) or compensatory",
+        ),
+        "compensation": Key(COMPENSATION, doc="compensatory: [bodies.compensation], how the tiers combine"),
     }
 )
 LIST_CONTEST: dict[str, Key] = {
@@ -301,6 +344,11 @@ ALLOCATE_RULES = Table(
         **LIST_RULE_KEYS,
         **ALLIANCE_KEYS,
         "drawn": Key(ListOf(TEXT), doc="the order drawn by the commission, for ties"),
+        "alternative_district_seats": Key(Whole(1), doc="or a list with at least this many district seats"),
+        "district_seats": Key(
+            MapOf(Whole(), "a table of list = seats"),
+            doc="district seats won, for alternative_district_seats",
+        ),
     }
 )
 

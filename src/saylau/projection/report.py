@@ -2,7 +2,8 @@
 
 Seats are integers (the point estimate's, the replicates' median and 90% interval); vote shares
 are exact fractions of the threshold base, turned into percentages with two decimals only here;
-probabilities are shares of replicates. Names follow ``lang``, as in the results JSON.
+probabilities are shares of replicates. Parties and candidates are keyed by id, as in the results
+JSON (docs/results-json.md), each figure's ``options`` table giving their names in ``lang``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 
 from saylau.model import name_in
 from saylau.projection.project import ContestProjection, Projection
-from saylau.results import SELF_NOMINATED, percent
+from saylau.results import Labels, percent, running_by_contest
 from saylau.rules.party_list import ListRules
 
 #: The interval reported: the 5th and 95th percentiles of the replicates.
@@ -39,9 +40,7 @@ def _share(count: int, of: int) -> float:
 
 def as_json(projection: Projection, lang: str = "en") -> dict[str, object]:
     election = projection.election
-    names = {p.id: name_in(p.short, lang) for p in election.parties}
-    names[SELF_NOMINATED] = SELF_NOMINATED
-    candidates = {c.id: c for c in election.candidates}
+    labels = Labels(election, lang)
     r = projection.replicates
     point_bodies = projection.point.bodies
     bodies: dict[str, object] = {}
@@ -51,7 +50,7 @@ def as_json(projection: Projection, lang: str = "en") -> dict[str, object]:
             projection.bodies.get(body.id, {}).items(), key=lambda kv: -int(kv[1].sum())
         ):
             median, low, high = spread(values)
-            seats[names.get(party, party)] = {
+            seats[party] = {
                 "projected": point_bodies.get(body.id, {}).get(party, 0),
                 "median": median,
                 "low": low,
@@ -63,8 +62,9 @@ def as_json(projection: Projection, lang: str = "en") -> dict[str, object]:
             "size": body.seats,
             "seats": seats,
             "undetermined": projection.undetermined.get(body.id, 0),
+            "options": labels.groups(seats),
         }
-    contests = [_contest(cp, projection, names, candidates, lang) for cp in projection.contests]
+    contests = [_contest(cp, projection, labels) for cp in projection.contests]
     main = projection.contests[0] if projection.contests else None
     return {
         "election": {"id": election.id, "date": election.date, "name": name_in(election.name, lang)},
@@ -93,15 +93,13 @@ def _extrapolated(cp: ContestProjection | None) -> float:
     return _share(cp.estimate.borrowed, cp.estimate.unreported)
 
 
-def _contest(
-    cp: ContestProjection, projection: Projection, names, candidates, lang: str
-) -> dict[str, object]:
+def _contest(cp: ContestProjection, projection: Projection, labels: Labels) -> dict[str, object]:
     c = cp.contest
     out: dict[str, object] = {
         "id": c.id,
         "kind": c.kind,
         "body": c.body,
-        "name": name_in(c.name, lang),
+        "name": name_in(c.name, labels.lang),
         "seats_total": c.seats,
         "stations": cp.stations,
         "stations_reported": cp.reported,
@@ -133,10 +131,9 @@ def _contest(
         point_seats = next(x for x in projection.point.contests if x.contest.id == c.id).list_result
         votes, shares, seats, passing = {}, {}, {}, {}
         for j, party in enumerate(lists):
-            name = names.get(party, party)
             v = rows[:, col(party)]
             _, v_low, v_high = spread(v)
-            votes[name] = {
+            votes[party] = {
                 "reported": int(est.reported[col(party)]),
                 "projected": int(est.point[col(party)]),
                 "low": v_low,
@@ -146,38 +143,39 @@ def _contest(
                 Fraction(int(a), int(b)) if b else Fraction(0) for a, b in zip(v, base_rows, strict=True)
             ]
             _, s_low, s_high = spread(share)
-            shares[name] = {
+            shares[party] = {
                 "projected": _share(int(est.point[col(party)]), base_point),
                 "low": percent(s_low),
                 "high": percent(s_high),
             }
             median, low, high = spread(cp.seats.seats[:, j])
-            seats[name] = {
+            seats[party] = {
                 "projected": point_seats.seats.get(party, 0) if point_seats else 0,
                 "median": median,
                 "low": low,
                 "high": high,
             }
-            passing[name] = float(np.count_nonzero(cp.seats.eligible[:, j])) / projection.replicates
-        out.update(votes=votes, percent=shares, seats=seats, p_threshold=passing)
+            passing[party] = float(np.count_nonzero(cp.seats.eligible[:, j])) / projection.replicates
+        out.update(
+            votes=votes, percent=shares, seats=seats, p_threshold=passing, options=labels.options(c, lists)
+        )
     elif cp.districts is not None:
         point = next(x for x in projection.point.contests if x.contest.id == c.id)
-        winner = candidates.get(point.outcome.winner) if point.outcome and point.outcome.winner else None
-        out["winner"] = winner.name if winner else None
-        out["winner_party"] = (
-            names.get(point.winner_party, point.winner_party) if point.winner_party else None
-        )
+        winner = point.outcome.winner if point.outcome else None
+        out["winner"] = winner
+        out["winner_name"] = labels.candidate(winner)["name"] if winner else None
+        out["winner_party"] = point.winner_party
         out["status"] = point.outcome.status if point.outcome else None
         counts: dict[str, int] = {}
         for w in cp.districts.winners:
             if w is not None:
                 counts[w] = counts.get(w, 0) + 1
         out["p_win"] = {
-            candidates[w].name if w in candidates else w: n / projection.replicates
-            for w, n in sorted(counts.items(), key=lambda kv: -kv[1])
+            w: n / projection.replicates for w, n in sorted(counts.items(), key=lambda kv: -kv[1])
         }
         statuses: dict[str, int] = {}
         for s in cp.districts.statuses:
             statuses[s] = statuses.get(s, 0) + 1
         out["p_status"] = {s: n / projection.replicates for s, n in statuses.items()}
+        out["options"] = labels.options(c, running_by_contest(projection.election).get(c.id, []))
     return out

@@ -11,17 +11,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from functools import cache
 
-from saylau.errors import SaylauError
 from saylau.i18n import gettext_for
 from saylau.model import name_in
-from saylau.protocols import load_form
-from saylau.results import SELF_NOMINATED, ContestResult, Results, running_by_contest
+from saylau.results import (
+    AGAINST_ALL,
+    SELF_NOMINATED,
+    ContestResult,
+    Results,
+    ballot_has_against_all,
+    running_by_contest,
+    told_apart,
+)
 from saylau.rules.party_list import decimal_text
-
-AGAINST_ALL = "against_all"
-"""The option id of the "against all" line, in every download."""
 
 
 @dataclass(frozen=True)
@@ -80,27 +82,15 @@ def options(results: Results, r: ContestResult) -> Iterator[Option]:
                 cid == winner,
             )
         against_base = valid
-    if t.against_all or has_against_all(results):
+    if t.against_all or ballot_has_against_all(results.election):
         share = Fraction(t.against_all, against_base) if against_base else Fraction(0)
         yield Option(AGAINST_ALL, None, t.against_all, share, False, 0, False)
 
 
-def has_against_all(results: Results) -> bool:
-    """Whether the ballot has an "against all" line at all (its protocol form says), so that a
-    zero is published as a zero and a form without the line does not grow one."""
-    return _form_has_against_all(results.election.form)
-
-
-@cache
-def _form_has_against_all(form: str) -> bool:
-    try:
-        return "against_all" in load_form(form).lines
-    except SaylauError:
-        return False
-
-
 def option_name(results: Results, option: Option, lang: str, *, short: bool = False) -> str:
-    """The name a reader sees: a party's (short or full) name, a candidate's, or "against all"."""
+    """The name a reader sees: a party's (short or full) name, a candidate's, or "against all".
+
+    As declared, namesakes included: the tables and the NIST export put the id beside it."""
     election = results.election
     if option.id == AGAINST_ALL:
         return against_all_name(lang)
@@ -117,9 +107,10 @@ def against_all_name(lang: str) -> str:
 
 
 def party_label(results: Results, party: str | None, lang: str) -> str:
-    """A party's short name, or the translated word for self-nominated candidates."""
+    """A party's short name, or the translated word for self-nominated candidates: for prose,
+    where no id is shown, so two parties of one name are told apart by their ids."""
     if party is None or party == SELF_NOMINATED:
         _ = gettext_for(lang)
         return _("self-nominated")
-    parties = {p.id: p for p in results.election.parties}
-    return name_in(parties[party].short, lang) if party in parties else party
+    names = told_apart({p.id: name_in(p.short, lang) for p in results.election.parties})
+    return names.get(party, party)

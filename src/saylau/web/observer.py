@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from saylau.i18n import translations
 from saylau.model import name_in
+from saylau.results import told_apart
 from saylau.web.templating import page_lang, render
 
 router = APIRouter(include_in_schema=False)
@@ -60,7 +61,7 @@ def election_names(request: Request, lang: str) -> tuple[list[dict[str, str]], d
         return [], {}
     election = state.live.election
     parties = {p.id: p for p in election.parties}
-    names = {p.id: name_in(p.name, lang) for p in election.parties}
+    names = told_apart({p.id: name_in(p.name, lang) for p in election.parties})  # namesakes by id too
     for c in election.candidates:
         party = parties.get(c.party) if c.party else None
         names[c.id] = f"{c.name} ({name_in(party.short, lang)})" if party else c.name

@@ -416,7 +416,6 @@ async def station(request: Request, lang: str, station: str) -> Response:
     election = snapshot.results.election
     found = election.station_by_id[station]
     contests = {c.id: c for c in election.contests}
-    candidates = {c.id: c.name for c in election.candidates}
     try:
         records = await _web(request).stations.get(live, station)
     except Exception as e:  # the store may be away for a moment: say so, never a traceback
@@ -435,11 +434,8 @@ async def station(request: Request, lang: str, station: str) -> Response:
             }
             for v, entry in stored
         ]
-        option_name = (
-            (lambda o: names.party(o) if o != SELF_NOMINATED else names.party(None))
-            if c.kind == "list"
-            else (lambda o: candidates.get(o, o))
-        )
+        shown = names.candidates(c.id)
+        option_name = names.party if c.kind == "list" else (lambda o, shown=shown: shown.get(o, o))
         protocols.append(
             {"contest": c, "versions": versions, "name": name_in(c.name, lang), "option_name": option_name}
         )
@@ -575,16 +571,13 @@ def _chance(p: float, lang: str) -> str:
 
 
 def _projection_view(doc: dict[str, Any], names: views.Names) -> dict[str, Any]:
-    """The projection document (keyed by party names in ``names.lang``) as rows with party keys,
-    colours, bar positions and probabilities in words; the figures themselves as the API gives them."""
+    """The projection document (keyed by party id) as rows with names, colours, bar positions and
+    probabilities in words; the figures themselves as the API gives them."""
     election, lang = names.election, names.lang
-    by_name = {name_in(p.short, lang): p.id for p in election.parties}
     rules = {c.id: c.rules for c in election.contests}
 
-    def who(name: str) -> dict[str, str]:
-        key = by_name.get(name, name)
-        shown = names.party(key) if key == SELF_NOMINATED else name
-        return {"key": key, "name": shown, "color": names.color(key)}
+    def who(key: str) -> dict[str, str]:
+        return {"key": key, "name": names.party(key), "color": names.color(key)}
 
     def bar(seats: dict[str, Any], scale: int) -> dict[str, float]:
         scale = max(scale, 1)
@@ -599,8 +592,8 @@ def _projection_view(doc: dict[str, Any], names: views.Names) -> dict[str, Any]:
         size = body["size"]
         majority = size // 2 + 1
         rows = [
-            {**who(name), **s, **bar(s, size), "chance": _chance(s["p_majority"], lang)}
-            for name, s in body["seats"].items()
+            {**who(key), **s, **bar(s, size), "chance": _chance(s["p_majority"], lang)}
+            for key, s in body["seats"].items()
             if s["high"] > 0
         ]
         rows.sort(key=lambda r: (-r["median"], -r["high"], r["key"] == SELF_NOMINATED))
@@ -635,13 +628,13 @@ def _projection_view(doc: dict[str, Any], names: views.Names) -> dict[str, Any]:
             out["rows"] = sorted(
                 (
                     {
-                        **who(name),
+                        **who(key),
                         **s,
                         **bar(s, c["seats_total"]),
-                        "share": c["percent"][name],
-                        "chance": _chance(c["p_threshold"][name], lang),
+                        "share": c["percent"][key],
+                        "chance": _chance(c["p_threshold"][key], lang),
                     }
-                    for name, s in c["seats"].items()
+                    for key, s in c["seats"].items()
                 ),
                 key=lambda r: -r["share"]["projected"],
             )

@@ -9,10 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from saylau.model import Election, Territory, name_in
-from saylau.results import SELF_NOMINATED, ContestResult, Results, territory_contests, territory_results
+from saylau.results import (
+    SELF_NOMINATED,
+    ContestResult,
+    Results,
+    territory_contests,
+    territory_results,
+    told_apart,
+)
 from saylau.tally import EMPTY, Totals
 from saylau.web.charts import Group, Point, hemicycle, turnout_chart
 
@@ -25,25 +33,32 @@ Gettext = Callable[[str], str]
 
 @dataclass(frozen=True)
 class Names:
-    """Party and candidate names in one language."""
+    """Party and candidate names in one language, for pages that key everything by id: two
+    parties with one short name are told apart by their ids (:func:`told_apart`)."""
 
     election: Election
     lang: str
     gettext: Gettext
 
+    @cached_property
+    def _parties(self) -> dict[str, str]:
+        return told_apart({p.id: name_in(p.short, self.lang) for p in self.election.parties})
+
+    @cached_property
+    def _colors(self) -> dict[str, str]:
+        return {p.id: p.color for p in self.election.parties}
+
     def party(self, pid: str | None) -> str:
         if pid is None or pid == SELF_NOMINATED:
             return self.gettext("Self-nominated")
-        for p in self.election.parties:
-            if p.id == pid:
-                return name_in(p.short, self.lang)
-        return pid
+        return self._parties.get(pid, pid)
 
     def color(self, pid: str | None) -> str:
-        for p in self.election.parties:
-            if p.id == pid:
-                return p.color
-        return SELF_COLOR
+        return self._colors.get(pid or "", SELF_COLOR)
+
+    def candidates(self, contest: str) -> dict[str, str]:
+        """The candidates of ``contest`` by id, namesakes told apart."""
+        return told_apart({c.id: c.name for c in self.election.candidates if c.contest == contest})
 
 
 def share(part: int, whole: int) -> Fraction | None:
@@ -91,13 +106,14 @@ def contests_in(territory: str, totals: TotalsAt, names: Names) -> list[dict[str
     """Each contest voting in ``territory``: its results, and its options as table rows (name,
     colour, votes, share of the valid ballots), most votes first."""
     election = names.election
-    candidates = {c.id: c.name for c in election.candidates}
     out = []
-    for c in territory_contests(election, territory, totals, names.lang, named=False, share=exact):
+    for c in territory_contests(election, territory, totals, names.lang, share=exact):
         listed = c["kind"] == "list"
+        candidates = {} if listed else names.candidates(c["id"])
         rows = sorted(
             (
                 {
+                    "id": option,
                     "name": names.party(option) if listed else candidates.get(option, option),
                     "color": names.color(option) if listed else None,
                     "votes": n,
@@ -218,11 +234,12 @@ def district(r: ContestResult, names: Names) -> dict[str, Any]:
     t = r.totals
     valid = t.against_all + sum(t.votes.values())
     candidates = {c.id: c for c in names.election.candidates if c.contest == r.contest.id}
+    shown = names.candidates(r.contest.id)
     rows = sorted(
         (
             {
                 "id": cid,
-                "name": c.name,
+                "name": shown[cid],
                 "party": names.party(c.party),
                 "color": names.color(c.party),
                 "votes": t.votes.get(cid, 0),
