@@ -94,6 +94,21 @@ def test_the_rules_import_nothing_impure() -> None:
     assert offences(("saylau.rules",), IMPURE) == []
 
 
+def test_the_log_s_mathematics_is_pure() -> None:
+    """The Merkle tree and the signed notes are what a second verifier re-implements: they stand on
+    the standard library and ``cryptography`` alone, never on the store or a server."""
+    maths = ("saylau.transparency.merkle", "saylau.transparency.note")
+    assert all(m in TREES for m in maths)
+    inside = [
+        f"{name}:{line} imports {target}"
+        for name in maths
+        for target, _, line in imports(TREES[name])
+        if target.startswith("saylau") and not under(target, "saylau.transparency", "saylau.errors")
+    ]
+    assert inside == []
+    assert offences(maths, IMPURE) == []
+
+
 def test_the_store_knows_nothing_of_what_serves_it() -> None:
     forbidden = ("saylau.live", "saylau.api", "saylau.web", "saylau.http", "saylau.server", "saylau.cli")
     assert offences(("saylau.store",), forbidden) == []
