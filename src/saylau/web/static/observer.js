@@ -24,6 +24,10 @@
     return formats[digits];
   }
   function num(n, digits) { return typeof n === "number" ? fmt(digits || 0).format(n) : "—"; }
+  // A negative figure with the true minus sign (U+2212), as the server writes it; a positive one bare.
+  function minus(n, digits) {
+    return typeof n === "number" && n < 0 ? "\u2212" + num(-n, digits) : num(n, digits);
+  }
   function signed(n, digits) {
     if (typeof n !== "number") return "—";
     return (n > 0 ? "+" : n < 0 ? "\u2212" : "") + num(Math.abs(n), digits);
@@ -137,7 +141,7 @@
     digitsTable(d);
 
     var s = r.shpilkin;
-    set("sh-anomalous", num(s.anomalous_votes));
+    set("sh-anomalous", minus(s.anomalous_votes));  // signed: a clean count comes out near 0
     set("sh-clean", percent(s.clean_share));
     set("sh-official", percent(s.official_share));
     var k = s.peak_turnout_percent;
