@@ -3,7 +3,8 @@
 It opens the store, starts the live service (:mod:`saylau.live`: the writer, the follower, the
 snapshots) and mounts the two adapters over it, the HTTP API (:mod:`saylau.api`, under
 ``/api/v1``) and the website (:mod:`saylau.web`), behind the server's own layers
-(:mod:`saylau.http`: security headers, the readers' limit, the body limit, strict JSON), with the
+(:mod:`saylau.http`: security headers, HEAD, compression, the readers' limit, the body limit,
+strict JSON), with the
 operators' endpoints beside them (``/healthz``, ``/readyz``, ``/metrics``) and every request
 counted and logged by :class:`saylau.http.metrics.Observe`. The API and the website never import
 each other; only this module knows both.
@@ -25,6 +26,8 @@ from fastapi.concurrency import run_in_threadpool
 from saylau import api, web
 from saylau.api.auth import TokenCache
 from saylau.http import health, metrics, problems
+from saylau.http.compression import Compression
+from saylau.http.head import Head
 from saylau.http.headers import SecurityHeaders
 from saylau.http.limits import RateLimiter, ReadLimit
 from saylau.http.problems import Problem
@@ -33,6 +36,7 @@ from saylau.http.strictjson import StrictJson
 from saylau.live import Publisher, SyncJob, submit_job
 from saylau.store import Store
 from saylau.store.tokens import Tokens
+from saylau.web import reference
 
 log = logging.getLogger("saylau.api")
 #: Refused or unknown tokens a client address may present: a second on average, and at once.
@@ -94,7 +98,7 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
             "Errors are RFC 9457 problem documents. See docs/api.md."
         ),
         openapi_url="/openapi.json",
-        docs_url=None,  # Swagger UI and ReDoc load their scripts from a CDN: not on this origin
+        docs_url=None,  # Swagger UI and ReDoc load their scripts from a CDN: /{lang}/api instead
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -102,6 +106,8 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
     app.add_middleware(StrictJson)  # inside the size limit: a key twice in a JSON body is a 422
     app.add_middleware(problems.BodyLimit, limit=settings.max_body)
     app.add_middleware(ReadLimit)  # pages, downloads, static files: the anonymous limit per address
+    app.add_middleware(Compression)  # brotli or gzip, each body once (http/compression.py)
+    app.add_middleware(Head)  # outside compression: a HEAD's headers are those of the GET it would be
     app.add_middleware(SecurityHeaders)  # on every answer, 413s and 500s too
     observed = metrics.Metrics(lambda: getattr(app.state, "saylau", None))
     app.add_middleware(metrics.Observe, metrics=observed)  # outermost: counts what the client got
@@ -109,6 +115,7 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
     metrics.install(app, observed, metrics_token)  # /metrics: loopback, or SAYLAU_METRICS_TOKEN
     api.install(app)  # the HTTP API under /api/v1
     web.install(app)  # the public website and the officer pages
+    app.include_router(reference.router)  # /{lang}/api: the OpenAPI description as a page
     _problem_schema(app)
     return app
 
