@@ -4,26 +4,33 @@ A pure function of (definition, accepted protocols): sum each contest's
 protocols up the territory tree, run each contest's rules, compose the seats of
 each body. ``as_json`` gives the public results document (docs/results-json.md): parties,
 lists and candidates by id, their names in one language beside them.
+
+On election night the counts so far say who leads, not who has won: ``Results.calls`` says what the
+ballots still to come can no longer change (:mod:`saylau.rules.certainty`, docs/certainty.md), so
+no reader is told "elected" of a race a later protocol could overturn.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from saylau.composition import compose
-from saylau.errors import SaylauError
+from saylau.errors import RulesError, SaylauError
 from saylau.i18n import gettext_for
-from saylau.model import Contest, Election, Territory, name_in
+from saylau.model import Body, Contest, Election, Territory, name_in
 from saylau.protocols import load_form
+from saylau.rules.certainty import SeatBounds, race_status, seat_bounds
+from saylau.rules.certainty.races import outcome_key
 from saylau.rules.majority import DistrictOutcome, DistrictRules, decide
 from saylau.rules.mixed import parallel
 from saylau.rules.party_list import ListResult, ListRules, allocate, decimal_text
 from saylau.rules.thresholds import Ballots
-from saylau.tally import Tally, Totals
+from saylau.tally import Tally, Totals, chain_of
 from saylau.turnout import Figure, Report, by_time
 
 #: The seats and district winners of candidates without a party, taken together, in every output.
@@ -64,6 +71,24 @@ class Results:
     #: entitlement, overhang, leveling or set-aside, each district's seats); ``refused`` instead
     #: when it cannot be counted yet
     tiers: dict[str, dict[str, object]] = field(default_factory=dict)
+    #: contest id -> the most ballots still to come (:func:`remaining`); none for a contest fully
+    #: counted. Read from the tally when the results are made, since a snapshot keeps no tally.
+    uncounted: dict[str, int] = field(default_factory=dict)
+    #: contest id -> the least and most voters its whole roll can end with (the protocols' own
+    #: for stations counted, the list's range for the rest): a minimum turnout is a share of it
+    rolls: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """Every station of every contest is counted: nothing is left that could change a seat."""
+        return not any(self.uncounted.values())
+
+    @cached_property
+    def calls(self) -> Calls:
+        """What the ballots still to come can no longer change, worked out on first use: the
+        live server makes results from all protocols and from the final ones every snapshot, and
+        only the documents read pay for the bounds (a tenth of a second for the Mazhilis list)."""
+        return call(self)
 
 
 def evaluate(
@@ -156,6 +181,7 @@ def evaluate(
         final=tally.counted if final is None else final,
         expected=sum(tally.contest(c.id).stations for c in election.contests),
         tiers=composed_tiers,
+        **remaining(election, tally),
     )
 
 
@@ -165,6 +191,224 @@ def running_by_contest(election: Election) -> dict[str, list[str]]:
     for c in election.candidates:
         out.setdefault(c.contest, []).append(c.id)
     return out
+
+
+# -- what the rest of the count can still change ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Stations:
+    """A contest's stations and what each, not yet counted, can still bring to it: the most
+    ballots its list allows ([voter_lists]: added voters, ballots beyond the list) and the fewest
+    and most voters its protocol may report on the list; with their sums."""
+
+    ids: tuple[str, ...]
+    ballots: tuple[int, ...]
+    least: tuple[int, ...]
+    most: tuple[int, ...]
+
+    @cached_property
+    def totals(self) -> tuple[int, int, int]:
+        return sum(self.ballots), sum(self.least), sum(self.most)
+
+
+#: id(election) -> (the election, contest id -> its stations): made once per election, which
+#: never changes, since a snapshot every second should not walk 100,000 stations' definitions.
+_STATIONS: dict[int, tuple[Election, dict[str, _Stations]]] = {}
+
+
+def _stations_by_contest(election: Election) -> dict[str, _Stations]:
+    """Each contest's stations, as the tally expects them (a list contest: the stations under its
+    territory; a district: the stations that name it)."""
+    found = _STATIONS.get(id(election))
+    if found is not None and found[0] is election:
+        return found[1]
+    parents = {t.id: t.parent for t in election.territories}
+    lists = [c.id for c in election.contests if c.kind == "list"]
+    territory = {c.id: c.territory for c in election.contests}
+    districts = {c.id for c in election.contests if c.kind != "list"}
+    rules = election.voter_lists
+    chains: dict[str, tuple[str, ...]] = {}
+    out: dict[str, list[tuple[str, int, int, int]]] = {c.id: [] for c in election.contests}
+    for s in election.stations:
+        chain = chains.get(s.territory)
+        if chain is None:
+            chain = chains[s.territory] = chain_of(s.territory, parents)
+        station = (s.id, rules.ballots(s.registered), *rules.range(s.registered))
+        for c in lists:
+            if territory[c] in chain:
+                out[c].append(station)
+        for d in s.districts.values():
+            if d in districts:
+                out[d].append(station)
+    made = {
+        c: _Stations(*(tuple(column) for column in zip(*v, strict=True))) if v else _Stations((), (), (), ())
+        for c, v in out.items()
+    }
+    if len(_STATIONS) >= 8:  # a process holds one election, or a handful in tests
+        _STATIONS.clear()
+    _STATIONS[id(election)] = (election, made)
+    return made
+
+
+def remaining(election: Election, tally: Tally) -> dict[str, Any]:
+    """What is left to count of each contest: ``uncounted``, the most ballots still to come (the
+    ballots the lists of the stations with no protocol allow, declared added voters included),
+    and ``rolls``, the least and most voters the race's whole roll can end with.
+
+    A preliminary protocol counts as counted: it is the count of that station's ballots, and what
+    can change it is a correction, not the rest of the count. Results of the final protocols only
+    (``?status=final``) leave preliminary ones out of their tally, so there they are still to come.
+    """
+    uncounted: dict[str, int] = {}
+    rolls: dict[str, tuple[int, int]] = {}
+    counted = tally.protocol
+    for contest, stations in _stations_by_contest(election).items():
+        totals = tally.contest(contest)
+        if totals.reported == 0:  # nothing in yet: every station is still to come
+            left, least, most = stations.totals
+        else:
+            left = least = most = 0
+            # as many protocols as stations: every one is in (intake and the checker refuse a
+            # protocol of a contest its station does not vote in)
+            if totals.reported < len(stations.ids):
+                for i, station in enumerate(stations.ids):
+                    if counted(station, contest) is None:
+                        left += stations.ballots[i]
+                        least += stations.least[i]
+                        most += stations.most[i]
+        rolls[contest] = (totals.registered + least, totals.registered + most)
+        if left:
+            uncounted[contest] = left
+    return {"uncounted": uncounted, "rolls": rolls}
+
+
+@dataclass(frozen=True)
+class BodyCall:
+    """A body's seats as a reader should see them while the count goes on."""
+
+    #: party id (or SELF_NOMINATED) -> seats no way of counting the rest can take away: each list's
+    #: least seats, and the races decided
+    decided: dict[str, int]
+    #: party id -> races its candidate leads, not yet decided
+    leading: dict[str, int]
+    #: the rest: list seats still open, races without a winner yet (runoff, against all, no votes)
+    undetermined: int
+    #: why nothing is decided yet beyond the races: "compensatory" (its seats are counted from all
+    #: of its tiers together, so they are not bounded until the count is complete)
+    why: str | None = None
+
+
+@dataclass(frozen=True)
+class Calls:
+    """What the ballots still to come can no longer change (docs/certainty.md), keyed by id."""
+
+    #: single-mandate contest id -> "decided" (no way of counting the rest changes its outcome)
+    #: or "leading"
+    races: dict[str, str]
+    #: list contest id -> each list's least and most seats; None where they are not bounded yet
+    seats: dict[str, SeatBounds | None]
+    #: list contest id -> why its seats are not bounded: "alliances" (list alliances: bounded once
+    #: counted), "compensatory" (its seats are the compensation's), or "rules"
+    unbounded: dict[str, str]
+    bodies: dict[str, BodyCall]
+
+
+def call(results: Results) -> Calls:
+    """Which races and seats are decided. Nothing is bounded where nothing is left to count: the
+    count as it stands is the only completion, so a complete count costs nothing here."""
+    election = results.election
+    running = running_by_contest(election)
+    compensatory = {b.id for b in election.bodies if b.composition == "compensatory"}
+    races: dict[str, str] = {}
+    seats: dict[str, SeatBounds | None] = {}
+    unbounded: dict[str, str] = {}
+    for r in results.contests:
+        cid, left = r.contest.id, results.uncounted.get(r.contest.id, 0)
+        if r.list_result is not None:
+            now = dict(r.list_result.seats)
+            if not left:
+                # a compensatory list's seats may be more than the contest's (overhang, leveling)
+                total = max(r.contest.seats, sum(now.values()))
+                seats[cid] = SeatBounds(total, 0, now, dict(now), dict(now))
+            elif r.contest.body in compensatory:
+                seats[cid], unbounded[cid] = None, "compensatory"
+            else:
+                try:
+                    seats[cid] = seat_bounds(r.list_result.ballots, r.list_result.rules, uncounted=left)
+                except RulesError:
+                    seats[cid] = None
+                    unbounded[cid] = "alliances" if r.list_result.rules.alliances else "rules"
+        elif r.outcome is not None:
+            decided = not left or _race_decided(r, running.get(cid, []), left, results)
+            races[cid] = "decided" if decided else "leading"
+    bodies = {b.id: _body_call(b, results, races, seats, b.id in compensatory) for b in election.bodies}
+    return Calls(races, seats, unbounded, bodies)
+
+
+def _race_decided(r: ContestResult, running: list[str], left: int, results: Results) -> bool:
+    """Whether no completion changes the race's outcome as the results show it. The roll's ends
+    are both tried where a minimum turnout makes it matter (turnout is monotone in the roll)."""
+    assert isinstance(r.contest.rules, DistrictRules) and r.outcome is not None
+    t = r.totals
+    least, most = results.rolls.get(r.contest.id, (t.registered, t.registered))
+    rolls = {least, most} if r.contest.rules.min_turnout is not None else {most}
+    shown = outcome_key(r.outcome)
+    for roll in rolls:
+        status = race_status(
+            {c: t.votes.get(c, 0) for c in running},
+            r.contest.rules,
+            uncounted=left,
+            against_all=t.against_all,
+            invalid=t.invalid,
+            voted=t.issued,
+            registered=roll,
+        )
+        # The roll's whole makes a minimum turnout stricter than the counted stations' part:
+        # an outcome shown from those alone is not the one being decided, so it only leads.
+        if not status.decided or outcome_key(status.outcome) != shown:
+            return False
+    return True
+
+
+def _body_call(
+    body: Body,
+    results: Results,
+    races: dict[str, str],
+    seats: dict[str, SeatBounds | None],
+    compensated: bool,
+) -> BodyCall:
+    """A body's seats decided, leading and undetermined. A compensatory body's seats come from
+    all of its tiers at once (an overhang, a leveling seat, a threshold passed by district seats):
+    saylau does not bound that composition, so they are undetermined until every tier is counted."""
+    size = body.seats
+    house = results.tiers.get(body.id, {}).get("house_size")
+    if isinstance(house, int):
+        size = house
+    mine = [r for r in results.contests if r.contest.body == body.id]
+    if compensated:
+        comp = body.compensation
+        tiers = {r.contest.id for r in mine} | set(comp.districts if comp else ())
+        if comp and comp.list_contest:
+            tiers.add(comp.list_contest)
+        if any(results.uncounted.get(c) for c in tiers):
+            return BodyCall({}, {}, size, "compensatory")
+        won = {p: n for p, n in results.bodies.get(body.id, {}).items() if n}
+        return BodyCall(won, {}, max(0, size - sum(won.values())))
+    decided: Counter[str] = Counter()
+    leading: Counter[str] = Counter()
+    for r in mine:
+        bounds = seats.get(r.contest.id)
+        if bounds is not None:
+            decided.update({p: n for p, n in bounds.least.items() if n})
+        elif r.outcome is not None and r.winner_party is not None:
+            (decided if races.get(r.contest.id) == "decided" else leading)[r.winner_party] += 1
+    undetermined = max(0, size - sum(decided.values()) - sum(leading.values()))
+    return BodyCall(_by_seats(decided), _by_seats(leading), undetermined)
+
+
+def _by_seats(counts: Counter[str]) -> dict[str, int]:
+    return {p: n for p, n in sorted(counts.items(), key=lambda kv: -kv[1]) if n}
 
 
 def percent(value: Fraction) -> float:
@@ -366,15 +610,23 @@ def as_json(results: Results, lang: str = "en", level: str | None = None) -> dic
     running = running_by_contest(election)
     territories = {t.id: t for t in election.territories}
 
+    calls = results.calls
     bodies = {}
     for body in election.bodies:
         seats = {p: n for p, n in sorted(results.bodies[body.id].items(), key=lambda kv: -kv[1]) if n}
+        called = calls.bodies[body.id]
         bodies[body.id] = {
             "name": name_in(body.name, lang),
             "size": body.seats,
             "seats": seats,
             "vacant": results.vacant[body.id],
-            "options": labels.groups(seats),
+            "calls": {
+                "decided": called.decided,
+                "leading": called.leading,
+                "undetermined": called.undetermined,
+                **({"why": called.why} if called.why else {}),
+            },
+            "options": labels.groups([*seats, *called.decided, *called.leading]),
         }
         if body.id in results.tiers:  # a compensatory body: each tier's count (docs/results-json.md)
             tiers = results.tiers[body.id]
@@ -382,7 +634,10 @@ def as_json(results: Results, lang: str = "en", level: str | None = None) -> dic
             house = tiers.get("house_size")
             if isinstance(house, int):  # overhang or leveling seats grow the house
                 bodies[body.id]["size"] = house
-    contests = [_contest_json(r, labels, running.get(r.contest.id, [])) for r in results.contests]
+    contests = [
+        {**_contest_json(r, labels, running.get(r.contest.id, [])), **_call_json(r, results)}
+        for r in results.contests
+    ]
     return {
         "election": _election_head(election, lang),
         "bodies": bodies,
@@ -477,6 +732,32 @@ def _contest_json(r: ContestResult, labels: Labels, running: list[str]) -> dict[
         entry["ties"] = [tie.as_dict() for tie in r.outcome.ties]
     entry["options"] = labels.options(r.contest, votes, t.against_all)
     return entry
+
+
+def _call_json(r: ContestResult, results: Results) -> dict[str, object]:
+    """What the rest of the count can still change of one contest (docs/results-json.md)."""
+    cid = r.contest.id
+    out: dict[str, object] = {"uncounted": results.uncounted.get(cid, 0)}
+    if r.outcome is not None:
+        out["call"] = results.calls.races[cid]
+        return out
+    bounds = results.calls.seats.get(cid)
+    if bounds is None:
+        out["seat_bounds"] = {
+            "bounded": False,
+            "why": results.calls.unbounded.get(cid, "rules"),
+            "decided": 0,
+            "undetermined": r.contest.seats,
+        }
+    else:
+        out["seat_bounds"] = {
+            "bounded": True,
+            "decided": bounds.decided,
+            "undetermined": bounds.undetermined,
+            "least": dict(bounds.least),
+            "most": dict(bounds.most),
+        }
+    return out
 
 
 def _figure(f: Figure | None) -> dict[str, object] | None:

@@ -58,7 +58,11 @@ def test_national_page_shows_the_parties_seats_and_a_hemicycle_of_98(site: Site,
     }
     assert seats == MAZHILIS_SEATS
     assert body.locator("svg.hemicycle-chart circle.seat").count() == 98
-    assert body.locator('svg g[data-party="amanat"] circle').count() == 62
+    # 40 stations are still out: the hemicycle draws only the seats decided or leading by party,
+    # the rest as not yet determined (tests/browser/test_honest_status.py)
+    calls = httpx.get(site.base_url + "/api/v1/results").json()["bodies"]["mazhilis"]["calls"]
+    held = calls["decided"].get("amanat", 0) + calls["leading"].get("amanat", 0)
+    assert body.locator('svg g[data-party="amanat"] circle').count() == held <= 62
     bars = body.locator("ul.bars li[data-eligible]")
     assert sorted(bars.evaluate_all("els => els.map(e => e.dataset.party)")) == sorted(
         ["amanat", "auyl", "respublica", "ak-zhol", "qhp", "osdp"]

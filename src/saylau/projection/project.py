@@ -10,7 +10,7 @@ so a complete count projects to exactly its real result.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -60,6 +60,8 @@ class Projection:
     bodies: dict[str, dict[str, np.ndarray]]
     #: body -> seats of contests with no report yet (not projected)
     undetermined: dict[str, int]
+    #: body -> why its seats are not projected at all: "compensatory" (see :func:`_bodies`)
+    not_projected: dict[str, str] = field(default_factory=dict)
 
 
 def project(
@@ -129,7 +131,7 @@ def project(
     done: list[ContestProjection] = []
     for cp in projected:
         done.append(_count(cp, by_id[cp.contest.id], running) if cp.estimate is not None else cp)
-    bodies, undetermined = _bodies(election, done, replicates)
+    bodies, undetermined, not_projected = _bodies(election, done, replicates)
     return Projection(
         election=election,
         replicates=replicates,
@@ -141,6 +143,7 @@ def project(
         point=point,
         bodies=bodies,
         undetermined=undetermined,
+        not_projected=not_projected,
     )
 
 
@@ -209,12 +212,22 @@ def _count(cp: ContestProjection, result, running: dict[str, list[str]]) -> Cont
 
 def _bodies(
     election: Election, contests: list[ContestProjection], replicates: int
-) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, int]]:
-    """Seats per party in every replicate, the tiers added up as :func:`evaluate` adds them."""
+) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, int], dict[str, str]]:
+    """Seats per party in every replicate, the tiers added up as :func:`evaluate` adds them.
+
+    A compensatory body is not projected: its seats are its tiers composed by the law's own rule
+    (overhang, leveling, a threshold passed by district seats; Germany's needs each Land's votes),
+    not their sum, and the replicates are totals per contest, not the territories that rule reads.
+    Adding its tiers up would show seats it cannot have, so its seats are left out, said so
+    (``not_projected``), and its contests keep their own projections.
+    """
     party_of = {c.id: c.party or SELF_NOMINATED for c in election.candidates}
     bodies: dict[str, dict[str, np.ndarray]] = {b.id: {} for b in election.bodies}
     undetermined = {b.id: 0 for b in election.bodies}
+    not_projected = {b.id: "compensatory" for b in election.bodies if b.composition == "compensatory"}
     for cp in contests:
+        if cp.contest.body in not_projected:
+            continue
         seats = bodies.setdefault(cp.contest.body, {})
         if cp.seats is not None:
             for j, party in enumerate(cp.lists):
@@ -226,4 +239,4 @@ def _bodies(
                     seats.setdefault(party, np.zeros(replicates, np.int64))[r] += 1
         else:
             undetermined[cp.contest.body] = undetermined.get(cp.contest.body, 0) + cp.contest.seats
-    return bodies, undetermined
+    return bodies, undetermined, not_projected

@@ -57,13 +57,16 @@ def as_json(projection: Projection, lang: str = "en") -> dict[str, object]:
                 "high": high,
                 "p_majority": float(np.count_nonzero(2 * values > body.seats)) / r,
             }
-        bodies[body.id] = {
+        entry: dict[str, object] = {
             "name": name_in(body.name, lang),
             "size": body.seats,
             "seats": seats,
             "undetermined": projection.undetermined.get(body.id, 0),
             "options": labels.groups(seats),
         }
+        if body.id in projection.not_projected:  # why its seats are left out (project._bodies)
+            entry["not_projected"] = projection.not_projected[body.id]
+        bodies[body.id] = entry
     contests = [_contest(cp, projection, labels) for cp in projection.contests]
     main = projection.contests[0] if projection.contests else None
     return {

@@ -5,6 +5,10 @@ ngettext, so a translator can correct a phrase without touching code. Numbers an
 go through :mod:`saylau.i18n` (``53,90 %`` in kk and ru, ``53.90%`` in en); shares are rounded
 half up from the exact fractions, the same digits as the CSV download. Nothing here names a
 country: an election without regions or without a list contest just has fewer paragraphs.
+
+While the count goes on, it says only what the rest of the count cannot change: races and seats
+are "decided" or "leading" as :attr:`saylau.results.Results.calls` has them, never "winners" of a
+count a later protocol could overturn (docs/certainty.md).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from babel.dates import format_date
 from saylau.i18n import format_number, format_percent, gettext_for, lang_or_default, locale, ngettext_for
 from saylau.model import name_in
 from saylau.publish.options import AGAINST_ALL, options, party_label, percent_decimal
-from saylau.results import SELF_NOMINATED, ContestResult, Results
+from saylau.results import SELF_NOMINATED, BodyCall, ContestResult, Results
 
 
 def summary(results: Results, lang: str) -> list[str]:
@@ -142,7 +146,9 @@ def _list_vote(results: Results, r: ContestResult, lang: str) -> str:
             ).format(share=_pct(against.share, lang), votes=_n(against.votes, lang))
         )
     won = [(o, o.seats) for o in parties if o.seats]
-    if won:
+    bounds = results.calls.seats.get(r.contest.id)
+    settled = bounds is not None and bounds.least == bounds.most
+    if won and settled:
         sentences.append(
             ngettext(
                 "Distribution of the {seats} seat: {parties}.",
@@ -153,7 +159,34 @@ def _list_vote(results: Results, r: ContestResult, lang: str) -> str:
                 parties=", ".join(f"{party_label(results, o.id, lang)} {_n(n, lang)}" for o, n in won),
             )
         )
+    elif won:
+        sentences.append(
+            ngettext(
+                "If the count stood as it is, the {seats} seat would go: {parties}.",
+                "If the count stood as it is, the {seats} seats would go: {parties}.",
+                r.contest.seats,
+            ).format(
+                seats=_n(r.contest.seats, lang),
+                parties=", ".join(f"{party_label(results, o.id, lang)} {_n(n, lang)}" for o, n in won),
+            )
+        )
+        decided = bounds.decided if bounds is not None else 0
+        if decided:
+            sentences.append(
+                ngettext(
+                    "{count} of them is decided whatever the rest of the count.",
+                    "{count} of them are decided whatever the rest of the count.",
+                    decided,
+                ).format(count=_n(decided, lang))
+            )
+        else:
+            sentences.append(_("None of them is decided yet."))
     return " ".join(sentences)
+
+
+def _listing(results: Results, seats: dict[str, int], lang: str) -> str:
+    won = sorted(((p, n) for p, n in seats.items() if n), key=lambda kv: (-kv[1], _order(results, kv[0])))
+    return ", ".join(f"{party_label(results, p, lang)} {_n(n, lang)}" for p, n in won)
 
 
 def _seats(results: Results, lang: str) -> str:
@@ -161,10 +194,13 @@ def _seats(results: Results, lang: str) -> str:
     sentences = []
     for body in results.election.bodies:
         seats = results.bodies.get(body.id, {})
-        won = sorted(((p, n) for p, n in seats.items() if n), key=lambda kv: (-kv[1], _order(results, kv[0])))
-        if not won:
+        called = results.calls.bodies[body.id]
+        if called.leading or called.undetermined > results.vacant.get(body.id, 0):
+            sentences.append(_open_seats(results, body.name, body.seats, called, lang))
             continue
-        listing = ", ".join(f"{party_label(results, p, lang)} {_n(n, lang)}" for p, n in won)
+        listing = _listing(results, seats, lang)
+        if not listing:
+            continue
         sentences.append(
             ngettext(
                 "{body}, {seats} seat: {parties}.", "{body}, {seats} seats: {parties}.", body.seats
@@ -177,6 +213,50 @@ def _seats(results: Results, lang: str) -> str:
                     "{count} seat is not filled yet.", "{count} seats are not filled yet.", vacant
                 ).format(count=_n(vacant, lang))
             )
+    return " ".join(sentences)
+
+
+def _open_seats(results: Results, body_name: dict[str, str], size: int, called: BodyCall, lang: str) -> str:
+    """A body's seats while the count can still change them: decided, leading, the rest."""
+    _, ngettext = gettext_for(lang), ngettext_for(lang)
+    head = {"body": name_in(body_name, lang), "seats": _n(size, lang)}
+    if called.decided:
+        text = ngettext(
+            "{body}, {seats} seat: decided so far {parties}.",
+            "{body}, {seats} seats: decided so far {parties}.",
+            size,
+        ).format(**head, parties=_listing(results, called.decided, lang))
+    else:
+        text = ngettext(
+            "{body}, {seats} seat: no seat is decided yet.",
+            "{body}, {seats} seats: no seat is decided yet.",
+            size,
+        ).format(**head)
+    sentences = [text]
+    leading = sum(called.leading.values())
+    if leading:
+        sentences.append(
+            ngettext(
+                "Leading in {count} more seat: {parties}.",
+                "Leading in {count} more seats: {parties}.",
+                leading,
+            ).format(count=_n(leading, lang), parties=_listing(results, called.leading, lang))
+        )
+    if called.undetermined:
+        sentences.append(
+            ngettext(
+                "{count} seat is not yet determined.",
+                "{count} seats are not yet determined.",
+                called.undetermined,
+            ).format(count=_n(called.undetermined, lang))
+        )
+    if called.why == "compensatory":
+        sentences.append(
+            _(
+                "This body's seats are counted from all of its tiers together: "
+                "they are known when the count is complete."
+            )
+        )
     return " ".join(sentences)
 
 
@@ -221,21 +301,41 @@ def _districts(results: Results, lang: str) -> str:
     districts = [r for r in results.contests if r.contest.kind != "list"]
     if not districts:
         return ""
-    won = Counter(r.winner_party or SELF_NOMINATED for r in districts if r.outcome and r.outcome.winner)
+    races = results.calls.races
+
+    def party(r: ContestResult) -> str:
+        return r.winner_party or SELF_NOMINATED
+
+    decided = [r for r in districts if races.get(r.contest.id) == "decided"]
+    leading = [r for r in districts if races.get(r.contest.id) != "decided"]
+    won = Counter(party(r) for r in decided if r.outcome and r.outcome.winner)
+    ahead = Counter(party(r) for r in leading if r.outcome and r.outcome.winner)
     sentences = []
     if won:
-        listing = ", ".join(
-            f"{party_label(results, p, lang)} {_n(n, lang)}"
-            for p, n in sorted(won.items(), key=lambda kv: (-kv[1], _order(results, kv[0])))
-        )
-        sentences.append(
-            ngettext(
+        count = sum(won.values())
+        text = (
+            ngettext(  # every race is decided: its winners are the winners
                 "Winners in {count} single-mandate district: {parties}.",
                 "Winners in {count} single-mandate districts: {parties}.",
-                sum(won.values()),
-            ).format(count=_n(sum(won.values()), lang), parties=listing)
+                count,
+            )
+            if not leading
+            else ngettext(
+                "Decided in {count} single-mandate district: {parties}.",
+                "Decided in {count} single-mandate districts: {parties}.",
+                count,
+            )
         )
-    runoff = sum(1 for r in districts if r.outcome and r.outcome.status == "runoff")
+        sentences.append(text.format(count=_n(count, lang), parties=_listing(results, dict(won), lang)))
+    if ahead:
+        sentences.append(
+            ngettext(
+                "Leading, not yet decided, in {count} single-mandate district: {parties}.",
+                "Leading, not yet decided, in {count} single-mandate districts: {parties}.",
+                sum(ahead.values()),
+            ).format(count=_n(sum(ahead.values()), lang), parties=_listing(results, dict(ahead), lang))
+        )
+    runoff = sum(1 for r in decided if r.outcome and r.outcome.status == "runoff")
     if runoff:
         sentences.append(
             ngettext(
@@ -244,7 +344,7 @@ def _districts(results: Results, lang: str) -> str:
                 runoff,
             ).format(count=_n(runoff, lang))
         )
-    open_ = len(districts) - sum(won.values()) - runoff
+    open_ = len(districts) - sum(won.values()) - sum(ahead.values()) - runoff
     if open_:
         sentences.append(
             ngettext(

@@ -3,11 +3,13 @@
 Inline SVG rather than images, so the charts are part of the page (one request, readable by a
 screen reader through their titles and the tables beside them, testable: one ``<circle>`` a seat).
 The hemicycle's geometry is ParliamentArch's; the drawing is ours, to give every seat its party's
-colour and name and the whole chart a label.
+colour and name, its call (decided, leading, not yet determined: drawn differently, never by colour
+alone), the majority its mark and the whole chart a label.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,41 +17,109 @@ from markupsafe import Markup, escape
 from parliamentarch.geometry import get_nrows_from_nseats, get_row_thickness, get_seats_centers
 from parliamentarch.svg import dispatch_seats
 
+#: How a seat is drawn, by what the rest of the count can still do to it: a decided seat filled
+#: with its party's colour, a leading one hatched in it, an undetermined one only outlined, so the
+#: three differ in shape as well as colour (a reader who cannot tell colours apart, a grey print).
+CALLS = ("decided", "leading", "undetermined")
+UNDETERMINED_STROKE = "#6b7785"
+
 
 @dataclass(frozen=True)
 class Group:
-    """A party (or the self-nominated, or the vacant seats) in a hemicycle, left to right."""
+    """A party's seats of one call (or the seats not yet determined) in a hemicycle, left to right."""
 
     key: str
     name: str
     color: str
     seats: int
+    call: str = "decided"
 
 
-def hemicycle(groups: Sequence[Group], label: str, *, canvas: float = 200.0) -> Markup:
-    """An SVG hemicycle with one ``<circle class="seat">`` a seat, coloured by group."""
+def hemicycle(
+    groups: Sequence[Group],
+    label: str,
+    *,
+    canvas: float = 200.0,
+    majority: int | None = None,
+    majority_label: str = "",
+    uid: str = "h",
+) -> Markup:
+    """An SVG hemicycle with one ``<circle class="seat">`` a seat, drawn by its group's colour and
+    call; with ``majority``, a dashed line across the rows where that many seats from the left are
+    reached (a group that crosses it holds a majority). ``uid`` keeps the hatch patterns of two
+    hemicycles on one page apart."""
     total = sum(g.seats for g in groups)
-    width, height = 2 * canvas, canvas + 4
+    width, top = 2 * canvas, 10.0
     parts = [
-        f'<svg class="hemicycle-chart" viewBox="0 0 {width:g} {height:g}" role="img" '
-        f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
+        f'<svg class="hemicycle-chart" viewBox="0 {-top:g} {width:g} {canvas + 4 + top:g}" role="img" '
+        f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg"'
+        + (f' data-majority="{majority}"' if majority else "")
+        + ">"
     ]
     if total:
         centers = get_seats_centers(total)
         ordered = sorted(centers, key=centers.__getitem__, reverse=True)  # left to right by angle
         by_group = dispatch_seats({g: g.seats for g in groups if g.seats}, ordered)
         radius = 0.8 * get_row_thickness(get_nrows_from_nseats(total)) * canvas
-        for group, seats in by_group.items():
-            parts.append(f'<g fill="{escape(group.color)}" data-party="{escape(group.key)}">')
+        patterns = []
+        for i, (group, seats) in enumerate(by_group.items()):
+            color = escape(group.color)
+            if group.call == "leading":
+                pid = f"{escape(uid)}-lead-{i}"
+                step = f"{max(radius * 0.7, 1.5):.2f}"
+                box = f'width="{step}" height="{step}"'
+                patterns.append(
+                    f'<pattern id="{pid}" {box} patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+                    f'<rect {box} fill="#fff"/><rect width="{float(step) / 2:.2f}" height="{step}" '
+                    f'fill="{color}"/></pattern>'
+                )
+                paint = f'fill="url(#{pid})" stroke="{color}" stroke-width="{radius / 5:.2f}"'
+            elif group.call == "undetermined":
+                paint = f'fill="#fff" stroke="{UNDETERMINED_STROKE}" stroke-width="{radius / 5:.2f}"'
+            else:
+                paint = f'fill="{color}"'
+            parts.append(f'<g {paint} data-party="{escape(group.key)}" data-call="{escape(group.call)}">')
             parts.append(f"<title>{escape(group.name)}: {group.seats}</title>")
+            # an outline is drawn half outside the circle: the radius leaves room for it
+            r = radius * 0.9 if group.call != "decided" else radius
             for x, y in seats:
                 cx, cy = x * canvas, (1 - y) * canvas + 2
-                parts.append(f'<circle class="seat" cx="{cx:.2f}" cy="{cy:.2f}" r="{radius:.2f}"/>')
+                parts.append(f'<circle class="seat" cx="{cx:.2f}" cy="{cy:.2f}" r="{r:.2f}"/>')
             parts.append("</g>")
+        if patterns:
+            parts.insert(1, "<defs>" + "".join(patterns) + "</defs>")
+        if majority and 0 < majority <= total:
+            parts.append(_majority_mark(centers, ordered, majority, radius / canvas, canvas, majority_label))
     parts.append(
         f'<text class="total" x="{canvas:g}" y="{canvas - 6:g}" text-anchor="middle">{total}</text></svg>'
     )
     return Markup("".join(parts))
+
+
+def _majority_mark(
+    centers: dict[tuple[float, float], float],
+    ordered: list[tuple[float, float]],
+    majority: int,
+    seat: float,
+    canvas: float,
+    label: str,
+) -> str:
+    """A dashed radial line between the seat before the majority and the majority's own, from
+    inside the innermost row to just outside the outermost."""
+    at = centers[ordered[majority - 1]]
+    angle = at if majority == 1 else (centers[ordered[majority - 2]] + at) / 2
+    reach = [math.hypot(x - 1, y) for x, y in ordered]
+    inner, outer = min(reach) - 1.6 * seat, max(reach) + 1.6 * seat
+
+    def point(r: float) -> tuple[float, float]:
+        return (1 + r * math.cos(angle)) * canvas, (1 - r * math.sin(angle)) * canvas + 2
+
+    (x1, y1), (x2, y2) = point(inner), point(outer)
+    title = f"<title>{escape(label)}</title>" if label else ""
+    return (
+        f'<g class="majority">{title}<line x1="{x1:.2f}" y1="{y1:.2f}" x2="{x2:.2f}" y2="{y2:.2f}" '
+        'stroke="#1b1f23" stroke-width="1.6" stroke-dasharray="4 3"/></g>'
+    )
 
 
 @dataclass(frozen=True)

@@ -251,7 +251,9 @@ async def national(request: Request, lang: str) -> Response:
         section="national",
         election=name_in(results.election.name, lang),
         status=views.status_of(results),
-        lists=[views.list_contest(c, names) for c in results.contests if c.list_result is not None],
+        lists=[
+            views.list_contest(c, names, results.calls) for c in results.contests if c.list_result is not None
+        ],
         bodies=views.bodies(results, names),
         summary=summary,
     )
@@ -317,7 +319,8 @@ async def districts(request: Request, lang: str) -> Response:
     lang = page_lang(lang)
     snapshot = await _snapshot(request)
     names = _names(snapshot, lang)
-    found = [views.district(c, names) for c in snapshot.results.contests if c.outcome is not None]
+    results = snapshot.results
+    found = [views.district(c, names, results.calls) for c in results.contests if c.outcome is not None]
     return _page(
         request,
         "districts.html",
@@ -605,6 +608,7 @@ def _projection_view(doc: dict[str, Any], names: views.Names) -> dict[str, Any]:
                 "majority": majority,
                 "majority_at": 100 * majority / max(size, 1),
                 "undetermined": body["undetermined"],
+                "not_projected": body.get("not_projected"),
                 "rows": rows,
             }
         )

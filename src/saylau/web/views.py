@@ -12,9 +12,11 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
+from saylau.i18n import translations
 from saylau.model import Election, Territory, name_in
 from saylau.results import (
     SELF_NOMINATED,
+    Calls,
     ContestResult,
     Results,
     territory_contests,
@@ -22,7 +24,7 @@ from saylau.results import (
     told_apart,
 )
 from saylau.tally import EMPTY, Totals
-from saylau.web.charts import Group, Point, hemicycle, turnout_chart
+from saylau.web.charts import CALLS, Group, Point, hemicycle, turnout_chart
 
 SELF_COLOR = "#7b8794"
 VACANT_COLOR = "#e4e8ec"
@@ -55,6 +57,9 @@ class Names:
 
     def color(self, pid: str | None) -> str:
         return self._colors.get(pid or "", SELF_COLOR)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return translations(self.lang).ngettext(singular, plural, n)
 
     def candidates(self, contest: str) -> dict[str, str]:
         """The candidates of ``contest`` by id, namesakes told apart."""
@@ -143,13 +148,18 @@ def status_of(results: Results) -> dict[str, Any]:
     }
 
 
-def list_contest(r: ContestResult, names: Names) -> dict[str, Any]:
-    """A party-list count as bars: share of the valid ballots, the threshold, who passed."""
+def list_contest(r: ContestResult, names: Names, calls: Calls) -> dict[str, Any]:
+    """A party-list count as bars: share of the valid ballots, the threshold, who passed, and the
+    seats each list can still end with while the count goes on."""
     lr = r.list_result
     assert lr is not None
     base = lr.ballots.base(lr.rules.threshold.base) or 0
+    bounds = calls.seats.get(r.contest.id)
     rows = []
     for pid, votes in sorted(lr.ballots.parties.items(), key=lambda kv: -kv[1]):
+        seats = lr.seats.get(pid, 0)
+        least = bounds.least.get(pid, seats) if bounds is not None else None
+        most = bounds.most.get(pid, seats) if bounds is not None else None
         rows.append(
             {
                 "key": pid,
@@ -158,7 +168,11 @@ def list_contest(r: ContestResult, names: Names) -> dict[str, Any]:
                 "votes": votes,
                 "percent": lr.eligibility.shares.get(pid, Fraction(0)) * 100,
                 "eligible": pid in lr.eligibility.eligible,
-                "seats": lr.seats.get(pid, 0),
+                "seats": seats,
+                # decided: no way of counting the rest changes the list's seats
+                "call": "decided" if least is not None and least == most else "undetermined",
+                "least": least,
+                "most": most,
             }
         )
     against = lr.ballots.against_all
@@ -181,44 +195,69 @@ def list_contest(r: ContestResult, names: Names) -> dict[str, Any]:
         "invalid": r.totals.invalid,
         "stations": r.totals.stations,
         "reported": r.totals.reported,
+        "bounded": bounds is not None,
     }
 
 
 def bodies(results: Results, names: Names) -> list[dict[str, Any]]:
-    """Each body's seats by party, with its hemicycle."""
+    """Each body's seats by party as the count stands, and how many of them are decided, leading
+    or not yet determined (:attr:`Results.calls`), drawn so in its hemicycle with the majority."""
     out = []
+    calls = results.calls
     for body in results.election.bodies:
         seats = results.bodies.get(body.id, {})
-        groups = [
-            Group(pid, names.party(pid), names.color(pid), n)
-            for pid, n in sorted(seats.items(), key=lambda kv: (-kv[1], kv[0] == SELF_NOMINATED))
-            if n
-        ]
-        vacant = results.vacant.get(body.id, 0)
-        if vacant > 0:
-            groups.append(Group("vacant", names.gettext("Not yet decided"), VACANT_COLOR, vacant))
+        called = calls.bodies[body.id]
+        # parties by their seats on the count so far (a decided or leading seat is one of them)
+        held = {pid: seats.get(pid, 0) for pid in {**seats, **called.decided, **called.leading}}
+        order = sorted(held.items(), key=lambda kv: (-kv[1], kv[0] == SELF_NOMINATED))
+        groups = []
+        for pid, _ in order:
+            for kind, n in (("decided", called.decided.get(pid, 0)), ("leading", called.leading.get(pid, 0))):
+                if n:
+                    groups.append(Group(pid, names.party(pid), names.color(pid), n, kind))
+        undetermined = names.gettext("Not yet determined")
+        if called.undetermined:
+            groups.append(
+                Group("undetermined", undetermined, VACANT_COLOR, called.undetermined, "undetermined")
+            )
+        size = sum(g.seats for g in groups) or body.seats
+        majority = size // 2 + 1
         name = name_in(body.name, names.lang)
-        label = names.gettext("Seats of the %(body)s: %(seats)s") % {"body": name, "seats": body.seats}
+        label = names.gettext("Seats of the %(body)s: %(seats)s") % {"body": name, "seats": size}
         lists = [c for c in results.contests if c.contest.body == body.id and c.list_result is not None]
         list_seats = {pid: n for c in lists for pid, n in c.list_result.seats.items()}  # type: ignore[union-attr]
+        settled = not called.leading and not called.undetermined
+        majority_text = names.ngettext("Majority: %(num)s seat", "Majority: %(num)s seats", majority) % {
+            "num": majority
+        }
         out.append(
             {
                 "id": body.id,
                 "name": name,
-                "size": body.seats,
+                "size": size,
                 "groups": [
                     {
-                        "key": g.key,
-                        "name": g.name,
-                        "color": g.color,
-                        "seats": g.seats,
-                        "list_seats": list_seats.get(g.key) if lists else None,
-                        "district_seats": (g.seats - list_seats.get(g.key, 0)) if lists else None,
+                        "key": pid,
+                        "name": names.party(pid),
+                        "color": names.color(pid),
+                        "seats": n,
+                        "decided": called.decided.get(pid, 0),
+                        "leading": called.leading.get(pid, 0),
+                        "list_seats": list_seats.get(pid) if lists else None,
+                        "district_seats": (n - list_seats.get(pid, 0)) if lists else None,
                     }
-                    for g in groups
+                    for pid, n in order
+                    if n
                 ],
-                "vacant": vacant,
-                "svg": hemicycle(groups, label),
+                "vacant": results.vacant.get(body.id, 0),
+                "undetermined": called.undetermined,
+                "decided": sum(called.decided.values()),
+                "leading": sum(called.leading.values()),
+                "settled": settled,
+                "why": called.why,
+                "majority": majority,
+                "legend": [c for c in CALLS if any(g.call == c for g in groups)],
+                "svg": hemicycle(groups, label, majority=majority, majority_label=majority_text, uid=body.id),
                 "has_districts": any(
                     c.contest.body == body.id and c.outcome is not None for c in results.contests
                 ),
@@ -227,8 +266,10 @@ def bodies(results: Results, names: Names) -> list[dict[str, Any]]:
     return out
 
 
-def district(r: ContestResult, names: Names) -> dict[str, Any]:
-    """One single-mandate district: candidates by votes, the outcome and its flags."""
+def district(r: ContestResult, names: Names, calls: Calls) -> dict[str, Any]:
+    """One single-mandate district: candidates by votes, the outcome and its flags, and whether
+    the rest of the count can still change it (``call``: only a decided race has a winner to name
+    as elected; until then its first is leading)."""
     outcome = r.outcome
     assert outcome is not None
     t = r.totals
@@ -264,6 +305,7 @@ def district(r: ContestResult, names: Names) -> dict[str, Any]:
         "id": r.contest.id,
         "number": r.contest.number,
         "name": name_in(r.contest.name, names.lang),
+        "call": calls.races.get(r.contest.id, "leading"),
         "rows": rows,
         "against_all": {"votes": t.against_all, "percent": share(t.against_all, valid)},
         "status": outcome.status,

@@ -1,0 +1,163 @@
+"""Honest status in a real browser (issue 16, item 1), in Kazakh, Russian and English, on a phone
+(360x740) and a desktop (1280 px): with 1% of the stations counted no race is "elected" and the
+hemicycle shows its seats not yet determined, with a legend and the majority's mark; with every
+protocol counted and final, every seat is decided.
+
+Each count is its own ``saylau serve`` (the shared site of conftest.py has all but 40 stations in).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from saylau import demo, spec
+
+from .conftest import screenshot
+
+VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 900}}
+LANGS = ["kk", "ru", "en"]
+#: "Elected" as each language's page says it (and its feminine forms, should they come).
+ELECTED = {"en": ["Elected"], "ru": ["Избран"], "kk": ["Сайланды"]}
+LEADING = {"en": "Leading", "ru": "Лидирует", "kk": "Алда"}
+
+
+def _serve(db: Path) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    log = (db.parent / "serve.log").open("w")
+    args = ["serve", str(db), "--port", str(port), "--snapshot-interval", "0.05", "--no-access-log"]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "saylau.cli", *args, "--log-level", "warning"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"saylau serve exited: {(db.parent / 'serve.log').read_text()}")
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("saylau serve did not answer /api/v1/health within 60 s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def early(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[str]:
+    """1% of the stations counted (104 of 10,418)."""
+    stations = len(spec.load(demo.example()).stations)
+    db = tmp_path_factory.mktemp("early") / "kz.db"
+    demo.build(db, withhold=stations - stations // 100)
+    yield from _serve(db)
+
+
+@pytest.fixture(scope="module")
+def complete(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[str]:
+    """Every protocol counted and final."""
+    db = tmp_path_factory.mktemp("complete") / "kz.db"
+    demo.build(db)
+    yield from _serve(db)
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def view(request: pytest.FixtureRequest, browser):
+    context = browser.new_context(viewport=VIEWPORTS[request.param])
+    opened = context.new_page()
+    opened.set_default_timeout(15_000)
+    try:
+        yield request.param, opened
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_at_one_percent_nobody_is_elected_and_seats_are_undetermined(early: str, view, lang: str) -> None:
+    size, page = view
+    page.goto(f"{early}/{lang}/")
+    body = page.locator("section", has=page.locator("#body-mazhilis"))
+    chart = body.locator("svg.hemicycle-chart")
+    assert chart.locator("circle.seat").count() == 98
+    assert chart.locator('g[data-call="undetermined"] circle.seat').count() >= 69
+    assert chart.locator('g[data-call="decided"]').count() == 0
+    assert chart.get_attribute("data-majority") == "50"
+    mark = chart.locator("g.majority line").bounding_box()
+    assert mark is not None and mark["height"] > 20  # drawn across the rows
+    legend = body.locator(".seat-legend")
+    assert legend.is_visible()
+    for call in ("leading", "undetermined"):
+        item = legend.locator(f'li[data-call="{call}"]')
+        assert item.is_visible() and item.inner_text().strip()
+        key = item.locator("svg.seat-key").bounding_box()
+        assert key is not None and key["height"] >= 11
+    assert legend.locator("li[data-majority]").inner_text().strip()
+    text = page.locator("main").inner_text()
+    assert not any(word in text for word in ELECTED[lang])
+    screenshot(page, f"honest-status-1pct-national-{lang}-{size}")
+
+    page.goto(f"{early}/{lang}/districts")
+    assert page.locator("section[data-call]").count() == 29
+    assert page.locator('section[data-call="decided"]').count() == 0
+    text = page.locator("main").inner_text()
+    assert not any(word in text for word in ELECTED[lang])
+    assert page.locator(".badge.leading").count() >= 20
+    assert LEADING[lang] in page.locator(".badge.leading").first.inner_text()
+    screenshot(page, f"honest-status-1pct-districts-{lang}-{size}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_complete_and_final_every_seat_is_decided(complete: str, view, lang: str) -> None:
+    size, page = view
+    page.goto(f"{complete}/{lang}/")
+    body = page.locator("section", has=page.locator("#body-mazhilis"))
+    chart = body.locator("svg.hemicycle-chart")
+    assert chart.locator("circle.seat").count() == 98
+    assert chart.locator('g[data-call="decided"] circle.seat').count() == 98
+    assert chart.locator('g[data-call="leading"], g[data-call="undetermined"]').count() == 0
+    legend = body.locator(".seat-legend")
+    assert legend.is_visible() and legend.locator('li[data-call="decided"]').is_visible()
+    assert legend.locator('li[data-call="leading"], li[data-call="undetermined"]').count() == 0
+    seats = {
+        row.get_attribute("data-party"): int(row.locator("td.num strong").inner_text())
+        for row in body.locator("tbody tr").all()
+    }
+    assert seats == {
+        "amanat": 62,
+        "auyl": 8,
+        "self-nominated": 7,
+        "respublica": 6,
+        "ak-zhol": 6,
+        "qhp": 5,
+        "osdp": 4,
+    }
+    screenshot(page, f"honest-status-final-national-{lang}-{size}")
+
+    page.goto(f"{complete}/{lang}/districts")
+    assert page.locator('section[data-call="decided"]').count() == 29
+    assert page.locator(".badge.leading").count() == 0
+    assert page.locator(".badge.won").count() == 29
+    assert ELECTED[lang][0] in page.locator(".badge.won").first.inner_text()
