@@ -10,7 +10,7 @@ route that answered and count the request as the HEAD it was.
 
 An endless body (the event stream) ends with its headers: once they are out the response is
 complete, the server reports the client gone, and a part sent after that is refused with
-:class:`Finished`, which ends the route's stream as a disconnected client's would.
+:class:`_Finished`, which ends the route's stream as a disconnected client's would.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class Finished(OSError):
+class _Finished(OSError):
     """A part of a body sent after a HEAD's answer was complete (an ``OSError``: what a server
     raises when the client is gone, so a streaming response stops as it would then)."""
 
@@ -41,7 +41,7 @@ class Head:
             if message["type"] == "http.response.start":
                 await send(message)
             elif complete:
-                raise Finished("the answer to a HEAD has no body")
+                raise _Finished("the answer to a HEAD has no body")
             else:  # the first part of the body (or a file sent by path): the answer ends here
                 complete = True
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -54,11 +54,11 @@ class Head:
         inner = {**scope, "method": "GET"}
         try:
             await self.app(inner, after_complete, headers_only)
-        except (Finished, ClientDisconnect):
+        except (_Finished, ClientDisconnect):
             if not complete:
                 raise
         finally:
             scope.update((key, value) for key, value in inner.items() if key not in ("method", "headers"))
 
 
-__all__ = ["Finished", "Head"]
+__all__ = ["Head"]
