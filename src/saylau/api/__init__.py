@@ -12,7 +12,7 @@ from fastapi import FastAPI
 def install(app: FastAPI) -> None:
     """Add the API's routes to ``app``: results, protocols, turnout, audit, the officer pages'
     routes, tokens, projection and the observers' checks."""
-    from saylau.api import admin, forensics, log, projection, uploads
+    from saylau.api import admin, forensics, keys, log, projection, uploads
     from saylau.api import app as routes
 
     routes.routes(app)
@@ -21,6 +21,7 @@ def install(app: FastAPI) -> None:
     app.include_router(projection.router)  # projected seats (docs/projection.md)
     app.include_router(forensics.router)  # observers' statistical checks (docs/forensics.md)
     app.include_router(log.router)  # the log's checkpoint, key, entries and proofs (docs/verification.md)
+    app.include_router(keys.router)  # commissions' signing keys (docs/api.md, "Signing keys")
 
 
 __all__ = ["install"]

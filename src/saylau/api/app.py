@@ -64,12 +64,13 @@ from saylau.api.schemas import (
     TurnoutReports,
     Whoami,
 )
-from saylau.errors import ConflictError, CredentialsRefused, ProtocolError, SaylauError
+from saylau.errors import ConflictError, CredentialsRefused, InputError, ProtocolError, SaylauError
 from saylau.http.limits import RateLimiter
 from saylau.http.problems import ApiError, responses
 from saylau.http.state import State, cached, running
 from saylau.live import ProtocolJob, Snapshot, TurnoutJob, etag_of, submit_job
 from saylau.model import TurnoutReport, name_in
+from saylau.store.signing import Signature
 
 log = logging.getLogger("saylau.api")
 PREFIX = "/api/v1"
@@ -166,6 +167,25 @@ def failure(e: BaseException, what: str) -> ApiError:
         log.error("%s: the store failed: %s", what, e)
         return ApiError(503, "the store is unavailable; nothing was stored", headers={"Retry-After": "1"})
     raise e
+
+
+def signed(body: ProtocolIn, policy: str, what: str) -> Signature | None:
+    """The commission's signature a protocol comes with: both ``key_id`` and ``signature``, or
+    neither (then 422 where the election requires signatures). Checked by the store, under its
+    write lock, against the keys registered then."""
+    if body.key_id is None and body.signature is None:
+        if policy == "required":
+            detail = (
+                'this election requires every protocol signed by its commission (signatures = "required")'
+            )
+            raise ApiError(
+                422, f"{what} refused: {detail}", errors=[{"field": "signature", "detail": detail}]
+            )
+        return None
+    if body.key_id is None or body.signature is None:
+        detail = "a signed protocol has both key_id and signature"
+        raise ApiError(422, f"{what} refused: {detail}", errors=[{"field": "signature", "detail": detail}])
+    return Signature(body.key_id, body.signature)
 
 
 CACHED = {
@@ -400,20 +420,32 @@ def routes(app: FastAPI) -> None:
     async def post_protocol(request: Request, body: ProtocolIn, caller: Caller) -> Response:
         """Stored once committed. The same content again answers 200 ``unchanged``; other counts for
         a station and contest already stored answer 409 unless ``reason`` says why (a correction,
-        stored as the next version); the same counts as ``final`` finalise a preliminary one."""
+        stored as the next version); the same counts as ``final`` finalise a preliminary one.
+
+        With ``key_id`` and ``signature`` it is a commission-signed protocol: the signature must
+        verify over its canonical bytes with a registered key of a territory holding the station
+        (422 otherwise, nothing stored); where the election requires signatures, an unsigned one
+        is refused (docs/verification.md, commission-signed protocols)."""
         state = running(request)
         need(caller, WRITE, "submitting a protocol")
         checker = state.live.checker
         if body.station in checker.chain:
             need_place(state, caller, body.station, "submitting a protocol")
         what = f"protocol {body.station}/{body.contest}"
+        signature = signed(body, state.live.signatures, what)
         try:
             checked = checker.check(body.station, body.contest, body.lines, body.votes)
         except ProtocolError as e:
             raise ApiError(422, f"{what} refused: {e}", errors=e.errors) from None
-        job = ProtocolJob(checked.protocol, caller.actor, body.status, body.reason, body.source)
+        job = ProtocolJob(checked.protocol, caller.actor, body.status, body.reason, body.source, signature)
         try:
             result = await submit_job(state.live, job)
+        except InputError as e:
+            if (e.where or "").startswith("signature"):
+                raise ApiError(
+                    422, f"{what} refused: {e}", errors=[{"field": "signature", "detail": str(e)}]
+                ) from None
+            raise failure(e, what) from None
         except Exception as e:
             raise failure(e, what) from None
         result["warnings"] = checked.warnings
@@ -494,6 +526,9 @@ def routes(app: FastAPI) -> None:
                             "at": v.at,
                             "content_hash": v.content_hash,
                             "audit_seq": v.audit_seq,
+                            "signed": v.signed,
+                            "key_id": v.key_id,
+                            "signature": v.signature,
                         }
                         for v in store.versions(station, c)
                     ],

@@ -13,6 +13,8 @@ GET      /api/v1/log/proof/inclusion           ``?index=&size=``: the entry at l
                                                the tree of ``size`` entries (RFC 9162 §2.1.3)
 GET      /api/v1/log/proof/consistency         ``?first=&second=``: the tree of ``first`` entries is
                                                a prefix of the tree of ``second`` (§2.1.4)
+GET      /api/v1/log/definition                the definition's files as stored (base64), the
+                                               files entry 1 hashes: what a verifier counts with
 =======  ====================================  ===============================================
 
 A leaf index is an entry's seq minus 1. Hashes in JSON are hex. The checkpoint is signed once per
@@ -22,6 +24,8 @@ verifier); the same tree always gives the same text, from every worker.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -54,6 +58,17 @@ class EntriesOut(BaseModel):
     end: int
     size: int = Field(description="The tree's size when read")
     entries: list[EntryOut]
+
+
+class DefinitionFile(BaseModel):
+    path: str = Field(description="The file's path in the definition, as entry 1 lists it")
+    sha256: str = Field(description="SHA-256 of its bytes, hex: the hash entry 1 records")
+    content: str = Field(description="Its bytes, base64 (RFC 4648, with padding)")
+
+
+class DefinitionOut(BaseModel):
+    election: str
+    files: list[DefinitionFile]
 
 
 class InclusionOut(BaseModel):
@@ -199,4 +214,31 @@ async def consistency(
         "first_root": first_root.hex(),
         "second_root": second_root.hex(),
         "proof": [p.hex() for p in proof],
+    }
+
+
+@router.get(
+    "/definition",
+    response_model=DefinitionOut,
+    summary="The election definition's files exactly as stored: the files the log's entry 1 hashes",
+    responses=responses(429, 503),
+)
+async def definition(request: Request, caller: Caller) -> dict[str, Any]:
+    """What an independent verifier loads the election and its rules from (``saylau verify URL``):
+    the bytes of every file, which it hashes against entry 1 before it trusts them."""
+    state = running(request)
+    try:
+        files = await run_in_threadpool(state.store.definition)
+    except Exception as e:
+        raise failure(e, "definition") from None
+    return {
+        "election": state.live.election.id,
+        "files": [
+            {
+                "path": path,
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "content": base64.b64encode(content).decode("ascii"),
+            }
+            for path, content in sorted(files.items())
+        ],
     }

@@ -68,6 +68,14 @@ class ProtocolIn(BaseModel):
         None, description="Why: needed when this protocol corrects a stored one with other counts."
     )
     source: Text = Field("", max_length=200, description="Where it comes from (the sending software ...).")
+    key_id: str | None = Field(
+        None, pattern=r"^[0-9a-f]{16}$", description="The commission key that signed it (GET /api/v1/keys)."
+    )
+    signature: str | None = Field(
+        None,
+        max_length=100,
+        description="Ed25519 signature (base64) of the protocol's canonical bytes (docs/verification.md).",
+    )
 
 
 class ProtocolAccepted(BaseModel):
@@ -113,6 +121,9 @@ class Version(BaseModel):
     at: str
     content_hash: str
     audit_seq: int
+    signed: bool = False
+    key_id: str | None = None
+    signature: str | None = None
 
 
 class ContestVersions(BaseModel):

@@ -27,13 +27,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from saylau.api.app import PREFIX, Caller, Lang, failure, need, need_place
 from saylau.api.auth import WRITE, Principal
 from saylau.api.schemas import ProtocolIn
 from saylau.checker import Checker
-from saylau.errors import ProtocolError
+from saylau.errors import InputError, ProtocolError, SaylauError
 from saylau.http.problems import ApiError, responses
 from saylau.http.state import running
 from saylau.intake import UPLOAD_LIMITS, Intake, kind_of, read_sent, unknown_kind
@@ -43,6 +43,9 @@ from saylau.model import Protocol, name_in
 from saylau.protocols import OPTIONS, Relation
 from saylau.protocols import Form as ProtocolForm
 from saylau.store import ConflictError, Submission
+from saylau.store.canonical import counts, protocol_content, protocol_message
+from saylau.store.signing import Signature, message_of
+from saylau.text import loads_strict
 
 router = APIRouter(prefix=PREFIX)
 
@@ -69,6 +72,13 @@ class Stored(BaseModel):
     audit_seq: int
 
 
+class ToSign(BaseModel):
+    election: str
+    content: str = Field(description="The protocol as it would be stored: its canonical JSON")
+    message: str = Field(description="What a commission signs: its UTF-8 bytes (docs/verification.md)")
+    signatures: Literal["optional", "required"] = Field(description="Whether the election requires them")
+
+
 class CheckResult(BaseModel):
     ok: bool
     errors: list[dict[str, Any]]
@@ -76,6 +86,13 @@ class CheckResult(BaseModel):
     result: Literal["new", "unchanged", "correction", "finalisation"] | None
     needs_reason: bool
     stored: Stored | None
+
+
+class FileContents(BaseModel):
+    file: str
+    protocols: list[dict[str, str]] = Field(
+        description="station, contest and message (what a commission signs) of each protocol of the file"
+    )
 
 
 class FileStored(BaseModel):
@@ -237,6 +254,38 @@ async def check_protocol(request: Request, body: ProtocolIn, caller: Caller) -> 
     }
 
 
+@router.post(
+    "/protocols/message",
+    tags=["protocols"],
+    summary="What a commission signs for a protocol, as POST /protocols would store it; nothing stored",
+    response_model=ToSign,
+    responses=responses(400, 401, 403, 413, 422, 429),
+)
+async def protocol_message_of(request: Request, body: ProtocolIn, caller: Caller) -> dict[str, Any]:
+    """The protocol's canonical content (the form's lines with those it derives, a count for every
+    option) and the message signed over it (docs/verification.md); 422 when it does not hold. A
+    page that signs checks the content against the figures it sent before it signs."""
+    state = running(request)
+    need(caller, WRITE, "signing a protocol")
+    checker = state.live.checker
+    if body.station in checker.chain:
+        need_place(state, caller, body.station, "signing a protocol")
+    what = f"protocol {body.station}/{body.contest}"
+    try:
+        protocol = checker.check(body.station, body.contest, body.lines, body.votes).protocol
+    except ProtocolError as e:
+        raise ApiError(422, f"{what} refused: {e}", errors=e.errors) from None
+    lines, votes = counts(protocol.lines, what)[1], counts(protocol.votes, what)[1]
+    content = protocol_content(body.station, body.contest, lines, votes, body.status)
+    election = state.live.election.id
+    return {
+        "election": election,
+        "content": content,
+        "message": protocol_message(election, content).decode("utf-8"),
+        "signatures": state.live.signatures,
+    }
+
+
 # -- a file of protocols --------------------------------------------------------------------------
 
 
@@ -266,28 +315,13 @@ def _reject_errors(intake: Intake, checker: Checker, caller: Principal) -> tuple
     return errors, outside
 
 
-@router.post(
-    "/protocols/file",
-    tags=["protocols"],
-    summary="Upload a file of protocols (CSV, .csv.gz, JSON): every one stored, or none",
-    status_code=201,
-    response_model=FileStored,
-    responses=responses(400, 401, 403, 409, 413, 422, 429, 503),
-)
-async def post_file(
-    request: Request,
-    caller: Caller,
-    file: Annotated[UploadFile, File(description="CSV, .csv.gz, .csv.zip or JSON, as saylau import reads")],
-    status: Annotated[Literal["preliminary", "final"], Form()] = "preliminary",
-    reason: Annotated[str | None, Form(max_length=2000)] = None,
-    contest: Annotated[str | None, Form(max_length=200)] = None,
-) -> dict[str, Any]:
-    """All or nothing: every protocol must be inside the token's territory and hold, else 422 (403
-    for stations outside the territory) listing every error with its line and station, and 409 if
-    one differs from a stored version without ``reason``. Stored in one transaction and counted
-    in the results before the answer."""
+async def _read_upload(
+    request: Request, caller: Caller, file: UploadFile, contest: str | None, what: str
+) -> tuple[str, Any]:
+    """The file's name and its protocols read as ``saylau import`` reads them, inside the token's
+    territory; ApiError (422, 403) listing every refused row, nothing stored."""
     state = running(request)
-    need(caller, WRITE, "uploading protocols")
+    need(caller, WRITE, what)
     live = state.live
     checker = live.checker
     filename = Path(file.filename or "").name or "upload"
@@ -305,12 +339,10 @@ async def post_file(
             f"unknown contest {contest!r}",
             errors=[{"field": "contest", "detail": f"the election has {', '.join(checker.contests)}"}],
         )
-    if reason is not None and not reason.strip():
-        reason = None
     if caller.role == "commission" and (
         caller.territory is None or caller.territory not in checker.territories
     ):
-        raise ApiError(403, f"uploading protocols: this token's territory {caller.territory!r} is unknown")
+        raise ApiError(403, f"{what}: this token's territory {caller.territory!r} is unknown")
     data = await file.read()  # at most --max-body bytes: the BodyLimit middleware saw to it
 
     def read() -> Any:
@@ -345,6 +377,130 @@ async def post_file(
     intake, refusal = await run_in_threadpool(read)
     if refusal is not None:
         raise refusal
+    return filename, intake
+
+
+def _file_signatures(
+    filename: str, protocols: list[Protocol], key_id: str | None, signatures: str | None, policy: str
+) -> dict[tuple[str, str], Signature] | None:
+    """The signature of each protocol of an upload, from the ``signatures`` field: a JSON array of
+    ``{"station", "contest", "signature"}``, every one made with key ``key_id``. Where the
+    election requires signatures, every protocol of the file needs one; a signature of a protocol
+    the file does not hold is refused, as is a field that is not that."""
+    if key_id is None and signatures is None:
+        if policy == "required":
+            detail = (
+                'this election requires every protocol signed by its commission (signatures = "required")'
+            )
+            raise ApiError(
+                422, f"{filename} refused: {detail}", errors=[{"field": "signatures", "detail": detail}]
+            )
+        return None
+    if key_id is None or signatures is None:
+        detail = "a signed file comes with both key_id and signatures"
+        raise ApiError(
+            422, f"{filename} refused: {detail}", errors=[{"field": "signatures", "detail": detail}]
+        )
+    try:
+        found = loads_strict(signatures)
+        if not isinstance(found, list) or not all(
+            isinstance(x, dict)
+            and set(x) == {"station", "contest", "signature"}
+            and all(isinstance(v, str) for v in x.values())
+            for x in found
+        ):
+            raise ValueError
+    except (ValueError, SaylauError):
+        detail = 'expected a JSON array of {"station", "contest", "signature"}'
+        raise ApiError(
+            422, f"{filename} refused: {detail}", errors=[{"field": "signatures", "detail": detail}]
+        ) from None
+    out = {(x["station"], x["contest"]): Signature(key_id, x["signature"]) for x in found}
+    keys = {(p.station, p.contest) for p in protocols}
+    errors = [
+        {"field": "signatures", "station": s, "contest": c, "detail": "not a protocol of the file"}
+        for s, c in sorted(out.keys() - keys)
+    ]
+    if policy == "required":
+        errors += [
+            {"field": "signatures", "station": s, "contest": c, "detail": "not signed"}
+            for s, c in sorted(keys - out.keys())
+        ]
+    if errors:
+        raise ApiError(
+            422,
+            f"{filename} refused: {len(errors)} signature(s) do not match the file's protocols",
+            errors=errors[:MAX_ERRORS],
+            **_more(len(errors) - MAX_ERRORS),
+        )
+    return out
+
+
+@router.post(
+    "/protocols/file/contents",
+    tags=["protocols"],
+    summary="A file's protocols as a commission signs them; nothing stored",
+    response_model=FileContents,
+    responses=responses(400, 401, 403, 413, 422, 429, 503),
+)
+async def file_contents(
+    request: Request,
+    caller: Caller,
+    file: Annotated[UploadFile, File(description="CSV, .csv.gz, .csv.zip or JSON, as saylau import reads")],
+    status: Annotated[Literal["preliminary", "final"], Form()] = "preliminary",
+    contest: Annotated[str | None, Form(max_length=200)] = None,
+) -> dict[str, Any]:
+    """Read the file as ``POST /protocols/file`` would (the same refusals), and give for each of
+    its protocols the message a commission signs: a page signs each and sends the file again with
+    the signatures."""
+    filename, intake = await _read_upload(request, caller, file, contest, "reading protocols")
+    election = running(request).live.election.id
+    return {
+        "file": filename,
+        "protocols": [
+            {
+                "station": p.station,
+                "contest": p.contest,
+                "message": message_of(election, p.station, p.contest, p.lines, p.votes, status).decode(
+                    "utf-8"
+                ),
+            }
+            for p in intake.protocols
+        ],
+    }
+
+
+@router.post(
+    "/protocols/file",
+    tags=["protocols"],
+    summary="Upload a file of protocols (CSV, .csv.gz, JSON): every one stored, or none",
+    status_code=201,
+    response_model=FileStored,
+    responses=responses(400, 401, 403, 409, 413, 422, 429, 503),
+)
+async def post_file(
+    request: Request,
+    caller: Caller,
+    file: Annotated[UploadFile, File(description="CSV, .csv.gz, .csv.zip or JSON, as saylau import reads")],
+    status: Annotated[Literal["preliminary", "final"], Form()] = "preliminary",
+    reason: Annotated[str | None, Form(max_length=2000)] = None,
+    contest: Annotated[str | None, Form(max_length=200)] = None,
+    key_id: Annotated[str | None, Form(pattern=r"^[0-9a-f]{16}$")] = None,
+    signatures: Annotated[
+        str | None,
+        Form(description='Commission-signed: a JSON array of {"station", "contest", "signature"}'),
+    ] = None,
+) -> dict[str, Any]:
+    """All or nothing: every protocol must be inside the token's territory and hold, else 422 (403
+    for stations outside the territory) listing every error with its line and station, and 409 if
+    one differs from a stored version without ``reason``. Stored in one transaction and counted
+    in the results before the answer. With ``key_id`` and ``signatures`` (made over what
+    ``POST /protocols/file/contents`` gives), each protocol is stored as its commission signed it."""
+    live = running(request).live
+    if reason is not None and not reason.strip():
+        reason = None
+    filename, intake = await _read_upload(request, caller, file, contest, "uploading protocols")
+    signed = _file_signatures(filename, intake.protocols, key_id, signatures, live.signatures)
     try:
         done = await submit_job(
             live,
@@ -355,6 +511,7 @@ async def post_file(
                     status=status,
                     reason=reason,
                     source=f"upload {filename}",
+                    signatures=signed,
                 )
             ),
         )
@@ -366,6 +523,14 @@ async def post_file(
                 {"field": "file", "station": s, "contest": c, "detail": what} for s, c, what in e.conflicts
             ],
         ) from None
+    except InputError as e:
+        if (e.where or "").startswith("signature"):
+            raise ApiError(
+                422,
+                f"{filename} refused: {e}; nothing was stored",
+                errors=[{"field": "signatures", "detail": str(e)}],
+            ) from None
+        raise failure(e, filename) from None
     except Exception as e:
         raise failure(e, filename) from None
     seq = live.seq
@@ -433,7 +598,7 @@ async def list_forms(request: Request, caller: Caller, lang: Lang = "en") -> dic
         n = len(_writable(state, caller, c.id))
         if n:
             out.append({"id": c.id, "kind": c.kind, "name": name_in(c.name, lang), "stations": n})
-    return {"territory": caller.territory, "contests": out}
+    return {"territory": caller.territory, "contests": out, "signatures": state.live.signatures}
 
 
 @router.get(

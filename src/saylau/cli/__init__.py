@@ -8,11 +8,14 @@ from saylau.cli import (  # noqa: F401  (they register their commands)
     backup,
     definitions,
     forensics,
+    keys,
     projection,
     publish,
     serve,
     stations,
     store,
+    verify,
+    witness,
 )
 from saylau.cli.app import cli, main
 

@@ -72,6 +72,9 @@ def init_command(db: str, election_dir: str, key: str | None, origin: str | None
 @click.option("--status", type=click.Choice(["preliminary", "final"]), default="preliminary")
 @click.option("--reason", default=None, help="Why: needed when a protocol corrects a stored one.")
 @click.option("--actor", default=None, help="Who is importing (default: the system user).")
+@click.option(
+    "--sign", "sign_key", default=None, metavar="KEY", help="Sign each protocol with this key file."
+)
 def import_command(
     db: str,
     file: str,
@@ -82,8 +85,10 @@ def import_command(
     status: str,
     reason: str | None,
     actor: str | None,
+    sign_key: str | None,
 ) -> None:
-    """Check the protocols of FILE (CSV, .csv.zip, .csv.gz or JSON) and store them, all or nothing."""
+    """Check the protocols of FILE (CSV, .csv.zip, .csv.gz or JSON) and store them, all or nothing;
+    with --sign, each signed by the commission key in KEY (``saylau keys create``)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from saylau.intake import load_mapping, read_protocols, write_rejects
@@ -126,12 +131,19 @@ def import_command(
             out = rejects or f"{file}.rejects.csv"
             write_rejects(intake.rejects, out)
             click.echo(f"{len(intake.rejects):,} protocol(s) rejected, written with their errors to {out}")
+        signed = None
+        if sign_key is not None:
+            from saylau.store.signing import read_private_key, sign_protocols
+
+            key = read_private_key(Path(sign_key))
+            signed = sign_protocols(key, election.id, intake.protocols, status)
         done = store.submit(
             intake.protocols,
             actor=actor or os.environ.get("USER") or "cli",
             status=status,
             reason=reason,
             source=Path(file).name,
+            signatures=signed,
         )
         click.echo(
             f"{db}: {done.new:,} new, {done.corrected:,} corrected, {done.unchanged:,} unchanged; "
@@ -199,12 +211,31 @@ def _read_note(path: str) -> str:
 
 @audit_group.command("export")
 @click.argument("db", metavar="DB")
-@click.option("--out", default="-", show_default=True, help="A file, or - for standard output.")
-def audit_export_command(db: str, out: str) -> None:
-    """Write the log as JSON lines, one entry each with its canonical text, for observers to
-    verify on their own (docs/verification.md)."""
+@click.option(
+    "--out",
+    default="-",
+    show_default=True,
+    help="A file, or - for standard output (record: a new DIR or .zip).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "record"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: the entries, one JSON line each; record: everything saylau verify needs, as plain "
+    "files (docs/verification.md §2).",
+)
+@click.option("--key", default=None, metavar="PATH", help=f"record: {KEY_HELP}")
+def audit_export_command(db: str, out: str, fmt: str, key: str | None) -> None:
+    """Write the log for observers to verify on their own (docs/verification.md): its entries as
+    JSON lines, or (--format record) the whole record: the definition, every entry, the signed
+    checkpoints, the public key and the results."""
     from saylau.store import Store
 
+    if fmt == "record":
+        _export_record(db, out, key)
+        return
     store = Store.open(db)
     try:
         stream = click.open_file(out, "w", encoding="utf-8")
@@ -221,6 +252,22 @@ def audit_export_command(db: str, out: str) -> None:
         store.close()
 
 
+def _export_record(db: str, out: str, key: str | None) -> None:
+    from saylau.verify import export, record
+
+    if out == "-":
+        raise InputError("a record is a directory or a .zip file: give --out DIR", where="--out")
+    made, notes = export.from_store(db, key=key)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    written = record.write(made, Path(out))
+    click.echo(
+        f"{out}: record of {len(made.entries):,} entries, {len(made.definition)} definition files, "
+        f"{len(made.checkpoints) + (made.checkpoint is not None)} checkpoints, results of "
+        f"{made.results_size:,} entries ({written:,} bytes); check it with saylau verify {out}"
+    )
+
+
 @audit_group.command("key")
 @click.argument("db", metavar="DB")
 @click.option("--key", default=None, metavar="PATH", help=f"{KEY_HELP} Made new; never overwritten.")
@@ -235,17 +282,23 @@ def audit_key_command(db: str, key: str | None, origin: str | None) -> None:
 
 
 @cli.command("checkpoint")
-@click.argument("db", metavar="DB")
+@click.argument("source", metavar="SOURCE")
 @click.option("--key", default=None, metavar="PATH", help=KEY_HELP)
-def checkpoint_command(db: str, key: str | None) -> None:
+def checkpoint_command(source: str, key: str | None) -> None:
     """Print the log's current checkpoint, signed: the text GET /api/v1/log/checkpoint serves.
+    SOURCE is a store, or a site's URL (the checkpoint exactly as its API serves it).
 
-    Keep it (a file per checkpoint): ``saylau audit verify DB --since FILE`` later shows whether
-    the log still extends it.
+    Keep it (a file per checkpoint): ``saylau verify SOURCE --since FILE`` (or ``saylau audit
+    verify DB --since FILE``) later shows whether the log still extends it.
     """
+    from saylau.verify import fetch
+
+    if fetch.is_url(source):
+        click.echo(fetch.checkpoint(fetch.base_of(source)), nl=False)
+        return
     from saylau.store import Store
 
-    with Store.open(db, key=key) as store:
+    with Store.open(source, key=key) as store:
         click.echo(store.checkpoint(), nl=False)
 
 

@@ -117,6 +117,10 @@ ELECTION_HEAD = Table(
         "name": Key(NAMES, True, "its name in each language"),
         "note": Key(Text(empty=True), doc="shown with the results"),
         "form": Key(Choice(_forms, "protocol form"), doc="the protocol form; kz by default"),
+        "signatures": Key(
+            Choice(("optional", "required"), "signature policy"),
+            doc="required: every protocol signed by its commission's key; optional by default",
+        ),
     }
 )
 FILE_NAMES = Table(
@@ -336,6 +340,26 @@ MAPPING = Table(
     }
 )
 
+# -- the prior of a projection (saylau project --prior-mapping) ---------------------------------
+
+PRIOR_MAPPING = Table(
+    {
+        "note": Key(Text(empty=True), doc="anything to remember"),
+        "contests": Key(
+            MapOf(TEXT, "a table [contests] of contest = prior contest"),
+            doc="this election's contest = the prior's; by default the same id",
+        ),
+        "parties": Key(
+            MapOf(TEXT, "a table [parties] of party = prior party"),
+            doc="this election's party = the prior's; a party not listed is matched by its id",
+        ),
+        "territories": Key(
+            MapOf(TEXT, "a table [territories] of territory = prior territory"),
+            doc="this election's territory = the prior's; a territory not listed is matched by its id",
+        ),
+    }
+)
+
 # -- the rules file of saylau allocate ----------------------------------------------------------
 
 ALLOCATE_RULES = Table(
@@ -357,6 +381,7 @@ FILES: dict[str, Table] = {
     "election.toml": ELECTION,
     "a protocol form": FORM,
     "an import mapping": MAPPING,
+    "a projection's prior mapping": PRIOR_MAPPING,
     "the rules file of saylau allocate": ALLOCATE_RULES,
 }
 

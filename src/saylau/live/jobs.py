@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from saylau.model import Protocol, TurnoutReport
 from saylau.store import Submission, Submitted
+from saylau.store.signing import Signature
 
 if TYPE_CHECKING:
     from saylau.live.service import Live
@@ -22,6 +23,7 @@ class ProtocolJob:
     status: str
     reason: str | None
     source: str
+    signature: Signature | None = None  # the commission's, when it signed the protocol
     future: concurrent.futures.Future[dict[str, Any]] = field(default_factory=concurrent.futures.Future)
 
     @property

@@ -33,6 +33,14 @@ class Snapshot:
     final_docs: dict[str, dict[str, Any]] = field(default_factory=dict)
     final_bodies: dict[str, bytes] = field(default_factory=dict)
     views: dict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=dict)
+    # The log as this snapshot counted it: the tree of its first ``log_size`` entries (every write
+    # up to ``audit_seq``), its root (hex) and its checkpoint signed by the server's key (None
+    # without a usable key), so that each results version comes with a tree anyone can hold the
+    # server to (docs/verification.md).
+    log_size: int = 0
+    log_root: str = ""
+    checkpoint: str | None = None
+    log_key: str | None = None  # the vkey that checks ``checkpoint``
 
     def doc(self, lang: str, final: bool = False) -> dict[str, Any]:
         docs, bodies = (self.final_docs, self.final_bodies) if final else (self.docs, self.bodies)
@@ -49,8 +57,23 @@ class Snapshot:
         return (self.final_bodies if final else self.bodies)[lang]
 
     def event(self) -> dict[str, Any]:
-        """What the server-sent events announce."""
-        return {"version": self.version, "etag": self.etag, "built_at": self.built_at, **self.summary}
+        """What the server-sent events announce: the version, and the log's signed checkpoint."""
+        return {
+            "version": self.version,
+            "etag": self.etag,
+            "built_at": self.built_at,
+            **self.summary,
+            "log": self.log(),
+        }
+
+    def log(self) -> dict[str, Any]:
+        """The log's tree this snapshot counted: size, root (hex) and signed checkpoint."""
+        return {
+            "size": self.log_size,
+            "root": self.log_root,
+            "checkpoint": self.checkpoint,
+            "key": self.log_key,
+        }
 
 
 def etag_of(body: bytes) -> str:

@@ -12,11 +12,15 @@ was changed behind its back::
         store.submit(protocols, actor="import", source="protocols.csv")
         store.current()            # the latest version of each protocol
         store.verify().ok          # True unless a row was changed behind the store's back
+
+Commissions sign what they send with a registered key (:mod:`saylau.store.signing`):
+``store.submit(protocols, actor=..., signatures={(station, contest): Signature(key_id, value)})``.
 """
 
 from saylau.store.audit import AuditEntry, AuditReport, LogEntry
 from saylau.store.canonical import STATUSES
 from saylau.store.errors import ConflictError, StoreError
+from saylau.store.signing import Signature, SigningKey
 from saylau.store.store import (
     Change,
     Changes,
@@ -37,6 +41,8 @@ __all__ = [
     "Changes",
     "ConflictError",
     "LogEntry",
+    "Signature",
+    "SigningKey",
     "Store",
     "StoreError",
     "StoredVersion",

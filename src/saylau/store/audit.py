@@ -26,34 +26,41 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from saylau.errors import InputError
+from saylau.errors import InputError, SaylauError
 from saylau.store.canonical import (
     define_entry,
     definition_hash,
     dumps,
+    key_register_entry,
+    key_revoke_entry,
     leaf_hex,
     protocol_content,
     protocol_entry,
+    protocol_message,
     sha256_hex,
+    signature_content,
     token_issue_entry,
     token_revoke_entry,
     turnout_content,
     turnout_entry,
 )
+from saylau.store.signing import key_fields, key_id_of, public_key_bytes, verifies
 from saylau.store.tables import (
     api_tokens,
     audit_log,
     checkpoints,
     definition_files,
+    key_revocations,
     meta,
     protocol_versions,
+    signing_keys,
     token_revocations,
     turnout_reports,
 )
 from saylau.transparency.merkle import Tree
 from saylau.transparency.note import Checkpoint, Verifier, open_checkpoint
 
-ACTIONS = ("define", "protocol", "turnout", "token-issue", "token-revoke")
+ACTIONS = ("define", "protocol", "turnout", "token-issue", "token-revoke", "key-register", "key-revoke")
 #: The order of the values in the rows of ``audit_log`` that writers append.
 COLUMNS = ("seq", "at", "actor", "action", "subject", "leaf_hash")
 #: meta keys of the log's origin (the first line of its checkpoints) and public key (a vkey).
@@ -165,10 +172,11 @@ def protocol_rows(
     status: str,
     reason: str | None,
     source: str,
-    items: Iterable[tuple[str, str, int, str, str]],
+    items: Iterable[tuple[str, str, int, str, str, str | None]],
 ) -> tuple[list[tuple[Any, ...]], list[str]]:
-    """Log rows for protocol versions ``items`` = (station, contest, version, lines, votes), the
-    first numbered ``start`` + 1, and each version's content hash.
+    """Log rows for protocol versions ``items`` = (station, contest, version, lines, votes,
+    signature: its :func:`~saylau.store.canonical.signature_content` or None), the first numbered
+    ``start`` + 1, and each version's content hash.
 
     :func:`~saylau.store.canonical.protocol_entry` written out for a submission of 100,000: the
     parts that are the same for every entry (actor, time, status, reason, source) are encoded once.
@@ -184,7 +192,7 @@ def protocol_rows(
     leaf_prefix = sha256(b"\x00" + head)
     rows, hashes = [], []
     seq = start
-    for station, contest, version, lines, votes in items:
+    for station, contest, version, lines, votes, signature in items:
         seq += 1
         first = contests.get(contest)
         if first is None:
@@ -192,7 +200,8 @@ def protocol_rows(
         content = f'{first}{lines},"station":{string(station)}{status_part}{votes}}}'.encode()
         leaf = leaf_prefix.copy()
         leaf.update(content)
-        leaf.update(f"{tail}{seq}{after}{version}}}".encode())
+        signed = "" if signature is None else f',"signature":{signature}'
+        leaf.update(f"{tail}{seq}{signed}{after}{version}}}".encode())
         hashes.append(sha256(content).hexdigest())
         rows.append((seq, at, actor, "protocol", f"{station}/{contest}/v{version}", leaf.hexdigest()))
     return rows, hashes
@@ -237,12 +246,21 @@ def origin_and_key(conn: sa.Connection) -> tuple[str | None, str | None]:
 # -- rebuilding entries from their rows ------------------------------------------------------
 
 
-_PREFIXES = {"p_": protocol_versions, "t_": turnout_reports, "k_": api_tokens, "r_": token_revocations}
+_PREFIXES = {
+    "p_": protocol_versions,
+    "t_": turnout_reports,
+    "k_": api_tokens,
+    "r_": token_revocations,
+    "s_": signing_keys,
+    "v_": key_revocations,
+}
 _CONTENT = {
     "protocol": ("p_", "protocol row", protocol_versions.c.audit_seq),
     "turnout": ("t_", "turnout report", turnout_reports.c.audit_seq),
     "token-issue": ("k_", "token row", api_tokens.c.event_seq),
     "token-revoke": ("r_", "revocation row", token_revocations.c.event_seq),
+    "key-register": ("s_", "key row", signing_keys.c.event_seq),
+    "key-revoke": ("v_", "key revocation row", key_revocations.c.event_seq),
 }
 
 
@@ -353,6 +371,13 @@ def _rebuild(row: Any, definition: _Definition, found: _Findings | None) -> str 
         return _turnout(row, v, name, problem)
     if action == "token-issue":
         return _token_issue(row, v, name, problem)
+    if action == "key-register":
+        return _key_register(row, v, name, problem)
+    if action == "key-revoke":
+        if v["key_id"] != row.subject:
+            problem(f"{name}: the key revocation row revokes key {v['key_id']}")
+            return None
+        return key_revoke_entry(seq, row.at, row.actor, v["key_id"])
     if v["token_id"] != row.subject:
         problem(f"{name}: the revocation row revokes token {v['token_id']}")
         return None
@@ -375,9 +400,14 @@ def _a(what: str) -> str:
 
 def _key(action: str) -> str:
     """The column that is never NULL in an event's row, to tell whether the join found one."""
-    return {"protocol": "station", "turnout": "place", "token-issue": "id", "token-revoke": "token_id"}[
-        action
-    ]
+    return {
+        "protocol": "station",
+        "turnout": "place",
+        "token-issue": "id",
+        "token-revoke": "token_id",
+        "key-register": "id",
+        "key-revoke": "key_id",
+    }[action]
 
 
 def _protocol(row: Any, v: dict[str, Any], name: str, problem: Callable[[str], None]) -> str | None:
@@ -395,7 +425,26 @@ def _protocol(row: Any, v: dict[str, Any], name: str, problem: Callable[[str], N
         )
     if v["actor"] != row.actor or v["at"] != row.at:
         problem(f"{name}: the protocol row's actor or time differs from the entry's")
-    return protocol_entry(row.seq, row.at, row.actor, content, v["version"], v["reason"], v["source"])
+    signature = None
+    if v["key_id"] is not None or v["signature"] is not None:
+        if v["key_id"] is None or v["signature"] is None:
+            problem(
+                f"{name}: the protocol row has half a signature (a key without one, or one without a key)"
+            )
+        else:
+            signature = signature_content(v["key_id"], v["signature"])
+    return protocol_entry(
+        row.seq, row.at, row.actor, content, v["version"], v["reason"], v["source"], signature
+    )
+
+
+def _key_register(row: Any, v: dict[str, Any], name: str, problem: Callable[[str], None]) -> str | None:
+    if v["id"] != row.subject:
+        problem(f"{name}: its key row is key {v['id']}")
+        return None
+    if v["actor"] != row.actor or v["at"] != row.at:
+        problem(f"{name}: the key row's actor or time differs from the entry's")
+    return key_register_entry(row.seq, row.at, row.actor, key_fields(v))
 
 
 def _turnout(row: Any, v: dict[str, Any], name: str, problem: Callable[[str], None]) -> str | None:
@@ -574,13 +623,25 @@ def _int_or_none(value: object) -> int | None:
 
 @dataclass
 class _Walk:
-    """The walk over the log: the tree of recomputed leaves, and what tokens it has seen."""
+    """The walk over the log: the tree of recomputed leaves, and what tokens and keys it has seen
+    (a protocol's signature is checked against the keys as they were at its entry)."""
 
     tree: Tree = field(default_factory=Tree)
     count: int = 0
     expected: int = 1
     issued: set[str] = field(default_factory=set)
     revoked: set[str] = field(default_factory=set)
+    territories: dict[str, str | None] = field(default_factory=dict)  # commission token -> territory
+    keys: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # key id -> (public key, territory)
+    revoked_keys: set[str] = field(default_factory=set)
+    #: (station, territory) -> whether the station is inside; made from the definition when needed
+    inside: Callable[[], Callable[[str, str], bool]] = lambda: lambda station, territory: False
+    _inside: Callable[[str, str], bool] | None = None
+
+    def station_inside(self, station: str, territory: str) -> bool:
+        if self._inside is None:
+            self._inside = self.inside()
+        return self._inside(station, territory)
 
 
 def verify(conn: sa.Connection, since: Sequence[str] = (), vkey: str | None = None) -> AuditReport:
@@ -592,7 +653,8 @@ def verify(conn: sa.Connection, since: Sequence[str] = (), vkey: str | None = No
     type, text that is not text) is a row that does not match: the report names its entry and column.
     """
     found = _Findings()
-    walk = _Walk()
+    inside = _territories(conn)
+    walk = _Walk(inside=inside)
     definition = _Definition.read(conn)
     query = _joined()
     try:
@@ -601,7 +663,7 @@ def verify(conn: sa.Connection, since: Sequence[str] = (), vkey: str | None = No
         bad = _undecodable_cell(conn, found)
         if bad is None:
             raise
-        walk = _Walk()  # again, up to the row that cannot be read, for any problem before it
+        walk = _Walk(inside=inside)  # again, up to the row that cannot be read, for any problem before it
         _walk(conn.execute(query.where(audit_log.c.seq < bad)), definition, walk, found)
         walk.count = int(conn.execute(sa.select(sa.func.count()).select_from(audit_log)).scalar_one())
     _orphans(conn, found)
@@ -635,6 +697,10 @@ def _walk(rows: Iterable[Any], definition: _Definition, walk: _Walk, found: _Fin
         if made is None:
             walk.tree.append(_raw(row.leaf_hash))
             continue
+        if row.action == "protocol" and row.p_signature is not None:
+            _signature(row, definition, walk, found)
+        elif row.action in ("key-register", "key-revoke"):
+            _keys(row, walk, found)
         leaf = leaf_hex(made)
         walk.tree.append(bytes.fromhex(leaf))
         if leaf != row.leaf_hash:
@@ -661,12 +727,94 @@ def _tokens(row: Any, walk: _Walk, found: _Findings) -> None:
         if row.subject in walk.issued:
             found.add(row.seq, f"{name}: token {row.subject} was issued before")
         walk.issued.add(row.subject)
+        walk.territories[row.subject] = row.k_territory if row.k_role == "commission" else None
     elif row.action == "token-revoke":
         if row.subject not in walk.issued:
             found.add(row.seq, f"{name}: it revokes no token issued before it")
         elif row.subject in walk.revoked:
             found.add(row.seq, f"{name}: token {row.subject} was revoked before")
         walk.revoked.add(row.subject)
+
+
+def _signature(row: Any, definition: _Definition, walk: _Walk, found: _Findings) -> None:
+    """A signed version: its key registered before it, not revoked before it, of a territory that
+    holds its station, and the signature good over the bytes the commission signed."""
+    name = f"audit entry {row.seq} ({row.action} {row.subject})"
+    key_id, station = row.p_key_id, row.p_station
+    key = walk.keys.get(key_id)
+    if key is None:
+        found.add(row.seq, f"{name}: it is signed with key {key_id}, which no earlier entry registers")
+        return
+    public, territory = key
+    if key_id in walk.revoked_keys:
+        found.add(row.seq, f"{name}: it is signed with key {key_id}, revoked by an earlier entry")
+        return
+    if not walk.station_inside(station, territory):
+        found.add(
+            row.seq,
+            f"{name}: it is signed with key {key_id} of territory {territory!r}, which does not hold "
+            f"station {station!r} (another commission's key)",
+        )
+        return
+    content = protocol_content(row.p_station, row.p_contest, row.p_lines, row.p_votes, row.p_status)
+    election = definition.election if isinstance(definition.election, str) else ""
+    if not verifies(public, protocol_message(election, content), row.p_signature):
+        found.add(
+            row.seq,
+            f"{name}: its signature does not verify with key {key_id}: the signature, or the protocol "
+            "it signs, is not what the commission signed (forged or changed after it was written)",
+        )
+
+
+def _keys(row: Any, walk: _Walk, found: _Findings) -> None:
+    """A key is registered once, by a commission token issued and not revoked before, for that
+    token's territory, under the id of its public key; revoked at most once, after that."""
+    name = f"audit entry {row.seq} ({row.action} {row.subject})"
+    if row.action == "key-revoke":
+        if row.subject not in walk.keys:
+            found.add(row.seq, f"{name}: it revokes no key registered before it")
+        elif row.subject in walk.revoked_keys:
+            found.add(row.seq, f"{name}: key {row.subject} was revoked before")
+        walk.revoked_keys.add(row.subject)
+        return
+    if row.subject in walk.keys:
+        found.add(row.seq, f"{name}: key {row.subject} was registered before")
+    try:
+        public = public_key_bytes(row.s_public_key)
+    except InputError:
+        found.add(row.seq, f"{name}: its public key is not an Ed25519 public key")
+        return
+    if key_id_of(public) != row.s_id:
+        found.add(row.seq, f"{name}: its id is not the id of its public key")
+    token = row.s_token_id
+    if token not in walk.issued or token in walk.revoked:
+        found.add(row.seq, f"{name}: it is registered by token {token}, not a usable token at that entry")
+    elif walk.territories.get(token) != row.s_territory:
+        found.add(
+            row.seq,
+            f"{name}: its territory {row.s_territory!r} is not that of the commission token {token}",
+        )
+    walk.keys[row.subject] = (public, row.s_territory)
+
+
+def _territories(conn: sa.Connection) -> Callable[[], Callable[[str, str], bool]]:
+    """What tells whether a station is inside a territory, made from the stored definition the
+    first time a signed protocol asks (a store without one never loads the definition)."""
+
+    def make() -> Callable[[str, str], bool]:
+        from saylau import spec
+        from saylau.store.signing import inside_of
+
+        files = {row.path: bytes(row.content) for row in conn.execute(sa.select(definition_files))}
+        try:
+            election = spec.load(spec.Files(data=files), protocols=False)
+        except SaylauError:  # a definition that no longer loads: named by the define entry
+            return lambda station, territory: False
+        return inside_of(
+            {t.id: t.parent for t in election.territories}, {s.id: s.territory for s in election.stations}
+        )
+
+    return make
 
 
 def _orphans(conn: sa.Connection, found: _Findings) -> None:
@@ -705,6 +853,12 @@ def _orphan_label(action: str, r: Any, what: str) -> str:
     elif action == "token-issue":
         if isinstance(r.id, str):
             return f"token {r.id}"
+    elif action == "key-register":
+        if isinstance(r.id, str):
+            return f"key {r.id}"
+    elif action == "key-revoke":
+        if isinstance(r.key_id, str):
+            return f"the revocation of key {r.key_id}"
     elif isinstance(r.token_id, str):
         return f"the revocation of {r.token_id}"
     return _a(what)

@@ -124,15 +124,45 @@ def define_entry(seq: int, at: str, actor: str, election: str, files: Mapping[st
 
 
 def protocol_entry(
-    seq: int, at: str, actor: str, content: str, version: int, reason: str | None, source: str
+    seq: int,
+    at: str,
+    actor: str,
+    content: str,
+    version: int,
+    reason: str | None,
+    source: str,
+    signature: str | None = None,
 ) -> str:
     """A protocol version: its canonical content (:func:`protocol_content`) and everything stored
-    with it. Equal to ``dumps`` of the object, written out (a national file has 200,000)."""
+    with it. Equal to ``dumps`` of the object, written out (a national file has 200,000).
+
+    ``signature`` (the text of :func:`signature_content`) is there only for a version a commission
+    signed: an unsigned version's entry has no ``signature`` key at all, so the entries of stores
+    made before signatures existed stay what they were."""
+    signed = "" if signature is None else f',"signature":{signature}'
     return (
         f'{{"action":"protocol","actor":{string(actor)},"at":{string(at)},"protocol":{content},'
-        f'"reason":{"null" if reason is None else string(reason)},"seq":{int(seq)},'
+        f'"reason":{"null" if reason is None else string(reason)},"seq":{int(seq)}{signed},'
         f'"source":{string(source)},"version":{int(version)}}}'
     )
+
+
+#: What starts the bytes a commission signs (:func:`protocol_message`): a signature made for a
+#: protocol can be nothing else, and a later format will have another first line.
+PROTOCOL_MESSAGE = "saylau-protocol/v1\n"
+
+
+def protocol_message(election: str, content: str) -> bytes:
+    """The bytes a commission's Ed25519 signature of a protocol is over: ``saylau-protocol/v1``,
+    the election's id and the version's content (:func:`protocol_content`), each ending a line
+    but the last. The election's id is in it so that a signature made for one election is
+    worth nothing in another that happens to have the same station and contest ids."""
+    return f"{PROTOCOL_MESSAGE}{election}\n{content}".encode()
+
+
+def signature_content(key: str, value: str) -> str:
+    """A version's signature as its entry holds it: the key's id and the base64 signature."""
+    return f'{{"key":{string(key)},"value":{string(value)}}}'
 
 
 def turnout_entry(seq: int, at: str, actor: str, report: str) -> str:
@@ -149,6 +179,15 @@ def token_issue_entry(seq: int, at: str, actor: str, token: Mapping[str, str | N
 
 def token_revoke_entry(seq: int, at: str, actor: str, token_id: str) -> str:
     return dumps({"action": "token-revoke", "actor": actor, "at": at, "seq": seq, "token": token_id})
+
+
+def key_register_entry(seq: int, at: str, actor: str, key: Mapping[str, str]) -> str:
+    """A commission's public key registered: its id, name, public key, territory and token."""
+    return dumps({"action": "key-register", "actor": actor, "at": at, "key": dict(key), "seq": seq})
+
+
+def key_revoke_entry(seq: int, at: str, actor: str, key_id: str) -> str:
+    return dumps({"action": "key-revoke", "actor": actor, "at": at, "key": key_id, "seq": seq})
 
 
 def definition_hash(files: Mapping[str, str]) -> str:

@@ -26,7 +26,7 @@ import json
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -39,7 +39,7 @@ from saylau import model, spec
 from saylau.bounds import protocol_breaches, turnout_breaches, within
 from saylau.errors import InputError
 from saylau.model import Election, Protocol
-from saylau.store import audit
+from saylau.store import audit, keyring, signing
 from saylau.store.audit import AuditEntry, AuditReport, LogEntry
 from saylau.store.bulk import insert_rows
 from saylau.store.canonical import (
@@ -48,7 +48,9 @@ from saylau.store.canonical import (
     counts_text,
     define_entry,
     definition_hash,
+    protocol_content,
     protocol_hash,
+    protocol_message,
     sha256_hex,
     string,
     turnout_content,
@@ -65,6 +67,7 @@ from saylau.store.engine import (
 )
 from saylau.store.errors import ConflictError, StoreError
 from saylau.store.opening import check_store, database_errors, open_checked, precheck_sqlite, refuse_if_used
+from saylau.store.signing import Signature, SigningKey
 from saylau.store.tables import (
     FORMAT,
     FORMAT_KEY,
@@ -77,13 +80,15 @@ from saylau.store.tables import (
 )
 from saylau.transparency import keys
 from saylau.transparency.merkle import Tree
-from saylau.transparency.note import Checkpoint, Signer, check_name, sign_checkpoint
+from saylau.transparency.note import Checkpoint, Signer, check_name, open_checkpoint, sign_checkpoint
 
 _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 #: Up to this many stations, a submission reads the latest versions of its own stations only.
 _FEW_STATIONS = 2_000
 #: Protocols whose log and version rows are made and written at a time, in one transaction.
 _CHUNK = 50_000
+#: Up to this many entries, a transaction's leaves go to the in-memory tree as it commits.
+_FRESH = 10_000
 #: The order of the values in the rows :meth:`Store.submit` appends.
 _VERSION_COLUMNS = (
     "station",
@@ -98,6 +103,8 @@ _VERSION_COLUMNS = (
     "source",
     "at",
     "audit_seq",
+    "key_id",
+    "signature",
 )
 
 
@@ -114,6 +121,12 @@ class StoredVersion:
     at: str
     content_hash: str
     audit_seq: int
+    key_id: str | None = None  # the commission's key that signed it, if one did
+    signature: str | None = None  # base64 Ed25519 of its content (docs/verification.md)
+
+    @property
+    def signed(self) -> bool:
+        return self.signature is not None
 
 
 class Written(NamedTuple):
@@ -140,13 +153,15 @@ class Submitted:
 
 @dataclass(frozen=True)
 class Submission:
-    """Protocols to store, with who sends them, their status, why (for corrections) and from where."""
+    """Protocols to store, with who sends them, their status, why (for corrections) and from where;
+    ``signatures``: a commission's signature of each protocol it signed, by (station, contest)."""
 
     protocols: Iterable[Protocol]
     actor: str
     status: str = "preliminary"
     reason: str | None = None
     source: str = ""
+    signatures: Mapping[tuple[str, str], Signature] | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +201,7 @@ class _Item(NamedTuple):
     contest: str
     lines: str  # canonical JSON
     votes: str  # canonical JSON
+    signed: Signature | None = None
 
 
 class Store:
@@ -205,6 +221,9 @@ class Store:
         self._tree = Tree()  # the log's leaves read so far, with every complete subtree's hash
         self._tree_lock = threading.Lock()
         self._note: tuple[int, str] | None = None  # the last checkpoint signed: (size, note)
+        self._origin: str | None = None  # the log's name in its checkpoints, read with the key
+        self._policy: str | None = None  # [election] signatures: optional or required
+        self._inside: Callable[[str, str], bool] | None = None  # station inside territory?
 
     def __enter__(self) -> Store:
         return self
@@ -292,7 +311,7 @@ class Store:
                 key_file.unlink(missing_ok=True)
             raise
         store = cls(engine, parsed, election, key_file)
-        store._signer = signer
+        store._signer, store._origin = signer, origin
         return store
 
     @classmethod
@@ -304,6 +323,11 @@ class Store:
         """
         engine, parsed = open_checked(url)
         return cls(engine, parsed, key=key)
+
+    @property
+    def signing_vkey(self) -> str | None:
+        """The public key (a vkey) of the signing key once read: what checks its checkpoints."""
+        return self._signer.verifier.vkey if self._signer is not None else None
 
     @property
     def key_path(self) -> Path | None:
@@ -337,14 +361,16 @@ class Store:
         status: str = "preliminary",
         reason: str | None = None,
         source: str = "",
+        signatures: Mapping[tuple[str, str], Signature] | None = None,
     ) -> Submitted:
         """Store ``protocols`` in one transaction: all of them, or (on any error) none.
 
         See the module docstring for when a protocol is new, unchanged, or a correction that
         needs ``reason``. Whether stations and contests exist, and whether the counts hold, is
-        checked before (:mod:`saylau.protocols`); this checks only that the counts are whole numbers.
+        checked before (:mod:`saylau.protocols`); this checks only that the counts are whole numbers,
+        and each commission's signature in ``signatures`` (:mod:`saylau.store.signing`).
         """
-        return self.submit_all([Submission(protocols, actor, status, reason, source)])[0]
+        return self.submit_all([Submission(protocols, actor, status, reason, source, signatures)])[0]
 
     def submit_all(self, submissions: Sequence[Submission]) -> list[Submitted]:
         """Several submissions, each with its own actor, status and reason, in ONE transaction.
@@ -364,7 +390,7 @@ class Store:
 
     def _submit(self, submissions: Sequence[Submission]) -> list[Submitted]:
         guard = self._bounded()
-        prepared = [_prepare(one.protocols, one.status, guard) for one in submissions]
+        prepared = [_prepare(one.protocols, one.status, guard, one.signatures) for one in submissions]
         seen: set[tuple[str, str]] = set()
         for batch, _ in prepared:
             if not seen.isdisjoint(batch):
@@ -375,6 +401,7 @@ class Store:
             return [Submitted(0, 0, duplicates, []) for _, duplicates in prepared]
         out: list[Submitted] = []
         with writing(self._engine) as conn:
+            self._check_signatures(conn, submissions, [batch for batch, _ in prepared])
             latest = _latest(conn, seen)
             plans, conflicts = [], []
             for one, (batch, _) in zip(submissions, prepared, strict=True):
@@ -399,7 +426,23 @@ class Store:
                 new = sum(1 for w in written if w.version == 1)
                 out.append(Submitted(new, len(written) - new, unchanged + twice, written))
             rows.flush()
+        self._grow(rows.leaves)
         return out
+
+    def _grow(self, leaves: list[tuple[int, str]] | None) -> None:
+        """Append the leaves this process just committed to the tree, when they follow the ones it
+        holds: a results snapshot then signs its checkpoint without reading the log back."""
+        if not leaves:
+            return
+        with self._tree_lock:
+            tree = self._tree
+            if leaves[0][0] != tree.size + 1:
+                return  # another process wrote in between: the tree reads them all when asked
+            for seq, leaf in leaves:
+                raw = _leaf_bytes(leaf)
+                if raw is None or seq != tree.size + 1:  # pragma: no cover - written by this code
+                    return
+                tree.append(raw)
 
     def current(self) -> list[Protocol]:
         """The latest version of every protocol, by station then contest (in code point order, the
@@ -439,9 +482,90 @@ class Store:
                     at=r.at,
                     content_hash=r.content_hash,
                     audit_seq=int(r.audit_seq),
+                    key_id=r.key_id,
+                    signature=r.signature,
                 )
                 for r in rows
             ]
+
+    # -- commission-signed protocols -------------------------------------------------------------
+
+    def signatures(self) -> str:
+        """``required`` or ``optional``: whether the definition needs every protocol signed by its
+        commission (``[election] signatures`` in election.toml; :mod:`saylau.store.signing`)."""
+        if self._policy is None:
+            self._policy = signing.policy(self.definition())
+        return self._policy
+
+    def keys(self) -> dict[str, SigningKey]:
+        """Every commission key ever registered, by id, revoked ones with their revocation."""
+        with reading(self._engine) as conn:
+            return signing.read_keys(conn)
+
+    def register_key(
+        self, public_key: str | bytes, *, token_id: str, actor: str, name: str | None = None
+    ) -> SigningKey:
+        """Register a commission's Ed25519 public key (base64 or PEM text, or its 32 bytes) for
+        the territory of commission token ``token_id``: an entry of the log. InputError when the
+        key is not a key, is registered already, or the token is not a usable commission token."""
+        _need_actor(actor)
+        public = public_key if isinstance(public_key, bytes) else signing.public_key_bytes(public_key)
+        if len(public) != signing.PUBLIC_KEY_BYTES:
+            raise InputError("an Ed25519 public key is 32 bytes", where="public_key")
+        territories = {t.id for t in self.election().territories}
+        with writing(self._engine) as conn:
+            return keyring.register(
+                conn, public, token_id=token_id, actor=actor, name=name, territories=territories
+            )
+
+    def revoke_key(self, key_id: str, *, actor: str) -> SigningKey:
+        """Revoke a key: an entry of the log; what it signed before stays signed."""
+        _need_actor(actor)
+        with writing(self._engine) as conn:
+            return keyring.revoke(conn, key_id, actor=actor)
+
+    def _check_signatures(
+        self,
+        conn: sa.Connection,
+        submissions: Sequence[Submission],
+        batches: list[dict[tuple[str, str], _Item]],
+    ) -> None:
+        """Refuse (InputError, nothing stored) a protocol whose signature does not hold now, and,
+        when the definition requires signatures, one that has none. Read under the write lock, so
+        a key revoked a moment ago signs nothing more."""
+        required = self.signatures() == "required"
+        if not required and not any(one.signatures for one in submissions):
+            return  # the unsigned path costs nothing more
+        keys: dict[str, SigningKey] | None = None
+        election = self.election().id
+        inside = self._station_inside()
+        for one, batch in zip(submissions, batches, strict=True):
+            for (station, contest), item in batch.items():
+                where = f"signature of protocol {station}/{contest}"
+                if item.signed is None:
+                    if required:
+                        raise InputError(
+                            "this election requires every protocol signed by its commission (election.toml: "
+                            'signatures = "required"); this one is not signed',
+                            where=where,
+                        )
+                    continue
+                if keys is None:
+                    keys = signing.read_keys(conn)
+                content = protocol_content(station, contest, item.lines, item.votes, one.status)
+                why = signing.refusal(
+                    station, contest, item.signed, keys, inside, protocol_message(election, content)
+                )
+                if why is not None:
+                    raise InputError(why, where=where)
+
+    def _station_inside(self) -> Callable[[str, str], bool]:
+        if self._inside is None:
+            election = self.election()
+            self._inside = signing.inside_of(
+                {t.id: t.parent for t in election.territories}, {s.id: s.territory for s in election.stations}
+            )
+        return self._inside
 
     def _bounded(self) -> Callable[[Protocol], None]:
         """The last guard of the bounds (:mod:`saylau.bounds`) before anything is stored.
@@ -640,6 +764,47 @@ class Store:
         self._note = (size, note)
         return note
 
+    def signed_tree(self, size: int | None = None) -> tuple[int, bytes, str | None]:
+        """(size, root, signed checkpoint) of the tree of ``size`` entries (the current tree by
+        default), signed in memory and not stored: what each results snapshot carries, so it
+        must cost well under a millisecond (:meth:`keep_checkpoint` stores it, off that path).
+        The checkpoint is None when the store has no usable key (the reason is logged by whoever
+        asks :meth:`checkpoint`)."""
+        with self._tree_lock:
+            if size is not None and size <= self._tree.size:  # read already: no query at all
+                root = self._tree.root(size)
+            else:
+                with reading(self._engine) as conn:
+                    tree = self._synced(conn, size)
+                    size = tree.size if size is None else size
+                    root = tree.root(size)
+        kept = self._note
+        if kept is not None and kept[0] == size:
+            return size, root, kept[1]
+        try:
+            signer = self._load_signer()
+        except InputError:
+            return size, root, None
+        origin = self._origin or signer.name
+        return size, root, sign_checkpoint(Checkpoint(origin, size, root), signer)
+
+    def keep_checkpoint(self, size: int, note: str) -> None:
+        """Store a checkpoint this store signed (once per tree size), so every later verification
+        checks it again; the root is read from the note, whose signature is this store's."""
+        signer = self._load_signer()
+        checkpoint = open_checkpoint(note, signer.verifier)
+        if checkpoint.size != size:
+            raise InputError(
+                f"the checkpoint is of {checkpoint.size} entries, not {size}", where="checkpoint"
+            )
+        with writing(self._engine) as conn:
+            stored = conn.execute(sa.select(checkpoints.c.size).where(checkpoints.c.size == size)).first()
+            if stored is None:
+                conn.execute(
+                    sa.insert(checkpoints),
+                    {"size": size, "root": checkpoint.root.hex(), "note": note, "at": audit.now()},
+                )
+
     def make_log_key(self, origin: str | None = None) -> Signer:
         """A signing key for a store that has none (made before the log had one): written to
         :attr:`key_path`, its public half to the store. InputError if the store has a key already."""
@@ -658,7 +823,7 @@ class Store:
                 rows.append({"key": audit.ORIGIN_KEY, "value": name})
             conn.execute(sa.insert(meta), rows)
             keys.write_new(self._key_path, signer)
-        self._signer = signer
+        self._signer, self._origin = signer, name
         return signer
 
     def verify(self, since: Sequence[str] = (), vkey: str | None = None) -> AuditReport:
@@ -671,7 +836,8 @@ class Store:
     def _load_signer(self) -> Signer:
         if self._signer is not None:
             return self._signer
-        _, vkey = self.log_key()
+        origin, vkey = self.log_key()
+        self._origin = origin
         if vkey is None:
             raise InputError(
                 "this store has no log key (made before checkpoints were signed, or on PostgreSQL "
@@ -690,10 +856,11 @@ class Store:
         self._signer = signer
         return signer
 
-    def _synced(self, conn: sa.Connection) -> Tree:
-        """The tree, with the leaves written since it was last read (under ``_tree_lock``)."""
+    def _synced(self, conn: sa.Connection, upto: int | None = None) -> Tree:
+        """The tree, with the leaves written since it was last read (under ``_tree_lock``); with
+        ``upto``, those up to that entry only (which the caller knows are written: one query)."""
         tree = self._tree
-        head = audit.last_seq(conn)
+        head = audit.last_seq(conn) if upto is None else max(upto, tree.size)
         if head < tree.size:
             raise StoreError(
                 f"{label(self._url)}: the log holds {head:,} entries, fewer than the {tree.size:,} this "
@@ -713,6 +880,8 @@ class Store:
                 )
             tree.append(raw)
             expected += 1
+        if expected <= head:
+            raise StoreError(f"{label(self._url)}: the log has no entry {expected}; run saylau audit verify")
         return tree
 
 
@@ -763,10 +932,17 @@ class _Rows:
         self.conn = conn
         self.audit: list[tuple[Any, ...]] = []
         self.versions: list[tuple[Any, ...]] = []
+        #: (seq, leaf hash) of the entries of a small transaction, for the tree once it commits
+        self.leaves: list[tuple[int, str]] | None = []
 
     def add(self, entries: list[tuple[Any, ...]], versions: list[tuple[Any, ...]]) -> None:
         self.audit.extend(entries)
         self.versions.extend(versions)
+        if self.leaves is not None:
+            if len(self.leaves) + len(entries) <= _FRESH:
+                self.leaves.extend((e[0], e[5]) for e in entries)
+            else:  # a large file: the tree reads its leaves back when it is next asked
+                self.leaves = None
         if len(self.audit) >= _CHUNK:
             self.flush()
 
@@ -801,13 +977,30 @@ def _write(
             status,
             note,
             source,
-            [(i.station, i.contest, v, i.lines, i.votes) for i, v in zip(part, numbers, strict=True)],
+            [
+                (i.station, i.contest, v, i.lines, i.votes, None if i.signed is None else i.signed.content())
+                for i, v in zip(part, numbers, strict=True)
+            ],
         )
         start = entries[-1][0]
         rows.add(
             entries,
             [
-                (i.station, i.contest, v, status, i.lines, i.votes, h, note, actor, source, at, e[0])
+                (
+                    i.station,
+                    i.contest,
+                    v,
+                    status,
+                    i.lines,
+                    i.votes,
+                    h,
+                    note,
+                    actor,
+                    source,
+                    at,
+                    e[0],
+                    *((None, None) if i.signed is None else (i.signed.key_id, i.signed.value)),
+                )
                 for i, v, h, e in zip(part, numbers, hashes, entries, strict=True)
             ],
         )
@@ -819,7 +1012,10 @@ def _write(
 
 
 def _prepare(
-    protocols: Iterable[Protocol], status: str, guard: Callable[[Protocol], None]
+    protocols: Iterable[Protocol],
+    status: str,
+    guard: Callable[[Protocol], None],
+    signatures: Mapping[tuple[str, str], Signature] | None = None,
 ) -> tuple[dict[tuple[str, str], _Item], int]:
     """Canonical form of each protocol; a (station, contest) twice must be the same twice.
 
@@ -840,7 +1036,7 @@ def _prepare(
         key = (station, contest)
         seen = batch.get(key)
         if seen is None:
-            batch[key] = _Item(station, contest, lines, votes)
+            batch[key] = _Item(station, contest, lines, votes, signatures.get(key) if signatures else None)
         elif seen.lines == lines and seen.votes == votes:  # the same content: the same hash
             duplicates += 1
         else:

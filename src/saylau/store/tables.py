@@ -82,6 +82,10 @@ protocol_versions = sa.Table(
     sa.Column("source", sa.Text, nullable=False),
     sa.Column("at", sa.Text, nullable=False),
     sa.Column("audit_seq", sa.BigInteger, sa.ForeignKey("audit_log.seq"), nullable=False, unique=True),
+    # A commission's signature (base64 Ed25519) of the version's content and the id of the key it
+    # was made with (:mod:`saylau.store.signing`); both NULL for an unsigned version.
+    sa.Column("key_id", sa.Text, nullable=True),
+    sa.Column("signature", sa.Text, nullable=True),
     sa.CheckConstraint("status IN ('preliminary', 'final')", name="status"),
     sa.CheckConstraint("version >= 1", name="version"),
 )
@@ -125,6 +129,32 @@ token_revocations = sa.Table(
         "event_seq", sa.BigInteger, sa.ForeignKey("audit_log.seq"), primary_key=True, autoincrement=False
     ),
     sa.Column("token_id", sa.Text, sa.ForeignKey("api_tokens.id"), nullable=False, unique=True),
+)
+
+#: Commissions' public keys (Ed25519, base64 of the 32 bytes), each registered by a commission's
+#: token for that token's territory; ``id`` is the first 16 hex digits of SHA-256(public key), so
+#: a key is registered once. ``event_seq`` is its registration entry.
+signing_keys = sa.Table(
+    "signing_keys",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("public_key", sa.Text, nullable=False, unique=True),
+    sa.Column("territory", sa.Text, nullable=False),
+    sa.Column("token_id", sa.Text, sa.ForeignKey("api_tokens.id"), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("at", sa.Text, nullable=False),
+    sa.Column("event_seq", sa.BigInteger, sa.ForeignKey("audit_log.seq"), nullable=False, unique=True),
+)
+
+#: One row per key revoked, its entry in the log (a new event, never an UPDATE of the key).
+key_revocations = sa.Table(
+    "key_revocations",
+    metadata,
+    sa.Column(
+        "event_seq", sa.BigInteger, sa.ForeignKey("audit_log.seq"), primary_key=True, autoincrement=False
+    ),
+    sa.Column("key_id", sa.Text, sa.ForeignKey("signing_keys.id"), nullable=False, unique=True),
 )
 
 #: Every checkpoint the store signed: the signed note of the tree of ``size`` entries, as served.

@@ -96,6 +96,28 @@ def messages(lang: str) -> dict[str, str]:
         "station": _("Station"),
         "problem": _("Problem"),
         "relation": _("Relation"),
+        "key_none": _("No signing key in this browser: the protocols you submit are not signed."),
+        "key_making": _("Making a key and registering its public half…"),
+        "key_ready": _(
+            "Signing key %(id)s, registered for %(territory)s: the protocols you submit from this "
+            "browser are signed with it."
+        ),
+        "key_revoked": _("Signing key %(id)s was revoked: make a new one to sign again."),
+        "key_unsupported": _(
+            "This browser cannot make Ed25519 keys: the protocols sent from it are not signed."
+        ),
+        "key_refused": _("The key was not registered: %(why)s"),
+        "key_commission_only": _("A signing key is registered with a commission's token."),
+        "signed_with": _("Each protocol is signed with key %(id)s before it is sent."),
+        "not_signed": _("Not signed"),
+        "signature": _("Signature"),
+        "signature_required": _(
+            "This election requires signed protocols: make a signing key on the sign-in page first."
+        ),
+        "content_mismatch": _(
+            "The server's copy of the protocol is not what you typed: nothing was signed or sent."
+        ),
+        "signing": _("Signing…"),
     }
 
 

@@ -425,6 +425,14 @@ async def station(request: Request, lang: str, station: str) -> Response:
         detail = f"the store is unavailable: {type(e).__name__}"
         raise ApiError(503, detail, headers={"Retry-After": "1"}) from None
     order = {line: i for i, line in enumerate(live.checker.form.lines)}
+    keys = {}
+    if any(v.signed for _, stored in records for v, _ in stored):  # who signed: a few rows, once a render
+        try:
+            keys = await run_in_threadpool(state.store.keys)
+        except Exception as e:
+            raise ApiError(
+                503, f"the store is unavailable: {type(e).__name__}", headers={"Retry-After": "1"}
+            ) from None
     protocols = []
     for cid, stored in records:
         c = contests[cid]
@@ -432,6 +440,8 @@ async def station(request: Request, lang: str, station: str) -> Response:
             {
                 "version": v,
                 "audit": entry,
+                "key": keys.get(v.key_id) if v.key_id else None,
+                "proof": _proof_link(v.audit_seq, snapshot.log_size),
                 "lines": sorted(v.protocol.lines.items(), key=lambda kv: order.get(kv[0], len(order))),
                 "votes": sorted(v.protocol.votes.items(), key=lambda kv: -kv[1]),
             }
@@ -452,7 +462,18 @@ async def station(request: Request, lang: str, station: str) -> Response:
         path=_path(election, found.territory, lang),
         protocols=protocols,
         line_label=lambda line: views.line_label(line, names.gettext, dict(live.checker.form.titles)),
+        log=snapshot.log(),
+        territory_name=lambda t: (
+            name_in(live.checker.territories[t].name, lang) if t in live.checker.territories else t
+        ),
     )
+
+
+def _proof_link(seq: int, size: int) -> str:
+    """The inclusion proof of a version's entry (leaf ``seq - 1``) in the tree the page's
+    checkpoint signs; in the current tree when the entry is newer than that checkpoint."""
+    query = {"index": seq - 1, **({"size": size} if seq <= size else {})}
+    return f"/api/v1/log/proof/inclusion?{urlencode(query)}"
 
 
 #: A station's stored protocols: for each of its contests, every version with its audit entry.
@@ -675,4 +696,5 @@ async def downloads_page(request: Request, lang: str) -> Response:
         section="downloads",
         levels=levels,
         etag=snapshot.etag,
+        log=snapshot.log(),
     )

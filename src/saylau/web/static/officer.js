@@ -43,6 +43,31 @@
     });
   }
 
+  var signing = window.saylauSigning;  // static/signing.js: the key made and kept in this browser
+
+  /* The signing key kept for the signed-in token, if it is still registered and not revoked:
+     resolves to {record, state} with state "ready", "none", "revoked" or "unsupported". */
+  function signingKey(me) {
+    if (!signing.supported()) return Promise.resolve({ record: null, state: "unsupported" });
+    if (!me || !me.token) return Promise.resolve({ record: null, state: "none" });
+    return signing.load(me.token).then(function (record) {
+      if (!record) return { record: null, state: "none" };
+      return api("GET", "/api/v1/keys/" + encodeURIComponent(record.keyId), { token: null }).then(function (res) {
+        if (res.status === 200 && !res.body.revoked_at) return { record: record, state: "ready" };
+        return { record: record, state: res.status === 200 ? "revoked" : "none" };
+      });
+    }, function () { return { record: null, state: "none" }; });
+  }
+
+  function keyText(found, names) {
+    if (found.state === "ready") {
+      var territory = found.record.territory;
+      return t("key_ready", { id: found.record.keyId, territory: (names && names[territory]) || territory });
+    }
+    if (found.state === "revoked") return t("key_revoked", { id: found.record.keyId });
+    return t(found.state === "unsupported" ? "key_unsupported" : "key_none");
+  }
+
   function whoami() {
     if (!token()) return Promise.resolve(null);
     return api("GET", "/api/v1/whoami").then(function (res) {
@@ -93,7 +118,43 @@
         status.textContent = t("signed_in") + ": " + roleText(me.role) +
           (me.role === "admin" || me.role === "commission" ? "" : ". " + t("not_writer"));
         showWho(me, me.territory ? names[me.territory] : null);
+        keySection(me, names);
       });
+    }
+
+    function keySection(me, names) {
+      var section = $("signing-key"), keyStatus = $("signing-key-status");
+      var make = $("make-key"), revoke = $("revoke-key");
+      if (me.role !== "commission") {
+        section.hidden = me.role !== "admin";
+        keyStatus.textContent = t("key_commission_only");
+        make.hidden = revoke.hidden = true;
+        return;
+      }
+      section.hidden = false;
+      function show(found) {
+        keyStatus.textContent = keyText(found, names);
+        make.hidden = found.state === "ready" || found.state === "unsupported";
+        revoke.hidden = found.state !== "ready";
+        revoke.onclick = function () {
+          api("DELETE", "/api/v1/keys/" + encodeURIComponent(found.record.keyId)).then(function (res) {
+            if (res.status !== 200 && res.status !== 409) { keyStatus.textContent = problemText(res); return; }
+            signing.forget(me.token).then(function () { show({ record: found.record, state: "revoked" }); });
+          });
+        };
+      }
+      make.onclick = function () {
+        make.disabled = true;
+        keyStatus.textContent = t("key_making");
+        signing.create(me.token, api).then(function (record) {
+          make.disabled = false;
+          show({ record: record, state: "ready" });
+        }, function (res) {
+          make.disabled = false;
+          keyStatus.textContent = t("key_refused", { why: res && res.status ? problemText(res) : String(res) });
+        });
+      };
+      signingKey(me).then(show);
     }
 
     form.addEventListener("submit", function (event) {
@@ -151,12 +212,35 @@
     var labels = {}; // name (line, derived, options) -> text
     var inputs = {}; // field ("lines.found", "votes.amanat") -> input
     var timer = null, seq = 0, lastCheck = null, attempted = false;
+    var key = null, policy = "optional"; // the signing key kept for this token, and whether one is needed
+
+    function showSigning() {
+      var box = $("signing-state");
+      if (key) box.textContent = t("signed_with", { id: key.keyId });
+      else box.textContent = policy === "required" ? t("signature_required") : t("key_none");
+    }
+
+    /* The body with the commission's signature: the server's canonical copy of the protocol is
+       asked for, checked against what was typed, and only then signed here. */
+    function signed(made) {
+      if (!key) return Promise.resolve(made);
+      return api("POST", "/api/v1/protocols/message", { json: made }).then(function (res) {
+        if (res.status !== 200) return res;
+        var derived = (current.derived || []).map(function (d) { return d.id; });
+        if (!signing.matches(res.body, made, derived)) return { status: 0, mismatch: true };
+        return signing.sign(key, res.body.message).then(function (signature) {
+          return Object.assign({}, made, { key_id: key.keyId, signature: signature });
+        });
+      });
+    }
 
     function need() { $("need-sign-in").hidden = false; }
 
     function loadContests() {
       return api("GET", "/api/v1/forms?lang=" + LANG).then(function (res) {
         if (res.status !== 200) { need(); summary.textContent = problemText(res); return; }
+        policy = res.body.signatures || "optional";
+        showSigning();
         clear(contestSelect);
         res.body.contests.forEach(function (c) {
           contestSelect.appendChild(el("option", { value: c.id, text: c.name }));
@@ -415,6 +499,9 @@
       fact(t("status"), t("status_" + result.status));
       fact(t("hash"), result.content_hash, true);
       fact(t("audit_seq"), result.audit_seq);
+      if (result.key_id !== undefined) {
+        fact(t("signature"), result.key_id ? result.key_id : t("not_signed"), !!result.key_id);
+      }
       $("accepted").hidden = false;
       $("accepted").focus();
       var query = "?station=" + encodeURIComponent(result.station) + "&contest=" + encodeURIComponent(result.contest);
@@ -437,16 +524,23 @@
       $("reason").removeAttribute("aria-invalid");
       $("accepted").hidden = true;
       if (made.bad.length) { runCheck(); inputs[made.bad[0]].focus(); return; }
-      submitStatus.textContent = t("submitting");
+      submitStatus.textContent = key ? t("signing") : t("submitting");
       var button = $("submit");
       button.disabled = true;
-      api("POST", "/api/v1/protocols", { json: made.body }).then(function (res) {
+      signed(made.body).then(function (sent) {
+        if (sent.mismatch) return { status: 0, mismatch: true };
+        if (sent.status && !sent.station) return sent;  // the message was refused: show why
+        submitStatus.textContent = t("submitting");
+        return api("POST", "/api/v1/protocols", { json: sent });
+      }).then(function (res) {
         button.disabled = false;
+        if (res.mismatch) { submitStatus.textContent = t("content_mismatch"); return; }
         submitStatus.textContent = "";
         if (res.status === 200 || res.status === 201) {
           $("conflict").hidden = true;
           submitStatus.textContent = t("result_" + res.body.result, { version: res.body.version });
-          showAccepted(res.body);
+          var signedBy = res.body.result === "unchanged" ? undefined : (key ? key.keyId : null);
+          showAccepted(Object.assign({ key_id: signedBy }, res.body));
           // the station list shows it reported now
           api("GET", "/api/v1/forms/" + encodeURIComponent(made.body.contest) + "?lang=" + LANG).then(function (r) {
             if (r.status === 200) { current.stations = r.body.stations; fillStations(r.body.stations, made.body.station); }
@@ -491,7 +585,11 @@
         $("need-sign-in").firstChild.textContent = t("not_writer") + " ";
         return;
       }
-      loadContests();
+      signingKey(me).then(function (found) {
+        key = found.state === "ready" ? found.record : null;
+        showSigning();
+        loadContests();
+      });
     });
   }
 
@@ -523,6 +621,43 @@
       box.hidden = false;
     }
 
+    var key = null, policy = "optional";
+
+    function showSigning() {
+      var box = $("signing-state");
+      if (key) box.textContent = t("signed_with", { id: key.keyId });
+      else box.textContent = policy === "required" ? t("signature_required") : t("key_none");
+    }
+
+    function fields(file) {
+      var formData = new FormData();
+      formData.append("file", file.files[0], file.files[0].name);
+      formData.append("status", $("upload-status").value);
+      var reason = $("upload-reason").value.trim();
+      if (reason) formData.append("reason", reason);
+      if ($("upload-contest").value) formData.append("contest", $("upload-contest").value);
+      return formData;
+    }
+
+    /* With a key: the file's protocols as the server reads them, each signed here, then the file
+       again with the signatures; without one, the file as it is. */
+    function upload(file) {
+      if (!key) return api("POST", "/api/v1/protocols/file", { body: fields(file) });
+      return api("POST", "/api/v1/protocols/file/contents", { body: fields(file) }).then(function (res) {
+        if (res.status !== 200) return res;
+        return Promise.all(res.body.protocols.map(function (p) {
+          return signing.sign(key, p.message).then(function (signature) {
+            return { station: p.station, contest: p.contest, signature: signature };
+          });
+        })).then(function (signatures) {
+          var formData = fields(file);
+          formData.append("key_id", key.keyId);
+          formData.append("signatures", JSON.stringify(signatures));
+          return api("POST", "/api/v1/protocols/file", { body: formData });
+        });
+      });
+    }
+
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var file = $("file");
@@ -535,14 +670,8 @@
         file.focus();
         return;
       }
-      var formData = new FormData();
-      formData.append("file", file.files[0], file.files[0].name);
-      formData.append("status", $("upload-status").value);
-      var reason = $("upload-reason").value.trim();
-      if (reason) formData.append("reason", reason);
-      if ($("upload-contest").value) formData.append("contest", $("upload-contest").value);
-      status.textContent = t("uploading");
-      api("POST", "/api/v1/protocols/file", { body: formData }).then(function (res) {
+      status.textContent = key ? t("signing") : t("uploading");
+      upload(file).then(function (res) {
         clear(status);
         if (res.status === 201) {
           var b = res.body;
@@ -573,8 +702,14 @@
         return;
       }
       form.hidden = false;
+      signingKey(me).then(function (found) {
+        key = found.state === "ready" ? found.record : null;
+        showSigning();
+      });
       api("GET", "/api/v1/forms?lang=" + LANG).then(function (res) {
         if (res.status !== 200) return;
+        policy = res.body.signatures || "optional";
+        showSigning();
         res.body.contests.forEach(function (c) {
           $("upload-contest").appendChild(el("option", { value: c.id, text: c.name }));
         });
