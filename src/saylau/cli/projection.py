@@ -39,6 +39,19 @@ from saylau.rules.thresholds import parse_fraction
     show_default=True,
     help="With --simulate-reported: which stations report first.",
 )
+@click.option(
+    "--prior",
+    default=None,
+    metavar="DIR_OR_DB",
+    help="The previous election (a store, or a directory with protocols): unreported territories "
+    "are its results swung as the reported ones have swung (docs/projection.md).",
+)
+@click.option(
+    "--prior-mapping",
+    default=None,
+    metavar="MAP",
+    help="With --prior: a TOML of this election's party, territory and contest ids -> the prior's.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (what GET /api/v1/projection serves).")
 @click.option("--lang", type=click.Choice(["kk", "ru", "en"]), default="en", show_default=True)
 def project_command(
@@ -48,14 +61,20 @@ def project_command(
     min_reported: int,
     simulate: str | None,
     order: str,
+    prior: str | None,
+    prior_mapping: str | None,
     as_json: bool,
     lang: str,
 ) -> None:
     """Projected final seats from the protocols counted so far (a store or an election directory)."""
     from saylau.projection import project
     from saylau.projection.partial import first_reported, reporting_order
+    from saylau.projection.prior_files import load_prior
     from saylau.projection.report import as_json as projection_json
 
+    if prior_mapping is not None and prior is None:
+        raise InputError("--prior-mapping needs --prior (the election it maps)")
+    before = load_prior(prior, prior_mapping) if prior is not None else None
     results = load_results(source)
     election = results.election
     protocols = list(election.protocols)
@@ -64,7 +83,9 @@ def project_command(
         if not 0 < fraction <= 1:
             raise InputError(f"--simulate-reported must be in (0, 1], got {simulate!r}")
         protocols = first_reported(protocols, reporting_order(election, order, seed), fraction)
-    projection = project(election, protocols, replicates=replicates, seed=seed, min_reported=min_reported)
+    projection = project(
+        election, protocols, replicates=replicates, seed=seed, min_reported=min_reported, prior=before
+    )
     out = projection_json(projection, lang)
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
@@ -78,7 +99,14 @@ def print_projection(out: dict, console: Console) -> None:
         f"[bold]{out['election']['name']}[/bold]: projection from {r['stations']:,} of {r['of']:,} stations "
         f"({r['percent']:.2f}%), {out['method']['replicates']:,} bootstrap replicates, 90% intervals"
     )
-    if r["extrapolated_percent"]:
+    prior = out["method"].get("prior")
+    if prior:
+        e = prior["election"]
+        console.print(
+            f"prior: {e['name']} ({e['date']}), proportional swing, for territories with too few reports"
+            + (f"; mapping {prior['mapping']}" if prior["mapping"] else "")
+        )
+    elif r["extrapolated_percent"]:
         console.print(
             f"[yellow]{r['extrapolated_percent']:.2f}% of the unreported voters are in territories with "
             "too few reports: estimated from every reported station (an extrapolation)[/yellow]"

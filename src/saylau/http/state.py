@@ -48,6 +48,10 @@ class Settings:
     max_age: int = 2
     #: seconds between keep-alive comments on the event stream
     keepalive: float = 15.0
+    #: the projection's prior: the previous election's store or directory, and its id mapping
+    #: (docs/projection.md); chosen by whoever starts the server, never by a reader
+    prior: str | None = None
+    prior_mapping: str | None = None
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))

@@ -49,7 +49,8 @@ async def projection_view(
             task_key = (id(state.live), snapshot.version)
             task = _pending.get(task_key)
             if task is None:
-                task = _pending[task_key] = asyncio.ensure_future(_compute(state.live, snapshot))
+                prior = _prior_of(getattr(state, "settings", None))
+                task = _pending[task_key] = asyncio.ensure_future(_compute(state.live, snapshot, prior))
                 task.add_done_callback(functools.partial(_forget, task_key))
             documents = await asyncio.shield(task)
             if documents is not None:
@@ -76,11 +77,27 @@ async def projection_doc(state: Any, lang: str, snapshot: Snapshot | None = None
     return None if found is None else json.loads(found[1])
 
 
-async def _compute(live: Live, snapshot: Snapshot) -> dict[str, tuple[bytes, str]] | None:
+def _prior_of(settings: Any) -> tuple[str, str | None] | None:
+    """The server's prior (Settings.prior, .prior_mapping): set at start-up, not by a request."""
+    source = getattr(settings, "prior", None)
+    return None if not source else (source, getattr(settings, "prior_mapping", None))
+
+
+@functools.lru_cache(maxsize=2)
+def _load_prior(source: str, mapping: str | None) -> Any:
+    """The prior, read once per server (a store of the previous election: seconds to sum)."""
+    from saylau.projection.prior_files import load_prior
+
+    return load_prior(source, mapping)
+
+
+async def _compute(
+    live: Live, snapshot: Snapshot, prior: tuple[str, str | None] | None = None
+) -> dict[str, tuple[bytes, str]] | None:
     protocols = await asyncio.to_thread(_protocols_of, live, snapshot)
     if protocols is None:
         return None
-    return await asyncio.to_thread(_documents, live, snapshot, protocols)
+    return await asyncio.to_thread(_documents, live, snapshot, protocols, prior)
 
 
 def _protocols_of(live: Live, snapshot: Snapshot) -> list[Protocol] | None:
@@ -98,12 +115,15 @@ def _protocols_of(live: Live, snapshot: Snapshot) -> list[Protocol] | None:
         return out
 
 
-def _documents(live: Live, snapshot: Snapshot, protocols: list[Protocol]) -> dict[str, tuple[bytes, str]]:
+def _documents(
+    live: Live, snapshot: Snapshot, protocols: list[Protocol], prior: tuple[str, str | None] | None = None
+) -> dict[str, tuple[bytes, str]]:
     """The projection in every language: lang -> (body, ETag)."""
     from saylau.projection import project
     from saylau.projection.report import as_json
 
-    projection = project(live.election, protocols, replicates=REPLICATES, seed=SEED)
+    before = _load_prior(*prior) if prior is not None else None
+    projection = project(live.election, protocols, replicates=REPLICATES, seed=SEED, prior=before)
     out = {}
     for lang in LANGS:
         doc: dict[str, Any] = as_json(projection, lang)

@@ -27,6 +27,7 @@ import numpy as np
 
 from saylau.errors import NothingToProject
 from saylau.projection.strata import Cell
+from saylau.projection.swing import Swing, swung
 
 _INT64_SAFE = 2**62
 #: Elements gathered at once when resampling a cell (rows x stations x columns).
@@ -44,6 +45,8 @@ class Estimate:
     #: (those of territories with too few reports anywhere near them), and of all unreported ones
     borrowed: int = 0
     unreported: int = 0
+    #: of ``borrowed``, the voters estimated from a prior (the previous election, swung)
+    from_prior: int = 0
 
 
 def estimate(
@@ -54,11 +57,15 @@ def estimate(
     *,
     replicates: int,
     rng: np.random.Generator,
+    prior: Swing | None = None,
 ) -> Estimate:
     """Project the totals of ``values`` (stations x counts; rows of unreported stations unused).
 
     ``registered`` is each station's voters on the list (the auxiliary variable); a territory
-    whose reported stations have none is estimated per station instead.
+    whose reported stations have none is estimated per station instead. With ``prior`` (the
+    previous election at every station), the territories nobody has reported from are their
+    prior swung (:func:`saylau.projection.swing.swung`) instead of every reported station's
+    votes per voter.
     """
     k = values.shape[1]
     # The counts, the auxiliary and a 1 per station (the fallback auxiliary) side by side.
@@ -90,6 +97,11 @@ def estimate(
         x_u, n_u = int(left[:, k].sum()), len(cell.unreported)
         if c not in borrowed:
             point, draws = point_sums[c], rep_sums[c]
+        elif prior is not None:
+            p_point, p_draws = swung(values, registered, reported, cell.unreported, prior, replicates, rng)
+            point_est += p_point
+            rep_est += p_draws
+            continue
         else:
             if everything is None:
                 everything = _everything(table, strata, replicates, rng)
@@ -103,6 +115,7 @@ def estimate(
     )
     return Estimate(
         borrowed=borrowed_x,
+        from_prior=borrowed_x if prior is not None else 0,
         unreported=unreported_x,
         reported=reported_total,
         point=point_total.astype(np.int64),

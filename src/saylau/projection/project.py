@@ -19,8 +19,10 @@ from saylau.errors import InputError, NothingToProject
 from saylau.forensics.stations import out_of_range
 from saylau.model import Contest, Election, Protocol
 from saylau.projection.estimate import Estimate, estimate
+from saylau.projection.prior import SCALE, Auxiliary, Prior, auxiliary
 from saylau.projection.seats import DistrictWinners, ListSeats, district_winners, list_seats
 from saylau.projection.strata import MIN_REPORTED, cells
+from saylau.projection.swing import Swing
 from saylau.results import SELF_NOMINATED, Results, evaluate, running_by_contest
 from saylau.rules.majority import DistrictRules
 from saylau.rules.party_list import ListRules
@@ -41,6 +43,9 @@ class ContestProjection:
     lists: tuple[str, ...] = ()  # list contests: the lists on the ballot, in ballot order
     seats: ListSeats | None = None
     districts: DistrictWinners | None = None
+    #: with a prior: of the voters estimated from it, the share whose territory it knows below
+    #: its root (the rest, territories new since, are given the prior country's rates)
+    prior_matched: float | None = None
 
     def column(self, name: str) -> int:
         return self.columns.index(name)
@@ -62,6 +67,7 @@ class Projection:
     undetermined: dict[str, int]
     #: body -> why its seats are not projected at all: "compensatory" (see :func:`_bodies`)
     not_projected: dict[str, str] = field(default_factory=dict)
+    prior: Prior | None = None
 
 
 def project(
@@ -71,8 +77,14 @@ def project(
     replicates: int = REPLICATES,
     seed: int = SEED,
     min_reported: int = MIN_REPORTED,
+    prior: Prior | None = None,
 ) -> Projection:
-    """Project ``election`` from ``protocols`` (its own protocols when not given)."""
+    """Project ``election`` from ``protocols`` (its own protocols when not given).
+
+    With ``prior`` (the previous election by territory, :mod:`saylau.projection.prior`), the
+    territories nobody has reported from are estimated from how they voted then, swung as the
+    reported ones have swung since, instead of from every reported station alike.
+    """
     if replicates < 1:
         raise InputError(f"replicates must be at least 1, got {replicates}")
     if min_reported < 1:
@@ -112,10 +124,23 @@ def project(
             values[i] = row
         registered = np.array([s.registered for s in stations], dtype=np.int64)
         strata = cells([s.territory for s in stations], reported.tolist(), parents, min_reported=min_reported)
+        aux = auxiliary(prior, contest, columns, stations, parents) if prior is not None else None
         try:
-            est = estimate(values, registered, reported, strata, replicates=replicates, rng=rng)
+            est = estimate(
+                values,
+                registered,
+                reported,
+                strata,
+                replicates=replicates,
+                rng=rng,
+                prior=None if aux is None else _swing(aux, stations, parents),
+            )
         except NothingToProject:
             est = None
+        matched = None
+        if aux is not None and est is not None and est.from_prior:
+            top = [i for cell in strata if len(cell.chain) == 1 for i in cell.unreported]
+            matched = float(registered[top][aux.matched[top]].sum()) / est.from_prior
         projected.append(
             ContestProjection(
                 contest=contest,
@@ -124,6 +149,7 @@ def project(
                 reported=int(reported.sum()),
                 strata=len(strata),
                 estimate=est,
+                prior_matched=matched,
             )
         )
     point = evaluate(replace(election, protocols=tuple(_as_protocols(projected)), turnout=()))
@@ -144,7 +170,23 @@ def project(
         bodies=bodies,
         undetermined=undetermined,
         not_projected=not_projected,
+        prior=prior,
     )
+
+
+def _swing(aux: Auxiliary, stations: list, parents: dict[str, str | None]) -> Swing:
+    """The prior with each station's region (the territory just below the root): the swing's unit."""
+    region: dict[str, int] = {}
+    ids: dict[str, int] = {}
+    out = np.zeros(len(stations), np.int64)
+    for i, s in enumerate(stations):
+        r = region.get(s.territory)
+        if r is None:
+            chain = chain_of(s.territory, parents)
+            top = chain[-2] if len(chain) > 1 else chain[0]
+            r = region[s.territory] = ids.setdefault(top, len(ids))
+        out[i] = r
+    return Swing(counts=aux.counts, known=aux.known, regions=out, scale=SCALE)
 
 
 def _stations_by_contest(election: Election, parents: dict[str, str | None]) -> dict[str, list]:

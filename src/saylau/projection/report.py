@@ -83,9 +83,27 @@ def as_json(projection: Projection, lang: str = "en") -> dict[str, object]:
             "seed": projection.seed,
             "min_reported": projection.min_reported,
             "interval": "90%",
+            "prior": _prior(projection, lang),
         },
         "contests": contests,
         "bodies": bodies,
+    }
+
+
+def _prior(projection: Projection, lang: str) -> dict[str, object] | None:
+    """Which previous election stands in for the territories nobody has reported from (swing.py)."""
+    prior = projection.prior
+    if prior is None:
+        return None
+    e = prior.election
+    main = projection.contests[0] if projection.contests else None
+    return {
+        "election": {"id": e.id, "date": e.date, "name": name_in(e.name, lang)},
+        "mapping": prior.mapping.source or None,
+        "swing": "proportional",
+        "matched_percent": None
+        if main is None or main.prior_matched is None
+        else round(100 * main.prior_matched, 2),
     }
 
 
