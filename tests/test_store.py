@@ -238,6 +238,52 @@ def test_a_correction_with_a_reason_is_version_2_and_version_1_stays(
     assert store.verify().ok
 
 
+def test_would_answers_what_submit_then_does_and_writes_nothing(
+    store: Store, protocols: list[Protocol]
+) -> None:
+    """Each case asked first with would(), then submitted for real: the same decision both times."""
+    p = protocols[0]
+    key = (p.station, p.contest)
+    changed = recount(p, "a", +1)
+    cases = [  # (protocol, status, reason, what would() says: result, version, a conflict?)
+        (p, "preliminary", None, ("new", 1, False)),
+        (p, "preliminary", None, ("unchanged", 1, False)),
+        (changed, "preliminary", "  ", ("correction", 2, True)),  # a blank reason is none
+        (changed, "preliminary", "recount", ("correction", 2, False)),
+        (changed, "final", None, ("finalisation", 3, False)),
+        (changed, "preliminary", None, ("correction", 4, True)),  # final back to preliminary
+    ]
+    for protocol, status, reason, expected in cases:
+        head, current = store.audit_head(), store.current()
+        (outcome,) = store.would([protocol, protocol], status=status, reason=reason)
+        assert (outcome.station, outcome.contest) == key
+        assert (outcome.result, outcome.version, outcome.needs_reason) == expected
+        assert (store.audit_head(), store.current()) == (head, current)  # nothing written
+        if outcome.needs_reason:
+            with pytest.raises(ConflictError) as err:
+                store.submit([protocol], actor="clerk", status=status, reason=reason)
+            assert err.value.conflicts == [(*key, outcome.conflict)]
+            assert store.audit_head() == head
+            continue
+        done = store.submit([protocol], actor="clerk", status=status, reason=reason)
+        latest = store.versions(*key)[-1]
+        assert (latest.version, latest.status) == (outcome.version, status)
+        if outcome.result == "unchanged":
+            assert (done.unchanged, done.versions) == (1, []) and store.audit_head() == head
+        else:
+            assert [w.version for w in done.versions] == [outcome.version]
+            assert (done.new, done.corrected) == ((1, 0) if outcome.result == "new" else (0, 1))
+
+
+def test_would_refuses_what_submit_refuses_before_deciding(store: Store, protocols: list[Protocol]) -> None:
+    p = protocols[0]
+    with pytest.raises(InputError, match="expected one of"):
+        store.would([p], status="provisional")
+    with pytest.raises(ConflictError, match="sent twice in this submission with different counts"):
+        store.would([p, recount(p, "a", +1)])
+    assert store.would([]) == []
+
+
 def test_a_batch_with_one_conflict_stores_nothing(store: Store, protocols: list[Protocol]) -> None:
     first, rest = protocols[:4], protocols[4:]
     store.submit(first, actor="clerk")

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from saylau.api.app import PREFIX, Caller, need
+from saylau.api.deps import PREFIX, Caller, need
 from saylau.errors import SaylauError
 from saylau.http.problems import ApiError, responses
 from saylau.http.state import running

@@ -20,8 +20,8 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from saylau import forensics
-from saylau.api.app import PREFIX, Caller, Lang, failure, need
 from saylau.api.auth import READ_ALL
+from saylau.api.deps import PREFIX, Caller, Lang, failure, need
 from saylau.errors import InputError
 from saylau.http.problems import ApiError, responses
 from saylau.http.state import running

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from saylau.api.app import PREFIX, Caller, failure, need
+from saylau.api.deps import PREFIX, Caller, failure, need
 from saylau.errors import InputError
 from saylau.http.problems import ApiError, responses
 from saylau.http.state import running

@@ -33,7 +33,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from saylau.api.app import PREFIX, Caller, failure
+from saylau.api.deps import PREFIX, Caller, failure
 from saylau.errors import InputError
 from saylau.http.problems import ApiError, responses
 from saylau.http.state import running

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from saylau.api.app import CACHED, PREFIX, Caller, Lang
+from saylau.api.deps import CACHED, PREFIX, Caller, Lang
 from saylau.errors import SaylauError
 from saylau.http.problems import ApiError, responses
 from saylau.http.state import cached, running

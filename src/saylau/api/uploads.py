@@ -29,8 +29,8 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from saylau.api.app import PREFIX, Caller, Lang, failure, need, need_place
 from saylau.api.auth import WRITE, Principal
+from saylau.api.deps import PREFIX, Caller, Lang, failure, need, need_place
 from saylau.api.schemas import ProtocolIn
 from saylau.checker import Checker
 from saylau.errors import InputError, ProtocolError, SaylauError
@@ -184,20 +184,6 @@ def check(checker: Checker, body: ProtocolIn) -> tuple[list[dict], list[dict]]:
     return out, warnings
 
 
-def _compare(protocol: Protocol, status: str, reason: str | None, latest: Any) -> tuple[str, bool]:
-    """What POST /protocols would do, as :meth:`saylau.store.Store.submit` decides it."""
-    if latest is None:
-        return "new", False
-    same = dict(latest.protocol.lines) == dict(protocol.lines) and dict(latest.protocol.votes) == dict(
-        protocol.votes
-    )
-    if same and latest.status == status:
-        return "unchanged", False
-    if same and latest.status == "preliminary":
-        return "finalisation", False
-    return "correction", not (reason and reason.strip())
-
-
 def _canonical(checker: Checker, body: ProtocolIn) -> Protocol:
     """The protocol as it would be stored (the form's lines, derived lines, every option)."""
     form = checker.form
@@ -226,13 +212,27 @@ async def check_protocol(request: Request, body: ProtocolIn, caller: Caller) -> 
     known = body.station in checker.chain and body.contest in checker.contests_of.get(body.station, ())
     result, needs_reason, stored = None, False, None
     if known:
+        store = state.store
+        decidable = not any(err.get("kind") == "input" for err in errors)
+
+        def read() -> tuple[list[Any], list[Any]]:
+            versions = store.versions(body.station, body.contest)
+            if not decidable:
+                return versions, []
+            try:  # the store's own decision, made as POST /protocols would make it, nothing written
+                return versions, store.would(
+                    [_canonical(checker, body)], status=body.status, reason=body.reason
+                )
+            except InputError:  # refused before any decision (its errors are in ``errors``)
+                return versions, []
+
         try:
-            versions = await run_in_threadpool(state.store.versions, body.station, body.contest)
+            versions, outcomes = await run_in_threadpool(read)
         except Exception as e:
             raise failure(e, f"protocol {body.station}/{body.contest}") from None
         latest = versions[-1] if versions else None
-        if not any(err.get("kind") == "input" for err in errors):
-            result, needs_reason = _compare(_canonical(checker, body), body.status, body.reason, latest)
+        if outcomes:
+            result, needs_reason = outcomes[0].result, outcomes[0].needs_reason
         if latest is not None:
             stored = {
                 "version": latest.version,

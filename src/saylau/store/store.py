@@ -151,6 +151,23 @@ class Submitted:
     versions: list[Written]
 
 
+class Outcome(NamedTuple):
+    """What a submission would do with one protocol now (:meth:`Store.would`): ``result`` is
+    ``new``, ``unchanged``, ``finalisation`` or ``correction``; ``version`` the version it would be
+    stored as (the stored one when unchanged); ``conflict`` why the submission would be refused (a
+    correction without a reason), else None."""
+
+    station: str
+    contest: str
+    result: str
+    version: int
+    conflict: str | None
+
+    @property
+    def needs_reason(self) -> bool:
+        return self.conflict is not None
+
+
 @dataclass(frozen=True)
 class Submission:
     """Protocols to store, with who sends them, their status, why (for corrections) and from where;
@@ -388,6 +405,31 @@ class Store:
         with spec.no_cyclic_gc():
             return self._submit(submissions)
 
+    def would(
+        self, protocols: Iterable[Protocol], *, status: str = "preliminary", reason: str | None = None
+    ) -> list[Outcome]:
+        """What :meth:`submit` would do with each protocol against the versions stored now, writing
+        nothing: the same decision (:func:`_decide`), so a page that asks first is told what the
+        submission then does, unless another write comes in between.
+
+        One outcome per (station, contest), in the order first given. What :meth:`submit` refuses
+        before deciding (a status it does not know, counts out of bounds or not whole numbers, a
+        protocol twice with different counts) raises here as there. Signatures are not checked:
+        that is done under the write lock, against the keys registered then.
+        """
+        if status not in STATUSES:
+            raise InputError(f"expected one of {', '.join(STATUSES)}, got {status!r}", where="status")
+        batch, _ = _prepare(protocols, status, self._bounded())
+        if not batch:
+            return []
+        with reading(self._engine) as conn:
+            latest = _latest(conn, batch)
+        note = _note(reason)
+        return [
+            Outcome(item.station, item.contest, *_decide(latest.get(key), item, note, status))
+            for key, item in batch.items()
+        ]
+
     def _submit(self, submissions: Sequence[Submission]) -> list[Submitted]:
         guard = self._bounded()
         prepared = [_prepare(one.protocols, one.status, guard, one.signatures) for one in submissions]
@@ -405,7 +447,7 @@ class Store:
             latest = _latest(conn, seen)
             plans, conflicts = [], []
             for one, (batch, _) in zip(submissions, prepared, strict=True):
-                note = one.reason if one.reason and one.reason.strip() else None
+                note = _note(one.reason)
                 try:
                     plans.append((*_plan(latest, batch, note, one.status), note))
                 except ConflictError as e:
@@ -1059,28 +1101,46 @@ def _plan(
     versions: list[int] = []
     unchanged = 0
     for key, item in batch.items():
-        if key not in latest:
-            to_write.append(item)
-            versions.append(1)
-            continue
-        version, was, stored_hash = latest[key]
-        if stored_hash == protocol_hash(item.station, item.contest, item.lines, item.votes, status):
+        result, version, conflict = _decide(latest.get(key), item, reason, status)
+        if conflict is not None:
+            conflicts.append((item.station, item.contest, conflict))
+        elif result == "unchanged":
             unchanged += 1
-            continue
-        same_counts = stored_hash == protocol_hash(item.station, item.contest, item.lines, item.votes, was)
-        if reason is None and not (same_counts and was == "preliminary"):
-            what = (
-                f"final version {version} would go back to preliminary"
-                if same_counts
-                else f"differs from stored version {version} ({was})"
-            )
-            conflicts.append((item.station, item.contest, f"{what}; a correction needs a reason"))
         else:
             to_write.append(item)
-            versions.append(version + 1)
+            versions.append(version)
     if conflicts:
         raise ConflictError(conflicts)
     return to_write, versions, unchanged
+
+
+def _decide(
+    stored: tuple[int, str, str] | None, item: _Item, reason: str | None, status: str
+) -> tuple[str, int, str | None]:
+    """The versioning rules of the module docstring, for one protocol against its latest stored
+    (version, status, content_hash): (result, version it would be, conflict or None). The one
+    place they are decided, for :meth:`Store.submit` and :meth:`Store.would` alike."""
+    if stored is None:
+        return "new", 1, None
+    version, was, stored_hash = stored
+    if stored_hash == protocol_hash(item.station, item.contest, item.lines, item.votes, status):
+        return "unchanged", version, None
+    same_counts = stored_hash == protocol_hash(item.station, item.contest, item.lines, item.votes, was)
+    if same_counts and was == "preliminary":
+        return "finalisation", version + 1, None
+    if reason is None:
+        what = (
+            f"final version {version} would go back to preliminary"
+            if same_counts
+            else f"differs from stored version {version} ({was})"
+        )
+        return "correction", version + 1, f"{what}; a correction needs a reason"
+    return "correction", version + 1, None
+
+
+def _note(reason: str | None) -> str | None:
+    """The reason a correction is stored with; a blank one is no reason."""
+    return reason if reason and reason.strip() else None
 
 
 def _latest(
