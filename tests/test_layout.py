@@ -124,6 +124,15 @@ def test_the_api_and_the_website_never_import_each_other(one: str, other: str) -
     assert offences((one,), (other, "saylau.server")) == []
 
 
+def test_the_static_site_asks_the_website_not_the_api() -> None:
+    """saylau.site renders the website's pages and the publish/ documents from live/ snapshots:
+    it needs neither the API nor the server; and nothing that serves knows it exists."""
+    assert "saylau.site" in TREES
+    assert offences(("saylau.site",), ("saylau.api", "saylau.server", "saylau.cli")) == []
+    serving = ("saylau.web", "saylau.api", "saylau.http", "saylau.live", "saylau.store", "saylau.server")
+    assert offences(serving, ("saylau.site",)) == []
+
+
 def test_no_module_imports_another_module_s_private_names() -> None:
     found = [
         f"{name}:{line} imports {target}.{n}"

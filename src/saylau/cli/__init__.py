@@ -11,6 +11,7 @@ from saylau.cli import (  # noqa: F401  (they register their commands)
     keys,
     projection,
     publish,
+    publish_site,
     serve,
     stations,
     store,
