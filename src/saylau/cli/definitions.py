@@ -196,6 +196,8 @@ def print_results(out: dict, console: Console) -> None:
         if body["vacant"]:
             table.add_row("not filled", str(body["vacant"]))
         console.print(table)
+        if "tiers" in body:
+            print_tiers(body, out, console)
     for contest in out["contests"]:
         if contest["kind"] != "list":
             continue
@@ -250,6 +252,99 @@ def print_results(out: dict, console: Console) -> None:
     table.add_column("turnout %", justify="right")
     for region in out["regions"]:
         table.add_row(region["name"], f"{region['turnout']:.2f}")
+    console.print(table)
+
+
+def print_tiers(body: dict, out: dict, console: Console) -> None:
+    """A compensatory body's count tier by tier, so a reader sees where each seat came from and
+    not only the sum: the body's own options name only the parties that won seats, so every
+    party is named from all the document's options tables."""
+    tiers = body["tiers"]
+    title = f"{body['name']}: how the seats were counted"
+    count = tiers.get("count")
+    if tiers.get("refused") or not isinstance(count, dict):
+        console.print(f"{title}: not yet: {tiers.get('refused') or 'waiting for the count'}")
+        return
+    labels: dict[str, dict] = {}
+    for contest in out["contests"]:
+        labels.update({k: o for k, o in contest["options"].items() if contest["kind"] == "list"})
+    labels.update(body["options"])
+    names = shown_names(labels)
+    contests = {c["id"]: c["name"] for c in out["contests"]}
+    console.print(f"{body['name']}: " + ", ".join(str(t) for t in (tiers["system"], tiers.get("law")) if t))
+    if "placement" in count:  # the Storting: district seats, then one leveling seat per district
+        rows = _tier_rows(count, "districts", "district_seats", "leveling_seats")
+        _tier_table(title, ("district", "leveling", "total"), rows, count["seats"], names, console)
+        table = Table(title=f"{body['name']}: the leveling seat of each district (§ 11-6)")
+        table.add_column("district")
+        table.add_column("leveling seat")
+        for district, tier in count["districts"].items():
+            placed = [
+                names.get(p, p) + (f" x{n}" if n > 1 else "") for p, n in tier["leveling_seats"].items() if n
+            ]
+            table.add_row(contests.get(district, district), ", ".join(placed) or "-")
+        console.print(table)
+    elif "coverage" in count:  # the Bundestag: Land lists, the winners they seat and the rest
+        district = count["constituency_seats"]
+        rows = {p: (district.get(p, 0), n - district.get(p, 0)) for p, n in count["national"].items() if n}
+        _tier_table(title, ("constituency", "list", "total"), rows, count["seats"], names, console)
+        if count["independents_elected"]:
+            console.print(
+                f"won by individual candidates, elected outright: {len(count['independents_elected'])}"
+            )
+        missed = count["not_elected"]
+        console.print(
+            f"constituency winners without a seat: {len(missed)}"
+            + (f" ({', '.join(missed)})" if missed else "")
+        )
+    else:  # mixed-member: entitlement, district seats, list seats and any overhang
+        table = Table(title=title)
+        overhang = any(count["overhang"].values())
+        columns = ("entitlement", "district", "list", *(("overhang",) if overhang else ()), "total")
+        table.add_column("party")
+        for column in columns:
+            table.add_column(column, justify="right")
+        parties = {**count["entitlement"], **count["district_seats"], **count["seats"]}
+        for party in sorted(parties, key=lambda p: -count["seats"].get(p, 0)):
+            figures = [count["entitlement"].get(party, 0), count["district_seats"].get(party, 0)]
+            figures.append(count["list_seats"].get(party, 0))
+            if overhang:
+                figures.append(count["overhang"].get(party, 0))
+            figures.append(count["seats"].get(party, 0))
+            if any(figures):
+                table.add_row(names.get(party, party), *map(str, figures))
+        console.print(table)
+        if count["set_aside"]:
+            console.print(
+                "set aside (seats won outside the proportional count): "
+                + ", ".join(f"{names.get(p, p)} {n}" for p, n in count["set_aside"].items())
+            )
+
+
+def _tier_rows(count: dict, key: str, first: str, second: str) -> dict[str, tuple[int, int]]:
+    """Each party's two tiers summed over the districts."""
+    rows: dict[str, tuple[int, int]] = {}
+    for tier in count[key].values():
+        for party in {**tier[first], **tier[second]}:
+            a, b = rows.get(party, (0, 0))
+            rows[party] = (a + tier[first].get(party, 0), b + tier[second].get(party, 0))
+    return {p: ab for p, ab in rows.items() if any(ab)}
+
+
+def _tier_table(
+    title: str,
+    columns: tuple[str, str, str],
+    rows: dict[str, tuple[int, int]],
+    seats: dict[str, int],
+    names: dict[str, str],
+    console: Console,
+) -> None:
+    table = Table(title=title)
+    table.add_column("party")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for party, (a, b) in sorted(rows.items(), key=lambda kv: -seats.get(kv[0], sum(kv[1]))):
+        table.add_row(names.get(party, party), str(a), str(b), str(seats.get(party, a + b)))
     console.print(table)
 
 

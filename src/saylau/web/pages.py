@@ -255,6 +255,7 @@ async def national(request: Request, lang: str) -> Response:
             views.list_contest(c, names, results.calls) for c in results.contests if c.list_result is not None
         ],
         bodies=views.bodies(results, names),
+        tiers=views.tiers(results, names),
         summary=summary,
     )
 

@@ -348,3 +348,62 @@ def line_label(name: str, gettext: Gettext, titles: dict[str, str]) -> str:
     if name in LINE_LABELS:
         return gettext(LINE_LABELS[name])
     return titles.get(name) or name
+
+
+def tiers(results: Results, names: Names) -> dict[str, dict[str, Any]]:
+    """Each compensatory body's count by tier, for a reader who asks where the seats came from:
+    the hemicycle shows only the sum. Four columns at most (party, district, list or leveling,
+    total) so the table fits a phone; overhang and the Storting's placement go beside it.
+    A count not made yet (refused, waiting, or no count) shows nothing rather than a guess."""
+    contests = {c.contest.id: name_in(c.contest.name, names.lang) for c in results.contests}
+    out = {}
+    for body_id, tier in results.tiers.items():
+        count = tier.get("count")
+        if tier.get("refused") or tier.get("waiting") or not isinstance(count, dict):
+            continue
+        view: dict[str, Any] = {
+            "leveling": "placement" in count,
+            "placed": [],
+            "overhang": [],
+            "not_elected": None,
+        }
+        split: dict[str, tuple[int, int]] = {}
+        if "placement" in count:  # the Storting: each district's seats, then its leveling seat
+            for district, d in count["districts"].items():
+                for pid in {**d["district_seats"], **d["leveling_seats"]}:
+                    a, b = split.get(pid, (0, 0))
+                    split[pid] = (a + d["district_seats"].get(pid, 0), b + d["leveling_seats"].get(pid, 0))
+                for pid, n in d["leveling_seats"].items():
+                    if n:
+                        view["placed"].append(
+                            {
+                                "district": contests.get(district, district),
+                                "name": names.party(pid),
+                                "seats": n,
+                            }
+                        )
+        elif "coverage" in count:  # the Bundestag: constituency winners seated from the Land lists
+            won = count["constituency_seats"]
+            split = {pid: (won.get(pid, 0), n - won.get(pid, 0)) for pid, n in count["national"].items()}
+            view["not_elected"] = len(count["not_elected"])
+        else:  # mixed-member: district seats topped up by list seats, overhang kept or leveled
+            for pid in {**count["district_seats"], **count["list_seats"]}:
+                split[pid] = (count["district_seats"].get(pid, 0), count["list_seats"].get(pid, 0))
+            view["overhang"] = [
+                {"name": names.party(pid), "seats": n} for pid, n in count["overhang"].items() if n
+            ]
+        seats = count["seats"]
+        view["rows"] = [
+            {
+                "key": pid,
+                "name": names.party(pid),
+                "color": names.color(pid),
+                "district": a,
+                "list": b,
+                "seats": seats.get(pid, a + b),
+            }
+            for pid, (a, b) in sorted(split.items(), key=lambda kv: (-seats.get(kv[0], sum(kv[1])), kv[0]))
+            if a or b
+        ]
+        out[body_id] = view
+    return out
