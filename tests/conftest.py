@@ -7,6 +7,7 @@ import subprocess as _subprocess
 import sys
 from pathlib import Path
 from subprocess import CompletedProcess
+from typing import Any
 
 import pytest
 
@@ -69,6 +70,39 @@ _DEFAULT_WARNING_FILTERS = (
 )
 
 
+def run_apart(work: Any) -> Any:
+    """A coroutine (by ``asyncio.run``) or a function, in a thread of its own: the browser tests
+    (Playwright's sync API) may have left an event loop running in this thread, where
+    ``asyncio.run`` refuses to start, and a test module may run after them on the same worker."""
+    import asyncio
+    import threading
+
+    out: dict[str, Any] = {}
+
+    def go() -> None:
+        try:
+            out["value"] = asyncio.run(work) if asyncio.iscoroutine(work) else work()
+        except BaseException as e:
+            out["error"] = e
+
+    thread = threading.Thread(target=go)
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
+def _loop_running() -> bool:
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def _run_cli_in_process(argv: list[str], stdin: bytes | None) -> CompletedProcess[str]:
     """``saylau.cli.main(argv)`` as a fresh interpreter would run it, with its output captured.
 
@@ -100,7 +134,9 @@ def _run_cli_in_process(argv: list[str], stdin: bytes | None) -> CompletedProces
         last_resort.setLevel(logging.WARNING)
         root.addHandler(last_resort)
         try:
-            code = main(argv)
+            # a command that runs its own event loop (publish) cannot start one where a browser
+            # test left one running: it runs in a thread of its own then, as in a fresh process
+            code = run_apart(lambda: main(argv)) if _loop_running() else main(argv)
         except SystemExit as e:
             code = e.code if isinstance(e.code, int) else 0 if e.code is None else 1
             if not isinstance(e.code, int | None):

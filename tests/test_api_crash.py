@@ -178,7 +178,6 @@ def same_counts(stored: Protocol, sent: Protocol) -> bool:
     return dict(stored.votes) == dict(sent.votes) and all(stored.lines[k] == v for k, v in sent.lines.items())
 
 
-@pytest.mark.serial
 @pytest.mark.slow
 def test_a_killed_server_loses_no_acknowledged_protocol(db_url: str, tmp_path: Path) -> None:
     started = time.monotonic()

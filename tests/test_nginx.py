@@ -38,7 +38,8 @@ TEMPLATE = ROOT / "deploy" / "nginx" / "saylau-proxy.conf"
 LISTEN, ORIGIN, CACHE = "listen 80;", "server 127.0.0.1:8000", "/var/cache/nginx/saylau"
 #: ... the cache's folder is also the prefix of the compressing layer's socket, beside it
 
-pytestmark = pytest.mark.serial  # two servers and timed waits: alone, after the parallel pass
+# Not serial: its waits are generous deadlines (20 s, 10 s), not bounds on speed, and the minute
+# without an origin is idle time another worker fills.
 
 
 def nginx_binary() -> str | None:

@@ -10,7 +10,6 @@ security headers saylau serve sends; and the publisher's own files never served.
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import os
 import shutil
@@ -21,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conftest import run_apart
 from saylau import site
 from saylau.http.headers import POLICY
 from saylau.i18n import LANGS
@@ -106,7 +106,7 @@ def served() -> Iterator[tuple[StaticNginx, Path, int]]:
     try:
         db, _ = tiny_store(work, frozenset({"S4"}))
         published = work / "site"
-        version = asyncio.run(site.run(str(db), published, site.Options(), say=lambda _: None))
+        version = run_apart(site.run(str(db), published, site.Options(), say=lambda _: None))
         assert version is not None
         with StaticNginx(free_port(), published) as nginx:
             yield nginx, published, version

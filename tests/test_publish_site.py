@@ -10,7 +10,6 @@ page kept (hard-linked) when nothing of it changed; and the refusals, one line e
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
 import os
@@ -24,8 +23,8 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.conftest import run_cli
 
+from conftest import run_apart, run_cli
 from saylau import site, spec
 from saylau.errors import InputError
 from saylau.i18n import LANGS
@@ -64,7 +63,7 @@ def submit(db: Path, protocols: list[Protocol]) -> None:
 
 
 def publish(source: Path, folder: Path, **options: object) -> int | None:
-    return asyncio.run(site.run(str(source), folder, site.Options(**options), say=lambda _: None))  # type: ignore[arg-type]
+    return run_apart(site.run(str(source), folder, site.Options(**options), say=lambda _: None))  # type: ignore[arg-type]
 
 
 def pointer(folder: Path) -> dict:
@@ -224,7 +223,7 @@ def test_keep_removes_old_versions_only_after_the_pointer_moved(tmp_path: Path) 
             store.close()
             tree.close()
 
-    events = asyncio.run(go())
+    events = run_apart(go())
     pointed = [v for what, v in events if what == "point"]
     assert len(pointed) == 4 and pointed == sorted(pointed)
     removed = [v for what, v in events if what == "removed"]

@@ -20,7 +20,6 @@ import json
 import socket
 import sqlite3
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +30,7 @@ from fastapi import Request
 from fastapi.testclient import TestClient
 from starlette.responses import HTMLResponse
 
+from conftest import run_apart
 from saylau import demo
 from saylau.http import problems as problems_module
 from saylau.http.limits import ConnectionLimits, ReadLimit
@@ -60,26 +60,6 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
 def client(db: tuple[Path, list[Any]]) -> Iterator[TestClient]:
     with TestClient(create_app(str(db[0]), Settings(anonymous_rate=0))) as c:
         yield c
-
-
-def run_apart(work: Any) -> Any:
-    """A coroutine (by ``asyncio.run``) or a function, in a thread of its own: the browser tests
-    (Playwright's sync API) may have left an event loop running in this thread, where
-    ``asyncio.run`` refuses to start."""
-    out: dict[str, Any] = {}
-
-    def go() -> None:
-        try:
-            out["value"] = asyncio.run(work) if asyncio.iscoroutine(work) else work()
-        except BaseException as e:
-            out["error"] = e
-
-    thread = threading.Thread(target=go)
-    thread.start()
-    thread.join()
-    if "error" in out:
-        raise out["error"]
-    return out["value"]
 
 
 def snapshot_of(client: TestClient) -> Any:
