@@ -19,6 +19,9 @@ from saylau.rules.party_list import ListRules
 from saylau.rules.thresholds import Threshold
 
 LANGUAGES = ("kk", "ru", "en")
+#: Ids the results give meanings of their own: the option of a candidate with no party, and the
+#: "against all" line. A party or a candidate may not take one (its votes would merge with them).
+RESERVED_IDS = {"self-nominated": "candidates with no party", "against_all": "the votes against all"}
 #: The largest count any protocol line, vote or turnout figure may hold: more than the electorate
 #: of any country but India's in one protocol (India, 2024: 968 million), small enough that
 #: a million stations of it sum exactly in int64 and one fits a 32-bit column.

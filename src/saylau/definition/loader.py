@@ -28,6 +28,7 @@ from saylau.definition.toml_lines import KeyPath, TomlLines, parse_toml
 from saylau.errors import DefinitionError
 from saylau.model import (
     LANGUAGES,
+    RESERVED_IDS,
     Body,
     Candidate,
     Contest,
@@ -172,6 +173,12 @@ class _Loader:
 
     def _parties(self, tables: list[dict[str, Any]]) -> tuple[Party, ...]:
         ids = self._unique("parties", tables)
+        for i, pid in enumerate(ids):
+            if pid in RESERVED_IDS:
+                self._at(
+                    ("parties", i, "id"),
+                    f"id {pid!r} is reserved: the results use it for {RESERVED_IDS[pid]}",
+                )
         return tuple(
             Party(pid, t.get("name", {}), t.get("short", t.get("name", {})), t.get("color", "#888888"), i)
             for i, (pid, t) in enumerate(zip(ids, tables, strict=True))

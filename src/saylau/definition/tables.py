@@ -21,6 +21,7 @@ from saylau.definition.problems import Problems
 from saylau.model import (
     LANGUAGES,
     MAX_COUNT,
+    RESERVED_IDS,
     Candidate,
     Contest,
     Party,
@@ -298,6 +299,9 @@ class Tables:
                 continue
             if not cid or cid in seen:
                 self.problems.add(file, line, "id", f"empty or duplicate candidate id {cid!r}")
+            elif cid in RESERVED_IDS:
+                why = RESERVED_IDS[cid]
+                self.problems.add(file, line, "id", f"id {cid!r} is reserved: the results use it for {why}")
             seen.add(cid)
             if party and party not in parties:
                 self.problems.add(
