@@ -9,6 +9,7 @@ package) every test here is skipped, not failed.
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import socket
 import subprocess
@@ -101,27 +102,10 @@ def region_of(store: Store) -> dict[str, str]:
     return out
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    reason = _missing()
-    if reason is not None:
-        pytest.skip(reason)
-    db = tmp_path_factory.mktemp("site") / "kz.db"
-    withheld = list(demo.build(db, withhold=40))
-    store = Store.open(str(db))
-    try:
-        regions = region_of(store)
-    finally:
-        store.close()
-    counts = collections.Counter(regions[s] for s in {p.station for p in withheld})
-    territory = max(sorted(counts), key=lambda r: counts[r])
-    tokens = {
-        "admin": _cli("token", "create", str(db), "--role", "admin", "--name", "browser tests"),
-        "observer": _cli("token", "create", str(db), "--role", "observer", "--name", "browser tests"),
-        "commission": _cli(
-            "token", "create", str(db), "--role", "commission", "--territory", territory, "--name", "tests"
-        ),
-    }
+@contextlib.contextmanager
+def serving(db: Path) -> Iterator[str]:
+    """``saylau serve`` on ``db`` at a free port, as a user starts it; its base URL once
+    ``/api/v1/health`` answers, and the server stopped when the block ends."""
     port = _free_port()
     log = (db.parent / "serve.log").open("w")
     server = subprocess.Popen(
@@ -157,7 +141,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             if time.monotonic() > deadline:
                 raise RuntimeError("saylau serve did not answer /api/v1/health within 60 s")
             time.sleep(0.1)
-        yield Site(base_url, db, tokens, territory, withheld)
+        yield base_url
     finally:
         server.terminate()
         try:
@@ -166,6 +150,31 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             server.kill()
             server.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    reason = _missing()
+    if reason is not None:
+        pytest.skip(reason)
+    db = tmp_path_factory.mktemp("site") / "kz.db"
+    withheld = list(demo.build(db, withhold=40))
+    store = Store.open(str(db))
+    try:
+        regions = region_of(store)
+    finally:
+        store.close()
+    counts = collections.Counter(regions[s] for s in {p.station for p in withheld})
+    territory = max(sorted(counts), key=lambda r: counts[r])
+    tokens = {
+        "admin": _cli("token", "create", str(db), "--role", "admin", "--name", "browser tests"),
+        "observer": _cli("token", "create", str(db), "--role", "observer", "--name", "browser tests"),
+        "commission": _cli(
+            "token", "create", str(db), "--role", "commission", "--territory", territory, "--name", "tests"
+        ),
+    }
+    with serving(db) as base_url:
+        yield Site(base_url, db, tokens, territory, withheld)
 
 
 @pytest.fixture(scope="session")

@@ -8,20 +8,13 @@ Each count is its own ``saylau serve`` (the shared site of conftest.py has all b
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 
 from saylau import demo, spec
 
-from .conftest import screenshot
+from .conftest import screenshot, serving
 
 VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 900}}
 LANGS = ["kk", "ru", "en"]
@@ -30,50 +23,14 @@ ELECTED = {"en": ["Elected"], "ru": ["Избран"], "kk": ["Сайланды"]
 LEADING = {"en": "Leading", "ru": "Лидирует", "kk": "Алда"}
 
 
-def _serve(db: Path) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    log = (db.parent / "serve.log").open("w")
-    args = ["serve", str(db), "--port", str(port), "--snapshot-interval", "0.05", "--no-access-log"]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "saylau.cli", *args, "--log-level", "warning"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"saylau serve exited: {(db.parent / 'serve.log').read_text()}")
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("saylau serve did not answer /api/v1/health within 60 s")
-            time.sleep(0.1)
-        yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-
-
 @pytest.fixture(scope="module")
 def early(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[str]:
     """1% of the stations counted (104 of 10,418)."""
     stations = len(spec.load(demo.example()).stations)
     db = tmp_path_factory.mktemp("early") / "kz.db"
     demo.build(db, withhold=stations - stations // 100)
-    yield from _serve(db)
+    with serving(db) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +38,8 @@ def complete(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[str]
     """Every protocol counted and final."""
     db = tmp_path_factory.mktemp("complete") / "kz.db"
     demo.build(db)
-    yield from _serve(db)
+    with serving(db) as base:
+        yield base
 
 
 @pytest.fixture(params=list(VIEWPORTS))
