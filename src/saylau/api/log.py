@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -37,6 +38,7 @@ from saylau.api.deps import PREFIX, Caller, failure
 from saylau.errors import InputError
 from saylau.http.problems import ApiError, responses
 from saylau.http.state import running
+from saylau.store import Store
 
 router = APIRouter(prefix=f"{PREFIX}/log", tags=["log"])
 PAGE = 1000
@@ -162,6 +164,18 @@ async def entries(
     return {"start": start, "end": end, "size": size, "entries": [e.to_dict() for e in found]}
 
 
+async def _proof(request: Request, what: str, make: Callable[..., Any], *args: int | None) -> Any:
+    """A proof from the store (``make``: one of its proof methods), off the event loop: a size or
+    index the log cannot answer for is a 422 in the store's words, a failing store the problem
+    :func:`failure` makes."""
+    try:
+        return await run_in_threadpool(make, running(request).store, *args)
+    except InputError as e:
+        raise ApiError(422, str(e)) from None
+    except Exception as e:
+        raise failure(e, what) from None
+
+
 @router.get(
     "/proof/inclusion",
     response_model=InclusionOut,
@@ -171,13 +185,7 @@ async def entries(
 async def inclusion(
     request: Request, caller: Caller, index: _SIZE, size: Annotated[int | None, Query(ge=1, le=2**62)] = None
 ) -> dict[str, Any]:
-    store = running(request).store
-    try:
-        size, root, leaf, proof = await run_in_threadpool(store.inclusion_proof, index, size)
-    except InputError as e:
-        raise ApiError(422, str(e)) from None
-    except Exception as e:
-        raise failure(e, "inclusion proof") from None
+    size, root, leaf, proof = await _proof(request, "inclusion proof", Store.inclusion_proof, index, size)
     return {
         "index": index,
         "size": size,
@@ -199,15 +207,9 @@ async def consistency(
     first: _SIZE,
     second: Annotated[int | None, Query(ge=0, le=2**62)] = None,
 ) -> dict[str, Any]:
-    store = running(request).store
-    try:
-        second, first_root, second_root, proof = await run_in_threadpool(
-            store.consistency_proof, first, second
-        )
-    except InputError as e:
-        raise ApiError(422, str(e)) from None
-    except Exception as e:
-        raise failure(e, "consistency proof") from None
+    second, first_root, second_root, proof = await _proof(
+        request, "consistency proof", Store.consistency_proof, first, second
+    )
     return {
         "first": first,
         "second": second,
