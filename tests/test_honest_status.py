@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, run_cli
 from saylau import demo, results, spec
 from saylau.i18n import translations
 from saylau.model import Allowance, Compensation, Election, Protocol, Station, VoterLists
@@ -107,6 +107,17 @@ def test_at_one_percent_the_hemicycle_shows_seats_not_yet_determined(early: Test
     assert 'data-call="leading"' in legend and 'data-call="undetermined"' in legend
     assert 'data-majority="50"' in legend
     assert ELECTED[lang] not in html
+
+
+def test_at_one_percent_the_cli_table_elects_nobody(tmp_path: Path, kz: Election) -> None:
+    """`saylau results` on a store with 1% counted: every district is leading, none elected."""
+    db = tmp_path / "kz.db"
+    demo.build(db, withhold=len(kz.stations) - len(kz.stations) // 100)
+    done = run_cli("results", str(db))
+    assert done.returncode == 0, done.stderr
+    table = done.stdout[done.stdout.index("Single-mandate contests") :]
+    assert table.count(" leading ") == 29
+    assert "elected" not in table
 
 
 def test_at_one_percent_the_press_summary_calls_nothing(early: TestClient, kz: Election) -> None:

@@ -225,7 +225,9 @@ def print_results(out: dict, console: Console) -> None:
             winner = d["options"][d["winner"]] if d["winner"] else None
             # a runoff names its candidates instead of a winner
             who = names[d["winner"]] if winner else " / ".join(names[c] for c in d["runoff"]) or "-"
-            table.add_row(d["name"], who, winner["party_name"] if winner else "-", d["status"])
+            # the count so far, until the rest cannot change it (docs/certainty.md): never "elected" early
+            status = "leading" if d.get("call") == "leading" else d["status"]
+            table.add_row(d["name"], who, winner["party_name"] if winner else "-", status)
         console.print(table)
     if out.get("territories"):
         main = next(c for c in out["contests"] if c["id"] == out["territories"][0]["contest"])
