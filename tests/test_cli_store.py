@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import run_cli, shared_file
+from tamper import change_counts, every_count_plus
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "data" / "tiny"
@@ -130,9 +131,7 @@ def test_tampering_behind_the_systems_back_is_found(db: str):
         db.replace("postgresql://", "postgresql+psycopg://") if "://" in db else f"sqlite:///{db}"
     )
     with engine.begin() as conn:
-        conn.execute(
-            sa.text("UPDATE protocol_versions SET votes = REPLACE(votes, '200', '2000') WHERE station = 'S3'")
-        )
+        assert change_counts(conn, "station = 'S3'", every_count_plus(1800))
     engine.dispose()
     proc = run_cli("audit", "verify", db)
     assert proc.returncode == 1

@@ -23,9 +23,10 @@ import sqlalchemy as sa
 from conftest import run_cli
 from saylau import spec
 from saylau.store import Store
-from saylau.store.canonical import dumps, leaf_hex, protocol_content, sha256_hex
+from saylau.store.canonical import leaf_hex
 from saylau.store.engine import parse
 from saylau.store.tokens import Tokens
+from tamper import Edit, change_counts
 
 TINY = Path(__file__).parent / "data" / "tiny"
 ROUNDS = 13
@@ -132,6 +133,26 @@ def behind_the_back(url: str, *statements: str) -> None:
         engine.dispose()
 
 
+def counts_behind_the_back(url: str, where: str, edit: Edit, *, rehash: bool = False) -> None:
+    """Rewrite the packed counts of the matching protocol rows, as an insider with SQL would."""
+    engine = sa.create_engine(parse(url))
+    try:
+        with engine.begin() as conn:
+            assert change_counts(conn, where, edit, rehash=rehash)
+    finally:
+        engine.dispose()
+
+
+def one_more_vote(lines: dict[str, int], votes: dict[str, int]) -> None:
+    first = next(iter(votes))
+    votes[first] += 1
+
+
+def more_votes(lines: dict[str, int], votes: dict[str, int]) -> None:
+    for option in votes:
+        votes[option] += 1000
+
+
 def verify(built: Built, tmp_path: Path, *kept: str) -> tuple[int, str]:
     """``saylau audit verify`` with the checkpoints ``kept`` (signed notes) as files."""
     args = []
@@ -173,9 +194,7 @@ def test_the_untouched_store_verifies_against_every_checkpoint(built: Built, tmp
 
 
 def test_a_count_changed(built: Built, tmp_path: Path) -> None:
-    behind_the_back(
-        built.url, "UPDATE protocol_versions SET votes = REPLACE(votes, '400', '401') WHERE audit_seq = 2"
-    )
+    counts_behind_the_back(built.url, "audit_seq = 2", one_more_vote)
     err = fails_at(built, tmp_path, 2)
     assert "S1/council-list/v1" in err and "changed after it was written" in err
 
@@ -254,17 +273,8 @@ def test_the_whole_log_rebuilt_after_a_change_and_signed_again_with_the_servers_
     """The strongest insider: changes a count, makes its leaf again, throws away every checkpoint
     the server stored and signs a new one with the server's own key. The log is consistent in
     itself; only a checkpoint kept from before shows it: the new tree does not extend it."""
-    behind_the_back(
-        built.url, "UPDATE protocol_versions SET votes = REPLACE(votes, ':', ':1') WHERE audit_seq = 60"
-    )
-    with Store.open(built.url) as store:  # the row's own hash made again too
-        (changed,) = [v for v in store.versions("S3", "d2") if v.audit_seq == 60]
-    content = protocol_content(
-        "S3", "d2", dumps(dict(changed.protocol.lines)), dumps(dict(changed.protocol.votes)), changed.status
-    )
-    behind_the_back(
-        built.url, f"UPDATE protocol_versions SET content_hash = '{sha256_hex(content)}' WHERE audit_seq = 60"
-    )
+    # every vote 1,000 more, and the row's own hash made again too
+    counts_behind_the_back(built.url, "audit_seq = 60", more_votes, rehash=True)
     releaf(built, 60)
     behind_the_back(built.url, "DELETE FROM checkpoints")
     with Store.open(built.url, key=built.key) as store:

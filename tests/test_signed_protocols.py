@@ -46,6 +46,7 @@ from saylau.store.signing import Signature, key_id_of, sign, sign_protocols
 from saylau.store.tokens import Tokens
 from saylau.transparency.merkle import Tree
 from saylau.transparency.note import Checkpoint, Signer, open_checkpoint, sign_checkpoint
+from tamper import stored_texts
 from test_api import TINY, Server, Tokens_, body, is_problem, make_tokens
 
 
@@ -270,7 +271,7 @@ def rewrite(url: str, seq: int, key_id: str, signature: str) -> None:
                 .mappings()
                 .one()
             )
-            content = protocol_content(v["station"], v["contest"], v["lines"], v["votes"], v["status"])
+            content = protocol_content(v["station"], v["contest"], *stored_texts(conn, v), v["status"])
             entry = protocol_entry(
                 seq,
                 v["at"],
@@ -302,11 +303,10 @@ def message_of_row(url: str, seq: int) -> bytes:
                 .mappings()
                 .one()
             )
+            texts = stored_texts(conn, v)
     finally:
         engine.dispose()
-    return protocol_message(
-        "tiny", protocol_content(v["station"], v["contest"], v["lines"], v["votes"], v["status"])
-    )
+    return protocol_message("tiny", protocol_content(v["station"], v["contest"], *texts, v["status"]))
 
 
 def test_the_verifier_names_a_signature_changed_in_the_database(signed: Signed) -> None:
@@ -480,7 +480,7 @@ def test_a_store_of_revision_0003_still_verifies_after_the_upgrade_and_then_take
     upgrade(db_url)
     engine = make_engine(parse(db_url))
     with engine.connect() as conn:
-        assert current_revision(conn) == "0004"
+        assert current_revision(conn) == "0005"
     engine.dispose()
     with Store.open(db_url, key=key_file) as store:
         report = store.verify(since=[note])

@@ -29,6 +29,7 @@ from saylau.store import ConflictError, Store, StoreError, Submission
 from saylau.store.canonical import counts, dumps, protocol_content, protocol_entry
 from saylau.store.engine import parse
 from saylau.store.tables import VERSION_TABLE, metadata
+from tamper import change_counts, set_votes
 
 TINY = Path(__file__).parent / "data" / "tiny"
 
@@ -515,10 +516,7 @@ def test_verify_finds_a_vote_count_changed_in_the_database(
     store.submit(protocols, actor="clerk")
     seq = seq_of(store, "S3", "council-list")
     with behind_the_back(db_url) as conn:
-        conn.exec_driver_sql(
-            'UPDATE protocol_versions SET votes = \'{"a":290,"b":200}\' '
-            "WHERE station = 'S3' AND contest = 'council-list'"
-        )
+        change_counts(conn, "station = 'S3' AND contest = 'council-list'", set_votes(a=290, b=200))
     report = store.verify()
     assert not report.ok
     assert report.first_bad == seq

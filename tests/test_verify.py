@@ -27,10 +27,11 @@ import sqlalchemy as sa
 from conftest import run_cli
 from saylau import spec
 from saylau.store import Store
-from saylau.store.canonical import leaf_hex, sha256_hex
+from saylau.store.canonical import leaf_hex
 from saylau.store.tokens import Tokens
 from saylau.transparency.merkle import Tree, leaf_hash
 from saylau.transparency.note import Checkpoint, Signer, read_note, sign_checkpoint
+from tamper import add_votes, change_counts
 from test_api import FAST, Server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -303,18 +304,7 @@ def _change_count(url: str) -> int:
     engine = sa.create_engine(url if "://" in url else f"sqlite:///{url}")
     with engine.begin() as conn:
         row = _first_protocol(conn)
-        votes = json.loads(row.votes)
-        votes["a"] += 7
-        text = json.dumps(votes, sort_keys=True, separators=(",", ":"))
-        content = json.dumps(
-            {"contest": row.contest, "lines": json.loads(row.lines), "station": row.station,
-             "status": row.status, "votes": votes},
-            sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-        )  # fmt: skip
-        conn.execute(
-            sa.text("UPDATE protocol_versions SET votes = :v, content_hash = :h WHERE audit_seq = :s"),
-            {"v": text, "h": sha256_hex(content), "s": row.audit_seq},
-        )
+        change_counts(conn, f"audit_seq = {int(row.audit_seq)}", add_votes("a", 7), rehash=True)
     engine.dispose()
     return int(row.audit_seq)
 

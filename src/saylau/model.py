@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
+from typing import Any
 
 from saylau.rules.majority import DistrictRules
 from saylau.rules.party_list import ListRules
@@ -58,6 +59,13 @@ class Allowance:
         share = self.share
         return self.voters + (share.numerator * listed // share.denominator if share else 0)
 
+    def of_array(self, listed: Any) -> Any:
+        """:meth:`of` for a NumPy integer array of lists (int64; exact, as :meth:`of`)."""
+        share = self.share
+        if not share:
+            return listed * 0 + self.voters
+        return self.voters + share.numerator * listed // share.denominator
+
     def text(self, noun: str = "voter") -> str:
         """In words: ``2% of the list``, ``12 voters``, ``2,000 ballots``."""
         if self.share:
@@ -92,6 +100,23 @@ class VoterLists:
     def ballots(self, listed: int) -> int:
         """The most ballots a station with ``listed`` voters on its list may report."""
         return min(MAX_COUNT, self.range(listed)[1] + self.ballots_above.of(listed))
+
+    def range_array(self, listed: Any) -> tuple[Any, Any]:
+        """:meth:`range` for a NumPy int64 array of lists: (lowest, highest), each an array.
+
+        The same integers as :meth:`range` station by station (``listed`` is at most
+        :data:`MAX_COUNT`, so a share's numerator times it stays inside int64)."""
+        import numpy as np
+
+        low = np.maximum(0, listed - self.removed.of_array(listed))
+        high = np.minimum(MAX_COUNT, listed + self.added.of_array(listed))
+        return low, high
+
+    def ballots_array(self, listed: Any) -> Any:
+        """:meth:`ballots` for a NumPy int64 array of lists."""
+        import numpy as np
+
+        return np.minimum(MAX_COUNT, self.range_array(listed)[1] + self.ballots_above.of_array(listed))
 
     def why(self) -> str:
         """The rule in words, for a breach's message."""

@@ -358,12 +358,16 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ),
         # a protocol row: its counts or its entry number unreadable
         (
-            "UPDATE protocol_versions SET votes = X'FF' WHERE station = 'S2' AND contest = 'council-list'",
-            "entry 3: audit entry 3 (protocol row S2/council-list/v1): cannot read its votes",
+            "UPDATE protocol_versions SET figures = 'text' WHERE station = 'S2' AND contest = 'council-list'",
+            "entry 3: audit entry 3 (protocol row S2/council-list/v1): cannot read its figures",
         ),
         (
-            "UPDATE protocol_versions SET lines = CAST(X'C3FF' AS TEXT) WHERE audit_seq = 5",
-            "entry 5: audit entry 5: cannot read the lines of its protocol row",
+            "UPDATE protocol_versions SET layout = CAST(X'C3FF' AS TEXT) WHERE audit_seq = 5",
+            "entry 5: audit entry 5: cannot read the layout of its protocol row",
+        ),
+        (
+            "UPDATE protocol_versions SET figures = X'FF' WHERE audit_seq = 5",
+            "entry 5: audit entry 5 (protocol S4/council-list/v1): the protocol row's figures do not fit",
         ),
         (
             "UPDATE protocol_versions SET audit_seq = 'seven' WHERE audit_seq = 6",

@@ -10,7 +10,9 @@ was changed behind its back::
 
     with Store.create("election.db", spec.Files(Path("examples/kz-2023"))) as store:
         store.submit(protocols, actor="import", source="protocols.csv")
+        store.submit_tables(intake.tables, actor="import")  # a file read by saylau.intake
         store.current()            # the latest version of each protocol
+        store.tables()             # the same, as integer tables (saylau.protocol_table)
         store.verify().ok          # True unless a row was changed behind the store's back
 
 Commissions sign what they send with a registered key (:mod:`saylau.store.signing`):
@@ -24,6 +26,7 @@ from saylau.store.signing import Signature, SigningKey
 from saylau.store.store import (
     Change,
     Changes,
+    Current,
     Store,
     StoredVersion,
     Submission,
@@ -40,6 +43,7 @@ __all__ = [
     "Change",
     "Changes",
     "ConflictError",
+    "Current",
     "LogEntry",
     "Signature",
     "SigningKey",

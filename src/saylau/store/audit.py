@@ -21,13 +21,14 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
 
 from saylau.errors import InputError, SaylauError
 from saylau.store.canonical import (
+    Layout,
     define_entry,
     definition_hash,
     dumps,
@@ -44,6 +45,7 @@ from saylau.store.canonical import (
     turnout_content,
     turnout_entry,
 )
+from saylau.store.packing import read_layouts
 from saylau.store.signing import key_fields, key_id_of, public_key_bytes, verifies
 from saylau.store.tables import (
     api_tokens,
@@ -52,6 +54,7 @@ from saylau.store.tables import (
     definition_files,
     key_revocations,
     meta,
+    protocol_layouts,
     protocol_versions,
     signing_keys,
     token_revocations,
@@ -227,6 +230,8 @@ def log_entries(conn: sa.Connection, start: int, end: int) -> list[LogEntry]:
     rows = conn.execute(_joined().where(audit_log.c.seq > start, audit_log.c.seq <= end)).all()
     # the definition's files (megabytes for a large election) are read only for its entry
     definition = _Definition.read(conn) if any(row.action == "define" for row in rows) else _NO_DEFINITION
+    if any(row.action == "protocol" for row in rows):
+        definition = definition.with_layouts(conn)
     out = []
     for row in rows:
         made = _rebuild(row, definition, None)
@@ -284,6 +289,16 @@ class _Definition:
     files: dict[str, str]
     stored_hash: object
     problem: str | None = None
+    #: the stored layouts of protocol counts, by id (:mod:`saylau.store.packing`)
+    layouts: dict[str, Layout] = field(default_factory=dict)
+
+    def with_layouts(self, conn: sa.Connection) -> _Definition:
+        pl = protocol_layouts
+        try:
+            layouts = read_layouts(conn.execute(sa.select(pl.c.id, pl.c.lines, pl.c.votes)))
+        except sa.exc.DBAPIError:
+            layouts = {}  # a layout that cannot be read: its versions are named, one by one
+        return replace(self, layouts=layouts)
 
     @classmethod
     def read(cls, conn: sa.Connection) -> _Definition:
@@ -366,7 +381,7 @@ def _rebuild(row: Any, definition: _Definition, found: _Findings | None) -> str 
         return None
     v = {c.name: row._mapping[prefix + c.name] for c in table.columns}
     if action == "protocol":
-        return _protocol(row, v, name, problem)
+        return _protocol(row, v, name, problem, definition.layouts)
     if action == "turnout":
         return _turnout(row, v, name, problem)
     if action == "token-issue":
@@ -410,14 +425,25 @@ def _key(action: str) -> str:
     }[action]
 
 
-def _protocol(row: Any, v: dict[str, Any], name: str, problem: Callable[[str], None]) -> str | None:
+def _protocol(
+    row: Any, v: dict[str, Any], name: str, problem: Callable[[str], None], layouts: dict[str, Layout]
+) -> str | None:
     subject = protocol_subject(v["station"], v["contest"], v["version"])
     if subject != row.subject:
         problem(f"{name}: its protocol row is {subject}")
         return None
-    # The texts were written canonical, so hashing them as stored is the recomputation: any edit,
-    # even one that keeps the numbers, changes the entry.
-    content = protocol_content(v["station"], v["contest"], v["lines"], v["votes"], v["status"])
+    # The layout and the packed counts give back the canonical texts they were made from, so any
+    # edit of either (a count, a line's id, a byte too many) changes the entry.
+    lay = layouts.get(v["layout"])
+    if lay is None:
+        problem(f"{name}: its protocol row's layout {v['layout']!r} is not stored (or was changed)")
+        return None
+    try:
+        lines, votes = lay.texts(lay.unpack(v["figures"]))
+    except ValueError as e:
+        problem(f"{name}: the protocol row's figures do not fit its layout ({e})")
+        return None
+    content = protocol_content(v["station"], v["contest"], lines, votes, v["status"])
     if sha256_hex(content) != v["content_hash"]:
         problem(
             f"{name}: the protocol row was changed after it was written: its counts and status no "
@@ -655,7 +681,7 @@ def verify(conn: sa.Connection, since: Sequence[str] = (), vkey: str | None = No
     found = _Findings()
     inside = _territories(conn)
     walk = _Walk(inside=inside)
-    definition = _Definition.read(conn)
+    definition = _Definition.read(conn).with_layouts(conn)
     query = _joined()
     try:
         _walk(conn.execute(query.execution_options(yield_per=_PAGE)), definition, walk, found)
@@ -756,7 +782,14 @@ def _signature(row: Any, definition: _Definition, walk: _Walk, found: _Findings)
             f"station {station!r} (another commission's key)",
         )
         return
-    content = protocol_content(row.p_station, row.p_contest, row.p_lines, row.p_votes, row.p_status)
+    lay = definition.layouts.get(row.p_layout)
+    if lay is None:
+        return  # the entry itself is then named as not matching its rows
+    try:
+        lines, votes = lay.texts(lay.unpack(row.p_figures))
+    except (TypeError, ValueError):
+        return  # as above
+    content = protocol_content(row.p_station, row.p_contest, lines, votes, row.p_status)
     election = definition.election if isinstance(definition.election, str) else ""
     if not verifies(public, protocol_message(election, content), row.p_signature):
         found.add(

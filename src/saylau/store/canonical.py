@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+import struct
+from collections.abc import Callable, Mapping, Sequence
 from json.encoder import encode_basestring
 from operator import itemgetter
 from typing import Any
@@ -193,3 +194,62 @@ def key_revoke_entry(seq: int, at: str, actor: str, key_id: str) -> str:
 def definition_hash(files: Mapping[str, str]) -> str:
     """Hash of a whole definition from each file's sha256: the canonical JSON of ``{path: sha256}``."""
     return sha256_hex(dumps(dict(files)))
+
+
+# -- protocols as packed integer rows -------------------------------------------------------------
+#
+# The store keeps a protocol's counts as one row of little-endian int64 (``figures``) in the order
+# of its *layout*: its line ids, then its option ids, each sorted as the canonical JSON sorts them
+# (``protocol_layouts``). The layout and the figures give back exactly the canonical texts of
+# :func:`counts`, so a protocol's content, and its leaf in the log, are the same bytes as when the
+# counts were stored as JSON text (revision 0004): the log does not change when storage does.
+
+
+def layout_id(lines: Sequence[str], options: Sequence[str]) -> str:
+    """A layout's id: the first 16 hex digits of the SHA-256 of its canonical JSON, so that every
+    store and every process names the same layout the same way, without a counter to share."""
+    return sha256_hex(dumps({"lines": list(lines), "votes": list(options)}))[:16]
+
+
+class Layout:
+    """One layout's texts: the ``%d`` templates that turn a row of figures into the canonical JSON
+    of its lines and of its votes, made once per layout (a national file has one or two)."""
+
+    __slots__ = ("_lines", "_unpack", "_votes", "id", "lines", "options", "pack_values", "width")
+
+    def __init__(self, lines: Sequence[str], options: Sequence[str]) -> None:
+        if list(lines) != sorted(lines) or list(options) != sorted(options):
+            raise ValueError("a layout's ids are in canonical (sorted) order")
+        self.lines, self.options = tuple(lines), tuple(options)
+        self.id = layout_id(self.lines, self.options)
+        self.width = len(self.lines) + len(self.options)
+        self._lines = _template(self.lines)
+        self._votes = _template(self.options)
+        packer = struct.Struct(f"<{self.width}q")
+        self._unpack = packer.unpack
+        self.pack_values = packer.pack
+
+    def pack(self, row: Sequence[int]) -> bytes:
+        """The stored ``figures`` value of one row of counts (in layout order)."""
+        return self.pack_values(*row)
+
+    def texts(self, row: Sequence[int]) -> tuple[str, str]:
+        """The canonical lines and votes texts of one row of figures (in layout order)."""
+        n = len(self.lines)
+        return self._lines % tuple(row[:n]), self._votes % tuple(row[n:])
+
+    def unpack(self, figures: bytes) -> tuple[int, ...]:
+        """The counts of one stored ``figures`` value; ValueError when it does not fit the layout."""
+        if len(figures) != 8 * self.width:
+            raise ValueError(f"{len(figures)} bytes of figures for a layout of {self.width} counts")
+        return self._unpack(figures)
+
+    def counts(self, figures: bytes) -> tuple[dict[str, int], dict[str, int]]:
+        """A stored ``figures`` value as a protocol's lines and votes."""
+        row = self.unpack(figures)
+        n = len(self.lines)
+        return dict(zip(self.lines, row[:n], strict=True)), dict(zip(self.options, row[n:], strict=True))
+
+
+def _template(keys: Sequence[str]) -> str:
+    return "{" + ",".join(string(k).replace("%", "%%") + ":%d" for k in keys) + "}"

@@ -22,7 +22,6 @@ since storing it would undo the correction.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import threading
@@ -33,19 +32,20 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
+import numpy as np
 import sqlalchemy as sa
 
 from saylau import model, spec
-from saylau.bounds import protocol_breaches, turnout_breaches, within
+from saylau.bounds import BALLOT_LINES, COUNTED_LINES, REGISTERED, protocol_breaches, turnout_breaches, within
 from saylau.errors import InputError
 from saylau.model import Election, Protocol
+from saylau.protocol_table import ProtocolTable
 from saylau.store import audit, keyring, signing
 from saylau.store.audit import AuditEntry, AuditReport, LogEntry
 from saylau.store.bulk import insert_rows
 from saylau.store.canonical import (
     STATUSES,
-    counts,
-    counts_text,
+    Layout,
     define_entry,
     definition_hash,
     protocol_content,
@@ -67,6 +67,8 @@ from saylau.store.engine import (
 )
 from saylau.store.errors import ConflictError, StoreError
 from saylau.store.opening import check_store, database_errors, open_checked, precheck_sqlite, refuse_if_used
+from saylau.store.packing import Packed, layout_rows, read_layouts, tables_from_rows
+from saylau.store.packing import layout as packing_layout
 from saylau.store.signing import Signature, SigningKey
 from saylau.store.tables import (
     FORMAT,
@@ -75,6 +77,7 @@ from saylau.store.tables import (
     checkpoints,
     definition_files,
     meta,
+    protocol_layouts,
     protocol_versions,
     turnout_reports,
 )
@@ -95,8 +98,8 @@ _VERSION_COLUMNS = (
     "contest",
     "version",
     "status",
-    "lines",
-    "votes",
+    "layout",
+    "figures",
     "content_hash",
     "reason",
     "actor",
@@ -179,6 +182,8 @@ class Submission:
     reason: str | None = None
     source: str = ""
     signatures: Mapping[tuple[str, str], Signature] | None = None
+    #: more protocols, as tables (a file read by intake): stored as ``protocols`` are
+    tables: Sequence[ProtocolTable] = ()
 
 
 @dataclass(frozen=True)
@@ -213,11 +218,25 @@ class Changes:
     reports: list[TurnoutReport] | None
 
 
+@dataclass(frozen=True)
+class Current:
+    """Everything a tally starts from, read in one snapshot (:meth:`Store.current_state`): the
+    log's size, the latest version of every protocol as tables, each one's (version, status,
+    content hash, log entry), and every turnout report."""
+
+    head: int
+    tables: list[ProtocolTable]
+    versions: dict[tuple[str, str], tuple[int, str, str, int]]
+    reports: list[TurnoutReport]
+
+
 class _Item(NamedTuple):
     station: str
     contest: str
     lines: str  # canonical JSON
     votes: str  # canonical JSON
+    layout: Layout
+    figures: bytes  # packed int64, in the layout's order
     signed: Signature | None = None
 
 
@@ -241,6 +260,7 @@ class Store:
         self._origin: str | None = None  # the log's name in its checkpoints, read with the key
         self._policy: str | None = None  # [election] signatures: optional or required
         self._inside: Callable[[str, str], bool] | None = None  # station inside territory?
+        self._known_layouts: dict[str, Layout] = {}
 
     def __enter__(self) -> Store:
         return self
@@ -389,6 +409,21 @@ class Store:
         """
         return self.submit_all([Submission(protocols, actor, status, reason, source, signatures)])[0]
 
+    def submit_tables(
+        self,
+        tables: Iterable[ProtocolTable],
+        *,
+        actor: str,
+        status: str = "preliminary",
+        reason: str | None = None,
+        source: str = "",
+        signatures: Mapping[tuple[str, str], Signature] | None = None,
+    ) -> Submitted:
+        """:meth:`submit` of protocols given as tables (:class:`~saylau.protocol_table.ProtocolTable`,
+        as intake reads a file): the same rules and guarantees, with the bounds checked on whole
+        columns and no Python object made per protocol but its row."""
+        return self.submit_all([Submission((), actor, status, reason, source, signatures, tuple(tables))])[0]
+
     def submit_all(self, submissions: Sequence[Submission]) -> list[Submitted]:
         """Several submissions, each with its own actor, status and reason, in ONE transaction.
 
@@ -419,7 +454,7 @@ class Store:
         """
         if status not in STATUSES:
             raise InputError(f"expected one of {', '.join(STATUSES)}, got {status!r}", where="status")
-        batch, _ = _prepare(protocols, status, self._bounded())
+        batch, _ = _prepare(protocols, (), status, self._bounded(), self._bounded_tables())
         if not batch:
             return []
         with reading(self._engine) as conn:
@@ -431,8 +466,11 @@ class Store:
         ]
 
     def _submit(self, submissions: Sequence[Submission]) -> list[Submitted]:
-        guard = self._bounded()
-        prepared = [_prepare(one.protocols, one.status, guard, one.signatures) for one in submissions]
+        guard, guard_tables = self._bounded(), self._bounded_tables()
+        prepared = [
+            _prepare(one.protocols, one.tables, one.status, guard, guard_tables, one.signatures)
+            for one in submissions
+        ]
         seen: set[tuple[str, str]] = set()
         for batch, _ in prepared:
             if not seen.isdisjoint(batch):
@@ -489,16 +527,56 @@ class Store:
     def current(self) -> list[Protocol]:
         """The latest version of every protocol, by station then contest (in code point order, the
         same on both backends whatever the database's collation)."""
+        with spec.no_cyclic_gc():
+            out = [p for table in self.tables() for p in table.protocols()]
+            out.sort(key=lambda p: (p.station, p.contest))
+            return out
+
+    def tables(self) -> list[ProtocolTable]:
+        """The latest version of every protocol, as tables: one per contest (and set of line and
+        option ids), rows by station in code point order. Read as packed integers, never as one
+        Python object per count: this is what results and a starting server read."""
         pv = protocol_versions
         with spec.no_cyclic_gc():
             with reading(self._engine) as conn:
-                rows = _latest_rows(conn, pv.c.lines, pv.c.votes)
-            # One json.loads of all the texts at once is twice as fast as one call per text.
-            parsed = json.loads(f"[{','.join([f'{r[3]},{r[4]}' for r in rows])}]")
-            return [
-                Protocol(r[0], r[1], lines, votes)
-                for r, lines, votes in zip(rows, parsed[0::2], parsed[1::2], strict=True)
-            ]
+                rows = _latest_rows(conn, pv.c.layout, pv.c.figures)
+                layouts = self._layouts(conn, {r[3] for r in rows})
+            return tables_from_rows(((r[0], r[1], r[3], r[4]) for r in rows), layouts)
+
+    def current_state(self) -> Current:
+        """:meth:`tables` with what a server's tally keeps beside them, all as of one moment: a
+        server starts (or reloads) from this, not from every version decoded one at a time."""
+        pv, t = protocol_versions, turnout_reports
+        with spec.no_cyclic_gc():
+            with reading(self._engine) as conn:
+                head = audit.last_seq(conn)
+                rows = _latest_rows(
+                    conn, pv.c.layout, pv.c.figures, pv.c.status, pv.c.content_hash, pv.c.audit_seq
+                )
+                layouts = self._layouts(conn, {r[3] for r in rows})
+                reports = [_turnout_report(r) for r in conn.execute(sa.select(t).order_by(t.c.audit_seq))]
+            tables = tables_from_rows(((r[0], r[1], r[3], r[4]) for r in rows), layouts)
+            versions = {(r[0], r[1]): (int(r[2]), r[5], r[6], int(r[7])) for r in rows}
+        return Current(head, tables, versions, reports)
+
+    def _layouts(self, conn: sa.Connection, wanted: Iterable[str] = ()) -> dict[str, Layout]:
+        """The stored layouts by id, read again when one of ``wanted`` is not known yet (layouts
+        are only ever added, so one known stays true)."""
+        known = self._known_layouts
+        if not known.keys() >= set(wanted):
+            pl = protocol_layouts
+            known.update(read_layouts(conn.execute(sa.select(pl.c.id, pl.c.lines, pl.c.votes))))
+        return known
+
+    def _counts(self, conn: sa.Connection, station: str, contest: str, lid: str, figures: bytes) -> Protocol:
+        """One stored version's counts as a Protocol; StoreError when its row was damaged."""
+        lay = self._layouts(conn, (lid,)).get(lid)
+        try:
+            if lay is None:
+                raise ValueError(f"its layout {lid!r} is not stored")
+            return Protocol(station, contest, *lay.counts(bytes(figures)))
+        except ValueError as e:
+            raise StoreError(f"protocol {station}/{contest}: {e}; run saylau audit verify") from None
 
     def current_status(self) -> dict[tuple[str, str], str]:
         """(station, contest) -> status of its latest version: ``preliminary`` or ``final``."""
@@ -517,7 +595,7 @@ class Store:
                 StoredVersion(
                     version=r.version,
                     status=r.status,
-                    protocol=Protocol(r.station, r.contest, json.loads(r.lines), json.loads(r.votes)),
+                    protocol=self._counts(conn, r.station, r.contest, r.layout, r.figures),
                     reason=r.reason,
                     actor=r.actor,
                     source=r.source,
@@ -630,6 +708,37 @@ class Store:
 
         return check
 
+    def _bounded_tables(self) -> Callable[[ProtocolTable], None]:
+        """:meth:`_bounded` for a whole table at once: the same comparisons on columns (NumPy);
+        a row that fails any of them is then checked as a protocol, which says what is wrong."""
+        election = self.election()
+        registered = {s.id: s.registered for s in election.stations}
+        lists = election.voter_lists
+        one = self._bounded()
+
+        def check(table: ProtocolTable) -> None:
+            if not len(table):
+                return
+            figures = table.figures
+            bad = (figures < 0).any(axis=1) | (figures > model.MAX_COUNT).any(axis=1)
+            listed = np.array([registered.get(s, -1) for s in table.stations], dtype=np.int64)
+            known = listed >= 0
+            if known.any():
+                low, high = lists.range_array(np.where(known, listed, 0))
+                cap = lists.ballots_array(np.where(known, listed, 0))
+                if REGISTERED in table.lines:
+                    reg = table.line(REGISTERED)
+                    bad |= known & ((reg < low) | (reg > high))
+                counted = table.votes.sum(axis=1) + sum(table.line(n) for n in COUNTED_LINES)
+                over = counted > cap
+                for n in BALLOT_LINES:
+                    over |= table.line(n) > cap
+                bad |= known & over
+            for row in np.flatnonzero(bad).tolist():
+                one(next(table.take([row]).protocols()))
+
+        return check
+
     # -- turnout ------------------------------------------------------------------------------
 
     def add_turnout(
@@ -700,28 +809,23 @@ class Store:
                     pv.c.contest,
                     pv.c.version,
                     pv.c.status,
-                    pv.c.lines,
-                    pv.c.votes,
+                    pv.c.layout,
+                    pv.c.figures,
                     pv.c.content_hash,
                     pv.c.audit_seq,
                 )
                 .where(pv.c.audit_seq > after, pv.c.audit_seq <= head)
                 .order_by(pv.c.audit_seq)
             ).all()
+            protocols = [self._counts(conn, r.station, r.contest, r.layout, r.figures) for r in rows]
             reports = conn.execute(
                 sa.select(t).where(t.c.audit_seq > after, t.c.audit_seq <= head).order_by(t.c.audit_seq)
             ).all()
         return Changes(
             head,
             [
-                Change(
-                    Protocol(r.station, r.contest, json.loads(r.lines), json.loads(r.votes)),
-                    r.status,
-                    int(r.version),
-                    r.content_hash,
-                    int(r.audit_seq),
-                )
-                for r in rows
+                Change(p, r.status, int(r.version), r.content_hash, int(r.audit_seq))
+                for r, p in zip(rows, protocols, strict=True)
             ],
             [_turnout_report(r) for r in reports],
         )
@@ -974,10 +1078,15 @@ class _Rows:
         self.conn = conn
         self.audit: list[tuple[Any, ...]] = []
         self.versions: list[tuple[Any, ...]] = []
+        self.layouts: dict[str, Layout] = {}  # of the versions not yet flushed
         #: (seq, leaf hash) of the entries of a small transaction, for the tree once it commits
         self.leaves: list[tuple[int, str]] | None = []
 
-    def add(self, entries: list[tuple[Any, ...]], versions: list[tuple[Any, ...]]) -> None:
+    def add(
+        self, entries: list[tuple[Any, ...]], versions: list[tuple[Any, ...]], layouts: Iterable[Layout]
+    ) -> None:
+        for lay in layouts:
+            self.layouts[lay.id] = lay
         self.audit.extend(entries)
         self.versions.extend(versions)
         if self.leaves is not None:
@@ -989,9 +1098,16 @@ class _Rows:
             self.flush()
 
     def flush(self) -> None:
+        if self.layouts:
+            pl = protocol_layouts
+            stored = set(
+                self.conn.execute(sa.select(pl.c.id).where(pl.c.id.in_(sorted(self.layouts)))).scalars()
+            )
+            new = [lay for lid, lay in self.layouts.items() if lid not in stored]
+            insert_rows(self.conn, pl, ("id", "lines", "votes"), layout_rows(new))
         insert_rows(self.conn, audit_log, audit.COLUMNS, self.audit)
         insert_rows(self.conn, protocol_versions, _VERSION_COLUMNS, self.versions)
-        self.audit, self.versions = [], []
+        self.audit, self.versions, self.layouts = [], [], {}
 
 
 def _write(
@@ -1033,8 +1149,8 @@ def _write(
                     i.contest,
                     v,
                     status,
-                    i.lines,
-                    i.votes,
+                    i.layout.id,
+                    i.figures,
                     h,
                     note,
                     actor,
@@ -1045,6 +1161,7 @@ def _write(
                 )
                 for i, v, h, e in zip(part, numbers, hashes, entries, strict=True)
             ],
+            {i.layout for i in part},
         )
         written.extend(
             Written(i.station, i.contest, v, status, h, e[0])
@@ -1055,11 +1172,14 @@ def _write(
 
 def _prepare(
     protocols: Iterable[Protocol],
+    tables: Sequence[ProtocolTable],
     status: str,
     guard: Callable[[Protocol], None],
+    guard_tables: Callable[[ProtocolTable], None],
     signatures: Mapping[tuple[str, str], Signature] | None = None,
 ) -> tuple[dict[tuple[str, str], _Item], int]:
-    """Canonical form of each protocol; a (station, contest) twice must be the same twice.
+    """Canonical form of each protocol (its texts and its packed figures); a (station, contest)
+    twice must be the same twice. Protocols keep the order given, then the tables' rows.
 
     The hashes are made as the versions are written (:func:`saylau.store.audit.protocol_rows`): a
     million of them, kept from here to there, would take 110 MB more at the busiest moment of an
@@ -1068,24 +1188,48 @@ def _prepare(
     batch: dict[tuple[str, str], _Item] = {}
     duplicates = 0
     clashes: list[tuple[str, str, str]] = []
-    for p in protocols:
-        guard(p)
-        station, contest = p.station, p.contest
-        lines = counts_text(p.lines) or counts(p.lines, f"protocol {station}/{contest}")[1]
-        votes = counts_text(p.votes) or counts(p.votes, f"protocol {station}/{contest}")[1]
+
+    def add(station: str, contest: str, lines: str, votes: str, lay: Layout, figures: bytes) -> None:
+        nonlocal duplicates
         if type(station) is not str or type(contest) is not str:
             string(contest), string(station)  # TypeError for what is not text, as protocol_hash gives
         key = (station, contest)
         seen = batch.get(key)
         if seen is None:
-            batch[key] = _Item(station, contest, lines, votes, signatures.get(key) if signatures else None)
+            signed = signatures.get(key) if signatures else None
+            batch[key] = _Item(station, contest, lines, votes, lay, figures, signed)
         elif seen.lines == lines and seen.votes == votes:  # the same content: the same hash
             duplicates += 1
         else:
-            clashes.append((p.station, p.contest, "sent twice in this submission with different counts"))
+            clashes.append((station, contest, "sent twice in this submission with different counts"))
+
+    with_layout: dict[tuple[tuple[Any, ...], tuple[Any, ...]], Layout] = {}
+    for p in protocols:
+        guard(p)
+        keys = (tuple(p.lines), tuple(p.votes))
+        lay = with_layout.get(keys)
+        if lay is None:
+            for where, values in (("lines", p.lines), ("votes", p.votes)):
+                if not all(type(k) is str for k in values):
+                    _need_text_keys(values, f"protocol {p.station}/{p.contest} {where}")
+            lay = with_layout[keys] = packing_layout(*keys)
+        row = [p.lines[k] for k in lay.lines] + [p.votes[k] for k in lay.options]
+        add(p.station, p.contest, *lay.texts(row), lay, lay.pack(row))
+    for table in tables:
+        guard_tables(table)
+        packed = Packed(table)
+        lay, blobs, stations, contest = packed.layout, packed.blobs, table.stations, table.contest
+        for i, station in enumerate(stations):
+            add(station, contest, *packed.texts(i), lay, blobs[i])
     if clashes:
         raise ConflictError(clashes)
     return batch, duplicates
+
+
+def _need_text_keys(values: Mapping[Any, Any], where: str) -> None:
+    for key in values:
+        if not isinstance(key, str):
+            raise InputError(f"expected line and option ids as text, got {key!r}", where=where)
 
 
 def _plan(

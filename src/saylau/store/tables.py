@@ -65,6 +65,18 @@ audit_log = sa.Table(
     sa.Column("leaf_hash", sa.String(64), nullable=False),
 )
 
+#: The sets of line and option ids protocols are stored with: a contest's protocols share one
+#: or two. ``id`` is :func:`saylau.store.canonical.layout_id` of the two lists (JSON arrays, each
+#: in canonical order), so a layout changed after it was written no longer has its id, and the
+#: versions stored with it no longer hash to their log entries.
+protocol_layouts = sa.Table(
+    "protocol_layouts",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("lines", sa.Text, nullable=False),
+    sa.Column("votes", sa.Text, nullable=False),
+)
+
 #: Every version of every protocol. The primary key (station, contest, version) is also the index
 #: that finds the latest version of each.
 protocol_versions = sa.Table(
@@ -74,8 +86,10 @@ protocol_versions = sa.Table(
     sa.Column("contest", sa.Text, primary_key=True),
     sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("status", sa.Text, nullable=False),
-    sa.Column("lines", sa.Text, nullable=False),
-    sa.Column("votes", sa.Text, nullable=False),
+    # The counts: packed little-endian int64 in the order of the layout's ids (lines, then
+    # options), which give back the canonical JSON the log hashes (:mod:`saylau.store.packing`).
+    sa.Column("layout", sa.Text, nullable=False),
+    sa.Column("figures", sa.LargeBinary, nullable=False),
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("actor", sa.Text, nullable=False),
