@@ -201,3 +201,45 @@ def test_cli_simulate_then_check_and_results(tmp_path):
     assert run_cli("check", str(out)).returncode == 0
     bad = run_cli("simulate", "--stations", "5", "--out", str(tmp_path / "x"), "--anomaly", "bogus:1")
     assert bad.returncode == 2 and bad.stderr.startswith("error: anomaly 'bogus:1'")
+
+
+def test_more_contests_an_indonesia_shape(tmp_path: Path) -> None:
+    from saylau.intake import read_protocols
+
+    out = tmp_path / "id"
+    summary = simulate(
+        600, out, seed=5, regions=4, parties=8, seats=30, lists=4, races=1, anomalies=ANOMALIES
+    )
+    contests = ["assembly-list", "council-2-list", "council-3-list", "council-4-list", "president"]
+    assert summary.contests == tuple(contests)
+    assert sorted(p.name for p in (out / "protocols").iterdir()) == sorted(f"{c}.csv.gz" for c in contests)
+    assert spec.check(out) == []
+    election = spec.load(out)
+    assert [c.id for c in election.contests] == contests
+    assert [b.id for b in election.bodies] == ["assembly", "council-2", "council-3", "council-4", "president"]
+    assert len(election.protocols) == 5 * 600
+    stored = spec.load(out, protocols=False)
+    for contest in contests:  # each file passes the checks of an import, station by station
+        intake = read_protocols(out / "protocols" / f"{contest}.csv.gz", stored)
+        assert intake.ok and len(intake.protocols) == 600, (contest, intake.problems, intake.rejects[:1])
+        assert {p.contest for p in intake.protocols} == {contest}
+    # the ballots are the station's in every contest, anomalies included
+    issued = {c: {p.station: p.issued for p in election.protocols if p.contest == c} for c in contests}
+    assert all(issued[c] == issued["assembly-list"] for c in contests)
+    res = results.evaluate(election)
+    for body in ("assembly", "council-2", "council-3", "council-4"):
+        assert sum(res.bodies[body].values()) + res.vacant[body] == 30
+    race = next(r for r in res.contests if r.contest.id == "president")
+    assert set(race.totals.votes) == {"president-c1", "president-c2", "president-c3", "president-c4"}
+    assert max(race.totals.votes, key=race.totals.votes.__getitem__) == "president-c1"
+    assert sum(res.bodies["president"].values()) + res.vacant["president"] == 1
+    written = json.loads((out / "simulation.json").read_text(encoding="utf-8"))
+    assert list(written["more_contests"]) == contests[1:]
+    assert written["more_contests"]["president"]["votes"] == race.totals.votes
+    # the first contest is the one simulated without the others, at every station
+    alone = simulate(600, tmp_path / "alone", seed=5, regions=4, parties=8, seats=30, anomalies=ANOMALIES)
+    name = "protocols/assembly-list.csv.gz"
+    assert spec.Files(out).read(name) == spec.Files(alone.out).read(name)
+    assert "more_contests" not in json.loads((alone.out / "simulation.json").read_text(encoding="utf-8"))
+    with pytest.raises(InputError, match="lists must be"):
+        simulate(50, tmp_path / "none", lists=0)

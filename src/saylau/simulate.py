@@ -6,6 +6,23 @@ to the list registered first), optionally single-mandate districts, the territor
 regions, territorial election commissions), the stations and one protocol file per contest. Every
 protocol row satisfies every control relation of the Kazakh form (:data:`LINES`).
 
+More contests make the shape of a general election held on one day, such as Indonesia's (a
+president, the DPR's national lists, and the provincial and regency/city councils' lists):
+``lists`` list contests (the first is the one above; each further one is the list contest of a
+body of its own, ``council-2`` ..., ``seats`` seats by Sainte-Laguë without a threshold, its party
+shares varying by commission around the region's) and ``races`` national single-winner races
+(``president``, ``president-2`` ...: a body of one seat, two-round majority of the valid ballots,
+candidates of the largest parties and one self-nominated). Every such contest is held over the
+whole country, at every station, with its own protocol file, so a station sends ``lists + races``
+protocols (one more with districts). Indonesia's councils are elected by province and by regency;
+here each council is one national constituency (the rule that seats them is not what is
+measured), while its votes vary by region and commission as a local contest's would. The ballots
+issued and found are the station's, the same in every contest (one voter, one ballot of each
+kind); invalid ballots and votes are drawn for each contest, from a random stream of its own, so
+the first list contest and the districts are the same with or without the others. An anomaly's
+ballots go to its party in every list contest, and to its candidate (else the station's leading
+candidate) in each race and district.
+
 The numbers follow the shapes of real precinct data: station sizes from a truncated lognormal
 (50..3000 voters), turnout on the logit scale varying by region, commission and station (smaller
 stations vote more; about 60% overall), party shares drawn around regional profiles (gamma draws,
@@ -43,6 +60,9 @@ KINDS = {"stuffing": 0.2, "rounding": 0.0}
 COUNTRY = "SIM"
 BODY = "assembly"
 LIST_CONTEST = "assembly-list"
+COUNCIL = "council"  # the bodies of the further list contests: council-2, council-3 ...
+RACE = "president"  # the national races: president, president-2 ...
+RACE_PARTIES = 3  # the largest parties nominate a candidate each in a race; one more is self-nominated
 DISTRICT_GROUP = "assembly-smd"
 DISTRICTS_FILE = "districts.csv"
 DISTRICT_COLUMN = "district"
@@ -226,6 +246,15 @@ class SimulationSummary:
     anomalies: tuple[Altered, ...]
     files: dict[str, int] = field(default_factory=dict)  # relative path -> bytes
     seconds: float = 0.0
+    #: the further contests (``lists`` > 1, ``races`` > 0), by id: kind, body, seats, the invalid
+    #: ballots, "against all" and the votes of each option (party or candidate)
+    more: dict[str, dict[str, object]] = field(default_factory=dict)
+
+    @property
+    def contests(self) -> tuple[str, ...]:
+        """The contests written, each with its ``protocols/<id>.csv.gz`` (districts: one each)."""
+        districts = tuple(f"smd-{j:0{_width(self.districts, 2)}d}" for j in range(1, self.districts + 1))
+        return (LIST_CONTEST, *districts, *self.more)
 
     @property
     def turnout(self) -> float:
@@ -255,7 +284,7 @@ class SimulationSummary:
             "votes": self.votes,
             "anomalies": [a.as_dict() for a in self.anomalies],
             "files": self.files,
-        }
+        } | ({"more_contests": self.more} if self.more else {})
 
 
 # --------------------------------------------------------------------------------------------
@@ -273,6 +302,21 @@ class _District:
     candidates: list[tuple[str, str, str]]  # (id, name, party id or "")
     invalid: np.ndarray
     votes: np.ndarray  # rows: stations; columns: against all, candidates
+
+
+@dataclass
+class _Contest:
+    """A further contest held at every station: a body's list contest, or a national race."""
+
+    id: str
+    body: str
+    kind: str  # "list" | "race"
+    number: int  # 2, 3 ... for lists; 1, 2 ... for races
+    options: list[str]  # the protocol's option columns: party ids, or candidate ids
+    invalid: np.ndarray
+    votes: np.ndarray  # rows: stations; columns: against all, options
+    candidates: list[tuple[str, str, str, str]] = field(default_factory=list)  # (id, name, party, position)
+    parties: list[int] = field(default_factory=list)  # a race: the party index of each candidate, -1: none
 
 
 @dataclass
@@ -296,6 +340,7 @@ class _Model:
     region_party: np.ndarray  # regions x parties
     lists: list[tuple[str, str, str, int]] = field(default_factory=list)  # (id, name, party, position)
     districts: list[_District] = field(default_factory=list)
+    more: list[_Contest] = field(default_factory=list)
 
     def region(self) -> np.ndarray:
         return self.region_of_tec[self.tec]
@@ -390,16 +435,26 @@ def _list_votes(rng: np.random.Generator, m: _Model, parties: int) -> None:
     prior = np.concatenate([against[:, None], (1 - against)[:, None] * region_party], axis=1)
     m.party_ids = [f"p{k + 1}" for k in range(parties)]
     m.region_party = region_party
+    m.invalid, m.votes = _ballots(rng, m, prior, m.region())
+
+
+def _ballots(
+    rng: np.random.Generator, m: _Model, prior: np.ndarray, row: np.ndarray, invalid_scale: float = 0.0075
+) -> tuple[np.ndarray, np.ndarray]:
+    """Invalid ballots and the votes (against all, options) of one contest at every station.
+
+    ``prior[row[i]]`` is station i's expected split of the valid ballots; each station spreads
+    around it (a gamma draw, i.e. a Dirichlet) before its ballots are counted (a multinomial).
+    """
     invalid = np.empty(m.n, np.int64)
-    votes = np.empty((m.n, parties + 1), np.int32)
-    region = m.region()
+    votes = np.empty((m.n, prior.shape[1]), np.int32)
     for a in range(0, m.n, CHUNK):
         b = min(a + CHUNK, m.n)
-        rate = np.clip(rng.gamma(2.0, 0.0075, b - a), 0.0, 0.2)
+        rate = np.clip(rng.gamma(2.0, invalid_scale, b - a), 0.0, 0.2)
         invalid[a:b] = rng.binomial(m.found[a:b], rate)
-        g = rng.gamma(prior[region[a:b]] * 120.0) + 1e-12
+        g = rng.gamma(prior[row[a:b]] * 120.0) + 1e-12
         votes[a:b] = rng.multinomial(m.found[a:b] - invalid[a:b], g / g.sum(axis=1, keepdims=True))
-    m.invalid, m.votes = invalid, votes
+    return invalid, votes
 
 
 def _names(rng: np.random.Generator, k: int) -> list[str]:
@@ -413,13 +468,71 @@ def _names(rng: np.random.Generator, k: int) -> list[str]:
 
 
 def _party_lists(rng: np.random.Generator, m: _Model, seats: int) -> None:
-    share = m.votes[:, 1:].sum(axis=0) / max(1, int(m.votes[:, 1:].sum()))
-    for k, pid in enumerate(m.party_ids):
+    m.lists = _candidate_lists(rng, m.votes, m.party_ids, seats, "")
+
+
+def _candidate_lists(
+    rng: np.random.Generator, votes: np.ndarray, party_ids: list[str], seats: int, prefix: str
+) -> list[tuple[str, str, str, int]]:
+    """Each party's list: long enough for the seats its votes may win, often longer."""
+    share = votes[:, 1:].sum(axis=0) / max(1, int(votes[:, 1:].sum()))
+    out = []
+    for k, pid in enumerate(party_ids):
         need = math.ceil(share[k] * seats * 1.3) + 2
         length = min(seats, max(need, int(rng.integers(max(1, seats // 4), seats + 1))))
         pw = _width(seats, 2)
         for pos, name in enumerate(_names(rng, length), 1):
-            m.lists.append((f"{pid}-{pos:0{pw}d}", name, pid, pos))
+            out.append((f"{prefix}{pid}-{pos:0{pw}d}", name, pid, pos))
+    return out
+
+
+def _stream(seed: int, *key: int) -> np.random.Generator:
+    """A stream of its own for a further contest: the same whatever else is simulated."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+def _more_lists(seed: int, m: _Model, lists: int, seats: int) -> None:
+    """List contests 2 .. ``lists``: the same parties, shares varying by commission around the region's."""
+    for k in range(2, lists + 1):
+        rng = _stream(seed, 7, k)
+        profile = rng.gamma(m.region_party[m.region_of_tec] * 60.0) + 1e-6  # commissions x parties
+        profile /= profile.sum(axis=1, keepdims=True)
+        against = rng.uniform(0.01, 0.05, len(m.tec_ids))
+        prior = np.concatenate([against[:, None], (1 - against)[:, None] * profile], axis=1)
+        invalid, votes = _ballots(rng, m, prior, m.tec)
+        body = f"{COUNCIL}-{k}"
+        cid = f"{body}-list"
+        candidates = _candidate_lists(rng, votes, m.party_ids, seats, f"{body}-")
+        rows = [(c, name, pid, str(pos)) for c, name, pid, pos in candidates]
+        m.more.append(_Contest(cid, body, "list", k, list(m.party_ids), invalid, votes, rows))
+
+
+def _races(seed: int, m: _Model, races: int) -> None:
+    """National single-winner races: the largest parties' candidates and one self-nominated.
+
+    The first party's candidate leads with 50-62% of the votes nationally (a first-round win
+    is likely, not certain); the others share the rest.
+    """
+    nominees = list(range(min(RACE_PARTIES, len(m.party_ids))))
+    for k in range(1, races + 1):
+        rng = _stream(seed, 8, k)
+        rid = RACE if k == 1 else f"{RACE}-{k}"
+        count = len(nominees) + 1
+        leader = rng.uniform(0.5, 0.62)
+        rest = np.sort(rng.dirichlet(np.full(count - 1, 2.0)))[::-1] * (1 - leader)
+        national = np.concatenate([[leader], rest])
+        regional = rng.gamma(national * 80.0, size=(len(m.region_ids), count)) + 1e-6
+        regional /= regional.sum(axis=1, keepdims=True)
+        against = rng.uniform(0.005, 0.02, len(m.region_ids))
+        prior = np.concatenate([against[:, None], (1 - against)[:, None] * regional], axis=1)
+        invalid, votes = _ballots(rng, m, prior, m.region(), invalid_scale=0.006)
+        names = _names(rng, count)
+        parties = [*nominees, -1]
+        candidates = [
+            (f"{rid}-c{j + 1}", names[j], m.party_ids[i] if i >= 0 else "", "") for j, i in enumerate(parties)
+        ]
+        options = [c[0] for c in candidates]
+        m.more.append(_Contest(rid, rid, "race", k, options, invalid, votes, candidates, parties))
 
 
 def _counts(total: int, weights: np.ndarray, caps: np.ndarray) -> np.ndarray:
@@ -543,6 +656,18 @@ def _anomalies(rng: np.random.Generator, m: _Model, anomalies: Sequence[Anomaly]
     m.issued[hit] += extra[hit]
     m.found[hit] += extra[hit]
     m.votes[hit, 1 + target[hit]] += extra[hit].astype(np.int32)
+    for c in m.more:
+        if c.kind == "list":
+            c.votes[hit, 1 + target[hit]] += extra[hit].astype(np.int32)
+            continue
+        column = np.full(len(m.party_ids), -1, np.int64)  # party -> its candidate's column
+        for j, party in enumerate(c.parties):
+            if party >= 0:
+                column[party] = 1 + j
+        # the party's candidate, else the station's leading candidate
+        cols = column[target[hit]]
+        lead = 1 + np.argmax(c.votes[hit, 1:], axis=1)
+        c.votes[hit, np.where(cols >= 0, cols, lead)] += extra[hit].astype(np.int32)
     for d in m.districts:
         rows = hit[(hit >= d.start) & (hit < d.end)]
         if not rows.size:
@@ -662,6 +787,14 @@ def _colour(k: int) -> str:
     return "#" + "".join(f"{round(255 * c):02x}" for c in (r, g, b))
 
 
+def _body_names(c: _Contest) -> tuple[str, str, str]:
+    k = c.number
+    if c.kind == "list":
+        return f"{k}-кеңес", f"Совет {k}", f"Council {k}"
+    suffix = "" if k == 1 else f" {k}"
+    return f"Президент{suffix}", f"Президент{suffix}", f"President{suffix}"
+
+
 def _election_toml(m: _Model, seed: int, seats: int) -> str:
     lines = [
         f"# A synthetic election written by saylau.simulate (seed {seed}, {m.n} stations).",
@@ -694,6 +827,16 @@ def _election_toml(m: _Model, seed: int, seats: int) -> str:
         f"id = {_toml(BODY)}",
         "name = " + _names_toml("Жиналыс", "Собрание", "Assembly"),
         f"seats = {seats + len(m.districts)}",
+    ]
+    for c in m.more:
+        lines += [
+            "",
+            "[[bodies]]",
+            f"id = {_toml(c.body)}",
+            "name = " + _names_toml(*_body_names(c)),
+            f"seats = {seats if c.kind == 'list' else 1}",
+        ]
+    lines += [
         "",
         "[[contests]]",
         f"id = {_toml(LIST_CONTEST)}",
@@ -723,6 +866,38 @@ def _election_toml(m: _Model, seed: int, seats: int) -> str:
             'against_all = "ignore"',
             'ties = "lots-required"',
         ]
+    for c in m.more:
+        if c.kind == "list":
+            kk, ru, en = _body_names(c)
+            names = (f"{kk}: партиялық тізімдер", f"{ru}: партийные списки", f"{en}: party lists")
+            lines += [
+                "",
+                "[[contests]]",
+                f"id = {_toml(c.id)}",
+                "name = " + _names_toml(*names),
+                f"body = {_toml(c.body)}",
+                'kind = "list"',
+                f"seats = {seats}",
+                f"territory = {_toml(COUNTRY)}",
+                "[contests.rules]",
+                'method = "sainte-lague"',
+                'ties = "registration"',
+            ]
+        else:
+            lines += [
+                "",
+                "[[contests]]",
+                f"id = {_toml(c.id)}",
+                "name = " + _names_toml(*_body_names(c)),
+                f"body = {_toml(c.body)}",
+                'kind = "single-mandate"',
+                f"territory = {_toml(COUNTRY)}",
+                "[contests.rules]",
+                'kind = "two-round"',
+                'majority_base = "valid"',
+                'against_all = "ignore"',
+                'ties = "lots-required"',
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -790,6 +965,8 @@ def _write(m: _Model, out: Path, seed: int, seats: int) -> None:
     candidates: list[list[object]] = [[LIST_CONTEST, cid, name, pid, pos] for cid, name, pid, pos in m.lists]
     for d in m.districts:
         candidates += [[d.id, cid, name, pid, ""] for cid, name, pid in d.candidates]
+    for c in m.more:
+        candidates += [[c.id, cid, name, pid, pos] for cid, name, pid, pos in c.candidates]
     (out / "candidates.csv").write_bytes(_csv(["contest", "id", "name", "party", "position"], candidates))
 
     def lines(a: int, b: int, invalid: np.ndarray, votes: np.ndarray) -> list[list[_Piece]]:
@@ -804,6 +981,13 @@ def _write(m: _Model, out: Path, seed: int, seats: int) -> None:
         m.n,
         lambda a, b: lines(a, b, m.invalid[a:b], m.votes[a:b]),
     )
+    for c in m.more:
+        _write_table(
+            out / "protocols" / f"{c.id}.csv.gz",
+            header + c.options,
+            m.n,
+            lambda a, b, c=c: lines(a, b, c.invalid[a:b], c.votes[a:b]),
+        )
     if not m.districts:
         return
     rows = []
@@ -851,13 +1035,27 @@ def _prepare(out: Path) -> None:
 
 def _check(m: _Model) -> None:
     """The control relations, vectorised: a failure here is a bug of this module."""
-    for invalid, votes, s, e in [(m.invalid, m.votes, 0, m.n)] + [
-        (d.invalid, d.votes, d.start, d.end) for d in m.districts
-    ]:
+    for invalid, votes, s, e in (
+        [(m.invalid, m.votes, 0, m.n)]
+        + [(d.invalid, d.votes, d.start, d.end) for d in m.districts]
+        + [(c.invalid, c.votes, 0, m.n) for c in m.more]
+    ):
         reg, iss, found = m.registered[s:e], m.issued[s:e], m.found[s:e]
         assert (m.received[s:e] >= iss).all() and (iss <= reg).all() and (m.mobile[s:e] <= iss).all()
         assert (found <= iss).all() and (found == invalid + votes.sum(axis=1, dtype=np.int64)).all()
         assert (votes >= 0).all() and (invalid >= 0).all() and (m.mobile[s:e] >= 0).all()
+
+
+def _contest_summary(c: _Contest, seats: int) -> dict[str, object]:
+    votes = c.votes.sum(axis=0, dtype=np.int64)
+    return {
+        "kind": c.kind,
+        "body": c.body,
+        "seats": seats if c.kind == "list" else 1,
+        "invalid": int(c.invalid.sum()),
+        "against_all": int(votes[0]),
+        "votes": {o: int(v) for o, v in zip(c.options, votes[1:], strict=True)},
+    }
 
 
 def simulate(
@@ -870,13 +1068,18 @@ def simulate(
     districts: int = 0,
     anomalies: Sequence[Anomaly] = (),
     seats: int = 100,
+    lists: int = 1,
+    races: int = 0,
 ) -> SimulationSummary:
     """Write a synthetic election with ``stations`` polling stations into the directory ``out``.
 
     A list contest of ``seats`` seats over the whole country, and ``districts`` single-mandate
     districts (0: none) in the same body; ``parties`` lists (``p1`` ... in decreasing expected
-    size), ``regions`` regions of about 50 stations per territorial commission. ``out`` must be new,
-    empty, or a previous simulation (which is replaced). Returns the summary, also written to
+    size), ``regions`` regions of about 50 stations per territorial commission. ``lists`` - 1 more
+    list contests (``council-2-list`` ..., ``seats`` seats each, Sainte-Laguë) and ``races``
+    national races (``president`` ...), each in a body of its own and held at every station (see
+    the module docstring): Indonesia's shape is ``lists=4, races=1``. ``out`` must be new, empty,
+    or a previous simulation (which is replaced). Returns the summary, also written to
     ``out/simulation.json``.
     """
     start = time.perf_counter()
@@ -886,6 +1089,8 @@ def simulate(
         ("regions", regions, 1),
         ("districts", districts, 0),
         ("seats", seats, 1),
+        ("lists", lists, 1),
+        ("races", races, 0),
     ):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
             raise InputError(f"{name} must be a whole number >= {low}, got {value!r}")
@@ -912,6 +1117,8 @@ def simulate(
     _party_lists(rng[4], m, int(seats))
     if districts:
         _districts(rng[5], m, int(districts))
+    _more_lists(int(seed), m, int(lists), int(seats))  # their own streams: the above is unchanged
+    _races(int(seed), m, int(races))
     altered = _anomalies(rng[6], m, anomalies)
     _check(m)
     _write(m, out, int(seed), int(seats))
@@ -938,6 +1145,7 @@ def simulate(
         votes={p: int(v) for p, v in zip(m.party_ids, party_votes, strict=True)},
         anomalies=altered,
         files=files,
+        more={c.id: _contest_summary(c, seats) for c in m.more},
     )
     text = json.dumps(summary.as_json(), indent=1, ensure_ascii=False) + "\n"
     (out / SUMMARY_FILE).write_text(text, encoding="utf-8")
