@@ -1,23 +1,10 @@
 """The ``saylau`` command: thin shells over the rules, the definitions and the stores.
 
-One module per family of commands; importing them registers them on the group.
+One module per family of commands; each registers its commands on the group when imported,
+and the group imports a module only when one of its commands is run (saylau.cli.app.COMMANDS),
+so a command starts without the libraries of the others.
 """
 
-from saylau.cli import (  # noqa: F401  (they register their commands)
-    allocate,
-    backup,
-    definitions,
-    forensics,
-    keys,
-    projection,
-    publish,
-    publish_site,
-    serve,
-    stations,
-    store,
-    verify,
-    witness,
-)
 from saylau.cli.app import cli, main
 
 __all__ = ["cli", "main"]

@@ -3,27 +3,30 @@
 The rules come from the options or from a rules file (``--rules``, the keys of a contest's
 ``[contests.rules]`` in election.toml); either way saylau.definition.rules_toml reads them, as it
 reads an election's, so a count run here and one declared in a definition are the same count.
+
+Only what the options' help names is imported with the module: the reader of rules files (with
+the whole schema of election definitions behind it) when the command runs, and rich only for a
+table, so ``saylau allocate --help`` and ``--json`` do not wait for what they never use.
 """
 
 from __future__ import annotations
 
 import json
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import click
 from click.core import ParameterSource
-from rich.console import Console
-from rich.table import Table
 
 from saylau.cli.app import cli
-from saylau.definition.rules_toml import list_rules, read_allocation
 from saylau.errors import InputError
-from saylau.io.votes_csv import read_votes
 from saylau.rules.apportion import METHODS
-from saylau.rules.party_list import ListResult, ListRules, allocate, decimal_text
-from saylau.rules.quotas import QUOTAS
-from saylau.rules.thresholds import BASES, parse_fraction
 from saylau.rules.ties import PRESETS
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from saylau.rules.party_list import ListResult, ListRules
 
 #: The options that declare the rules, which a --rules file declares instead (by its own keys).
 RULE_OPTIONS = (
@@ -134,6 +137,10 @@ def allocate_command(
     as_json: bool,
 ) -> None:
     """Share seats among the lists of VOTES.csv (name,votes[,kind]; - for stdin)."""
+    from saylau.definition.rules_toml import read_allocation
+    from saylau.io.votes_csv import read_votes
+    from saylau.rules.party_list import allocate
+
     if seats is not None and seats < 0:
         raise InputError(f"--seats must be a whole number >= 0, got {seats}")
     if rules_file is not None:
@@ -176,6 +183,8 @@ def allocate_command(
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
+        from rich.console import Console
+
         print_allocation(result, Console())
 
 
@@ -195,6 +204,10 @@ def _rules_of_options(
     alternative_district_seats: int | None = None,
 ) -> ListRules:
     """The options, each checked with a message naming it, read as a rules table is read."""
+    from saylau.definition.rules_toml import list_rules
+    from saylau.rules.quotas import QUOTAS
+    from saylau.rules.thresholds import BASES, parse_fraction
+
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
     if threshold_base not in BASES:
@@ -268,6 +281,10 @@ def _district_seats(text: str | None, alternative: int | None) -> dict[str, int]
 
 
 def print_allocation(result: ListResult, console: Console) -> None:
+    from rich.table import Table
+
+    from saylau.rules.party_list import decimal_text
+
     a, e = result.apportionment, result.eligibility
     table = Table(title=f"{result.rules.seats} seats by {a.method}", show_footer=True)
     table.add_column("list", footer="total")

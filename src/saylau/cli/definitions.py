@@ -1,4 +1,9 @@
-"""Commands over an election definition or a store: check, results, demo, simulate."""
+"""Commands over an election definition or a store: check, results, demo, simulate.
+
+The definition loader, the results and rich are imported where they are used: this module is
+imported by every command that reads results (``load_results``), and each should load only
+what it runs.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +11,25 @@ import json
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from saylau import spec
 from saylau.cli.app import cli
 from saylau.errors import InputError
-from saylau.model import TurnoutReport
-from saylau.results import Results, evaluate, percent, told_apart
-from saylau.results import as_json as results_json
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from saylau.results import Results
 
 
 @cli.command("check")
 @click.argument("directory", metavar="DIR")
 def check_command(directory: str) -> None:
     """Validate the election definition in DIR; list every problem with its file and line."""
+    from saylau import spec
+
     problems = spec.check(directory)
     if problems:
         for problem in problems:
@@ -37,6 +44,10 @@ def check_command(directory: str) -> None:
 
 def load_results(source: str) -> Results:
     """Results of a definition directory, or of a store (its definition and current protocols)."""
+    from saylau import spec
+    from saylau.model import TurnoutReport
+    from saylau.results import evaluate
+
     if Path(source).is_dir():
         return evaluate(spec.load(source))
     if not (source.startswith("postgresql") or Path(source).is_file()):
@@ -69,10 +80,14 @@ def load_results(source: str) -> Results:
 )
 def results_command(source: str, as_json: bool, lang: str, level: str | None) -> None:
     """Full results of an election: seats per body, contests, district winners, turnout."""
+    from saylau.results import as_json as results_json
+
     out = results_json(load_results(source), lang, level)
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
+        from rich.console import Console
+
         print_results(out, Console())
 
 
@@ -101,6 +116,7 @@ def simulate_command(
     anomalies: tuple[str, ...],
 ) -> None:
     """Write a synthetic election of any size, with consistent protocols (and chosen anomalies)."""
+    from saylau.results import percent
     from saylau.simulate import parse_anomaly, simulate
 
     summary = simulate(
@@ -143,8 +159,12 @@ def simulate_command(
 def demo_command(serve: bool, host: str, port: int, db: str | None, withhold: int) -> None:
     """The bundled example, Kazakhstan's Mazhilis and Astana maslikhat, 19 March 2023: its results,
     then (unless --no-serve) the results website and API on a store made from it."""
-    from saylau import demo
+    from rich.console import Console
+
+    from saylau import demo, spec
     from saylau.cli.serve import check_port
+    from saylau.results import as_json as results_json
+    from saylau.results import evaluate
 
     example = demo.example()
     if serve:
@@ -185,6 +205,8 @@ def _serve_demo(host: str, port: int, db: str | None, withhold: int) -> None:
 def print_results(out: dict, console: Console) -> None:
     """The results document as tables: every figure read by id, shown by name (namesakes with
     their ids, so two lists of one name are two rows a reader can tell apart)."""
+    from rich.table import Table
+
     console.print(f"[bold]{out['election']['name']}[/bold], {out['election']['date']}")
     for body in out["bodies"].values():
         names = shown_names(body["options"])
@@ -261,6 +283,8 @@ def print_tiers(body: dict, out: dict, console: Console) -> None:
     """A compensatory body's count tier by tier, so a reader sees where each seat came from and
     not only the sum: the body's own options name only the parties that won seats, so every
     party is named from all the document's options tables."""
+    from rich.table import Table
+
     tiers = body["tiers"]
     title = f"{body['name']}: how the seats were counted"
     count = tiers.get("count")
@@ -341,6 +365,8 @@ def _tier_table(
     names: dict[str, str],
     console: Console,
 ) -> None:
+    from rich.table import Table
+
     table = Table(title=title)
     table.add_column("party")
     for column in columns:
@@ -352,4 +378,6 @@ def _tier_table(
 
 def shown_names(options: dict[str, dict]) -> dict[str, str]:
     """An ``options`` table's names, namesakes told apart by their ids."""
+    from saylau.results import told_apart
+
     return told_apart({key: o["name"] for key, o in options.items()})

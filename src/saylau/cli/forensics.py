@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from saylau.cli.app import cli
 from saylau.errors import InputError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @cli.command("forensics")
@@ -83,6 +84,8 @@ def forensics_command(
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
     else:
+        from rich.console import Console
+
         print_report(out, Console())
         if svg:
             click.echo(f"fingerprint heat map written to {svg}")
@@ -94,6 +97,8 @@ def _listed(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def print_report(out: dict[str, Any], console: Console) -> None:
+    from rich.table import Table
+
     console.print(
         f"[bold]Forensics of contest {out['contest']}[/bold]: {out['stations']:,} stations, "
         f"leader {out['leader']}"
@@ -152,6 +157,8 @@ def print_report(out: dict[str, Any], console: Console) -> None:
 
 
 def print_shpilkin(sh: dict[str, Any], console: Console) -> None:
+    from rich.table import Table
+
     table = Table(title="Shpilkin's estimate (1% turnout bins)")
     for column in ("clean peak", "clean ratio", "anomalous votes", "official share", "clean share"):
         table.add_column(column, justify="right")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from saylau.cli.app import cli
-from saylau.cli.definitions import load_results, shown_names
 from saylau.errors import InputError
-from saylau.rules.thresholds import parse_fraction
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @cli.command("project")
@@ -67,10 +67,12 @@ def project_command(
     lang: str,
 ) -> None:
     """Projected final seats from the protocols counted so far (a store or an election directory)."""
+    from saylau.cli.definitions import load_results
     from saylau.projection import project
     from saylau.projection.partial import first_reported, reporting_order
     from saylau.projection.prior_files import load_prior
     from saylau.projection.report import as_json as projection_json
+    from saylau.rules.thresholds import parse_fraction
 
     if prior_mapping is not None and prior is None:
         raise InputError("--prior-mapping needs --prior (the election it maps)")
@@ -90,10 +92,16 @@ def project_command(
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
+        from rich.console import Console
+
         print_projection(out, Console())
 
 
 def print_projection(out: dict, console: Console) -> None:
+    from rich.table import Table
+
+    from saylau.cli.definitions import shown_names
+
     r = out["reported"]
     console.print(
         f"[bold]{out['election']['name']}[/bold]: projection from {r['stations']:,} of {r['of']:,} stations "

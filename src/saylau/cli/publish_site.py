@@ -7,9 +7,7 @@ version being written, then exit 0).
 
 from __future__ import annotations
 
-import asyncio
 import os
-import signal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -75,6 +73,9 @@ def publish_site_command(
 ) -> None:
     """Publish the results of SOURCE (a store, or an election directory) as static files in DIR:
     every version under DIR/v/<version>/, never changed, and DIR/current.json naming the current one."""
+    import asyncio
+    import signal
+
     from saylau.site import Options, run
 
     options = Options(

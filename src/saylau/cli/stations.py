@@ -11,7 +11,6 @@ from __future__ import annotations
 import click
 
 from saylau.cli.app import cli
-from saylau.definition.station_tables import build, write
 
 PLURALS = {"country": "countries", "region": "regions", "district": "districts"}
 
@@ -37,6 +36,8 @@ def stations_command(
     """Write DIR/territories.csv and DIR/stations.csv from the protocol FILE, through MAP: the
     country, one territory per value of each level's columns, and every station with the voters
     on its list (docs/election-format.md, "Territories and stations from a protocol file")."""
+    from saylau.definition.station_tables import build, write
+
     tables = build(file, mapping, skip_empty=skip_empty)
     paths = write(tables, out, compress=compress, force=force)
     levels = ", ".join(f"{n:,} {level if n == 1 else PLURALS[level]}" for level, n in tables.counts().items())

@@ -7,9 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
-from saylau import spec
 from saylau.cli.app import cli
 from saylau.errors import InputError
 
@@ -35,6 +33,7 @@ def init_command(db: str, election_dir: str, key: str | None, origin: str | None
     """Create a store (a SQLite file or a postgresql:// URL) for the election defined in DIR, and
     the key that signs its log's checkpoints (a file of its own: keep it secret, and out of backups
     that others read)."""
+    from saylau import spec
     from saylau.store import Store
     from saylau.store.engine import parse, sqlite_file
     from saylau.transparency.keys import KEY_ENV, key_path
@@ -89,6 +88,7 @@ def import_command(
 ) -> None:
     """Check the protocols of FILE (CSV, .csv.zip, .csv.gz or JSON) and store them, all or nothing;
     with --sign, each signed by the commission key in KEY (``saylau keys create``)."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from saylau.intake import load_mapping, read_protocols, write_rejects
