@@ -19,6 +19,8 @@ One job a module: :mod:`~saylau.intake.mapping` (mapping files),
 :mod:`~saylau.intake.rows` (CSV and JSON text -> header and rows),
 :mod:`~saylau.intake.columns` (the header -> which column is which),
 :mod:`~saylau.intake.reader` (every row once, :func:`read_protocols`),
+:mod:`~saylau.intake.arrow` (a clean CSV file as columns, no row loop; anything else goes to the
+reader, which says what is wrong),
 :mod:`~saylau.intake.checks` (bounds and relations on NumPy columns of all rows at once),
 :mod:`~saylau.intake.rejects` (rows sent back).
 """

@@ -36,6 +36,9 @@ class Plan:
     stations: frozenset[str] | None  # None: every station of the election
     #: (line, station, numbers) of each row read so far (not the row: see ``Rows.find``)
     rows: list[tuple[int, str, list[int]] | None] = field(default_factory=list)
+    #: the positions ``get`` and ``others`` pick, for a reader that takes whole columns
+    columns: tuple[int, ...] = ()
+    other_columns: tuple[int, ...] = ()
 
 
 @dataclass
@@ -52,6 +55,12 @@ class Columns:
     fixed: Contest | None
     line_cols: dict[str, int]
     option_cols: dict[str, int]
+    #: what ``station_of`` reads, for a reader that takes whole columns: the positions of the
+    #: station's columns, and the template over them by position (None: the one column as it is)
+    station_columns: tuple[int, ...] = ()
+    station_format: str | None = None
+    #: the position of the contest column ``contest_of`` reads
+    contest_column: int | None = None
 
     def plan(self, contest: Contest) -> Plan:
         own = [o for o in ballot(self.election, contest) if o in self.option_cols]
@@ -67,6 +76,8 @@ class Columns:
             get=getter(idx),
             others=getter(others) if others else None,
             stations=_stations_in(self.election, contest),
+            columns=tuple(idx),
+            other_columns=tuple(others),
         )
 
     def _label(self, name: str, column: int) -> str:
@@ -106,6 +117,9 @@ class _Header:
         self.problems: list[str] = []
         self.index: dict[str, int] = {}
         self.fixed: Contest | None = None
+        self.station_columns: tuple[int, ...] = ()
+        self.station_format: str | None = None
+        self.contest_column: int | None = None
 
     def read(self, contest: str | None, named: str | None) -> Columns:
         for i, h in enumerate(self.header):
@@ -141,6 +155,9 @@ class _Header:
             self.fixed,
             line_cols,
             option_cols,
+            self.station_columns,
+            self.station_format,
+            self.contest_column,
         )
 
     def _expected(self) -> str:
@@ -167,6 +184,7 @@ class _Header:
                 return lambda row: ""
             i = self.index[spec]
             claimed.add(i)
+            self.station_columns = (i,)
             return itemgetter(i)
         fields = template_fields(spec)
         missing = [f for f in fields if f not in self.index]
@@ -180,7 +198,8 @@ class _Header:
         idx = [self.index[f] for f in names]
         claimed.update(idx)
         get = getter(idx)
-        fmt = positional(spec, names).format
+        self.station_columns, self.station_format = tuple(idx), positional(spec, names)
+        fmt = self.station_format.format
         return lambda row: fmt(*get(row))
 
     def _contest(
@@ -205,6 +224,7 @@ class _Header:
                 )
                 return None
             claimed.add(self.index[column])
+            self.contest_column = self.index[column]
             return itemgetter(self.index[column])
         if len(self.contests) == 1:
             self.fixed = next(iter(self.contests.values()))

@@ -1,5 +1,10 @@
 """One file of protocols read and checked: every row once, then each contest's rows at once.
 
+A CSV file is first offered to :func:`saylau.intake.arrow.read_columns`, which reads a clean
+file as columns, without this loop; every other file (JSON, or a CSV file with a row to reject,
+or one that reader cannot be sure to read as this one does) is read here, the reader that says
+which row is wrong and why.
+
 The row loop runs once per row of a national file (the 95,225 rows of Russia 2011), so it keeps
 to local names and converts a row's numbers in one ``map(int, ...)`` when they are plain digits;
 a row whose station, contest or numbers cannot be accepted is rejected there, with the reason as
@@ -16,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from saylau.errors import DefinitionError, InputError
+from saylau.intake.arrow import PROGRESS_EVERY, read_columns
 from saylau.intake.checks import accept
 from saylau.intake.columns import Columns, Plan, read_header
 from saylau.intake.mapping import Mapping
@@ -35,18 +41,24 @@ from saylau.intake.rejects import (
 from saylau.intake.rows import NotAnObject, Rows, rows_of
 from saylau.intake.sources import Limits, file_bytes, sent_bytes
 from saylau.model import MAX_COUNT, Election, Protocol
+from saylau.protocol_table import ProtocolTable, tables_of
 from saylau.protocols import DEFAULT_FORM, Form, load_form
 from saylau.spec import no_cyclic_gc
 
-#: Rows between two calls of ``progress``.
-PROGRESS_EVERY = 10_000
+__all__ = ["PROGRESS_EVERY", "Intake", "read_protocols", "read_sent"]
 
 
-@dataclass
+@dataclass(eq=False)
 class Intake:
-    """What a file gave: accepted protocols, rejected rows, and problems with the file as a whole."""
+    """What a file gave: accepted protocols, rejected rows, and problems with the file as a whole.
 
-    protocols: list[Protocol]
+    The accepted protocols are there twice over, each made from the other on first use: as
+    ``tables`` (one :class:`~saylau.protocol_table.ProtocolTable` per contest, in the order the
+    file first names it, rows in file order), which a caller storing or tallying a national file
+    takes without a Python object per row, and as ``protocols`` (one
+    :class:`~saylau.model.Protocol` each), for the callers that take one protocol at a time.
+    """
+
     rejects: list[Reject]
     problems: list[str]
     rows: int = 0
@@ -55,6 +67,25 @@ class Intake:
     warnings: list[str] = field(default_factory=list)
     #: rejected rows beyond ``Limits.max_rejects``: counted, not kept
     more_rejects: int = 0
+    #: whether the file was read as columns (:mod:`saylau.intake.arrow`: a clean CSV file), not
+    #: row by row: the same result either way, this says only which way it was had
+    columnar: bool = False
+    _tables: list[ProtocolTable] | None = field(default=None, repr=False)
+    _protocols: list[Protocol] | None = field(default=None, repr=False)
+
+    @property
+    def tables(self) -> list[ProtocolTable]:
+        """The accepted protocols as tables: one per contest (and set of line and option ids)."""
+        if self._tables is None:
+            self._tables = tables_of(self._protocols or [])
+        return self._tables
+
+    @property
+    def protocols(self) -> list[Protocol]:
+        """The accepted protocols one by one: a contest's after another's, each in file order."""
+        if self._protocols is None:
+            self._protocols = [p for t in self._tables or [] for p in t.protocols()]
+        return self._protocols
 
     @property
     def ok(self) -> bool:
@@ -144,17 +175,22 @@ def _read(
     try:
         chosen = _choose_form(form, mapping, election)
     except DefinitionError as e:
-        return Intake([], [], [f"{name}: {e.problems[0]}"])
+        return Intake([], [f"{name}: {e.problems[0]}"])
     try:
         with no_cyclic_gc():
             suffix, data = contents()
             rows = rows_of(name, suffix, data, mapping.delimiter, limits)
             columns = read_header(name, rows.header, election, chosen, mapping, contest, named)
             if columns.problems:
-                return Intake([], [], columns.problems, form=chosen)
-            intake = _Scan(rows, columns, election, chosen, limits).read(progress)
+                return Intake([], columns.problems, form=chosen)
+            clean = read_columns(data, rows, columns, election, chosen, mapping.delimiter, limits, progress)
+            if clean is not None:
+                tables, count, warnings = clean
+                intake = Intake([], [], rows=count, warnings=warnings, columnar=True, _tables=tables)
+            else:
+                intake = _Scan(rows, columns, election, chosen, limits).read(progress)
     except InputError as e:  # the file as a whole: one line
-        return Intake([], [], [str(e)], form=chosen)
+        return Intake([], [str(e)], form=chosen)
     intake.form = chosen
     return intake
 
@@ -202,12 +238,12 @@ class _Scan:
             protocols.extend(accepted)
             warnings.extend(warned)
         return Intake(
-            protocols,
             self.rejects.in_order(),
             self.problems,
             rows=count,
             warnings=warnings,
             more_rejects=self.rejects.more,
+            _protocols=protocols,
         )
 
     def _scan(self, plans: dict[str, Plan], progress: Callable[[int], None] | None) -> int:

@@ -73,7 +73,7 @@ def rows_of(name: str, suffix: str, data: bytes, delimiter: str, limits: Limits)
         return Rows(
             name, header, rows(), None, lambda n: f"{name}: item {n}", False, again=lambda: (rows(), None)
         )
-    _decode(name, data)  # every byte is checked before any row is read; the text is not kept
+    _check_utf8(name, data)  # every byte is checked before any row is read; the text is not kept
 
     def open_rows() -> tuple[Any, Callable[[], int]]:
         # Decoded a block at a time as the rows are read: a StringIO of the whole text would
@@ -105,6 +105,20 @@ def rows_of(name: str, suffix: str, data: bytes, delimiter: str, limits: Limits)
 
     unterminated = not data.endswith((b"\n", b"\r"))
     return Rows(name, header, reader, line, lambda n: f"{name}:{n}", unterminated, again)
+
+
+def _check_utf8(name: str, data: bytes) -> None:
+    """:func:`_decode` without keeping the text: Arrow's validator, seven times faster than
+    decoding a national file, is as strict as Python's (surrogates, overlong forms); the words
+    of a refusal are Python's."""
+    import pyarrow as pa
+
+    offsets = pa.py_buffer((0).to_bytes(8, "little") + len(data).to_bytes(8, "little"))
+    text = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        _decode(name, data)
 
 
 def _decode(name: str, data: bytes) -> str:
