@@ -12,6 +12,7 @@ no reader is told "elected" of a race a later protocol could overturn.
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,7 @@ from typing import Any
 from saylau.composition import compose
 from saylau.errors import RulesError, SaylauError
 from saylau.i18n import gettext_for
-from saylau.model import Body, Contest, Election, Territory, name_in
+from saylau.model import Body, Candidate, Contest, Election, Territory, name_in
 from saylau.protocols import load_form
 from saylau.rules.certainty import SeatBounds, race_status, seat_bounds
 from saylau.rules.certainty.races import outcome_key
@@ -30,7 +31,7 @@ from saylau.rules.majority import DistrictOutcome, DistrictRules, decide
 from saylau.rules.mixed import parallel
 from saylau.rules.party_list import ListResult, ListRules, allocate, decimal_text
 from saylau.rules.thresholds import Ballots
-from saylau.tally import Tally, Totals, chain_of
+from saylau.tally import Tally, Totals
 from saylau.turnout import Figure, Report, by_time
 
 #: The seats and district winners of candidates without a party, taken together, in every output.
@@ -105,40 +106,19 @@ def evaluate(
     them, when not given).
     """
     tally = tally or Tally(election).extend(election.protocols)
-    candidates = {c.id: c for c in election.candidates}
-    party_order = [p.id for p in election.parties]
-    listed: dict[str, set[str]] = {}
-    for c in election.candidates:
-        if c.party:
-            listed.setdefault(c.contest, set()).add(c.party)
-    running_in = running_by_contest(election)
+    known = _known(election)
+    # A contest whose totals are the same object as last time (the tally hands out one until its
+    # figures change) has the same result: after one more protocol, one or two contests are
+    # counted again, not every district of the country.
+    memo = _memo(tally, election)
+    totals_of: dict[str, Totals] = {}
     results: list[ContestResult] = []
     for contest in election.contests:
-        totals = tally.contest(contest.id)  # frozen: the tally may go on counting
-        if contest.kind == "list":
-            assert isinstance(contest.rules, ListRules)
-            # The lists on this ballot: parties with candidates here (all, if none are declared).
-            mine = listed.get(contest.id, set())
-            running = [p for p in party_order if p in mine or not mine or totals.votes.get(p)]
-            ballots = Ballots(
-                {p: totals.votes.get(p, 0) for p in running},
-                against_all=totals.against_all,
-                invalid=totals.invalid,
-            )
-            results.append(ContestResult(contest, totals, list_result=allocate(ballots, contest.rules)))
-        else:
-            assert isinstance(contest.rules, DistrictRules)
-            outcome = decide(
-                {c: totals.votes.get(c, 0) for c in running_in.get(contest.id, [])},
-                contest.rules,
-                against_all=totals.against_all,
-                invalid=totals.invalid,
-                voted=totals.issued,
-                registered=totals.registered,
-            )
-            winner = candidates[outcome.winner] if outcome.winner else None
-            party = (winner.party or SELF_NOMINATED) if winner else None
-            results.append(ContestResult(contest, totals, outcome=outcome, winner_party=party))
+        totals = totals_of[contest.id] = tally.contest(contest.id)  # frozen: the tally goes on
+        made = memo.get(contest.id)
+        if made is None or made.totals is not totals or made.contest is not contest:
+            made = memo[contest.id] = _contest_result(contest, totals, known)
+        results.append(made)
     bodies: dict[str, dict[str, int]] = {}
     vacant: dict[str, int] = {}
     composed_tiers: dict[str, dict[str, object]] = {}
@@ -179,10 +159,88 @@ def evaluate(
         by_time=by_time(election, election.turnout if reports is None else reports, tally),
         protocols=tally.counted,
         final=tally.counted if final is None else final,
-        expected=sum(tally.contest(c.id).stations for c in election.contests),
+        expected=sum(totals_of[c.id].stations for c in election.contests),
         tiers=composed_tiers,
-        **remaining(election, tally),
+        **_remaining(election, tally, totals_of),
     )
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What results read of a definition for every contest, worked out once per election."""
+
+    candidates: dict[str, Candidate]
+    party_order: list[str]
+    #: list contest id -> the parties with candidates on it
+    listed: dict[str, set[str]]
+    #: contest id -> its candidate ids, in definition order
+    running: dict[str, list[str]]
+
+
+#: id(election) -> (the election, weakly, and what results read of it): an election never
+#: changes, and the live server evaluates the same one after every protocol.
+_KNOWN: dict[int, tuple[weakref.ref[Election], _Known]] = {}
+
+
+def _known(election: Election) -> _Known:
+    found = _KNOWN.get(id(election))
+    if found is not None and found[0]() is election:
+        return found[1]
+    listed: dict[str, set[str]] = {}
+    for c in election.candidates:
+        if c.party:
+            listed.setdefault(c.contest, set()).add(c.party)
+    made = _Known(
+        {c.id: c for c in election.candidates},
+        [p.id for p in election.parties],
+        listed,
+        running_by_contest(election),
+    )
+    if len(_KNOWN) >= 8:  # a process holds one election, or a handful in tests
+        _KNOWN.clear()
+    _KNOWN[id(election)] = (weakref.ref(election), made)
+    return made
+
+
+#: tally -> (the election, contest id -> its last result): see evaluate. Weak, so a tally made
+#: for one evaluation takes its results with it.
+_MEMO: weakref.WeakKeyDictionary[Tally, tuple[Election, dict[str, ContestResult]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _memo(tally: Tally, election: Election) -> dict[str, ContestResult]:
+    found = _MEMO.get(tally)
+    if found is None or found[0] is not election:
+        found = _MEMO[tally] = (election, {})
+    return found[1]
+
+
+def _contest_result(contest: Contest, totals: Totals, known: _Known) -> ContestResult:
+    """One contest's result from its totals: the list count, or the district's outcome."""
+    if contest.kind == "list":
+        assert isinstance(contest.rules, ListRules)
+        # The lists on this ballot: parties with candidates here (all, if none are declared).
+        mine = known.listed.get(contest.id, set())
+        running = [p for p in known.party_order if p in mine or not mine or totals.votes.get(p)]
+        ballots = Ballots(
+            {p: totals.votes.get(p, 0) for p in running},
+            against_all=totals.against_all,
+            invalid=totals.invalid,
+        )
+        return ContestResult(contest, totals, list_result=allocate(ballots, contest.rules))
+    assert isinstance(contest.rules, DistrictRules)
+    outcome = decide(
+        {c: totals.votes.get(c, 0) for c in known.running.get(contest.id, [])},
+        contest.rules,
+        against_all=totals.against_all,
+        invalid=totals.invalid,
+        voted=totals.issued,
+        registered=totals.registered,
+    )
+    winner = known.candidates[outcome.winner] if outcome.winner else None
+    party = (winner.party or SELF_NOMINATED) if winner else None
+    return ContestResult(contest, totals, outcome=outcome, winner_party=party)
 
 
 def running_by_contest(election: Election) -> dict[str, list[str]]:
@@ -196,61 +254,6 @@ def running_by_contest(election: Election) -> dict[str, list[str]]:
 # -- what the rest of the count can still change ------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Stations:
-    """A contest's stations and what each, not yet counted, can still bring to it: the most
-    ballots its list allows ([voter_lists]: added voters, ballots beyond the list) and the fewest
-    and most voters its protocol may report on the list; with their sums."""
-
-    ids: tuple[str, ...]
-    ballots: tuple[int, ...]
-    least: tuple[int, ...]
-    most: tuple[int, ...]
-
-    @cached_property
-    def totals(self) -> tuple[int, int, int]:
-        return sum(self.ballots), sum(self.least), sum(self.most)
-
-
-#: id(election) -> (the election, contest id -> its stations): made once per election, which
-#: never changes, since a snapshot every second should not walk 100,000 stations' definitions.
-_STATIONS: dict[int, tuple[Election, dict[str, _Stations]]] = {}
-
-
-def _stations_by_contest(election: Election) -> dict[str, _Stations]:
-    """Each contest's stations, as the tally expects them (a list contest: the stations under its
-    territory; a district: the stations that name it)."""
-    found = _STATIONS.get(id(election))
-    if found is not None and found[0] is election:
-        return found[1]
-    parents = {t.id: t.parent for t in election.territories}
-    lists = [c.id for c in election.contests if c.kind == "list"]
-    territory = {c.id: c.territory for c in election.contests}
-    districts = {c.id for c in election.contests if c.kind != "list"}
-    rules = election.voter_lists
-    chains: dict[str, tuple[str, ...]] = {}
-    out: dict[str, list[tuple[str, int, int, int]]] = {c.id: [] for c in election.contests}
-    for s in election.stations:
-        chain = chains.get(s.territory)
-        if chain is None:
-            chain = chains[s.territory] = chain_of(s.territory, parents)
-        station = (s.id, rules.ballots(s.registered), *rules.range(s.registered))
-        for c in lists:
-            if territory[c] in chain:
-                out[c].append(station)
-        for d in s.districts.values():
-            if d in districts:
-                out[d].append(station)
-    made = {
-        c: _Stations(*(tuple(column) for column in zip(*v, strict=True))) if v else _Stations((), (), (), ())
-        for c, v in out.items()
-    }
-    if len(_STATIONS) >= 8:  # a process holds one election, or a handful in tests
-        _STATIONS.clear()
-    _STATIONS[id(election)] = (election, made)
-    return made
-
-
 def remaining(election: Election, tally: Tally) -> dict[str, Any]:
     """What is left to count of each contest: ``uncounted``, the most ballots still to come (the
     ballots the lists of the stations with no protocol allow, declared added voters included),
@@ -259,24 +262,20 @@ def remaining(election: Election, tally: Tally) -> dict[str, Any]:
     A preliminary protocol counts as counted: it is the count of that station's ballots, and what
     can change it is a correction, not the rest of the count. Results of the final protocols only
     (``?status=final``) leave preliminary ones out of their tally, so there they are still to come.
+    The tally keeps what its stations still out can bring (:meth:`Tally.to_come`), so this costs
+    a few additions per contest, not a walk over the stations after every protocol.
     """
+    return _remaining(election, tally, {c.id: tally.contest(c.id) for c in election.contests})
+
+
+def _remaining(election: Election, tally: Tally, totals_of: Mapping[str, Totals]) -> dict[str, Any]:
     uncounted: dict[str, int] = {}
     rolls: dict[str, tuple[int, int]] = {}
-    counted = tally.protocol
-    for contest, stations in _stations_by_contest(election).items():
-        totals = tally.contest(contest)
-        if totals.reported == 0:  # nothing in yet: every station is still to come
-            left, least, most = stations.totals
-        else:
-            left = least = most = 0
-            # as many protocols as stations: every one is in (intake and the checker refuse a
-            # protocol of a contest its station does not vote in)
-            if totals.reported < len(stations.ids):
-                for i, station in enumerate(stations.ids):
-                    if counted(station, contest) is None:
-                        left += stations.ballots[i]
-                        least += stations.least[i]
-                        most += stations.most[i]
+    for contest in dict.fromkeys(c.id for c in election.contests):
+        totals = totals_of[contest]
+        # as many protocols as stations: every one is in (intake and the checker refuse a
+        # protocol of a contest its station does not vote in)
+        left, least, most = tally.to_come(contest) if totals.reported < totals.stations else (0, 0, 0)
         rolls[contest] = (totals.registered + least, totals.registered + most)
         if left:
             uncounted[contest] = left

@@ -5,6 +5,10 @@ territory above its station; a correction adds the difference between the new
 version and the one it replaces. So one more protocol costs a few dictionary
 updates per level of the tree, never a recount of the country, and the
 national picture stays current on election night.
+
+A whole file or store comes in as :class:`~saylau.protocol_table.ProtocolTable` columns
+(:meth:`Tally.extend_tables`): NumPy sums them by chain of territories, and a station's
+protocol is made from its row only when someone asks for it (a correction, a page).
 """
 
 from __future__ import annotations
@@ -12,9 +16,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from functools import cached_property
+from itertools import repeat
 from types import MappingProxyType
+from typing import Any
 
-from saylau.model import Election, Protocol
+import numpy as np
+
+from saylau.model import MAX_COUNT, Election, Protocol
+from saylau.protocol_table import ProtocolTable
 from saylau.spec import no_cyclic_gc
 
 LINES = ("registered", "issued", "found", "invalid", "against_all")
@@ -82,9 +92,13 @@ class _Sums:
     invalid: int = 0
     against_all: int = 0
     votes: dict[str, int] = field(default_factory=dict)
+    #: the Totals of these sums as they are, until they change: readers get the same object for
+    #: the same figures, so results can tell a contest that did not move (saylau.results.evaluate)
+    shown: Totals | None = field(default=None, compare=False, repr=False)
 
     def add(self, p: Protocol, sign: int = 1) -> None:
         get = p.lines.get  # what p.registered, p.issued ... read, without a property call each
+        self.shown = None
         self.reported += sign
         self.registered += sign * get("registered", 0)
         self.issued += sign * get("issued", 0)
@@ -97,6 +111,7 @@ class _Sums:
 
     def merge(self, other: _Sums) -> None:
         """Add the sums of ``other`` (not its stations); options new here in ``other``'s order."""
+        self.shown = None
         self.reported += other.reported
         self.registered += other.registered
         self.issued += other.issued
@@ -108,16 +123,19 @@ class _Sums:
             votes[option] = votes.get(option, 0) + n
 
     def frozen(self) -> Totals:
-        return Totals(
-            stations=self.stations,
-            reported=self.reported,
-            registered=self.registered,
-            issued=self.issued,
-            found=self.found,
-            invalid=self.invalid,
-            against_all=self.against_all,
-            votes=MappingProxyType(dict(self.votes)),
-        )
+        shown = self.shown
+        if shown is None:
+            shown = self.shown = Totals(
+                stations=self.stations,
+                reported=self.reported,
+                registered=self.registered,
+                issued=self.issued,
+                found=self.found,
+                invalid=self.invalid,
+                against_all=self.against_all,
+                votes=MappingProxyType(dict(self.votes)),
+            )
+        return shown
 
 
 class Tally:
@@ -128,52 +146,39 @@ class Tally:
             self._build(election)
 
     def _build(self, election: Election) -> None:
-        parents = {t.id: t.parent for t in election.territories}
-        chains: dict[str, tuple[str, ...]] = {}  # one chain per territory, shared by its stations
-        above: dict[str, tuple[str, ...]] = {}
-        for s in election.stations:
-            chain = chains.get(s.territory)
-            if chain is None:
-                chain = chains[s.territory] = chain_of(s.territory, parents)
-            above[s.id] = chain
-        self._above = above
-        self._contests_of = _contests_by_station(election, above)
-        self._totals: dict[tuple[str, str | None], _Sums] = {}
-        self._current: dict[tuple[str, str], Protocol] = {}
-        # Stations expected: counted per contest and chain of territories, then added up each chain.
-        expected: dict[tuple[str, tuple[str, ...]], int] = {}
-        for station in election.stations:
-            chain = above[station.id]
-            for contest in self._contests_of.get(station.id, ()):
-                expected[contest, chain] = expected.get((contest, chain), 0) + 1
-        for (contest, chain), n in expected.items():
-            for key in _keys(contest, chain):
-                self._totals.setdefault(key, _Sums()).stations += n
-        # What turnout by time of day needs of the definition, once: each station's region and
-        # the voters on the lists under each territory.
-        level = {t.id: t.level for t in election.territories}
-        self._region = {
-            chain: next((t for t in chain if level.get(t) == "region"), None) for chain in chains.values()
+        layout = self._layout = _layout(election)
+        self._totals: dict[tuple[str, str | None], _Sums] = {
+            key: _Sums(stations=n) for key, n in layout.expected.items()
         }
-        self._station_registered = {s.id: s.registered for s in election.stations}
-        by_chain: dict[tuple[str, ...], int] = {}
-        for station in election.stations:
-            chain = above[station.id]
-            by_chain[chain] = by_chain.get(chain, 0) + station.registered
-        self._registered: dict[str, int] = {}
-        for chain, n in by_chain.items():
-            for territory in chain:
-                self._registered[territory] = self._registered.get(territory, 0) + n
+        #: contest -> station -> its counted protocol, or the table whose row it is (the last
+        #: row of the station there; see _row)
+        self._current: dict[str, dict[str, Protocol | ProtocolTable]] = {}
+        #: table -> station -> its row there, made when a protocol is first asked of the table
+        self._rows: dict[ProtocolTable, dict[str, int]] = {}
+        #: contest -> what its stations with no protocol counted can still bring (see to_come)
+        self._left: dict[str, list[int]] = {c: list(sums) for c, sums in layout.to_come.items()}
+
+    @property
+    def _above(self) -> dict[str, tuple[str, ...]]:
+        """Station id -> its chain of territories (for tests; the tally reads the layout)."""
+        return self._layout.above
+
+    @property
+    def _contests_of(self) -> dict[str, list[str]]:
+        """Station id -> the contests on its ballots (for tests; the tally reads the layout)."""
+        return self._layout.contests_of
 
     def _keys(self, contest: str, station: str) -> Iterable[tuple[str, str | None]]:
-        return _keys(contest, self._above.get(station, ()))
+        return _keys(contest, self._layout.chain(station))
 
     def apply(self, protocol: Protocol) -> None:
         """Count ``protocol``, replacing the version of the same station and contest, if any."""
-        key = (protocol.station, protocol.contest)
-        old = self._current.get(key)
-        self._current[key] = protocol
-        for k in self._keys(protocol.contest, protocol.station):
+        station, contest = protocol.station, protocol.contest
+        old = self._version(station, contest)
+        self._current.setdefault(contest, {})[station] = protocol
+        if old is None:
+            self._came(station, contest, -1)
+        for k in self._keys(contest, station):
             totals = self._totals.setdefault(k, _Sums())
             if old is not None:
                 totals.add(old, -1)
@@ -182,9 +187,11 @@ class Tally:
     def remove(self, station: str, contest: str) -> None:
         """Stop counting the protocol of ``station`` in ``contest``, if it is counted (a final
         protocol corrected back to preliminary leaves the tally of final protocols)."""
-        old = self._current.pop((station, contest), None)
+        old = self._version(station, contest)
         if old is None:
             return
+        del self._current[contest][station]
+        self._came(station, contest, 1)
         for k in self._keys(contest, station):
             self._totals[k].add(old, -1)
 
@@ -197,15 +204,25 @@ class Tally:
         chain: one addition per protocol instead of one per level. Options enter each total in
         the order :meth:`apply` would have put them in (the order they first appear there).
         """
-        current, above = self._current, self._above
+        current, layout = self._current, self._layout
+        above, index = layout.chain, layout.index
         groups: dict[tuple[str, tuple[str, ...]], _Group] = {}
+        fresh: dict[str, list[int]] = {}  # contest -> stations of the definition newly counted
         with no_cyclic_gc():
             try:
                 for seq, p in enumerate(protocols):
-                    key = (p.station, p.contest)
-                    old = current.get(key)
-                    current[key] = p
-                    where = (p.contest, above.get(p.station, ()))
+                    mine = current.get(p.contest)
+                    if mine is None:
+                        mine = current[p.contest] = {}
+                    old = mine.get(p.station)
+                    mine[p.station] = p
+                    if old is None:
+                        i = index.get(p.station)
+                        if i is not None:
+                            fresh.setdefault(p.contest, []).append(i)
+                    elif isinstance(old, ProtocolTable):
+                        old = self._row(p.station, old)
+                    where = (p.contest, above(p.station))
                     group = groups.get(where)
                     if group is None:
                         group = groups[where] = _Group()
@@ -214,7 +231,159 @@ class Tally:
                     group.add(p, 1, seq)
             finally:
                 self._merge(groups)
+                for contest, stations in fresh.items():
+                    self._came_all(contest, np.array(stations, dtype=np.intp), -1)
         return self
+
+    def extend_tables(self, tables: Iterable[ProtocolTable]) -> Tally:
+        """:meth:`extend` with the protocols of ``tables``, row by row: the same totals, options
+        in the same order, without a Python object per protocol.
+
+        Each table's rows are summed with NumPy by chain of territories, those sums added up each
+        chain's levels, and only then is each total touched, once. The tally keeps a station's
+        table, not a :class:`Protocol`: one is made from its row when it is asked for
+        (:meth:`protocol`), or when a correction or :meth:`remove` must take it out again.
+        """
+        with no_cyclic_gc():
+            for table in tables:
+                self._add_table(table)
+        return self
+
+    def _add_table(self, table: ProtocolTable) -> None:
+        n = len(table)
+        if n == 0:
+            return
+        contest, stations, figures = table.contest, table.stations, table.figures
+        rows: np.ndarray | None = None  # None: every row
+        if len(set(stations)) != n:  # a station twice: its last row replaces the earlier ones
+            last = {s: i for i, s in enumerate(stations)}
+            rows = np.array(sorted(last.values()), dtype=np.intp)
+            stations = tuple(stations[i] for i in rows.tolist())
+            figures = figures[rows]
+            n = len(stations)
+        peak = max(int(figures.max()), -int(figures.min())) if figures.size else 0
+        if peak and peak * n >= 2**63:  # not sums of counts: Python's integers never overflow
+            self.extend(table.take(rows).protocols() if rows is not None else table.protocols())
+            return
+        layout = self._layout
+        mine = self._current.get(contest)
+        if mine is None:
+            mine = self._current[contest] = {}
+        replaced = mine.keys() & stations if mine else set()
+        for station in replaced:  # a station counted before: its old version comes out first
+            old = self._version(station, contest)
+            assert old is not None
+            for k in _keys(contest, layout.chain(station)):
+                self._totals[k].add(old, -1)
+        at = np.fromiter(map(layout.index.get, stations, repeat(-1)), dtype=np.intp, count=n)
+        known = at >= 0
+        fresh = at[known]
+        if replaced:
+            fresh = np.setdiff1d(fresh, [layout.index.get(s, -1) for s in replaced])
+        self._came_all(contest, fresh, -1)
+        mine.update(dict.fromkeys(stations, table))
+        chain = np.full(n, layout.nowhere, dtype=np.intp)
+        chain[known] = layout.chain_no[at[known]]
+        self._add_sums(contest, table, figures, chain)
+
+    def _add_sums(self, contest: str, table: ProtocolTable, figures: np.ndarray, chain: np.ndarray) -> None:
+        """Add rows (on chains ``chain``) to every total they count in, each total once."""
+        layout = self._layout
+        lines = table.lines
+        columns = [lines.index(name) for name in LINES if name in lines]
+        present = [name in lines for name in LINES]
+        columns += range(len(lines), len(lines) + len(table.options))
+        # Rows by chain: a stable sort, then one sum per run of equal chains.
+        order = np.argsort(chain, kind="stable")
+        sorted_chain = chain[order]
+        starts = np.flatnonzero(np.concatenate(([True], sorted_chain[1:] != sorted_chain[:-1])))
+        by_chain = np.add.reduceat(figures.take(columns, axis=1).take(order, axis=0), starts, axis=0)
+        counts = np.diff(np.append(starts, len(order)))
+        # Each chain's sums to each level of it: (group, key) pairs, then one sum per key.
+        chains = sorted_chain[starts].tolist()
+        keys_of = layout.chain_keys
+        pairs = [keys_of[c] for c in chains]
+        key = np.concatenate(pairs)
+        group = np.repeat(np.arange(len(chains)), [len(p) for p in pairs])
+        sums = np.zeros((len(layout.key_ids), by_chain.shape[1]), dtype=np.int64)
+        np.add.at(sums, key, by_chain[group])
+        reported = np.zeros(len(layout.key_ids), dtype=np.int64)
+        np.add.at(reported, key, counts[group])
+        hit = np.flatnonzero(reported)
+        totals = self._totals
+        options = table.options
+        nlines = len(columns) - len(options)
+        key_ids = layout.key_ids
+        for k, n, row in zip(hit.tolist(), reported[hit].tolist(), sums[hit].tolist(), strict=True):
+            t = totals.get((contest, key_ids[k]))
+            if t is None:
+                t = totals[contest, key_ids[k]] = _Sums()
+            t.shown = None
+            t.reported += n
+            values = iter(row[:nlines])
+            if present[0]:
+                t.registered += next(values)
+            if present[1]:
+                t.issued += next(values)
+            if present[2]:
+                t.found += next(values)
+            if present[3]:
+                t.invalid += next(values)
+            if present[4]:
+                t.against_all += next(values)
+            votes = t.votes
+            # An option new here enters in the table's order, as apply would have put it.
+            for option, v in zip(options, row[nlines:], strict=True):
+                votes[option] = votes.get(option, 0) + v
+
+    def _version(self, station: str, contest: str) -> Protocol | None:
+        """The counted protocol of ``station`` in ``contest``, made from its row if need be."""
+        mine = self._current.get(contest)
+        if mine is None:
+            return None
+        found = mine.get(station)
+        if isinstance(found, ProtocolTable):
+            found = mine[station] = self._row(station, found)
+        return found
+
+    def _row(self, station: str, table: ProtocolTable) -> Protocol:
+        """The protocol of ``station`` in ``table`` (its last row there, the one counted)."""
+        rows = self._rows.get(table)
+        if rows is None:
+            rows = self._rows[table] = {s: i for i, s in enumerate(table.stations)}
+        values = table.figures[rows[station]].tolist()
+        nlines = len(table.lines)
+        lines = dict(zip(table.lines, values[:nlines], strict=True))
+        return Protocol(station, table.contest, lines, dict(zip(table.options, values[nlines:], strict=True)))
+
+    def _came(self, station: str, contest: str, sign: int) -> None:
+        """A station's protocol of ``contest`` is counted (sign -1) or no longer (+1)."""
+        layout = self._layout
+        i = layout.index.get(station)
+        if i is None:
+            return
+        times = layout.times(i, contest)
+        if times:
+            left = self._left[contest]
+            for j, column in enumerate(layout.weights):
+                left[j] += sign * times * int(column[i])
+
+    def _came_all(self, contest: str, stations: np.ndarray, sign: int) -> None:
+        """:meth:`_came` for many stations of the definition at once (positions, each once)."""
+        layout = self._layout
+        if len(stations) < 64:
+            for i in stations.tolist():
+                self._came(layout.ids[i], contest, sign)
+            return
+        members = layout.members.get(contest)
+        if members is None or not len(members):
+            return
+        mark = np.zeros(len(layout.ids), dtype=np.bool_)
+        mark[stations] = True
+        these = members[mark[members]]
+        left = self._left[contest]
+        for j, column in enumerate(layout.weights):
+            left[j] += sign * int(column[these].sum())
 
     def _merge(self, groups: dict[tuple[str, tuple[str, ...]], _Group]) -> None:
         into: dict[tuple[str, str | None], list[_Group]] = {}
@@ -237,7 +406,7 @@ class Tally:
     @property
     def counted(self) -> int:
         """How many protocols are counted (the current version of each station and contest)."""
-        return len(self._current)
+        return sum(map(len, self._current.values()))
 
     def contest(self, contest: str) -> Totals:
         """A contest's totals over all its stations, as they are now."""
@@ -250,20 +419,176 @@ class Tally:
         return EMPTY if sums is None else sums.frozen()
 
     def protocol(self, station: str, contest: str) -> Protocol | None:
-        return self._current.get((station, contest))
+        return self._version(station, contest)
+
+    def to_come(self, contest: str) -> tuple[int, int, int]:
+        """What the stations of ``contest`` with no protocol counted can still bring: the most
+        ballots their lists allow, and the fewest and most voters their protocols may report on
+        the lists ([voter_lists]). Kept current protocol by protocol, so results after each one
+        need not walk the country's stations to find the ones still out."""
+        left = self._left.get(contest)
+        return (0, 0, 0) if left is None else (left[0], left[1], left[2])
 
     def region_of(self, station: str) -> str | None:
         """The region a station is in (the first territory of level "region" above it), if any."""
-        chain = self._above.get(station)
-        return None if chain is None else self._region.get(chain)
+        i = self._layout.index.get(station)
+        return None if i is None else self._layout.region[self._layout.chain_list[i]]
 
     def registered_under(self, territory: str) -> int:
         """Voters on the lists of the definition's stations under ``territory`` (not the protocols')."""
-        return self._registered.get(territory, 0)
+        return self._layout.registered_under.get(territory, 0)
 
     def registered_at(self, station: str) -> int | None:
         """Voters on the list of a station, as the definition says; None for an unknown station."""
-        return self._station_registered.get(station)
+        i = self._layout.index.get(station)
+        return None if i is None else self._layout.registered_list[i]
+
+
+class _Layout:
+    """Where each station of a definition counts, worked out once per definition with NumPy.
+
+    Every tally of the definition (the live server keeps two) and every result shares it: a
+    definition never changes, and walking 100,000 stations in Python for each would cost more
+    than summing their protocols.
+    """
+
+    def __init__(self, election: Election) -> None:
+        # the parts it is of, held so that the cache's identity checks stay sound (not the
+        # election: that would keep its protocols alive)
+        self.of = (election.stations, election.territories, election.contests, election.voter_lists)
+        stations = election.stations
+        n = len(stations)
+        parents = {t.id: t.parent for t in election.territories}
+        self.ids = [s.id for s in stations]
+        self.index = dict(zip(self.ids, range(n), strict=True))
+        where = [s.territory for s in stations]
+        codes = {t: k for k, t in enumerate(dict.fromkeys(where))}  # territory -> its chain's number
+        self.chain_no = np.fromiter(map(codes.__getitem__, where), dtype=np.intp, count=n)
+        self.chain_list: list[int] = self.chain_no.tolist()
+        self.chains: list[tuple[str, ...]] = [chain_of(t, parents) for t in codes]
+        self.nowhere = len(self.chains)  # the chain of a station the definition does not have
+        self.chains.append(())
+        level = {t.id: t.level for t in election.territories}
+        self.region = [next((t for t in chain if level.get(t) == "region"), None) for chain in self.chains]
+        # The contests on each station's ballots: list contests by chain, districts by station.
+        list_contests = [c for c in election.contests if c.kind == "list"]
+        districts = {c.id for c in election.contests if c.kind == "single-mandate"}
+        self.lists_at = [[c.id for c in list_contests if c.territory in chain] for chain in self.chains]
+        self.districts: dict[int, list[str]] = {}
+        if districts:
+            for i, s in enumerate(stations):
+                if s.districts:
+                    self.districts[i] = [d for d in s.districts.values() if d in districts]
+        # Stations expected per total.
+        per_chain = np.bincount(self.chain_no, minlength=len(self.chains)).tolist()
+        by_chain: dict[tuple[str, int], int] = {}
+        for k, lists in enumerate(self.lists_at):
+            for cid in lists:
+                if per_chain[k]:
+                    by_chain[cid, k] = by_chain.get((cid, k), 0) + per_chain[k]
+        for i, mine in self.districts.items():
+            for d in mine:
+                by_chain[d, self.chain_list[i]] = by_chain.get((d, self.chain_list[i]), 0) + 1
+        self.expected: dict[tuple[str, str | None], int] = {}
+        for (cid, k), m in by_chain.items():
+            for key in _keys(cid, self.chains[k]):
+                self.expected[key] = self.expected.get(key, 0) + m
+        # Each contest's stations (a station once per time the contest is on its ballots), and
+        # what each can bring while not counted: the most ballots, the fewest and most voters.
+        members: dict[str, list[Any]] = {c.id: [] for c in election.contests}
+        for c in list_contests:
+            on = np.array([c.id in lists for lists in self.lists_at], dtype=np.bool_)
+            members[c.id].append(np.flatnonzero(on[self.chain_no]))
+        named: dict[str, list[int]] = {}
+        for i, mine in self.districts.items():
+            for d in mine:
+                named.setdefault(d, []).append(i)
+        for d, at in named.items():
+            members[d].append(np.array(at, dtype=np.intp))
+        self.members = {
+            c: np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp) for c, parts in members.items()
+        }
+        self.registered_list: list[int] = [s.registered for s in stations]
+        rules = election.voter_lists
+        shares = max(a.share.numerator for a in (rules.added, rules.removed, rules.ballots_above))
+        try:
+            registered = np.array(self.registered_list, dtype=np.int64)
+            fits = shares < 2**30 and (not n or 0 <= registered.min() <= registered.max() <= MAX_COUNT)
+        except OverflowError:
+            fits = False
+        if fits:
+            least, most = rules.range_array(registered)
+            self.weights: tuple[np.ndarray, ...] = (rules.ballots_array(registered), least, most)
+        else:  # a definition made in code, past what a loaded one may hold: Python's integers
+            registered = np.array(self.registered_list, dtype=object)
+            bounds = [(rules.ballots(r), *rules.range(r)) for r in self.registered_list]
+            self.weights = tuple(np.array([b[j] for b in bounds], dtype=object) for j in range(3))
+        self.to_come = {
+            c: tuple(int(column[at].sum()) for column in self.weights) for c, at in self.members.items()
+        }
+        # Voters on the lists under each territory.
+        on_chain = np.zeros(len(self.chains), dtype=registered.dtype)
+        np.add.at(on_chain, self.chain_no, registered)
+        self.registered_under: dict[str, int] = {}
+        for k, voters in enumerate(on_chain.tolist()):
+            if per_chain[k]:
+                for t in self.chains[k]:
+                    self.registered_under[t] = self.registered_under.get(t, 0) + voters
+        # The totals a chain counts in, by position in key_ids (None: the contest's own).
+        self.key_ids: list[str | None] = [None]
+        position: dict[str, int] = {}
+        self.chain_keys: list[np.ndarray] = []
+        for chain in self.chains:
+            at = [0]
+            for t in chain:
+                if t not in position:
+                    position[t] = len(self.key_ids)
+                    self.key_ids.append(t)
+                at.append(position[t])
+            self.chain_keys.append(np.array(at, dtype=np.intp))
+
+    def chain(self, station: str) -> tuple[str, ...]:
+        i = self.index.get(station)
+        return () if i is None else self.chains[self.chain_list[i]]
+
+    def times(self, i: int, contest: str) -> int:
+        """How many times ``contest`` is on the ballots of station ``i``."""
+        return self.lists_at[self.chain_list[i]].count(contest) + self.districts.get(i, []).count(contest)
+
+    @cached_property
+    def above(self) -> dict[str, tuple[str, ...]]:
+        return {sid: self.chains[k] for sid, k in zip(self.ids, self.chain_list, strict=True)}
+
+    @cached_property
+    def contests_of(self) -> dict[str, list[str]]:
+        return {
+            sid: self.lists_at[k] + self.districts.get(i, [])
+            for i, (sid, k) in enumerate(zip(self.ids, self.chain_list, strict=True))
+        }
+
+
+#: id(stations) -> the layout of the definition they belong to. Keyed on the definition's parts,
+#: not the Election: results of a store are of ``replace(election, protocols=...)``, a new object
+#: with the same stations, territories and contests.
+_LAYOUTS: dict[int, _Layout] = {}
+
+
+def _layout(election: Election) -> _Layout:
+    found = _LAYOUTS.get(id(election.stations))
+    if found is not None:
+        stations, territories, contests, voter_lists = found.of
+        if (
+            stations is election.stations
+            and territories is election.territories
+            and contests is election.contests
+            and voter_lists == election.voter_lists
+        ):
+            return found
+    made = _Layout(election)
+    if len(_LAYOUTS) >= 8:  # a process holds one election, or a handful in tests
+        _LAYOUTS.clear()
+    _LAYOUTS[id(election.stations)] = made
+    return made
 
 
 def chain_of(territory: str, parents: dict[str, str | None]) -> tuple[str, ...]:
@@ -308,18 +633,3 @@ class _Group(_Sums):
                 votes[option] = sign * n
                 if seq >= 0:  # rare: an option this group has not seen yet
                     self.first[option] = (seq, list(p.votes).index(option))
-
-
-def _contests_by_station(election: Election, above: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
-    """Which contests are on each station's ballots."""
-    out: dict[str, list[str]] = {}
-    list_contests = [c for c in election.contests if c.kind == "list"]
-    districts = {c.id for c in election.contests if c.kind == "single-mandate"}
-    lists_of: dict[tuple[str, ...], list[str]] = {}  # by chain: stations of a territory share it
-    for station in election.stations:
-        chain = above[station.id]
-        mine = lists_of.get(chain)
-        if mine is None:
-            mine = lists_of[chain] = [c.id for c in list_contests if c.territory in chain]
-        out[station.id] = mine + [d for d in station.districts.values() if d in districts]
-    return out

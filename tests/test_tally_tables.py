@@ -1,0 +1,294 @@
+"""A tally fed columns counts exactly what one fed protocols counts.
+
+``Tally.extend_tables`` sums a store's or a file's :class:`ProtocolTable` columns with NumPy and
+keeps each station's table instead of a protocol. Results, snapshots, pages and files
+read the same totals whichever way the protocols came in, so these tests hold it to
+``Tally.extend`` over the same protocols, option order included, through the corrections and
+removals that follow on election night, and on the bundled Kazakhstan example end to end.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from saylau import spec
+from saylau.model import Allowance, Contest, Election, Protocol, Station, Territory, VoterLists
+from saylau.protocol_table import ProtocolTable, tables_of
+from saylau.results import as_json, evaluate, remaining
+from saylau.rules.majority import DistrictRules
+from saylau.rules.party_list import ListRules
+from saylau.tally import Tally
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+OPTIONS = ["a", "b", "c", "x", "y"]
+LINES = ["registered", "issued", "found", "invalid", "against_all", "received"]
+
+
+# -- generated elections and protocols ------------------------------------------------------------
+
+
+@st.composite
+def elections(draw: st.DrawFn) -> Election:
+    """A random territory tree, list contests on any part of it, districts named by stations
+    (some twice, some not a contest), stations under any territory or one the tree lacks."""
+    territories = [Territory("T0", None, "country", "0", {"en": "T0"})]
+    for i in range(1, draw(st.integers(1, 8))):
+        parent = draw(st.sampled_from([t.id for t in territories]))
+        level = draw(st.sampled_from(["region", "district", "city"]))
+        territories.append(Territory(f"T{i}", parent, level, str(i), {"en": f"T{i}"}))
+    places = [t.id for t in territories]
+    contests = [
+        Contest(
+            f"L{i}",
+            "b",
+            "list",
+            3,
+            {"en": f"L{i}"},
+            ListRules(3, "hare"),
+            territory=draw(st.sampled_from(places)),
+        )
+        for i in range(draw(st.integers(0, 3)))
+    ]
+    contests += [
+        Contest(f"D{i}", "b", "single-mandate", 1, {"en": f"D{i}"}, DistrictRules())
+        for i in range(draw(st.integers(0, 3)))
+    ]
+    named = [*(f"D{i}" for i in range(4)), "L0"]  # D3 may be no contest; L0 is no district
+    stations = [
+        Station(
+            f"S{i}",
+            draw(st.sampled_from([*places, "ghost"])),
+            draw(st.integers(0, 3000)),
+            {col: draw(st.sampled_from(named)) for col in draw(st.sets(st.sampled_from(["d1", "d2"])))},
+        )
+        for i in range(draw(st.integers(0, 12)))
+    ]
+    allowance = st.one_of(
+        st.builds(Allowance, voters=st.integers(0, 50)),
+        st.builds(Allowance, share=st.fractions(0, 1, max_denominator=40)),
+    )
+    lists = VoterLists(added=draw(allowance), removed=draw(allowance), ballots_above=draw(allowance))
+    return Election(
+        "e", "2024-01-01", {"en": "e"}, "", (), (), tuple(contests), tuple(territories), tuple(stations), (),
+        voter_lists=lists,
+    )  # fmt: skip
+
+
+def _some(names: list[str]) -> st.SearchStrategy[list[str]]:
+    return st.permutations(names).flatmap(lambda ns: st.integers(0, len(ns)).map(lambda n: ns[:n]))
+
+
+#: Lines and options most protocols share, so that tables hold many rows and a station twice.
+FORMS = [LINES[:5], ["registered", "issued", "invalid"], []]
+BALLOTS = [["a", "b", "c"], ["b", "a"], ["x"], []]
+
+
+def protocols(election: Election, size: int = 30) -> st.SearchStrategy[list[Protocol]]:
+    stations = [s.id for s in election.stations] + ["nowhere"]
+    contests = [c.id for c in election.contests] + ["unknown"]
+    count = st.integers(0, 10**9)
+    one = st.builds(
+        lambda station, contest, lines, options, values: Protocol(
+            station,
+            contest,
+            dict(zip(lines, values, strict=False)),
+            dict(zip(options, values[::-1], strict=False)),
+        ),
+        st.sampled_from(stations),
+        st.sampled_from(contests),
+        st.one_of(st.sampled_from(FORMS), _some(LINES)),
+        st.one_of(st.sampled_from(BALLOTS), _some(OPTIONS)),
+        st.lists(count, min_size=6, max_size=6),
+    )
+    # Each protocol's figures told apart from the others' (two versions of a station differ).
+    return st.lists(one, max_size=size).map(lambda ps: [_one_more(p, 0, i + 1) for i, p in enumerate(ps)])
+
+
+def _one_more(p: Protocol, k: int, by: int = 0) -> Protocol:
+    """A new version of a protocol: other figures (``by`` more), and for k > 0 an option more or
+    fewer and ``k`` ballots issued."""
+    votes = {o: n + by for o, n in p.votes.items()}
+    lines = {name: n + by for name, n in p.lines.items()}
+    if k:
+        lines["issued"] = k
+        if k % 2:
+            votes["z"] = k
+        elif votes:
+            votes.pop(next(iter(votes)))
+    return dataclasses.replace(p, lines=lines, votes=votes)
+
+
+# -- what must be the same ----------------------------------------------------------------------
+
+
+def _every_total(tally: Tally) -> dict[object, object]:
+    """Every total, with its options in their order (dict equality alone ignores order)."""
+    return {key: (t, list(t.votes.items())) for key, t in tally._totals.items()}
+
+
+def _read(tally: Tally, election: Election, keys: set[tuple[str, str]]) -> dict[str, object]:
+    contests = [c.id for c in election.contests] + ["unknown"]
+    places = [None, *(t.id for t in election.territories), "ghost"]
+    totals = {
+        (c, t): (x, list(x.votes.items()))
+        for c in contests
+        for t in places
+        for x in [tally.contest(c) if t is None else tally.territory(c, t)]
+    }
+    return {
+        "all": _every_total(tally),
+        "read": totals,
+        "counted": tally.counted,
+        "protocols": {k: tally.protocol(*k) for k in sorted(keys)},
+        "to_come": {c: tally.to_come(c) for c in contests},
+        "remaining": remaining(election, tally),
+    }
+
+
+def _walked(election: Election, tally: Tally) -> dict[str, object]:
+    """:func:`remaining` worked out station by station, as it was before the tally kept it."""
+    parents = {t.id: t.parent for t in election.territories}
+    uncounted: dict[str, int] = {}
+    rolls: dict[str, tuple[int, int]] = {}
+    rules = election.voter_lists
+    chains = {}
+    for s in election.stations:
+        chain, node = [], s.territory
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = parents.get(node)
+        chains[s.id] = chain
+    for c in election.contests:
+        mine = []
+        for s in election.stations:
+            chain = chains[s.id]
+            if c.kind == "list":
+                mine += [s] if c.territory in chain else []
+            else:
+                mine += [s for d in s.districts.values() if d == c.id]
+        totals = tally.contest(c.id)
+        left = least = most = 0
+        if totals.reported < len(mine):
+            for s in mine:
+                if tally.protocol(s.id, c.id) is None:
+                    left += rules.ballots(s.registered)
+                    least += rules.range(s.registered)[0]
+                    most += rules.range(s.registered)[1]
+        rolls[c.id] = (totals.registered + least, totals.registered + most)
+        if left:
+            uncounted[c.id] = left
+    return {"uncounted": uncounted, "rolls": rolls}
+
+
+# -- the property ---------------------------------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_tables_count_what_their_protocols_count_through_corrections(data: st.DataObject) -> None:
+    election = data.draw(elections())
+    before = data.draw(protocols(election, 8), "counted before the tables")
+    batch = data.draw(protocols(election), "the tables' protocols")
+    tables = tables_of(batch)
+    rows = [p for t in tables for p in t.protocols()]
+    fast, slow = Tally(election), Tally(election)
+    for p in before:
+        fast.apply(p)
+        slow.apply(p)
+    fast.extend_tables(tables)
+    slow.extend(rows)
+    keys = {(p.station, p.contest) for p in [*before, *batch]}
+    assert _read(fast, election, keys) == _read(slow, election, keys)
+    assert remaining(election, fast) == _walked(election, fast)
+    # Election night goes on: new versions of stations that came in as rows, and removals.
+    for k, p in enumerate(data.draw(st.lists(st.sampled_from(rows), max_size=6)) if rows else []):
+        if k % 3 == 2:
+            fast.remove(p.station, p.contest)
+            slow.remove(p.station, p.contest)
+        else:
+            again = _one_more(p, k + 1)
+            fast.apply(again)
+            slow.apply(again)
+        keys.add((p.station, p.contest))
+        assert _read(fast, election, keys) == _read(slow, election, keys)
+        assert remaining(election, fast) == _walked(election, fast)
+    # ... and a second file over the first: its rows replace those counted.
+    more = data.draw(protocols(election, 10), "a second file")
+    fast.extend_tables(tables_of(more))
+    slow.extend(p for t in tables_of(more) for p in t.protocols())
+    keys |= {(p.station, p.contest) for p in more}
+    assert _read(fast, election, keys) == _read(slow, election, keys)
+    assert remaining(election, fast) == _walked(election, fast)
+
+
+def test_a_station_twice_in_one_table_counts_its_last_row() -> None:
+    election = spec.load(Path(__file__).parent / "data" / "tiny")
+    p = election.protocols[0]
+    later = _one_more(p, 7)
+    rows = [[*p.lines.values(), 1, 2, 3], [*later.lines.values(), 4, 5, 6]]
+    table = ProtocolTable(p.contest, (p.station, p.station), tuple(p.lines), ("a", "b", "z"), np.array(rows))
+    fast = Tally(election).extend_tables([table])
+    slow = Tally(election).extend(table.protocols())
+    assert _every_total(fast) == _every_total(slow)
+    assert fast.counted == slow.counted == 1
+    assert fast.protocol(p.station, p.contest) == slow.protocol(p.station, p.contest)
+
+
+def test_figures_too_large_for_int64_sums_are_summed_exactly() -> None:
+    election = spec.load(Path(__file__).parent / "data" / "tiny")
+    stations = tuple(s.id for s in election.stations)
+    big = 2**62
+    table = ProtocolTable("council-list", stations, ("registered",), ("a",), np.full((len(stations), 2), big))
+    fast = Tally(election).extend_tables([table])
+    assert fast.contest("council-list").registered == big * len(stations)
+    assert _every_total(fast) == _every_total(Tally(election).extend(table.protocols()))
+
+
+# -- the bundled example, end to end --------------------------------------------------------------
+
+
+def test_kz2023_results_from_tables_are_the_results_from_protocols() -> None:
+    election = spec.load(EXAMPLES / "kz-2023")
+    tables = tables_of(election.protocols)
+    assert len({t.contest for t in tables}) > 1
+    plain = as_json(evaluate(election))
+    from_tables = evaluate(election, Tally(election).extend_tables(tables))
+    assert as_json(from_tables) == plain
+    assert as_json(from_tables, "ru", "region") == as_json(evaluate(election), "ru", "region")
+
+
+def test_results_after_one_more_protocol_are_a_recount() -> None:
+    """evaluate keeps each contest's result while its totals stay the same object: one more
+    protocol, or a correction, must still show wherever it counts."""
+    election = spec.load(EXAMPLES / "kz-2023")
+    protocols = list(election.protocols)
+    tally = Tally(election).extend_tables(tables_of(protocols[::3]))  # a third of the stations
+    assert remaining(election, tally) == _walked(election, tally)
+    tally.extend_tables(tables_of(p for i, p in enumerate(protocols[:-40]) if i % 3))
+    assert remaining(election, tally) == _walked(election, tally)
+    evaluate(election, tally)
+    for p in protocols[-40:]:
+        tally.apply(p)
+        recount = Tally(election).extend(_counted(tally, election))
+        assert as_json(evaluate(election, tally)) == as_json(evaluate(election, recount))
+    first = protocols[0]
+    tally.apply(dataclasses.replace(first, votes={o: n + 1000 for o, n in first.votes.items()}))
+    tally.remove(protocols[1].station, protocols[1].contest)
+    recount = Tally(election).extend(_counted(tally, election))
+    assert as_json(evaluate(election, tally)) == as_json(evaluate(election, recount))
+
+
+def _counted(tally: Tally, election: Election) -> list[Protocol]:
+    """The protocols a tally counts, asked station by station."""
+    out = []
+    for s in election.stations:
+        for c in election.contests:
+            p = tally.protocol(s.id, c.id)
+            if p is not None:
+                out.append(p)
+    return out
