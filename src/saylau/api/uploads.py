@@ -500,18 +500,21 @@ async def post_file(
     if reason is not None and not reason.strip():
         reason = None
     filename, intake = await _read_upload(request, caller, file, contest, "uploading protocols")
-    signed = _file_signatures(filename, intake.protocols, key_id, signatures, live.signatures)
+    # the protocols one by one only for a signed file (an unsigned one goes to the store as tables)
+    sent = intake.protocols if key_id is not None or signatures is not None else []
+    signed = _file_signatures(filename, sent, key_id, signatures, live.signatures)
     try:
         done = await submit_job(
             live,
             FileJob(
                 Submission(
-                    intake.protocols,
+                    (),
                     actor=caller.actor,
                     status=status,
                     reason=reason,
                     source=f"upload {filename}",
                     signatures=signed,
+                    tables=intake.tables,
                 )
             ),
         )
@@ -536,7 +539,7 @@ async def post_file(
     seq = live.seq
     return {
         "file": filename,
-        "protocols": len(intake.protocols),
+        "protocols": sum(len(t) for t in intake.tables),
         "new": done.new,
         "corrected": done.corrected,
         "unchanged": done.unchanged,

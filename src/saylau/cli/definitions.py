@@ -42,11 +42,16 @@ def check_command(directory: str) -> None:
     )
 
 
-def load_results(source: str) -> Results:
-    """Results of a definition directory, or of a store (its definition and current protocols)."""
+def load_results(source: str, *, with_protocols: bool = False) -> Results:
+    """Results of a definition directory, or of a store (its definition and current protocols).
+
+    A store's protocols are read as integer tables and summed with NumPy; ``with_protocols`` also
+    puts them in ``results.election.protocols``, one object each, for the commands that walk them
+    (forensics, projection)."""
     from saylau import spec
     from saylau.model import TurnoutReport
     from saylau.results import evaluate
+    from saylau.tally import Tally
 
     if Path(source).is_dir():
         return evaluate(spec.load(source))
@@ -57,10 +62,16 @@ def load_results(source: str) -> Results:
     store = Store.open(source)
     try:
         election = store.election()
-        stored = [TurnoutReport(r.place, r.time, r.issued, r.registered) for r in store.turnout_reports()]
-        final = sum(1 for status in store.current_status().values() if status == "final")
+        state = store.current_state()
+        stored = [TurnoutReport(r.place, r.time, r.issued, r.registered) for r in state.reports]
+        final = sum(1 for v in state.versions.values() if v[1] == "final")
+        if with_protocols:
+            protocols = [p for t in state.tables for p in t.protocols()]
+            protocols.sort(key=lambda p: (p.station, p.contest))
+            election = replace(election, protocols=tuple(protocols))
         return evaluate(
-            replace(election, protocols=tuple(store.current())),
+            election,
+            Tally(election).extend_tables(state.tables),
             reports=[*election.turnout, *stored],
             final=final,
         )
@@ -100,6 +111,16 @@ def results_command(source: str, as_json: bool, lang: str, level: str | None) ->
 @click.option("--districts", default=0, show_default=True, type=int, help="Single-mandate districts.")
 @click.option("--seats", default=100, show_default=True, type=int, help="Seats of the list contest.")
 @click.option(
+    "--lists",
+    default=1,
+    show_default=True,
+    type=int,
+    help="List contests, each in a body of its own (Indonesia: 4).",
+)
+@click.option(
+    "--races", default=0, show_default=True, type=int, help="National single-winner races, e.g. a president."
+)
+@click.option(
     "--anomaly",
     "anomalies",
     multiple=True,
@@ -113,6 +134,8 @@ def simulate_command(
     regions: int,
     districts: int,
     seats: int,
+    lists: int,
+    races: int,
     anomalies: tuple[str, ...],
 ) -> None:
     """Write a synthetic election of any size, with consistent protocols (and chosen anomalies)."""
@@ -127,6 +150,8 @@ def simulate_command(
         regions=regions,
         districts=districts,
         seats=seats,
+        lists=lists,
+        races=races,
         anomalies=[parse_anomaly(a) for a in anomalies],
     )
     click.echo(

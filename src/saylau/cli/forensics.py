@@ -67,7 +67,7 @@ def forensics_command(
     from saylau import forensics
     from saylau.cli.definitions import load_results
 
-    results = load_results(source)
+    results = load_results(source, with_protocols=True)
     contest = contest or results.main_contest
     if contest not in {c.id for c in results.election.contests}:
         known = ", ".join(c.id for c in results.election.contests)

@@ -77,7 +77,7 @@ def project_command(
     if prior_mapping is not None and prior is None:
         raise InputError("--prior-mapping needs --prior (the election it maps)")
     before = load_prior(prior, prior_mapping) if prior is not None else None
-    results = load_results(source)
+    results = load_results(source, with_protocols=True)
     election = results.election
     protocols = list(election.protocols)
     if simulate is not None:

@@ -137,8 +137,8 @@ def import_command(
 
             key = read_private_key(Path(sign_key))
             signed = sign_protocols(key, election.id, intake.protocols, status)
-        done = store.submit(
-            intake.protocols,
+        done = store.submit_tables(
+            intake.tables,
             actor=actor or os.environ.get("USER") or "cli",
             status=status,
             reason=reason,

@@ -38,7 +38,7 @@ from saylau.live.jobs import FileJob, ProtocolJob, SyncJob, TurnoutJob
 from saylau.live.snapshots import Snapshot, dumps, etag_of
 from saylau.model import Election, Protocol, TurnoutReport
 from saylau.results import as_json, evaluate, territory_doc
-from saylau.store import Change, ConflictError, Store, Submission, Submitted, Written
+from saylau.store import ConflictError, Store, Submission, Submitted, Written
 from saylau.tally import Tally, Totals
 
 log = logging.getLogger("saylau.live")
@@ -279,7 +279,9 @@ class Live:
         except Exception as e:  # a conflict, bad counts or the database: the file is refused whole
             job.future.set_exception(e)
             return
-        protocols = {(p.station, p.contest): p for p in job.submission.protocols}
+        sent = job.submission
+        protocols = {(p.station, p.contest): p for p in sent.protocols}
+        protocols.update(((p.station, p.contest), p) for t in sent.tables for p in t.protocols())
         written = {(w.station, w.contest) for w in done.versions}
         with self.lock:
             if any(key not in written and key not in self.versions for key in protocols):
@@ -346,22 +348,23 @@ class Live:
         return self.seq
 
     def _reload(self) -> None:
-        """Everything again from the store, in one snapshot: protocol versions and turnout reports."""
-        changes = self.store.changes(0)
-        assert changes.versions is not None and changes.reports is not None
-        latest: dict[tuple[str, str], Change] = {}
-        for change in changes.versions:  # in chain order: a protocol's later versions come later
-            latest[(change.protocol.station, change.protocol.contest)] = change
+        """Everything again from the store, in one snapshot: the latest version of every protocol
+        (as integer tables, summed with NumPy) and every turnout report."""
+        state = self.store.current_state()
+        versions = state.versions
         with spec.no_cyclic_gc():
-            self.tally = Tally(self.election).extend(c.protocol for c in latest.values())
-            self.final_tally = Tally(self.election).extend(
-                c.protocol for c in latest.values() if c.status == "final"
-            )
-        self.status = {key: c.status for key, c in latest.items()}
+            self.tally = Tally(self.election).extend_tables(state.tables)
+            finals = []
+            for table in state.tables:
+                rows = [i for i, s in enumerate(table.stations) if versions[s, table.contest][1] == "final"]
+                if rows:
+                    finals.append(table if len(rows) == len(table) else table.take(rows))
+            self.final_tally = Tally(self.election).extend_tables(finals)
+        self.status = {key: v[1] for key, v in versions.items()}
         self.final = sum(1 for s in self.status.values() if s == "final")
-        self.versions = {key: (c.version, c.content_hash, c.audit_seq) for key, c in latest.items()}
-        self.reports = [TurnoutReport(r.place, r.time, r.issued, r.registered) for r in changes.reports]
-        self.seq = changes.head
+        self.versions = {key: (v[0], v[2], v[3]) for key, v in versions.items()}
+        self.reports = [TurnoutReport(r.place, r.time, r.issued, r.registered) for r in state.reports]
+        self.seq = state.head
         self.ahead = set()
         self._touched = None
         self.generation += 1
