@@ -75,6 +75,7 @@ def publish_site_command(
     every version under DIR/v/<version>/, never changed, and DIR/current.json naming the current one."""
     import asyncio
     import signal
+    import threading
 
     from saylau.site import Options, run
 
@@ -88,8 +89,9 @@ def publish_site_command(
     async def main() -> int | None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
         return await run(
             source,
             Path(directory),
