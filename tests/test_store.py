@@ -362,6 +362,24 @@ def test_preliminary_then_final(store: Store, protocols: list[Protocol]) -> None
     assert store.verify().ok
 
 
+def test_tables_and_final_count_follow_the_latest_versions(store: Store, protocols: list[Protocol]) -> None:
+    """What results read (tables of the latest versions, the number of final ones) after
+    finalisations and a final protocol corrected back to preliminary."""
+    store.submit(protocols, actor="clerk")
+    assert store.final_count() == 0
+    store.submit(protocols[:3], actor="commission", status="final")
+    store.submit([recount(protocols[0], "a", 1)], actor="clerk", reason="a recount, not yet signed off")
+    statuses = store.current_status()
+    assert store.final_count() == sum(1 for s in statuses.values() if s == "final") == 2
+    latest = {(p.station, p.contest): p for p in store.current()}
+    assert latest[protocols[0].station, protocols[0].contest] == recount(protocols[0], "a", 1)
+    from_tables = {(p.station, p.contest): p for t in store.tables() for p in t.protocols()}
+    assert from_tables == latest and len(latest) == len(protocols)
+    state = store.current_state()
+    assert {k: v[1] for k, v in state.versions.items()} == statuses
+    assert {(p.station, p.contest): p for t in state.tables for p in t.protocols()} == latest
+
+
 def test_bad_input_is_refused_before_anything_is_written(store: Store, protocols: list[Protocol]) -> None:
     head = store.audit_head()
     with pytest.raises(InputError, match="status"):
@@ -617,3 +635,50 @@ def test_several_writers_append_one_chain(db_url: str, tiny: spec.Files, protoco
         assert report.ok, report.problem
         assert report.entries == 1 + 4 * 6 * 3
         assert len(store.current()) == 4 * 6 * 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: replace(
+            p, lines={**p.lines, "registered": p.lines["registered"] + 10_000}
+        ),  # beyond its list
+        lambda p: recount(p, "a", -(p.votes["a"] + 1)),  # a negative count
+        lambda p: recount(p, "a", MAX_COUNT),  # beyond the largest count
+        lambda p: replace(p, lines={**p.lines, "issued": p.lines["registered"] + 10_000}),  # more ballots
+    ],
+)
+def test_tables_are_refused_with_the_message_a_protocol_gets(
+    store: Store, protocols: list[Protocol], change
+) -> None:
+    """The bounds are checked on whole columns for tables, and the failing row then as a
+    protocol: the same message, and nothing stored."""
+    from saylau.protocol_table import tables_of
+
+    changed = [change(p) if n == 3 else p for n, p in enumerate(protocols)]
+    with pytest.raises(InputError) as one:
+        store.submit(changed, actor="clerk")
+    with pytest.raises(InputError) as table:
+        store.submit_tables(tables_of(changed), actor="clerk")
+    assert str(table.value) == str(one.value) and protocols[3].station in str(table.value)
+    assert store.current() == [] and store.verify().ok
+
+
+def test_tables_store_what_protocols_store(store: Store, protocols: list[Protocol], tmp_path: Path) -> None:
+    """A table with its columns in any order gives the same versions, contents and log as the
+    same protocols one by one (the canonical order is the layout's, not the table's)."""
+    from saylau.protocol_table import ProtocolTable, tables_of
+
+    shuffled = []
+    for t in tables_of(protocols):
+        lines, options = t.lines[::-1], t.options[::-1]
+        order = [t.lines.index(k) for k in lines] + [len(t.lines) + t.options.index(k) for k in options]
+        shuffled.append(ProtocolTable(t.contest, t.stations, lines, options, t.figures[:, order]))
+    done = store.submit_tables(shuffled, actor="clerk", source="night.csv")
+    assert done.new == len(protocols)
+    with Store.create(str(tmp_path / "other.db"), spec.Files(TINY), actor="test") as other:
+        again = other.submit(protocols, actor="clerk", source="night.csv")
+        assert sorted(w.content_hash for w in again.versions) == sorted(w.content_hash for w in done.versions)
+        assert by_key(other.current()) == by_key(store.current()) == by_key(protocols)
+    assert store.submit_tables(shuffled, actor="clerk").unchanged == len(protocols)
+    assert store.verify().ok

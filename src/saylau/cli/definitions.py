@@ -62,16 +62,16 @@ def load_results(source: str, *, with_protocols: bool = False) -> Results:
     store = Store.open(source)
     try:
         election = store.election()
-        state = store.current_state()
-        stored = [TurnoutReport(r.place, r.time, r.issued, r.registered) for r in state.reports]
-        final = sum(1 for v in state.versions.values() if v[1] == "final")
+        tables = store.tables()
+        stored = [TurnoutReport(r.place, r.time, r.issued, r.registered) for r in store.turnout_reports()]
+        final = store.final_count()
         if with_protocols:
-            protocols = [p for t in state.tables for p in t.protocols()]
+            protocols = [p for t in tables for p in t.protocols()]
             protocols.sort(key=lambda p: (p.station, p.contest))
             election = replace(election, protocols=tuple(protocols))
         return evaluate(
             election,
-            Tally(election).extend_tables(state.tables),
+            Tally(election).extend_tables(tables),
             reports=[*election.turnout, *stored],
             final=final,
         )
