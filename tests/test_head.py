@@ -53,7 +53,7 @@ def routes(station: str, territory: str) -> list[str]:
         "/api/v1/log/checkpoint",
         "/download/results.csv?lang=kk",
         "/download/results.json",
-        "/download/region.csv",
+        "/download/regions.csv",
         "/static/site.css",
         "/static/live.js",
         "/openapi.json",

@@ -6,7 +6,8 @@ contest's ballot; the form's required lines must be there; every control relatio
 ``error`` must hold; and every figure must keep the bounds of :mod:`saylau.bounds` (registered
 voters as the station's list in the definition, nothing beyond what that list allows). Each
 problem names its field, and a broken relation is named as the form writes it, with the numbers
-(``found = invalid + valid does not hold: found 300, ...``).
+(``found = invalid + valid does not hold: found 300, ...``), and with the numbers and the words
+its lines have on the paper form (``line_numbers``, ``line_titles``), which officers know them by.
 
 An accepted protocol is stored in the same canonical form as an imported one: the form's lines
 plus the lines it derives from them, and a vote count for every option of the ballot (0 where none
@@ -23,7 +24,7 @@ from typing import Any
 from saylau.bounds import VOTES, protocol_breaches
 from saylau.errors import ProtocolError
 from saylau.model import Contest, Election, Protocol
-from saylau.protocols import OPTIONS, Form, load_form
+from saylau.protocols import OPTIONS, Form, Relation, load_form
 from saylau.tally import chain_of
 
 
@@ -59,6 +60,8 @@ class Checker:
             mine += [d for d in s.districts.values() if d in districts]
             self.contests_of[s.id] = mine
         self.lines = frozenset(self.form.lines)
+        #: line -> its number on the paper form (the form file lists its lines in protocol order)
+        self.numbers = {name: i for i, name in enumerate(self.form.lines, 1)}
         self.derived = {d.name for d in self.form.derived}
         self._within: dict[str, Election] = {}
 
@@ -151,6 +154,7 @@ class Checker:
                         "field": "lines" if OPTIONS not in rel.names else "votes",
                         "relation": str(rel),
                         "detail": rel.explain(values),
+                        **self.named(rel),
                         **({"law": rel.law} if rel.law else {}),
                         **({"source": rel.source} if rel.source else {}),
                     }
@@ -163,6 +167,17 @@ class Checker:
             if rel.severity == "warning" and rel.names <= present and not rel.holds(values)
         ]
         return Checked(protocol, warnings)
+
+    def named(self, rel: Relation) -> dict[str, dict[str, Any]]:
+        """How a reader of the paper form finds a relation's lines: each line's number on the form
+        (``line_numbers``) and the form's own wording of it (``line_titles``), so that a program
+        or a page can say "line 6 <= line 3" rather than the names files use. Derived lines and
+        ``options`` have no line of their own and are left out."""
+        lines = sorted((n for n in rel.names if n in self.numbers), key=self.numbers.__getitem__)
+        return {
+            "line_numbers": {n: self.numbers[n] for n in lines},
+            "line_titles": {n: self.form.titles.get(n, "") for n in lines},
+        }
 
 
 def _options(election: Election, contest: Contest) -> list[str]:

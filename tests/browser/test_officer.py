@@ -63,10 +63,16 @@ def test_an_officer_enters_a_protocol_and_the_public_page_counts_it(page: Page, 
         page.fill(field_id(f"votes.{option}"), str(value))
     found = page.locator(field_id("lines.found"))
     expect(found).to_have_attribute("aria-invalid", "true")
-    beside = f"found <= issued (found {wrong:,}, issued {p.lines['issued']:,})"
+    beside = (
+        "must not be more than line 3 “Ballots issued to voters (voters who received ballots)”: "
+        f"{wrong:,} > {p.lines['issued']:,}"
+    )
     expect(page.locator(field_id("lines.found") + "-error")).to_contain_text(beside)
     expect(page.locator(field_id("lines.issued"))).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#check-summary")).to_contain_text(f"(found) {wrong:,}")
+    expect(page.locator("#check-summary")).to_contain_text(
+        "Likely mistyped: line 6 “Ballots found in the boxes (voters who took part)”. "
+        f"With {p.lines['found']:,} there"
+    )
     screenshot(page, "officer-protocol-error")
 
     found.fill(str(p.lines["found"]))

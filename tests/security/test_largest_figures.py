@@ -410,9 +410,13 @@ DOWNLOADS = [
     "/download/results.json",
     "/download/results.json?lang=kk",
     "/download/nist.json",
-    "/download/region.csv",
+    "/download/region.csv",  # the first names: 301 to regions.csv, commissions.csv, stations.csv
     "/download/district.csv",
     "/download/station.csv",
+    "/download/results-semicolon.csv?lang=ru",
+    "/download/districts.csv",
+    "/download/stations-semicolon.csv?lang=kk",
+    "/download/results.xlsx",
 ]
 API = ["/api/v1/results", "/api/v1/turnout", "/api/v1/election", "/api/v1/turnout/reports", "/api/v1/health"]
 

@@ -1,7 +1,8 @@
 """The public results website, served by ``saylau serve`` next to the HTTP API.
 
 ``install(app)`` adds the pages (``/{lang}/...``, see :mod:`saylau.web.pages`), the downloads,
-the static files, the officer pages and the observers' page. Pages are rendered on the server so
+the static files, the officer pages, the observers' page and the page a reader gets for an address
+that leads nowhere (:mod:`saylau.web.errors`). Pages are rendered on the server so
 they work without JavaScript; ``static/live.js`` only refreshes them as results come in.
 """
 
@@ -39,7 +40,9 @@ def preferred_lang(accept_language: str | None) -> str:
 
 
 def install(app: FastAPI) -> None:
-    from saylau.web import observer, officer, pages
+    from saylau.web import errors, observer, officer, pages
+
+    errors.install(app)  # a reader's missing page: a page in their language, not a problem document
 
     static = resources.files("saylau.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

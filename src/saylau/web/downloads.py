@@ -1,4 +1,16 @@
-"""Open data: ``/download/results.csv``, ``results.json``, ``nist.json`` and ``{level}.csv``.
+"""Open data: the tables as CSV (two forms) and as one XLSX workbook, ``results.json`` and
+``nist.json``, each at ``/download/<name>``, and what the downloads page lists of them.
+
+The files are named in the site's words: ``results``, ``districts`` (the single-mandate
+districts, as the site's "Districts"), ``regions``, ``commissions`` (the territorial commissions:
+the territory tree's "district" level), ``stations``. The names the tables first had
+(``region.csv``, ``district.csv``, ``station.csv``) answer 301 with the new one, so links in the
+wild keep working. Each table comes as ``<name>.csv`` (commas, decimal points) and
+``<name>-semicolon.csv`` (semicolons, decimal commas: what Excel reads where the decimal mark is
+a comma, as in Kazakh and Russian settings), both UTF-8 with a byte-order mark, and all of them
+as sheets of ``results.xlsx`` (:mod:`saylau.publish.tables`, :mod:`saylau.publish.xlsx`). The
+variant is a name of its own rather than a query parameter so that a mirror or a folder of
+published files can hold it as a file.
 
 Each file is made from a results snapshot and carries its ETag, so a mirror or a newsroom script
 polling every few seconds gets 304 until the results change; the ETag names the snapshot and the
@@ -10,6 +22,11 @@ while to make for a large election; such a file is made again at most every :dat
 times as long as it took, and until then (or while it is being made) readers get the last one
 made, tagged with its own snapshot (``ETag``, ``X-Results-Version``). So a crowd polling
 ``nist.json`` keeps at most a fifth of a core busy, never the writer waiting.
+
+The downloads page shows each file's size as last made (:func:`download_files`): making every
+file to measure it would cost a page the station tables and the NIST export each snapshot. A
+file not made since the server started has no size to show until it is downloaded, or until the
+page's route awaits :func:`listing`, which makes those once.
 """
 
 from __future__ import annotations
@@ -20,15 +37,17 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from saylau.http.problems import ApiError, not_modified
 from saylau.http.state import running  # the running state, 503 before start-up
 from saylau.tally import EMPTY, Totals
+from saylau.web import templating
 from saylau.web.templating import parse_moment
 
 router = APIRouter(include_in_schema=False)
@@ -55,8 +74,9 @@ class Built:
 
 
 class Files:
-    """The files made for one running server: the last one of each kind (a bounded set: results
-    and tables in three languages, per territory level, and the NIST export)."""
+    """The files made for one running server: the last one of each kind (a bounded set: each
+    table in its two CSV forms, the workbook and the results JSON, in three languages, and the
+    NIST export)."""
 
     def __init__(self, state: Any) -> None:
         self.state = state
@@ -129,66 +149,221 @@ async def _send(
     return Response(built.body, media_type=media_type, headers=headers)
 
 
-@router.get("/download/results.csv")
-async def results_csv(request: Request, lang: Lang = "en") -> Response:
+#: The suffix of a table's name for its semicolon form.
+SEMICOLON = "-semicolon"
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Download:
+    """One file of the downloads: ``name`` as linked (``regions-semicolon.csv``), the table or
+    document it holds (``regions``; ``workbook``, ``results-json``, ``nist``), its form (``csv``,
+    ``semicolon``, ``xlsx``, ``json``), the language of its names (None: one file for all), and
+    its size in bytes as last made, if it has been."""
+
+    name: str
+    table: str
+    form: str
+    lang: str | None
+    size: int | None = None
+    size_text: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"/download/{self.name}" + (f"?lang={self.lang}" if self.lang else "")
+
+    @property
+    def key(self) -> str:
+        """The file among those :class:`Files` keeps: one per name and language."""
+        stem, _, ext = self.name.rpartition(".")
+        return f"{stem}-{self.lang}.{ext}" if self.lang else self.name
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What the downloads page lists: each table in its two CSV forms, the workbook, the JSON
+    documents."""
+
+    tables: list[tuple[str, Download, Download]]  # (table, comma form, semicolon form)
+    workbook: Download
+    documents: list[Download]
+
+    def files(self) -> list[Download]:
+        return [*(d for _, *forms in self.tables for d in forms), self.workbook, *self.documents]
+
+
+def tables_of(election: Any) -> dict[str, str | None]:
+    """The tables an election has, by file name: ``results``, ``districts`` if it has
+    single-mandate contests, and the territory levels a table is made for, each with its level
+    (None for the first two)."""
+    from saylau.publish.tables import LEVEL_TABLES, TERRITORY_LEVELS
+
+    found: dict[str, str | None] = {"results": None}
+    if any(c.kind != "list" for c in election.contests):
+        found["districts"] = None
+    levels = levels_of(election)
+    found |= {LEVEL_TABLES[level]: level for level in TERRITORY_LEVELS if level in levels}
+    return found
+
+
+def catalogue(election: Any, lang: str) -> Listing:
+    """Every file the downloads page links, in ``lang`` (no sizes)."""
+    tables = [
+        (t, Download(f"{t}.csv", t, "csv", lang), Download(f"{t}{SEMICOLON}.csv", t, "semicolon", lang))
+        for t in tables_of(election)
+    ]
+    return Listing(
+        tables,
+        Download("results.xlsx", "workbook", "xlsx", lang),
+        [Download("results.json", "results-json", "json", lang), Download("nist.json", "nist", "json", None)],
+    )
+
+
+def _sized(listing: Listing, built: dict[str, Built], lang: str) -> Listing:
+    def sized(d: Download) -> Download:
+        made = built.get(d.key)
+        if made is None:
+            return d
+        return dataclasses.replace(d, size=len(made.body), size_text=format_size(len(made.body), lang))
+
+    return Listing(
+        [(t, sized(comma), sized(semi)) for t, comma, semi in listing.tables],
+        sized(listing.workbook),
+        [sized(d) for d in listing.documents],
+    )
+
+
+def download_files(request: Request, lang: str) -> Listing:
+    """The downloads page's list (a template global): every file, with its size as last made."""
+    return _sized(catalogue(running(request).live.election, lang), files_of(request).built, lang)
+
+
+async def listing(request: Request, snapshot: Any, lang: str) -> Listing:
+    """The same list, every file with its size: a file not made yet since the server started is
+    made first (once; after that its size is the last one made, as for :func:`download_files`)."""
+    files = files_of(request)
+    state = running(request)
+    for d in catalogue(state.live.election, lang).files():
+        if d.key not in files.built:
+            await files.get(d.key, snapshot, _recipe(state, d)[2])
+    return download_files(request, lang)
+
+
+def format_size(size: int, lang: str) -> str:
+    """A file's size as the reader's locale writes it: ``812 bytes``, ``32,7 кБ``, ``1.1 MB``
+    (decimal units as CLDR names them, one decimal, rounded half up)."""
+    from babel.units import format_unit
+
+    from saylau.i18n import locale
+
+    where = locale(lang)
+    if size < 1000:
+        text = format_unit(size, "digital-byte", length="long", locale=where)
+    else:
+        unit, scale = ("digital-kilobyte", 1000) if size < 999_950 else ("digital-megabyte", 1_000_000)
+        tenths = (size * 10 * 2 + scale) // (2 * scale)  # exact, half up
+        text = format_unit(Decimal(tenths).scaleb(-1), unit, length="short", format="#,##0.0", locale=where)
+    return text.replace(" ", "\xa0")  # the number and its unit on one line
+
+
+def _recipe(state: Any, d: Download) -> tuple[str, str, Callable[[Any], bytes | str]]:
+    """What a file is called when saved, its media type, and how it is made from a snapshot."""
     from saylau.publish import tables
 
-    def make(snapshot: Any) -> str:
-        return tables.results_csv(snapshot.results, lang=lang)
+    election = state.live.election
+    lang = d.lang or "en"
+    stem, _, ext = d.name.rpartition(".")
+    saved = f"{election.id}-{stem}-{d.lang}.{ext}" if d.lang else f"{election.id}-{d.name}"
+    if d.form in ("csv", "semicolon"):
+        level = tables_of(election)[d.table]
+        sep = ";" if d.form == "semicolon" else ","
 
-    name = f"{_election_id(request)}-results-{lang}.csv"
-    return await _send(request, f"results-csv-{lang}", name, "text/csv; charset=utf-8", make)
+        def make_csv(snapshot: Any) -> str:
+            if d.table == "results":
+                table = tables.results_table(snapshot.results, lang)
+            elif d.table == "districts":
+                table = tables.districts_table(snapshot.results, lang)
+            else:
+                assert level is not None
+                tally = SnapshotTally(snapshot, state.live)
+                table = tables.territories_table(snapshot.results, level, lang, tally=tally)
+            return tables.csv_text(table, sep=sep, bom=True)  # for spreadsheets: Excel needs it
+
+        return saved, CSV_TYPE, make_csv
+    if d.form == "xlsx":
+        from saylau.publish import xlsx
+
+        levels = [level for level in tables_of(election).values() if level is not None]
+
+        def make_xlsx(snapshot: Any) -> bytes:
+            tally = SnapshotTally(snapshot, state.live)
+            made = tables.all_tables(snapshot.results, lang, levels=levels, tally=tally)
+            return xlsx.workbook(made, created=parse_moment(snapshot.built_at))
+
+        return saved, xlsx.MEDIA_TYPE, make_xlsx
+    if d.table == "nist":
+        from saylau.publish import nist
+
+        def make_nist(snapshot: Any) -> bytes:
+            results = dataclasses.replace(snapshot.results, tally=SnapshotTally(snapshot, state.live))
+            doc = nist.export(results, generated=parse_moment(snapshot.built_at))
+            return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+
+        return f"{election.id}-nist-1500-100.json", "application/json", make_nist
+
+    def make_json(snapshot: Any) -> bytes:
+        return snapshot.body(lang)  # the API's document, kept by the snapshot already
+
+    return saved, "application/json", make_json
+
+
+async def _serve(request: Request, d: Download) -> Response:
+    saved, media_type, make = _recipe(running(request), d)
+    return await _send(request, d.key, saved, media_type, make)
 
 
 @router.get("/download/results.json")
 async def results_json(request: Request, lang: Lang = "en") -> Response:
-    def make(snapshot: Any) -> bytes:
-        return snapshot.body(lang)  # the API's document, kept by the snapshot already
-
-    name = f"{_election_id(request)}-results-{lang}.json"
-    return await _send(request, f"results-json-{lang}", name, "application/json", make)
+    return await _serve(request, Download("results.json", "results-json", "json", lang))
 
 
 @router.get("/download/nist.json")
 async def nist_json(request: Request) -> Response:
-    from saylau.publish import nist
-
-    state = running(request)
-
-    def make(snapshot: Any) -> bytes:
-        results = dataclasses.replace(snapshot.results, tally=SnapshotTally(snapshot, state.live))
-        doc = nist.export(results, generated=parse_moment(snapshot.built_at))
-        return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
-
-    name = f"{_election_id(request)}-nist-1500-100.json"
-    return await _send(request, "nist", name, "application/json", make)
+    return await _serve(request, Download("nist.json", "nist", "json", None))
 
 
-@router.get("/download/{level}.csv")
-async def level_csv(request: Request, level: str, lang: Lang = "en") -> Response:
-    state = running(request)
-    levels = levels_of(state.live.election)
-    if level not in levels:
-        raise ApiError(404, f"no territory level {level!r}; there are {', '.join(levels)}")
-    from saylau.publish import tables
+@router.get("/download/results.xlsx")
+async def results_xlsx(request: Request, lang: Lang = "en") -> Response:
+    return await _serve(request, Download("results.xlsx", "workbook", "xlsx", lang))
 
-    def make(snapshot: Any) -> str:
-        results = dataclasses.replace(snapshot.results, tally=SnapshotTally(snapshot, state.live))
-        return tables.territories_csv(results, level, lang=lang)
 
-    name = f"{_election_id(request)}-{level}-{lang}.csv"
-    return await _send(request, f"{level}-csv-{lang}", name, "text/csv; charset=utf-8", make)
+@router.get("/download/{name}.csv")
+async def table_csv(request: Request, name: str, lang: Lang = "en") -> Response:
+    from saylau.publish.tables import LEVEL_TABLES
+
+    known = tables_of(running(request).live.election)
+    renamed = LEVEL_TABLES.get(name)
+    if renamed in known:  # the table's first name: moved for good
+        query = request.url.query
+        return RedirectResponse(f"/download/{renamed}.csv" + (f"?{query}" if query else ""), status_code=301)
+    table, semicolon = name.removesuffix(SEMICOLON), name.endswith(SEMICOLON)
+    if table not in known:
+        names = ", ".join(f"{t}.csv" for t in known)
+        raise ApiError(
+            404, f"no table {name + '.csv'!r}; there are {names} (and each as <name>{SEMICOLON}.csv)"
+        )
+    return await _serve(request, Download(f"{name}.csv", table, "semicolon" if semicolon else "csv", lang))
 
 
 def levels_of(election: Any) -> list[str]:
-    """The levels a territory table can be had for: those of the tree below the country, and
-    stations."""
+    """The levels of the tree below the country, and stations (a table is made for those of
+    :data:`saylau.publish.tables.TERRITORY_LEVELS`)."""
     found = {t.level for t in election.territories if t.parent is not None}
     return [*sorted(found), "station"]
 
 
 class SnapshotTally:
-    """What :func:`saylau.publish.tables.territories_csv` reads of a tally, from a snapshot.
+    """What :func:`saylau.publish.tables.territories_table` reads of a tally, from a snapshot.
 
     A served snapshot keeps its territory totals frozen but not the tally (which goes on
     counting), so the totals come from the snapshot, consistent with its ETag; a station's
@@ -213,3 +388,8 @@ class SnapshotTally:
 
 def _election_id(request: Request) -> str:
     return str(running(request).live.election.id)
+
+
+#: The downloads page reads its list through this global: the route that renders it passes no
+#: list of its own (pass ``downloads=await listing(...)`` to have every size shown).
+templating.env.globals["download_files"] = download_files

@@ -23,9 +23,12 @@ import functools
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from fractions import Fraction
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
+import jinja2
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -33,13 +36,13 @@ from starlette.responses import Response
 
 from saylau.http.problems import ApiError, not_modified
 from saylau.http.state import running  # the running state, 503 before start-up
-from saylau.i18n import format_percent, translations
+from saylau.i18n import format_number, format_percent, locale, translations
 from saylau.live import etag_of
 from saylau.model import Territory, name_in
 from saylau.results import SELF_NOMINATED
 from saylau.store import AuditEntry, Store, StoredVersion
 from saylau.web import downloads, views
-from saylau.web.templating import page_lang, render
+from saylau.web.templating import env, page_lang, render
 
 router = APIRouter(include_in_schema=False)
 #: Pages kept per snapshot at most (a few hundred territories x 3 languages x 2 forms) ...
@@ -56,6 +59,43 @@ STORE_READERS = 2
 #: instead of filling every turn of the event loop, which the writes need too.
 RENDERS = 2
 router.include_router(downloads.router)
+
+
+# -- formatting in the browser -------------------------------------------------------------------
+
+
+@cache
+def browser_locale(lang: str) -> dict[str, Any]:
+    """How the page's scripts write numbers and times in ``lang``, for ``static/dom.js``.
+
+    A browser's ``Intl`` is not the server's Babel (Chromium builds without Kazakh data write kk
+    numbers as English ``10,375``), so the scripts format nothing on their own: the separators are
+    read off :func:`saylau.i18n.format_number`'s and :func:`format_percent`'s own output, and the
+    date and time patterns and month names are those :func:`saylau.i18n.format_datetime` uses. A
+    figure written by the browser is then the figure the server writes."""
+    sample = format_number(Fraction(12345, 10), lang, 1)  # "1 234,5" / "1,234.5"
+    babel = locale(lang)
+    months = babel.months["format"]["abbreviated"]
+    return {
+        "lang": lang,
+        "group": sample[1],
+        "decimal": sample[-2],
+        "percent": format_percent(7, lang, 0).replace("7", "%(n)s", 1),
+        "date": babel.date_formats["medium"].pattern,
+        "time": babel.time_formats["medium"].pattern,
+        "datetime": str(babel.datetime_formats["medium"]),
+        "months": [months[m] for m in range(1, 13)],
+    }
+
+
+@jinja2.pass_context
+def _browser_locale(context: jinja2.runtime.Context) -> dict[str, Any]:
+    return browser_locale(context["lang"])
+
+
+# Every page's layout (base.html) hands this to its scripts; a global that reads the page's
+# language from the render context, like the environment's other callables.
+env.globals["browser_locale"] = _browser_locale
 
 
 async def _snapshot(request: Request) -> Any:
@@ -696,6 +736,7 @@ async def downloads_page(request: Request, lang: str) -> Response:
         snapshot,
         section="downloads",
         levels=levels,
+        downloads=await downloads.listing(request, snapshot, lang),
         etag=snapshot.etag,
         log=snapshot.log(),
     )

@@ -9,21 +9,14 @@
   var data = JSON.parse(document.getElementById("observer-data").textContent);
   var M = data.messages;
   var LANG = data.lang;
-  var LOCALE = LANG === "en" ? "en-GB" : LANG === "ru" ? "ru-RU" : "kk-KZ";
 
   var dom = window.saylauDom;  // static/dom.js
   var t = dom.translator(M), $ = dom.$, el = dom.el, clear = dom.clear;
 
   // -- numbers in the reader's locale (display only) ---------------------------------------------
 
-  var formats = {};
-  function fmt(digits) {
-    if (!formats[digits]) {
-      formats[digits] = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: digits, maximumFractionDigits: digits });
-    }
-    return formats[digits];
-  }
-  function num(n, digits) { return typeof n === "number" ? fmt(digits || 0).format(n) : "—"; }
+  // As the server writes them (static/dom.js: saylau.i18n.format_number's separators), never Intl.
+  function num(n, digits) { return typeof n === "number" ? dom.number(n, digits || 0) : "—"; }
   // A negative figure with the true minus sign (U+2212), as the server writes it; a positive one bare.
   function minus(n, digits) {
     return typeof n === "number" && n < 0 ? "\u2212" + num(-n, digits) : num(n, digits);
@@ -32,17 +25,21 @@
     if (typeof n !== "number") return "—";
     return (n > 0 ? "+" : n < 0 ? "\u2212" : "") + num(Math.abs(n), digits);
   }
-  var percentFormat = new Intl.NumberFormat(LOCALE, { style: "percent", minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  var wholePercent = new Intl.NumberFormat(LOCALE, { style: "percent", maximumFractionDigits: 0 });
-  function percent(share) { return typeof share === "number" ? percentFormat.format(share) : "—"; }
+  /* A share (0.5419) as format_percent writes its percent: "54,19 %" in kk and ru. */
+  function percent(share, digits) {
+    return typeof share === "number" ? dom.percent(share * 100, digits === undefined ? 2 : digits) : "—";
+  }
   var SUPERSCRIPT = { "-": "\u207b", "0": "\u2070", "1": "\u00b9", "2": "\u00b2", "3": "\u00b3", "4": "\u2074",
     "5": "\u2075", "6": "\u2076", "7": "\u2077", "8": "\u2078", "9": "\u2079" };
   /* A p-value: two significant digits, and 1.2 × 10⁻⁴⁸ below 0.001 (it can be that small). */
   function pValue(p) {
     if (typeof p !== "number" || isNaN(p)) return "—";
     if (p === 0) return "\u2248 0";
-    if (p >= 0.001) {
-      return new Intl.NumberFormat(LOCALE, { maximumSignificantDigits: 2 }).format(p);
+    if (p >= 0.001) {  // two significant digits, trailing zeros dropped
+      var digits = Math.max(0, 1 - Math.floor(Math.log10(p)));
+      var text = num(p, digits), decimal = dom.locale.decimal;
+      if (text.indexOf(decimal) >= 0) text = text.replace(/0+$/, "");
+      return text.slice(-1) === decimal ? text.slice(0, -1) : text;
     }
     var exp = Math.floor(Math.log10(p));
     var mantissa = p / Math.pow(10, exp);
@@ -145,7 +142,7 @@
     set("sh-clean", percent(s.clean_share));
     set("sh-official", percent(s.official_share));
     var k = s.peak_turnout_percent;
-    set("sh-peak", typeof k === "number" ? wholePercent.format(k / 100) + "\u2013" + wholePercent.format((k + 1) / 100) : "—");
+    set("sh-peak", typeof k === "number" ? percent(k / 100, 0) + "\u2013" + percent((k + 1) / 100, 0) : "—");
     set("sh-ratio", num(s.ratio, 3));
   }
 

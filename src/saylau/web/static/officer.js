@@ -5,14 +5,14 @@
   "use strict";
 
   var data = JSON.parse(document.getElementById("officer-data").textContent);
-  var M = data.messages;
+  var M = Object.assign({}, data.messages, data.texts);
   var LANG = data.lang;
 
   var dom = window.saylauDom;  // static/dom.js
   var t = dom.translator(M), $ = dom.$, el = dom.el, clear = dom.clear;
 
-  var numberFormat = new Intl.NumberFormat(LANG === "en" ? "en-GB" : LANG === "ru" ? "ru-RU" : "kk-KZ");
-  function num(n) { return typeof n === "number" ? numberFormat.format(n) : String(n); }
+  // Figures and times as the server writes them in this language (never the browser's Intl).
+  function num(n) { return typeof n === "number" ? dom.number(n) : String(n); }
 
   var session = window.saylauApi;  // static/api.js: the kept token, requests that send it
   var token = session.token, keep = session.keep, forget = session.forget;
@@ -112,7 +112,7 @@
           ? (names[me.territory] || me.territory) + " (" + me.territory + ")" : t("everywhere");
         $("who-name").textContent = me.name || "—";
         $("who-token").textContent = me.token || "—";
-        $("who-expires").textContent = me.expires_at || "—";
+        $("who-expires").textContent = me.expires_at ? dom.dateTime(me.expires_at) : "—";
         form.hidden = true;
         $("signed-in").hidden = false;
         status.textContent = t("signed_in") + ": " + roleText(me.role) +
@@ -204,12 +204,220 @@
     return name;
   }
 
+  // -- control relations in the officer's words ---------------------------------------------------
+
+  var OP = /^(.*?)(<=|>=|=)(.*)$/;
+  var OP_NAME = { "=": "eq", "<=": "le", ">=": "ge" };
+  var BROKEN = { "=": "\u2260", "<=": ">", ">=": "<" };
+  var HOLDS = {
+    "=": function (x) { return x === 0; },
+    "<=": function (x) { return x <= 0; },
+    ">=": function (x) { return x >= 0; }
+  };
+
+  /* "a + b - c" -> [{sign: 1, name: "a"}, {sign: 1, name: "b"}, {sign: -1, name: "c"}] */
+  function parseSum(text) {
+    var out = [], sign = 1;
+    String(text).trim().split(/\s+/).forEach(function (token) {
+      if (token === "+") sign = 1;
+      else if (token === "-") sign = -1;
+      else if (token) {
+        if (token.charAt(0) === "-") { sign = -1; token = token.slice(1); }
+        out.push({ sign: sign, name: token });
+        sign = 1;
+      }
+    });
+    return out;
+  }
+
+  /* "found <= issued" (as the form writes it) -> {left, op, right}; null if it is not one. */
+  function parseRelation(text) {
+    var m = OP.exec(String(text || ""));
+    return m ? { left: parseSum(m[1]), op: m[2], right: parseSum(m[3]) } : null;
+  }
+
+  /* What a protocol form's relations are written with, in the page's language: each line's number
+     (its place on the paper form, the order the form file gives) and words, the words of the
+     named sums (`labels`: valid ballots, the votes for every option) and each derived line's sum.
+     `doc` is GET /api/v1/forms/{contest}: the form's lines, derived lines, relations and options. */
+  function relationWords(doc, labels) {
+    var lines = {}, derived = {};
+    doc.lines.forEach(function (line, i) {
+      // a form whose words already begin with the number ("1. Voters on the list") says it once
+      lines[line.id] = { n: i + 1, label: lineLabel(line).replace(/^\d+(\.\d+)*\.?\s+/, "") };
+    });
+    (doc.derived || []).forEach(function (d) { derived[d.id] = parseSum(d.sum); });
+    var options = (doc.options || []).map(function (o) { return o.id; });
+
+    function term(name) {
+      if (lines[name]) return t("line_term", { n: lines[name].n, label: lines[name].label });
+      if (labels[name]) return t("named_term", { label: labels[name] });
+      if (derived[name]) return "(" + side(derived[name]) + ")";
+      return name;
+    }
+
+    function side(terms) {
+      return terms.map(function (x, i) {
+        var sign = x.sign < 0 ? (i ? " \u2212 " : "\u2212") : (i ? " + " : "");
+        return sign + term(x.name);
+      }).join("");
+    }
+
+    function total(terms, values) {
+      return terms.reduce(function (sum, x) { return sum + x.sign * values[x.name]; }, 0);
+    }
+
+    /* "794" for one line; "993 (793 + 200)" for a sum. */
+    function figures(terms, values) {
+      if (terms.length === 1 && terms[0].sign > 0) return num(values[terms[0].name]);
+      var parts = terms.map(function (x, i) {
+        var sign = x.sign < 0 ? (i ? " \u2212 " : "\u2212") : (i ? " + " : "");
+        return sign + num(values[x.name]);
+      }).join("");
+      return num(total(terms, values)) + " (" + parts + ")";
+    }
+
+    /* A broken relation as a sentence: "Line 6 “…” must not be more than line 3 “…”: 794 > 793".
+       `values` gives every name it uses (the check's `lines`); without them, no figures. */
+    function sentence(relation, values) {
+      var rel = parseRelation(relation);
+      if (!rel) return String(relation);
+      var known = values && rel.left.concat(rel.right).every(function (x) { return typeof values[x.name] === "number"; });
+      var now = known ? figures(rel.left, values) + " " + BROKEN[rel.op] + " " + figures(rel.right, values) : "\u2026";
+      return capital(t("rel_" + OP_NAME[rel.op], { left: side(rel.left), right: side(rel.right), now: now }));
+    }
+
+    /* Each name a relation uses as the fields it is made of, with their signs: a line its own
+       field, `options` every vote, a derived line what it sums. */
+    function fieldsOf(name, sign, into) {
+      if (lines[name]) {
+        into["lines." + name] = (into["lines." + name] || 0) + sign;
+      } else if (name === "options") {
+        options.forEach(function (o) { into["votes." + o] = (into["votes." + o] || 0) + sign; });
+      } else if (derived[name]) {
+        derived[name].forEach(function (x) { fieldsOf(x.name, sign * x.sign, into); });
+      } else {
+        return false;
+      }
+      return true;
+    }
+
+    /* The likely typing error, as exact integers: the figures of one field that, changed by the
+       smallest amount, make every broken relation hold while breaking none that holds (and stay
+       0 or more). For each field of a broken relation, each relation checked gives the change d
+       an interval (an equation one point, an inequality a half-line); their intersection's
+       member nearest 0 is that field's fix. The fields with the smallest fix are returned, at
+       most `most` of them (more than that is no hint: several figures would do as well); none if
+       no single field can fix it all. `values`: field -> typed figure (an empty vote counts 0, as
+       the server counts it); relations whose lines are not all typed are not checked. */
+    function suggest(relations, values, most) {
+      var checked = [];
+      relations.forEach(function (text) {
+        var rel = parseRelation(text);
+        if (!rel) return;
+        var coef = {};
+        var ok = rel.left.every(function (x) { return fieldsOf(x.name, x.sign, coef); }) &&
+          rel.right.every(function (x) { return fieldsOf(x.name, -x.sign, coef); });
+        if (!ok) return;
+        var present = Object.keys(coef).every(function (f) { return typeof values[f] === "number"; });
+        if (!present) return;
+        var gap = Object.keys(coef).reduce(function (sum, f) { return sum + coef[f] * values[f]; }, 0);
+        checked.push({ op: rel.op, coef: coef, gap: gap, holds: HOLDS[rel.op](gap) });
+      });
+      var broken = checked.filter(function (r) { return !r.holds; });
+      if (!broken.length) return [];
+      var candidates = {};
+      broken.forEach(function (r) {
+        Object.keys(r.coef).forEach(function (f) { if (r.coef[f]) candidates[f] = true; });
+      });
+      var found = [];
+      Object.keys(candidates).forEach(function (field) {
+        var low = -values[field], high = Infinity;  // a count is never below 0
+        var possible = checked.every(function (r) {
+          // changed by d, the relation holds when c * d (op) need
+          var c = r.coef[field] || 0, need = -r.gap, op = r.op;
+          if (c === 0) return r.holds;
+          if (c < 0) {  // both sides times -1: the same with c > 0, an inequality turned round
+            c = -c; need = -need;
+            op = op === "<=" ? ">=" : op === ">=" ? "<=" : op;
+          }
+          if (op === "=") {
+            if (need % c !== 0) return false;
+            low = Math.max(low, need / c); high = Math.min(high, need / c);
+          } else if (op === "<=") {
+            high = Math.min(high, floorDiv(need, c));
+          } else {
+            low = Math.max(low, -floorDiv(-need, c));
+          }
+          return true;
+        });
+        if (!possible || low > high) return;
+        var d = low > 0 ? low : high < 0 ? high : 0;
+        if (d !== 0) found.push({ field: field, value: values[field] + d, change: Math.abs(d) });
+      });
+      if (!found.length) return [];
+      var least = Math.min.apply(null, found.map(function (x) { return x.change; }));
+      var best = found.filter(function (x) { return x.change === least; });
+      return best.length <= most ? best : [];
+    }
+
+    /* Every name a relation may use, from the fields' figures (field -> number): the lines typed,
+       `options` (an empty vote counts 0, as the server counts it) and what is derived from them. */
+    function named(values) {
+      var out = {};
+      Object.keys(lines).forEach(function (name) {
+        if (typeof values["lines." + name] === "number") out[name] = values["lines." + name];
+      });
+      out.options = options.reduce(function (sum, o) { return sum + (values["votes." + o] || 0); }, 0);
+      var more = true;
+      while (more) {  // derived lines may sum derived lines
+        more = false;
+        Object.keys(derived).forEach(function (name) {
+          if (name in out || !derived[name].every(function (x) { return x.name in out; })) return;
+          out[name] = total(derived[name], out);
+          more = true;
+        });
+      }
+      return out;
+    }
+
+    /* The fields a relation is made of (a refusal of POST /protocols names none). */
+    function fields(relation) {
+      var rel = parseRelation(relation), into = {};
+      if (rel) rel.left.concat(rel.right).forEach(function (x) { fieldsOf(x.name, 1, into); });
+      return Object.keys(into);
+    }
+
+    return { sentence: sentence, term: term, suggest: suggest, named: named, fields: fields };
+  }
+
+  function capital(text) { return text.charAt(0).toUpperCase() + text.slice(1); }
+
+  /* a / b rounded down, exactly, for whole numbers and b > 0. */
+  function floorDiv(a, b) {
+    var q = Math.floor(a / b);
+    if (q * b > a) q -= 1;
+    else if ((q + 1) * b <= a) q += 1;
+    return q;
+  }
+
+  /* The figures a refusal's detail names ("found = invalid + valid does not hold: found 300,
+     invalid 3 + valid 294 = 297"): name -> number. */
+  function detailFigures(detail) {
+    var out = {}, text = String(detail || ""), at = text.indexOf(":");
+    var re = /([a-z][a-z0-9_]*) (-?\d+)/g, m;
+    text = at >= 0 ? text.slice(at + 1) : text;
+    while ((m = re.exec(text)) !== null) out[m[1]] = parseInt(m[2], 10);
+    return out;
+  }
+
   function protocolPage() {
     var form = $("protocol-form");
     var contestSelect = $("contest"), stationSelect = $("station");
     var summary = $("check-summary"), submitStatus = $("submit-status");
     var current = null; // the form document of the chosen contest
     var labels = {}; // name (line, derived, options) -> text
+    var words = null; // the chosen contest's relations in words (relationWords)
     var inputs = {}; // field ("lines.found", "votes.amanat") -> input
     var timer = null, seq = 0, lastCheck = null, attempted = false;
     var key = null, policy = "optional"; // the signing key kept for this token, and whether one is needed
@@ -304,8 +512,10 @@
         numberField(lines, "lines." + line.id, line.id, labels[line.id], line.id);
       });
       doc.options.forEach(function (o) {
+        labels["votes." + o.id] = optionLabel(o);
         numberField(votes, "votes." + o.id, o.id, optionLabel(o), null);
       });
+      words = relationWords(doc, { options: t("options"), valid: t("valid") });
       $("reason").value = "";
       $("conflict").hidden = true;
       attempted = false;
@@ -349,56 +559,112 @@
       });
     }
 
-    function relationMessage(err) {
-      var nums = Object.keys(err.lines || {}).map(function (n) {
-        return (labels[n] || n) + " (" + n + ") " + num(err.lines[n]);
+    /* The figures typed: field -> number (what is empty or not a number is left out). */
+    function typed() {
+      var out = {};
+      Object.keys(inputs).forEach(function (field) {
+        var raw = inputs[field].value.trim();
+        if (/^[0-9]{1,10}$/.test(raw)) out[field] = parseInt(raw, 10);
       });
-      return err.relation + " — " + nums.join("; ");
+      return out;
     }
 
-    /* Next to a field: the relation and its numbers by line name (the labels are beside it). */
-    function shortRelation(err) {
-      var nums = Object.keys(err.lines || {}).map(function (n) { return n + " " + num(err.lines[n]); });
-      return err.relation + " (" + nums.join(", ") + ")";
+    /* A field in words: "line 6 «…»" for a line, "«…»" for a vote. */
+    function fieldTerm(field) {
+      var parts = field.split("."), name = parts.slice(1).join(".");
+      if (parts[0] === "lines" && words) return words.term(name);
+      return t("named_term", { label: labels[field] || labels[name] || name });
     }
 
-    function markFields(errors, showMissing) {
-      var messages = {};
+    /* A broken relation as a sentence in the page's language, with the figures of the check (or,
+       for a refusal that has none, those typed). */
+    function relationMessage(err) {
+      return words ? words.sentence(err.relation, err.lines || words.named(typed())) : String(err.relation);
+    }
+
+    /* What is wrong with one figure, in words: out of its bounds, not a whole number, missing. */
+    function problemMessage(err) {
+      if (err.kind === "relation") return t("relation_fails") + " " + relationMessage(err);
+      var field = (err.fields || [err.field])[0];
+      if (!inputs[field]) return err.field + ": " + err.detail;  // the station, the contest: as the server says
+      if (err.kind === "missing") return t("still_empty", { lines: fieldTerm(field) });
+      var figure = typed()[field];
+      if (typeof err.bound === "number" && typeof figure === "number") {
+        var key = figure > err.bound ? "bound_above" : "bound_below";
+        return capital(t(key, { line: fieldTerm(field), figure: num(figure), bound: num(err.bound) }));
+      }
+      return capital(t("not_a_count", { line: fieldTerm(field), most: num(1000000000) }));
+    }
+
+    /* Mark the fields the errors are about, and only those: a relation marks the lines it names;
+       a relation over the sum of the votes is said once beside the votes (no one vote is more
+       to blame than another), unless `suspect` names the vote likely mistyped. */
+    function markFields(errors, showMissing, suspect) {
+      var messages = {}, votes = [];
       Object.keys(inputs).forEach(function (f) { messages[f] = []; });
       errors.forEach(function (err) {
         if (err.kind === "missing" && !showMissing) return;
         var fields = err.fields || [err.field];
-        var text = err.kind === "relation" ? t("relation_fails") + " " + shortRelation(err) : err.detail;
+        // beside a field the sentence alone: its red mark already says something is wrong
+        var text = err.kind === "relation" ? relationMessage(err) : problemMessage(err);
+        var sumOfVotes = false;
         fields.forEach(function (f) {
           if (!messages[f]) return;
-          // A relation over every vote is said once under each line it names; each vote field is
-          // marked and points to it, so ten identical paragraphs do not drown the form.
-          if (err.kind === "relation" && f.indexOf("votes.") === 0) {
-            messages[f].push(t("see_relation", { relation: err.relation }));
-          } else {
-            messages[f].push(text);
-          }
+          if (err.kind === "relation" && f.indexOf("votes.") === 0) { sumOfVotes = true; return; }
+          messages[f].push(text);
         });
+        if (sumOfVotes) votes.push(t("see_relation", { relation: relationMessage(err) }));
       });
+      if (suspect && messages[suspect.field]) messages[suspect.field].push(t("suggest_here", { value: num(suspect.value) }));
       Object.keys(inputs).forEach(function (f) {
         var input = inputs[f];
         var box = $(input.getAttribute("aria-describedby"));
+        clear(box);
         if (messages[f].length) {
           input.setAttribute("aria-invalid", "true");
-          box.textContent = messages[f].join(" ");
+          lined(box, messages[f]);
         } else {
           input.removeAttribute("aria-invalid");
-          box.textContent = "";
         }
+      });
+      var votesBox = $("votes-error");
+      clear(votesBox);
+      lined(votesBox, votes);
+    }
+
+    /* Each message on a line of its own. */
+    function lined(box, texts) {
+      texts.forEach(function (text, i) {
+        if (i) { box.appendChild(document.createTextNode(" ")); box.appendChild(el("br")); }
+        box.appendChild(document.createTextNode(text));
       });
     }
 
+    /* The one-line hint at the likely typing error (relationWords.suggest), once every line is
+       typed and every figure is a number: the figures to look at; none when no one stands out. */
+    function likelyTypo(errors) {
+      if (!words || !current) return [];
+      if (errors.some(function (e) { return e.kind !== "relation"; })) return [];
+      if (!errors.some(function (e) { return e.kind === "relation"; })) return [];
+      var relations = (current.relations || []).filter(function (r) { return r.severity !== "warning"; })
+        .map(function (r) { return r.relation; });
+      var values = typed();
+      (current.options || []).forEach(function (o) {
+        if (values["votes." + o.id] === undefined) values["votes." + o.id] = 0;
+      });
+      return words.suggest(relations, values, 3);
+    }
+
     function showCheck(doc, bad) {
-      var errors = doc.errors.slice();
+      var errors = doc.errors.map(function (e) {
+        var named = (e.fields || []).some(function (f) { return inputs[f]; });
+        return e.kind === "relation" && !named && words ? Object.assign({}, e, { fields: words.fields(e.relation) }) : e;
+      });
       bad.forEach(function (field) {
         errors.push({ field: field, fields: [field], kind: "input", detail: "0 … 1 000 000 000" });
       });
-      markFields(errors, attempted);
+      var typos = likelyTypo(errors);
+      markFields(errors, attempted, typos.length === 1 ? typos[0] : null);
       clear(summary);
       var serious = errors.filter(function (e) { return e.kind !== "missing"; });
       var missing = errors.filter(function (e) { return e.kind === "missing"; });
@@ -407,7 +673,7 @@
         var list = el("ul", { className: "error-list" });
         serious.forEach(function (e) {
           var first = (e.fields || [e.field]).filter(function (f) { return inputs[f]; })[0];
-          var text = e.kind === "relation" ? t("relation_fails") + " " + relationMessage(e) : (e.field + ": " + e.detail);
+          var text = problemMessage(e);
           var item = el("li");
           if (first) {
             var link = el("a", { href: "#" + inputs[first].id, text: text });
@@ -421,6 +687,14 @@
         summary.appendChild(list);
       } else if (!missing.length) {
         summary.appendChild(el("p", { className: "good", text: t("all_good") }));
+      }
+      if (typos.length) {
+        var hint = typos.length === 1
+          ? t("suggest_one", { line: fieldTerm(typos[0].field), value: num(typos[0].value) })
+          : t("suggest_some", { choices: typos.map(function (x) {
+            return fieldTerm(x.field) + " \u2192 " + num(x.value);
+          }).join("; ") });
+        summary.appendChild(el("p", { id: "likely-typo", text: capital(hint) }));
       }
       if (missing.length) {
         var names = missing.map(function (e) { var n = e.field.split(".")[1]; return labels[n] || n; });
@@ -443,9 +717,17 @@
       box.appendChild(el("p", { className: "bad", text: t(key, { why: problemText(res), status: res.status }) }));
       if (b.errors && b.errors.length) {
         var list = el("ul", { className: "error-list" });
-        b.errors.forEach(function (e) { list.appendChild(el("li", { text: e.detail })); });
+        b.errors.forEach(function (e) { list.appendChild(el("li", { text: problemMessage(refusal(e)) })); });
         box.appendChild(list);
       }
+    }
+
+    /* An error of a refusal (POST /protocols answers the checker's errors as they are) in the
+       shape of a check's: its kind, and the fields it is about. */
+    function refusal(e) {
+      if (e.kind) return e;
+      var kind = e.relation ? "relation" : /^missing/.test(e.detail || "") ? "missing" : "input";
+      return Object.assign({ kind: kind, fields: [e.field] }, e);
     }
 
     function showConflict(made) {
@@ -511,7 +793,7 @@
         var v = versions.filter(function (x) { return x.version === result.version; })[0];
         if (!v) return;
         fact(t("actor"), v.actor);
-        fact(t("at"), v.at);
+        fact(t("at"), dom.dateTime(v.at));
         if (v.reason) fact(t("reason"), v.reason);
       });
     }
@@ -557,9 +839,7 @@
         }
         showProblem(res, submitStatus);
         if (res.status === 422 && res.body && res.body.errors) {
-          showCheck({ errors: res.body.errors.map(function (e) {
-            return e.kind ? e : Object.assign({ kind: e.relation ? "relation" : "input", fields: [e.field] }, e);
-          }), warnings: [] }, []);
+          showCheck({ errors: res.body.errors.map(refusal), warnings: [] }, []);
           var invalid = form.querySelector("[aria-invalid=true]");
           if (invalid) invalid.focus();
         }
@@ -598,6 +878,15 @@
   function uploadPage() {
     var form = $("upload-form"), status = $("upload-status-box");
     var box = $("upload-errors"), table = $("upload-errors-table");
+    var words = null; // the election's form in words, once loaded (relationWords)
+
+    /* A refused row's problem: a broken relation in the page's language, with the figures its
+       detail names (the relation column keeps the file's column names); anything else as the
+       server says it. */
+    function rowProblem(e) {
+      if (!e.relation || !words) return e.detail;
+      return t("relation_fails") + " " + words.sentence(e.relation, detailFigures(e.detail));
+    }
 
     function errorsTable(errors) {
       clear(table);
@@ -614,7 +903,7 @@
           el("td", { className: "num", text: e.line === undefined ? "—" : String(e.line) }),
           el("td", {}, [el("code", { text: e.station || "—" })]),
           el("td", {}, [el("code", { text: e.relation || "" })]),
-          el("td", { text: e.detail })
+          el("td", { text: rowProblem(e) })
         ]));
       });
       table.appendChild(tbody);
@@ -676,7 +965,7 @@
         if (res.status === 201) {
           var b = res.body;
           status.appendChild(el("p", { className: "good", text: t("upload_stored", {
-            n: b.protocols, "new": b["new"], corrected: b.corrected, unchanged: b.unchanged
+            n: num(b.protocols), "new": num(b["new"]), corrected: num(b.corrected), unchanged: num(b.unchanged)
           }) }));
           (b.warnings || []).forEach(function (w) {
             status.appendChild(el("p", { className: "warn", text: t("warning") + " " + w }));
@@ -686,8 +975,9 @@
         if (res.status === 401) { $("need-sign-in").hidden = false; }
         var key = res.status === 409 ? "upload_conflict" : res.status === 422 || res.status === 403 ? "upload_refused" : null;
         status.appendChild(el("p", { className: "bad", text: key ? t(key) : t("server_error", { status: res.status }) }));
-        status.appendChild(el("p", { text: problemText(res) }));
+        // the rows refused say it in the page's language; the server's sentence only when there are none
         if (res.body && res.body.errors && res.body.errors.length) errorsTable(res.body.errors);
+        else status.appendChild(el("p", { text: problemText(res) }));
         file.setAttribute("aria-invalid", "true");
       }, function () {
         status.textContent = t("network");
@@ -712,6 +1002,11 @@
         showSigning();
         res.body.contests.forEach(function (c) {
           $("upload-contest").appendChild(el("option", { value: c.id, text: c.name }));
+        });
+        if (!res.body.contests.length) return;
+        // one form for the whole election: its lines' numbers and words name the relations
+        api("GET", "/api/v1/forms/" + encodeURIComponent(res.body.contests[0].id) + "?lang=" + LANG).then(function (r) {
+          if (r.status === 200) words = relationWords(r.body, { options: t("options"), valid: t("valid") });
         });
       });
     });
