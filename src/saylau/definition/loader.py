@@ -36,6 +36,7 @@ from saylau.model import (
     Party,
     Protocol,
     Territory,
+    TurnoutReport,
     VoterLists,
 )
 from saylau.protocols import DEFAULT_FORM, load_form
@@ -123,11 +124,13 @@ class _Loader:
         found: tuple[Protocol, ...] = ()
         folder = files.get("protocols")
         if with_protocols and folder:
-            found = self.tables.protocols(folder, contests, stations, candidates, parties, form, voter_lists)
+            found = self.tables.protocols(
+                folder, contests, stations.by_id, candidates, parties, form, voter_lists
+            )
         turnout_file = files.get("turnout")
-        turnout = (
-            self.tables.turnout(turnout_file, territories, stations, voter_lists) if turnout_file else ()
-        )
+        turnout: tuple[TurnoutReport, ...] = ()
+        if turnout_file:
+            turnout = self.tables.turnout(turnout_file, territories, stations.by_id, voter_lists)
         self.problems.raise_if_any()
         return Election(
             id=head.get("id", ""),
@@ -138,7 +141,7 @@ class _Loader:
             bodies=bodies,
             contests=contests,
             territories=tuple(territories.values()),
-            stations=tuple(stations.values()),
+            stations=stations.all,
             candidates=candidates,
             protocols=found,
             form=form.id,

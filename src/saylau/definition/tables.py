@@ -3,6 +3,8 @@
 Each row is checked as it is read and each problem is one line ``file:line: column: why``. The
 stations of a national election are a million rows, so rows are lists (not dicts) where it
 matters, and the cycle collector is paused by the caller (:func:`saylau.definition.loader.load`).
+A big clean stations or territories file is read as columns instead (:mod:`.columns`), to the
+same objects; whatever that reader does not take, this one reads, and says what is wrong.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import gzip
 import io
 import re
 from collections.abc import Iterator
+from functools import cached_property
+from operator import attrgetter
 
 from saylau.bounds import list_maxima, protocol_breaches, turnout_breaches
+from saylau.definition import columns as by_columns
 from saylau.definition.files import Files
 from saylau.definition.keys import suggest
 from saylau.definition.kinds import POLLING, STATION_KINDS, unknown_kind
@@ -39,6 +44,20 @@ from saylau.rules.party_list import ListRules
 DEFINITION = "election.toml"
 LEVELS = ("country", "region", "district")
 _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+
+
+class Stations:
+    """A definition's stations in file order, and by id once something looks one up: most loads
+    (a store's, without protocols) never do, and a dict of a million ids is a fifth of reading them."""
+
+    def __init__(self, stations: tuple[Station, ...], by_id: dict[str, Station] | None = None) -> None:
+        self.all = stations
+        if by_id is not None:
+            self.__dict__["by_id"] = by_id
+
+    @cached_property
+    def by_id(self) -> dict[str, Station]:
+        return dict(zip(map(attrgetter("id"), self.all), self.all, strict=True))
 
 
 class Tables:
@@ -181,6 +200,15 @@ class Tables:
         except csv.Error as e:
             self.problems.add(file, reader.line_num, "", f"malformed CSV ({e})")
 
+    def _bytes(self, file: str) -> bytes | None:
+        """A file's bytes for a fast reader to try; None when only the row reader can say why not."""
+        if not self.files.exists(file):
+            return None
+        try:
+            return self.files.read(file)
+        except OSError:
+            return None
+
     def _int(self, raw: str, file: str, line: int, field: str, *, positive: bool = False) -> int:
         if not (raw.isdigit() and raw.isascii()) or (positive and int(raw) == 0):
             kind = "a positive whole number" if positive else "a whole number >= 0"
@@ -195,6 +223,10 @@ class Tables:
         out: dict[str, Territory] = {}
         if not file:
             return out
+        data = self._bytes(file)
+        found = None if data is None else by_columns.territories(data, file.endswith(".gz"), LEVELS)
+        if found is not None:
+            return found
         rows = list(self._csv(file, ("id", "parent", "level", "code", "name_kk", "name_ru", "name_en")))
         for line, row in rows:
             tid = row["id"]
@@ -227,7 +259,7 @@ class Tables:
         groups: dict[str, tuple[str, str]],
         contests: tuple[Contest, ...],
         races: dict[str, str] | None = None,
-    ) -> dict[str, Station]:
+    ) -> Stations:
         """Stations, under any territory at any depth (the tally sums each up its own chain).
 
         An optional ``kind`` column says which rows are not polling places (:mod:`kinds`); an
@@ -238,17 +270,23 @@ class Tables:
         """
         out: dict[str, Station] = {}
         if not file:
-            return out
+            return Stations((), out)
         columns = {column: group for group, (column, _) in groups.items()}
         districts = {c.id: c.group for c in contests if c.kind == "single-mandate"}
         races_at = _races_at(territories, races or {})
+        data = self._bytes(file)
+        found = None
+        if data is not None:
+            found = by_columns.stations(data, file.endswith(".gz"), territories, columns, districts, races_at)
+        if found is not None:
+            return Stations(found)
         need = ("id", "territory", "registered", *columns)
         # A million rows in a national election: positions instead of a dict per row, and the
         # territory's own id string (one object per territory, not one per station).
         rows = self._csv_rows(file, need)
         start = next(rows, None)
         if start is None:
-            return out
+            return Stations((), out)
         at = {name: i for i, name in enumerate(start[1])}  # the last column of a name, as in a dict
         i_id, i_territory, i_registered = at["id"], at["territory"], at["registered"]
         i_kind = at.get("kind")
@@ -279,7 +317,7 @@ class Tables:
                 self.problems.add(file, line, "kind", unknown_kind(written))
                 kind = POLLING
             out[sid] = Station(sid, territory, registered, mine, kind)
-        return out
+        return Stations(tuple(out.values()), out)
 
     def candidates(
         self, file: str, contests: tuple[Contest, ...], parties: set[str]
