@@ -123,10 +123,19 @@ def test_a_version_holds_every_page_document_and_table_in_three_languages(tiny_s
             ).read_text(encoding="utf-8")
         national_doc = json.loads((here / "results" / f"{lang}.json").read_bytes())
         assert national_doc["election"]["name"] == NAMES[lang]
+        # the website's downloads (tests/test_publish_downloads.py), with the byte-order mark
         assert (
-            (here / "download" / f"results-{lang}.csv").read_text(encoding="utf-8").startswith("contest_id,")
+            (here / "download" / f"results-{lang}.csv")
+            .read_text(encoding="utf-8")
+            .startswith("\ufeffcontest_id,")
         )
-        rows = (here / "download" / f"station-{lang}.csv").read_text(encoding="utf-8").splitlines()
+        assert (here / "download" / f"results-semicolon-{lang}.csv").is_file()
+        assert (here / "download" / f"results-{lang}.xlsx").is_file()
+        stations = (here / "download" / f"stations-{lang}.csv").read_bytes()
+        # the first name of the stations' table: the same rows, without the mark, as it always was
+        first = (here / "download" / f"station-{lang}.csv").read_bytes()
+        assert stations == b"\xef\xbb\xbf" + first
+        rows = first.decode("utf-8").splitlines()
         assert [r.split(",")[1] for r in rows[1:]] == ["S1", "S2", "S3", "S4"]
         assert NAMES[lang] in (here / "press" / f"{lang}.txt").read_text(encoding="utf-8")
     assert nist.validate(json.loads((here / "download" / "nist.json").read_bytes())) == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gettext
 import io
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from functools import cache
@@ -103,5 +103,23 @@ def format_percent(value: float | Fraction | Decimal, lang: str, digits: int = 2
     return f"{number}\u00a0%" if lang in ("kk", "ru") else f"{number}%"
 
 
+#: The time the pages show, and its name after every time they write: Kazakhstan has had one
+#: time zone since 1 March 2024, UTC+5, and election night is read there. Named by its offset
+#: rather than a city, as that reads the same in Kazakh, Russian and English, and a reader
+#: abroad can convert it. The browser's scripts get the same zone (``saylau.web.pages.
+#: browser_locale``), so a time the script writes matches the server's to the second.
+ZONE = timezone(timedelta(hours=5), "UTC+5")
+
+
 def format_datetime(moment: datetime, lang: str) -> str:
     return _format_datetime(moment, format="medium", locale=locale(lang))
+
+
+def format_moment(moment: datetime, lang: str, zone: timezone = ZONE) -> str:
+    """A stored time as the pages write it: in ``zone``, with the zone's name after it
+    (``19 мар. 2023 г., 14:05:07 UTC+5``), because a time without its zone is read in the
+    reader's own and is hours off for anyone outside Kazakhstan. A time without a zone is taken
+    as UTC: saylau stores every time in UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return f"{format_datetime(moment.astimezone(zone), lang)} {zone.tzname(None)}"

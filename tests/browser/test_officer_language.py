@@ -20,7 +20,7 @@ from importlib import resources
 import pytest
 from playwright.sync_api import Page, expect
 
-from saylau.i18n import LANGS, format_datetime, format_number, format_percent, translations
+from saylau.i18n import LANGS, format_moment, format_number, format_percent, translations
 from saylau.model import Protocol
 from saylau.web.officer import line_labels
 
@@ -188,7 +188,8 @@ def test_the_browser_formats_as_the_server_formats(page: Page, site: Site, lang:
     assert shown[1] == [format_number(n, lang, d) for n, d in decimals]
     assert shown[2] == [format_percent(n * 100, lang, d) for n, d in decimals]
     moment = datetime.datetime(2023, 3, 19, 9, 5, 7, 123456, tzinfo=datetime.UTC)
-    assert shown[3] == format_datetime(moment, lang) + " UTC"
+    assert shown[3] == format_moment(moment, lang)  # in Astana time, as the server's pages
+    assert shown[3].endswith(":05:07 UTC+5") and "14:05:07" in shown[3]
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -24,6 +24,10 @@ from saylau.i18n import DEFAULT_LANG, LANGS
 
 #: The pages of each language that carry nothing but the snapshot: ``/{lang}/{name}``.
 PAGES = ("turnout", "districts", "regions", "projection", "downloads")
+#: The downloads that are tables, one file per language (``/download/regions-semicolon.csv?lang=kk``
+#: is ``download/regions-semicolon-kk.csv``): what :class:`saylau.web.downloads.Download` calls
+#: its ``key``.
+TABLES = (".csv", ".xlsx")
 #: Attribute values that are links from the root of the site (``//host`` is another site).
 ROOTED = re.compile(r'(?P<attr>\s(?:href|src))="(?P<url>/(?!/)[^"]*)"')
 RELATIVE = re.compile(r'(?P<attr>\s(?:href|src|data-pointer|data-page))="(?P<url>(?![a-z]+:|/|#)[^"]+)"')
@@ -66,8 +70,9 @@ def target(url: str) -> str | None:
         found = f"results/{lang}.json"
     elif path == "/download/nist.json" and not parts.query:
         found = "download/nist.json"
-    elif lang is not None and len(segments) == 2 and segments[0] == "download" and path.endswith(".csv"):
-        found = f"download/{segments[1][: -len('.csv')]}-{lang}.csv"
+    elif lang is not None and len(segments) == 2 and segments[0] == "download" and path.endswith(TABLES):
+        stem, _, ext = segments[1].rpartition(".")  # a table in one language: results-kk.xlsx
+        found = f"download/{stem}-{lang}.{ext}"
     elif lang is not None and path == "/api/v1/projection":
         found = f"projection/{lang}.json"
     return None if found is None else found + fragment

@@ -11,7 +11,9 @@ What a version holds (``<lang>`` each of kk, ru, en)::
     <lang>/territory/<id>.html, <lang>/station/<id>.html    every territory and polling station
     results/<lang>.json, results/<lang>/<territory>.json   the results JSON, national and of every territory
     projection/<lang>.json                                 the seat projection (while there is one)
-    download/results-<lang>.csv, download/<level>-<lang>.csv, download/nist.json
+    download/<table>-<lang>.csv, <table>-semicolon-<lang>.csv, results-<lang>.xlsx, nist.json
+                                                           the downloads page's files
+    download/<level>-<lang>.csv                            the territory tables by their first names
     press/<lang>.txt                                       the press summary
     static/                                                the style sheet and scripts
     manifest.json                                          the version, and each station's counted versions
@@ -21,6 +23,15 @@ station's page changes only when one of its protocols does, and a territory's on
 its stations' does. So a version renders the pages of what changed since the previous one (and
 every page that shows national figures) and hard-links the others from it: the same bytes,
 which is what they would be. ``data-version`` on a page names the version it was made for.
+
+The downloads are the website's own: each is asked of the server's download route
+(``/download/regions-semicolon.csv?lang=kk``) and written where the downloads page's link to it
+leads (:func:`saylau.site.links.target`: ``download/regions-semicolon-kk.csv``), so the published
+file is the one ``saylau serve`` sends, byte-order mark and all, and the size the page shows is
+its size. The territory tables are also written by their first names (``region``, ``district``,
+``station``: ``download/station-<lang>.csv``), as docs/deploy.md promised them to scripts that
+build the path from ``current.json``: the same rows as ``stations-<lang>.csv`` and, like the
+files of that name before, without the byte-order mark, so such a script reads what it read.
 """
 
 from __future__ import annotations
@@ -40,6 +51,7 @@ from saylau.errors import InputError
 from saylau.i18n import DEFAULT_LANG, LANGS
 from saylau.live import Live, Snapshot
 from saylau.model import name_in
+from saylau.publish.tables import BOM
 from saylau.site import links
 from saylau.site.render import Renderer
 from saylau.site.tree import Draft, Tree
@@ -111,6 +123,38 @@ def station_keys(live: Live) -> dict[str, str]:
     }
 
 
+def downloads_of(election: Any) -> dict[str, str]:
+    """The files of the downloads page that the download routes make, by their path in a version,
+    each with the URL it is asked at: every table in its two CSV forms and the workbook, in each
+    language, and the NIST export. The path is the one :func:`links.target` gives the page's link,
+    so every link of the page finds its file. (``results.json`` is the snapshot's own document,
+    published as ``results/<lang>.json`` with those of the territories.)"""
+    from saylau.web.downloads import catalogue
+
+    found: dict[str, str] = {}
+    for lang in LANGS:
+        for d in catalogue(election, lang).files():
+            path = links.target(d.url)
+            if path is not None and path.startswith("download/"):
+                found[path] = d.url
+    return found
+
+
+def first_names_of(election: Any) -> dict[str, str]:
+    """``download/<level>-<lang>.csv``, the territory tables' first published names, each with
+    the path of the table it is (``download/station-kk.csv``: ``download/stations-kk.csv``)."""
+    from saylau.publish.tables import LEVEL_TABLES
+    from saylau.web.downloads import tables_of
+
+    made = tables_of(election)
+    return {
+        f"download/{level}-{lang}.csv": f"download/{table}-{lang}.csv"
+        for lang in LANGS
+        for level, table in LEVEL_TABLES.items()
+        if table in made
+    }
+
+
 class SitePublisher:
     """Publishes the results of ``live`` into ``tree``, a version each time they changed."""
 
@@ -128,6 +172,8 @@ class SitePublisher:
             links.file_name("territory", t.id)
         for s in self.election.stations:
             links.file_name("station", s.id)
+        self.downloads = downloads_of(self.election)
+        self.first_names = first_names_of(self.election)
         self.last: Published | None = self._found()
 
     def _found(self) -> Published | None:
@@ -258,6 +304,12 @@ class SitePublisher:
                     texts = await asyncio.gather(*(renderer.page(f"/{lang}/station/{s}") for s in batch))
                     for s, text in zip(batch, texts, strict=True):
                         page(f"{lang}/station/{s}.html", text)
+            made: dict[str, bytes] = {}
+            for path, url in self.downloads.items():  # made once already, for the downloads pages
+                made[path] = await renderer.file(url)
+                put(path, made[path])
+            for path, table in self.first_names.items():
+                put(path, made[table].removeprefix(BOM.encode("utf-8")))
             await asyncio.to_thread(self._data, snapshot, put, projected)
         manifest = {
             "election": election.id,
@@ -272,43 +324,32 @@ class SitePublisher:
 
     def _files(self, stations: list[str], territories: list[str], projected: set[str]) -> set[str]:
         """Every file of a version (the .gz twins aside): what a link may point to."""
-        from saylau.web.downloads import levels_of
-
         files = {f"static/{item.name}" for item in (resources.files("saylau.web") / "static").iterdir()}
-        files |= {"download/nist.json", "manifest.json"}
+        files |= {*self.downloads, *self.first_names, "manifest.json"}
         for lang in LANGS:
             files |= {f"{lang}/index.html", *(f"{lang}/{name}.html" for name in links.PAGES)}
             files |= {f"{lang}/territory/{t}.html" for t in territories}
             files |= {f"{lang}/station/{s}.html" for s in stations}
-            files |= {f"results/{lang}.json", f"press/{lang}.txt", f"download/results-{lang}.csv"}
+            files |= {f"results/{lang}.json", f"press/{lang}.txt"}
             files |= {f"results/{lang}/{t}.json" for t in territories}
-            files |= {f"download/{level}-{lang}.csv" for level in levels_of(self.election)}
             if lang in projected:
                 files.add(f"projection/{lang}.json")
         return files
 
     def _data(self, snapshot: Snapshot, put: Callable[..., None], projected: set[str]) -> None:
-        """The results JSON of every level, the tables, the NIST export and the press summary, all
-        of ``snapshot`` (the live tally is at the snapshot: it is only moved on between versions)."""
-        from saylau.publish import nist, press, tables
-        from saylau.web.downloads import SnapshotTally, levels_of
-        from saylau.web.templating import parse_moment
+        """The results JSON of every level and the press summary, all of ``snapshot`` (the live
+        tally is at the snapshot: it is only moved on between versions). The tables and the NIST
+        export are the download routes' (:meth:`_write`)."""
+        from saylau.publish import press
 
         live = self.live
-        tally = SnapshotTally(snapshot, live)  # what the tables read of a tally, as of the snapshot
-        results = dataclasses.replace(snapshot.results, tally=tally)  # type: ignore[arg-type]
         for lang in LANGS:
             put(f"results/{lang}.json", snapshot.body(lang))
             for t in self.election.territories:
                 put(f"results/{lang}/{t.id}.json", live.view(snapshot, lang, t.id, None)[0])
             if lang in projected:
                 put(f"projection/{lang}.json", snapshot.views[("projection", lang)][0])
-            put(f"download/results-{lang}.csv", tables.results_csv(snapshot.results, lang=lang))
-            for level in levels_of(self.election):
-                put(f"download/{level}-{lang}.csv", tables.territories_csv(results, level, lang=lang))
             put(f"press/{lang}.txt", "\n\n".join(press.summary(snapshot.results, lang)) + "\n")
-        doc = nist.export(results, generated=parse_moment(snapshot.built_at))
-        put("download/nist.json", json.dumps(doc, ensure_ascii=False, indent=1))
 
     # -- the pointer ---------------------------------------------------------------------------
 
@@ -341,4 +382,12 @@ class SitePublisher:
         return pages
 
 
-__all__ = ["Options", "Published", "SitePublisher", "recipe", "station_keys"]
+__all__ = [
+    "Options",
+    "Published",
+    "SitePublisher",
+    "downloads_of",
+    "first_names_of",
+    "recipe",
+    "station_keys",
+]

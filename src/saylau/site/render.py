@@ -98,17 +98,25 @@ class Renderer:
 
     async def page(self, path: str) -> str:
         """The page at ``path`` (as ``saylau serve`` routes it), of the pinned snapshot."""
+        return (await self.file(path)).decode("utf-8")
+
+    async def file(self, url: str) -> bytes:
+        """What the website answers at ``url`` (a path and maybe a query: a download is asked as
+        ``/download/regions-semicolon.csv?lang=kk``), of the pinned snapshot. A download is the
+        file the server would send, byte for byte, and costs nothing more when the downloads page
+        (which makes every file once, to show its size) was asked for first."""
+        path, _, query = url.partition("?")
         async with self._gate:
-            status, headers, body = await self._get(path)
-        text = body.decode("utf-8")
+            status, headers, body = await self._get(path, query)
         if status != 200:
-            raise RuntimeError(f"{path}: the website answered {status}: {text[:200]}")
+            said = body[:200].decode("utf-8", "replace")
+            raise RuntimeError(f"{url}: the website answered {status}: {said}")
         version = headers.get("x-results-version")
         if version != str(self.snapshot.version):
-            raise RuntimeError(f"{path}: rendered results version {version}, not {self.snapshot.version}")
-        return text
+            raise RuntimeError(f"{url}: made of results version {version}, not {self.snapshot.version}")
+        return body
 
-    async def _get(self, path: str) -> tuple[int, dict[str, str], bytes]:
+    async def _get(self, path: str, query: str = "") -> tuple[int, dict[str, str], bytes]:
         """One GET through the ASGI application, as a server would make it (and no HTTP client:
         httpx's in-memory transport costs more than a small page takes to render)."""
         scope = {
@@ -119,7 +127,7 @@ class Renderer:
             "scheme": "http",
             "path": path,
             "raw_path": quote(path).encode("ascii"),
-            "query_string": b"",
+            "query_string": query.encode("ascii"),
             "root_path": "",
             "headers": [(b"host", b"saylau.invalid")],
             "client": ("127.0.0.1", 0),

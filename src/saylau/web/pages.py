@@ -71,11 +71,16 @@ def browser_locale(lang: str) -> dict[str, Any]:
     A browser's ``Intl`` is not the server's Babel (Chromium builds without Kazakh data write kk
     numbers as English ``10,375``), so the scripts format nothing on their own: the separators are
     read off :func:`saylau.i18n.format_number`'s and :func:`format_percent`'s own output, and the
-    date and time patterns and month names are those :func:`saylau.i18n.format_datetime` uses. A
-    figure written by the browser is then the figure the server writes."""
+    date and time patterns and month names are those :func:`saylau.i18n.format_datetime` uses,
+    and the zone is :func:`saylau.i18n.format_moment`'s (its name, and its offset in minutes, as a
+    script has no time zone database to look a name up in). A figure or a time written by the
+    browser is then the one the server writes."""
+    from saylau.i18n import ZONE
+
     sample = format_number(Fraction(12345, 10), lang, 1)  # "1 234,5" / "1,234.5"
     babel = locale(lang)
     months = babel.months["format"]["abbreviated"]
+    minutes = int(ZONE.utcoffset(None).total_seconds()) // 60
     return {
         "lang": lang,
         "group": sample[1],
@@ -85,6 +90,7 @@ def browser_locale(lang: str) -> dict[str, Any]:
         "time": babel.time_formats["medium"].pattern,
         "datetime": str(babel.datetime_formats["medium"]),
         "months": [months[m] for m in range(1, 13)],
+        "zone": {"name": ZONE.tzname(None), "minutes": minutes},
     }
 
 

@@ -74,15 +74,14 @@ def parse_moment(value: str | datetime.datetime) -> datetime.datetime | None:
 
 @jinja2.pass_context
 def moment(context: jinja2.runtime.Context, value: str | datetime.datetime | None) -> str:
-    """An ISO 8601 time (the store's and the snapshot's) in the reader's locale, in Astana time."""
+    """An ISO 8601 time (the store's and the snapshot's) in the reader's locale, in Astana time
+    with the zone named (:func:`saylau.i18n.format_moment`), as ``static/dom.js`` writes it."""
     if not value:
         return "—"
     parsed = parse_moment(value)
     if parsed is None:
         return str(value)
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(ASTANA)
-    return i18n.format_datetime(parsed, context["lang"])
+    return i18n.format_moment(parsed, context["lang"])
 
 
 def _finalize(value: Any) -> Any:
@@ -102,9 +101,6 @@ def _shown(value: Any) -> Any:
     """The ``shown`` filter: :func:`saylau.text.shown` for text, anything else as it is."""
     return _finalize(value)
 
-
-#: Kazakhstan has one time zone since 1 March 2024 (UTC+5); election night is read there.
-ASTANA = datetime.timezone(datetime.timedelta(hours=5), "UTC+5")
 
 env = jinja2.Environment(
     loader=jinja2.PackageLoader("saylau.web", "templates"),

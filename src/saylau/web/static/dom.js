@@ -38,14 +38,16 @@
 
   /* The page's #saylau-locale (saylau.web.pages.browser_locale): the separators of
      saylau.i18n.format_number, the percent pattern of format_percent, the date and time patterns
-     and month names of format_datetime. The browser's Intl is never asked: its Kazakh may be
-     English, and a figure must read the same whether the server or the script wrote it. */
+     and month names of format_datetime, and the zone of format_moment. The browser's Intl is
+     never asked: its Kazakh may be English, its zone is the reader's, and a figure or a time must
+     read the same whether the server or the script wrote it. */
   var LOCALE = (function () {
     var node = document.getElementById("saylau-locale");
     return node ? JSON.parse(node.textContent) : null;
   })() || {
     group: ",", decimal: ".", percent: "%(n)s%", date: "d MMM y", time: "HH:mm:ss", datetime: "{1}, {0}",
-    months: ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec"]
+    months: ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec"],
+    zone: { name: "UTC", minutes: 0 }
   };
 
   /* |n| as plain decimal digits: the shortest text that reads back as n (what Python's repr gives,
@@ -119,22 +121,25 @@
     });
   }
 
-  /* An ISO 8601 moment (the store's "2023-03-19T09:05:07.123456Z") as format_datetime writes it
-     (medium), in the time zone `zone` ({name, minutes east of UTC}; UTC when none is given, as
-     no election definition declares one yet), its name after it: "19 мар. 2023 г., 09:05:07 UTC".
-     Text that is not a moment comes back as it is. */
+  /* An ISO 8601 moment (the store's "2023-03-19T09:05:07.123456Z") as saylau.i18n.format_moment
+     writes it (format_datetime's medium form), in the time zone `zone` ({name, minutes east of
+     UTC}; the page's, which is the server's, when none is given), its name after it:
+     "19 мар. 2023 г., 14:05:07 UTC+5". A moment without a zone is UTC, as on the server. Text
+     that is not a moment comes back as it is. */
   function dateTime(iso, zone) {
     if (!iso) return "—";
-    zone = zone || { name: "UTC", minutes: 0 };
-    var ms = Date.parse(String(iso).replace(/(\.\d{3})\d+/, "$1"));
+    zone = zone || LOCALE.zone || { name: "UTC", minutes: 0 };
+    var text = String(iso).replace(/(\.\d{3})\d+/, "$1");
+    if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)) text += "Z";
+    var ms = Date.parse(text);
     if (isNaN(ms)) return String(iso);
     var d = new Date(ms + zone.minutes * 60000);
     var at = {
       year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(),
       hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds()
     };
-    var text = LOCALE.datetime.replace("{1}", pattern(LOCALE.date, at)).replace("{0}", pattern(LOCALE.time, at));
-    return text + " " + zone.name;
+    var shown = LOCALE.datetime.replace("{1}", pattern(LOCALE.date, at)).replace("{0}", pattern(LOCALE.time, at));
+    return shown + " " + zone.name;
   }
 
   window.saylauDom = {
