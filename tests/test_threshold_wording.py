@@ -163,3 +163,27 @@ def test_the_server_writes_astana_time_and_hands_the_browser_the_same_zone(early
     found = re.search(r'<script type="application/json" id="saylau-locale">([^<]+)</script>', html)
     assert found is not None
     assert json.loads(found[1])["zone"] == {"name": "UTC+5", "minutes": 300}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_press_summary_says_passed_only_of_a_final_count(
+    early: Served, preliminary: Served, final: Served, lang: str
+) -> None:
+    """The press summary on the national page says the same as the bars: "so far" until every
+    protocol is in and final."""
+    press = translations(lang)  # every catalogue of the language: web, press and officer
+    passed = press.ngettext(
+        "{count} party passed the {threshold} threshold: {parties}.",
+        "{count} parties passed the {threshold} threshold: {parties}.",
+        6,
+    )
+    so_far = press.ngettext(
+        "So far {count} party is above the {threshold} threshold: {parties}.",
+        "So far {count} parties are above the {threshold} threshold: {parties}.",
+        6,
+    )
+    # the longest words of each message between its placeholders
+    passed, so_far = (max(re.split(r"\{[a-z]+\}", text), key=len) for text in (passed, so_far))
+    for site, verdict in ((early, False), (preliminary, False), (final, True)):
+        html = site.client.get(f"/{lang}/").text
+        assert (passed in html) is verdict and (so_far in html) is not verdict, (lang, verdict)

@@ -120,15 +120,28 @@ def _list_vote(results: Results, r: ContestResult, lang: str) -> str:
     names = ", ".join(party_label(results, p, lang) for p in passed)
     places = 0 if (threshold * 100).denominator == 1 else 2
     limit = format_percent(percent_decimal(threshold, places), lang, places)
+    # Passing the threshold is said only of a count every protocol of which is in and final (as
+    # the pages say it): before, a list above it may still fall below, and one below may rise.
+    final = results.expected > 0 and results.final == results.expected
     if threshold and not passed:
-        sentences.append(_("No party passed the {threshold} threshold.").format(threshold=limit))
+        text = (
+            _("No party passed the {threshold} threshold.")
+            if final
+            else _("So far no party is above the {threshold} threshold.")
+        )
+        sentences.append(text.format(threshold=limit))
     elif threshold:
+        one, many = (
+            ("{count} party passed the {threshold} threshold: {parties}.",
+             "{count} parties passed the {threshold} threshold: {parties}.")
+            if final
+            else ("So far {count} party is above the {threshold} threshold: {parties}.",
+                  "So far {count} parties are above the {threshold} threshold: {parties}.")
+        )  # fmt: skip
         sentences.append(
-            ngettext(
-                "{count} party passed the {threshold} threshold: {parties}.",
-                "{count} parties passed the {threshold} threshold: {parties}.",
-                len(passed),
-            ).format(count=_n(len(passed), lang), threshold=limit, parties=names)
+            ngettext(one, many, len(passed)).format(
+                count=_n(len(passed), lang), threshold=limit, parties=names
+            )
         )
     if lr.eligibility.admitted:
         sentences.append(
