@@ -10,7 +10,7 @@ from a ``%d`` template per layout.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -35,9 +35,13 @@ def layout(lines: Iterable[str], options: Iterable[str]) -> Layout:
 
 
 class Packed:
-    """A table in canonical column order: each row's figures value and canonical texts."""
+    """A table in canonical column order: each row's figures value, and its canonical texts."""
 
-    __slots__ = ("blobs", "layout", "table", "values")
+    __slots__ = ("blobs", "figures", "layout", "table")
+
+    #: rows turned into Python ints at a time: a million rows of twenty counts at once would hold
+    #: 600 MB of ints for as long as the submission is prepared
+    CHUNK = 20_000
 
     def __init__(self, table: ProtocolTable) -> None:
         self.table = table
@@ -49,17 +53,19 @@ class Packed:
         figures = table.figures
         if order != list(range(lay.width)):
             figures = figures[:, order]
-        #: each row's counts as Python ints, in layout order
-        self.values: list[list[int]] = figures.tolist()
+        self.figures = figures
         width = 8 * lay.width
         data = np.ascontiguousarray(figures, dtype=DTYPE).tobytes()
         self.blobs = (
             [data[i : i + width] for i in range(0, len(data), width)] if width else [b""] * len(table)
         )
 
-    def texts(self, row: int) -> tuple[str, str]:
-        """The canonical lines and votes texts of row ``row``."""
-        return self.layout.texts(self.values[row])
+    def texts(self) -> Iterator[tuple[str, str]]:
+        """The canonical lines and votes texts of each row, in order."""
+        texts = self.layout.texts
+        for start in range(0, len(self.table), self.CHUNK):
+            for row in self.figures[start : start + self.CHUNK].tolist():
+                yield texts(row)
 
 
 def layout_rows(layouts: Iterable[Layout]) -> list[tuple[str, str, str]]:

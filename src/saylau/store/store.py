@@ -1234,9 +1234,11 @@ def _prepare(
     for table in tables:
         guard_tables(table)
         packed = Packed(table)
-        lay, blobs, stations, contest = packed.layout, packed.blobs, table.stations, table.contest
-        for i, station in enumerate(stations):
-            add(station, contest, *packed.texts(i), lay, blobs[i])
+        lay, contest = packed.layout, table.contest
+        for station, (lines, votes), figures in zip(
+            table.stations, packed.texts(), packed.blobs, strict=True
+        ):
+            add(station, contest, lines, votes, lay, figures)
     if clashes:
         raise ConflictError(clashes)
     return batch, duplicates
