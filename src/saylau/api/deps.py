@@ -4,6 +4,10 @@ A route takes :data:`Caller` (its token checked and its rate limit taken before 
 then says what its work needs with :func:`need` (a role) and :func:`need_place` (a commission's
 territory); :func:`failure` turns what the writer or the store raised into the problem the client
 gets, so every route answers a conflict, a refusal or an unavailable store the same way.
+
+On PostgreSQL a token's request is admitted by the store (:class:`~saylau.http.limits.SharedRateLimiter`):
+its rate is counted across every server on the database, and a token revoked through any of them
+is refused here at the next request, whatever this server's token cache still holds.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from saylau.api.auth import Principal
 from saylau.errors import ConflictError, CredentialsRefused, SaylauError
-from saylau.http.limits import RateLimiter
+from saylau.http.limits import RateLimiter, SharedRateLimiter
 from saylau.http.problems import ApiError
 from saylau.http.state import State, running
 
@@ -56,14 +60,16 @@ async def principal(request: Request) -> Principal:
         try:
             token = cache.lookup(text, may_reload=False)
         except CredentialsRefused as e:
-            log.info("refused a token: %s", e.reason)
-            _not_guessing(state, client)
-            raise ApiError(
-                401, e.reason, headers={"WWW-Authenticate": f'{WWW_AUTHENTICATE}, error="invalid_token"'}
-            ) from None
+            raise _refused(state, client, e.reason) from None
         caller = Principal(token.role, token, client)
         limiter = state.limiter
-    wait = limiter.take(caller.key)
+    if isinstance(limiter, SharedRateLimiter) and caller.token is not None:
+        wait, revoked = await limiter.admit(caller.token.id)
+        if revoked:  # through another server, or the CLI: this server's cache learns it now
+            await run_in_threadpool(state.cache.reload)
+            raise _refused(state, client, f"token {caller.token.id} was revoked")
+    else:
+        wait = limiter.take(caller.key)
     if wait:
         raise ApiError(
             429,
@@ -74,6 +80,14 @@ async def principal(request: Request) -> Principal:
 
 
 Caller = Annotated[Principal, Depends(principal)]
+
+
+def _refused(state: State, client: str, reason: str) -> ApiError:
+    """The 401 of a token refused (malformed, unknown, expired, revoked), counted against its
+    client address."""
+    log.info("refused a token: %s", reason)
+    _not_guessing(state, client)
+    return ApiError(401, reason, headers={"WWW-Authenticate": f'{WWW_AUTHENTICATE}, error="invalid_token"'})
 
 
 def _not_guessing(state: State, client: str) -> None:

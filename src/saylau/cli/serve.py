@@ -316,7 +316,8 @@ def token_create_command(db: str, role: str, territory: str | None, expires: str
 @click.argument("db", metavar="DB")
 @click.argument("token_id", metavar="TOKEN_ID")
 def token_revoke_command(db: str, token_id: str) -> None:
-    """Revoke a token by its id or its whole text (servers refuse it within a second).
+    """Revoke a token by its id or its whole text (servers refuse it within a second; on
+    PostgreSQL, from their next request).
 
     Errors name the token's id only: a text given here is never printed back.
     """

@@ -16,7 +16,9 @@ Two parts:
   (``--forwarded-allow-ips``, 127.0.0.1 by default) are not capped: a proxy in front carries
   many readers' connections, and caps them itself (docs/api.md, "Limits").
 
-Both count per worker process.
+Both count per worker process. So do the buckets of :class:`RateLimiter`, except each token's on
+PostgreSQL: :class:`SharedRateLimiter` keeps those in the store, where every server on the same
+database takes from the same bucket (docs/deploy.md, "Several servers on one PostgreSQL").
 """
 
 from __future__ import annotations
@@ -25,15 +27,22 @@ import asyncio
 import collections
 import functools
 import json
+import logging
 import math
 import random
 import time
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+import psycopg
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from saylau.http import problems
+
+if TYPE_CHECKING:
+    from saylau.store.tokens import Tokens
+
+log = logging.getLogger("saylau.api")
 
 
 class RateLimiter:
@@ -68,6 +77,52 @@ class RateLimiter:
     @staticmethod
     def retry_after(wait: float) -> str:
         return str(max(1, math.ceil(wait)))
+
+
+class SharedRateLimiter(RateLimiter):
+    """Each token's bucket in the store (PostgreSQL), so that a token's rate holds across every
+    server on the database: two servers do not give it twice the rate.
+
+    :meth:`admit` costs one statement on the event loop (:class:`saylau.store.tokens.Admissions`),
+    which also says whether the token was revoked, by whichever server or the CLI. When the
+    database does not answer, the request is counted in this process's bucket (as on SQLite) and
+    the token cache decides, and so are the requests of the next :data:`RETRY_AFTER_FAILURE`
+    seconds (each would wait for the database's timeout): the store being away must not turn
+    observers' reads into errors or hold them up, and writes fail on their own then. Requests
+    without a token keep their buckets in memory, per address (:meth:`RateLimiter.take`): a proxy
+    in front limits readers, the store is for officers.
+    """
+
+    #: seconds of counting in this process after the database failed to answer
+    RETRY_AFTER_FAILURE = 1.0
+
+    def __init__(self, rate: float, burst: int, tokens: Tokens) -> None:
+        super().__init__(rate, burst)
+        self._admissions = tokens.admissions()
+        self._warned = -math.inf
+        self._failed = -math.inf
+
+    async def admit(self, token_id: str) -> tuple[float, bool]:
+        """(seconds to wait, 0 to go on; whether the token is revoked), across every server."""
+        if time.monotonic() - self._failed >= self.RETRY_AFTER_FAILURE:
+            try:
+                admission = await self._admissions.admit(token_id, self.rate, self.burst)
+            except (psycopg.Error, OSError) as e:  # TimeoutError is an OSError
+                now = self._failed = time.monotonic()
+                if now - self._warned >= 10:  # one line per 10 s, not one per request
+                    self._warned = now
+                    first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+                    log.warning(
+                        "tokens' rate limits and revocations could not be read from the store; "
+                        "counted by this process for now: %s",
+                        first,
+                    )
+            else:
+                return admission.wait, admission.revoked
+        return self.take(f"token:{token_id}"), False
+
+    async def close(self) -> None:
+        await self._admissions.close()
 
 
 class ReadLimit:
@@ -282,4 +337,11 @@ def raise_open_files() -> int:
         return int(resource.getrlimit(resource.RLIMIT_NOFILE)[0])
 
 
-__all__ = ["ConnectionLimits", "LimitedHttp", "ReadLimit", "raise_open_files"]
+__all__ = [
+    "ConnectionLimits",
+    "LimitedHttp",
+    "RateLimiter",
+    "ReadLimit",
+    "SharedRateLimiter",
+    "raise_open_files",
+]

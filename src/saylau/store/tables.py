@@ -3,10 +3,11 @@
 The schema itself is created by the Alembic migrations in ``migrations/versions``, which are frozen
 copies of this at each revision; ``tests/test_store.py`` checks that the two agree.
 
-Every table is append-only: the code INSERTs and SELECTs, never UPDATEs or DELETEs, and the log
-makes a change behind its back visible (:mod:`saylau.store.audit`): every event is an entry of
-``audit_log`` whose leaf hash is recomputed from the rows of its event. Text is used for JSON and
-timestamps so the same bytes come back from SQLite and PostgreSQL and hash the same.
+Every table of the record is append-only: the code INSERTs and SELECTs, never UPDATEs or DELETEs,
+and the log makes a change behind its back visible (:mod:`saylau.store.audit`): every event is an
+entry of ``audit_log`` whose leaf hash is recomputed from the rows of its event. Text is used for
+JSON and timestamps so the same bytes come back from SQLite and PostgreSQL and hash the same.
+``rate_limits`` is no part of the record: servers' operational state, the one table updated.
 """
 
 from __future__ import annotations
@@ -181,6 +182,19 @@ checkpoints = sa.Table(
     sa.Column("root", sa.String(64), nullable=False),
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("at", sa.Text, nullable=False),
+)
+
+#: Each token's request bucket (docs/deploy.md, "Several servers on one PostgreSQL"): ``level``
+#: requests left at ``at`` (the database's clock, in seconds since the epoch). Kept here so that a
+#: token's rate holds across every server on one PostgreSQL, not per process. Operational data, not
+#: part of the election record: no entry of the log stands for a row, a backup may hold any state
+#: of it, and it is the one table that is updated (a row per token, rewritten by each request).
+rate_limits = sa.Table(
+    "rate_limits",
+    metadata,
+    sa.Column("token_id", sa.Text, primary_key=True),
+    sa.Column("level", sa.Double, nullable=False),
+    sa.Column("at", sa.Double, nullable=False),
 )
 
 #: One row (id 1), never changed: writers lock it (SELECT ... FOR UPDATE) to append to the log

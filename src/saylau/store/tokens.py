@@ -22,11 +22,19 @@ the entry of an issue holds everything stored of the token but its creation time
 entry's own. A revocation is a new entry (and a row of ``token_revocations``), never an UPDATE; a
 token whose issue is not in the log is no token (:meth:`Tokens.all` leaves it out), and
 :meth:`Tokens.verify` is the log's verifier.
+
+Several servers on one PostgreSQL share what a token may do at each request: :class:`Admissions`
+takes a request from the token's bucket in ``rate_limits`` and reads whether it was revoked, in
+one statement, so that a token's rate is counted across the servers and a revocation made through
+one of them is refused by all the others from the next request on. Those rows are servers' working
+state, not part of the record (nothing of them is in the log).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import datetime
 import hashlib
 import hmac
@@ -38,6 +46,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 
 from saylau.errors import InputError
@@ -47,7 +56,7 @@ from saylau.store.bulk import insert_rows
 from saylau.store.canonical import token_issue_entry, token_revoke_entry
 from saylau.store.engine import label, reading, writing
 from saylau.store.opening import open_checked
-from saylau.store.tables import api_tokens, audit_log, token_revocations
+from saylau.store.tables import api_tokens, audit_log, rate_limits, token_revocations
 
 ROLES = ("admin", "commission", "observer", "public")
 PREFIX = "saylau_"
@@ -99,6 +108,16 @@ class Token:
             "expires_at": self.expires_at,
             "revoked_at": self.revoked_at,
         }
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What the store says of one request made with a token (:meth:`Admissions.admit`)."""
+
+    #: 0 when the request may go on; else the seconds until the token's bucket holds one again
+    wait: float
+    #: the token was revoked (by any server, or the CLI): refuse it whatever the server's cache says
+    revoked: bool
 
 
 @dataclass(frozen=True)
@@ -215,6 +234,12 @@ class Tokens:
 
     def close(self) -> None:
         self._engine.dispose()
+
+    @property
+    def shared(self) -> bool:
+        """Whether several servers may serve this store at once, from several machines: on
+        PostgreSQL (a SQLite file is served by the processes of one machine)."""
+        return self._url.get_backend_name() == "postgresql"
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -344,6 +369,14 @@ class Tokens:
             ).all()
         return {row.id: _token(row, revoked.get(row.id)) for row in rows}
 
+    def admissions(self) -> Admissions:
+        """What every server on this PostgreSQL store asks before a token's request (:class:`Admissions`)."""
+        if not self.shared:
+            raise RuntimeError(
+                "admissions are counted on PostgreSQL; a SQLite store's server counts in memory"
+            )
+        return Admissions(self._url.set(drivername="postgresql").render_as_string(hide_password=False))
+
     def verify(self) -> AuditReport:
         """The log's verifier (:func:`saylau.store.audit.verify`): token events are entries of it."""
         with reading(self._engine) as conn:
@@ -351,6 +384,111 @@ class Tokens:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+# Take a request from a token's bucket: refill it for the time gone by (at most ``burst``), then
+# take one if there is one; the row is not touched otherwise, so "granted" is whether a row came
+# back. The outer SELECT reads the row as it was before (the statement's snapshot): the level a
+# refused request found, for its Retry-After. psycopg's own placeholders: it runs without SQLAlchemy.
+_ADMIT = f"""
+WITH clock AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS t),
+taken AS (
+    INSERT INTO {rate_limits.name} AS r (token_id, level, at)
+    SELECT %(id)s, %(burst)s - 1, clock.t FROM clock
+    ON CONFLICT (token_id) DO UPDATE
+        SET level = LEAST(%(burst)s, r.level + GREATEST(0, EXCLUDED.at - r.at) * %(rate)s) - 1,
+            at = EXCLUDED.at
+        WHERE LEAST(%(burst)s, r.level + GREATEST(0, EXCLUDED.at - r.at) * %(rate)s) >= 1
+    RETURNING 1
+)
+SELECT
+    EXISTS (SELECT 1 FROM taken),
+    (SELECT LEAST(%(burst)s, r.level + GREATEST(0, clock.t - r.at) * %(rate)s)
+     FROM {rate_limits.name} AS r, clock WHERE r.token_id = %(id)s),
+    EXISTS (SELECT 1 FROM {token_revocations.name} WHERE token_id = %(id)s)
+"""
+_REVOKED = (
+    f"SELECT true, NULL::float8, EXISTS (SELECT 1 FROM {token_revocations.name} WHERE token_id = %(id)s)"
+)
+
+
+class Admissions:
+    """Whether a token's request may go on, asked of the PostgreSQL store every server shares.
+
+    One statement a request (:meth:`admit`) takes a request from the token's bucket, a row of
+    ``rate_limits`` timed by the database's clock (servers' clocks may differ), and says whether
+    the token was revoked: so a token's rate is counted across the servers, and a revocation made
+    through any of them (or the CLI) is refused by all from their next request. ``INSERT ... ON
+    CONFLICT DO UPDATE ... WHERE`` updates the row only when it holds a request, under the row's
+    lock: concurrent requests from any number of servers are counted one after another.
+
+    It runs on the server's event loop with psycopg's asynchronous connections (a few, kept open,
+    in autocommit): a hop to a thread and SQLAlchemy's pool cost more than the query. Commits do
+    not wait for the disk (``synchronous_commit=off``): a crash of the database losing a bucket's
+    last moments lets a token make a few more requests; waiting would slow every request down.
+    """
+
+    #: connections at most; a request waits for one beyond (each statement takes ~0.3 ms)
+    SIZE = 4
+    #: seconds a statement (with its connection) may take; TimeoutError beyond
+    TIMEOUT = 5.0
+
+    def __init__(self, conninfo: str) -> None:
+        self._conninfo = conninfo
+        self._idle: list[psycopg.AsyncConnection[tuple[Any, ...]]] = []
+        self._slots: asyncio.Semaphore | None = None  # made on the event loop that uses it
+
+    async def admit(self, token_id: str, rate: float, burst: int) -> Admission:
+        """Take one request from the token's bucket (``rate`` a second, up to ``burst`` at once;
+        ``rate`` 0: no limit, only the revocation is read). Raises what the database raises
+        (:class:`psycopg.Error`, :class:`OSError`, :class:`TimeoutError`): the caller decides."""
+        args = {"id": token_id, "rate": float(rate), "burst": float(max(1, burst))}
+        query = _ADMIT if rate > 0 else _REVOKED
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.SIZE)
+        async with self._slots, asyncio.timeout(self.TIMEOUT):
+            reused = bool(self._idle)
+            conn = self._idle.pop() if reused else await self._connect()
+            try:
+                row = await (await conn.execute(query, args)).fetchone()
+            except psycopg.OperationalError:
+                await _close(conn)
+                if not reused:
+                    raise
+                conn = await self._connect()  # the kept one was stale (a database restarted)
+                try:
+                    row = await (await conn.execute(query, args)).fetchone()
+                except BaseException:
+                    await _close(conn)
+                    raise
+            except BaseException:  # cancelled mid-statement, or worse: never used again
+                await _close(conn)
+                raise
+            self._idle.append(conn)
+        assert row is not None
+        granted, level, revoked = row
+        if granted:
+            return Admission(0.0, bool(revoked))
+        # Refused: the row as it was (the statement's own snapshot), its level below one.
+        return Admission(max(1e-3, (1.0 - float(level or 0.0)) / rate), bool(revoked))
+
+    async def _connect(self) -> psycopg.AsyncConnection[tuple[Any, ...]]:
+        return await psycopg.AsyncConnection.connect(
+            self._conninfo,
+            autocommit=True,
+            connect_timeout=int(self.TIMEOUT),
+            options="-c synchronous_commit=off",
+        )
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            await _close(conn)
+
+
+async def _close(conn: psycopg.AsyncConnection[tuple[Any, ...]]) -> None:
+    with contextlib.suppress(Exception):
+        await conn.close()
+
 
 _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -392,6 +530,8 @@ def check_territory(territory: str | None, known: set[str] | frozenset[str]) -> 
 __all__ = [
     "MAX_LIFETIME",
     "ROLES",
+    "Admission",
+    "Admissions",
     "Issued",
     "Token",
     "Tokens",
