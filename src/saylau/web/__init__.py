@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import RedirectResponse
 from starlette.staticfiles import StaticFiles
 
+from saylau.http.negotiation import weighted
 from saylau.i18n import DEFAULT_LANG, LANGS
 
 
@@ -23,17 +24,8 @@ def preferred_lang(accept_language: str | None) -> str:
     if not accept_language:
         return DEFAULT_LANG
     ranked: list[tuple[float, int, str]] = []
-    for index, part in enumerate(accept_language.split(",")):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        primary = tag.strip().lower().split("-")[0]
+    for index, (tag, q) in enumerate(weighted(accept_language)):
+        primary = tag.split("-")[0]
         if primary in LANGS and q > 0:
             ranked.append((-q, index, primary))
     return min(ranked)[2] if ranked else DEFAULT_LANG

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import HTTPExceptionHandler
 
+from saylau.http.negotiation import weighted
 from saylau.http.problems import ApiError, problem
 from saylau.i18n import LANGS
 from saylau.web.templating import render
@@ -30,17 +31,7 @@ def wants_page(request: Request) -> bool:
     if path == "/api" or path.startswith("/api/"):
         return False
     html = json = 0.0
-    for part in request.headers.get("accept", "").split(","):
-        media, _, params = part.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        media = media.strip().lower()
+    for media, q in weighted(request.headers.get("accept")):
         if media in ("text/html", "application/xhtml+xml"):
             html = max(html, q)
         elif media in ("application/json", "application/problem+json"):
