@@ -180,7 +180,7 @@ def test_downloads_are_made_once_per_snapshot(client: TestClient, monkeypatch: p
     from saylau.publish import nist, tables
 
     made: list[str] = []
-    export, territories = nist.export, tables.territories_csv
+    export, territories = nist.export, tables.territories_table
 
     def counted_export(*args: Any, **kwargs: Any) -> Any:
         made.append("nist")
@@ -191,16 +191,16 @@ def test_downloads_are_made_once_per_snapshot(client: TestClient, monkeypatch: p
         return territories(*args, **kwargs)
 
     monkeypatch.setattr(nist, "export", counted_export)
-    monkeypatch.setattr(tables, "territories_csv", counted_table)
+    monkeypatch.setattr(tables, "territories_table", counted_table)
     snapshot = snapshot_of(client)
     bodies = {client.get("/download/nist.json").content for _ in range(3)}
-    tags = {client.get("/download/station.csv").headers["etag"] for _ in range(3)}
+    tags = {client.get("/download/stations.csv").headers["etag"] for _ in range(3)}
     assert len(bodies) == 1 and len(tags) == 1
     assert json.loads(bodies.pop())
     assert snapshot_of(client) is snapshot
     assert made == ["nist", "station"]
     files = client.app.state.files  # type: ignore[attr-defined]
-    assert set(files.built) >= {"nist", "station-csv-en"}
+    assert set(files.built) >= {"nist.json", "stations-en.csv"}
 
 
 def test_concurrent_readers_of_a_file_wait_for_one_making() -> None:
