@@ -70,6 +70,24 @@ _DEFAULT_WARNING_FILTERS = (
 )
 
 
+def stop_server(proc: _subprocess.Popen[bytes]) -> None:
+    """Stop a server started in its own process group: SIGTERM to the group (workers included),
+    SIGKILL after 20 s; nothing when it has exited already (a test may have killed it)."""
+    import os
+    import signal
+    from contextlib import suppress
+
+    if proc.poll() is not None:
+        return
+    with suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except _subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def run_apart(work: Any) -> Any:
     """A coroutine (by ``asyncio.run``) or a function, in a thread of its own: the browser tests
     (Playwright's sync API) may have left an event loop running in this thread, where

@@ -38,6 +38,7 @@ from typing import Any
 import httpx
 import pytest
 
+from conftest import stop_server
 from saylau import spec
 from saylau.model import Protocol
 from saylau.results import as_json, evaluate
@@ -92,14 +93,7 @@ def serve(db_url: str, port: int, log: Path, workers: int) -> Iterator[subproces
             time.sleep(0.1)
         yield proc
     finally:
-        if proc.poll() is None:
-            with suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_server(proc)
 
 
 def body(p: Protocol) -> dict[str, Any]:

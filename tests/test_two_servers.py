@@ -37,7 +37,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import run_apart, run_cli
+from conftest import run_apart, run_cli, stop_server
 from saylau import spec
 from saylau.model import Protocol
 from saylau.simulate import simulate
@@ -71,14 +71,7 @@ def serve(db_url: str, log: Path, *options: str) -> Iterator[tuple[subprocess.Po
     try:
         yield proc, url
     finally:
-        if proc.poll() is None:
-            with suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_server(proc)
 
 
 def ready(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
