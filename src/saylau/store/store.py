@@ -536,17 +536,20 @@ class Store:
         """The latest version of every protocol, as tables: one per contest (and set of line and
         option ids), rows by station in code point order. Read as packed integers, never as one
         Python object per count: this is what results and a starting server read."""
-        pv = protocol_versions
-        out: list[ProtocolTable] = []
         with spec.no_cyclic_gc(), reading(self._engine) as conn:
-            # a contest at a time: 820,000 rows of Python objects at most, not 4.1 million
-            contests = sorted(conn.execute(sa.select(pv.c.contest).distinct()).scalars())
-            for contest in contests:
-                rows = _latest_rows(conn, pv.c.layout, pv.c.figures, contest=contest)
-                layouts = self._layouts(conn, {r[3] for r in rows})
-                out.extend(tables_from_rows(((r[0], r[1], r[3], r[4]) for r in rows), layouts))
-                del rows
-        return out
+            return [table for tables, _ in self._latest_tables(conn) for table in tables]
+
+    def _latest_tables(
+        self, conn: sa.Connection, *columns: Any
+    ) -> Iterator[tuple[list[ProtocolTable], list[Any]]]:
+        """Each contest's tables of latest versions (one per set of line and option ids), with the
+        contest's rows (station, contest, version, layout, figures, *columns) for what else the
+        caller keeps. A contest at a time: 820,000 rows of Python objects at most, not 4.1 million."""
+        pv = protocol_versions
+        for contest in sorted(conn.execute(sa.select(pv.c.contest).distinct()).scalars()):
+            rows = _latest_rows(conn, pv.c.layout, pv.c.figures, *columns, contest=contest)
+            layouts = self._layouts(conn, {r[3] for r in rows})
+            yield tables_from_rows(((r[0], r[1], r[3], r[4]) for r in rows), layouts), rows
 
     def final_count(self) -> int:
         """How many protocols' latest version is final, counted by the database."""
@@ -563,16 +566,14 @@ class Store:
         """:meth:`tables` with what a server's tally keeps beside them, all as of one moment: a
         server starts (or reloads) from this, not from every version decoded one at a time."""
         pv, t = protocol_versions, turnout_reports
-        with spec.no_cyclic_gc():
-            with reading(self._engine) as conn:
-                head = audit.last_seq(conn)
-                rows = _latest_rows(
-                    conn, pv.c.layout, pv.c.figures, pv.c.status, pv.c.content_hash, pv.c.audit_seq
-                )
-                layouts = self._layouts(conn, {r[3] for r in rows})
-                reports = [_turnout_report(r) for r in conn.execute(sa.select(t).order_by(t.c.audit_seq))]
-            tables = tables_from_rows(((r[0], r[1], r[3], r[4]) for r in rows), layouts)
-            versions = {(r[0], r[1]): (int(r[2]), r[5], r[6], int(r[7])) for r in rows}
+        tables: list[ProtocolTable] = []
+        versions: dict[tuple[str, str], tuple[int, str, str, int]] = {}
+        with spec.no_cyclic_gc(), reading(self._engine) as conn:
+            head = audit.last_seq(conn)
+            for found, rows in self._latest_tables(conn, pv.c.status, pv.c.content_hash, pv.c.audit_seq):
+                tables.extend(found)
+                versions.update(((r[0], r[1]), (int(r[2]), r[5], r[6], int(r[7]))) for r in rows)
+            reports = [_turnout_report(r) for r in conn.execute(sa.select(t).order_by(t.c.audit_seq))]
         return Current(head, tables, versions, reports)
 
     def _layouts(self, conn: sa.Connection, wanted: Iterable[str] = ()) -> dict[str, Layout]:
