@@ -114,6 +114,7 @@ def counted(client: httpx.Client, url: str) -> int:
     return int(r.json()["status"]["protocols"])
 
 
+@pytest.mark.serial  # a timed bound: alone, not beside the parallel pass's load
 def test_a_protocol_accepted_by_one_server_is_in_the_others_results_within_a_second(
     db_url: str, election: Any, tmp_path: Path
 ) -> None:
