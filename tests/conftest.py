@@ -207,3 +207,40 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path):
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# -- the bundled example as a store, built once per worker ---------------------------------------
+
+_DEMO_BUILDS: dict[tuple[int, str], tuple[Path, list[Any]]] = {}
+
+
+def demo_build(db: str | Path, *, withhold: int = 0, status: str = "final") -> list[Any]:
+    """What ``saylau.demo.build(db, withhold=..., status=...)`` makes, copied from this worker's
+    first build with the same arguments: the store file and its signing key beside it.
+
+    Building the example store takes 2-3 s (10,418 stations, 21,251 protocols) and some twenty
+    test modules need one; a copy is a few milliseconds. Each copy is a store of its own (the
+    tests write to it), with the first build's signing key. Tests that need two independently
+    built stores (two keys, two histories) call ``demo.build`` themselves.
+    """
+    import atexit
+    import shutil
+    import tempfile
+
+    from saylau import demo
+
+    key = (withhold, status)
+    if key not in _DEMO_BUILDS:
+        folder = Path(tempfile.mkdtemp(prefix="saylau-demo-"))
+        atexit.register(shutil.rmtree, folder, True)
+        first = folder / "kz.db"
+        held = demo.build(first, withhold=withhold, status=status)
+        _DEMO_BUILDS[key] = (first, held)
+    first, held = _DEMO_BUILDS[key]
+    target = Path(db)
+    if target.exists():
+        raise FileExistsError(f"{target}: demo_build makes a new store, as demo.build does")
+    for source in first.parent.iterdir():
+        if source.name.startswith(first.name):  # kz.db, kz.db.key (and -wal/-shm if any)
+            shutil.copy(source, target.parent / (target.name + source.name[len(first.name) :]))
+    return list(held)

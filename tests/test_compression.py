@@ -23,8 +23,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.responses import Response, StreamingResponse
 
-from conftest import run_apart
-from saylau import demo
+from conftest import demo_build, run_apart
 from saylau.http import compression
 from saylau.http.compression import Compression, chosen, for_route, tagged
 from saylau.http.state import Settings
@@ -39,7 +38,7 @@ BUDGET = 150 * 1024
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     db = tmp_path_factory.mktemp("compression") / "kz.db"
-    demo.build(db)
+    demo_build(db)
     with Server(str(db), Settings(snapshot_interval=0.05)) as running:
         yield running
 

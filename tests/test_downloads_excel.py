@@ -25,8 +25,8 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.requests import Request
 
-from conftest import EXAMPLES, run_cli
-from saylau import demo, spec
+from conftest import EXAMPLES, demo_build, run_cli
+from saylau import spec
 from saylau.http.state import running
 from saylau.publish import xlsx
 from saylau.publish.tables import DISTRICT_COLUMNS, RESULTS_COLUMNS, TERRITORY_COLUMNS, Table, csv_text
@@ -42,7 +42,7 @@ REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("excel") / "kz.db"
-    demo.build(path)
+    demo_build(path)
     return path
 
 
@@ -58,7 +58,7 @@ def early(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     tests/test_honest_status.py has it."""
     kz = spec.load(EXAMPLES / "kz-2023")
     path = tmp_path_factory.mktemp("excel-early") / "kz.db"
-    demo.build(path, withhold=len(kz.stations) - len(kz.stations) // 100)
+    demo_build(path, withhold=len(kz.stations) - len(kz.stations) // 100)
     with TestClient(create_app(str(path), Settings(snapshot_interval=0))) as c:
         yield c
 

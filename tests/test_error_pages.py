@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from saylau import demo
+from conftest import demo_build
 from saylau.i18n import translations
 from saylau.server import create_app
 
@@ -20,7 +20,7 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,imag
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = tmp_path_factory.mktemp("errors") / "kz.db"
-    demo.build(db)
+    demo_build(db)
     with TestClient(create_app(str(db))) as c:
         yield c
 

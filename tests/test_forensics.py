@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
-from conftest import run_cli
+from conftest import demo_build, run_cli
 from saylau import spec
 from saylau.errors import InputError
 from saylau.forensics import (
@@ -238,12 +238,11 @@ def test_cli_svg_and_bad_input(tmp_path: Path) -> None:
 
 
 def test_api_route(tmp_path: Path) -> None:
-    from saylau import demo
     from saylau.server import Settings, create_app
     from saylau.store.tokens import Tokens
 
     db = str(tmp_path / "kz.db")
-    demo.build(db)
+    demo_build(db)
     with Tokens(db) as tokens:
         observer = tokens.create("observer", actor="test", name="observer").text
         public = tokens.create("public", actor="test", name="public").text

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from saylau import demo
+from conftest import demo_build
 from saylau.http.state import Settings
 from saylau.store import Store
 from test_api import Server
@@ -22,7 +22,7 @@ MOMENT = {"date", "server"}
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str, str]]:
     db = tmp_path_factory.mktemp("head") / "kz.db"
-    demo.build(db)
+    demo_build(db)
     store = Store.open(str(db))
     try:
         election = store.election()

@@ -230,11 +230,11 @@ class Edge:
 def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list, str]:
     if nginx_binary() is None:
         pytest.skip("nginx is not installed (.ci/run installs Debian's: apt-get install nginx)")
-    from saylau import demo
+    from conftest import demo_build
     from saylau.store.tokens import Tokens
 
     db = tmp_path_factory.mktemp("edge") / "kz.db"
-    withheld = list(demo.build(db, withhold=10))
+    withheld = list(demo_build(db, withhold=10))
     with Tokens(str(db)) as tokens:
         token = tokens.create("admin", actor="test", name="edge tests").text
     return db, withheld, token

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.conftest import EXAMPLES, run_cli
 
+from conftest import demo_build
 from saylau import spec
 from saylau.model import Body, Contest, Election, Party, Protocol, Station, Territory
 from saylau.projection import project
@@ -239,10 +240,9 @@ def test_cli_bad_input_is_one_line_and_exit_2(args: list[str]) -> None:
 def test_the_api_serves_the_projection_with_an_etag(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
-    from saylau import demo
     from saylau.server import Settings, create_app
 
-    demo.build(tmp_path / "kz.db", withhold=3000)
+    demo_build(tmp_path / "kz.db", withhold=3000)
     with TestClient(create_app(str(tmp_path / "kz.db"), Settings(snapshot_interval=0))) as client:
         r = client.get("/api/v1/projection")
         assert r.status_code == 200, r.text

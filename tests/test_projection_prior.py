@@ -17,6 +17,7 @@ import pytest
 from tests.conftest import EXAMPLES, run_cli, shared_file
 from tests.test_projection_ru2011 import AHEAD_OF_MOSCOW
 
+from conftest import demo_build
 from saylau import spec
 from saylau.errors import MappingError
 from saylau.intake import load_mapping, read_protocols
@@ -113,11 +114,10 @@ def test_the_server_s_prior_is_named_by_the_api_and_the_page(tmp_path) -> None:
     bundled example stands in for a previous election of a partial one."""
     from fastapi.testclient import TestClient
 
-    from saylau import demo
     from saylau.server import Settings, create_app
 
-    demo.build(tmp_path / "before.db")
-    demo.build(tmp_path / "now.db", withhold=3000)
+    demo_build(tmp_path / "before.db")
+    demo_build(tmp_path / "now.db", withhold=3000)
     settings = Settings(snapshot_interval=0, prior=str(tmp_path / "before.db"))
     with TestClient(create_app(str(tmp_path / "now.db"), settings)) as client:
         doc = client.get("/api/v1/projection?prior=elsewhere").json()  # ?prior is not a reader's

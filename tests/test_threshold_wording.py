@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from saylau import demo, spec
+from conftest import demo_build
+from saylau import spec
 from saylau.i18n import LANGS, format_datetime, format_moment, translations
 from saylau.server import Settings, create_app
 from saylau.web.templating import parse_moment
@@ -57,7 +58,7 @@ class Served:
 
 
 def served(db: Path, withhold: int = 0, status: str = "final") -> Iterator[Served]:
-    held = {p.station for p in demo.build(db, withhold=withhold, status=status)}
+    held = {p.station for p in demo_build(db, withhold=withhold, status=status)}
     station = next(s.id for s in spec.load(EXAMPLE).stations if s.id not in held)
     with TestClient(create_app(str(db), Settings(snapshot_interval=0))) as client:
         yield Served(client, station)

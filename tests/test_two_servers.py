@@ -207,6 +207,7 @@ def test_a_tokens_rate_holds_across_both_servers(db_url: str, election: Any, tmp
         assert c.get(f"{b}/api/v1/whoami").status_code == 200
 
 
+@pytest.mark.slow  # a crash test: .ci/run runs it after the README's test command
 def test_one_server_killed_under_load_loses_nothing_acknowledged(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -24,7 +24,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from conftest import run_cli
+from conftest import demo_build, run_cli
 from saylau import spec
 from saylau.store import Store
 from saylau.store.canonical import leaf_hex
@@ -129,10 +129,9 @@ def test_a_store_and_its_export_verify(built: Built, tmp_path: Path) -> None:
 
 
 def test_the_bundled_example_exported_verifies(tmp_path: Path) -> None:
-    from saylau import demo
 
     db = tmp_path / "kz.db"
-    demo.build(db)
+    demo_build(db)
     record = tmp_path / "kz-record"
     proc = run_cli("audit", "export", str(db), "--format", "record", "--out", str(record))
     assert proc.returncode == 0, proc.stderr

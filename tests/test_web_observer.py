@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from saylau import demo
+from conftest import demo_build
 from saylau.server import Settings, create_app
 from saylau.store.tokens import Tokens
 
@@ -25,7 +25,7 @@ TOKEN_LABEL = {"kk": "Токен", "ru": "Токен", "en": "Token"}
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str]]]:
     db = tmp_path_factory.mktemp("kz") / "kz.db"
-    demo.build(db)
+    demo_build(db)
     with Tokens(str(db)) as tokens:
         made = {role: tokens.create(role, actor="test").text for role in ("observer", "public", "admin")}
     with TestClient(create_app(str(db), FAST)) as client:

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from saylau import demo
+from conftest import demo_build
 from saylau.model import Protocol
 from saylau.server import Settings, create_app
 from saylau.store import Store
@@ -35,7 +35,7 @@ REGION, OTHER = "KZ-55", "KZ-39"
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Protocol]]:
     db = tmp_path_factory.mktemp("kz") / "kz.db"
-    withheld = demo.build(db, withhold=5)
+    withheld = demo_build(db, withhold=5)
     return db, withheld
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import demo_build
 from saylau import demo, spec
 from saylau.projection.partial import first_reported, reporting_order
 from saylau.server import Settings, create_app
@@ -47,7 +48,7 @@ def rows_of(html: str, start: str, end: str | None = None) -> dict[str, tuple[in
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = tmp_path_factory.mktemp("projection") / "kz.db"
-    demo.build(db, withhold=3000)
+    demo_build(db, withhold=3000)
     with TestClient(create_app(str(db), Settings(snapshot_interval=0))) as c:
         yield c
 
@@ -148,7 +149,7 @@ def test_the_chances_in_words() -> None:
 
 
 def test_a_complete_count_says_the_projection_is_the_result(tmp_path: Path) -> None:
-    demo.build(tmp_path / "kz.db")
+    demo_build(tmp_path / "kz.db")
     with TestClient(create_app(str(tmp_path / "kz.db"))) as client:
         for lang, words in [
             ("en", "the projection equals the results"),
@@ -164,7 +165,7 @@ def test_a_complete_count_says_the_projection_is_the_result(tmp_path: Path) -> N
 
 def test_nothing_counted_yet_is_said_not_an_error(tmp_path: Path) -> None:
     election = spec.load(demo.example())
-    demo.build(tmp_path / "kz.db", withhold=len(election.stations))
+    demo_build(tmp_path / "kz.db", withhold=len(election.stations))
     with TestClient(create_app(str(tmp_path / "kz.db"))) as client:
         assert client.get("/api/v1/projection").status_code == 409
         r = client.get("/ru/projection")

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from saylau import demo
+from conftest import demo_build
 from saylau.model import Protocol
 from saylau.store import Store
 
@@ -158,7 +158,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     if reason is not None:
         pytest.skip(reason)
     db = tmp_path_factory.mktemp("site") / "kz.db"
-    withheld = list(demo.build(db, withhold=40))
+    withheld = list(demo_build(db, withhold=40))
     store = Store.open(str(db))
     try:
         regions = region_of(store)

@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from saylau import demo
+from conftest import demo_build
 from saylau.http.headers import HSTS, POLICY
 from saylau.server import Settings, create_app
 from saylau.store import Store
@@ -25,7 +25,7 @@ LANGS = ("kk", "ru", "en")
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("headers") / "kz.db"
-    demo.build(path, withhold=40)  # results still preliminary: the projection draws its bars
+    demo_build(path, withhold=40)  # results still preliminary: the projection draws its bars
     return path
 
 

@@ -30,8 +30,7 @@ from fastapi import Request
 from fastapi.testclient import TestClient
 from starlette.responses import HTMLResponse
 
-from conftest import run_apart
-from saylau import demo
+from conftest import demo_build, run_apart
 from saylau.http import problems as problems_module
 from saylau.http.limits import ConnectionLimits, ReadLimit
 from saylau.server import Settings, create_app
@@ -52,7 +51,7 @@ FAST = Settings(snapshot_interval=0.0, token_refresh=0.05, sync_interval=0.05)
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
     path = tmp_path_factory.mktemp("readers") / "kz.db"
-    held = demo.build(path, withhold=20)
+    held = demo_build(path, withhold=20)
     return path, held
 
 
