@@ -204,7 +204,16 @@ def test_territories_are_the_country_the_20_regions_and_their_commissions():
 def test_stations_sum_to_the_registered_voters_and_name_existing_districts():
     ref = reference("kz-2023.json")
     stations = table("stations.csv.gz")
-    assert list(stations[0]) == ["id", "territory", "registered", "mazhilis_district"]
+    assert list(stations[0]) == [
+        "id",
+        "territory",
+        "registered",
+        "mazhilis_district",
+        "number",
+        "address_kk",
+        "address_ru",
+        "address_en",
+    ]
     assert 9_000 <= len(stations) <= 11_000
     assert len({s["id"] for s in stations}) == len(stations)
     tecs = {t["id"] for t in table("territories.csv") if t["level"] == "district"}
@@ -215,6 +224,17 @@ def test_stations_sum_to_the_registered_voters_and_name_existing_districts():
         assert int(s["registered"]) > 0
     total = sum(int(s["registered"]) for s in stations)
     assert total == ref["other_counts"]["registered_voters"] == 12_035_578
+
+
+def test_stations_are_numbered_within_their_commission_and_have_generated_addresses():
+    """1, 2, 3 ... within each commission, and an address in each language (README: generated)."""
+    numbers: dict[str, list[int]] = {}
+    for s in table("stations.csv.gz"):
+        numbers.setdefault(s["territory"], []).append(int(s["number"]))
+        assert all(s[f"address_{lang}"] for lang in ("kk", "ru", "en")), s
+        assert s["address_en"].split()[0] in s["address_ru"]  # the same house in every language
+    assert all(found == list(range(1, len(found) + 1)) for found in numbers.values())
+    assert "generated addresses" in (EXAMPLE / "README.md").read_text(encoding="utf-8")
 
 
 def test_list_protocol_sums_to_the_official_national_totals():
@@ -317,7 +337,7 @@ def test_district_winners_are_22_amanat_and_7_self_nominated_with_the_known_ones
     assert len(known) == 8
     for k in known:
         w = winners[f"mazhilis-smd-{k['no']:02d}"]
-        assert w["name"] == k["winner"]
+        assert k["winner"] in w["note"]  # the sources' spelling, beside the names in three forms
         assert w["party"] == ("amanat" if k["party"] == "Amanat" else "")
 
 
@@ -356,7 +376,9 @@ def test_astana_maslikhat_protocol_gives_the_published_votes():
 
 def test_candidate_lists_are_numbered_and_generated_names_say_so():
     rows = table("candidates.csv")
-    assert list(rows[0]) == ["contest", "id", "name", "party", "position", "note"]
+    assert list(rows[0]) == [
+        "contest", "id", "name_kk", "name_ru", "name_en", "party", "position", "gender", "note"
+    ]  # fmt: skip
     assert len({c["id"] for c in rows}) == len(rows)
     lists: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
     for c in rows:

@@ -114,6 +114,12 @@ def test_the_store_knows_nothing_of_what_serves_it() -> None:
     assert offences(("saylau.store",), forbidden) == []
 
 
+def test_the_parallel_count_is_pure() -> None:
+    """saylau.copies compares arrays: no store, no service, no HTTP (its adapters call it)."""
+    forbidden = ("saylau.store", "saylau.live", "saylau.api", "saylau.web", "saylau.http", "saylau.cli")
+    assert offences(("saylau.copies",), (*forbidden, *IMPURE)) == []
+
+
 def test_the_live_service_knows_nothing_of_http_or_html() -> None:
     forbidden = ("saylau.api", "saylau.web", "saylau.http", "saylau.server", "saylau.cli", *HTTP)
     assert offences(("saylau.live",), forbidden) == []

@@ -577,7 +577,12 @@ DISTRICTS: tuple[District, ...] = (
 )
 DISTRICT_WINNERS = {"amanat": 22, "": 7}  # official: Amanat 62 seats = 40 list + 22 districts
 
-# Generated names (Latin transliteration), drawn with the seed.
+# The main generator's draws of a generated person (a given name, a surname, a patronymic): the
+# example's first version named its candidates with them, in Latin transliteration. They are
+# still drawn, as they were, for what they fix: the order of a district's candidates on its ballot
+# (alphabetical in these spellings), and so which votes are whose, and every later draw of the
+# main generator. The names the files give are drawn from the tables below with a generator of
+# their own (`People`), so that no figure changed when the names did.
 MALE = (  # noqa: SIM905
     "Nurlan Askar Erlan Serik Daniyar Bauyrzhan Marat Aidos Yerzhan Nurzhan Timur Azamat Bolat "
     "Kairat Murat Talgat Arman Dauren Yerbol Zhanibek Ruslan Samat Almas Aslan Berik Galymzhan "
@@ -596,6 +601,182 @@ SURNAMES = (  # noqa: SIM905
     "Dosmukhamedov Myrzakhmetov Temirbekov Shaikenov Rakhimov Kudaibergenov Sultanbekov "
     "Zhumabekov Aitkulov Beisenov Tokhtarov Sapargaliyev"
 ).split()
+
+# Generated names, as people write them: Kazakh Cyrillic (with the Kazakh letters), Russian
+# Cyrillic as the Russian-language press writes Kazakh names, and one Latin form for English: the
+# Russian form romanised as the English-language press of Kazakhstan customarily writes it
+# (`romanised`, checked below: е is ye at the start of a word and after a vowel, й is i, ж zh,
+# х kh, ц ts, ч ch, ш sh, щ shch, ы y, ю yu, я ya, ь and ъ dropped). Written out, not guessed:
+# the Kazakh and Russian forms differ in more than their letters (Әсел / Асель, Ыбыраев / Ибраев).
+MALE_NAMES = (
+    ("Нұрлан", "Нурлан", "Nurlan"),
+    ("Асқар", "Аскар", "Askar"),
+    ("Ерлан", "Ерлан", "Yerlan"),
+    ("Серік", "Серик", "Serik"),
+    ("Данияр", "Данияр", "Daniyar"),
+    ("Бауыржан", "Бауыржан", "Bauyrzhan"),
+    ("Марат", "Марат", "Marat"),
+    ("Айдос", "Айдос", "Aidos"),
+    ("Ержан", "Ержан", "Yerzhan"),
+    ("Нұржан", "Нуржан", "Nurzhan"),
+    ("Темір", "Темир", "Temir"),
+    ("Азамат", "Азамат", "Azamat"),
+    ("Болат", "Болат", "Bolat"),
+    ("Қайрат", "Кайрат", "Kairat"),
+    ("Мұрат", "Мурат", "Murat"),
+    ("Талғат", "Талгат", "Talgat"),
+    ("Арман", "Арман", "Arman"),
+    ("Дәурен", "Даурен", "Dauren"),
+    ("Ербол", "Ербол", "Yerbol"),
+    ("Жәнібек", "Жанибек", "Zhanibek"),
+    ("Руслан", "Руслан", "Ruslan"),
+    ("Самат", "Самат", "Samat"),
+    ("Алмас", "Алмас", "Almas"),
+    ("Аслан", "Аслан", "Aslan"),
+    ("Берік", "Берик", "Berik"),
+    ("Ғалымжан", "Галымжан", "Galymzhan"),
+    ("Қанат", "Канат", "Kanat"),
+    ("Мұхтар", "Мухтар", "Mukhtar"),
+    ("Нұрбол", "Нурбол", "Nurbol"),
+    ("Олжас", "Олжас", "Olzhas"),
+    ("Рүстем", "Рустем", "Rustem"),
+    ("Санжар", "Санжар", "Sanzhar"),
+    ("Жандос", "Жандос", "Zhandos"),
+    ("Аян", "Аян", "Ayan"),
+    ("Бейбіт", "Бейбит", "Beibit"),
+    ("Ілияс", "Ильяс", "Ilyas"),
+    ("Медет", "Медет", "Medet"),
+    ("Еркебұлан", "Еркебулан", "Yerkebulan"),
+    ("Асылбек", "Асылбек", "Asylbek"),
+    ("Қасым", "Касым", "Kasym"),
+)
+FEMALE_NAMES = (
+    ("Әйгерім", "Айгерим", "Aigerim"),
+    ("Айжан", "Айжан", "Aizhan"),
+    ("Гүлнара", "Гульнара", "Gulnara"),
+    ("Динара", "Динара", "Dinara"),
+    ("Сәуле", "Сауле", "Saule"),
+    ("Әлия", "Алия", "Aliya"),
+    ("Жанар", "Жанар", "Zhanar"),
+    ("Әсел", "Асель", "Asel"),
+    ("Мәдина", "Мадина", "Madina"),
+    ("Гүлмира", "Гульмира", "Gulmira"),
+    ("Айнұр", "Айнур", "Ainur"),
+    ("Ботагөз", "Ботагоз", "Botagoz"),
+    ("Камила", "Камила", "Kamila"),
+    ("Лаура", "Лаура", "Laura"),
+    ("Меруерт", "Меруерт", "Meruyert"),
+    ("Назгүл", "Назгуль", "Nazgul"),
+    ("Раушан", "Раушан", "Raushan"),
+    ("Сабина", "Сабина", "Sabina"),
+    ("Тоғжан", "Тогжан", "Togzhan"),
+    ("Жұлдыз", "Жулдыз", "Zhuldyz"),
+    ("Аружан", "Аружан", "Aruzhan"),
+    ("Дана", "Дана", "Dana"),
+    ("Эльмира", "Эльмира", "Elmira"),
+    ("Индира", "Индира", "Indira"),
+    ("Қарлығаш", "Карлыгаш", "Karlygash"),
+    ("Ләззат", "Ляззат", "Lyazzat"),
+    ("Мөлдір", "Мольдир", "Moldir"),
+    ("Сымбат", "Сымбат", "Symbat"),
+    ("Ұлжан", "Улжан", "Ulzhan"),
+    ("Әйзере", "Айзере", "Aizere"),
+)
+#: Surnames in their masculine form; a woman's adds -а / -a (Ахметова, Akhmetova).
+SURNAME_NAMES = (
+    ("Абдрахманов", "Абдрахманов", "Abdrakhmanov"),
+    ("Ахметов", "Ахметов", "Akhmetov"),
+    ("Әлібеков", "Алибеков", "Alibekov"),
+    ("Аманжолов", "Аманжолов", "Amanzholov"),
+    ("Баймұханов", "Баймуханов", "Baimukhanov"),
+    ("Бекенов", "Бекенов", "Bekenov"),
+    ("Жақсыбеков", "Джаксыбеков", "Dzhaksybekov"),
+    ("Ермеков", "Ермеков", "Yermekov"),
+    ("Есенов", "Есенов", "Yesenov"),
+    ("Ыбыраев", "Ибраев", "Ibrayev"),
+    ("Ысқақов", "Искаков", "Iskakov"),
+    ("Қасымов", "Касымов", "Kasymov"),
+    ("Кенжебаев", "Кенжебаев", "Kenzhebayev"),
+    ("Қуанышев", "Куанышев", "Kuanyshev"),
+    ("Мұқанов", "Муканов", "Mukanov"),
+    ("Нұрпейісов", "Нурпеисов", "Nurpeisov"),
+    ("Омаров", "Омаров", "Omarov"),
+    ("Оспанов", "Оспанов", "Ospanov"),
+    ("Садықов", "Садыков", "Sadykov"),
+    ("Сәрсенбаев", "Сарсенбаев", "Sarsenbayev"),
+    ("Сүлейменов", "Сулейменов", "Suleimenov"),
+    ("Түлегенов", "Тулегенов", "Tulegenov"),
+    ("Өтепов", "Утепов", "Utepov"),
+    ("Жақыпов", "Жакупов", "Zhakupov"),
+    ("Жүнісов", "Жунусов", "Zhunusov"),
+    ("Байсалов", "Байсалов", "Baisalov"),
+    ("Қалиев", "Калиев", "Kaliyev"),
+    ("Әбенов", "Абенов", "Abenov"),
+    ("Досмұхамедов", "Досмухамедов", "Dosmukhamedov"),
+    ("Мырзахметов", "Мырзахметов", "Myrzakhmetov"),
+    ("Темірбеков", "Темирбеков", "Temirbekov"),
+    ("Шайкенов", "Шайкенов", "Shaikenov"),
+    ("Рахымов", "Рахимов", "Rakhimov"),
+    ("Құдайбергенов", "Кудайбергенов", "Kudaibergenov"),
+    ("Сұлтанбеков", "Султанбеков", "Sultanbekov"),
+    ("Жұмабеков", "Жумабеков", "Zhumabekov"),
+    ("Айтқұлов", "Айткулов", "Aitkulov"),
+    ("Бейсенов", "Бейсенов", "Beisenov"),
+    ("Тоқтаров", "Токтаров", "Toktarov"),
+    ("Сапарғалиев", "Сапаргалиев", "Sapargaliyev"),
+)
+#: A patronymic surname: the father's name and "son of" / "daughter of" (Нұрланұлы, Nurlanuly).
+PATRONYMIC = {"male": ("ұлы", "улы", "uly"), "female": ("қызы", "кызы", "kyzy")}
+#: The known winners, as the sources spell them (Wikipedia's Kazakh Latin) -> the three forms.
+#: Kazakh and Russian forms written from the sources' spelling.
+REAL_NAMES = {
+    "Däulet Turlyhanov": ("Дәулет Тұрлыханов", "Даулет Турлыханов", "Daulet Turlykhanov"),
+    "Ermurat Bapi": ("Ермұрат Бапи", "Ермурат Бапи", "Yermurat Bapi"),
+    "Baqytjan Bazarbek": ("Бақытжан Базарбек", "Бакытжан Базарбек", "Bakytzhan Bazarbek"),
+    "Danarbek Isabekov": ("Данарбек Исабеков", "Данарбек Исабеков", "Danarbek Isabekov"),
+    "Bolatbek Najmetdinuly": ("Болатбек Нажметдинұлы", "Болатбек Нажметдинулы", "Bolatbek Nazhmetdinuly"),
+    "Ardaq Nazarov": ("Ардақ Назаров", "Ардак Назаров", "Ardak Nazarov"),
+    "Daniar Qasqaraurov": ("Данияр Қасқарауров", "Данияр Каскарауров", "Daniyar Kaskaraurov"),
+    "Arman Qalyqov": ("Арман Қалықов", "Арман Калыков", "Arman Kalykov"),
+}
+
+
+_LATIN = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        "a b v g d e yo zh z i i k l m n o p r s t u f kh ts ch sh shch - y - e yu ya".split(),  # noqa: SIM905
+        strict=True,
+    )
+)
+_LATIN["ъ"] = _LATIN["ь"] = ""
+_VOWELS = set("аеёиоуыэюя")
+
+
+def romanised(russian: str) -> str:
+    """The Latin form of a name's Russian form, by the rule the name table follows (above)."""
+    out = []
+    for i, letter in enumerate(russian):
+        low = letter.lower()
+        if low not in _LATIN:
+            out.append(letter)
+            continue
+        before = russian[i - 1].lower() if i else " "
+        latin = "ye" if low == "е" and (not before.isalpha() or before in _VOWELS) else _LATIN[low]
+        out.append(latin.capitalize() if letter.isupper() else latin)
+    return "".join(out)
+
+
+def _check_names() -> None:
+    """The name table follows its one Latin rule, and its Cyrillic forms are what they say."""
+    every = (*MALE_NAMES, *FEMALE_NAMES, *SURNAME_NAMES, *REAL_NAMES.values())
+    wrong = [latin for _, russian, latin in every if romanised(russian) != latin]
+    assert not wrong, f"Latin forms off the rule: {wrong}"
+    for kk, ru, _ in (*MALE_NAMES, *FEMALE_NAMES, *SURNAME_NAMES):
+        assert kk.isalpha() and ru.isalpha() and all("\u0400" <= ch <= "\u04ff" for ch in kk + ru), (kk, ru)
+        assert not set(ru.lower()) & set("әғқңөұүһі"), f"Kazakh letters in the Russian form {ru}"
+
+
+_check_names()
 
 # --------------------------------------------------------------------------------------------
 # Integer helpers: exact totals from float weights.
@@ -689,10 +870,11 @@ class Tec:
 class Candidate:
     contest: str
     id: str
-    name: str
+    names: tuple[str, str, str]  # kk, ru, en
     party: str
     position: str
     note: str
+    gender: str  # "female" or "male"
 
 
 @dataclass
@@ -807,6 +989,58 @@ def build_stations(ex: Example, rng: np.random.Generator) -> None:
     ex.station_tec = [ex.station_tec[i] for i in order]
     ex.registered = ex.registered[order]
     assert ex.registered.sum() == REGISTERED and ex.registered.min() > 0
+
+
+#: Streets for the generated station addresses: Kazakh, Russian and English forms of names
+#: common in Kazakhstan's towns (generated addresses; no real station is said to be there).
+STREETS: tuple[tuple[str, str, str], ...] = (
+    ("Абай даңғылы", "проспект Абая", "Abai Avenue"),
+    ("Республика даңғылы", "проспект Республики", "Republic Avenue"),
+    ("Абылай хан даңғылы", "проспект Абылай хана", "Abylai Khan Avenue"),
+    ("Тәуелсіздік көшесі", "улица Тауелсиздик", "Tauelsizdik Street"),
+    ("Бейбітшілік көшесі", "улица Бейбитшилик", "Beibitshilik Street"),
+    ("Достық көшесі", "улица Достык", "Dostyk Street"),
+    ("Бірлік көшесі", "улица Бирлик", "Birlik Street"),
+    ("Сейфуллин көшесі", "улица Сейфуллина", "Seifullin Street"),
+    ("Жамбыл көшесі", "улица Жамбыла", "Zhambyl Street"),
+    ("Әуезов көшесі", "улица Ауэзова", "Auezov Street"),
+    ("Төле би көшесі", "улица Толе би", "Tole Bi Street"),
+    ("Шоқан Уәлиханов көшесі", "улица Чокана Валиханова", "Shokan Ualikhanov Street"),
+    ("Ыбырай Алтынсарин көшесі", "улица Ибрая Алтынсарина", "Ybyrai Altynsarin Street"),
+    ("Мектеп көшесі", "Школьная улица", "School Street"),
+    ("Орталық көшесі", "Центральная улица", "Central Street"),
+    ("Жастар көшесі", "Молодёжная улица", "Youth Street"),
+)
+#: The stream of the station addresses: apart from the seed's own, so that adding them (or
+#: changing them) leaves every other generated figure as it was.
+ADDRESS_STREAM = 11
+ADDRESS_COLUMNS = ("address_kk", "address_ru", "address_en")
+
+
+def station_places(ex: Example) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """Each station's number and generated address (kk, ru, en), in station order.
+
+    Kazakhstan numbers polling stations within a city or district; here 1, 2, 3 ... within each
+    territorial commission, in the order of the station ids. An address is a street of
+    :data:`STREETS`, a house number and the region's name, drawn from
+    ``default_rng([seed, ADDRESS_STREAM])``.
+    """
+    rng = np.random.default_rng([ex.seed, ADDRESS_STREAM])
+    n = len(ex.station_ids)
+    streets = rng.integers(0, len(STREETS), n)
+    houses = rng.integers(1, 151, n)
+    numbers: list[str] = []
+    addresses: list[tuple[str, str, str]] = []
+    counted: dict[str, int] = {}
+    for tec, street, house in zip(ex.station_tec, streets.tolist(), houses.tolist(), strict=True):
+        counted[tec.id] = counted.get(tec.id, 0) + 1
+        numbers.append(str(counted[tec.id]))
+        kk, ru, en = STREETS[street]
+        region = REGION_BY_ID[tec.region]
+        addresses.append(
+            (f"{kk}, {house}, {region.kk}", f"{ru}, {house}, {region.ru}", f"{house} {en}, {region.en}")
+        )
+    return numbers, addresses
 
 
 def logistic(x: np.ndarray) -> np.ndarray:
@@ -975,7 +1209,9 @@ def district_totals(
 
 
 class Names:
-    """Distinct generated Kazakh names (Latin transliteration)."""
+    """The main generator's draws of a generated person, as the example's first version made
+    them (distinct Latin spellings): kept for the ballot order and the draws after them; the
+    names the files give come from :class:`People`."""
 
     def __init__(self, rng: np.random.Generator, taken: Iterable[str] = ()) -> None:
         self.rng = rng
@@ -996,36 +1232,56 @@ class Names:
                 return name
 
 
+class People:
+    """Distinct generated people: a gender and a name in its three forms (kk, ru, en), drawn
+    with a generator of their own, so that the main generator's draws (every figure) stay as
+    they were. Three candidates in ten are women (a generated share)."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.used: set[str] = {ru for _, ru, _ in REAL_NAMES.values()}
+
+    def draw(self) -> tuple[tuple[str, str, str], str]:
+        while True:
+            gender = "female" if self.rng.random() < 0.3 else "male"
+            given = FEMALE_NAMES if gender == "female" else MALE_NAMES
+            first = given[int(self.rng.integers(len(given)))]
+            if self.rng.random() < 0.15:  # a patronymic surname: Нұрланұлы, Нұрланқызы
+                father = MALE_NAMES[int(self.rng.integers(len(MALE_NAMES)))]
+                surname = tuple(f + ending for f, ending in zip(father, PATRONYMIC[gender], strict=True))
+            else:
+                masculine = SURNAME_NAMES[int(self.rng.integers(len(SURNAME_NAMES)))]
+                feminine = (masculine[0] + "а", masculine[1] + "а", masculine[2] + "a")
+                surname = feminine if gender == "female" else masculine
+            names = (f"{first[0]} {surname[0]}", f"{first[1]} {surname[1]}", f"{first[2]} {surname[2]}")
+            if names[1] not in self.used:
+                self.used.add(names[1])
+                return names, gender
+
+
 def build_candidates(ex: Example, rng: np.random.Generator) -> None:
     names = Names(rng, (d.winner for d in DISTRICTS if d.winner))
+    people = People(np.random.default_rng([ex.seed, 7]))
     lengths = {"amanat": (60, 71)}
     for p in PARTIES:
         lo, hi = lengths.get(p.id, (30, 51))
         for k in range(int(rng.integers(lo, hi))):
+            names.draw()  # the main generator's draw, as it always was
+            shown, gender = people.draw()
+            cid = f"mazhilis-list-{p.id}-{k + 1:02d}"
             ex.candidates.append(
-                Candidate(
-                    "mazhilis-list",
-                    f"mazhilis-list-{p.id}-{k + 1:02d}",
-                    names.draw(),
-                    p.id,
-                    str(k + 1),
-                    "generated",
-                )
+                Candidate("mazhilis-list", cid, shown, p.id, str(k + 1), "generated", gender)
             )
     for p in PARTIES:
         if p.id not in ASTANA_MASLIKHAT_VOTES:
             continue
         lo, hi = (20, 26) if p.id == "amanat" else (8, 21)
         for k in range(int(rng.integers(lo, hi))):
+            names.draw()
+            shown, gender = people.draw()
+            cid = f"astana-maslikhat-list-{p.id}-{k + 1:02d}"
             ex.candidates.append(
-                Candidate(
-                    "astana-maslikhat-list",
-                    f"astana-maslikhat-list-{p.id}-{k + 1:02d}",
-                    names.draw(),
-                    p.id,
-                    str(k + 1),
-                    "generated",
-                )
+                Candidate("astana-maslikhat-list", cid, shown, p.id, str(k + 1), "generated", gender)
             )
 
     unknown = [d.number for d in DISTRICTS if d.winner is None]
@@ -1041,18 +1297,28 @@ def build_candidates(ex: Example, rng: np.random.Generator) -> None:
         parties += [""] * (n - len(parties))
         if winner_party == "" and "" not in parties:
             parties[-1] = ""
-        people = []
+        slots = []
         winner_slot = parties.index(winner_party)
         for i, party in enumerate(parties):
             real = i == winner_slot and d.winner is not None
-            name = d.winner if real else names.draw()
-            note = (
-                f"real name (the district's winner): {SOURCE_NOTE}; votes generated" if real else "generated"
-            )
-            people.append((name, party, i == winner_slot, note))
-        people.sort(key=lambda x: x[0])  # ballot order: alphabetical
-        for k, (name, party, wins, note) in enumerate(people):
-            c = Candidate(d.id, f"{d.id}-c{k + 1}", name, party, "", note)
+            key = d.winner if real else names.draw()
+            slots.append((key, party, i == winner_slot, real))
+        # The ballot's order is the main generator's (its first names' order): it fixes which
+        # votes are whose. The generated people are drawn afterwards and take its places in the
+        # alphabetical order of their Russian names; a known winner keeps the place of his own.
+        slots.sort(key=lambda x: x[0])
+        drawn = sorted((people.draw() for _, _, _, real in slots if not real), key=lambda x: x[0][1])
+        for k, (key, party, wins, real) in enumerate(slots):
+            if real:
+                shown, gender = REAL_NAMES[key], "male"
+                note = (
+                    f"real name (the district's winner; the sources write {key}): {SOURCE_NOTE}; "
+                    "votes generated"
+                )
+            else:
+                (shown, gender), drawn = drawn[0], drawn[1:]
+                note = "generated"
+            c = Candidate(d.id, f"{d.id}-c{k + 1}", shown, party, "", note, gender)
             ex.candidates.append(c)
             if wins:
                 ex.district_winner[d.id] = c
@@ -1276,14 +1542,13 @@ def generate(out: Path, seed: int = SEED) -> dict[str, object]:
         csv_text(["id", "parent", "level", "code", "name_kk", "name_ru", "name_en"], territories_rows(ex)),
     )
     district_of = [t.district.id for t in ex.station_tec]
+    numbers, addresses = station_places(ex)
+    columns = (ex.station_ids, ex.station_tec, ex.registered, district_of, numbers, addresses)
     write(
         out / "stations.csv.gz",
         csv_text(
-            ["id", "territory", "registered", "mazhilis_district"],
-            (
-                [s, t.id, int(r), d]
-                for s, t, r, d in zip(ex.station_ids, ex.station_tec, ex.registered, district_of, strict=True)
-            ),
+            ["id", "territory", "registered", "mazhilis_district", "number", *ADDRESS_COLUMNS],
+            ([s, t.id, int(r), d, n, *a] for s, t, r, d, n, a in zip(*columns, strict=True)),
         ),
     )
     write(
@@ -1293,8 +1558,8 @@ def generate(out: Path, seed: int = SEED) -> dict[str, object]:
     write(
         out / "candidates.csv",
         csv_text(
-            ["contest", "id", "name", "party", "position", "note"],
-            ([c.contest, c.id, c.name, c.party, c.position, c.note] for c in ex.candidates),
+            ["contest", "id", "name_kk", "name_ru", "name_en", "party", "position", "gender", "note"],
+            ([c.contest, c.id, *c.names, c.party, c.position, c.gender, c.note] for c in ex.candidates),
         ),
     )
     for p in ex.protocols:
@@ -1360,7 +1625,7 @@ def readme(ex: Example, s: dict[str, object]) -> str:
         real = "real" if d.winner else "generated"
         district_lines.append(
             f"| {d.number} | {REGION_BY_ID[d.region].en}{' (inferred)' if d.inferred else ''} "
-            f"| {w.name} ({real}) | {party} |"
+            f"| {w.names[2]} ({real}) | {party} |"
         )
     parties = "\n".join(f"| {p.name[2]} | `{p.id}` | {fmt(p.votes)} |" for p in PARTIES)
     return f"""# Kazakhstan 2023: the bundled example election
@@ -1412,7 +1677,8 @@ Astana Times, Vlast.kz, newtimes.kz, Kazinform, Interfax, ElectionGuide; bes.med
   against all 3,269 (the National Social Democratic Party had no list there). All ballots are
   found, so the invalid ballots total {fmt(s["maslikhat_invalid"])}.
 - District winners: 22 Amanat and 7 self-nominated (Amanat's 62 seats = 40 list + 22 districts);
-  the 8 winners named in the sources (districts 1, 3, 5, 6, 7, 11, 12, 19), with their party.
+  the 8 winners named in the sources (districts 1, 3, 5, 6, 7, 11, 12, 19), with their party
+  (their names in three forms: see "Names" below).
 - The districts' regions (22 from the sources; 8 inferred from the numbering, which follows the
   Kazakh alphabetical order of the oblasts after the three cities, as every known one does), the
   areas of districts 1-7, 11, 12 and 19.
@@ -1425,6 +1691,13 @@ With numpy's `default_rng({ex.seed})`, labelled "generated" where the files have
 
 - {fmt(s["tecs"])} territorial election commissions (`KZ-71-01` ..., "Astana TEC No. 1"; the names
   are generated) and {fmt(s["stations"])} polling stations with their registered voters.
+- Station numbers (1, 2, 3 ... within each territorial commission) and **generated addresses** in
+  Kazakh, Russian and English (`number`, `address_kk`, `address_ru`, `address_en` in
+  `stations.csv.gz`): a street from a short table of common street names, a house number and the
+  region's name, e.g. "Абай даңғылы, 12, Астана" / "проспект Абая, 12, Астана" /
+  "12 Abai Avenue, Astana". No real polling station is said to be at these addresses. They are
+  drawn from a generator of their own (`default_rng([{ex.seed}, {ADDRESS_STREAM}])`), so every
+  other generated figure is what it would be without them.
 - Registered voters of the 17 other regions: population estimates, tilted so that the published
   regional turnouts give exactly the national registered and issued totals.
 - Every per-station number: registered voters, ballots received and unused, ballots issued (the
@@ -1436,9 +1709,32 @@ With numpy's `default_rng({ex.seed})`, labelled "generated" where the files have
 - The district results: candidates' votes, against all and invalid ballots; which 3 of the 21
   districts without a known winner elected a self-nominated candidate; 4-10 candidates per
   district ({fmt(s["district_candidates"])} in all; one Amanat candidate in each).
-- Candidate names other than the 8 known winners, and the party lists' lengths (the `note`
-  column of `candidates.csv` says `generated`).
+- Candidate names other than the 8 known winners, their genders, and the party lists' lengths
+  (the `note` column of `candidates.csv` says `generated`). The names are drawn from a table of
+  Kazakh given names and surnames written out in three forms, with a generator of their own
+  (`default_rng([{ex.seed}, 7])`), so no figure depends on them: three candidates in ten are
+  women, whose surnames take the feminine form (Ахметова, Akhmetova; a patronymic surname is
+  -ұлы / -қызы).
 - The district names without a known area.
+
+## Names
+
+`candidates.csv` gives each name as people write it (`name_kk`, `name_ru`, `name_en`) and each
+candidate's `gender` (`female`, `male`), so a Russian page says "Избрана" of a woman elected:
+
+- `name_kk`: Kazakh Cyrillic, with the Kazakh letters (Қасым Ахметов, Әлия Ахметова, Нұрлан
+  Қасымұлы);
+- `name_ru`: Russian Cyrillic, as the Russian-language press writes Kazakh names (Касым Ахметов,
+  Алия Ахметова, Нурлан Касымулы);
+- `name_en`: one Latin form, the Russian form romanised as the English-language press of
+  Kazakhstan customarily writes it: е is "ye" at the start of a word and after a vowel (Yerlan,
+  Ibrayev), й "i" (Aigerim), ж "zh", х "kh", ц "ts", ч "ch", ш "sh", щ "shch", ы "y", ю "yu", я "ya"
+  (Aliya), ь and ъ are dropped (Asel). No diacritics, and no other system: `build.py` checks every
+  Latin form of its table against this rule.
+
+The 8 known winners' names are given in the sources in Kazakh Latin (Däulet Turlyhanov); their
+Cyrillic forms are written from that spelling and their Latin form follows the rule above
+(Daulet Turlykhanov); the `note` column keeps the sources' spelling.
 
 ## Regions
 
@@ -1454,7 +1750,8 @@ With numpy's `default_rng({ex.seed})`, labelled "generated" where the files have
 
 ## Files
 
-`election.toml`, `territories.csv`, `stations.csv.gz` (with the `mazhilis_district` column),
+`election.toml`, `territories.csv`, `stations.csv.gz` (with the `mazhilis_district` column, and
+each station's `number` and generated address),
 `mazhilis-districts.csv`, `candidates.csv`, `protocols/<contest>.csv.gz` (one per contest:
 `mazhilis-list`, `astana-maslikhat-list`, `mazhilis-smd-01` ... `mazhilis-smd-29`), in the format
 of `docs/election-format.md`.

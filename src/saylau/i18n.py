@@ -69,6 +69,21 @@ def ngettext_for(lang: str):
     return translations(lang).ngettext
 
 
+def gettext_agreeing(lang: str, message: str, gender: str | None) -> str:
+    """A word about one person in the form that agrees with their grammatical gender, where the
+    language has one: Russian writes "Избрана" for a woman and "Избран" for a man. The catalogue
+    gives the forms as ``msgctxt "female"`` / ``"male"`` entries of the message; a language without
+    such an entry (Kazakh and English have no grammatical gender), and a person whose gender is
+    not stated, get the message's plain translation ("Избран", the form the Central Election
+    Commission uses for everyone)."""
+    found = translations(lang)
+    if gender:
+        text = found.pgettext(gender, message)
+        if text != message:
+            return text
+    return found.gettext(message)
+
+
 def format_number(value: int | float | Fraction | Decimal, lang: str, digits: int = 0) -> str:
     """A count or an exact quantity in the reader's locale (``6 521 860`` in kk and ru,
     ``6,521,860`` in en). Fractions are rounded half-even to ``digits`` places for display

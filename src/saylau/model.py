@@ -138,6 +138,28 @@ def name_in(names: Names, lang: str = "en") -> str:
     return names.get(lang) or next(iter(names.values()), "")
 
 
+#: Where a candidate's name in a language is not given, the language whose form stands in: the
+#: other Cyrillic one first (a Kazakh reader reads the Russian form, and the reverse), then the
+#: Latin one. A name is never transliterated: the form shown is one the definition wrote.
+NAME_FALLBACK = {"kk": ("ru", "en"), "ru": ("kk", "en"), "en": ("ru", "kk")}
+
+
+def candidate_names(given: Mapping[str, str]) -> dict[str, str] | None:
+    """A candidate's name in every language, from the forms a definition gives: ``{"": text}``
+    (one name, the same in every language) or language -> text for some languages (empty text:
+    not given). None when no name is given at all."""
+    if "" in given:
+        return {lang: given[""] for lang in LANGUAGES} if given[""] else None
+    forms = {lang: text for lang, text in given.items() if text}
+    if not forms:
+        return None
+    out = {}
+    for lang in LANGUAGES:
+        stand_in = next((forms[other] for other in NAME_FALLBACK[lang] if other in forms), "")
+        out[lang] = forms.get(lang) or stand_in or next(iter(forms.values()))
+    return out
+
+
 @dataclass(frozen=True)
 class Party:
     id: str
@@ -156,6 +178,31 @@ class Territory:
     name: Names
 
 
+class _NoNames(Mapping[str, str]):
+    """An empty :data:`Names` that a dataclass may take as a default (it is hashable, a dict is
+    not): a field defaulting to it is a class attribute, which a station without the column
+    never copies (:func:`saylau.definition.columns._make`)."""
+
+    def __getitem__(self, key: str) -> str:
+        raise KeyError(key)
+
+    def __iter__(self) -> Any:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "{}"
+
+
+#: No names at all: a station without an address.
+NO_NAMES: Names = _NoNames()
+
+
 @dataclass(frozen=True)
 class Station:
     id: str
@@ -165,6 +212,10 @@ class Station:
     districts: Mapping[str, str] = field(default_factory=dict)
     #: "polling", or a pseudo-station such as "remote-electronic" (saylau.definition.kinds)
     kind: str = "polling"
+    #: the station's number as its commission writes it ("123", "123А"), when stations.csv says
+    number: str | None = None
+    #: its address by language (the ``address_<lang>`` columns given, empty cells left out)
+    address: Names = NO_NAMES
 
 
 @dataclass(frozen=True)
@@ -201,13 +252,22 @@ class Body:
     compensation: Compensation | None = None
 
 
+#: A candidate's grammatical gender, where the definition states it: the words about a candidate
+#: agree with it in Russian ("избран" / "избрана"); None is not stated (the masculine form the
+#: Central Election Commission uses for everyone).
+GENDERS = ("female", "male")
+
+
 @dataclass(frozen=True)
 class Candidate:
     id: str
     contest: str
-    name: str
+    #: the name as people write it in each language (Kazakh and Russian Cyrillic, a Latin form in
+    #: English); a definition with one name gives it in every language
+    name: Names
     party: str | None  # None: self-nominated
     position: int | None  # place on a list
+    gender: str | None = None  # "female", "male", or None: not stated
 
 
 @dataclass(frozen=True)

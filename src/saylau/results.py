@@ -23,7 +23,7 @@ from typing import Any
 from saylau.composition import compose
 from saylau.errors import RulesError, SaylauError
 from saylau.i18n import gettext_for
-from saylau.model import Body, Candidate, Contest, Election, Territory, name_in
+from saylau.model import LANGUAGES, Body, Candidate, Contest, Election, Territory, name_in
 from saylau.protocols import load_form
 from saylau.rules.certainty import SeatBounds, race_status, seat_bounds
 from saylau.rules.certainty.races import outcome_key
@@ -479,7 +479,14 @@ class Labels:
         if c is None:
             raise ValueError(f"{key!r} is not a candidate of election {self.election.id!r}")
         party = c.party or SELF_NOMINATED
-        return {"kind": "candidate", "name": c.name, "party": party, "party_name": self.group(party)["name"]}
+        return {
+            "kind": "candidate",
+            "name": name_in(c.name, self.lang),
+            "names": {lang: name_in(c.name, lang) for lang in LANGUAGES},
+            "gender": c.gender,
+            "party": party,
+            "party_name": self.group(party)["name"],
+        }
 
     def options(
         self, contest: Contest, ids: Iterable[str], against_all: int = 0

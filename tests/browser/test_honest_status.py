@@ -1,7 +1,8 @@
 """Honest status in a real browser (issue 16, item 1), in Kazakh, Russian and English, on a phone
 (360x740) and a desktop (1280 px): with 1% of the stations counted no race is "elected" and the
 hemicycle shows its seats not yet determined, with a legend and the majority's mark; with every
-protocol counted and final, every seat is decided.
+protocol counted and final, every seat is decided. At both stages the first screen (item 2) holds
+the share counted, the hemicycle's majority mark and the leading list's seats and share.
 
 Each count is its own ``saylau serve`` (the shared site of conftest.py has all but 40 stations in).
 """
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from conftest import demo_build
 from saylau import demo, spec
 
 from .conftest import screenshot, serving
@@ -28,7 +30,7 @@ def early(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[str]:
     """1% of the stations counted (104 of 10,418)."""
     stations = len(spec.load(demo.example()).stations)
     db = tmp_path_factory.mktemp("early") / "kz.db"
-    demo.build(db, withhold=stations - stations // 100)
+    demo_build(db, withhold=stations - stations // 100)
     with serving(db) as base:
         yield base
 
@@ -37,7 +39,7 @@ def early(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[str]:
 def complete(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[str]:
     """Every protocol counted and final."""
     db = tmp_path_factory.mktemp("complete") / "kz.db"
-    demo.build(db)
+    demo_build(db)
     with serving(db) as base:
         yield base
 
@@ -53,10 +55,42 @@ def view(request: pytest.FixtureRequest, browser):
         context.close()
 
 
+def assert_first_screen(page, lang: str, stage: str) -> None:
+    """Without scrolling: the share counted, the Mazhilis hemicycle with its majority mark, and
+    the leading list's row of the seat table (its share and its seats), all inside the viewport."""
+    height = page.viewport_size["height"]
+    width = page.viewport_size["width"]
+
+    def inside(locator, what: str) -> None:
+        box = locator.bounding_box()
+        assert box is not None, f"{what} is not drawn"
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height, (
+            f"{lang} {width}px {stage}: {what} ends at {box['y'] + box['height']:.0f} px, "
+            f"below the first screen ({height} px)"
+        )
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, f"{what} is off screen sideways"
+
+    assert page.evaluate("window.scrollY") == 0
+    inside(page.locator("[data-headline] [data-counted] strong"), "the share counted")
+    body = page.locator("section.seats", has=page.locator("#body-mazhilis"))
+    inside(body.locator("svg.hemicycle-chart g.majority line"), "the majority mark")
+    leader = body.locator("table.seat-table tbody tr").first
+    assert leader.get_attribute("data-party") == "amanat"
+    inside(leader.locator("[data-share]:visible"), "the leading list's share")
+    inside(leader.locator("td.num strong"), "the leading list's seats")
+    assert (
+        leader.locator("[data-share]:visible")
+        .inner_text()
+        .strip()
+        .startswith({"kk": "53,", "ru": "53,", "en": "53."}[lang] if stage == "final" else "")
+    )
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_at_one_percent_nobody_is_elected_and_seats_are_undetermined(early: str, view, lang: str) -> None:
     size, page = view
     page.goto(f"{early}/{lang}/")
+    assert_first_screen(page, lang, "1%")
     body = page.locator("section", has=page.locator("#body-mazhilis"))
     chart = body.locator("svg.hemicycle-chart")
     assert chart.locator("circle.seat").count() == 98
@@ -91,6 +125,7 @@ def test_at_one_percent_nobody_is_elected_and_seats_are_undetermined(early: str,
 def test_complete_and_final_every_seat_is_decided(complete: str, view, lang: str) -> None:
     size, page = view
     page.goto(f"{complete}/{lang}/")
+    assert_first_screen(page, lang, "final")
     body = page.locator("section", has=page.locator("#body-mazhilis"))
     chart = body.locator("svg.hemicycle-chart")
     assert chart.locator("circle.seat").count() == 98

@@ -205,7 +205,7 @@ async def get_fingerprint_svg(
         raise ApiError(422, f"forensics: {e}") from None
     election = running(request).live.election
     parties = {p.id: name_in(p.short, lang) for p in election.parties}
-    candidates = {c.id: c.name for c in election.candidates}
+    candidates = {c.id: name_in(c.name, lang) for c in election.candidates}
     leader = parties.get(stations.leader) or candidates.get(stations.leader) or stations.leader
     gettext = translations(lang).gettext
     svg = forensics.fingerprint_svg(

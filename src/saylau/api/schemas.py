@@ -220,7 +220,17 @@ OPTION_SCHEMA: dict[str, Any] = {
     "required": ["kind", "name"],
     "properties": {
         "kind": {"enum": ["party", "candidate", "self-nominated", "against_all"]},
-        "name": {"type": "string"},
+        "name": {"type": "string", "description": "the name in the requested language"},
+        "names": {
+            "type": "object",
+            "description": "candidates: the name in every language (kk, ru: Cyrillic; en: Latin)",
+            "properties": {"kk": {"type": "string"}, "ru": {"type": "string"}, "en": {"type": "string"}},
+            "additionalProperties": {"type": "string"},
+        },
+        "gender": {
+            "enum": ["female", "male", None],
+            "description": "candidates: female, male, or null where the definition does not state it",
+        },
         "full_name": {"type": "string", "description": "parties: the full name"},
         "color": {"type": "string", "description": "parties: their colour, #rrggbb"},
         "party": {"type": "string", "description": "candidates: the party's id, or self-nominated"},

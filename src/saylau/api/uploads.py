@@ -657,7 +657,7 @@ async def get_form(
             options.append(
                 {
                     "id": o,
-                    "name": {"kk": cand.name, "ru": cand.name, "en": cand.name},
+                    "name": dict(cand.name),
                     "party": dict(party.short) if party else None,
                 }
             )

@@ -18,7 +18,12 @@ to it:
   a quoted line end), a cell longer than :func:`csv.field_size_limit`;
 * anything the row reader would refuse: a row of another width, an empty or repeated id, a
   count that is not 1 to 10 ASCII digits at most :data:`~saylau.model.MAX_COUNT`, an unknown
-  territory, parent, level, district or kind, other than one root.
+  territory, parent, level, district or kind, other than one root, a station number not in the
+  form of :func:`~saylau.definition.station_fields.number_problem`, an ``address_`` column in
+  no language of the election.
+
+The optional ``number`` and ``address_<lang>`` columns cost nothing when absent: a station
+without them does not hold the fields at all (they are the class's defaults, see :func:`_make`).
 
 What they return is what the row reader would: equal objects in the same order, each cell
 stripped by ``str.strip`` (tests/test_definition_speed.py holds the two readers to that).
@@ -37,7 +42,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from saylau.definition.kinds import POLLING, STATION_KINDS
-from saylau.model import LANGUAGES, MAX_COUNT, Station, Territory
+from saylau.definition.station_fields import ADDRESS, NUMBER, number_problem, unknown_address_column
+from saylau.model import LANGUAGES, MAX_COUNT, NO_NAMES, Station, Territory
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -69,6 +75,8 @@ def stations(
     if found is None:
         return None
     table, at = found
+    if unknown_address_column(list(at)) is not None:
+        return None
     return _Build(table, at, territories, columns, districts, races_at).stations()
 
 
@@ -219,7 +227,10 @@ class _Build:
         mine = self._districts(races)
         if mine is None:
             return None
-        return tuple(_make(ids, where, registered, mine, kinds))
+        numbers = self._numbers() if NUMBER in self.at else None
+        if NUMBER in self.at and numbers is None:
+            return None
+        return tuple(_make(ids, where, registered, mine, kinds, numbers, self._addresses()))
 
     def _cells(self, name: str) -> tuple[list[str], np.ndarray]:
         """A column's distinct cells, stripped, and each row's position among them."""
@@ -268,6 +279,27 @@ class _Build:
             return None
         return _pick(kinds, codes)
 
+    def _numbers(self) -> list[str | None] | None:
+        """Each row's number (None for an empty cell); None when a cell is not a number.
+        Numbers repeat from one commission to the next, so each distinct one is checked, and
+        kept, once."""
+        values, codes = self._cells(self.at[NUMBER])
+        if any(v and number_problem(v) is not None for v in values):
+            return None
+        return _pick([v or None for v in values], codes)
+
+    def _addresses(self) -> list[Mapping[str, str]] | None:
+        """Each row's address by language, empty cells left out; None without any column."""
+        given = [(lang, self.at[column]) for lang, column in ADDRESS.items() if column in self.at]
+        if not given:
+            return None
+        langs = [lang for lang, _ in given]
+        cells = [map(str.strip, self.table.column(name).to_pylist()) for _, name in given]
+        return [
+            {lang: text for lang, text in zip(langs, row, strict=True) if text} or NO_NAMES
+            for row in zip(*cells, strict=True)
+        ]
+
     def _districts(self, races: list[tuple[str, ...]] | None) -> list[dict[str, str]] | None:
         """Each row's districts: every district column's cell (empty ones too), then its races."""
         names = list(self.columns)
@@ -292,18 +324,60 @@ class _Build:
 
 
 def _make(
-    ids: list[str], where: list[str], registered: list[int], mine: list[dict[str, str]], kinds: list[str]
+    ids: list[str],
+    where: list[str],
+    registered: list[int],
+    mine: list[dict[str, str]],
+    kinds: list[str],
+    numbers: list[str | None] | None = None,
+    addresses: list[Mapping[str, str]] | None = None,
 ) -> list[Station]:
     """The stations, made as the dataclass's ``__init__`` makes each (``object.__setattr__`` of each
     field, in order, so each is laid out as it would be), without a call of ``__init__`` each: that
     call is a fifth of the time of a million stations. (Filling ``__dict__`` instead is faster
     still, but gives each station a dict of its own: a third more memory, for as long as the
-    election is open.)"""
+    election is open.)
+
+    ``numbers`` and ``addresses`` are None when the file has no such column: then no station
+    holds the field, and reads the class's default (None, no names), so a definition without
+    them costs what it did before they existed."""
+    count = len(ids)
     if not _PLAIN_STATION:
-        return list(map(Station, ids, where, registered, mine, kinds))
+        return list(
+            map(
+                Station,
+                ids,
+                where,
+                registered,
+                mine,
+                kinds,
+                numbers if numbers is not None else [None] * count,
+                addresses if addresses is not None else [NO_NAMES] * count,
+            )
+        )
     new, put = object.__new__, object.__setattr__
     out: list[Station] = []
     append = out.append
+    if numbers is not None or addresses is not None:
+        # Each station's fields all set before the next is made: a station is made with room for
+        # the fields the ones before it hold (CPython 3.11's shared keys: 120 bytes a station
+        # with five fields, 144 with seven), and one given a field after the next was made gets
+        # a dict of its own instead, 400 bytes more.
+        given = (("number", numbers), ("address", addresses))
+        extra = [(name, values) for name, values in given if values is not None]
+        for i, (sid, territory, count, districts, kind) in enumerate(
+            zip(ids, where, registered, mine, kinds, strict=True)
+        ):
+            station = new(Station)
+            put(station, "id", sid)
+            put(station, "territory", territory)
+            put(station, "registered", count)
+            put(station, "districts", districts)
+            put(station, "kind", kind)
+            for name, values in extra:
+                put(station, name, values[i])
+            append(station)
+        return out
     for sid, territory, count, districts, kind in zip(ids, where, registered, mine, kinds, strict=True):
         station = new(Station)
         put(station, "id", sid)
@@ -315,12 +389,28 @@ def _make(
     return out
 
 
-_FIELDS = ("id", "territory", "registered", "districts", "kind")
-#: Whether Station's __init__ does nothing but set these fields, in this order.
+def station_of(values: Mapping[str, Any]) -> Station:
+    """One station made as :func:`_make` makes them: the fields ``values`` holds, in the
+    dataclass's order, and no other (the row reader's stations, so both readers' are alike down
+    to what each station holds)."""
+    if not _PLAIN_STATION:
+        return Station(**values)
+    station = object.__new__(Station)
+    for name in _FIELDS:
+        if name in values:
+            object.__setattr__(station, name, values[name])
+    return station
+
+
+_FIELDS = ("id", "territory", "registered", "districts", "kind", "number", "address")
+#: Whether Station's __init__ does nothing but set these fields, in this order, and the last two
+#: have defaults of the class that a station may go without.
 _PLAIN_STATION = (
     tuple(f.name for f in fields(Station)) == _FIELDS
     and not hasattr(Station, "__post_init__")
     and not hasattr(Station, "__slots__")
+    and Station.number is None
+    and Station.address is NO_NAMES
 )
 
 

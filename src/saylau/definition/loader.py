@@ -23,6 +23,7 @@ from saylau.definition.keys import label_of, suggest
 from saylau.definition.problems import Problems
 from saylau.definition.rules_toml import compensation, district_rules, list_rules, preset_rules
 from saylau.definition.schema import ELECTION
+from saylau.definition.station_fields import RESERVED as RESERVED_COLUMNS
 from saylau.definition.tables import DEFINITION, Tables
 from saylau.definition.toml_lines import KeyPath, TomlLines, parse_toml
 from saylau.errors import DefinitionError
@@ -38,6 +39,7 @@ from saylau.model import (
     Territory,
     TurnoutReport,
     VoterLists,
+    candidate_names,
 )
 from saylau.protocols import DEFAULT_FORM, load_form
 from saylau.rules.majority import DistrictRules
@@ -271,6 +273,12 @@ class _Loader:
                             "name the districts' column otherwise"
                         )
                         self._at(("contests", i, "station_column"), why)
+                    elif column in RESERVED_COLUMNS or column.startswith("address_"):
+                        why = (
+                            f"{column[:40]!r} is the stations.csv column of a station's number or "
+                            "address; name the districts' column otherwise"
+                        )
+                        self._at(("contests", i, "station_column"), why)
                     groups[cid] = (column, file)
                     found = self.tables.districts(file, cid, body, tier, territories, seen)
                     out.extend(found)
@@ -355,7 +363,11 @@ class _Loader:
                         f"unknown party {party!r}; expected a party id of {DEFINITION}"
                         + suggest(party, parties),
                     )
-                out.append(Candidate(cid, t.get("id", ""), row.get("name", ""), party, None))
+                name = row.get("name", "")
+                names = candidate_names({"": name} if isinstance(name, str) else name) or {}
+                if not names:
+                    self._at(("contests", i, "candidates", n, "name"), "no name given")
+                out.append(Candidate(cid, t.get("id", ""), names, party, None, row.get("gender")))
         return tuple(out)
 
     def _every_race_has_candidates(

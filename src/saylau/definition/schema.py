@@ -35,7 +35,7 @@ from saylau.definition.keys import (
     Whole,
     places,
 )
-from saylau.model import LANGUAGES
+from saylau.model import GENDERS, LANGUAGES
 from saylau.rules.apportion import METHODS
 from saylau.rules.majority import AGAINST_ALL_RULES, MAJORITY_BASES
 from saylau.rules.systems import SYSTEMS
@@ -202,11 +202,22 @@ LIST_CONTEST: dict[str, Key] = {
     ),
     **ALLIANCE_KEYS,
 }
+CANDIDATE_NAMES = Table(
+    {lang: Key(TEXT) for lang in LANGUAGES},
+    what="a table of names in some of the languages: { kk = ..., ru = ..., en = ... }",
+)
 CANDIDATE = Table(
     {
         "id": Key(TEXT, True, "the candidate's id"),
-        "name": Key(TEXT, True, "the name on the ballot"),
+        "name": Key(
+            Either((TEXT, CANDIDATE_NAMES), "a name, or a table of names per language"),
+            True,
+            "the name on the ballot, or its forms per language { kk, ru, en }",
+        ),
         "party": Key(TEXT, doc="the nominating party's id; none for a self-nominated candidate"),
+        "gender": Key(
+            Choice(GENDERS, "gender"), doc="female or male, for words that agree with it; none: not stated"
+        ),
     }
 )
 DISTRICTS_CONTEST: dict[str, Key] = {

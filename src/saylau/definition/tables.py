@@ -23,9 +23,18 @@ from saylau.definition.files import Files
 from saylau.definition.keys import suggest
 from saylau.definition.kinds import POLLING, STATION_KINDS, unknown_kind
 from saylau.definition.problems import Problems
+from saylau.definition.station_fields import (
+    ADDRESS,
+    NUMBER,
+    number_problem,
+    unknown_address_column,
+    unknown_address_why,
+)
 from saylau.model import (
+    GENDERS,
     LANGUAGES,
     MAX_COUNT,
+    NO_NAMES,
     RESERVED_IDS,
     Candidate,
     Contest,
@@ -36,6 +45,7 @@ from saylau.model import (
     TurnoutReport,
     VoterLists,
     ballot,
+    candidate_names,
 )
 from saylau.protocols import Form, violations
 from saylau.rules.majority import DistrictRules
@@ -263,7 +273,9 @@ class Tables:
         """Stations, under any territory at any depth (the tally sums each up its own chain).
 
         An optional ``kind`` column says which rows are not polling places (:mod:`kinds`); an
-        empty cell, or no column, is a polling station. ``races`` (contest id -> territory) are
+        empty cell, or no column, is a polling station. Optional ``number`` and
+        ``address_<lang>`` columns give what readers know a station by (:mod:`.station_fields`);
+        an empty cell is none. ``races`` (contest id -> territory) are
         the single-mandate contests over a territory (a president): each station under one has
         it among its contests, recorded as a districts file's column would record its district,
         under the race's id.
@@ -288,8 +300,14 @@ class Tables:
         if start is None:
             return Stations((), out)
         at = {name: i for i, name in enumerate(start[1])}  # the last column of a name, as in a dict
+        stray = unknown_address_column(start[1])
+        if stray is not None:
+            self.problems.add(file, 1, stray, unknown_address_why(stray))
+            return Stations((), out)
         i_id, i_territory, i_registered = at["id"], at["territory"], at["registered"]
         i_kind = at.get("kind")
+        i_number = at.get(NUMBER)
+        i_address = [(lang, at[column]) for lang, column in ADDRESS.items() if column in at]
         kinds = {kind: kind for kind in STATION_KINDS}  # one string object per kind, not per station
         by_column = [(column, group, at[column]) for column, group in columns.items()]
         for line, row in rows:
@@ -316,7 +334,22 @@ class Tables:
             if kind is None:
                 self.problems.add(file, line, "kind", unknown_kind(written))
                 kind = POLLING
-            out[sid] = Station(sid, territory, registered, mine, kind)
+            made: dict[str, object] = {
+                "id": sid,
+                "territory": territory,
+                "registered": registered,
+                "districts": mine,
+                "kind": kind,
+            }
+            if i_number is not None:  # a field a station holds only when the file has its column
+                number = row[i_number]
+                problem = number_problem(number) if number else None
+                if problem is not None:
+                    self.problems.add(file, line, NUMBER, f"station {sid}: {problem}")
+                made["number"] = number or None
+            if i_address:
+                made["address"] = {lang: row[i] for lang, i in i_address if row[i]} or NO_NAMES
+            out[sid] = by_columns.station_of(made)
         return Stations(tuple(out.values()), out)
 
     def candidates(
@@ -328,7 +361,14 @@ class Tables:
         kinds = {c.id: c.kind for c in contests}
         lists = {c.id: c.lists for c in contests if c.lists}
         seen: set[str] = set()
-        for line, row in self._csv(file, ("contest", "id", "name", "party", "position")):
+        rows = self._csv_rows(file, ("contest", "id", "party", "position"))
+        start = next(rows, None)
+        header = None if start is None else self._name_columns(file, start[1])
+        if start is None or header is None:
+            return ()
+        columns = start[1]
+        for line, values in rows:
+            row = dict(zip(columns, values, strict=True))
             contest, cid, party = row["contest"], row["id"], row["party"]
             if contest not in kinds:
                 self.problems.add(
@@ -361,8 +401,50 @@ class Tables:
             position = None
             if kinds[contest] == "list":
                 position = self._int(row["position"], file, line, "position", positive=True)
-            out.append(Candidate(cid, contest, row["name"], party or None, position))
+            names = candidate_names({lang: row[column] for lang, column in header.items()})
+            if names is None:
+                given = list(header.values())
+                why = "empty name" if given == ["name"] else f"no name: {', '.join(given)} all empty"
+                self.problems.add(file, line, given[0], why)
+                names = {}
+            gender = row.get("gender", "")
+            if gender and gender not in GENDERS:
+                self.problems.add(
+                    file,
+                    line,
+                    "gender",
+                    f"expected {' or '.join(GENDERS)}, or empty (not stated); got {gender!r}",
+                )
+            out.append(Candidate(cid, contest, names, party or None, position, gender or None))
         return tuple(out)
+
+    def _name_columns(self, file: str, columns: list[str]) -> dict[str, str] | None:
+        """Where a candidates file gives its names: ``{"": "name"}`` for one name in every
+        language, else language -> its ``name_<lang>`` column; None (with a problem) when the
+        header gives no name, both kinds, or a language the election has not."""
+        by_lang = [c for c in columns if c.startswith("name_")]
+        unknown = [c for c in by_lang if c.removeprefix("name_") not in LANGUAGES]
+        expected = ", ".join(f"name_{lang}" for lang in LANGUAGES)
+        if unknown:
+            self.problems.add(
+                file,
+                1,
+                unknown[0],
+                f"unknown language {unknown[0].removeprefix('name_')!r}; expected {expected}",
+            )
+            return None
+        if "name" in columns and by_lang:
+            self.problems.add(
+                file,
+                1,
+                "name",
+                f"both name and {by_lang[0]}: give one name (name) or names per language ({expected})",
+            )
+            return None
+        if "name" not in columns and not by_lang:
+            self.problems.add(file, 1, "name", f"missing column 'name' (or names per language: {expected})")
+            return None
+        return {"": "name"} if "name" in columns else {c.removeprefix("name_"): c for c in by_lang}
 
     # -- protocols --------------------------------------------------------------------------
 

@@ -231,7 +231,7 @@ def _candidates(results: Results) -> list[dict]:
                 status[c] = "defeated"
     out = []
     for c in results.election.candidates:
-        entry = {"@type": NS + "Candidate", "@id": f"cand-{c.id}", "BallotName": _text(c.name)}
+        entry = {"@type": NS + "Candidate", "@id": f"cand-{c.id}", "BallotName": _ballot_name(c.name)}
         if c.party:
             entry["PartyId"] = f"party-{c.party}"
         if c.id in status:
@@ -240,6 +240,15 @@ def _candidates(results: Results) -> list[dict]:
             entry["ExternalIdentifier"] = [_other_id("list-position", str(c.position))]
         out.append(entry)
     return out
+
+
+def _ballot_name(names: Names) -> dict:
+    """A candidate's name in every language it is written in (Kazakh and Russian Cyrillic, the
+    Latin form); a definition's one name for every language (the same text in each) stays one
+    string of unknown language, as the definition did not say which it is."""
+    if len(set(names.values())) == 1:
+        return _text(next(iter(names.values())))
+    return _text(names)
 
 
 def _units_of(results: Results, r: ContestResult) -> list[tuple[str, Totals]]:

@@ -98,7 +98,7 @@ def option_name(results: Results, option: Option, lang: str, *, short: bool = Fa
     if option.id in parties:
         p = parties[option.id]
         return name_in(p.short if short else p.name, lang)
-    return next((c.name for c in election.candidates if c.id == option.id), option.id)
+    return next((name_in(c.name, lang) for c in election.candidates if c.id == option.id), option.id)
 
 
 def against_all_name(lang: str) -> str:

@@ -2,39 +2,66 @@
 
 The outlines are bundled (``data/kz-regions.json``, built once by
 ``examples/kz-2023/build_regions.py`` from the geokz boundaries, CC BY 4.0), so a map needs no
-network and no GIS library. The colour scale is fixed (20%..80%) rather than fitted to the data,
-so two maps of the same night (22:00 and 08:00) can be compared by eye; it is viridis, which
-stays ordered for colour-blind readers and in grey print. Regions without data are grey and say
-so in their tooltip.
+network and no GIS library.
+
+The colour scale is fitted to the data (:func:`fitted`): round bounds around the lowest and the
+highest value (data between 51% and 67% gets 50%..70%) cut into 4 to 6 classes of a round width.
+A fixed 20%..80% scale drew a night whose regions all lay between 51% and 67% in three shades
+that looked alike; classes fitted to the night separate them, and the legend states the bounds,
+so two maps of different hours are compared by their legends, not by eye. The classes are
+viridis from its dark end to its light green (higher turnout darker), which stays ordered for
+colour-blind readers and in grey print; the borders between regions are a mid grey that stands
+out from the page and from every fill (:data:`BORDER`). Regions without data are pale grey and
+say so in their tooltip.
+
+Two uses: the press and open data take :func:`svg` as a standalone picture (legend and credit
+drawn in the SVG); the website draws it with ``legend=False`` and ``href`` (each region a link to
+its page, named for screen readers) and writes the legend in HTML from :func:`legend`, so that
+its text is the page's own, in the reader's language and readable on a phone.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import math
+import statistics
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache
 from importlib import resources
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from saylau.i18n import format_percent, gettext_for
+from saylau.i18n import format_number, format_percent, gettext_for
 
-LOW, HIGH = 20.0, 80.0
-"""The fixed ends of the colour scale, in percent; values beyond are drawn at the end colour."""
+NO_DATA = "#e6e6e6"
 
-NO_DATA = "#c8c8c8"
-
-#: viridis at 9 even stops (matplotlib's, public domain / CC0)
+#: viridis at 10 even stops (matplotlib's, public domain / CC0), dark to light
 _VIRIDIS = (
     "#440154",
-    "#472d7b",
-    "#3b528b",
-    "#2c728e",
-    "#21918c",
-    "#28ae80",
-    "#5ec962",
-    "#addc30",
+    "#482878",
+    "#3e4989",
+    "#31688e",
+    "#26828e",
+    "#1f9e89",
+    "#35b779",
+    "#6ece58",
+    "#b5de2b",
     "#fde725",
 )
+#: How far along viridis the lightest class goes: short of its pale yellow end, so that the
+#: lightest class (#7cd14f) stays apart from the pale grey of "no data" and from the white page.
+#: Neighbouring classes then differ in lightness by 1.4:1 or more (6 classes) and in hue.
+_LIGHTEST = 0.8
+#: The borders between regions: mid grey, 1 px at any size, at least 3:1 against the white page
+#: and the pale grey of "no data" (WCAG 1.4.11), so that every region's shape shows on the page,
+#: the light ones too.
+BORDER = "#767676"
+#: Round class widths in percentage points, tried from the finest: the first that covers the
+#: data in at most :data:`MOST` classes is taken.
+STEPS = (1, 2, 5, 10, 20, 25)
+FEWEST, MOST = 4, 6
 
 #: Regions smaller than this (map units squared) also get a dot, or they would be invisible.
 _TINY = 400
@@ -55,11 +82,104 @@ def covers(region_ids: Iterable[str]) -> bool:
     return bool(ids) and ids <= {r["id"] for r in outlines()["regions"]}
 
 
-def colour(value: float | None) -> str:
-    """The fill of a value in percent on the fixed scale (grey for no data)."""
-    if value is None:
+@dataclass(frozen=True)
+class Scale:
+    """Classes of equal round width ``step`` from ``low`` to ``high`` percent, and, when some
+    values lie far out (:func:`fitted`), an open class below ``low`` and/or one at ``high`` and
+    above; each class with its colour."""
+
+    low: int
+    high: int
+    step: int
+    below: bool = False
+    above: bool = False
+
+    @property
+    def count(self) -> int:
+        """How many classes, the open ones included."""
+        return (self.high - self.low) // self.step + self.below + self.above
+
+    @property
+    def colours(self) -> tuple[str, ...]:
+        """Lightest (lowest class) to darkest (highest)."""
+        n = self.count
+        return tuple(_viridis(_LIGHTEST * (n - 1 - i) / max(n - 1, 1)) for i in range(n))
+
+    def classes(self) -> list[tuple[int | None, int | None, str]]:
+        """(from, to, colour) of each class, lowest first; an open class has None for its
+        missing bound."""
+        bounds: list[tuple[int | None, int | None]] = [(None, self.low)] if self.below else []
+        bounds += [(b, b + self.step) for b in range(self.low, self.high, self.step)]
+        bounds += [(self.high, None)] if self.above else []
+        return [(a, b, c) for (a, b), c in zip(bounds, self.colours, strict=True)]
+
+    def index(self, value: float | Fraction) -> int:
+        """The class of ``value``: a value on a bound belongs to the class above it, ``high``
+        itself to the last closed class unless there is an open one above; values beyond the
+        ends (none, for a scale fitted to them) go to the end classes."""
+        v = Fraction(value)
+        if self.below and v < self.low:
+            return 0
+        if self.above and v >= self.high:
+            return self.count - 1
+        closed = (self.high - self.low) // self.step
+        i = min(max(math.floor((v - self.low) / self.step), 0), closed - 1)
+        return i + self.below
+
+
+def fitted(values: Iterable[float | Fraction | None]) -> Scale | None:
+    """The scale for these values (None ones are regions without data); None if no value is
+    given: there is nothing to scale, every region is "no data".
+
+    Round bounds around the lowest and the highest value, cut in classes of the finest round
+    width (:data:`STEPS`) that covers them in at most 6 classes, widened one class at a time
+    (never past 0% or 100%) while there are fewer than 4. A value far out (beyond Tukey's fences,
+    1.5 interquartile ranges past the quartiles, with 4 values or more) does not stretch the
+    scale: it gets an open class of its own at that end ("< 45 %"). Without that, one city at
+    26% among regions between 51% and 67% would spread five classes over 20..70% and leave the
+    regions in two of them, looking alike again.
+    """
+    given = sorted(Fraction(v) for v in values if v is not None)
+    if not given:
+        return None
+    bulk = given
+    if len(given) >= 4:
+        q1, _, q3 = statistics.quantiles(given, n=4, method="inclusive")
+        fence = Fraction(3, 2) * (q3 - q1)
+        bulk = [v for v in given if q1 - fence <= v <= q3 + fence]
+    below, above = given[0] < bulk[0], given[-1] > bulk[-1]
+    most = MOST - below - above
+    for step in STEPS:
+        low = math.floor(bulk[0] / step) * step
+        high = max(math.ceil(bulk[-1] / step) * step, low + step)
+        if below and low == math.floor(given[0] / step) * step:
+            below = False  # the far value lies in the lowest round class anyway
+        if above and high == max(math.ceil(given[-1] / step) * step, low + step):
+            above = False
+        if (high - low) // step <= most:
+            break
+    ceiling = max(100, high)
+    while (high - low) // step + below + above < FEWEST:
+        if low - step >= 0 and (high - low) // step % 2 == 0 and not below:
+            low -= step
+        elif high + step <= ceiling and not above:
+            high += step
+        elif low - step >= 0 and not below:
+            low -= step
+        else:  # an open class at each end, or 0..100 in classes of 25: as wide as it goes
+            break
+    return Scale(int(low), int(high), step, below, above)
+
+
+def colour(value: float | Fraction | None, scale: Scale | None) -> str:
+    """The fill of a value in percent (grey for no data)."""
+    if value is None or scale is None:
         return NO_DATA
-    t = (min(max(value, LOW), HIGH) - LOW) / (HIGH - LOW)
+    return scale.colours[scale.index(value)]
+
+
+def _viridis(t: float) -> str:
+    """viridis at ``t`` in 0..1, interpolated in sRGB between its stops."""
     position = t * (len(_VIRIDIS) - 1)
     i = min(int(position), len(_VIRIDIS) - 2)
     f = position - i
@@ -68,79 +188,150 @@ def colour(value: float | None) -> str:
     return "#" + "".join(f"{c:02x}" for c in rgb)
 
 
-def svg(values: Mapping[str, float | None], names: Mapping[str, str], *, lang: str, title: str) -> str:
+def legend(values: Mapping[str, float | None], lang: str) -> dict[str, Any]:
+    """What the website's HTML legend says, in ``lang``: the bounds, each class's colour and
+    range ("50–55 %"), whether a region has no data, and a sentence stating the scale (or that
+    no region has turnout yet)."""
+    _ = gettext_for(lang)
+    shown = [values.get(r["id"]) for r in outlines()["regions"]]
+    scale = fitted(shown)
+    missing = any(v is None for v in shown)
+    if scale is None:
+        return {
+            "low": None,
+            "high": None,
+            "classes": [],
+            "no_data": True,
+            "no_data_colour": NO_DATA,
+            "text": _("No region has reported its turnout yet."),
+        }
+    return {
+        "low": scale.low,
+        "high": scale.high,
+        "classes": [
+            {"colour": c, "from": lo, "to": hi, "label": _range(lo, hi, lang)}
+            for lo, hi, c in scale.classes()
+        ],
+        "no_data": missing,
+        "no_data_colour": NO_DATA,
+        "text": _("Colour scale: %(low)s to %(high)s, fitted to the regions' turnout")
+        % {
+            "low": format_percent(scale.low, lang, 0),
+            "high": format_percent(scale.high, lang, 0),
+        },
+    }
+
+
+def _range(low: int | None, high: int | None, lang: str) -> str:
+    """A class's range as the legend writes it: "50–55 %", "< 45 %", "≥ 70 %"."""
+    if low is None:
+        return "<\u00a0" + format_percent(high or 0, lang, 0)
+    if high is None:
+        return "≥\u00a0" + format_percent(low, lang, 0)
+    return f"{format_number(low, lang)}–{format_percent(high, lang, 0)}"
+
+
+def svg(
+    values: Mapping[str, float | None],
+    names: Mapping[str, str],
+    *,
+    lang: str,
+    title: str,
+    href: Callable[[str], str] | None = None,
+    with_legend: bool = True,
+) -> str:
     """The map of ``values`` (region id -> percent, or None) with ``names`` in ``lang``.
 
     A region missing from ``values`` is drawn like one with None: no data yet. ``names`` may
-    leave regions out; the bundled names in ``lang`` are used for those.
+    leave regions out; the bundled names in ``lang`` are used for those. With ``href`` (region
+    id -> URL) each region is a link named "Region: value", reachable by keyboard, and the SVG is
+    a group of links rather than one picture. Without the legend (``with_legend=False``, for a
+    page that writes it in HTML) the credit is left to the page too.
     """
     _ = gettext_for(lang)
     shapes = outlines()
+    scale = fitted(values.get(r["id"]) for r in shapes["regions"])
     width, height = shapes["width"], shapes["height"]
-    total = height + _LEGEND_HEIGHT
+    total = height + _LEGEND_HEIGHT if with_legend else height
+    role = 'role="group"' if href is not None else 'role="img"'
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {total:g}" width="100%" '
-        f'role="img" aria-label={quoteattr(title)} preserveAspectRatio="xMidYMid meet" '
+        f'class="region-map" {role} aria-label={quoteattr(title)} preserveAspectRatio="xMidYMid meet" '
         f'font-family="system-ui, sans-serif">',
         f"<title>{escape(title)}</title>",
-        '<g class="regions" stroke="#ffffff" stroke-width="0.8" stroke-linejoin="round" fill-rule="evenodd">',
+        f'<g class="regions" stroke="{BORDER}" stroke-width="1" stroke-linejoin="round" fill-rule="evenodd">',
     ]
-    dots = []
-    for region in shapes["regions"]:
+    # the three cities last, so that no larger region is drawn over their dots
+    for region in sorted(shapes["regions"], key=lambda r: r["area"] < _TINY):
         rid = region["id"]
         value = values.get(rid)
         name = names.get(rid) or region["name"].get(lang) or region["name"]["en"]
         shown = format_percent(value, lang) if value is not None else _("no data")
-        tooltip = f"<title>{escape(f'{name}: {shown}')}</title>"
+        label = f"{name}: {shown}"
+        fill = colour(value, scale)
         data_value = f' data-value="{value:g}"' if value is not None else ""
-        out.append(
-            f'<path id="region-{rid}" data-region="{rid}"{data_value} fill="{colour(value)}" '
-            f'd="{region["path"]}">{tooltip}</path>'
+        tooltip = f"<title>{escape(label)}</title>"
+        # 1 px borders however large the map is drawn (vector-effect is not inherited from <g>)
+        shape = (
+            f'<path id="region-{rid}" data-region="{rid}"{data_value} fill="{fill}" '
+            f'vector-effect="non-scaling-stroke" d="{region["path"]}">'
         )
+        dot = ""
         if region["area"] < _TINY:
             x, y = region["center"]
-            dots.append(
-                f'<circle class="city" data-region="{rid}" cx="{x:g}" cy="{y:g}" r="6" '
-                f'fill="{colour(value)}" stroke="#333333" stroke-width="1">{tooltip}</circle>'
+            dot = (
+                f'<circle class="city" data-region="{rid}" cx="{x:g}" cy="{y:g}" r="{9 if href else 6}" '
+                f'fill="{fill}" stroke="#1b2430" stroke-width="1.5" vector-effect="non-scaling-stroke">'
+            )
+        if href is None:
+            out.append(shape + tooltip + "</path>")
+            if dot:
+                out.append(dot + tooltip + "</circle>")
+        else:
+            out.append(
+                f"<a href={quoteattr(href(rid))} aria-label={quoteattr(label)} data-region={quoteattr(rid)}>"
+                f"{tooltip}{shape}</path>{dot + '</circle>' if dot else ''}</a>"
             )
     out.append("</g>")
-    out += ['<g class="cities">', *dots, "</g>"]
-    out.append(_legend(height, width, lang))
-    credit = _(
-        "Boundaries: geokz (A. Rodionov), CC BY 4.0, based on the Bureau of National Statistics of Kazakhstan"
-    )
-    out.append(
-        f'<text class="attribution" x="{width - 8:g}" y="{total - 8:g}" text-anchor="end" font-size="12" '
-        f'fill="#444444">{escape(credit)}</text>'
-    )
+    if with_legend:
+        out.append(_legend(scale, height, lang))
+        credit = _(
+            "Boundaries: geokz (A. Rodionov), CC BY 4.0, based on the Bureau of National "
+            "Statistics of Kazakhstan"
+        )
+        out.append(
+            f'<text class="attribution" x="{width - 8:g}" y="{total - 8:g}" text-anchor="end" font-size="12" '
+            f'fill="#444444">{escape(credit)}</text>'
+        )
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
-def _legend(top: float, width: float, lang: str) -> str:
-    """The scale as 60 one-percent steps with ticks every 10%, and the no-data swatch."""
+def _legend(scale: Scale | None, top: float, lang: str) -> str:
+    """The classes as boxes with the bounds under them, and the no-data swatch."""
     _ = gettext_for(lang)
-    x0, y0, step, bar = 34.0, top + 12, 5.0, 14
+    x0, y0, bar, box = 34.0, top + 12, 14, 60.0
     label = _("Colour scale")
     parts = [f'<g class="legend" font-size="13" fill="#222222" aria-label={quoteattr(label)}>']
-    for i in range(int(HIGH - LOW)):
-        parts.append(
-            f'<rect x="{x0 + i * step:g}" y="{y0:g}" width="{step + 0.3:g}" height="{bar}" '
-            f'fill="{colour(LOW + i + 0.5)}"/>'
-        )
-    for tick in range(int(LOW), int(HIGH) + 1, 10):
-        x = x0 + (tick - LOW) * step
-        label = format_percent(tick, lang, 0)
-        if tick == LOW:
-            label = "≤" + label
-        elif tick == HIGH:
-            label = "≥" + label
-        parts.append(
-            f'<line x1="{x:g}" x2="{x:g}" y1="{y0 + bar:g}" y2="{y0 + bar + 5:g}" stroke="#222222"/>'
-        )
-        parts.append(f'<text x="{x:g}" y="{y0 + bar + 19:g}" text-anchor="middle">{escape(label)}</text>')
-    nx = x0 + (HIGH - LOW) * step + 40
-    parts.append(f'<rect x="{nx:g}" y="{y0:g}" width="{bar}" height="{bar}" fill="{NO_DATA}"/>')
-    parts.append(f'<text x="{nx + bar + 6:g}" y="{y0 + bar - 2:g}">{escape(_("no data"))}</text>')
+    x = x0
+    if scale is not None:
+        for i, (low, high, fill) in enumerate(scale.classes()):
+            x = x0 + i * box
+            parts.append(f'<rect x="{x:g}" y="{y0:g}" width="{box:g}" height="{bar}" fill="{fill}"/>')
+            ticks = [(x, low)] + ([(x + box, high)] if i == scale.count - 1 else [])
+            for tx, tick in ticks:
+                if tick is None:  # the open end of an open class: no bound to mark
+                    continue
+                parts.append(
+                    f'<line x1="{tx:g}" x2="{tx:g}" y1="{y0 + bar:g}" y2="{y0 + bar + 5:g}" '
+                    'stroke="#222222"/>'
+                )
+                parts.append(
+                    f'<text x="{tx:g}" y="{y0 + bar + 19:g}" text-anchor="middle">'
+                    f"{escape(format_percent(tick, lang, 0))}</text>"
+                )
+        x = x0 + scale.count * box + 40
+    parts.append(f'<rect x="{x:g}" y="{y0:g}" width="{bar}" height="{bar}" fill="{NO_DATA}"/>')
+    parts.append(f'<text x="{x + bar + 6:g}" y="{y0 + bar - 2:g}">{escape(_("no data"))}</text>')
     parts.append("</g>")
     return "\n".join(parts)

@@ -64,7 +64,8 @@ def election_names(request: Request, lang: str) -> tuple[list[dict[str, str]], d
     names = told_apart({p.id: name_in(p.name, lang) for p in election.parties})  # namesakes by id too
     for c in election.candidates:
         party = parties.get(c.party) if c.party else None
-        names[c.id] = f"{c.name} ({name_in(party.short, lang)})" if party else c.name
+        name = name_in(c.name, lang)
+        names[c.id] = f"{name} ({name_in(party.short, lang)})" if party else name
     contests = [{"id": c.id, "name": name_in(c.name, lang)} for c in election.contests]
     return contests, names
 

@@ -41,7 +41,7 @@ from saylau.live import etag_of
 from saylau.model import Territory, name_in
 from saylau.results import SELF_NOMINATED
 from saylau.store import AuditEntry, Store, StoredVersion
-from saylau.web import downloads, views
+from saylau.web import downloads, station_views, views
 from saylau.web.templating import env, page_lang, render
 
 router = APIRouter(include_in_schema=False)
@@ -50,7 +50,15 @@ PAGES_PER_SNAPSHOT = 5_000
 #: ... and station pages, apart: a crawler of every station neither pushes the other pages out
 #: nor grows memory without bound (the station pages past this are rendered, not kept).
 STATION_PAGES_PER_SNAPSHOT = 1_000
-KEPT = {"page": PAGES_PER_SNAPSHOT, "station": STATION_PAGES_PER_SNAPSHOT}
+#: ... and station lists narrowed by a query (``?q=``), apart again: the searches readers repeat
+#: are kept, any other is rendered for its reader (RENDERS at a time, its query at most
+#: station_views.MAX_QUERY characters), and never pushes a page every reader shares out.
+FILTERED_PAGES_PER_SNAPSHOT = 200
+KEPT = {
+    "page": PAGES_PER_SNAPSHOT,
+    "station": STATION_PAGES_PER_SNAPSHOT,
+    "filtered": FILTERED_PAGES_PER_SNAPSHOT,
+}
 #: Stations whose stored protocol versions are kept in memory (the most recently read).
 STATION_RECORDS = 2_000
 #: Store reads for station pages at once (others wait their turn; the writer comes first).
@@ -320,16 +328,26 @@ async def turnout(request: Request, lang: str) -> Response:
 
     regions = doc["regions"]
     title = gettext("Turnout by region, %")
-    region_map = (
-        regions_map.svg(
-            {r["id"]: r["turnout"] if r["registered"] else None for r in regions},
-            {r["id"]: r["name"] for r in regions},
-            lang=lang,
-            title=title,
-        )
-        if regions_map.covers(r["id"] for r in regions)
-        else None
-    )
+    region_map = None
+    if regions_map.covers(r["id"] for r in regions):
+        # each region a link to its page; the legend is the page's HTML (turnout.html), in the
+        # reader's language and readable on a phone, rather than text drawn small in the SVG
+        values = {r["id"]: r["turnout"] if r["registered"] else None for r in regions}
+        region_map = {
+            "svg": regions_map.svg(
+                values,
+                {r["id"]: r["name"] for r in regions},
+                lang=lang,
+                title=title,
+                href=lambda rid: f"/{lang}/territory/{rid}",
+                with_legend=False,
+            ),
+            "legend": regions_map.legend(values, lang),
+            "credit": gettext(
+                "Boundaries: geokz (A. Rodionov), CC BY 4.0, based on the Bureau of National "
+                "Statistics of Kazakhstan"
+            ),
+        }
     chart = views.turnout_by_time(
         doc, lang, gettext("Turnout by time of day, %"), lambda v: format_percent(v, lang, 1)
     )
@@ -418,8 +436,21 @@ def _path(election: Any, territory: str | None, lang: str) -> list[dict[str, str
 
 
 @router.get("/{lang}/territory/{territory}")
-@per_snapshot
-async def territory(request: Request, lang: str, territory: str) -> Response:
+async def territory(request: Request, lang: str, territory: str, q: str | None = None) -> Response:
+    """A territory's page; its list of polling stations narrowed to those matching ``q`` (a
+    number, a code, words of an address: :mod:`saylau.web.station_views`), when given.
+
+    The page without a query is rendered once per snapshot, as every page; with one it is a page
+    of its own kind ("filtered"), so searches, however many, neither make nor push out the pages
+    every reader shares. A query longer than :data:`station_views.MAX_QUERY` characters is cut
+    there (the form does not let a reader type more), and the page shows what it looked for."""
+    query = (q or "").strip()[: station_views.MAX_QUERY].strip()
+    if not station_views.query_words(query):
+        return await _territory(request, lang=lang, territory=territory)
+    return await _territory_filtered(request, lang=lang, territory=territory, q=query)
+
+
+async def _territory_page(request: Request, lang: str, territory: str, q: str = "") -> Response:
     lang = page_lang(lang)
     live = running(request).live
     if territory not in live.checker.territories:
@@ -430,14 +461,12 @@ async def territory(request: Request, lang: str, territory: str) -> Response:
     here = live.checker.territories[territory]
     contests = views.contests_in(territory, snapshot.totals, names)
     children = _rows(snapshot, names, election.children_of.get(territory, ()))
+    main = snapshot.results.main_contest
     stations = [
-        {
-            "id": s.id,
-            "registered": s.registered,
-            "status": live.status.get((s.id, snapshot.results.main_contest)),
-        }
+        station_views.station_row(s, live.status.get((s.id, main)), lang)
         for s in election.stations_in.get(territory, ())
     ]
+    shown = station_views.matching(stations, station_views.query_words(q)) if q else stations
     return _page(
         request,
         "territory.html",
@@ -448,9 +477,24 @@ async def territory(request: Request, lang: str, territory: str) -> Response:
         path=_path(election, territory, lang),
         contests=contests,
         children=children,
-        stations=stations,
+        stations=shown,
+        stations_total=len(stations),
+        q=q,
+        max_query=station_views.MAX_QUERY,
         summary=_rows(snapshot, names, [here])[0],
     )
+
+
+async def _territory_all(request: Request, lang: str, territory: str) -> Response:
+    return await _territory_page(request, lang, territory)
+
+
+async def _territory_matching(request: Request, lang: str, territory: str, q: str) -> Response:
+    return await _territory_page(request, lang, territory, q)
+
+
+_territory = per_snapshot(_territory_all)
+_territory_filtered = per_snapshot(kind="filtered")(_territory_matching)
 
 
 @router.get("/{lang}/station/{station}")
@@ -496,8 +540,18 @@ async def station(request: Request, lang: str, station: str) -> Response:
         ]
         shown = names.candidates(c.id)
         option_name = names.party if c.kind == "list" else (lambda o, shown=shown: shown.get(o, o))
+        # what each correction changed: options in the order the current figures show them
+        options = {o: i for i, (o, _) in enumerate(versions[-1]["votes"])} if versions else {}
+        changed = station_views.changes([v for v, _ in stored], order, options)
         protocols.append(
-            {"contest": c, "versions": versions, "name": name_in(c.name, lang), "option_name": option_name}
+            {
+                "contest": c,
+                "versions": versions,
+                "name": name_in(c.name, lang),
+                "option_name": option_name,
+                "changes": changed,
+                "changed": station_views.latest_changes(changed),
+            }
         )
     return _page(
         request,
@@ -506,6 +560,12 @@ async def station(request: Request, lang: str, station: str) -> Response:
         snapshot,
         section="regions",
         station=found,
+        heading=(
+            names.gettext("Polling station No. %(number)s") % {"number": found.number}
+            if found.number
+            else names.gettext("Polling station %(id)s") % {"id": found.id}
+        ),
+        address=name_in(found.address, lang) if found.address else "",
         path=_path(election, found.territory, lang),
         protocols=protocols,
         line_label=lambda line: views.line_label(line, names.gettext, dict(live.checker.form.titles)),

@@ -47,6 +47,14 @@ def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, n: in
 
 
 @jinja2.pass_context
+def _agreeing(context: jinja2.runtime.Context, message: str, gender: str | None) -> str:
+    """``{{ agreeing("Elected", candidate.gender) }}``: the word in the form that agrees with a
+    person's grammatical gender (:func:`saylau.i18n.gettext_agreeing`)."""
+    text = i18n.gettext_agreeing(context["lang"], message, gender)
+    return Markup(text) if context.eval_ctx.autoescape else text
+
+
+@jinja2.pass_context
 def number(context: jinja2.runtime.Context, value: int | Fraction | None, digits: int = 0) -> str:
     """``{{ votes|number }}``: 3 431 510 in kk and ru, 3,431,510 in en."""
     if value is None:
@@ -112,7 +120,7 @@ env = jinja2.Environment(
     finalize=_finalize,
 )
 env.newstyle_gettext = True  # type: ignore[attr-defined]
-env.globals.update(gettext=_gettext, ngettext=_ngettext, _=_gettext)
+env.globals.update(gettext=_gettext, ngettext=_ngettext, _=_gettext, agreeing=_agreeing)
 env.filters.update(number=number, percent=percent, datetime=moment, shown=_shown)
 
 

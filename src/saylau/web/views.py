@@ -55,6 +55,14 @@ class Names:
             return self.gettext("Self-nominated")
         return self._parties.get(pid, pid)
 
+    def nominated_by(self, pid: str | None) -> str:
+        """A candidate's party, or how one self-nominated candidate is described: "Самовыдвижение"
+        (self-nomination), as the Central Election Commission's lists write it, rather than the
+        group's "Самовыдвиженцы" (a word in the plural, and gendered in the singular)."""
+        if pid is None or pid == SELF_NOMINATED:
+            return translations(self.lang).pgettext("candidate", "Self-nominated")
+        return self.party(pid)
+
     def color(self, pid: str | None) -> str:
         return self._colors.get(pid or "", SELF_COLOR)
 
@@ -63,7 +71,9 @@ class Names:
 
     def candidates(self, contest: str) -> dict[str, str]:
         """The candidates of ``contest`` by id, namesakes told apart."""
-        return told_apart({c.id: c.name for c in self.election.candidates if c.contest == contest})
+        return told_apart(
+            {c.id: name_in(c.name, self.lang) for c in self.election.candidates if c.contest == contest}
+        )
 
 
 def share(part: int, whole: int) -> Fraction | None:
@@ -226,6 +236,8 @@ def bodies(results: Results, names: Names) -> list[dict[str, Any]]:
         label = names.gettext("Seats of the %(body)s: %(seats)s") % {"body": name, "seats": size}
         lists = [c for c in results.contests if c.contest.body == body.id and c.list_result is not None]
         list_seats = {pid: n for c in lists for pid, n in c.list_result.seats.items()}  # type: ignore[union-attr]
+        # the lists' shares beside their seats, where one list count decides the body's list seats
+        shares = lists[0].list_result.eligibility.shares if len(lists) == 1 else None  # type: ignore[union-attr]
         settled = not called.leading and not called.undetermined
         majority_text = names.ngettext("Majority: %(num)s seat", "Majority: %(num)s seats", majority) % {
             "num": majority
@@ -245,10 +257,12 @@ def bodies(results: Results, names: Names) -> list[dict[str, Any]]:
                         "leading": called.leading.get(pid, 0),
                         "list_seats": list_seats.get(pid) if lists else None,
                         "district_seats": (n - list_seats.get(pid, 0)) if lists else None,
+                        "share": shares[pid] * 100 if shares is not None and pid in shares else None,
                     }
                     for pid, n in order
                     if n
                 ],
+                "shares": shares is not None,
                 "vacant": results.vacant.get(body.id, 0),
                 "undetermined": called.undetermined,
                 "decided": sum(called.decided.values()),
@@ -281,7 +295,8 @@ def district(r: ContestResult, names: Names, calls: Calls) -> dict[str, Any]:
             {
                 "id": cid,
                 "name": shown[cid],
-                "party": names.party(c.party),
+                "gender": c.gender,
+                "party": names.nominated_by(c.party),
                 "color": names.color(c.party),
                 "votes": t.votes.get(cid, 0),
                 "percent": share(t.votes.get(cid, 0), valid),

@@ -1,0 +1,45 @@
+"""Candidates' names in Chromium on a phone (issue 16, item 4): the Russian districts page at
+360x740 shows every candidate's name in Cyrillic, none in Latin script, and says "Избрана" of a
+woman elected ("Избран" of a man). One page load of the shared site (all but 40 stations in).
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Browser
+
+from saylau import demo, spec
+
+from .conftest import Site, screenshot
+
+LATIN = re.compile(r"[A-Za-z]")
+CYRILLIC_NAME = re.compile(r"[А-ЯЁ][а-яё]+(?: [А-ЯЁ][а-яё]+)+")
+
+
+def test_the_russian_districts_page_on_a_phone_names_candidates_in_cyrillic(
+    site: Site, browser: Browser
+) -> None:
+    election = spec.load(demo.example(), protocols=False)
+    gender = {c.name["ru"]: c.gender for c in election.candidates if c.contest.startswith("mazhilis-smd")}
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    try:
+        page.goto(f"{site.base_url}/ru/districts")
+        names = [n.strip() for n in page.locator("tr[data-candidate] > th[scope=row]").all_inner_texts()]
+        names = [re.sub(r"\s*(\(Избран[а]?\)|\(Лидирует\))?\s*[✓▸]?$", "", n) for n in names]
+        assert len(names) == len(gender)
+        assert [n for n in names if LATIN.search(n) or not CYRILLIC_NAME.fullmatch(n)] == []
+        assert set(names) == set(gender)
+        badges = [b.split(": ", 1) for b in page.locator(".badge.won").all_inner_texts()]
+        assert badges  # races decided with 40 of 10,418 stations out
+        for word, name in badges:
+            assert word == ("Избрана" if gender[name] == "female" else "Избран"), (word, name)
+        assert any(word == "Избрана" for word, _ in badges)
+        woman = next(name for word, name in badges if word == "Избрана")
+        badge = page.locator(".badge.won", has_text=f"Избрана: {woman}").first
+        box = badge.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360 + 1
+        screenshot(page, "names-ru-districts-360")
+    finally:
+        context.close()
