@@ -358,33 +358,23 @@ def _make(
     new, put = object.__new__, object.__setattr__
     out: list[Station] = []
     append = out.append
-    if numbers is not None or addresses is not None:
-        # Each station's fields all set before the next is made: a station is made with room for
-        # the fields the ones before it hold (CPython 3.11's shared keys: 120 bytes a station
-        # with five fields, 144 with seven), and one given a field after the next was made gets
-        # a dict of its own instead, 400 bytes more.
-        given = (("number", numbers), ("address", addresses))
-        extra = [(name, values) for name, values in given if values is not None]
-        for i, (sid, territory, count, districts, kind) in enumerate(
-            zip(ids, where, registered, mine, kinds, strict=True)
-        ):
-            station = new(Station)
-            put(station, "id", sid)
-            put(station, "territory", territory)
-            put(station, "registered", count)
-            put(station, "districts", districts)
-            put(station, "kind", kind)
-            for name, values in extra:
-                put(station, name, values[i])
-            append(station)
-        return out
-    for sid, territory, count, districts, kind in zip(ids, where, registered, mine, kinds, strict=True):
+    # The optional fields a file gives, set on each station before the next is made: a station
+    # is made with room for the fields the ones before it hold (CPython 3.11's shared keys: 120
+    # bytes a station with five fields, 144 with seven), and one given a field after the next was
+    # made gets a dict of its own instead, 400 bytes more.
+    given = (("number", numbers), ("address", addresses))
+    extra = [(name, values) for name, values in given if values is not None]
+    for i, (sid, territory, voters, districts, kind) in enumerate(
+        zip(ids, where, registered, mine, kinds, strict=True)
+    ):
         station = new(Station)
         put(station, "id", sid)
         put(station, "territory", territory)
-        put(station, "registered", count)
+        put(station, "registered", voters)
         put(station, "districts", districts)
         put(station, "kind", kind)
+        for name, values in extra:
+            put(station, name, values[i])
         append(station)
     return out
 
