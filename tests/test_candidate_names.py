@@ -102,7 +102,14 @@ REFUSED = [
     (
         "a language saylau does not publish in",
         "contest,id,name_kk,name_de,party,position\nd1,c1,Ерлан,Erlan,a,\n",
-        "candidates.csv:1: name_de: unknown language 'de'; expected name_kk, name_ru, name_en",
+        "candidates.csv:1: name_de: unknown column 'name_de' (did you mean 'name_en'?); the columns are "
+        "contest, id, party, position, name, name_kk, name_ru, name_en, gender, note",
+    ),
+    (
+        "a misspelt column",
+        "contest,id,name,party,position,gendre\nd1,c1,Erlan,a,,female\n",
+        "candidates.csv:1: gendre: unknown column 'gendre' (did you mean 'gender'?); the columns are "
+        "contest, id, party, position, name, name_kk, name_ru, name_en, gender, note",
     ),
     (
         "no name column",

@@ -90,9 +90,22 @@ def test_a_number_in_another_form_is_refused_at_its_line(bad: str) -> None:
 def test_an_address_in_a_language_the_site_does_not_speak_is_refused() -> None:
     problems = both(definition(",address_de", [",Hauptstraße 1", ",", ",", ","]))
     assert problems == [
-        "stations.csv:1: address_de: unknown column 'address_de'; "
-        "the address columns are address_kk, address_ru, address_en"
+        "stations.csv:1: address_de: unknown column 'address_de' (did you mean 'address_en'?); "
+        "the columns are id, territory, registered, district, kind, number, address_kk, address_ru, "
+        "address_en"
     ]
+
+
+@pytest.mark.parametrize("column", ["adress_ru", "Number", "comment"])
+def test_a_column_saylau_does_not_read_is_refused_not_ignored(column: str) -> None:
+    """A misspelt optional column would otherwise read as absent: no address, no number."""
+    problems = both(definition(f",{column}", [",x", ",", ",", ","]))
+    assert isinstance(problems, list) and len(problems) == 1
+    assert problems[0].startswith(f"stations.csv:1: {column}: unknown column {column!r}")
+    assert problems[0].endswith(
+        "the columns are id, territory, registered, district, kind, number, address_kk, address_ru, "
+        "address_en"
+    )
 
 
 @pytest.mark.parametrize("column", ["number", "address_ru"])

@@ -19,8 +19,7 @@ to it:
 * anything the row reader would refuse: a row of another width, an empty or repeated id, a
   count that is not 1 to 10 ASCII digits at most :data:`~saylau.model.MAX_COUNT`, an unknown
   territory, parent, level, district or kind, other than one root, a station number not in the
-  form of :func:`~saylau.definition.station_fields.number_problem`, an ``address_`` column in
-  no language of the election.
+  form of :func:`~saylau.definition.station_fields.number_problem`, a column it does not know.
 
 The optional ``number`` and ``address_<lang>`` columns cost nothing when absent: a station
 without them does not hold the fields at all (they are the class's defaults, see :func:`_make`).
@@ -42,7 +41,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from saylau.definition.kinds import POLLING, STATION_KINDS
-from saylau.definition.station_fields import ADDRESS, NUMBER, number_problem, unknown_address_column
+from saylau.definition.station_fields import ADDRESS, NUMBER, number_problem
+from saylau.definition.station_fields import RESERVED as OPTIONAL_COLUMNS
 from saylau.model import LANGUAGES, MAX_COUNT, NO_NAMES, Station, Territory
 
 if TYPE_CHECKING:
@@ -71,12 +71,10 @@ def stations(
     ``columns`` is each district column's group, ``districts`` each single-mandate contest's
     group, ``races_at`` each territory's races: what the row reader is given.
     """
-    found = _read(data, gz, ("id", "territory", "registered", *columns))
+    found = _read(data, gz, ("id", "territory", "registered", *columns), OPTIONAL_COLUMNS)
     if found is None:
         return None
     table, at = found
-    if unknown_address_column(list(at)) is not None:
-        return None
     return _Build(table, at, territories, columns, districts, races_at).stations()
 
 
@@ -84,7 +82,7 @@ def territories(data: bytes, gz: bool, levels: tuple[str, ...]) -> dict[str, Ter
     """The territories of a clean territories file, by id; None when the row reader must read it:
     an empty or repeated id, a level not of ``levels``, other than one root, an unknown parent."""
     names = tuple(f"name_{lang}" for lang in LANGUAGES)
-    found = _read(data, gz, ("id", "parent", "level", "code", *names))
+    found = _read(data, gz, ("id", "parent", "level", "code", *names), ())
     if found is None:
         return None
     table, at = found
@@ -104,9 +102,12 @@ def territories(data: bytes, gz: bool, levels: tuple[str, ...]) -> dict[str, Ter
     return out
 
 
-def _read(data: bytes, gz: bool, need: tuple[str, ...]) -> tuple[pa.Table, dict[str, str]] | None:
+def _read(
+    data: bytes, gz: bool, need: tuple[str, ...], optional: tuple[str, ...]
+) -> tuple[pa.Table, dict[str, str]] | None:
     """A clean file's rows as a table of strings, and the table's name of each column of the
-    header; None for a file too small to be worth it, or one the row reader must read."""
+    header; None for a file too small to be worth it, or one the row reader must read (a column
+    it lacks of ``need``, or one of neither ``need`` nor ``optional``)."""
     if MIN_BYTES is None:
         return None
     try:
@@ -119,6 +120,8 @@ def _read(data: bytes, gz: bool, need: tuple[str, ...]) -> tuple[pa.Table, dict[
         return None  # the row reader says why
     if header is None or len(set(header)) != len(header) or any(name not in header for name in need):
         return None  # (a name twice is a column the row reader reads the last of)
+    if any(name not in need and name not in optional for name in header):
+        return None
     start = data.find(b"\n") + 1
     if not _plain(data, start):
         return None

@@ -7,8 +7,8 @@ so it is taken as written (``007`` stays ``007``) but only in the form commissio
 in: digits, then at most one letter (``12``, ``12А``). Anything else (a space, a sign, a second
 letter) is most likely another column's value shifted into this one, and is refused at its line
 rather than shown to readers. An address is free text in any of the election's languages; an
-``address_<code>`` column in a language the site does not speak is refused, as it would never be
-shown.
+``address_<code>`` column in a language the site does not speak is refused, as any column saylau
+does not read is, since it would never be shown.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ NUMBER = "number"
 ADDRESS = {lang: f"address_{lang}" for lang in LANGUAGES}
 #: Digits a station number may have at most (before its letter).
 NUMBER_DIGITS = 10
-#: Columns of stations.csv with a meaning of their own, besides the district columns (which may
-#: not take one of these names: :mod:`.loader`).
+#: The optional columns of stations.csv, besides the district columns (which may not take one of
+#: these names: :mod:`.loader`); any other column is refused.
 RESERVED = ("kind", NUMBER, *ADDRESS.values())
 
 
@@ -35,13 +35,3 @@ def number_problem(value: str) -> str | None:
         f"expected a station number: 1 to {NUMBER_DIGITS} digits, then at most one letter "
         f"(12, 12А), got {value[:40]!r}"
     )
-
-
-def unknown_address_column(header: list[str]) -> str | None:
-    """The first ``address_...`` column of ``header`` in no language of the election."""
-    known = set(ADDRESS.values())
-    return next((name for name in header if name.startswith("address_") and name not in known), None)
-
-
-def unknown_address_why(column: str) -> str:
-    return f"unknown column {column[:40]!r}; the address columns are {', '.join(ADDRESS.values())}"

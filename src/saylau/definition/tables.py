@@ -23,13 +23,8 @@ from saylau.definition.files import Files
 from saylau.definition.keys import suggest
 from saylau.definition.kinds import POLLING, STATION_KINDS, unknown_kind
 from saylau.definition.problems import Problems
-from saylau.definition.station_fields import (
-    ADDRESS,
-    NUMBER,
-    number_problem,
-    unknown_address_column,
-    unknown_address_why,
-)
+from saylau.definition.station_fields import ADDRESS, NUMBER, number_problem
+from saylau.definition.station_fields import RESERVED as STATION_OPTIONAL
 from saylau.model import (
     GENDERS,
     LANGUAGES,
@@ -53,6 +48,15 @@ from saylau.rules.party_list import ListRules
 
 DEFINITION = "election.toml"
 LEVELS = ("country", "region", "district")
+#: The columns of candidates.csv besides those it needs (one name, or names per language).
+CANDIDATE_OPTIONAL = ("name", *(f"name_{lang}" for lang in LANGUAGES), "gender", "note")
+
+
+def unknown_column(name: str, known: tuple[str, ...]) -> str:
+    """Why a file's column is refused: it is none of ``known`` (saylau would not read it)."""
+    return f"unknown column {name[:40]!r}{suggest(name, known)}; the columns are {', '.join(known)}"
+
+
 _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
@@ -87,7 +91,7 @@ class Tables:
         """Turnout reports by time of day: ``place,time,issued[,registered]``."""
         out: list[TurnoutReport] = []
         maxima = list_maxima(territories.values(), stations.values(), voter_lists)
-        for line, row in self._csv(file, ("place", "time", "issued")):
+        for line, row in self._csv(file, ("place", "time", "issued"), ("registered",)):
             place, time = row["place"], row["time"]
             if place not in territories and place not in stations:
                 self.problems.add(file, line, "place", f"unknown territory or station {place!r}")
@@ -113,8 +117,8 @@ class Tables:
     ) -> Iterator[Contest]:
         """One contest per row of a districts file; territories are not checked when None (their
         own file has problems, which the districts would only repeat)."""
-        need = ("id", "number", "territory", "name_kk", "name_ru", "name_en")
-        for line, row in self._csv(file, need):
+        need = ("id", "number", "territory", *(f"name_{lang}" for lang in LANGUAGES))
+        for line, row in self._csv(file, need, ("note",)):
             did = row["id"]
             if not did:
                 self.problems.add(file, line, "id", "empty district id")
@@ -162,9 +166,11 @@ class Tables:
 
     # -- reading CSV ------------------------------------------------------------------------
 
-    def _csv(self, file: str, need: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    def _csv(
+        self, file: str, need: tuple[str, ...], optional: tuple[str, ...] | None = None
+    ) -> Iterator[tuple[int, dict[str, str]]]:
         """Each row as ``header -> value`` (stripped), with its line; see :meth:`_csv_rows`."""
-        rows = self._csv_rows(file, need)
+        rows = self._csv_rows(file, need, optional)
         start = next(rows, None)
         if start is None:
             return
@@ -172,13 +178,17 @@ class Tables:
         for line, row in rows:
             yield line, dict(zip(header, row, strict=True))
 
-    def _csv_rows(self, file: str, need: tuple[str, ...]) -> Iterator[tuple[int, list[str]]]:
+    def _csv_rows(
+        self, file: str, need: tuple[str, ...], optional: tuple[str, ...] | None = None
+    ) -> Iterator[tuple[int, list[str]]]:
         """``(1, header)`` first, then ``(line, values)`` of each row, values stripped.
 
-        Nothing at all when the file cannot be read or lacks a column of ``need`` (a problem
-        says so). Blank lines are skipped; a row with another number of fields than the header,
-        and a malformed row (which ends the file), are problems. Lists rather than dicts, as
-        the stations of a national election are a million rows.
+        Nothing at all when the file cannot be read, lacks a column of ``need``, or (where
+        ``optional`` is given) has a column neither needed nor optional: a misspelt column
+        (``adress_ru``, ``gendre``) would otherwise be read as absent (a problem says so).
+        Blank lines are skipped; a row with another number of fields than the header, and a
+        malformed row (which ends the file), are problems. Lists rather than dicts, as the
+        stations of a national election are a million rows.
         """
         if not self.files.exists(file):
             self.problems.add(file, None, "", "file not found")
@@ -197,6 +207,12 @@ class Tables:
         if missing:
             self.problems.add(file, 1, missing[0], f"missing column {missing[0]!r}")
             return
+        if optional is not None:
+            known = (*need, *optional)
+            unknown = [name for name in header if name not in known]
+            if unknown:
+                self.problems.add(file, 1, unknown[0], unknown_column(unknown[0], known))
+                return
         yield 1, header
         width = len(header)
         strip = str.strip
@@ -237,7 +253,8 @@ class Tables:
         found = None if data is None else by_columns.territories(data, file.endswith(".gz"), LEVELS)
         if found is not None:
             return found
-        rows = list(self._csv(file, ("id", "parent", "level", "code", "name_kk", "name_ru", "name_en")))
+        names = tuple(f"name_{lang}" for lang in LANGUAGES)
+        rows = list(self._csv(file, ("id", "parent", "level", "code", *names), ()))
         for line, row in rows:
             tid = row["id"]
             if not tid:
@@ -295,15 +312,11 @@ class Tables:
         need = ("id", "territory", "registered", *columns)
         # A million rows in a national election: positions instead of a dict per row, and the
         # territory's own id string (one object per territory, not one per station).
-        rows = self._csv_rows(file, need)
+        rows = self._csv_rows(file, need, STATION_OPTIONAL)
         start = next(rows, None)
         if start is None:
             return Stations((), out)
         at = {name: i for i, name in enumerate(start[1])}  # the last column of a name, as in a dict
-        stray = unknown_address_column(start[1])
-        if stray is not None:
-            self.problems.add(file, 1, stray, unknown_address_why(stray))
-            return Stations((), out)
         i_id, i_territory, i_registered = at["id"], at["territory"], at["registered"]
         i_kind = at.get("kind")
         i_number = at.get(NUMBER)
@@ -361,7 +374,7 @@ class Tables:
         kinds = {c.id: c.kind for c in contests}
         lists = {c.id: c.lists for c in contests if c.lists}
         seen: set[str] = set()
-        rows = self._csv_rows(file, ("contest", "id", "party", "position"))
+        rows = self._csv_rows(file, ("contest", "id", "party", "position"), CANDIDATE_OPTIONAL)
         start = next(rows, None)
         header = None if start is None else self._name_columns(file, start[1])
         if start is None or header is None:
@@ -421,18 +434,9 @@ class Tables:
     def _name_columns(self, file: str, columns: list[str]) -> dict[str, str] | None:
         """Where a candidates file gives its names: ``{"": "name"}`` for one name in every
         language, else language -> its ``name_<lang>`` column; None (with a problem) when the
-        header gives no name, both kinds, or a language the election has not."""
-        by_lang = [c for c in columns if c.startswith("name_")]
-        unknown = [c for c in by_lang if c.removeprefix("name_") not in LANGUAGES]
+        header gives no name, or both kinds."""
+        by_lang = [c for c in columns if c.startswith("name_")]  # of LANGUAGES: _csv_rows saw to it
         expected = ", ".join(f"name_{lang}" for lang in LANGUAGES)
-        if unknown:
-            self.problems.add(
-                file,
-                1,
-                unknown[0],
-                f"unknown language {unknown[0].removeprefix('name_')!r}; expected {expected}",
-            )
-            return None
         if "name" in columns and by_lang:
             self.problems.add(
                 file,
