@@ -485,16 +485,9 @@ async def _territory_page(request: Request, lang: str, territory: str, q: str = 
     )
 
 
-async def _territory_all(request: Request, lang: str, territory: str) -> Response:
-    return await _territory_page(request, lang, territory)
-
-
-async def _territory_matching(request: Request, lang: str, territory: str, q: str) -> Response:
-    return await _territory_page(request, lang, territory, q)
-
-
-_territory = per_snapshot(_territory_all)
-_territory_filtered = per_snapshot(kind="filtered")(_territory_matching)
+# one page, kept as two kinds: the whole list, and lists narrowed by a query
+_territory = per_snapshot(_territory_page)
+_territory_filtered = per_snapshot(kind="filtered")(_territory_page)
 
 
 @router.get("/{lang}/station/{station}")

@@ -26,8 +26,8 @@ from typing import Any
 from saylau.model import Station, name_in
 from saylau.text import shown
 
-#: The longest query a station list takes, in characters; a longer one is refused (a form's
-#: ``maxlength`` keeps readers within it).
+#: The longest query a station list looks for, in characters; a longer one is cut there (the
+#: form's ``maxlength`` keeps readers within it).
 MAX_QUERY = 100
 #: Words of a query looked for at most; the rest are not.
 MAX_WORDS = 10
