@@ -222,6 +222,13 @@ def legend(values: Mapping[str, float | None], lang: str) -> dict[str, Any]:
     }
 
 
+def credit(lang: str) -> str:
+    """Where the outlines come from, in ``lang``: under the map wherever it is drawn."""
+    return gettext_for(lang)(
+        "Boundaries: geokz (A. Rodionov), CC BY 4.0, based on the Bureau of National Statistics of Kazakhstan"
+    )
+
+
 def _range(low: int | None, high: int | None, lang: str) -> str:
     """A class's range as the legend writes it: "50–55 %", "< 45 %", "≥ 70 %"."""
     if low is None:
@@ -295,13 +302,9 @@ def svg(
     out.append("</g>")
     if with_legend:
         out.append(_legend(scale, height, lang))
-        credit = _(
-            "Boundaries: geokz (A. Rodionov), CC BY 4.0, based on the Bureau of National "
-            "Statistics of Kazakhstan"
-        )
         out.append(
             f'<text class="attribution" x="{width - 8:g}" y="{total - 8:g}" text-anchor="end" font-size="12" '
-            f'fill="#444444">{escape(credit)}</text>'
+            f'fill="#444444">{escape(credit(lang))}</text>'
         )
     out.append("</svg>")
     return "\n".join(out) + "\n"

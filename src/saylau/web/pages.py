@@ -343,10 +343,7 @@ async def turnout(request: Request, lang: str) -> Response:
                 with_legend=False,
             ),
             "legend": regions_map.legend(values, lang),
-            "credit": gettext(
-                "Boundaries: geokz (A. Rodionov), CC BY 4.0, based on the Bureau of National "
-                "Statistics of Kazakhstan"
-            ),
+            "credit": regions_map.credit(lang),
         }
     chart = views.turnout_by_time(
         doc, lang, gettext("Turnout by time of day, %"), lambda v: format_percent(v, lang, 1)
