@@ -83,52 +83,10 @@ class Checker:
     def check(
         self, station: str, contest: str, lines: Mapping[str, int], votes: Mapping[str, int]
     ) -> Checked:
-        errors: list[dict[str, Any]] = []
-        known_station = station in self.chain
-        if not known_station:
-            errors.append(
-                {
-                    "field": "station",
-                    "detail": f"unknown station: not a station of election {self.election.id!r}",
-                }
-            )
-        c = self.contests.get(contest)
-        if c is None:
-            errors.append(
-                {
-                    "field": "contest",
-                    "detail": f"unknown contest; the election has {', '.join(self.contests)}",
-                }
-            )
-        elif known_station and contest not in self.contests_of.get(station, ()):
-            errors.append({"field": "contest", "detail": f"the station does not vote in contest {contest!r}"})
-        known = ", ".join(self.form.lines)
-        for name in lines:
-            if name not in self.lines and name not in self.derived:
-                errors.append(
-                    {
-                        "field": f"lines.{name}",
-                        "detail": f"not a line of form {self.form.id!r}; its lines: {known}",
-                    }
-                )
-        for name in sorted(self.form.required - lines.keys()):
-            errors.append(
-                {"field": f"lines.{name}", "detail": f"missing: a required line of form {self.form.id!r}"}
-            )
-        ballot = self.options.get(contest, []) if c is not None else []
-        if c is not None:
-            on_ballot = set(ballot)
-            for option in votes:
-                if option not in on_ballot:
-                    shown = ", ".join(ballot[:12]) + (" ..." if len(ballot) > 12 else "")
-                    errors.append(
-                        {
-                            "field": f"votes.{option}",
-                            "detail": f"not a party or candidate on the ballot of {contest!r} ({shown})",
-                        }
-                    )
+        errors = self._identify(station, contest, lines, votes)
         if errors:
             raise ProtocolError(errors)
+        ballot = self.options[contest]
         own = {name: lines[name] for name in self.form.lines if name in lines}
         stored = self.form.complete(own)  # the derived lines that do not need the votes
         full_votes = {option: votes.get(option, 0) for option in ballot}
@@ -167,6 +125,112 @@ class Checker:
             if rel.severity == "warning" and rel.names <= present and not rel.holds(values)
         ]
         return Checked(protocol, warnings)
+
+    def _identify(
+        self,
+        station: str,
+        contest: str,
+        lines: Mapping[str, int],
+        votes: Mapping[str, int],
+        *,
+        required: bool = True,
+    ) -> list[dict[str, Any]]:
+        """What makes these figures no protocol of this election: an unknown station or contest, a
+        line the form or an option the ballot does not have, and (``required``) a required line
+        missing."""
+        errors: list[dict[str, Any]] = []
+        known_station = station in self.chain
+        if not known_station:
+            errors.append(
+                {
+                    "field": "station",
+                    "detail": f"unknown station: not a station of election {self.election.id!r}",
+                }
+            )
+        c = self.contests.get(contest)
+        if c is None:
+            errors.append(
+                {
+                    "field": "contest",
+                    "detail": f"unknown contest; the election has {', '.join(self.contests)}",
+                }
+            )
+        elif known_station and contest not in self.contests_of.get(station, ()):
+            errors.append({"field": "contest", "detail": f"the station does not vote in contest {contest!r}"})
+        known = ", ".join(self.form.lines)
+        for name in lines:
+            if name not in self.lines and name not in self.derived:
+                errors.append(
+                    {
+                        "field": f"lines.{name}",
+                        "detail": f"not a line of form {self.form.id!r}; its lines: {known}",
+                    }
+                )
+        for name in sorted(self.form.required - lines.keys()) if required else ():
+            errors.append(
+                {"field": f"lines.{name}", "detail": f"missing: a required line of form {self.form.id!r}"}
+            )
+        ballot = self.options.get(contest, []) if c is not None else []
+        if c is not None:
+            on_ballot = set(ballot)
+            for option in votes:
+                if option not in on_ballot:
+                    shown = ", ".join(ballot[:12]) + (" ..." if len(ballot) > 12 else "")
+                    errors.append(
+                        {
+                            "field": f"votes.{option}",
+                            "detail": f"not a party or candidate on the ballot of {contest!r} ({shown})",
+                        }
+                    )
+        return errors
+
+    def check_copy(
+        self, station: str, contest: str, lines: Mapping[str, int], votes: Mapping[str, int]
+    ) -> list[dict[str, Any]]:
+        """An observer's copy of a posted protocol: refused (:class:`ProtocolError`) only for what
+        makes it no copy of this election (an unknown station or contest, a line or option the form
+        or ballot does not have, a negative figure); every relation of the form it breaks is
+        returned, for the copy to be kept and flagged, since an observer copies what is posted,
+        errors included. A figure not given is not a zero: a relation is checked only when every
+        figure it names was given (the votes only when every option of the ballot was)."""
+        errors = self._identify(station, contest, lines, votes, required=False)
+        for field_, values in (("lines", lines), ("votes", votes)):
+            for name, value in values.items():
+                if type(value) is not int or value < 0:
+                    errors.append(
+                        {
+                            "field": f"{field_}.{name}",
+                            "detail": f"a count is a whole number >= 0, not {value!r}",
+                        }
+                    )
+        if errors:
+            raise ProtocolError(errors)
+        ballot = self.options[contest]
+        given_votes = set(ballot) <= votes.keys()
+        own = {name: lines[name] for name in self.form.lines if name in lines}
+        values = self.form.complete(own, votes if given_votes else None)
+        if given_votes:
+            values[OPTIONS] = sum(votes[o] for o in ballot)
+        flags: list[dict[str, Any]] = []
+        for name in lines.keys() & self.derived:
+            if name in values and values[name] != lines[name]:
+                flags.append(
+                    {
+                        "field": f"lines.{name}",
+                        "detail": f"derived line: {values[name]} by the other lines, not {lines[name]}",
+                    }
+                )
+        for rel in self.form.relations:
+            if rel.severity == "error" and rel.names <= values.keys() and not rel.holds(values):
+                flags.append(
+                    {
+                        "field": "lines" if OPTIONS not in rel.names else "votes",
+                        "relation": str(rel),
+                        "detail": rel.explain(values),
+                        **self.named(rel),
+                    }
+                )
+        return flags
 
     def named(self, rel: Relation) -> dict[str, dict[str, Any]]:
         """How a reader of the paper form finds a relation's lines: each line's number on the form

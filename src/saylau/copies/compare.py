@@ -205,10 +205,9 @@ def _compare_contest(
     history: Mapping[tuple[str, str], Sequence[OfficialVersion]],
 ) -> tuple[list[Comparison], dict[str, int | None]]:
     columns, mine, theirs, known = _aligned(copies, tables)
-    differ = (mine != theirs) & known[:, None]
-    # a figure given by one side only counts when it is not zero (an empty line is a zero)
-    one_sided = (mine == MISSING) ^ (theirs == MISSING)
-    differ &= ~one_sided | (np.maximum(mine, theirs) != 0)
+    # Only figures both sides give are compared: a copy leaves out what the observer could not
+    # read, and the commission's stored protocol leaves out lines the form derives from the votes.
+    differ = (mine != theirs) & (mine != MISSING) & (theirs != MISSING) & known[:, None]
     rows_differ = differ.any(axis=1)
     versions: dict[str, int | None] = {}
     out = []

@@ -9,12 +9,13 @@ writer with :func:`submit_job` (jobs.py). :mod:`saylau.live.projection` projects
 every reader.
 """
 
-from saylau.live.jobs import FileJob, ProtocolJob, SyncJob, TurnoutJob, submit_job
+from saylau.live.jobs import CopyJob, FileJob, ProtocolJob, SyncJob, TurnoutJob, submit_job
 from saylau.live.publisher import Publisher
 from saylau.live.service import Live
 from saylau.live.snapshots import Snapshot, dumps, etag_of
 
 __all__ = [
+    "CopyJob",
     "FileJob",
     "Live",
     "ProtocolJob",

@@ -8,6 +8,7 @@ import concurrent.futures
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from saylau.copies.model import NewCopy
 from saylau.model import Protocol, TurnoutReport
 from saylau.store import Submission, Submitted
 from saylau.store.signing import Signature
@@ -48,13 +49,26 @@ class FileJob:
 
 
 @dataclass
+class CopyJob:
+    """Observers' copies (one from the observer page, many from a file): stored all or nothing,
+    answered with what was stored. They never touch the tally."""
+
+    items: list[NewCopy]
+    actor: str
+    source: str
+    future: concurrent.futures.Future[list[Any]] = field(default_factory=concurrent.futures.Future)
+
+
+@dataclass
 class SyncJob:
     """Follow what other processes wrote (sent every ``sync_interval`` seconds)."""
 
     future: concurrent.futures.Future[int] = field(default_factory=concurrent.futures.Future)
 
 
-def submit_job(live: Live, job: ProtocolJob | FileJob | TurnoutJob | SyncJob) -> asyncio.Future[Any]:
+def submit_job(
+    live: Live, job: ProtocolJob | FileJob | TurnoutJob | CopyJob | SyncJob
+) -> asyncio.Future[Any]:
     """Hand a job to the writer; the awaitable answer."""
     live.send(job)
     return asyncio.wrap_future(job.future)

@@ -34,7 +34,8 @@ from typing import Any
 from saylau import spec
 from saylau.checker import Checker
 from saylau.errors import SaylauError
-from saylau.live.jobs import FileJob, ProtocolJob, SyncJob, TurnoutJob
+from saylau.live.jobs import CopyJob, FileJob, ProtocolJob, SyncJob, TurnoutJob
+from saylau.live.parallel import ParallelCounts
 from saylau.live.snapshots import Snapshot, dumps, etag_of
 from saylau.model import Election, Protocol, TurnoutReport
 from saylau.results import as_json, evaluate, territory_doc
@@ -92,6 +93,8 @@ class Live:
         self._thread: threading.Thread | None = None
         self.on_change: Callable[[], None] = lambda: None
         self._kept_size = -1  # the largest checkpoint handed to the writer to store
+        #: observers' copies against the official count (made when asked, kept per log size)
+        self.parallel = ParallelCounts(store, self.election, self.checker)
         self._reload()
 
     # -- the writer thread ---------------------------------------------------------------------
@@ -106,7 +109,7 @@ class Live:
             self._thread.join(timeout=30)
             self._thread = None
 
-    def send(self, job: ProtocolJob | FileJob | TurnoutJob | SyncJob) -> None:
+    def send(self, job: ProtocolJob | FileJob | TurnoutJob | CopyJob | SyncJob) -> None:
         self._queue.put(job)
 
     def _run(self) -> None:
@@ -139,6 +142,8 @@ class Live:
                 self._file(job)
             elif isinstance(job, TurnoutJob):
                 self._turnout(job)
+            elif isinstance(job, CopyJob):
+                self._copies(job)
             elif isinstance(job, _KeepCheckpoint):
                 try:
                     self.store.keep_checkpoint(job.size, job.note)
@@ -311,6 +316,17 @@ class Live:
             }
         )
         self.on_change()
+
+    def _copies(self, job: CopyJob) -> None:
+        try:
+            stored = self.store.add_copies(job.items, actor=job.actor, source=job.source)
+        except Exception as e:
+            job.future.set_exception(e)
+            return
+        with self.lock:
+            self._follow_locked()
+        self.parallel.invalidate()
+        job.future.set_result(stored)
 
     # -- following the audit chain -----------------------------------------------------------
 

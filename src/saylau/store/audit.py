@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from saylau.errors import InputError, SaylauError
+from saylau.store import copy_rows
 from saylau.store.canonical import (
     Layout,
     define_entry,
@@ -54,6 +55,7 @@ from saylau.store.tables import (
     definition_files,
     key_revocations,
     meta,
+    observer_copies,
     protocol_layouts,
     protocol_versions,
     signing_keys,
@@ -63,7 +65,16 @@ from saylau.store.tables import (
 from saylau.transparency.merkle import Tree
 from saylau.transparency.note import Checkpoint, Verifier, open_checkpoint
 
-ACTIONS = ("define", "protocol", "turnout", "token-issue", "token-revoke", "key-register", "key-revoke")
+ACTIONS = (
+    "define",
+    "protocol",
+    "turnout",
+    "token-issue",
+    "token-revoke",
+    "key-register",
+    "key-revoke",
+    "observer-copy",
+)
 #: The order of the values in the rows of ``audit_log`` that writers append.
 COLUMNS = ("seq", "at", "actor", "action", "subject", "leaf_hash")
 #: meta keys of the log's origin (the first line of its checkpoints) and public key (a vkey).
@@ -258,6 +269,7 @@ _PREFIXES = {
     "r_": token_revocations,
     "s_": signing_keys,
     "v_": key_revocations,
+    "o_": observer_copies,
 }
 _CONTENT = {
     "protocol": ("p_", "protocol row", protocol_versions.c.audit_seq),
@@ -266,6 +278,7 @@ _CONTENT = {
     "token-revoke": ("r_", "revocation row", token_revocations.c.event_seq),
     "key-register": ("s_", "key row", signing_keys.c.event_seq),
     "key-revoke": ("v_", "key revocation row", key_revocations.c.event_seq),
+    "observer-copy": ("o_", "copy row", observer_copies.c.audit_seq),
 }
 
 
@@ -388,6 +401,8 @@ def _rebuild(row: Any, definition: _Definition, found: _Findings | None) -> str 
         return _token_issue(row, v, name, problem)
     if action == "key-register":
         return _key_register(row, v, name, problem)
+    if action == "observer-copy":
+        return copy_rows.rebuild(row, v, name, problem)
     if action == "key-revoke":
         if v["key_id"] != row.subject:
             problem(f"{name}: the key revocation row revokes key {v['key_id']}")
@@ -422,6 +437,7 @@ def _key(action: str) -> str:
         "token-revoke": "token_id",
         "key-register": "id",
         "key-revoke": "key_id",
+        "observer-copy": "station",
     }[action]
 
 
@@ -693,6 +709,8 @@ def verify(conn: sa.Connection, since: Sequence[str] = (), vkey: str | None = No
         _walk(conn.execute(query.where(audit_log.c.seq < bad)), definition, walk, found)
         walk.count = int(conn.execute(sa.select(sa.func.count()).select_from(audit_log)).scalar_one())
     _orphans(conn, found)
+    for seq, text in copy_rows.check_photos(conn):
+        found.add(seq, text)
     if walk.expected == 1 and not found:
         found.add(1, "audit entry 1: the log is empty: no entry records the election definition")
     checked = _checkpoints(conn, walk.tree, since, vkey, found)
@@ -892,6 +910,9 @@ def _orphan_label(action: str, r: Any, what: str) -> str:
     elif action == "key-revoke":
         if isinstance(r.key_id, str):
             return f"the revocation of key {r.key_id}"
+    elif action == "observer-copy":
+        if isinstance(r.station, str) and isinstance(r.contest, str):
+            return f"{r.station}/{r.contest}/copy"
     elif isinstance(r.token_id, str):
         return f"the revocation of {r.token_id}"
     return _a(what)

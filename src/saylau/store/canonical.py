@@ -112,6 +112,40 @@ def turnout_content(place: str, time: str, issued: int, registered: int | None) 
     return dumps({"issued": issued, "place": place, "registered": registered, "time": time})
 
 
+def copy_content(
+    station: str,
+    contest: str,
+    lines: Mapping[str, int],
+    votes: Mapping[str, int],
+    flags: Sequence[Mapping[str, Any]],
+    note: str | None,
+    photo: Mapping[str, object] | None,
+) -> str:
+    """An observer's copy of a posted protocol: the figures as read (a figure not given is
+    absent, never 0), the form's relations it breaks (``flags``), the observer's note, and its
+    photo (media type, SHA-256, whether the observer let it be published, whether its metadata
+    was kept) or null. Copies are few (an observer's, not a national file's), so plain ``dumps``."""
+    return dumps(
+        {
+            "contest": contest,
+            "flags": [dict(f) for f in flags],
+            "lines": dict(lines),
+            "note": note,
+            "photo": None if photo is None else dict(photo),
+            "station": station,
+            "votes": dict(votes),
+        }
+    )
+
+
+def copy_entry(seq: int, at: str, actor: str, content: str, source: str) -> str:
+    """An observer's copy (:func:`copy_content`), who sent it, when and how (``api``, a file)."""
+    return (
+        f'{{"action":"observer-copy","actor":{string(actor)},"at":{string(at)},"copy":{content},'
+        f'"seq":{int(seq)},"source":{string(source)}}}'
+    )
+
+
 def leaf_hex(entry: str) -> str:
     """The leaf hash of an entry, in hex: SHA-256(0x00 || UTF-8 of the entry)."""
     return hashlib.sha256(b"\x00" + entry.encode("utf-8")).hexdigest()

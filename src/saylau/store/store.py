@@ -22,6 +22,7 @@ since storing it would undo the correction.
 
 from __future__ import annotations
 
+import datetime
 import re
 import secrets
 import threading
@@ -37,10 +38,12 @@ import sqlalchemy as sa
 
 from saylau import model, spec
 from saylau.bounds import BALLOT_LINES, COUNTED_LINES, REGISTERED, protocol_breaches, turnout_breaches, within
+from saylau.copies.compare import OfficialVersion
+from saylau.copies.model import NewCopy
 from saylau.errors import InputError
 from saylau.model import Election, Protocol
 from saylau.protocol_table import ProtocolTable
-from saylau.store import audit, keyring, signing
+from saylau.store import audit, copies, keyring, signing
 from saylau.store.audit import AuditEntry, AuditReport, LogEntry
 from saylau.store.bulk import insert_rows
 from saylau.store.canonical import (
@@ -56,6 +59,7 @@ from saylau.store.canonical import (
     turnout_content,
     turnout_entry,
 )
+from saylau.store.copies import StoredCopy
 from saylau.store.engine import (
     label,
     make_engine,
@@ -228,6 +232,17 @@ class Current:
     tables: list[ProtocolTable]
     versions: dict[tuple[str, str], tuple[int, str, str, int]]
     reports: list[TurnoutReport]
+
+
+class CopiesState(NamedTuple):
+    """What the parallel count compares, read at one moment (log entry ``head``): the latest
+    version of every protocol, every observer's copy, and every version of the protocols the
+    commission corrected that some copy is of (to tell whether a copy came before a correction)."""
+
+    head: int
+    tables: list[ProtocolTable]
+    copies: list[StoredCopy]
+    history: dict[tuple[str, str], list[OfficialVersion]]
 
 
 class _Item(NamedTuple):
@@ -755,6 +770,64 @@ class Store:
                 one(next(table.take([row]).protocols()))
 
         return check
+
+    # -- observers' copies -----------------------------------------------------------------------
+
+    def add_copies(self, items: Sequence[NewCopy], *, actor: str, source: str) -> list[StoredCopy]:
+        """Append observers' copies, checked already (:meth:`saylau.checker.Checker.check_copy`),
+        each with its log entry, in one transaction. They never change the official count."""
+        _need_actor(actor)
+        return copies.write(self._engine, items, actor=actor, source=source)
+
+    def copies(self, *, contest: str | None = None, actor: str | None = None) -> list[StoredCopy]:
+        """Every copy stored (of one contest, or sent by one actor), oldest first."""
+        with reading(self._engine) as conn:
+            return copies.read(conn, contest=contest, actor=actor)
+
+    def photo(self, sha256: str) -> tuple[str, bytes] | None:
+        """A copy's photo: its media type and bytes (None: no such photo)."""
+        return copies.photo(self._engine, sha256)
+
+    def photo_users(self, sha256: str) -> list[tuple[str, bool]]:
+        """(actor, published) of each copy with this photo: who may see it."""
+        return copies.photo_users(self._engine, sha256)
+
+    def copies_state(self) -> CopiesState:
+        """The official tables, the copies and the corrections the copies may predate, as of one
+        moment (:class:`CopiesState`)."""
+        pv = protocol_versions
+        with spec.no_cyclic_gc(), reading(self._engine) as conn:
+            head = audit.last_seq(conn)
+            tables = [t for found, _ in self._latest_tables(conn) for t in found]
+            stored = copies.read(conn)
+            wanted = {(c.station, c.contest) for c in stored}
+            corrected = (
+                sa.select(pv.c.station, pv.c.contest).where(pv.c.version > 1).distinct().subquery("corrected")
+            )
+            rows = conn.execute(
+                sa.select(
+                    pv.c.station, pv.c.contest, pv.c.version, pv.c.layout, pv.c.figures, pv.c.at, pv.c.reason
+                )
+                .join(
+                    corrected,
+                    sa.and_(corrected.c.station == pv.c.station, corrected.c.contest == pv.c.contest),
+                )
+                .order_by(pv.c.station, pv.c.contest, pv.c.version)
+            ).all()
+            history: dict[tuple[str, str], list[OfficialVersion]] = {}
+            for r in rows:
+                if (r.station, r.contest) not in wanted:
+                    continue
+                p = self._counts(conn, r.station, r.contest, r.layout, r.figures)
+                figures = {
+                    **{("line", k): v for k, v in p.lines.items()},
+                    **{("option", k): v for k, v in p.votes.items()},
+                }
+                received = datetime.datetime.fromisoformat(r.at.replace("Z", "+00:00"))
+                history.setdefault((r.station, r.contest), []).append(
+                    OfficialVersion(int(r.version), received, figures, r.reason)
+                )
+        return CopiesState(head, tables, stored, history)
 
     # -- turnout ------------------------------------------------------------------------------
 

@@ -121,6 +121,44 @@ turnout_reports = sa.Table(
     sa.Column("content_hash", sa.String(64), nullable=False),
 )
 
+#: Observers' copies of posted protocols (the parallel count): one row per copy, its log entry
+#: ``audit_seq`` (also the copy's id). ``lines`` and ``votes`` are the canonical JSON of the
+#: figures the observer read (a figure not given is absent, never 0); ``flags`` is the JSON list of
+#: the form's relations the copy breaks, kept because an observer copies what is posted, errors
+#: included. A copy never changes the official count. ``photo_sha256`` names the photo in ``photos``.
+observer_copies = sa.Table(
+    "observer_copies",
+    metadata,
+    sa.Column(
+        "audit_seq", sa.BigInteger, sa.ForeignKey("audit_log.seq"), primary_key=True, autoincrement=False
+    ),
+    sa.Column("station", sa.Text, nullable=False),
+    sa.Column("contest", sa.Text, nullable=False),
+    sa.Column("lines", sa.Text, nullable=False),
+    sa.Column("votes", sa.Text, nullable=False),
+    sa.Column("flags", sa.Text, nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("photo_sha256", sa.String(64), nullable=True),
+    sa.Column("photo_type", sa.Text, nullable=True),
+    sa.Column("photo_public", sa.Boolean, nullable=False),
+    sa.Column("photo_metadata", sa.Boolean, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("at", sa.Text, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+)
+
+#: The photos of observers' copies, content-addressed: ``sha256`` is the hex SHA-256 of
+#: ``content`` (the cleaned bytes, :mod:`saylau.copies.photos`). A copy's log entry holds the hash,
+#: so a photo swapped behind the store's back no longer hashes to what the log says it showed.
+photos = sa.Table(
+    "photos",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("media_type", sa.Text, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+)
+
 #: One row per token ever issued; the secret only as its sha256. ``event_seq`` is its issue entry.
 api_tokens = sa.Table(
     "api_tokens",

@@ -48,7 +48,16 @@ from saylau.store.canonical import (
 )
 from saylau.tally import chain_of
 
-ACTIONS = ("define", "protocol", "turnout", "token-issue", "token-revoke", "key-register", "key-revoke")
+ACTIONS = (
+    "define",
+    "protocol",
+    "turnout",
+    "token-issue",
+    "token-revoke",
+    "key-register",
+    "key-revoke",
+    "observer-copy",
+)
 _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 #: Hex digits of a commission key's id: SHA-256(public key), cut (docs/verification.md §1.1).
@@ -196,6 +205,7 @@ class State:
     keys: dict[str, Key] = field(default_factory=dict)
     keys_revoked: set[str] = field(default_factory=set)
     signed: int = 0
+    copies: int = 0
 
     def copy(self) -> State:
         return State(
@@ -206,6 +216,7 @@ class State:
             dict(self.keys),
             set(self.keys_revoked),
             self.signed,
+            self.copies,
         )
 
     @property
@@ -235,6 +246,7 @@ class Replay:
             "token-revoke": self._token_revoke,
             "key-register": self._key_register,
             "key-revoke": self._key_revoke,
+            "observer-copy": self._copy,
         }
 
     def apply(self, seq: int, entry: dict[str, Any]) -> str | None:
@@ -292,6 +304,28 @@ class Replay:
             if not finalised and not (reason and reason.strip()):
                 raise _Refused(f"{name}: version {version} corrects version {last.version} without a reason")
         self.state.protocols[key] = Version(protocol, status, version, seq)
+
+    def _copy(self, seq: int, entry: dict[str, Any]) -> None:
+        """An observer's copy: of a station and contest of the definition, whole numbers, its photo
+        named by a SHA-256. It changes nothing the replay counts (a copy is never the official count),
+        and breaking the form's relations is allowed (its ``flags`` say which)."""
+        content = entry.get("copy")
+        if not isinstance(content, dict):
+            raise _Refused("its copy is not an object")
+        station, contest = _text(content.get("station"), "station"), _text(content.get("contest"), "contest")
+        name = f"copy of {station}/{contest}"
+        _counts(content.get("lines"), f"{name}: lines")
+        _counts(content.get("votes"), f"{name}: votes")
+        if not isinstance(content.get("flags"), list):
+            raise _Refused(f"{name}: its flags are not a list")
+        if station not in self.stations:
+            raise _Refused(f"{name}: no station {station!r} in the definition")
+        if contest not in self.contests:
+            raise _Refused(f"{name}: no contest {contest!r} in the definition")
+        photo = content.get("photo")
+        if photo is not None and not (isinstance(photo, dict) and _HEX64.fullmatch(str(photo.get("sha256")))):
+            raise _Refused(f"{name}: its photo is not named by a SHA-256 in hex")
+        self.state.copies += 1
 
     def _turnout(self, seq: int, entry: dict[str, Any]) -> None:
         report = entry.get("report")

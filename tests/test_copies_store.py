@@ -1,0 +1,130 @@
+"""Observers' copies in the store: written with their log entries, read back, compared, verified.
+
+On the bundled Kazakhstan example (its store, as ``saylau demo`` builds it): a copy never changes
+the official count; a copy that breaks the form's relations is kept and flagged; one made before a
+correction says so; the log's verifier names a copy row or a photo changed behind the store's back.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import demo_build
+
+from saylau.checker import Checker
+from saylau.copies.model import CopyIn, NewCopy
+from saylau.errors import ProtocolError
+from saylau.live.parallel import build
+from saylau.model import Protocol
+from saylau.store import Store
+
+CONTEST = "mazhilis-list"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("copies") / "kz.db"
+    demo_build(db)
+    return db
+
+
+@pytest.fixture
+def store(built: Path, tmp_path: Path) -> Store:
+    import shutil
+
+    db = tmp_path / "kz.db"
+    for f in built.parent.iterdir():
+        if f.name.startswith("kz.db"):
+            shutil.copy(f, tmp_path / f.name)
+    with Store.open(db) as s:
+        yield s
+
+
+def official(store: Store, station: str) -> Protocol:
+    (v,) = [p for p in store.current() if p.station == station and p.contest == CONTEST]
+    return v
+
+
+def copy_of(p: Protocol, **changes: int) -> CopyIn:
+    votes = {**p.votes, **changes}
+    return CopyIn(p.station, p.contest, dict(p.lines), votes)
+
+
+def test_a_copy_is_stored_with_its_entry_and_never_counts(store: Store) -> None:
+    checker = Checker(store.election())
+    before = store.current()
+    station = before[0].station
+    p = official(store, station)
+    first = next(iter(p.votes))
+    moved = copy_of(p, **{first: p.votes[first] + 7})
+    flags = checker.check_copy(moved.station, moved.contest, moved.lines, moved.votes)
+    assert flags  # the valid-votes relation no longer holds: kept and flagged, not refused
+    (stored,) = store.add_copies([NewCopy(moved, flags)], actor="observer:o1", source="api")
+    assert store.current() == before
+    assert store.copies()[0] == stored
+    assert store.verify().ok
+    view = build(store, store.election(), checker)
+    (c,) = view.count.comparisons
+    assert c.station == station and [(d.id, d.copy, d.official) for d in c.differences] == [
+        (first, p.votes[first] + 7, p.votes[first])
+    ]
+    region = checker.chain[station][-2]
+    assert view.summaries[CONTEST, region].differing == 1
+    assert view.summaries[CONTEST, region].moved == {first: -7}
+
+
+def test_copies_that_agree_find_nothing_and_seats_stay(store: Store) -> None:
+    checker = Checker(store.election())
+    protocols = [p for p in store.current() if p.contest == CONTEST][:50]
+    items = [
+        NewCopy(copy_of(p), checker.check_copy(p.station, p.contest, p.lines, p.votes)) for p in protocols
+    ]
+    assert all(not i.flags for i in items)
+    store.add_copies(items, actor="observer:o1", source="file copies.csv")
+    view = build(store, store.election(), checker)
+    assert not view.count.differing()
+    seats = view.seats["mazhilis"]
+    assert all(official == if_right for official, if_right in seats.values())
+
+
+def test_a_copy_of_an_unknown_station_or_line_is_refused(store: Store) -> None:
+    checker = Checker(store.election())
+    with pytest.raises(ProtocolError, match="unknown station"):
+        checker.check_copy("NOWHERE", CONTEST, {}, {})
+    p = official(store, store.current()[0].station)
+    with pytest.raises(ProtocolError, match="not a line of form"):
+        checker.check_copy(p.station, CONTEST, {"registred": 5}, {})
+    with pytest.raises(ProtocolError, match="whole number"):
+        checker.check_copy(p.station, CONTEST, {"registered": -1}, {})
+
+
+def test_a_correction_after_the_copy_is_named(store: Store) -> None:
+    checker = Checker(store.election())
+    p = official(store, store.current()[0].station)
+    store.add_copies([NewCopy(copy_of(p), [])], actor="observer:o1", source="api")
+    first, second = list(p.votes)[:2]
+    rewritten = Protocol(
+        p.station, p.contest, p.lines, {**p.votes, first: p.votes[first] + 5, second: p.votes[second] - 5}
+    )
+    store.submit([rewritten], actor="cec", status="final", reason="recount")
+    view = build(store, store.election(), checker)
+    (c,) = view.count.comparisons
+    assert c.changed_after and c.later[0].reason == "recount" and not c.later[0].matches
+    assert {d.id for d in c.differences} == {first, second}
+
+
+def test_the_verifier_names_a_copy_changed_behind_the_store(store: Store, tmp_path: Path) -> None:
+    p = official(store, store.current()[0].station)
+    (stored,) = store.add_copies([NewCopy(copy_of(p), [])], actor="observer:o1", source="api")
+    db = sqlite3.connect(tmp_path / "kz.db")
+    with db:
+        db.execute(
+            "UPDATE observer_copies SET votes = replace(votes, ':', ':1') WHERE audit_seq = ?", (stored.id,)
+        )
+    db.close()
+    report = store.verify()
+    assert not report.ok
+    assert report.first_bad == stored.id
+    assert report.problem is not None and "the copy row was changed after it was written" in report.problem
