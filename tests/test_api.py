@@ -299,7 +299,7 @@ def test_admins_issue_list_and_revoke_tokens_over_http(
         is_problem(admin.delete("/api/v1/tokens/0000"), 404)
         is_problem(admin.post("/api/v1/tokens", json={"role": "commission", "territory": "Atlantis"}), 422)
         is_problem(admin.post("/api/v1/tokens", json={"role": "observer", "expires": "soon"}), 422)
-        is_problem(admin.post("/api/v1/tokens", json={"role": "observer", "territory": "R1"}), 422)
+        is_problem(admin.post("/api/v1/tokens", json={"role": "public", "territory": "R1"}), 422)
         is_problem(observer.post("/api/v1/tokens", json={"role": "admin"}), 403)
         is_problem(observer.get("/api/v1/tokens"), 403)
     with Tokens(tiny_store) as stored:  # the tokens' chain records who issued and revoked it
@@ -354,7 +354,7 @@ def test_token_cli(tiny_store: str) -> None:
     for args, message in (
         (("--role", "commission"), "needs the territory"),
         (("--role", "commission", "--territory", "nowhere"), "unknown territory 'nowhere'"),
-        (("--role", "observer", "--territory", "R1"), "only commission tokens"),
+        (("--role", "public", "--territory", "R1"), "only commission and observer tokens"),
         (("--role", "admin", "--expires", "soon"), "expected a duration"),
         (("--role", "king"), "Invalid value"),
     ):

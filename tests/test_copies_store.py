@@ -11,8 +11,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import demo_build
 
+from conftest import demo_build
 from saylau.checker import Checker
 from saylau.copies.model import CopyIn, NewCopy
 from saylau.errors import ProtocolError

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
+from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from saylau import results, spec
+from saylau.copies import CopyTable, compare
+from saylau.copies.files import read_copies
+from saylau.copies.model import CopyIn
 from saylau.errors import InputError
 from saylau.model import Election, Protocol
-from saylau.simulate import Anomaly, SimulationSummary, parse_anomaly, simulate
+from saylau.simulate import LINES, Anomaly, SimulationSummary, parse_anomaly, simulate
 
 STATIONS = 2000
 SEED = 11
@@ -243,3 +249,163 @@ def test_more_contests_an_indonesia_shape(tmp_path: Path) -> None:
     assert "more_contests" not in json.loads((alone.out / "simulation.json").read_text(encoding="utf-8"))
     with pytest.raises(InputError, match="lists must be"):
         simulate(50, tmp_path / "none", lists=0)
+
+
+# --------------------------------------------------------------------------------------------
+# The rewrite anomaly and the observers' copies (the parallel count's known truth).
+# --------------------------------------------------------------------------------------------
+
+REWRITE = Anomaly("rewrite", 0.05)
+
+
+def copy_table(copies: list[CopyIn], lines: tuple[str, ...], options: tuple[str, ...]) -> CopyTable:
+    figures = [[c.lines.get(x, -1) for x in lines] + [c.votes.get(x, -1) for x in options] for c in copies]
+    n = len(copies)
+    return CopyTable(
+        copies[0].contest,
+        tuple(range(1, n + 1)),
+        tuple(c.station for c in copies),
+        ("observer",) * n,
+        (datetime(2024, 1, 1, 20, tzinfo=UTC),) * n,
+        lines,
+        options,
+        np.array(figures, dtype=np.int64).reshape(n, len(lines) + len(options)),
+    )
+
+
+def test_cli_rewrite_is_found_exactly_where_copied(tmp_path: Path) -> None:
+    from conftest import run_cli
+    from saylau.intake import read_protocols
+
+    out = tmp_path / "sim"
+    proc = run_cli(
+        "simulate", "--stations", str(STATIONS), "--out", str(out), "--seed", "4",
+        "--anomaly", "rewrite:0.05", "--copies", "0.2",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert f"{out}/copies/assembly-list.csv: copies of 400 stations" in proc.stdout
+    assert spec.check(out) == []
+    written = json.loads((out / "simulation.json").read_text(encoding="utf-8"))
+    (rewrite,) = written["anomalies"]
+    assert rewrite["kind"] == "rewrite" and rewrite["strength"] == 0.1 and rewrite["party"] == "p1"
+    assert rewrite["altered"] == len(rewrite["stations"]) == 100
+    assert rewrite["ballots_added"] == 0 and rewrite["votes_moved"] > 100
+    copied = written["copies"]
+    assert copied["share"] == 0.2 and copied["file"] == "copies/assembly-list.csv"
+    assert len(copied["stations"]) == 400 == len(set(copied["stations"]))
+
+    stored = spec.load(out, protocols=False)
+    intake = read_protocols(out / "protocols" / "assembly-list.csv.gz", stored)
+    assert intake.ok, (intake.problems, intake.rejects[:1])
+    (official,) = intake.tables
+    copies = read_copies(
+        (out / copied["file"]).read_bytes(),
+        name=copied["file"],
+        contest="assembly-list",
+        lines=official.lines,
+        options=official.options,
+    )
+    assert [c.station for c in copies] == copied["stations"]
+    count = compare([official], [copy_table(copies, official.lines, official.options)])
+    found = {c.station for c in count.differing()}
+    expected = set(rewrite["stations"]) & set(copied["stations"])
+    assert found == expected and len(expected) >= 5
+    for c in count.differing():
+        assert {d.kind for d in c.differences} == {"option"}
+        moved = count.stations[(c.station, "assembly-list")].moved
+        assert sum(moved.values()) == 0 and moved["p1"] > 0
+
+
+def test_rewrite_changes_nothing_else(tmp_path: Path, altered: tuple[SimulationSummary, Election]) -> None:
+    before, election = altered
+    out = tmp_path / "rw"
+    summary = simulate(
+        STATIONS, out, seed=SEED, districts=5, anomalies=(*ANOMALIES, Anomaly("rewrite", 0.05, 0.3, "p3"))
+    )
+    stuffing, rounding, rewrite = summary.anomalies
+    # the anomalies of the count are the same with a rewrite after it
+    assert (stuffing, rounding) == before.anomalies
+    assert rewrite.party == "p3" and len(rewrite.stations) == 100 and rewrite.ballots == 0
+    assert not set(rewrite.stations) & (set(stuffing.stations) | set(rounding.stations))
+    assert summary.issued == before.issued and summary.invalid == before.invalid
+    assert summary.against_all == before.against_all
+    assert sum(summary.votes.values()) == sum(before.votes.values())
+    assert summary.votes["p3"] - before.votes["p3"] == rewrite.moved > 0
+    was, now = by_station(election), by_station(spec.load(out))
+    for sid in set(was) - set(rewrite.stations):
+        assert was[sid] == now[sid]
+    for sid in rewrite.stations:
+        b, a = was[sid], now[sid]
+        assert a.lines == b.lines
+        take = {p: int(0.3 * v) for p, v in b.votes.items() if p != "p3"}
+        if not sum(take.values()):  # at least one vote moves: one of the largest other party's
+            take[max(take, key=lambda p: (b.votes[p], -list(b.votes).index(p)))] = 1
+        assert a.votes == {
+            p: v - take[p] if p in take else v + sum(take.values()) for p, v in b.votes.items()
+        }
+    # districts are not rewritten
+    for j in range(1, 6):
+        name = f"protocols/smd-0{j}.csv.gz"
+        assert spec.Files(out).read(name) == spec.Files(before.out).read(name)
+
+
+def test_copies_hold_the_count_before_the_rewrite(
+    tmp_path: Path, altered: tuple[SimulationSummary, Election]
+) -> None:
+    before, election = altered
+    out = tmp_path / "copied"
+    summary = simulate(STATIONS, out, seed=SEED, districts=5, anomalies=(*ANOMALIES, REWRITE), copies=0.1)
+    assert summary.copies is not None and len(summary.copies.stations) == 200
+    text = (out / "copies" / "assembly-list.csv").read_text(encoding="utf-8")
+    header = text.splitlines()[0]
+    assert gzip.decompress((out / "protocols" / "assembly-list.csv.gz").read_bytes()).startswith(
+        header.encode() + b"\n"
+    )
+    copies = read_copies(
+        text.encode(), name="c", contest="assembly-list", lines=LINES, options=before.parties
+    )
+    # the count with its stuffing and rounding (they happen in the count), never the rewrite
+    counted = by_station(election)
+    for c in copies:
+        assert dict(c.lines) == counted[c.station].lines and dict(c.votes) == counted[c.station].votes
+    assert {c.station for c in copies} & set(summary.anomalies[0].stations)
+    assert {c.station for c in copies} & set(summary.anomalies[2].stations)
+    # a sample of its own: the same with another share of rewriting, or none
+    again = simulate(STATIONS, tmp_path / "again", seed=SEED, districts=5, copies=0.1)
+    assert again.copies == summary.copies
+    # the outputs without copies are as before; a rerun without them takes the old copies away
+    plain = simulate(STATIONS, out, seed=SEED, districts=5, anomalies=ANOMALIES)
+    assert not (out / "copies").exists() and "copies" not in json.loads(
+        (out / "simulation.json").read_text(encoding="utf-8")
+    )
+    assert spec.Files(out).snapshot() == spec.Files(before.out).snapshot()
+    assert plain.files == before.files
+
+
+def test_rewrite_and_copies_arguments(tmp_path: Path) -> None:
+    assert parse_anomaly("rewrite:5%:0.5:p2") == Anomaly("rewrite", 0.05, 0.5, "p2")
+    for text, says in (
+        ("rewrite:0.05:0", "rewrite strength must be in (0, 1]"),
+        ("rewrite:0.05:1.5", "(0, 1]"),
+    ):
+        with pytest.raises(InputError, match=re.escape(says)):
+            parse_anomaly(text)
+    with pytest.raises(InputError, match="unknown party 'p9'"):
+        simulate(50, tmp_path / "a", parties=3, anomalies=[parse_anomaly("rewrite:0.1:0.2:p9")])
+    for bad in (-0.1, 1.5, float("nan"), "0.2"):
+        with pytest.raises(InputError, match="copies must be a share of the stations in"):
+            simulate(50, tmp_path / "b", copies=bad)  # type: ignore[arg-type]
+    # every list contest is rewritten at the same stations
+    summary = simulate(300, tmp_path / "c", regions=3, lists=2, anomalies=[REWRITE], copies=1)
+    assert summary.copies is not None and len(summary.copies.stations) == 300
+    first = by_station(spec.load(tmp_path / "c"))
+    clean = simulate(300, tmp_path / "d", regions=3, lists=2)
+    before = by_station(spec.load(clean.out))
+    council = by_station(spec.load(tmp_path / "c"), "council-2-list")
+    council_before = by_station(spec.load(clean.out), "council-2-list")
+    (rewrite,) = summary.anomalies
+    changed = {s for s in first if first[s] != before[s]}
+    assert changed == set(rewrite.stations)
+    assert {s for s in council if council[s] != council_before[s]} == changed
+    assert all(council[s].votes["p1"] > council_before[s].votes["p1"] for s in changed)
+    assert all(council[s].lines == council_before[s].lines for s in changed)

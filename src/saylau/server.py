@@ -49,6 +49,11 @@ REFUSALS_RATE, REFUSALS_BURST = 5.0, 50
 SHARED_SYNC_INTERVAL = 0.25
 
 
+#: The largest body of ``POST /api/v1/copies``: a photo at its limit (10 MB, saylau.copies.photos)
+#: and the copy's figures beside it.
+PHOTO_BODY = 10 * 1024 * 1024 + 256 * 1024
+
+
 def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
     """The API and the website over the store at ``db_url`` (a SQLite path or a ``postgresql://`` URL)."""
     settings = settings or Settings()
@@ -118,7 +123,9 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
     )
     problems.install(app)
     app.add_middleware(StrictJson)  # inside the size limit: a key twice in a JSON body is a 422
-    app.add_middleware(problems.BodyLimit, limit=settings.max_body)
+    # An observer's copy carries its photo: that one path takes up to the photo limit and a margin.
+    photo_body = max(settings.max_body, PHOTO_BODY)
+    app.add_middleware(problems.BodyLimit, limit=settings.max_body, larger={"/api/v1/copies": photo_body})
     app.add_middleware(ReadLimit)  # pages, downloads, static files: the anonymous limit per address
     app.add_middleware(Compression)  # brotli or gzip, each body once (http/compression.py)
     app.add_middleware(Head)  # outside compression: a HEAD's headers are those of the GET it would be

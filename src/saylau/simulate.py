@@ -32,7 +32,10 @@ Anomalies (:class:`Anomaly`) alter a share of the stations the way falsification
 fingerprints, keeping every control relation valid; the summary (also written as
 ``simulation.json``) lists the stations each one altered, so that forensic detectors can be tested
 against a known truth. The clean election does not depend on the anomalies: the same seed with and
-without them gives the same numbers at every station left unaltered.
+without them gives the same numbers at every station left unaltered. ``copies`` adds what
+observers copied at a sample of the stations when the count ended, the truth a parallel count
+(:mod:`saylau.copies`) is tested against: a ``rewrite`` anomaly, made after the count, shows
+there and nowhere else.
 
 Deterministic for a seed: numpy's ``default_rng`` only (one child stream per stage), gzip without
 timestamps. Everything is vectorised and the CSV text is built in numpy byte blocks, so a million
@@ -55,7 +58,9 @@ from saylau.errors import InputError
 from saylau.protocols import KZ_FORM
 
 #: Anomaly kinds and their default strength (see :class:`Anomaly`).
-KINDS = {"stuffing": 0.2, "rounding": 0.0}
+KINDS = {"stuffing": 0.2, "rounding": 0.0, "rewrite": 0.1}
+#: The anomalies made after the count (the others happen in it): observers' copies do not show them.
+AFTER_COUNT = frozenset({"rewrite"})
 
 COUNTRY = "SIM"
 BODY = "assembly"
@@ -67,6 +72,7 @@ DISTRICT_GROUP = "assembly-smd"
 DISTRICTS_FILE = "districts.csv"
 DISTRICT_COLUMN = "district"
 SUMMARY_FILE = "simulation.json"
+COPIES = "copies"  # the folder of the observers' copies (``copies=``): copies/<first list contest>.csv
 #: The lines of the Kazakh precinct protocol, in the order written (docs/election-format.md).
 LINES = KZ_FORM.lines  # the protocol lines written, in the Kazakh form's order
 
@@ -120,10 +126,20 @@ class Anomaly:
       integer percentage of the registered voters (the closest count to it, within half a ballot):
       the first integer percent above the true turnout plus ``strength`` (default 0; 0.05 = five
       points higher); the added ballots go to ``party``.
+    - ``rewrite``: at ``share`` of the stations the commission's figures are rewritten after the
+      count: in every list contest, ``strength`` (default 0.1) of each other party's votes (rounded
+      down) move to ``party`` (at least one vote at each station, see
+      :func:`saylau.copies.simulated.moved_votes`); ballots, invalid ballots, "against all" and the
+      races and districts are unchanged, so every control relation still holds and only an
+      observer's copy made at the count (``simulate(copies=...)``) shows it. Its :class:`Altered`
+      adds no ballot (``ballots`` 0) and gives the votes moved in the first list contest
+      (``moved``, ``votes_moved`` in ``simulation.json``).
 
     ``party`` defaults to the first party (the largest). Each station is altered by at most one
-    anomaly, and only where it can be (some voters did not vote), so a station's turnout always
-    goes up.
+    anomaly, and only where it can be (stuffing and rounding: some voters did not vote; rewrite:
+    the other parties have a vote), so a station's turnout always goes up (or, rewritten, its
+    party's votes). The anomalies of the count are applied first, in the order given, then the
+    rewrites, each from a random stream of its own: adding a rewrite changes no other station.
     """
 
     kind: str
@@ -143,6 +159,8 @@ class Anomaly:
                 raise InputError(f"stuffing strength must be in (0, 1], got {self.strength!r}")
             if self.kind == "rounding" and not 0 <= self.strength < 1:
                 raise InputError(f"rounding strength must be in [0, 1), got {self.strength!r}")
+            if self.kind == "rewrite" and not 0 < self.strength <= 1:
+                raise InputError(f"rewrite strength must be in (0, 1], got {self.strength!r}")
         if self.party is not None and not (isinstance(self.party, str) and self.party.strip()):
             raise InputError(f"party must be a party id, got {self.party!r}")
 
@@ -209,21 +227,38 @@ def _number(raw: str, what: str, where: str) -> float:
 
 @dataclass(frozen=True)
 class Altered:
-    """The stations one anomaly altered, and the ballots it added."""
+    """The stations one anomaly altered, the ballots it added and (a rewrite) the votes it moved
+    to its party in the first list contest."""
 
     anomaly: Anomaly
     party: str
     stations: tuple[str, ...]
     ballots: int
+    moved: int = 0
 
     def as_dict(self) -> dict[str, object]:
+        moved = {"votes_moved": self.moved} if self.anomaly.kind in AFTER_COUNT else {}
         return {
             **self.anomaly.as_dict(),
             "party": self.party,
             "altered": len(self.stations),
             "ballots_added": self.ballots,
+            **moved,
             "stations": list(self.stations),
         }
+
+
+@dataclass(frozen=True)
+class Copies:
+    """The observers' copies written (``simulate(copies=share)``): the stations copied, in station
+    order, and the file, relative to the simulation's directory."""
+
+    share: float
+    stations: tuple[str, ...]
+    file: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"share": float(self.share), "stations": list(self.stations), "file": self.file}
 
 
 @dataclass(frozen=True)
@@ -249,6 +284,8 @@ class SimulationSummary:
     #: the further contests (``lists`` > 1, ``races`` > 0), by id: kind, body, seats, the invalid
     #: ballots, "against all" and the votes of each option (party or candidate)
     more: dict[str, dict[str, object]] = field(default_factory=dict)
+    #: the observers' copies, when asked for
+    copies: Copies | None = None
 
     @property
     def contests(self) -> tuple[str, ...]:
@@ -266,25 +303,29 @@ class SimulationSummary:
         return frozenset(s for a in self.anomalies for s in a.stations)
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "generator": "saylau.simulate",
-            "seed": self.seed,
-            "stations": self.stations,
-            "regions": self.regions,
-            "tecs": self.tecs,
-            "districts": self.districts,
-            "parties": list(self.parties),
-            "seats": self.seats,
-            "contest": LIST_CONTEST,
-            "registered": self.registered,
-            "issued": self.issued,
-            "turnout": round(self.turnout, 6),
-            "invalid": self.invalid,
-            "against_all": self.against_all,
-            "votes": self.votes,
-            "anomalies": [a.as_dict() for a in self.anomalies],
-            "files": self.files,
-        } | ({"more_contests": self.more} if self.more else {})
+        return (
+            {
+                "generator": "saylau.simulate",
+                "seed": self.seed,
+                "stations": self.stations,
+                "regions": self.regions,
+                "tecs": self.tecs,
+                "districts": self.districts,
+                "parties": list(self.parties),
+                "seats": self.seats,
+                "contest": LIST_CONTEST,
+                "registered": self.registered,
+                "issued": self.issued,
+                "turnout": round(self.turnout, 6),
+                "invalid": self.invalid,
+                "against_all": self.against_all,
+                "votes": self.votes,
+                "anomalies": [a.as_dict() for a in self.anomalies],
+                "files": self.files,
+            }
+            | ({"more_contests": self.more} if self.more else {})
+            | ({"copies": self.copies.as_dict()} if self.copies else {})
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -619,19 +660,31 @@ def _districts(rng: np.random.Generator, m: _Model, count: int) -> None:
         m.districts.append(_District(did, j, territory, s, e, candidates, invalid, votes))
 
 
-def _anomalies(rng: np.random.Generator, m: _Model, anomalies: Sequence[Anomaly]) -> tuple[Altered, ...]:
-    """Apply each anomaly to its own stations; the list and district ballots rise together."""
+def _party(m: _Model, anomaly: Anomaly) -> str:
+    party = anomaly.party or m.party_ids[0]
+    if party not in m.party_ids:
+        raise InputError(
+            f"anomaly {anomaly.kind}: unknown party {party!r}; expected one of "
+            f"{m.party_ids[0]}..{m.party_ids[-1]}"
+        )
+    return party
+
+
+def _anomalies(
+    rng: np.random.Generator, m: _Model, anomalies: Sequence[Anomaly]
+) -> tuple[list[Altered | None], np.ndarray]:
+    """Apply each anomaly of the count to its own stations; the list and district ballots rise
+    together. Returns what each anomaly altered (None for those made after the count, which
+    :func:`_rewrites` applies) and the stations altered."""
     taken = np.zeros(m.n, bool)
     extra = np.zeros(m.n, np.int64)
     target = np.full(m.n, -1, np.int64)  # party index of the added ballots
-    out: list[Altered] = []
+    out: list[Altered | None] = []
     for anomaly in anomalies:
-        party = anomaly.party or m.party_ids[0]
-        if party not in m.party_ids:
-            raise InputError(
-                f"anomaly {anomaly.kind}: unknown party {party!r}; expected one of "
-                f"{m.party_ids[0]}..{m.party_ids[-1]}"
-            )
+        if anomaly.kind in AFTER_COUNT:
+            out.append(None)
+            continue
+        party = _party(m, anomaly)
         room = m.registered - m.issued
         pool = np.flatnonzero((room > 0) & ~taken)
         k = min(round(anomaly.share * m.n), pool.size)
@@ -679,7 +732,49 @@ def _anomalies(rng: np.random.Generator, m: _Model, anomalies: Sequence[Anomaly]
             # the party's candidate, else the station's leading candidate
             col = 1 + parties.index(pid) if pid in parties else 1 + int(np.argmax(d.votes[i, 1:]))
             d.votes[i, col] += extra[row]
-    return tuple(out)
+    return out, taken
+
+
+def _copies(seed: int, m: _Model, share: float) -> tuple[np.ndarray, np.ndarray]:
+    """The stations observers copy (``share`` of all, from a stream of their own) and the figures
+    they copy, as the first list contest's protocol file has them: its lines, then the parties."""
+    rng = _stream(seed, 9)
+    k = round(share * m.n)
+    rows = np.sort(rng.choice(m.n, k, replace=False)) if k else np.zeros(0, np.int64)
+    common = (m.registered, m.received, m.issued, m.mobile, m.received - m.issued, m.found, m.invalid)
+    figures = np.column_stack([*(c[rows] for c in common), m.votes[rows].astype(np.int64)])
+    return rows, figures
+
+
+def _rewrites(
+    seed: int, m: _Model, anomalies: Sequence[Anomaly], altered: list[Altered | None], taken: np.ndarray
+) -> tuple[Altered, ...]:
+    """Apply the anomalies made after the count (``rewrite``), each from a stream of its own, at
+    stations no other anomaly altered; fill their places in ``altered``."""
+    from saylau.copies.simulated import moved_votes
+
+    lists = [m.votes] + [c.votes for c in m.more if c.kind == "list"]
+    for j, anomaly in enumerate(anomalies):
+        if anomaly.kind not in AFTER_COUNT:
+            continue
+        party = _party(m, anomaly)
+        column = m.party_ids.index(party)
+        others = m.votes[:, 1:].sum(axis=1, dtype=np.int64) - m.votes[:, 1 + column]
+        pool = np.flatnonzero((others > 0) & ~taken)
+        k = min(round(anomaly.share * m.n), pool.size)
+        rng = _stream(seed, 10, j)
+        chosen = np.sort(rng.choice(pool, k, replace=False)) if k else pool[:0]
+        target = np.full(chosen.size, column)
+        moved = []
+        for votes in lists:
+            change = moved_votes(votes[chosen, 1:], target, anomaly.effective_strength)
+            votes[chosen, 1:] += change.astype(votes.dtype)
+            moved.append(int(change[:, column].sum()))
+        taken[chosen] = True
+        ids = tuple(m.station_id(int(i)) for i in chosen)
+        altered[j] = Altered(anomaly, party, ids, 0, moved[0])  # the votes moved in the first list contest
+    assert all(a is not None for a in altered)
+    return tuple(a for a in altered if a is not None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1017,6 +1112,21 @@ def _write(m: _Model, out: Path, seed: int, seats: int) -> None:
         )
 
 
+def _write_copies(m: _Model, path: Path, rows: np.ndarray, figures: np.ndarray) -> None:
+    """The copies in the format :func:`saylau.copies.files.read_copies` reads: the header of the
+    first list contest's protocol file, a row per copy, plain CSV."""
+    tecs = _Labels(m.tec_ids)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        f.write((",".join(["station", *LINES, *m.party_ids]) + "\n").encode("utf-8"))
+        for a in range(0, rows.size, CHUNK):
+            b = min(a + CHUNK, rows.size)
+            at = rows[a:b]
+            station = [tecs.piece(m.tec[at]), _const(b - a, b"-"), _digits(m.local[at], pad=m.local_width)]
+            fields = [station, *([_digits(figures[a:b, j])] for j in range(figures.shape[1]))]
+            f.write(_render(_row(fields, b - a)))
+
+
 def _prepare(out: Path) -> None:
     """Create ``out``; a previous simulation there is replaced, any other content refused."""
     if out.exists() and not out.is_dir():
@@ -1030,6 +1140,13 @@ def _prepare(out: Path) -> None:
                 if p.name.endswith((".csv", ".csv.gz")):
                     p.unlink()
         (out / DISTRICTS_FILE).unlink(missing_ok=True)
+        folder = out / COPIES
+        if folder.is_dir():
+            for p in folder.iterdir():
+                if p.name.endswith(".csv"):
+                    p.unlink()
+            if not any(folder.iterdir()):
+                folder.rmdir()
     out.mkdir(parents=True, exist_ok=True)
 
 
@@ -1070,6 +1187,7 @@ def simulate(
     seats: int = 100,
     lists: int = 1,
     races: int = 0,
+    copies: float = 0.0,
 ) -> SimulationSummary:
     """Write a synthetic election with ``stations`` polling stations into the directory ``out``.
 
@@ -1078,8 +1196,11 @@ def simulate(
     size), ``regions`` regions of about 50 stations per territorial commission. ``lists`` - 1 more
     list contests (``council-2-list`` ..., ``seats`` seats each, Sainte-Laguë) and ``races``
     national races (``president`` ...), each in a body of its own and held at every station (see
-    the module docstring): Indonesia's shape is ``lists=4, races=1``. ``out`` must be new, empty,
-    or a previous simulation (which is replaced). Returns the summary, also written to
+    the module docstring): Indonesia's shape is ``lists=4, races=1``. ``copies`` > 0 writes the
+    observers' copies of that share of the stations, drawn from a stream of their own:
+    ``copies/<first list contest>.csv`` in the format of :func:`saylau.copies.files.read_copies`,
+    with the figures of the count (its anomalies included), before any ``rewrite``. ``out`` must be
+    new, empty, or a previous simulation (which is replaced). Returns the summary, also written to
     ``out/simulation.json``.
     """
     start = time.perf_counter()
@@ -1102,6 +1223,8 @@ def simulate(
         raise InputError(f"districts ({districts}) cannot exceed stations ({stations})")
     if parties > 999:
         raise InputError(f"parties must be at most 999, got {parties}")
+    if not _real(copies) or not 0 <= copies <= 1:
+        raise InputError(f"copies must be a share of the stations in [0, 1], got {copies!r}")
     for a in anomalies:
         if not isinstance(a, Anomaly):
             raise InputError(f"expected an Anomaly, got {a!r}")
@@ -1119,9 +1242,17 @@ def simulate(
         _districts(rng[5], m, int(districts))
     _more_lists(int(seed), m, int(lists), int(seats))  # their own streams: the above is unchanged
     _races(int(seed), m, int(races))
-    altered = _anomalies(rng[6], m, anomalies)
+    in_count, taken = _anomalies(rng[6], m, anomalies)
+    copied = _copies(int(seed), m, float(copies)) if copies else None
+    altered = _rewrites(int(seed), m, anomalies, in_count, taken)
     _check(m)
     _write(m, out, int(seed), int(seats))
+    copies_written = None
+    if copied is not None:
+        name = f"{COPIES}/{LIST_CONTEST}.csv"
+        _write_copies(m, out / name, *copied)
+        stations_copied = tuple(m.station_id(int(i)) for i in copied[0])
+        copies_written = Copies(float(copies), stations_copied, name)
 
     files = {
         p.relative_to(out).as_posix(): p.stat().st_size
@@ -1146,6 +1277,7 @@ def simulate(
         anomalies=altered,
         files=files,
         more={c.id: _contest_summary(c, seats) for c in m.more},
+        copies=copies_written,
     )
     text = json.dumps(summary.as_json(), indent=1, ensure_ascii=False) + "\n"
     (out / SUMMARY_FILE).write_text(text, encoding="utf-8")

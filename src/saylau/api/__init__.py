@@ -29,13 +29,20 @@ GET      /api/v1/forensics            observer, admin             the observers'
 POST     /api/v1/tokens               admin                       issue a token (its text once)
 GET      /api/v1/tokens               admin                       every token, never a secret
 DELETE   /api/v1/tokens/{id}          admin                       revoke a token
+POST     /api/v1/copies               observer (its territory),   an observer's copy of a posted
+                                      admin                       protocol, with its photo
+POST     /api/v1/copies/file          observer, admin             a file of copies, all or nothing
+GET      /api/v1/copies/mine          observer, admin             one's copies, each compared
+GET      /api/v1/parallel-count       everyone                    copies against the official count
+GET      /api/v1/photos/{sha256}      everyone (published)        a copy's photo
 =======  ===========================  ==========================  ===========================
 
 Where each is: :mod:`~saylau.api.results` (results, turnout, events, election),
 :mod:`~saylau.api.protocols` (protocols and turnout reports, written and read back),
 :mod:`~saylau.api.audit`, :mod:`~saylau.api.uploads` (the officer pages' check, file and forms),
 :mod:`~saylau.api.projection`, :mod:`~saylau.api.forensics`, :mod:`~saylau.api.admin` (tokens),
-:mod:`~saylau.api.keys` (commissions' signing keys), :mod:`~saylau.api.log` (the log, public) and
+:mod:`~saylau.api.keys` (commissions' signing keys),
+:mod:`~saylau.api.copies` (observers' copies), :mod:`~saylau.api.log` (the log, public) and
 :mod:`~saylau.api.service` (health, whoami); who may call what is :mod:`~saylau.api.deps`.
 The website (``saylau.web``) is served beside them, under ``/{lang}/``.
 """
@@ -50,6 +57,7 @@ def install(app: FastAPI) -> None:
     from saylau.api import (
         admin,
         audit,
+        copies,
         forensics,
         keys,
         log,
@@ -70,6 +78,7 @@ def install(app: FastAPI) -> None:
     app.include_router(forensics.router)  # observers' statistical checks (docs/forensics.md)
     app.include_router(log.router)  # the log's checkpoint, key, entries and proofs (docs/verification.md)
     app.include_router(keys.router)  # commissions' signing keys (docs/api.md, "Signing keys")
+    app.include_router(copies.router)  # observers' copies: the parallel count (docs/forensics.md)
 
 
 __all__ = ["install"]

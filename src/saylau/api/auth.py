@@ -30,6 +30,8 @@ log = logging.getLogger("saylau.api")
 READ_RESULTS = frozenset({"admin", "commission", "observer", "public"})
 READ_ALL = frozenset({"admin", "observer"})
 WRITE = frozenset({"admin", "commission"})
+#: who sends observers' copies of posted protocols (never the official count)
+COPY = frozenset({"admin", "observer"})
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,16 @@ def results_command(source: str, as_json: bool, lang: str, level: str | None) ->
     "--anomaly",
     "anomalies",
     multiple=True,
-    help="KIND:SHARE[:STRENGTH[:PARTY]], e.g. stuffing:0.05 or rounding:0.02; repeatable.",
+    help="KIND:SHARE[:STRENGTH[:PARTY]], e.g. stuffing:0.05, rounding:0.02 or rewrite:0.05; repeatable.",
+)
+@click.option(
+    "--copies",
+    default=0.0,
+    show_default=True,
+    type=float,
+    metavar="SHARE",
+    help="Write observers' copies of this share of the stations (copies/<contest>.csv), "
+    "made before any rewrite.",
 )
 def simulate_command(
     stations: int,
@@ -137,6 +146,7 @@ def simulate_command(
     lists: int,
     races: int,
     anomalies: tuple[str, ...],
+    copies: float,
 ) -> None:
     """Write a synthetic election of any size, with consistent protocols (and chosen anomalies)."""
     from saylau.results import percent
@@ -153,6 +163,7 @@ def simulate_command(
         lists=lists,
         races=races,
         anomalies=[parse_anomaly(a) for a in anomalies],
+        copies=copies,
     )
     click.echo(
         f"{out}: {summary.stations:,} stations, {summary.registered:,} registered, "
@@ -160,6 +171,8 @@ def simulate_command(
         f"{len(summary.altered):,} stations altered, "
         f"in {summary.seconds:.1f} s"
     )
+    if summary.copies is not None:
+        click.echo(f"{out}/{summary.copies.file}: copies of {len(summary.copies.stations):,} stations")
 
 
 @cli.command("demo")

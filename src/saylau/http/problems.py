@@ -172,17 +172,22 @@ class BodyLimit:
     """Refuses request bodies over ``limit`` bytes with 413, by Content-Length or while reading,
     and bodies that take longer than ``timeout`` seconds to arrive (from the request's headers)
     with 408: a client sending its body a byte a second holds a connection that long, no longer.
-    ``timeout`` None: the running server's ``Settings.body_timeout``; 0: no limit."""
+    ``timeout`` None: the running server's ``Settings.body_timeout``; 0: no limit. ``larger``
+    gives a few paths a limit of their own (an observer's copy carries a photo of several MB)."""
 
-    def __init__(self, app: ASGIApp, limit: int, timeout: float | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int, timeout: float | None = None, larger: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.limit = limit
         self.timeout = timeout
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope["path"], self.limit)
         length = None
         chunked = False
         for name, value in scope["headers"]:
@@ -197,8 +202,8 @@ class BodyLimit:
             except ValueError:
                 await problem(400, "Content-Length is not a number")(scope, receive, send)
                 return
-            if size > self.limit:
-                await self._refuse(scope, receive, send)
+            if size > limit:
+                await self._refuse(scope, receive, send, limit)
                 return
         timeout = self._timeout(scope)
         if timeout and (size > 0 or (chunked and length is None)):
@@ -214,13 +219,13 @@ class BodyLimit:
             if length is not None or not chunked:
                 await self.app(scope, receive, sending)
             else:
-                await self._read_then_pass(scope, receive, sending)
+                await self._read_then_pass(scope, receive, sending, limit)
         except BodyTimeout as e:  # raised while the application read the body, and not handled
             if started:
                 raise
             await problem(408, str(e.detail), headers=e.headers)(scope, receive, send)
 
-    async def _read_then_pass(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _read_then_pass(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         """A body of unknown length: read it here (up to the limit), then hand it on."""
         parts: list[bytes] = []
         seen = 0
@@ -230,8 +235,8 @@ class BodyLimit:
                 return  # the client went away
             chunk = message.get("body", b"")
             seen += len(chunk)
-            if seen > self.limit:
-                await self._refuse(scope, receive, send)
+            if seen > limit:
+                await self._refuse(scope, receive, send, limit)
                 return
             parts.append(chunk)
             if not message.get("more_body", False):
@@ -244,8 +249,8 @@ class BodyLimit:
         state = getattr(getattr(scope.get("app"), "state", None), "saylau", None)
         return float(state.settings.body_timeout) if state is not None else 0.0
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(413, f"the body is larger than the limit of {self.limit:,} bytes")
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        response = problem(413, f"the body is larger than the limit of {limit:,} bytes")
         response.headers["Connection"] = "close"
         await response(scope, receive, send)
 

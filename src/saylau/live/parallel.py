@@ -168,6 +168,119 @@ def _seats(
     return out
 
 
+#: The most differing copies one document lists (the summary counts them all).
+LISTED = 2_000
+
+
+def comparison_json(c: Comparison, stored: StoredCopy, *, photo: bool) -> dict[str, object]:
+    """One copy against the official figures, as the API and the pages give it. ``photo``: whether
+    the reader may see its photo (published by its observer, or the reader is that observer)."""
+    return {
+        "copy": c.copy,
+        "station": c.station,
+        "contest": c.contest,
+        "observer": c.observer,
+        "received": stored.at,
+        "official_version": c.version,
+        "differs": c.differs,
+        "differences": [
+            {"kind": d.kind, "id": d.id, "copy": d.copy, "official": d.official} for d in c.differences
+        ],
+        "changed_after": c.changed_after,
+        "later": [
+            {
+                "version": x.version,
+                "received": x.received.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                "matches_copy": x.matches,
+                "reason": x.reason,
+            }
+            for x in c.later
+        ],
+        "flags": stored.flags,
+        "note": stored.note,
+        "photo": stored.photo_sha256 if photo and stored.photo_sha256 else None,
+    }
+
+
+def document(
+    view: ParallelView,
+    election: Election,
+    checker: Checker,
+    lang: str,
+    *,
+    territory: str | None = None,
+    contest: str | None = None,
+) -> dict[str, object]:
+    """The public parallel count of ``territory`` (the whole country by default): per contest its
+    summary and its children's, every copy that differs from the official figures (or whose
+    station's copies disagree), and each body's seats if the copies were right."""
+    from saylau.model import name_in
+    from saylau.results import Labels
+
+    root = next(t.id for t in election.territories if t.parent is None)
+    place = territory or root
+    labels = Labels(election, lang)
+    children = [t for t in election.territories if t.parent == place]
+    contests = []
+    for c in election.contests:
+        if contest is not None and c.id != contest:
+            continue
+        summary = view.summaries.get((c.id, place))
+        if summary is None:
+            continue
+        listed = [
+            x
+            for x in view.count.comparisons
+            if x.contest == c.id
+            and place in checker.chain.get(x.station, ())
+            and (x.differs or not view.count.stations[x.station, x.contest].agree)
+        ]
+        options = labels.options(
+            c, sorted({d.id for x in listed for d in x.differences if d.kind == "option"})
+        )
+        contests.append(
+            {
+                "id": c.id,
+                "name": name_in(c.name, lang) if c.name else c.id,
+                "summary": summary.as_json(),
+                "children": [
+                    {"name": name_in(t.name, lang), **view.summaries[c.id, t.id].as_json()}
+                    for t in children
+                    if (c.id, t.id) in view.summaries
+                ],
+                "options": options,
+                "differing": [
+                    {
+                        **comparison_json(x, view.copies[x.copy], photo=view.copies[x.copy].photo_public),
+                        "agree": view.count.stations[x.station, x.contest].agree,
+                    }
+                    for x in listed[:LISTED]
+                ],
+                "more": max(0, len(listed) - LISTED),
+            }
+        )
+    bodies = {}
+    if place == root:
+        for body in election.bodies:
+            seats = view.seats.get(body.id, {})
+            if not seats:
+                continue
+            bodies[body.id] = {
+                "name": name_in(body.name, lang),
+                "seats": [
+                    {"id": p, **labels.group(p), "official": a, "if_copies_right": b}
+                    for p, (a, b) in seats.items()
+                ],
+                "changes": any(a != b for a, b in seats.values()),
+            }
+    return {
+        "audit_seq": view.head,
+        "territory": {"id": place, "name": name_in(checker.territories[place].name, lang)},
+        "contests": contests,
+        "bodies": bodies,
+    }
+
+
 class ParallelCounts:
     """The last :class:`ParallelView` of a served store, made again when the log has moved since,
     at most every ``interval`` seconds (a night of protocols moves it many times a second; the
@@ -198,4 +311,4 @@ class ParallelCounts:
             self._view = None
 
 
-__all__ = ["ParallelCounts", "ParallelView", "Summary", "build", "copy_tables"]
+__all__ = ["ParallelCounts", "ParallelView", "Summary", "build", "comparison_json", "copy_tables", "document"]

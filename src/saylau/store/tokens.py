@@ -9,7 +9,8 @@ hashes (:func:`authenticate`).
 
 Roles (:data:`ROLES`): ``admin`` (everything), ``commission`` (writes protocols and turnout for the
 stations inside its territory), ``observer`` (reads everything, per-station protocols and the audit
-log included) and ``public`` (published results only, like a request without a token).
+log included, and sends copies of posted protocols: for the stations inside its territory when it
+has one) and ``public`` (published results only, like a request without a token).
 
 A token lives at most :data:`MAX_LIFETIME` (400 days: one election's preparation, the vote and
 its disputes, with room to spare); a longer expiry is refused, and a token meant to last is made
@@ -59,6 +60,9 @@ from saylau.store.opening import open_checked
 from saylau.store.tables import api_tokens, audit_log, rate_limits, token_revocations
 
 ROLES = ("admin", "commission", "observer", "public")
+#: The roles whose tokens may be given a territory: a commission must have one (where it writes);
+#: an observer may (the stations it sends copies of).
+TERRITORIAL = ("commission", "observer")
 PREFIX = "saylau_"
 ID_HEX = 12
 SECRET_BYTES = 32
@@ -257,9 +261,10 @@ class Tokens:
             raise InputError(f"expected one of {', '.join(ROLES)}, got {role!r}", where="--role")
         if role == "commission" and not territory:
             raise InputError("a commission token needs the territory it writes for", where="--territory")
-        if role != "commission" and territory:
+        if role not in TERRITORIAL and territory:
             raise InputError(
-                f"only commission tokens have a territory, not {role} tokens", where="--territory"
+                f"only commission and observer tokens have a territory, not {role} tokens",
+                where="--territory",
             )
         _text(name, "--name", empty=True)
         _text(actor, "actor")
