@@ -58,6 +58,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Check the protocols of FILE (CSV, .csv.zip, .csv.gz or JSON) and store them, all or nothing; "
         "with --sign, each signed by the commission key in KEY (``saylau keys create``).",
     ),
+    "copies": (
+        "saylau.cli.copies",
+        "Observers' copies of posted protocols: the parallel count (docs/forensics.md).",
+    ),
     "init": (
         "saylau.cli.store",
         "Create a store (a SQLite file or a postgresql:// URL) for the election defined in DIR, and the "
