@@ -14,6 +14,7 @@ observers and readers, shown beside the official ones, never instead of them.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,7 @@ from saylau.protocol_table import DTYPE, ProtocolTable
 from saylau.results import evaluate
 from saylau.store import Store
 from saylau.store.copies import StoredCopy
+from saylau.store.store import CopiesState
 from saylau.tally import Tally
 
 
@@ -62,6 +64,7 @@ class Summary:
 class ParallelView:
     """The parallel count as of log entry ``head``."""
 
+    state: CopiesState
     head: int
     built_at: float
     count: ParallelCount
@@ -70,6 +73,8 @@ class ParallelView:
     summaries: Mapping[tuple[str, str], Summary]
     #: body -> party -> (official seats, seats if the copies were right)
     seats: Mapping[str, Mapping[str, tuple[int, int]]]
+    #: body -> party -> official seats (kept while no protocol version is stored)
+    official: dict[str, dict[str, int]] | None = None
 
     def comparison(self, copy_id: int) -> Comparison | None:
         return self._by_id.get(copy_id)
@@ -120,9 +125,16 @@ def _received(at: str) -> datetime:
     return datetime.fromisoformat(at.replace("Z", "+00:00"))
 
 
-def build(store: Store, election: Election, checker: Checker) -> ParallelView:
-    """The parallel count of ``store`` now (see the module docstring)."""
-    state = store.copies_state()
+def build(
+    store: Store, election: Election, checker: Checker, since: ParallelView | None = None
+) -> ParallelView:
+    """The parallel count of ``store`` now (see the module docstring); given the view made before,
+    only what changed since is read from the store."""
+    state = store.copies_state(since.state if since is not None else None)
+    same = since is not None and since.state.versions_seq == state.versions_seq
+    official = since.official if same and since is not None else None
+    if official is None:
+        official = evaluate(election, Tally(election).extend_tables(state.tables)).bodies
     count = compare(state.tables, copy_tables(state.copies), state.history)
     summaries: dict[tuple[str, str], Summary] = {}
     copies_of: dict[tuple[str, str], int] = {}
@@ -140,21 +152,25 @@ def build(store: Store, election: Election, checker: Checker) -> ParallelView:
             for option, n in verdict.moved.items():
                 s.moved[option] = s.moved.get(option, 0) + n
     return ParallelView(
+        state=state,
         head=state.head,
         built_at=time.monotonic(),
         count=count,
         copies={c.id: c for c in state.copies},
         summaries=summaries,
-        seats=_seats(election, state.tables, count),
+        seats=_seats(election, state.tables, count, official),
+        official=official,
     )
 
 
 def _seats(
-    election: Election, tables: Sequence[ProtocolTable], count: ParallelCount
+    election: Election,
+    tables: Sequence[ProtocolTable],
+    count: ParallelCount,
+    official: dict[str, dict[str, int]],
 ) -> dict[str, dict[str, tuple[int, int]]]:
-    """Per body and party: the seats of the official count and of the count if the copies were
-    right (the same when no station's copies differ)."""
-    official = evaluate(election, Tally(election).extend_tables(tables)).bodies
+    """Per body and party: the seats of the official count (``official``) and of the count if
+    the copies were right (the same when no station's copies differ)."""
     if any(v.differs for v in count.stations.values()):
         corrected = Tally(election).extend_tables(corrected_tables(tables, count))
         if_right = evaluate(election, corrected).bodies
@@ -301,14 +317,16 @@ class ParallelCounts:
                 (head is None or head > view.head) and time.monotonic() - view.built_at >= self._interval
             )
             if stale:
-                view = self._view = build(self._store, self._election, self._checker)
+                view = self._view = build(self._store, self._election, self._checker, view)
             assert view is not None
             return view
 
     def invalidate(self) -> None:
-        """Forget the view (a copy was just stored here: its sender expects to see it)."""
+        """Make the view again at the next reader (a copy was just stored here: its sender
+        expects to see it), reading only what is new."""
         with self._lock:
-            self._view = None
+            if self._view is not None:
+                self._view = dataclasses.replace(self._view, built_at=float("-inf"), head=-1)
 
 
 __all__ = ["ParallelCounts", "ParallelView", "Summary", "build", "comparison_json", "copy_tables", "document"]

@@ -237,12 +237,14 @@ class Current:
 class CopiesState(NamedTuple):
     """What the parallel count compares, read at one moment (log entry ``head``): the latest
     version of every protocol, every observer's copy, and every version of the protocols the
-    commission corrected that some copy is of (to tell whether a copy came before a correction)."""
+    commission corrected (to tell whether a copy came before a correction)."""
 
     head: int
     tables: list[ProtocolTable]
     copies: list[StoredCopy]
     history: dict[tuple[str, str], list[OfficialVersion]]
+    #: the last log entry that stored a protocol version (the tables and history are as of it)
+    versions_seq: int = 0
 
 
 class _Item(NamedTuple):
@@ -792,42 +794,49 @@ class Store:
         """(actor, published) of each copy with this photo: who may see it."""
         return copies.photo_users(self._engine, sha256)
 
-    def copies_state(self) -> CopiesState:
-        """The official tables, the copies and the corrections the copies may predate, as of one
-        moment (:class:`CopiesState`)."""
+    def copies_state(self, since: CopiesState | None = None) -> CopiesState:
+        """The official tables, the copies and every corrected protocol's versions, as of one
+        moment (:class:`CopiesState`). Given the state read before (``since``), only what changed
+        is read again: the copies after its last one (they are only ever added) and, when a
+        protocol version was stored since, the tables and the corrections."""
         pv = protocol_versions
         with spec.no_cyclic_gc(), reading(self._engine) as conn:
             head = audit.last_seq(conn)
-            tables = [t for found, _ in self._latest_tables(conn) for t in found]
-            stored = copies.read(conn)
-            wanted = {(c.station, c.contest) for c in stored}
-            corrected = (
-                sa.select(pv.c.station, pv.c.contest).where(pv.c.version > 1).distinct().subquery("corrected")
+            versions_seq = int(
+                conn.execute(sa.select(sa.func.coalesce(sa.func.max(pv.c.audit_seq), 0))).scalar_one()
             )
-            rows = conn.execute(
-                sa.select(
-                    pv.c.station, pv.c.contest, pv.c.version, pv.c.layout, pv.c.figures, pv.c.at, pv.c.reason
-                )
-                .join(
-                    corrected,
-                    sa.and_(corrected.c.station == pv.c.station, corrected.c.contest == pv.c.contest),
-                )
-                .order_by(pv.c.station, pv.c.contest, pv.c.version)
-            ).all()
-            history: dict[tuple[str, str], list[OfficialVersion]] = {}
-            for r in rows:
-                if (r.station, r.contest) not in wanted:
-                    continue
-                p = self._counts(conn, r.station, r.contest, r.layout, r.figures)
-                figures = {
-                    **{("line", k): v for k, v in p.lines.items()},
-                    **{("option", k): v for k, v in p.votes.items()},
-                }
-                received = datetime.datetime.fromisoformat(r.at.replace("Z", "+00:00"))
-                history.setdefault((r.station, r.contest), []).append(
-                    OfficialVersion(int(r.version), received, figures, r.reason)
-                )
-        return CopiesState(head, tables, stored, history)
+            after = since.copies[-1].id if since is not None and since.copies else 0
+            stored = [*(since.copies if since is not None else ()), *copies.read(conn, after=after)]
+            if since is not None and since.versions_seq == versions_seq:
+                return CopiesState(head, since.tables, stored, since.history, versions_seq)
+            tables = [t for found, _ in self._latest_tables(conn) for t in found]
+            history = self._corrected(conn)
+        return CopiesState(head, tables, stored, history, versions_seq)
+
+    def _corrected(self, conn: sa.Connection) -> dict[tuple[str, str], list[OfficialVersion]]:
+        """Every version, with the time it was received, of each protocol corrected at least once."""
+        pv = protocol_versions
+        corrected = (
+            sa.select(pv.c.station, pv.c.contest).where(pv.c.version > 1).distinct().subquery("corrected")
+        )
+        same = sa.and_(corrected.c.station == pv.c.station, corrected.c.contest == pv.c.contest)
+        rows = conn.execute(
+            sa.select(
+                pv.c.station, pv.c.contest, pv.c.version, pv.c.layout, pv.c.figures, pv.c.at, pv.c.reason
+            )
+            .join(corrected, same)
+            .order_by(pv.c.station, pv.c.contest, pv.c.version)
+        ).all()
+        history: dict[tuple[str, str], list[OfficialVersion]] = {}
+        for r in rows:
+            p = self._counts(conn, r.station, r.contest, r.layout, r.figures)
+            figures = {("line", k): v for k, v in p.lines.items()}
+            figures.update((("option", k), v) for k, v in p.votes.items())
+            received = datetime.datetime.fromisoformat(r.at.replace("Z", "+00:00"))
+            history.setdefault((r.station, r.contest), []).append(
+                OfficialVersion(int(r.version), received, figures, r.reason)
+            )
+        return history
 
     # -- turnout ------------------------------------------------------------------------------
 
