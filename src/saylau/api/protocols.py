@@ -3,6 +3,11 @@ go to the server's one writer (:func:`saylau.live.submit_job`) and answer once c
 ``GET /protocols`` and ``GET /turnout/reports`` give every version as stored, with who sent it.
 
 A commission writes and reads only inside its territory (:func:`saylau.api.deps.need_place`).
+
+Under double entry (``[election] entry = "double"``) ``POST /protocols`` stores the officer's entry,
+and the protocol counts once two different officers' entries agree (201); until then it answers
+202 ``awaiting`` or ``differs`` (with the differences), and ``GET /protocols/entries`` shows the
+entries made since the latest version, side by side.
 The officer pages' routes on protocols (check, file upload, forms) are in :mod:`saylau.api.uploads`.
 """
 
@@ -18,7 +23,9 @@ from starlette.responses import JSONResponse, Response
 from saylau.api.auth import READ_ALL, WRITE
 from saylau.api.deps import PREFIX, Caller, failure, need, need_place
 from saylau.api.schemas import (
+    EntryPending,
     ProtocolAccepted,
+    ProtocolEntries,
     ProtocolIn,
     StationProtocols,
     TurnoutAccepted,
@@ -30,6 +37,7 @@ from saylau.http.problems import ApiError, responses
 from saylau.http.state import running
 from saylau.live import ProtocolJob, TurnoutJob, submit_job
 from saylau.model import TurnoutReport
+from saylau.store.entries import compare, differences
 from saylau.store.signing import Signature
 
 router = APIRouter(prefix=PREFIX)
@@ -69,6 +77,11 @@ def signed(body: ProtocolIn, policy: str, what: str) -> Signature | None:
             "model": ProtocolAccepted,
             "description": "The same as the stored version: nothing written",
         },
+        202: {
+            "model": EntryPending,
+            "description": "Double entry: this officer's entry is stored; the protocol counts once a "
+            "different officer enters the same figures (awaiting), or one of them corrects (differs)",
+        },
         **responses(400, 401, 403, 409, 413, 422, 429, 503),
     },
 )
@@ -80,7 +93,13 @@ async def post_protocol(request: Request, body: ProtocolIn, caller: Caller) -> R
     With ``key_id`` and ``signature`` it is a commission-signed protocol: the signature must
     verify over its canonical bytes with a registered key of a territory holding the station
     (422 otherwise, nothing stored); where the election requires signatures, an unsigned one
-    is refused (docs/verification.md, commission-signed protocols)."""
+    is refused (docs/verification.md, commission-signed protocols).
+
+    Where the election asks for double entry, this is one officer's entry: 201 when it agrees
+    with another officer's latest entry since the protocol's latest version (the version is
+    stored), else 202 with ``result`` ``awaiting`` (no other officer's entry yet; the same
+    officer's second entry never counts) or ``differs`` (``differences``: each line with this
+    entry's figure and the other officer's, who is ``other_actor``); docs/api.md, double entry."""
     state = running(request)
     need(caller, WRITE, "submitting a protocol")
     checker = state.live.checker
@@ -104,11 +123,15 @@ async def post_protocol(request: Request, body: ProtocolIn, caller: Caller) -> R
     except Exception as e:
         raise failure(e, what) from None
     result["warnings"] = checked.warnings
-    location = f"{PREFIX}/protocols?" + urlencode({"station": body.station, "contest": body.contest})
+    query = urlencode({"station": body.station, "contest": body.contest})
+    if result["result"] in ("awaiting", "differs"):
+        return JSONResponse(
+            result, status_code=202, headers={"Location": f"{PREFIX}/protocols/entries?{query}"}
+        )
     return JSONResponse(
         result,
         status_code=200 if result["result"] == "unchanged" else 201,
-        headers={"Location": location},
+        headers={"Location": f"{PREFIX}/protocols?{query}"},
     )
 
 
@@ -226,4 +249,54 @@ async def turnout_reports(request: Request, caller: Caller) -> dict[str, Any]:
             }
             for r in reports
         ]
+    }
+
+
+@router.get(
+    "/protocols/entries",
+    tags=["protocols"],
+    summary="Double entry: a protocol's entries since its latest version, and where they differ",
+    response_model=ProtocolEntries,
+    responses=responses(401, 403, 404, 422, 429, 503),
+)
+async def get_entries(
+    request: Request,
+    caller: Caller,
+    station: Annotated[str, Query(min_length=1, max_length=200)],
+    contest: Annotated[str, Query(min_length=1, max_length=200)],
+) -> dict[str, Any]:
+    """Every officer's entry made since the latest version, oldest first, and the differences,
+    line by line, between the caller's latest entry and the most recent other officer's (for a
+    caller with none, between the two most recent officers'). The commission of the station's
+    territory, observers and administrators."""
+    state = running(request)
+    if caller.role != "commission":
+        need(caller, READ_ALL, "reading protocol entries")
+    checker = state.live.checker
+    if station not in checker.chain:
+        raise ApiError(404, f"no station {station!r} in election {state.live.election.id!r}")
+    need_place(state, caller, station, "reading protocol entries")
+    if contest not in checker.contests_of.get(station, []):
+        raise ApiError(404, f"station {station!r} does not vote in contest {contest!r}")
+    store = state.store
+    try:
+        pending = await run_in_threadpool(store.pending_entries, station, contest)
+    except Exception as e:
+        raise failure(e, f"entries of {station}/{contest}") from None
+    this, other = compare(pending.entries, caller.actor)
+    found = (
+        ()
+        if this is None or other is None
+        else differences(this.protocol, this.status, other.protocol, other.status)
+    )
+    return {
+        "station": station,
+        "contest": contest,
+        "entry_mode": state.live.entry_mode,
+        "version": pending.version,
+        "entries": [e.as_dict() for e in pending.entries],
+        "this": None if this is None else this.seq,
+        "other": None if other is None else other.seq,
+        "other_actor": None if other is None else other.actor,
+        "differences": [d.as_dict() for d in found],
     }

@@ -87,6 +87,70 @@ class ProtocolAccepted(BaseModel):
     content_hash: str
     audit_seq: int
     warnings: list[str] = []
+    entry: int | None = Field(
+        None, description="Double entry: the log entry of this officer's entry (null: nothing written)"
+    )
+    other_actor: str | None = Field(
+        None, description="Double entry: the officer whose entry this one agreed with"
+    )
+
+
+class EntryDifference(BaseModel):
+    """One line where two officers' entries differ: this entry's figure, then the other's."""
+
+    kind: Literal["line", "option", "status"]
+    id: str
+    this: int | str | None
+    other: int | str | None
+
+
+class EntryPending(BaseModel):
+    """Double entry: an officer's entry stored, the protocol not counted (yet)."""
+
+    result: Literal["awaiting", "differs"] = Field(
+        description="awaiting: no other officer's entry since the latest version; differs: the other's "
+        "latest entry has other figures (in differences)"
+    )
+    station: str
+    contest: str
+    version: int = Field(description="The latest version that counts (0: none)")
+    status: str
+    content_hash: str = Field(description="The latest version's content hash (empty: none)")
+    audit_seq: int = Field(description="The latest version's log entry (0: none)")
+    entry: int = Field(description="The log entry of this officer's entry")
+    differences: list[EntryDifference]
+    other_actor: str | None = Field(description="The officer whose entry differs (differs), else null")
+    same_actor: bool = Field(
+        description="This officer had entered it already: a second entry by the same officer never counts"
+    )
+    warnings: list[str] = []
+
+
+class EntryOut(BaseModel):
+    entry: int
+    status: str
+    lines: dict[str, int]
+    votes: dict[str, int]
+    content_hash: str
+    reason: str | None
+    actor: str
+    source: str
+    at: str
+
+
+class ProtocolEntries(BaseModel):
+    """Double entry: the entries of one protocol made since its latest version, and where the
+    asking officer's latest entry and the other officer's differ."""
+
+    station: str
+    contest: str
+    entry_mode: Literal["single", "double"]
+    version: int = Field(description="The latest version that counts (0: none)")
+    entries: list[EntryOut] = Field(description="Every entry since that version, oldest first")
+    this: int | None = Field(description="The entry compared: the caller's latest (else the most recent)")
+    other: int | None = Field(description="The entry it is compared with: the most recent other officer's")
+    other_actor: str | None
+    differences: list[EntryDifference]
 
 
 class TurnoutIn(BaseModel):

@@ -42,7 +42,7 @@ from saylau.live import FileJob, submit_job
 from saylau.model import Protocol, name_in
 from saylau.protocols import OPTIONS, Relation
 from saylau.protocols import Form as ProtocolForm
-from saylau.store import ConflictError, Submission
+from saylau.store import ConflictError, Entered, Submission
 from saylau.store.canonical import counts, protocol_content, protocol_message
 from saylau.store.signing import Signature, message_of
 from saylau.text import loads_strict
@@ -95,6 +95,13 @@ class FileContents(BaseModel):
     )
 
 
+class EntryDiffers(BaseModel):
+    station: str
+    contest: str
+    other_actor: str | None
+    differences: int = Field(description="How many lines differ (GET /protocols/entries lists them)")
+
+
 class FileStored(BaseModel):
     file: str
     protocols: int
@@ -103,6 +110,17 @@ class FileStored(BaseModel):
     unchanged: int
     audit_seq: int
     warnings: list[str]
+    entry_mode: Literal["single", "double"] = "single"
+    counted: int | None = Field(
+        None, description="Double entry: the file's entries that agreed with another officer's (counted now)"
+    )
+    awaiting: int | None = Field(None, description="Double entry: entries awaiting a different officer's")
+    differing: int | None = Field(
+        None, description="Double entry: entries that differ from another officer's"
+    )
+    differs: list[EntryDiffers] | None = Field(
+        None, description="Double entry: the differing protocols (the first 1,000)"
+    )
 
 
 # -- checking one protocol ----------------------------------------------------------------------
@@ -495,7 +513,11 @@ async def post_file(
     for stations outside the territory) listing every error with its line and station, and 409 if
     one differs from a stored version without ``reason``. Stored in one transaction and counted
     in the results before the answer. With ``key_id`` and ``signatures`` (made over what
-    ``POST /protocols/file/contents`` gives), each protocol is stored as its commission signed it."""
+    ``POST /protocols/file/contents`` gives), each protocol is stored as its commission signed it.
+
+    Where the election asks for double entry, each protocol of the file is an entry of the
+    uploader: the answer says how many ``counted`` (they agreed with another officer's entry),
+    how many are ``awaiting`` another officer's, and which ``differs`` from another officer's."""
     live = running(request).live
     if reason is not None and not reason.strip():
         reason = None
@@ -537,6 +559,8 @@ async def post_file(
     except Exception as e:
         raise failure(e, filename) from None
     seq = live.seq
+    if isinstance(done, list):  # double entry: what each of the uploader's entries did
+        return _entered(filename, intake, done, seq)
     return {
         "file": filename,
         "protocols": sum(len(t) for t in intake.tables),
@@ -545,6 +569,39 @@ async def post_file(
         "unchanged": done.unchanged,
         "audit_seq": max((w.audit_seq for w in done.versions), default=seq),
         "warnings": intake.warnings,
+    }
+
+
+#: Differing protocols listed in a file's answer at most.
+MAX_DIFFERS = 1000
+
+
+def _entered(filename: str, intake: Intake, entered: list[Entered], seq: int) -> dict[str, Any]:
+    """A file's answer under double entry, from what each of its entries did."""
+    versions = [e.version for e in entered if e.version is not None]
+    differs = [e for e in entered if e.result == "differs"]
+    written = [e.entry for e in entered if e.entry is not None] + [w.audit_seq for w in versions]
+    return {
+        "file": filename,
+        "protocols": sum(len(t) for t in intake.tables),
+        "new": sum(1 for w in versions if w.version == 1),
+        "corrected": sum(1 for w in versions if w.version > 1),
+        "unchanged": sum(1 for e in entered if e.result == "unchanged"),
+        "audit_seq": max(written, default=seq),
+        "warnings": intake.warnings,
+        "entry_mode": "double",
+        "counted": len(versions),
+        "awaiting": sum(1 for e in entered if e.result == "awaiting"),
+        "differing": len(differs),
+        "differs": [
+            {
+                "station": e.station,
+                "contest": e.contest,
+                "other_actor": e.other_actor,
+                "differences": len(e.differences),
+            }
+            for e in differs[:MAX_DIFFERS]
+        ],
     }
 
 

@@ -12,7 +12,7 @@ from saylau.cli.app import cli
 from saylau.errors import InputError
 
 if TYPE_CHECKING:
-    from saylau.store import Store
+    from saylau.store import Entered, Store
 
 
 KEY_HELP = "The log's signing key file (default: $SAYLAU_LOG_KEY, else DB.key beside a SQLite DB)."
@@ -87,7 +87,11 @@ def import_command(
     sign_key: str | None,
 ) -> None:
     """Check the protocols of FILE (CSV, .csv.zip, .csv.gz or JSON) and store them, all or nothing;
-    with --sign, each signed by the commission key in KEY (``saylau keys create``)."""
+    with --sign, each signed by the commission key in KEY (``saylau keys create``).
+
+    Where the election asks for double entry (``entry = "double"``), each protocol is an entry by
+    --actor: it counts once another officer's entry has the same figures; the command says how many
+    counted, how many await a different officer's entry and which differ."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -137,9 +141,21 @@ def import_command(
 
             key = read_private_key(Path(sign_key))
             signed = sign_protocols(key, election.id, intake.protocols, status)
+        who = actor or os.environ.get("USER") or "cli"
+        if store.entry_mode() == "double":
+            entered = store.enter(
+                actor=who,
+                status=status,
+                reason=reason,
+                source=Path(file).name,
+                signatures=signed,
+                tables=intake.tables,
+            )
+            click.echo(f"{db}: {_entered(entered)}; {_head(store)}")
+            return
         done = store.submit_tables(
             intake.tables,
-            actor=actor or os.environ.get("USER") or "cli",
+            actor=who,
             status=status,
             reason=reason,
             source=Path(file).name,
@@ -151,6 +167,22 @@ def import_command(
         )
     finally:
         store.close()
+
+
+def _entered(entered: list[Entered]) -> str:
+    """What a file's entries did, in one line (and the differing protocols on standard error)."""
+    counted = sum(1 for e in entered if e.counted)
+    awaiting = sum(1 for e in entered if e.result == "awaiting")
+    differs = [e for e in entered if e.result == "differs"]
+    unchanged = sum(1 for e in entered if e.result == "unchanged")
+    for e in differs[:20]:
+        click.echo(f"differs: {e.explain()}", err=True)
+    if len(differs) > 20:
+        click.echo(f"differs: {len(differs) - 20:,} more not shown", err=True)
+    return (
+        f"{counted:,} counted (both officers' entries agree), {awaiting:,} awaiting a different "
+        f"officer's entry, {len(differs):,} differing, {unchanged:,} unchanged"
+    )
 
 
 def _head(store: Store) -> str:

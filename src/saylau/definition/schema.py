@@ -121,6 +121,10 @@ ELECTION_HEAD = Table(
             Choice(("optional", "required"), "signature policy"),
             doc="required: every protocol signed by its commission's key; optional by default",
         ),
+        "entry": Key(
+            Choice(("single", "double"), "entry mode"),
+            doc="double: a protocol counts once two officers entered the same figures; single by default",
+        ),
     }
 )
 FILE_NAMES = Table(

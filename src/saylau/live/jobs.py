@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from saylau.copies.model import NewCopy
 from saylau.model import Protocol, TurnoutReport
-from saylau.store import Submission, Submitted
+from saylau.store import Entered, Submission, Submitted
 from saylau.store.signing import Signature
 
 if TYPE_CHECKING:
@@ -42,10 +42,13 @@ class TurnoutJob:
 @dataclass
 class FileJob:
     """A file of protocols: stored all or nothing in one transaction of its own, answered whole
-    (a conflict or a bad protocol refuses the file, not just that protocol)."""
+    (a conflict or a bad protocol refuses the file, not just that protocol). Under double entry its
+    protocols are the uploader's entries, and the answer is what each did (``list[Entered]``)."""
 
     submission: Submission
-    future: concurrent.futures.Future[Submitted] = field(default_factory=concurrent.futures.Future)
+    future: concurrent.futures.Future[Submitted | list[Entered]] = field(
+        default_factory=concurrent.futures.Future
+    )
 
 
 @dataclass

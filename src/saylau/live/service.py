@@ -39,7 +39,7 @@ from saylau.live.parallel import ParallelCounts
 from saylau.live.snapshots import Snapshot, dumps, etag_of
 from saylau.model import Election, Protocol, TurnoutReport
 from saylau.results import as_json, evaluate, territory_doc
-from saylau.store import ConflictError, Store, Submission, Submitted, Written
+from saylau.store import ConflictError, Entered, Store, Submission, Submitted, Written
 from saylau.tally import Tally, Totals
 
 log = logging.getLogger("saylau.live")
@@ -74,6 +74,8 @@ class Live:
         self.checker = Checker(self.election)
         #: whether the definition requires commission-signed protocols: "required" or "optional"
         self.signatures = store.signatures()
+        #: whether a protocol counts once submitted ("single") or once two officers agree ("double")
+        self.entry_mode = store.entry_mode()
         self.lock = threading.Lock()  # the tally, the maps below, and building snapshots
         self.generation = 0  # bumped by every change to the tally or the turnout reports
         self.seq = 0  # the audit entries up to this one are counted
@@ -175,7 +177,9 @@ class Live:
 
     def _submit(self, groups: list[list[ProtocolJob]]) -> None:
         """Submit the groups together; take out what fails and try the rest again, so that one
-        bad or conflicting request never costs the others their answer."""
+        bad or conflicting request never costs the others their answer. Under double entry each
+        group is one officer's entries (:meth:`Store.enter_all`), answered as :meth:`_after_enter` says."""
+        double = self.entry_mode == "double"
         while groups:
             submissions = [
                 Submission(
@@ -189,7 +193,10 @@ class Live:
                 for g in groups
             ]
             try:
-                done = self.store.submit_all(submissions)
+                if double:
+                    entered = self.store.enter_all(submissions)
+                else:
+                    done = self.store.submit_all(submissions)
             except ConflictError as e:
                 clashes = {(s, c): what for s, c, what in e.conflicts}
                 kept = []
@@ -221,7 +228,10 @@ class Live:
                 for job in (j for g in groups for j in g):
                     job.future.set_exception(e)
                 return
-            self._after_submit(groups, done)
+            if double:
+                self._after_enter(groups, entered)
+            else:
+                self._after_submit(groups, done)
             return
 
     def _after_submit(self, groups: list[list[ProtocolJob]], done: list[Submitted]) -> None:
@@ -265,6 +275,72 @@ class Live:
         if written:
             self.on_change()
 
+    def _after_enter(self, groups: list[list[ProtocolJob]], done: list[list[Entered]]) -> None:
+        """Answer each officer's entry: the version it made count (as :meth:`_after_submit`
+        answers, with ``entry``), ``unchanged``, or ``awaiting`` / ``differs`` with the differences
+        and the other officer."""
+        jobs = [j for g in groups for j in g]
+        entered = {(e.station, e.contest): e for d in done for e in d}
+        with self.lock:
+            if any(e.result == "unchanged" and key not in self.versions for key, e in entered.items()):
+                self._follow_locked()  # "unchanged", yet not counted here: another process wrote it
+            written = self._count_entered({j.key: j.protocol for j in jobs}, list(entered.values()))
+        for job in jobs:
+            e = entered[job.key]
+            w = e.version
+            if w is not None:
+                result = "created" if w.version == 1 else ("corrected" if job.reason else "finalised")
+                answer: dict[str, Any] = {
+                    "result": result,
+                    "station": w.station,
+                    "contest": w.contest,
+                    "version": w.version,
+                    "status": w.status,
+                    "content_hash": w.content_hash,
+                    "audit_seq": w.audit_seq,
+                    "entry": e.entry,
+                    "other_actor": e.other_actor,
+                }
+            else:
+                version, content_hash, seq = self.versions.get(job.key, (0, "", 0))
+                answer = {
+                    "result": e.result,
+                    "station": job.key[0],
+                    "contest": job.key[1],
+                    "version": version,
+                    "status": self.status.get(job.key, job.status),
+                    "content_hash": content_hash,
+                    "audit_seq": seq,
+                    "entry": e.entry,
+                }
+                if e.result != "unchanged":
+                    answer["differences"] = [d.as_dict() for d in e.differences]
+                    answer["other_actor"] = e.other_actor
+                    answer["same_actor"] = e.same_actor
+            job.future.set_result(answer)
+        if written:
+            self.on_change()
+
+    def _count_entered(self, protocols: Mapping[tuple[str, str], Protocol], entered: list[Entered]) -> bool:
+        """Count the versions some entries just made count, under the lock; whether there were any.
+
+        Entries are log entries too: when this transaction's entries follow the last one counted,
+        every entry up to its last is counted now; otherwise the gap is followed later (the
+        versions written are counted already, as for :meth:`_count_written`)."""
+        seqs = [e.entry for e in entered if e.entry is not None]
+        written = [e.version for e in entered if e.version is not None]
+        for w in written:
+            self._count(protocols[(w.station, w.contest)], w.status, w.version, w.content_hash, w.audit_seq)
+        if seqs:
+            last = max([*seqs, *(w.audit_seq for w in written)])
+            if min(seqs) == self.seq + 1:
+                self.seq = last
+            else:
+                self.ahead.update(w.audit_seq for w in written if w.audit_seq > self.seq)
+        if written:
+            self.generation += 1
+        return bool(written)
+
     def _count_written(self, protocols: Mapping[tuple[str, str], Protocol], written: list[Written]) -> None:
         """Count the versions this process just wrote, under the lock."""
         for w in written:
@@ -279,14 +355,15 @@ class Live:
             self.generation += 1
 
     def _file(self, job: FileJob) -> None:
+        if self.entry_mode == "double":
+            self._file_entries(job)
+            return
         try:
             done = self.store.submit_all([job.submission])[0]
         except Exception as e:  # a conflict, bad counts or the database: the file is refused whole
             job.future.set_exception(e)
             return
-        sent = job.submission
-        protocols = {(p.station, p.contest): p for p in sent.protocols}
-        protocols.update(((p.station, p.contest), p) for t in sent.tables for p in t.protocols())
+        protocols = _protocols_of(job.submission)
         written = {(w.station, w.contest) for w in done.versions}
         with self.lock:
             if any(key not in written and key not in self.versions for key in protocols):
@@ -294,6 +371,24 @@ class Live:
             self._count_written(protocols, done.versions)
         job.future.set_result(done)
         if done.versions:
+            self.on_change()
+
+    def _file_entries(self, job: FileJob) -> None:
+        """A file under double entry: each protocol an entry of the uploader, in one transaction;
+        answered with what each entry did (a list of :class:`~saylau.store.Entered`)."""
+        try:
+            entered = self.store.enter_all([job.submission])[0]
+        except Exception as e:  # a conflict, bad counts or the database: the file is refused whole
+            job.future.set_exception(e)
+            return
+        needed = {(e.station, e.contest) for e in entered if e.version is not None}
+        protocols = _protocols_of(job.submission, needed)
+        with self.lock:
+            if any(e.result == "unchanged" and (e.station, e.contest) not in self.versions for e in entered):
+                self._follow_locked()
+            written = self._count_entered(protocols, entered)
+        job.future.set_result(entered)
+        if written:
             self.on_change()
 
     def _turnout(self, job: TurnoutJob) -> None:
@@ -544,6 +639,23 @@ class Live:
             "counted": "final" if final else "all",
             "results_version": snapshot.version,
         }
+
+
+def _protocols_of(
+    sent: Submission, only: set[tuple[str, str]] | None = None
+) -> dict[tuple[str, str], Protocol]:
+    """The protocols of a submission by (station, contest) (of ``only`` those, when given)."""
+    protocols = {(p.station, p.contest): p for p in sent.protocols}
+    for table in sent.tables:
+        if only is None:
+            protocols.update(((p.station, p.contest), p) for p in table.protocols())
+        else:
+            rows = [i for i, s in enumerate(table.stations) if (s, table.contest) in only]
+            if rows:
+                protocols.update(((p.station, p.contest), p) for p in table.take(rows).protocols())
+    if only is not None:
+        protocols = {k: p for k, p in protocols.items() if k in only}
+    return protocols
 
 
 __all__ = ["Live"]

@@ -15,12 +15,18 @@ was changed behind its back::
         store.tables()             # the same, as integer tables (saylau.protocol_table)
         store.verify().ok          # True unless a row was changed behind the store's back
 
+Where the definition asks for double entry (``[election] entry = "double"``), a protocol counts only
+when two different officers have entered the same figures: ``store.enter(protocols, actor=...)``
+answers per protocol ``awaiting``, ``differs`` (line by line) or the version it made count
+(:mod:`saylau.store.entries`); ``submit`` refuses such an election's protocols.
+
 Commissions sign what they send with a registered key (:mod:`saylau.store.signing`):
 ``store.submit(protocols, actor=..., signatures={(station, contest): Signature(key_id, value)})``.
 """
 
 from saylau.store.audit import AuditEntry, AuditReport, LogEntry
 from saylau.store.canonical import STATUSES
+from saylau.store.entries import Difference, Entered, Pending, StoredEntry
 from saylau.store.errors import ConflictError, StoreError
 from saylau.store.signing import Signature, SigningKey
 from saylau.store.store import (
@@ -44,11 +50,15 @@ __all__ = [
     "Changes",
     "ConflictError",
     "Current",
+    "Difference",
+    "Entered",
     "LogEntry",
+    "Pending",
     "Signature",
     "SigningKey",
     "Store",
     "StoreError",
+    "StoredEntry",
     "StoredVersion",
     "Submission",
     "Submitted",

@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from saylau.errors import InputError, SaylauError
-from saylau.store import copy_rows
+from saylau.store import copy_rows, entry_rows
 from saylau.store.canonical import (
     Layout,
     define_entry,
@@ -56,6 +56,7 @@ from saylau.store.tables import (
     key_revocations,
     meta,
     observer_copies,
+    protocol_entries,
     protocol_layouts,
     protocol_versions,
     signing_keys,
@@ -74,6 +75,7 @@ ACTIONS = (
     "key-register",
     "key-revoke",
     "observer-copy",
+    "protocol-entry",
 )
 #: The order of the values in the rows of ``audit_log`` that writers append.
 COLUMNS = ("seq", "at", "actor", "action", "subject", "leaf_hash")
@@ -241,7 +243,7 @@ def log_entries(conn: sa.Connection, start: int, end: int) -> list[LogEntry]:
     rows = conn.execute(_joined().where(audit_log.c.seq > start, audit_log.c.seq <= end)).all()
     # the definition's files (megabytes for a large election) are read only for its entry
     definition = _Definition.read(conn) if any(row.action == "define" for row in rows) else _NO_DEFINITION
-    if any(row.action == "protocol" for row in rows):
+    if any(row.action in ("protocol", entry_rows.ACTION) for row in rows):
         definition = definition.with_layouts(conn)
     out = []
     for row in rows:
@@ -270,6 +272,7 @@ _PREFIXES = {
     "s_": signing_keys,
     "v_": key_revocations,
     "o_": observer_copies,
+    "e_": protocol_entries,
 }
 _CONTENT = {
     "protocol": ("p_", "protocol row", protocol_versions.c.audit_seq),
@@ -279,6 +282,7 @@ _CONTENT = {
     "key-register": ("s_", "key row", signing_keys.c.event_seq),
     "key-revoke": ("v_", "key revocation row", key_revocations.c.event_seq),
     "observer-copy": ("o_", "copy row", observer_copies.c.audit_seq),
+    "protocol-entry": ("e_", "entry row", protocol_entries.c.audit_seq),
 }
 
 
@@ -403,6 +407,8 @@ def _rebuild(row: Any, definition: _Definition, found: _Findings | None) -> str 
         return _key_register(row, v, name, problem)
     if action == "observer-copy":
         return copy_rows.rebuild(row, v, name, problem)
+    if action == entry_rows.ACTION:
+        return entry_rows.rebuild(row, v, name, problem, definition.layouts)
     if action == "key-revoke":
         if v["key_id"] != row.subject:
             problem(f"{name}: the key revocation row revokes key {v['key_id']}")
@@ -438,6 +444,7 @@ def _key(action: str) -> str:
         "key-register": "id",
         "key-revoke": "key_id",
         "observer-copy": "station",
+        "protocol-entry": "station",
     }[action]
 
 
@@ -913,6 +920,9 @@ def _orphan_label(action: str, r: Any, what: str) -> str:
     elif action == "observer-copy":
         if isinstance(r.station, str) and isinstance(r.contest, str):
             return f"{r.station}/{r.contest}/copy"
+    elif action == entry_rows.ACTION:
+        if isinstance(r.station, str) and isinstance(r.contest, str):
+            return entry_rows.entry_subject(r.station, r.contest)
     elif isinstance(r.token_id, str):
         return f"the revocation of {r.token_id}"
     return _a(what)

@@ -146,6 +146,18 @@ def copy_entry(seq: int, at: str, actor: str, content: str, source: str) -> str:
     )
 
 
+def entry_record(seq: int, at: str, actor: str, content: str, reason: str | None, source: str) -> str:
+    """One officer's entry of a protocol under double entry (``[election] entry = "double"``): its
+    canonical content (:func:`protocol_content`, the same bytes a version of the same counts and
+    status holds), the reason given, where it came from, who typed it and when. An entry is not a
+    version: the protocol counts once two officers' entries agree (:meth:`saylau.store.Store.enter`)."""
+    return (
+        f'{{"action":"protocol-entry","actor":{string(actor)},"at":{string(at)},"protocol":{content},'
+        f'"reason":{"null" if reason is None else string(reason)},"seq":{int(seq)},'
+        f'"source":{string(source)}}}'
+    )
+
+
 def leaf_hex(entry: str) -> str:
     """The leaf hash of an entry, in hex: SHA-256(0x00 || UTF-8 of the entry)."""
     return hashlib.sha256(b"\x00" + entry.encode("utf-8")).hexdigest()

@@ -27,7 +27,7 @@ import re
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
@@ -43,7 +43,7 @@ from saylau.copies.model import NewCopy
 from saylau.errors import InputError
 from saylau.model import Election, Protocol
 from saylau.protocol_table import ProtocolTable
-from saylau.store import audit, copies, keyring, signing
+from saylau.store import audit, copies, entry_rows, keyring, signing
 from saylau.store.audit import AuditEntry, AuditReport, LogEntry
 from saylau.store.bulk import insert_rows
 from saylau.store.canonical import (
@@ -51,6 +51,7 @@ from saylau.store.canonical import (
     Layout,
     define_entry,
     definition_hash,
+    entry_record,
     protocol_content,
     protocol_hash,
     protocol_message,
@@ -69,6 +70,8 @@ from saylau.store.engine import (
     sqlite_file,
     writing,
 )
+from saylau.store.entries import COLUMNS as ENTRY_COLUMNS
+from saylau.store.entries import Entered, Pending, differences, partner, rows_after
 from saylau.store.errors import ConflictError, StoreError
 from saylau.store.opening import check_store, database_errors, open_checked, precheck_sqlite, refuse_if_used
 from saylau.store.packing import Packed, layout_rows, read_layouts, tables_from_rows
@@ -81,6 +84,7 @@ from saylau.store.tables import (
     checkpoints,
     definition_files,
     meta,
+    protocol_entries,
     protocol_layouts,
     protocol_versions,
     turnout_reports,
@@ -276,6 +280,7 @@ class Store:
         self._note: tuple[int, str] | None = None  # the last checkpoint signed: (size, note)
         self._origin: str | None = None  # the log's name in its checkpoints, read with the key
         self._policy: str | None = None  # [election] signatures: optional or required
+        self._entry_mode: str | None = None  # [election] entry: single or double
         self._inside: Callable[[str, str], bool] | None = None  # station inside territory?
         self._known_layouts: dict[str, Layout] = {}
 
@@ -366,6 +371,7 @@ class Store:
             raise
         store = cls(engine, parsed, election, key_file)
         store._signer, store._origin = signer, origin
+        store._entry_mode = entry_rows.mode(files)
         return store
 
     @classmethod
@@ -404,6 +410,22 @@ class Store:
         if self._election is None:
             self._election = spec.load(spec.Files(data=self.definition()), protocols=False)
         return self._election
+
+    def _election_toml(self) -> dict[str, bytes]:
+        """election.toml alone, as :meth:`definition` would give it (the policies are read from
+        it: no need to read a national stations file for them)."""
+        df = definition_files
+        with reading(self._engine) as conn:
+            rows = conn.execute(sa.select(df.c.path, df.c.content).where(df.c.path == entry_rows.MODE_FILE))
+            return {row.path: bytes(row.content) for row in rows}
+
+    def entry_mode(self) -> str:
+        """``single`` or ``double``: whether a protocol counts when it is submitted once, or only
+        when two different officers have entered the same figures (``[election] entry`` in
+        election.toml; :meth:`enter`)."""
+        if self._entry_mode is None:
+            self._entry_mode = entry_rows.mode(self._election_toml())
+        return self._entry_mode
 
     # -- protocols -----------------------------------------------------------------------------
 
@@ -449,7 +471,17 @@ class Store:
         All or nothing, as for :meth:`submit`; a (station, contest) may appear in only one of them
         (which version would come first is otherwise undefined). A :class:`ConflictError` names the
         conflicts of every submission.
+
+        Where the definition asks for double entry (``entry = "double"``), protocols are entered
+        with :meth:`enter` instead: this refuses them (InputError), whoever calls it.
         """
+        if self.entry_mode() == "double":
+            raise InputError(
+                "this election counts a protocol only when two different officers have entered the "
+                'same figures (election.toml: entry = "double"): store protocols with Store.enter '
+                "(or enter_all), not Store.submit",
+                where="entry",
+            )
         for one in submissions:
             _need_actor(one.actor)
             if one.status not in STATUSES:
@@ -488,12 +520,7 @@ class Store:
             _prepare(one.protocols, one.tables, one.status, guard, guard_tables, one.signatures)
             for one in submissions
         ]
-        seen: set[tuple[str, str]] = set()
-        for batch, _ in prepared:
-            if not seen.isdisjoint(batch):
-                station, contest = sorted(seen.intersection(batch))[0]
-                raise InputError(f"protocol {station}/{contest} is in two submissions of one transaction")
-            seen.update(batch)
+        seen = _disjoint([batch for batch, _ in prepared])
         if not seen:
             return [Submitted(0, 0, duplicates, []) for _, duplicates in prepared]
         out: list[Submitted] = []
@@ -525,6 +552,108 @@ class Store:
             rows.flush()
         self._grow(rows.leaves)
         return out
+
+    # -- double entry ----------------------------------------------------------------------------
+
+    def enter(
+        self,
+        protocols: Iterable[Protocol] = (),
+        *,
+        actor: str,
+        status: str = "preliminary",
+        reason: str | None = None,
+        source: str = "",
+        signatures: Mapping[tuple[str, str], Signature] | None = None,
+        tables: Sequence[ProtocolTable] = (),
+    ) -> list[Entered]:
+        """One officer's entries of ``protocols`` (and of ``tables``' rows), in one transaction
+        under the write lock; what each did, one :class:`~saylau.store.entries.Entered` per
+        (station, contest) in the order given.
+
+        Each protocol is decided against its latest version by the rules of :meth:`submit` (the
+        module docstring): the same content writes nothing (``unchanged``); other counts without a
+        reason refuse the whole call (:class:`ConflictError`, nothing written). Otherwise the entry
+        is written (a log entry ``protocol-entry`` and its row), and compared with the entries
+        other officers made after that version, each officer's latest: when one has the same
+        content (counts and status), the version is written too, in this transaction, after the
+        entries (``new``, ``correction``, ``finalisation``, by the same rules; its actor, reason,
+        source and signature are this entry's). Otherwise ``differs`` (with the differences line
+        by line, against the most recent other officer's entry) or ``awaiting``. An officer's own
+        earlier entries never make a count: the same actor twice awaits a different officer.
+
+        Works whatever ``[election] entry`` says; :meth:`submit` refuses where it says ``double``.
+        """
+        return self.enter_all(
+            [Submission(protocols, actor, status, reason, source, signatures, tuple(tables))]
+        )[0]
+
+    def enter_all(self, submissions: Sequence[Submission]) -> list[list[Entered]]:
+        """:meth:`enter` of several officers' submissions in ONE transaction (group commit, as
+        :meth:`submit_all`); a (station, contest) may appear in only one of them."""
+        for one in submissions:
+            _need_actor(one.actor)
+            if one.status not in STATUSES:
+                raise InputError(f"expected one of {', '.join(STATUSES)}, got {one.status!r}", where="status")
+        with spec.no_cyclic_gc():
+            return self._enter(submissions)
+
+    def _enter(self, submissions: Sequence[Submission]) -> list[list[Entered]]:
+        guard, guard_tables = self._bounded(), self._bounded_tables()
+        batches = [
+            _prepare(one.protocols, one.tables, one.status, guard, guard_tables, one.signatures)[0]
+            for one in submissions
+        ]
+        seen = _disjoint(batches)
+        if not seen:
+            return [[] for _ in submissions]
+        out: list[list[Entered]] = []
+        with writing(self._engine) as conn:
+            self._check_signatures(conn, submissions, batches)
+            latest = _latest(conn, seen)
+            decided: list[list[tuple[tuple[str, str], _Item, str, int]]] = []
+            conflicts: list[tuple[str, str, str]] = []
+            for one, batch in zip(submissions, batches, strict=True):
+                note = _note(one.reason)
+                mine = []
+                for key, item in batch.items():
+                    result, version, conflict = _decide(latest.get(key), item, note, one.status)
+                    if conflict is not None:
+                        conflicts.append((item.station, item.contest, conflict))
+                    else:
+                        mine.append((key, item, result, version))
+                decided.append(mine)
+            if conflicts:
+                raise ConflictError(conflicts)
+            to_enter = {key for mine in decided for key, _, result, _ in mine if result != "unchanged"}
+            pending = rows_after(conn, to_enter, lambda ids: self._layouts(conn, ids)) if to_enter else {}
+            start = audit.last_seq(conn)
+            at = audit.now()
+            rows = _Rows(conn)
+            plans = []
+            for one, mine in zip(submissions, decided, strict=True):
+                plan = _entries_of(one, mine, latest, pending, rows, start, at)
+                start = plan.last
+                plans.append(plan)
+            for one, plan in zip(submissions, plans, strict=True):
+                written, start = _write(rows, start, at, one, _note(one.reason), plan.to_write, plan.versions)
+                made = {(w.station, w.contest): w for w in written}
+                out.append(
+                    [
+                        e if e.result in _PENDING else replace(e, version=made.get((e.station, e.contest)))
+                        for e in plan.entered
+                    ]
+                )
+            rows.flush()
+        self._grow(rows.leaves)
+        return out
+
+    def pending_entries(self, station: str, contest: str) -> Pending:
+        """The latest version's number of one protocol and the entries made after it, oldest
+        first: what the next entry will be compared with (double entry)."""
+        with reading(self._engine) as conn:
+            return rows_after(conn, [(station, contest)], lambda ids: self._layouts(conn, ids))[
+                (station, contest)
+            ]
 
     def _grow(self, leaves: list[tuple[int, str]] | None) -> None:
         """Append the leaves this process just committed to the tree, when they follow the ones it
@@ -648,7 +777,7 @@ class Store:
         """``required`` or ``optional``: whether the definition needs every protocol signed by its
         commission (``[election] signatures`` in election.toml; :mod:`saylau.store.signing`)."""
         if self._policy is None:
-            self._policy = signing.policy(self.definition())
+            self._policy = signing.policy(self._election_toml())
         return self._policy
 
     def keys(self) -> dict[str, SigningKey]:
@@ -1178,6 +1307,7 @@ class _Rows:
         self.audit: list[tuple[Any, ...]] = []
         self.versions: list[tuple[Any, ...]] = []
         self.layouts: dict[str, Layout] = {}  # of the versions not yet flushed
+        self.entries: list[tuple[Any, ...]] = []  # officers' entries (double entry), after the log rows
         #: (seq, leaf hash) of the entries of a small transaction, for the tree once it commits
         self.leaves: list[tuple[int, str]] | None = []
 
@@ -1196,6 +1326,22 @@ class _Rows:
         if len(self.audit) >= _CHUNK:
             self.flush()
 
+    def add_entries(
+        self, entries: list[tuple[Any, ...]], rows: list[tuple[Any, ...]], layouts: Iterable[Layout]
+    ) -> None:
+        """Officers' entries (double entry) and their log rows; flushed with the rest."""
+        for lay in layouts:
+            self.layouts[lay.id] = lay
+        self.audit.extend(entries)
+        self.entries.extend(rows)
+        if self.leaves is not None:
+            if len(self.leaves) + len(entries) <= _FRESH:
+                self.leaves.extend((e[0], e[5]) for e in entries)
+            else:
+                self.leaves = None
+        if len(self.audit) >= _CHUNK:
+            self.flush()
+
     def flush(self) -> None:
         if self.layouts:
             pl = protocol_layouts
@@ -1205,6 +1351,9 @@ class _Rows:
             new = [lay for lid, lay in self.layouts.items() if lid not in stored]
             insert_rows(self.conn, pl, ("id", "lines", "votes"), layout_rows(new))
         insert_rows(self.conn, audit_log, audit.COLUMNS, self.audit)
+        if self.entries:
+            insert_rows(self.conn, protocol_entries, ENTRY_COLUMNS, self.entries)
+            self.entries = []
         insert_rows(self.conn, protocol_versions, _VERSION_COLUMNS, self.versions)
         self.audit, self.versions, self.layouts = [], [], {}
 
@@ -1325,6 +1474,98 @@ def _prepare(
     if clashes:
         raise ConflictError(clashes)
     return batch, duplicates
+
+
+def _disjoint(batches: Iterable[Mapping[tuple[str, str], _Item]]) -> set[tuple[str, str]]:
+    """Every (station, contest) of the submissions of one transaction; InputError if one is in two."""
+    seen: set[tuple[str, str]] = set()
+    for batch in batches:
+        if not seen.isdisjoint(batch):
+            station, contest = sorted(seen.intersection(batch))[0]
+            raise InputError(f"protocol {station}/{contest} is in two submissions of one transaction")
+        seen.update(batch)
+    return seen
+
+
+#: What an entry that made no version did.
+_PENDING = frozenset(("unchanged", "awaiting", "differs"))
+
+
+@dataclass
+class _EntryPlan:
+    """One officer's entries as written to ``_Rows``, and the versions they make count."""
+
+    entered: list[Entered]
+    to_write: list[_Item]
+    versions: list[int]
+    last: int  # the number of the last log entry written
+
+
+def _entries_of(
+    one: Submission,
+    decided: list[tuple[tuple[str, str], _Item, str, int]],
+    latest: Mapping[tuple[str, str], tuple[int, str, str]],
+    pending: Mapping[tuple[str, str], Pending],
+    rows: _Rows,
+    start: int,
+    at: str,
+) -> _EntryPlan:
+    """Write one submission's entries (numbered on from ``start``) and decide what each does:
+    a version when another officer's latest entry has the same content (:func:`entries.partner`)."""
+    note = _note(one.reason)
+    actor, status, source = one.actor, one.status, one.source
+    log_rows: list[tuple[Any, ...]] = []
+    entry_rows_: list[tuple[Any, ...]] = []
+    layouts: dict[str, Layout] = {}
+    plan = _EntryPlan([], [], [], start)
+    seq = start
+    for key, item, result, version in decided:
+        station, contest = key
+        stored = latest[key][0] if key in latest else 0
+        if result == "unchanged":
+            plan.entered.append(Entered(station, contest, "unchanged", None, stored))
+            continue
+        seq += 1
+        content = protocol_content(station, contest, item.lines, item.votes, status)
+        content_hash = sha256_hex(content)
+        text = entry_record(seq, at, actor, content, note, source)
+        log_rows.append(
+            audit.entry_row(
+                seq, at, actor, entry_rows.ACTION, entry_rows.entry_subject(station, contest), text
+            )
+        )
+        entry_rows_.append(
+            (
+                seq,
+                station,
+                contest,
+                status,
+                item.layout.id,
+                item.figures,
+                content_hash,
+                note,
+                actor,
+                source,
+                at,
+            )
+        )
+        layouts[item.layout.id] = item.layout
+        other, same = partner(pending[key].entries, actor, content_hash)
+        if other is not None and other.content_hash == content_hash:
+            plan.to_write.append(item)
+            plan.versions.append(version)
+            plan.entered.append(Entered(station, contest, result, seq, stored, other_actor=other.actor))
+        elif other is not None:
+            this = Protocol(station, contest, *item.layout.counts(item.figures))
+            found = differences(this, status, other.protocol, other.status)
+            plan.entered.append(
+                Entered(station, contest, "differs", seq, stored, None, found, other.actor, same)
+            )
+        else:
+            plan.entered.append(Entered(station, contest, "awaiting", seq, stored, same_actor=same))
+    rows.add_entries(log_rows, entry_rows_, layouts.values())
+    plan.last = seq
+    return plan
 
 
 def _need_text_keys(values: Mapping[Any, Any], where: str) -> None:

@@ -105,6 +105,32 @@ protocol_versions = sa.Table(
     sa.CheckConstraint("version >= 1", name="version"),
 )
 
+#: Officers' entries of protocols, where the definition asks for double entry (``[election] entry =
+#: "double"``): one row per entry, its log entry ``audit_seq``. The counts are packed as a
+#: version's are (``layout``, ``figures``); ``content_hash`` is the SHA-256 of the same content a
+#: version of these counts and status has. A protocol counts (a row of ``protocol_versions``) once
+#: the entries of two different officers made after its latest version agree
+#: (:meth:`saylau.store.Store.enter`); the entries stay, both of them, and the log holds them.
+protocol_entries = sa.Table(
+    "protocol_entries",
+    metadata,
+    sa.Column(
+        "audit_seq", sa.BigInteger, sa.ForeignKey("audit_log.seq"), primary_key=True, autoincrement=False
+    ),
+    sa.Column("station", sa.Text, nullable=False),
+    sa.Column("contest", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("layout", sa.Text, nullable=False),
+    sa.Column("figures", sa.LargeBinary, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("at", sa.Text, nullable=False),
+    sa.CheckConstraint("status IN ('preliminary', 'final')", name="status"),
+    sa.Index("ix_protocol_entries_station", "station", "contest"),
+)
+
 #: Turnout during the day: ballots issued by a time, at a territory or a station.
 turnout_reports = sa.Table(
     "turnout_reports",

@@ -1,0 +1,219 @@
+"""Double entry in a real browser (``[election] entry = "double"``): two officers of one commission,
+each in a browser of their own. The first enters a protocol and is told it waits for a second
+officer; the second types one figure differently and sees the differing lines with both figures;
+the first officer's page shows the same lines without a reload; nothing counts in the results until
+the second corrects, and then both pages say it counts. In kk, ru and en, each on its own protocol.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from saylau import spec
+from saylau.i18n import translations
+from saylau.model import Protocol
+
+from .conftest import screenshot, serving
+
+TINY = Path(__file__).resolve().parents[1] / "data" / "tiny"
+
+
+@dataclass
+class DoubleSite:
+    base_url: str
+    first: str  # a commission token of R1
+    second: str  # another commission token of R1
+    protocols: dict[tuple[str, str], Protocol]
+
+
+def _cli(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "saylau.cli", *args], capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def double_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DoubleSite]:
+    from .conftest import _missing
+
+    reason = _missing()
+    if reason is not None:
+        pytest.skip(reason)
+    folder = tmp_path_factory.mktemp("double")
+    definition = folder / "tiny"
+    shutil.copytree(TINY, definition)
+    toml = definition / "election.toml"
+    head = 'name = { kk = "Шағын сайлау", ru = "Маленькие выборы", en = "Tiny election" }\n'
+    toml.write_text(toml.read_text(encoding="utf-8").replace(head, head + 'entry = "double"\n'), "utf-8")
+    db = folder / "double.db"
+    _cli("init", str(db), "--election", str(definition))
+    tokens = [
+        _cli("token", "create", str(db), "--role", "commission", "--territory", "R1", "--name", name)
+        for name in ("officer one", "officer two")
+    ]
+    protocols = {(p.station, p.contest): p for p in spec.load(spec.Files(TINY)).protocols}
+    with serving(db) as base_url:
+        yield DoubleSite(base_url, tokens[0], tokens[1], protocols)
+
+
+def field_id(field: str) -> str:
+    return "#f-" + re.sub(r"[^a-zA-Z0-9_-]", "_", field)
+
+
+def officer(browser: Browser, site: DoubleSite, token: str, lang: str) -> Page:
+    """A browser of its own, signed in with ``token`` and on the protocol page."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{site.base_url}/{lang}/officer/")
+    page.fill("#token", token)
+    page.press("#token", "Enter")
+    expect(page.locator("#signed-in")).to_be_visible()
+    page.goto(f"{site.base_url}/{lang}/officer/protocol")
+    expect(page.locator("#form-body")).to_be_visible()
+    return page
+
+
+def type_in(page: Page, p: Protocol) -> None:
+    page.select_option("#contest", p.contest)
+    expect(page.locator(field_id(f"votes.{sorted(p.votes)[0]}"))).to_be_visible()
+    page.select_option("#station", p.station)
+    for name, value in p.lines.items():
+        page.fill(field_id(f"lines.{name}"), str(value))
+    for option, value in p.votes.items():
+        page.fill(field_id(f"votes.{option}"), str(value))
+    page.click("#submit")
+
+
+def counted(site: DoubleSite, contest: str) -> dict[str, int]:
+    doc = httpx.get(f"{site.base_url}/api/v1/results", timeout=10).json()
+    return next(c for c in doc["contests"] if c["id"] == contest)["votes"]
+
+
+CASES = {"en": ("S1", "council-list"), "ru": ("S2", "council-list"), "kk": ("S1", "d1")}
+
+
+@pytest.mark.parametrize("lang", list(CASES))
+def test_two_officers_must_agree_before_a_protocol_counts(
+    browser: Browser, double_site: DoubleSite, lang: str
+) -> None:
+    site = double_site
+    _ = translations(lang).gettext
+    p = site.protocols[CASES[lang]]
+    first_option, second_option = sorted(p.votes)[:2]
+    typo = replace(
+        p,
+        votes={**p.votes, first_option: p.votes[first_option] - 9, second_option: p.votes[second_option] + 9},
+    )
+    assert max(p.votes.values()) + 9 < 1000  # figures below a thousand: written alike in every language
+    before = counted(site, p.contest)
+
+    one = officer(browser, site, site.first, lang)
+    two = officer(browser, site, site.second, lang)
+    try:
+        type_in(one, p)
+        state = one.locator("#entry-state-text")
+        expect(state).to_have_text(
+            _(
+                "Your entry is stored. The protocol counts once a different officer of the commission "
+                "enters the same figures: waiting for a second officer."
+            )
+        )
+        assert counted(site, p.contest) == before
+
+        type_in(two, typo)
+        differs = _(
+            "Another officer (%(actor)s) entered different figures. Nothing counts until one of you "
+            "corrects: compare the lines below with the paper protocol; whoever typed a figure wrong "
+            "corrects it and submits again."
+        )
+        prefix = differs.split("%(actor)s")[0]
+        expect(two.locator("#entry-state-text")).to_contain_text(prefix)
+        expect(two.locator("#entry-state-text")).to_contain_text("officer one")
+        row = two.locator(f'#entry-diff-table tr[data-difference="option:{first_option}"]')
+        expect(row.locator("td").nth(0)).to_have_text(str(typo.votes[first_option]))
+        expect(row.locator("td").nth(1)).to_contain_text(str(p.votes[first_option]))
+        expect(two.locator("#entry-diff-table tbody tr")).to_have_count(2)
+        expect(two.locator("#entry-diff-table thead")).to_contain_text(_("The other officer's entry"))
+        screenshot(two, f"double-entry-differs-{lang}")
+
+        # the first officer's page shows the same lines, their own figure first, without a reload
+        expect(one.locator("#entry-state-text")).to_contain_text("officer two", timeout=15_000)
+        mine = one.locator(f'#entry-diff-table tr[data-difference="option:{first_option}"] td')
+        expect(mine.nth(0)).to_have_text(str(p.votes[first_option]))
+        expect(one.locator("#entry-diff-table tbody tr")).to_have_count(2)
+        screenshot(one, f"double-entry-differs-first-{lang}")
+        assert counted(site, p.contest) == before  # nothing counts while they differ
+
+        # the second officer corrects: they agree, it counts, and both are told
+        type_in(two, p)
+        agreed = _("Both officers' entries agree: version %(version)s counts.") % {"version": 1}
+        expect(two.locator("#accepted")).to_be_visible()
+        expect(one.locator("#entry-state-text")).to_have_text(agreed, timeout=15_000)
+        expect(one.locator("#entry-diff-wrap")).to_be_hidden()
+        after = counted(site, p.contest)
+        assert after == {k: before[k] + p.votes[k] for k in before}
+        screenshot(one, f"double-entry-agreed-{lang}")
+    finally:
+        one.context.close()
+        two.context.close()
+
+
+def test_an_upload_says_what_counted_waits_and_differs(browser: Browser, double_site: DoubleSite) -> None:
+    site = double_site
+    p = site.protocols["S2", "d1"]
+    lines, options = list(p.lines), sorted(p.votes)
+
+    def csv_of(votes: dict[str, int]) -> bytes:
+        head = ",".join(["station", "contest", *lines, *options])
+        row = ",".join(
+            [p.station, p.contest, *(str(p.lines[n]) for n in lines), *(str(votes[o]) for o in options)]
+        )
+        return f"{head}\n{row}\n".encode()
+
+    def upload(token: str, content: bytes) -> Page:
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"{site.base_url}/en/officer/")
+        page.fill("#token", token)
+        page.press("#token", "Enter")
+        expect(page.locator("#signed-in")).to_be_visible()
+        page.goto(f"{site.base_url}/en/officer/upload")
+        expect(page.locator("#upload-form")).to_be_visible()
+        page.get_by_label("File").set_input_files(
+            files=[{"name": "night.csv", "mimeType": "text/csv", "buffer": content}]
+        )
+        page.get_by_role("button", name="Upload").click()
+        return page
+
+    one = upload(site.first, csv_of(p.votes))
+    try:
+        expect(one.locator("#upload-status-box")).to_contain_text(
+            "1 protocol(s) entered: 0 counted (both officers' entries agree), 1 waiting for a second "
+            "officer, 0 differ from another officer's entry."
+        )
+    finally:
+        one.context.close()
+    typo = {**p.votes, options[0]: p.votes[options[0]] - 1, options[1]: p.votes[options[1]] + 1}
+    two = upload(site.second, csv_of(typo))
+    try:
+        box = two.locator("#upload-status-box")
+        expect(box).to_contain_text(
+            "0 counted (both officers' entries agree), 0 waiting for a second officer, 1 differ"
+        )
+        expect(two.locator("#upload-differs li")).to_have_count(1)
+        expect(two.locator("#upload-differs li")).to_contain_text("S2 · d1 · token:")
+        expect(two.locator("#upload-differs li")).to_contain_text("(officer one)")
+        screenshot(two, "double-entry-upload-differs")
+    finally:
+        two.context.close()
