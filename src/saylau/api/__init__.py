@@ -18,6 +18,8 @@ GET      /api/v1/events               everyone                    server-sent ev
 GET      /api/v1/election             everyone                    contests, options, territories
 GET      /api/v1/protocols            observer, admin,            every version of a station's
                                       commission (its territory)  protocols
+GET      /api/v1/protocols/entries    observer, admin,            double entry: the officers'
+                                      commission (its territory)  entries waiting, and how they differ
 GET      /api/v1/turnout/reports      observer, admin             every turnout report as sent
 GET      /api/v1/audit/head           observer, admin             the audit chain's head
 GET      /api/v1/audit/entries        observer, admin             the chain, a page at a time

@@ -114,6 +114,10 @@ def _summary(source: str, report: Report) -> str:
             _plural(counts.get("key-register", 0), "commission key registered", "commission keys registered")
         )
         parts.append(_plural(counts.get("key-revoke", 0), "key revoked", "keys revoked"))
+    if counts.get("protocol-entry"):
+        parts.append(_plural(counts["protocol-entry"], "officer's entry", "officers' entries"))
+    if counts.get("observer-copy"):
+        parts.append(_plural(counts["observer-copy"], "observer's copy", "observers' copies"))
     checkpoints = f"the newest checkpoint ({report.newest or 0:,} entries) is signed by {report.key}"
     unsigned = report.entries - (report.newest or 0)
     if unsigned:

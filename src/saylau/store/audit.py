@@ -66,17 +66,6 @@ from saylau.store.tables import (
 from saylau.transparency.merkle import Tree
 from saylau.transparency.note import Checkpoint, Verifier, open_checkpoint
 
-ACTIONS = (
-    "define",
-    "protocol",
-    "turnout",
-    "token-issue",
-    "token-revoke",
-    "key-register",
-    "key-revoke",
-    "observer-copy",
-    "protocol-entry",
-)
 #: The order of the values in the rows of ``audit_log`` that writers append.
 COLUMNS = ("seq", "at", "actor", "action", "subject", "leaf_hash")
 #: meta keys of the log's origin (the first line of its checkpoints) and public key (a vkey).

@@ -24,6 +24,19 @@ from typing import Any
 from saylau.errors import InputError
 
 STATUSES = ("preliminary", "final")
+#: Every action an entry of the log may record (docs/verification.md §1): the store's verifier and
+#: the external one know these, and an entry with any other is a problem, not a silence.
+ACTIONS = (
+    "define",
+    "protocol",
+    "turnout",
+    "token-issue",
+    "token-revoke",
+    "key-register",
+    "key-revoke",
+    "observer-copy",
+    "protocol-entry",
+)
 
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)

@@ -14,7 +14,10 @@ Two passes, because the first entry says which definition the others are read ag
    version's signature must verify (Ed25519 over :func:`~saylau.store.canonical.protocol_message`)
    by a key registered before it, not revoked before it, whose territory holds the station; when
    the definition requires signatures (``[election] signatures = "required"``) every version
-   carries one.
+   carries one. An officer's entry (``protocol-entry``, double entry) is held to the same bounds;
+   when the definition asks for double entry (``[election] entry = "double"``), every version is
+   preceded, since the version before it, by the entries of two different officers whose latest
+   entries have its content (counts and status).
 
 Fields are read by the names docs/verification.md gives; fields a later version adds (a
 commission's signature, say) are kept in the bytes that are hashed and do not change what the
@@ -39,6 +42,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from saylau.bounds import protocol_breaches, turnout_breaches, within
 from saylau.model import Election, Protocol, TurnoutReport
 from saylau.store.canonical import (
+    ACTIONS,
     STATUSES,
     counts_text,
     dumps,
@@ -48,16 +52,6 @@ from saylau.store.canonical import (
 )
 from saylau.tally import chain_of
 
-ACTIONS = (
-    "define",
-    "protocol",
-    "turnout",
-    "token-issue",
-    "token-revoke",
-    "key-register",
-    "key-revoke",
-    "observer-copy",
-)
 _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 #: Hex digits of a commission key's id: SHA-256(public key), cut (docs/verification.md §1.1).
@@ -206,6 +200,11 @@ class State:
     keys_revoked: set[str] = field(default_factory=set)
     signed: int = 0
     copies: int = 0
+    #: (station, contest) -> officer -> their latest entry since the protocol's last version:
+    #: (lines, votes, status, seq)
+    entries: dict[tuple[str, str], dict[str, tuple[dict[str, int], dict[str, int], str, int]]] = field(
+        default_factory=dict
+    )
 
     def copy(self) -> State:
         return State(
@@ -217,6 +216,7 @@ class State:
             set(self.keys_revoked),
             self.signed,
             self.copies,
+            {key: dict(by) for key, by in self.entries.items()},
         )
 
     @property
@@ -230,6 +230,7 @@ class Replay:
     def __init__(self, election: Election, definition: Mapping[str, bytes]) -> None:
         self.election = election
         self.required = signatures_required(definition)
+        self.double = double_entry(definition)
         parents = {t.id: t.parent for t in election.territories}
         self._chains: dict[str, tuple[str, ...]] = {}
         self._parents = parents
@@ -247,6 +248,7 @@ class Replay:
             "key-register": self._key_register,
             "key-revoke": self._key_revoke,
             "observer-copy": self._copy,
+            "protocol-entry": self._entry,
         }
 
     def apply(self, seq: int, entry: dict[str, Any]) -> str | None:
@@ -295,6 +297,21 @@ class Replay:
         if version != expected:
             before = "none" if last is None else f"version {last.version} (entry {last.seq})"
             raise _Refused(f"{name}: version {version} follows {before}: it must be version {expected}")
+        pending = self.state.entries.pop(key, {})
+        if self.double:
+            agree = sorted(
+                actor for actor, (ls, vs, st, _) in pending.items() if (ls, vs, st) == (lines, votes, status)
+            )
+            if len(agree) < 2:
+                since = "" if last is None else f" since version {last.version} (entry {last.seq})"
+                found = ", ".join(
+                    f"entry {e[3]} by {a}" for a, e in sorted(pending.items(), key=lambda x: x[1][3])
+                )
+                raise _Refused(
+                    f"{name}: version {version} is not preceded{since} by the entries of two different "
+                    "officers with its content (the definition asks for double entry); the officers' "
+                    f"latest entries: {found or 'none'}"
+                )
         self._signature(seq, entry, content, name)
         if last is not None:
             same = last.protocol.lines == lines and last.protocol.votes == votes
@@ -304,6 +321,37 @@ class Replay:
             if not finalised and not (reason and reason.strip()):
                 raise _Refused(f"{name}: version {version} corrects version {last.version} without a reason")
         self.state.protocols[key] = Version(protocol, status, version, seq)
+
+    def _entry(self, seq: int, entry: dict[str, Any]) -> None:
+        """An officer's entry of a protocol (double entry): of a station and contest of the
+        definition, whole numbers within their bounds, a status, a reason and a source. It counts
+        nothing itself; it is kept as its officer's latest entry until the protocol's next version."""
+        if seq == 1:
+            raise _Refused("entry 1 must be the definition")
+        content = entry.get("protocol")
+        if not isinstance(content, dict):
+            raise _Refused("its protocol is not an object")
+        station, contest = _text(content.get("station"), "station"), _text(content.get("contest"), "contest")
+        name = f"entry of protocol {station}/{contest}"
+        lines = _counts(content.get("lines"), f"{name}: lines")
+        votes = _counts(content.get("votes"), f"{name}: votes")
+        status, reason = content.get("status"), entry.get("reason")
+        if status not in STATUSES:
+            raise _Refused(f"{name}: status {status!r} is not one of {', '.join(STATUSES)}")
+        if not (reason is None or isinstance(reason, str)):
+            raise _Refused(f"{name}: its reason is neither text nor null")
+        _text(entry.get("source"), "source")
+        if station not in self.stations:
+            raise _Refused(f"{name}: no station {station!r} in the definition")
+        if contest not in self.contests:
+            raise _Refused(f"{name}: no contest {contest!r} in the definition")
+        protocol = Protocol(station, contest, lines, votes)
+        station_def = self.stations[station]
+        if not within(protocol, station_def, self.election.voter_lists):
+            breaches = protocol_breaches(protocol, station_def, self.election.voter_lists)
+            if breaches:
+                raise _Refused(f"{name}: {breaches[0]}")
+        self.state.entries.setdefault((station, contest), {})[entry["actor"]] = (lines, votes, status, seq)
 
     def _copy(self, seq: int, entry: dict[str, Any]) -> None:
         """An observer's copy: of a station and contest of the definition, whole numbers, its photo
@@ -454,3 +502,12 @@ def signatures_required(definition: Mapping[str, bytes]) -> bool:
     except (KeyError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False
     return isinstance(head, dict) and head.get("signatures") == "required"
+
+
+def double_entry(definition: Mapping[str, bytes]) -> bool:
+    """Whether ``[election] entry = "double"`` in the definition's election.toml."""
+    try:
+        head = tomllib.loads(definition["election.toml"].decode("utf-8")).get("election")
+    except (KeyError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(head, dict) and head.get("entry") == "double"
