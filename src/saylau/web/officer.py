@@ -118,6 +118,31 @@ def messages(lang: str) -> dict[str, str]:
             "The server's copy of the protocol is not what you typed: nothing was signed or sent."
         ),
         "signing": _("Signing…"),
+        # double entry ([election] entry = "double"): an entry counts once two officers agree
+        "entry_awaiting": _(
+            "Your entry is stored. The protocol counts once a different officer of the commission "
+            "enters the same figures: waiting for a second officer."
+        ),
+        "entry_awaiting_same": _(
+            "You have entered this protocol before: an officer's own second entry never makes it "
+            "count. Waiting for a second officer."
+        ),
+        "entry_differs": _(
+            "Another officer (%(actor)s) entered different figures. Nothing counts until one of you "
+            "corrects: compare the lines below with the paper protocol; whoever typed a figure wrong "
+            "corrects it and submits again."
+        ),
+        "entry_agreed": _("Both officers' entries agree: version %(version)s counts."),
+        "entry_yours": _("Your entry"),
+        "entry_other": _("The other officer's entry"),
+        "upload_entered": _(
+            "%(n)s protocol(s) entered: %(counted)s counted (both officers' entries agree), "
+            "%(awaiting)s waiting for a second officer, %(differing)s differ from another officer's entry."
+        ),
+        "upload_differs": _(
+            "These protocols differ from another officer's entry; open each under “Enter a protocol” "
+            "to see the lines that differ:"
+        ),
     }
 
 

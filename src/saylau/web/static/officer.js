@@ -798,6 +798,99 @@
       });
     }
 
+    // -- double entry: an entry stored, the protocol not counted until two officers agree ---------
+
+    var ENTRY_POLL_MS = 2000;
+    var watching = null; // {station, contest, version, timer}: the entry whose fate is shown
+
+    function stopWatching() {
+      if (watching && watching.timer) clearTimeout(watching.timer);
+      watching = null;
+      $("entry-state").hidden = true;
+    }
+
+    function differenceLabel(d) {
+      if (d.kind === "line") return labels[d.id] || d.id;
+      if (d.kind === "option") return labels["votes." + d.id] || d.id;
+      return t("status");
+    }
+
+    function differenceValue(d, value) {
+      if (value === null || value === undefined) return "—";
+      return d.kind === "status" ? t("status_" + value) : num(value);
+    }
+
+    /* What became of this officer's entry: `awaiting` a second officer, `differs` from the other
+       officer's (each differing line with both figures), or `agreed` (the protocol counts). */
+    function showEntry(state) {
+      var table = $("entry-diff-table"), wrap = $("entry-diff-wrap");
+      var text;
+      if (state.result === "agreed") text = t("entry_agreed", { version: state.version });
+      else if (state.result === "differs") text = t("entry_differs", { actor: state.other_actor || "—" });
+      else text = t(state.same_actor ? "entry_awaiting_same" : "entry_awaiting");
+      $("entry-state-text").textContent = text;
+      clear(table);
+      var diffs = state.result === "differs" ? state.differences || [] : [];
+      if (diffs.length) {
+        table.appendChild(el("thead", {}, [el("tr", {}, [
+          el("th", { scope: "col", text: t("line") }),
+          el("th", { scope: "col", className: "num", text: t("entry_yours") }),
+          el("th", { scope: "col", className: "num", text: t("entry_other") })
+        ])]));
+        var tbody = el("tbody");
+        diffs.forEach(function (d) {
+          tbody.appendChild(el("tr", { className: "differs", "data-difference": d.kind + ":" + d.id }, [
+            el("th", { scope: "row", text: differenceLabel(d) }),
+            el("td", { className: "num", text: differenceValue(d, d["this"]) }),
+            el("td", { className: "num", text: differenceValue(d, d.other) + " ≠" })
+          ]));
+        });
+        table.appendChild(tbody);
+      }
+      wrap.hidden = !diffs.length;
+      $("entry-state").hidden = false;
+    }
+
+    /* Follow an entry until the protocol counts: the other officer's entry, when it comes (or is
+       corrected), is shown here as it is to them. */
+    function watch(station, contest, version, sameActor) {
+      if (watching && watching.timer) clearTimeout(watching.timer);
+      var w = watching = { station: station, contest: contest, version: version, timer: null };
+      var query = "?station=" + encodeURIComponent(station) + "&contest=" + encodeURIComponent(contest);
+      function again() { if (watching === w) w.timer = setTimeout(poll, ENTRY_POLL_MS); }
+      function poll() {
+        if (watching !== w) return;
+        api("GET", "/api/v1/protocols/entries" + query).then(function (res) {
+          if (watching !== w) return;
+          if (res.status === 200) {
+            var b = res.body;
+            if (b.version > version) {
+              showEntry({ result: "agreed", version: b.version });
+              w.timer = null;
+              refreshStations(contest, station);
+              return;
+            }
+            if (b.differences.length) {
+              showEntry({ result: "differs", differences: b.differences, other_actor: b.other_actor });
+            } else {
+              showEntry({ result: "awaiting", same_actor: sameActor });
+            }
+          }
+          again();
+        }, again);
+      }
+      again();
+    }
+
+    function refreshStations(contest, station) {
+      api("GET", "/api/v1/forms/" + encodeURIComponent(contest) + "?lang=" + LANG).then(function (r) {
+        if (r.status === 200 && current && current.contest.id === contest) {
+          current.stations = r.body.stations;
+          fillStations(r.body.stations, station);
+        }
+      });
+    }
+
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       attempted = true;
@@ -805,6 +898,7 @@
       $("reason-error").textContent = "";
       $("reason").removeAttribute("aria-invalid");
       $("accepted").hidden = true;
+      stopWatching();
       if (made.bad.length) { runCheck(); inputs[made.bad[0]].focus(); return; }
       submitStatus.textContent = key ? t("signing") : t("submitting");
       var button = $("submit");
@@ -818,6 +912,13 @@
         button.disabled = false;
         if (res.mismatch) { submitStatus.textContent = t("content_mismatch"); return; }
         submitStatus.textContent = "";
+        if (res.status === 202) {  // double entry: stored as this officer's entry, not counted yet
+          $("conflict").hidden = true;
+          showEntry(res.body);  // said once, in the section's own live region
+          watch(made.body.station, made.body.contest, res.body.version, res.body.same_actor);
+          $("entry-state").focus();
+          return;
+        }
         if (res.status === 200 || res.status === 201) {
           $("conflict").hidden = true;
           submitStatus.textContent = t("result_" + res.body.result, { version: res.body.version });
@@ -849,10 +950,11 @@
       });
     });
 
-    contestSelect.addEventListener("change", function () { loadForm(contestSelect.value); });
+    contestSelect.addEventListener("change", function () { stopWatching(); loadForm(contestSelect.value); });
     stationSelect.addEventListener("change", function () {
       $("conflict").hidden = true;
       $("accepted").hidden = true;
+      stopWatching();
       scheduleCheck(0);
     });
     $("status").addEventListener("change", function () { scheduleCheck(0); });
@@ -947,6 +1049,24 @@
       });
     }
 
+    /* A file under double entry: how many of its entries counted, await a second officer, differ. */
+    function showEntered(b) {
+      status.appendChild(el("p", { className: b.differing ? "warn" : "good", text: t("upload_entered", {
+        n: num(b.protocols), counted: num(b.counted), awaiting: num(b.awaiting), differing: num(b.differing)
+      }) }));
+      if (b.differs && b.differs.length) {
+        status.appendChild(el("p", { text: t("upload_differs") }));
+        var list = el("ul", { className: "error-list", id: "upload-differs" });
+        b.differs.forEach(function (d) {
+          list.appendChild(el("li", {}, [el("code", { text: d.station }), " · " + d.contest + " · " + (d.other_actor || "")]));
+        });
+        status.appendChild(list);
+      }
+      (b.warnings || []).forEach(function (w) {
+        status.appendChild(el("p", { className: "warn", text: t("warning") + " " + w }));
+      });
+    }
+
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var file = $("file");
@@ -962,6 +1082,10 @@
       status.textContent = key ? t("signing") : t("uploading");
       upload(file).then(function (res) {
         clear(status);
+        if (res.status === 201 && res.body.entry_mode === "double") {
+          showEntered(res.body);
+          return;
+        }
         if (res.status === 201) {
           var b = res.body;
           status.appendChild(el("p", { className: "good", text: t("upload_stored", {
