@@ -339,6 +339,28 @@ class TurnoutReport:
 
 
 @dataclass(frozen=True)
+class PreviousElection:
+    """``[previous]``: the election this one is compared with (saylau.previous, the pages' change
+    in share and seats), and the projection's prior when its server is given none.
+
+    ``source`` is as the definition writes it: a definition directory or a SQLite store, relative
+    to the definition's directory (``base``, when it was read from one: a store keeps the files,
+    not the folder they came from), or a store URL. ``contests``, ``parties`` and ``territories``
+    are the mapping file's tables (this election's id -> the previous one's, where they differ),
+    ``mapping_text`` the file itself, for the projection, which reads the same format.
+    """
+
+    source: str
+    label: Names
+    mapping: str | None = None  # the mapping file, relative to the definition directory
+    mapping_text: str = ""
+    contests: Mapping[str, str] = field(default_factory=dict)
+    parties: Mapping[str, str] = field(default_factory=dict)
+    territories: Mapping[str, str] = field(default_factory=dict)
+    base: str | None = None
+
+
+@dataclass(frozen=True)
 class Election:
     id: str
     date: str
@@ -355,6 +377,8 @@ class Election:
     turnout: tuple[TurnoutReport, ...] = ()  # turnout reports by time of day
     #: how far a protocol's registered voters may be from a station's list ([voter_lists])
     voter_lists: VoterLists = VoterLists()
+    #: the election it is compared with ([previous]); None when it declares none
+    previous: PreviousElection | None = None
 
     # Indexes built once per election (an Election never changes): a page or an API route about
     # one station or territory should not scan 100,000 stations to find it.
@@ -390,8 +414,13 @@ class Election:
 
     @cached_property
     def ballots(self) -> dict[str, tuple[str, ...]]:
-        """Contest id -> the options on its ballot (:func:`ballot`), for every contest."""
-        return {c.id: ballot(c, self.parties, self.candidates) for c in self.contests}
+        """Contest id -> the options on its ballot (:func:`ballot`), for every contest. Each
+        contest is given its own candidates: 3,000 districts of 11,000 candidates would otherwise
+        read every candidate 3,000 times."""
+        mine: dict[str, list[Candidate]] = {}
+        for candidate in self.candidates:
+            mine.setdefault(candidate.contest, []).append(candidate)
+        return {c.id: ballot(c, self.parties, tuple(mine.get(c.id, ()))) for c in self.contests}
 
 
 def ballot(

@@ -685,7 +685,20 @@ def as_json(results: Results, lang: str = "en", level: str | None = None) -> dic
             for time, figures in results.by_time.items()
         ],
         **({"level": level, "territories": territories_at(results, level, lang)} if level else {}),
+        **_previous(results, lang),
     }
+
+
+def _previous(results: Results, lang: str) -> dict[str, object]:
+    """The ``previous`` block, where the election is compared with one (saylau.previous): each
+    list's share and seats then and the change. Nothing is read here: the previous election's
+    results are those :func:`saylau.previous.attach` read once for this election."""
+    if results.election.previous is None:
+        return {}
+    from saylau import previous  # it reads these results; imported when an election has one
+
+    found = previous.block(results, lang)
+    return {"previous": found} if found is not None else {}
 
 
 def _contest_json(r: ContestResult, labels: Labels, running: list[str]) -> dict[str, object]:

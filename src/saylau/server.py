@@ -18,6 +18,7 @@ import gc
 import logging
 import os
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 from fastapi import FastAPI
@@ -64,6 +65,11 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
         store = await run_in_threadpool(Store.open, db_url)
         tokens = await run_in_threadpool(Tokens, db_url)
         live = await run_in_threadpool(metrics.CountedLive, store)  # a Live counting its writer's jobs
+        # before the first snapshot: its results document carries the comparison
+        compared, prior_file = await run_in_threadpool(_compare_with_previous, live.election, settings)
+        served = settings
+        if compared is not None and settings.prior is None:  # the declared one is the prior too
+            served = replace(settings, prior=compared.source, prior_mapping=prior_file)
         live.start()
         publisher = Publisher(live, settings.snapshot_interval)
         await publisher.rebuild()
@@ -75,7 +81,7 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
             else RateLimiter(settings.rate, settings.burst)
         )
         app.state.saylau = State(
-            settings=settings,
+            settings=served,
             store=store,
             tokens=tokens,
             live=live,
@@ -106,6 +112,14 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
             publisher.close()
             store.close()
             tokens.close()
+            if compared is not None:
+                from saylau import previous
+
+                previous.detach(live.election)
+            if prior_file is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(prior_file)
+                    os.rmdir(os.path.dirname(prior_file))
 
     app = FastAPI(
         title="saylau",
@@ -144,6 +158,34 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
 def create_app_from_env() -> FastAPI:
     """For ``uvicorn --factory`` with several workers: the store and settings from the environment."""
     return create_app(os.environ["SAYLAU_DB"], Settings.from_env(os.environ.get("SAYLAU_SETTINGS")))
+
+
+def _compare_with_previous(election: Any, settings: Settings) -> tuple[Any, str | None]:
+    """The previous election the definition declares (``[previous]``), read once for the whole
+    life of the server (:func:`saylau.previous.attach`), and its mapping as a file for the
+    projection's prior when the server was given no prior of its own: the store keeps the mapping
+    with the definition, and the projection reads a prior mapping from a file. (None, None)
+    when none is declared, or it cannot be read: the server says why in its log and serves the
+    results without the comparison (the count matters more than the comparison on the night)."""
+    if election.previous is None:
+        return None, None
+    from saylau import previous
+    from saylau.errors import SaylauError
+
+    try:
+        loaded = previous.attach(election)
+    except SaylauError as e:
+        log.warning("the previous election of %s is not compared with: %s", election.id, e)
+        return None, None
+    if loaded is None or settings.prior is not None or not loaded.declared.mapping_text:
+        return loaded, None
+    import tempfile
+    from pathlib import Path
+
+    # under its own name (the projection names the mapping it used), in a folder of its own
+    path = Path(tempfile.mkdtemp(prefix="saylau-previous-")) / Path(loaded.declared.mapping or "").name
+    path.write_text(loaded.declared.mapping_text, encoding="utf-8")
+    return loaded, str(path)
 
 
 async def _poll(state: State) -> None:

@@ -37,6 +37,8 @@ POST     /api/v1/copies/file          observer, admin             a file of copi
 GET      /api/v1/copies/mine          observer, admin             one's copies, each compared
 GET      /api/v1/parallel-count       everyone                    copies against the official count
 GET      /api/v1/photos/{sha256}      everyone (published)        a copy's photo
+GET      /api/v1/search               everyone                    regions, territories, districts,
+                                                                  stations, candidates by name
 =======  ===========================  ==========================  ===========================
 
 Where each is: :mod:`~saylau.api.results` (results, turnout, events, election),
@@ -66,6 +68,7 @@ def install(app: FastAPI) -> None:
         projection,
         protocols,
         results,
+        search,
         service,
         uploads,
     )
@@ -81,6 +84,7 @@ def install(app: FastAPI) -> None:
     app.include_router(log.router)  # the log's checkpoint, key, entries and proofs (docs/verification.md)
     app.include_router(keys.router)  # commissions' signing keys (docs/api.md, "Signing keys")
     app.include_router(copies.router)  # observers' copies: the parallel count (docs/forensics.md)
+    app.include_router(search.router)  # find a place or a candidate by name, number or address
 
 
 __all__ = ["install"]

@@ -13,7 +13,7 @@ import gc
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from saylau.bounds import parse_voter_lists
@@ -35,6 +35,7 @@ from saylau.model import (
     Contest,
     Election,
     Party,
+    PreviousElection,
     Protocol,
     Territory,
     TurnoutReport,
@@ -46,11 +47,15 @@ from saylau.rules.majority import DistrictRules
 from saylau.rules.party_list import ListRules
 
 
-def load(directory: str | Path | Files, *, protocols: bool = True) -> Election:
-    """The election a directory declares; :class:`DefinitionError` lists every problem."""
+def load(directory: str | Path | Files, *, protocols: bool = True, check_previous: bool = True) -> Election:
+    """The election a directory declares; :class:`DefinitionError` lists every problem.
+
+    ``check_previous=False`` leaves out what ``[previous]`` names outside the definition (its
+    source, and the previous definition's ids): for a definition read as another's previous
+    election, so that a chain of elections is not read back to the first."""
     files = directory if isinstance(directory, Files) else Files(Path(directory))
     with no_cyclic_gc():
-        return _Loader(files).load(with_protocols=protocols)
+        return _Loader(files, check_previous=check_previous).load(with_protocols=protocols)
 
 
 def check(directory: str | Path | Files) -> list[str]:
@@ -80,8 +85,11 @@ def no_cyclic_gc() -> Iterator[None]:
 
 
 class _Loader:
-    def __init__(self, files: Files) -> None:
+    def __init__(self, files: Files, *, check_previous: bool = True) -> None:
         self.files = files
+        #: read the previous election's definition to check the mapping against it (not when
+        #: this one is itself being read as someone's previous election: no chain of loads)
+        self.check_previous = check_previous
         self.problems = Problems()
         self.tables = Tables(files, self.problems)
         self.lines = TomlLines("")
@@ -113,6 +121,9 @@ class _Loader:
         contests, groups = self._contests(tables, {b.id for b in bodies}, known, parties)
         if len(self.problems.items) == before:  # else the contests it names may be the ones refused
             bodies = self._compositions(doc.get("bodies", []), bodies, contests, {p.id for p in parties})
+        previous = None
+        if "previous" in doc:
+            previous = self._previous(doc["previous"], contests, parties, known)
         self.problems.raise_if_any()
         races = {c.id: c.territory or "" for c in contests if c.kind == "single-mandate" and not c.group}
         stations = self.tables.stations(files.get("stations", ""), territories, groups, contests, races)
@@ -149,6 +160,7 @@ class _Loader:
             form=form.id,
             turnout=turnout,
             voter_lists=voter_lists,
+            previous=previous,
         )
 
     def _at(self, path: KeyPath, message: str) -> None:
@@ -222,6 +234,95 @@ class _Loader:
                 body = replace(body, composition=composition, compensation=found)
             out.append(body)
         return tuple(out)
+
+    # -- the previous election ---------------------------------------------------------------
+
+    def _previous(
+        self,
+        table: Mapping[str, Any],
+        contests: tuple[Contest, ...],
+        parties: tuple[Party, ...],
+        territories: dict[str, Territory] | None,
+    ) -> PreviousElection | None:
+        """``[previous]``: its source found (when this definition is read from a directory: a
+        store keeps the files, not the folder they came from), its mapping read in the prior's
+        format and every id it names checked, this election's and, where the source is a
+        definition directory, the previous one's. A store's ids are checked when it is opened
+        (:func:`saylau.previous.load`), with the same messages."""
+        source, label, mapping = table.get("source"), table.get("label"), table.get("mapping")
+        if not source or not label:  # missing or refused: the schema has said so
+            return None
+        base = self.files.root
+        where: Path | None = None
+        try:
+            resolved = resolve_previous_source(source, base)
+        except ValueError as e:
+            self._at(("previous", "source"), str(e))
+            return None
+        if resolved is not None and "://" not in resolved and self.check_previous:
+            where = Path(resolved)
+            why = _not_a_source(where, base)
+            if why:
+                self._at(("previous", "source"), why)
+                return None
+        found: dict[str, dict[str, str]] = {"contests": {}, "parties": {}, "territories": {}}
+        text = ""
+        if mapping is not None:
+            read = self._previous_mapping(mapping)
+            if read is None:
+                return None
+            text, found = read
+            this = {
+                "contests": {c.id for c in contests},
+                "parties": {p.id for p in parties},
+                "territories": set(territories) if territories is not None else None,
+            }
+            other: Mapping[str, set[str] | None] | None = None
+            if where is not None and where.is_dir():  # a store's ids: when it is opened
+                try:
+                    other = ids_of(_Loader(Files(where), check_previous=False).load(with_protocols=False))
+                except DefinitionError as e:
+                    more = f" (and {len(e.problems) - 1} more)" if len(e.problems) > 1 else ""
+                    why = f"the previous election does not load: {e.problems[0]}{more}"
+                    self._at(("previous", "source"), why)
+            self.problems.extend(previous_mapping_problems(found, text, mapping, this=this, previous=other))
+        return PreviousElection(
+            source=source,
+            label=label,
+            mapping=mapping,
+            mapping_text=text,
+            contests=found["contests"],
+            parties=found["parties"],
+            territories=found["territories"],
+            base=str(base.resolve()) if base is not None else None,
+        )
+
+    def _previous_mapping(self, rel: str) -> tuple[str, dict[str, dict[str, str]]] | None:
+        """The mapping file of ``[previous]``: a file of this directory (so a store keeps it with
+        the definition), in the format of the projection's prior mapping, read by its reader."""
+        from saylau.errors import MappingError
+        from saylau.projection.prior import read_prior_mapping
+
+        at = ("previous", "mapping")
+        parts = PurePosixPath(rel.replace("\\", "/")).parts
+        if rel.startswith(("/", "\\")) or Path(rel).is_absolute() or ".." in parts:
+            why = f"{rel!r}: expected a file of the definition directory (a store keeps only those)"
+            self._at(at, why)
+            return None
+        if not self.files.exists(rel):
+            self._at(at, f"no file {rel!r} in the definition directory")
+            return None
+        try:
+            text = self.files.read(rel).decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            self._at(at, f"{rel}: not UTF-8 (offset {e.start})")
+            return None
+        try:
+            read = read_prior_mapping(text, rel)
+        except MappingError as e:
+            self.problems.extend(e.problems)
+            return None
+        return text, {"contests": read.contests, "parties": read.parties, "territories": read.territories}
 
     # -- contests ---------------------------------------------------------------------------
 
@@ -436,3 +537,97 @@ class _Loader:
             return None
         beside = {k: t[k] for k in ("alliances", "alliance_method") if k in t}
         return replace(tier, **beside) if beside else tier
+
+
+# -- [previous]: where it is and what its mapping may name ---------------------------------------
+
+#: The store URLs a ``[previous]`` source may be (a path is a directory or a SQLite file).
+STORE_SCHEMES = ("postgresql://", "postgres://", "sqlite:///")
+
+
+def resolve_previous_source(source: str, base: Path | None) -> str | None:
+    """``[previous] source`` as something to open: a PostgreSQL URL as it is; a path (a
+    ``sqlite:///`` URL's too) made absolute against the definition directory ``base``. None for a
+    relative path without a base (a definition read from a store's bytes); ValueError for a URL of
+    any other kind."""
+    if "://" in source:
+        if not source.startswith(STORE_SCHEMES):
+            raise ValueError(
+                f"{source!r}: expected a definition directory or a store: a path, or a URL "
+                "postgresql://... or sqlite:///..."
+            )
+        if source.startswith("postgres://"):  # libpq's other spelling, as saylau.store reads it
+            return "postgresql://" + source.removeprefix("postgres://")
+        if not source.startswith("sqlite:///"):
+            return source
+        source = source.removeprefix("sqlite:///")
+        if not source:
+            raise ValueError("sqlite:/// names no file")
+    path = Path(source).expanduser()
+    if path.is_absolute():
+        return str(path)
+    return str((base / path).resolve()) if base is not None else None
+
+
+def _not_a_source(path: Path, base: Path | None) -> str:
+    """Why ``path`` is neither a definition directory nor a SQLite store ("" when it is one)."""
+    if path.is_dir():
+        if not (path / DEFINITION).is_file():
+            return f"{path}: a directory without {DEFINITION}, neither a definition nor a store"
+        if base is not None and path.resolve() == base.resolve():
+            return f"{path} is this definition's own directory"
+        return ""
+    if not path.is_file():
+        return f"no definition directory or store at {path}"
+    try:
+        with path.open("rb") as f:
+            head = f.read(16)
+    except OSError as e:
+        return f"{path}: cannot be read ({e.strerror or e})"
+    if head != b"SQLite format 3\x00":
+        return f"{path}: not a SQLite store (nor a definition directory)"
+    return ""
+
+
+#: The mapping's tables, with what each maps: the mapping format is the projection's prior's.
+_MAPPED = (("contests", "contest"), ("parties", "party"), ("territories", "territory"))
+
+
+def ids_of(election: Election) -> dict[str, set[str] | None]:
+    """An election's contest, party and territory ids: what a mapping may name of it."""
+    return {
+        "contests": {c.id for c in election.contests},
+        "parties": {p.id for p in election.parties},
+        "territories": {t.id for t in election.territories},
+    }
+
+
+def previous_mapping_problems(
+    mapping: Mapping[str, Mapping[str, str]],
+    text: str,
+    file: str,
+    *,
+    this: Mapping[str, set[str] | None] | None = None,
+    previous: Mapping[str, set[str] | None] | None = None,
+) -> list[str]:
+    """Every id of a ``[previous]`` mapping that names nothing: its keys against this election's
+    ids (``this``), its values against the previous election's (``previous``); one problem each,
+    ``file:line: parties.rost: ...``. A table given None is not checked (its ids are unknown)."""
+    lines = TomlLines(text)
+    out: list[str] = []
+    for table, noun in _MAPPED:
+        for key, value in mapping.get(table, {}).items():
+            where = lines.line((table, key))
+            at = f"{file}:{where}" if where else file
+            known = this.get(table) if this is not None else None
+            if known is not None and key not in known:
+                out.append(
+                    f"{at}: {table}.{key}: unknown {noun} {key!r} of this election{suggest(key, known)}"
+                )
+            known = previous.get(table) if previous is not None else None
+            if known is not None and value not in known:
+                out.append(
+                    f"{at}: {table}.{key}: unknown {noun} {value!r} of the previous election"
+                    + suggest(value, known)
+                )
+    return out

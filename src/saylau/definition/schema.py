@@ -240,6 +240,25 @@ CONTEST = Table(
     },
     variants=("kind", {"list": LIST_CONTEST, "single-mandate": DISTRICTS_CONTEST}),
 )
+#: [previous]: the election this one is compared with (saylau.previous); its mapping file is
+#: read with PRIOR_MAPPING, the format of the projection's prior.
+PREVIOUS = Table(
+    {
+        "source": Key(
+            TEXT,
+            True,
+            "a definition directory or a SQLite store, relative to this directory; or a store URL "
+            "(postgresql://..., sqlite:///...)",
+        ),
+        "mapping": Key(
+            TEXT,
+            doc="a file of this directory in the prior-mapping format: this election's ids = the "
+            "previous one's, where they differ; by default every id is matched as it is",
+        ),
+        "label": Key(NAMES, True, 'how pages name it in each language: { kk = "2021", ... }'),
+    },
+    place="in [previous]",
+)
 ELECTION = Table(
     {
         "election": Key(ELECTION_HEAD, True),
@@ -248,6 +267,7 @@ ELECTION = Table(
         "parties": Key(ArrayOf(PARTY, least=1), True),
         "bodies": Key(ArrayOf(BODY, least=1), True),
         "contests": Key(ArrayOf(CONTEST, least=1), True),
+        "previous": Key(PREVIOUS, doc="the previous election, to compare with (and the projection's prior)"),
     }
 )
 

@@ -16,15 +16,23 @@
   proxy's address is trusted: ``FORWARDED_ALLOW_IPS``). Over plain HTTP the header means nothing
   and is not sent.
 
+The one exception: the pages made to be embedded, ``/{lang}/embed/...`` (web/share.py), may be
+framed by any site, a newsroom's article: their policy is :data:`EMBED_POLICY` (the same but
+``frame-ancestors *``) and they get no ``X-Frame-Options``. Only those paths: every other page,
+the charts' images and the static files stay unframable.
+
 A header the response already has (set by a route) is left as it is. docs/web.md, "Security
 headers", says the same for operators.
 """
 
 from __future__ import annotations
 
+import re
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from saylau.http import problems
+from saylau.i18n import LANGS
 
 #: The Content-Security-Policy of every response.
 POLICY = "; ".join(
@@ -41,6 +49,18 @@ POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+#: The pages any site may frame: ``/{lang}/embed/...`` in one of the site's languages.
+EMBED = re.compile("^/(?:" + "|".join(LANGS) + ")/embed/")
+
+
+def framable(policy: str) -> str:
+    """``policy`` with ``frame-ancestors *``: what an embed page is sent."""
+    return re.sub(r"frame-ancestors [^;]*", "frame-ancestors *", policy)
+
+
+#: The Content-Security-Policy of the embed pages: :data:`POLICY`, framable by any site.
+EMBED_POLICY = framable(POLICY)
 
 #: A year, the usual minimum for HSTS preload lists; subdomains are the operator's to decide.
 HSTS = "max-age=31536000"
@@ -59,13 +79,15 @@ class SecurityHeaders:
     def __init__(self, app: ASGIApp, *, policy: str = POLICY, hsts: str | None = HSTS) -> None:
         self.app = app
         self.headers = [(b"content-security-policy", policy.encode("ascii")), *HEADERS[1:]]
+        embed = (b"content-security-policy", framable(policy).encode("ascii"))
+        self.embed = [embed, *(h for h in HEADERS[1:] if h[0] != b"x-frame-options")]
         self.hsts = hsts.encode("ascii") if hsts else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = list(self.headers)
+        extra = list(self.embed if EMBED.match(scope.get("path", "")) else self.headers)
         if self.hsts is not None and scope.get("scheme") == "https":
             extra.append((b"strict-transport-security", self.hsts))
         started = False

@@ -18,6 +18,10 @@ Two uses: the press and open data take :func:`svg` as a standalone picture (lege
 drawn in the SVG); the website draws it with ``legend=False`` and ``href`` (each region a link to
 its page, named for screen readers) and writes the legend in HTML from :func:`legend`, so that
 its text is the page's own, in the reader's language and readable on a phone.
+
+Beside it, a categorical map on the same outlines (:func:`categories_svg`): the list leading in
+each region, in the lists' own colours, with its legend in HTML (:func:`categories_legend`);
+each region a link named for who leads it, so that no reader depends on telling colours apart.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
@@ -338,3 +342,132 @@ def _legend(scale: Scale | None, top: float, lang: str) -> str:
     parts.append(f'<text x="{x + bar + 6:g}" y="{y0 + bar - 2:g}">{escape(_("no data"))}</text>')
     parts.append("</g>")
     return "\n".join(parts)
+
+
+# -- the leading list by region: a categorical map ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Category:
+    """One colour of a categorical map: a list (its key, name and colour)."""
+
+    key: str
+    name: str
+    colour: str
+
+
+def striped(categories: Sequence[Category]) -> dict[str, str]:
+    """The categories drawn in stripes of their colour: each one whose colour an earlier category
+    already has (two lists of one colour, or a list without a colour of its own), by key -> the
+    colour. Without them, two lists of one colour would read as one on the map."""
+    seen: set[str] = set()
+    out: dict[str, str] = {}
+    for c in categories:
+        colour = c.colour.lower()
+        if colour in seen:
+            out[c.key] = c.colour
+        seen.add(colour)
+    return out
+
+
+def categories_legend(
+    leaders: Mapping[str, str | None], categories: Sequence[Category], lang: str
+) -> dict[str, Any]:
+    """What the website's HTML legend of a categorical map says, in ``lang``: each category that
+    leads somewhere (name, colour, whether striped, in how many regions), and whether some region
+    has no leader (nothing counted yet, or a tie for the most votes)."""
+    _ = gettext_for(lang)
+    shown = [leaders.get(r["id"]) for r in outlines()["regions"]]
+    stripes = striped(categories)
+    items = [
+        {
+            "key": c.key,
+            "name": c.name,
+            "colour": c.colour,
+            "striped": c.key in stripes,
+            "regions": sum(1 for k in shown if k == c.key),
+        }
+        for c in categories
+        if c.key in shown
+    ]
+    return {
+        "items": items,
+        "none": sum(1 for k in shown if k is None),
+        "none_colour": NO_DATA,
+        "none_text": _("No leader yet"),
+    }
+
+
+def categories_svg(
+    leaders: Mapping[str, str | None],
+    categories: Sequence[Category],
+    labels: Mapping[str, str],
+    *,
+    lang: str,
+    title: str,
+    href: Callable[[str], str] | None = None,
+    uid: str = "lead",
+) -> str:
+    """A map of one category per region (``leaders``: region id -> the key of the list leading
+    there, None where none does), each region in its category's colour (pale grey for none;
+    stripes where two categories share a colour, :func:`striped`). ``labels`` name each region
+    for its tooltip and, with ``href``, its link ("Astana: Amanat, 35.46%"), so the map does not
+    rely on colour: every region says who leads it. The legend is the page's (HTML, in the
+    reader's language: :func:`categories_legend`), and so is the credit."""
+    _ = gettext_for(lang)
+    shapes = outlines()
+    width, height = shapes["width"], shapes["height"]
+    colours = {c.key: c.colour for c in categories}
+    stripes = striped(categories)
+    role = 'role="group"' if href is not None else 'role="img"'
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:g}" width="100%" '
+        f'class="region-map leader-map" {role} aria-label={quoteattr(title)} '
+        'preserveAspectRatio="xMidYMid meet" font-family="system-ui, sans-serif">',
+        f"<title>{escape(title)}</title>",
+    ]
+    if stripes:
+        out.append("<defs>")
+        for n, (striped_key, colour) in enumerate(stripes.items()):
+            out.append(
+                f'<pattern id="{uid}-stripes-{n}" data-category={quoteattr(striped_key)} width="8" '
+                'height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+                f'<rect width="8" height="8" fill="#ffffff"/><rect width="4" height="8" fill="{colour}"/>'
+                "</pattern>"
+            )
+        out.append("</defs>")
+    fills = {key: f"url(#{uid}-stripes-{n})" for n, key in enumerate(stripes)}
+    out.append(
+        f'<g class="regions" stroke="{BORDER}" stroke-width="1" stroke-linejoin="round" fill-rule="evenodd">'
+    )
+    for region in sorted(shapes["regions"], key=lambda r: r["area"] < _TINY):
+        rid = region["id"]
+        key = leaders.get(rid)
+        fill = NO_DATA if key is None else fills.get(key, colours.get(key, NO_DATA))
+        name = region["name"].get(lang) or region["name"]["en"]
+        label = labels.get(rid) or f"{name}: {_('No leader yet')}"
+        data = f" data-leader={quoteattr(key)}" if key is not None else ""
+        tooltip = f"<title>{escape(label)}</title>"
+        shape = (
+            f'<path id="{uid}-{rid}" data-region="{rid}"{data} fill="{fill}" '
+            f'vector-effect="non-scaling-stroke" d="{region["path"]}">'
+        )
+        dot = ""
+        if region["area"] < _TINY:
+            x, y = region["center"]
+            dot = (
+                f'<circle class="city" data-region="{rid}" cx="{x:g}" cy="{y:g}" r="{9 if href else 6}" '
+                f'fill="{fill}" stroke="#1b2430" stroke-width="1.5" vector-effect="non-scaling-stroke">'
+            )
+        if href is None:
+            out.append(shape + tooltip + "</path>")
+            if dot:
+                out.append(dot + tooltip + "</circle>")
+        else:
+            out.append(
+                f"<a href={quoteattr(href(rid))} aria-label={quoteattr(label)} data-region={quoteattr(rid)}>"
+                f"{tooltip}{shape}</path>{dot + '</circle>' if dot else ''}</a>"
+            )
+    out.append("</g>")
+    out.append("</svg>")
+    return "\n".join(out) + "\n"

@@ -32,7 +32,7 @@ def preferred_lang(accept_language: str | None) -> str:
 
 
 def install(app: FastAPI) -> None:
-    from saylau.web import errors, observer, officer, pages, parallel
+    from saylau.web import errors, observer, officer, pages, parallel, search, share
 
     errors.install(app)  # a reader's missing page: a page in their language, not a problem document
 
@@ -47,4 +47,6 @@ def install(app: FastAPI) -> None:
     app.include_router(officer.router)  # sign in, enter or upload protocols
     app.include_router(observer.router)  # the observers' statistical checks
     app.include_router(parallel.router)  # the parallel count: observers' copies against the official figures
+    app.include_router(search.router)  # find your place: /{lang}/search
     app.include_router(pages.router)
+    app.include_router(share.router)  # charts as SVG and PNG, embed pages: web/share.py

@@ -41,7 +41,7 @@ from saylau.live import etag_of
 from saylau.model import Territory, name_in
 from saylau.results import SELF_NOMINATED
 from saylau.store import AuditEntry, Store, StoredVersion
-from saylau.web import downloads, station_views, views
+from saylau.web import downloads, previous_views, station_views, views
 from saylau.web.templating import env, page_lang, render
 
 router = APIRouter(include_in_schema=False)
@@ -143,7 +143,8 @@ def per_snapshot(route: Callable[..., Awaitable[Response]] | None = None, *, kin
     async def page(request: Request, **params: Any) -> Response:
         snapshot = await running(request).publisher.current()
         query = _query(request, names, params)
-        key = (kind, request.url.path, urlencode(query))
+        # the origin too: a page names it in its shared link's tags (web/share.py, og:image)
+        key = (kind, str(request.base_url), request.url.path, urlencode(query))
         memo = _web(request).memo_of(snapshot)
         found = memo.pages.get(key) if memo is not None else None
         if found is None:
@@ -311,6 +312,7 @@ async def national(request: Request, lang: str) -> Response:
         bodies=views.bodies(results, names),
         tiers=views.tiers(results, names),
         summary=summary,
+        previous=previous_views.national(results, names),
     )
 
 
@@ -409,7 +411,10 @@ async def regions(request: Request, lang: str) -> Response:
     lang = page_lang(lang)
     snapshot = await _snapshot(request)
     names = _names(snapshot, lang)
-    rows = _rows(snapshot, names, (t for t in snapshot.results.election.territories if t.level == "region"))
+    found = [t for t in snapshot.results.election.territories if t.level == "region"]
+    rows = _rows(snapshot, names, found)
+    previous_views.rows_then(rows, snapshot.totals, names, snapshot.results)
+    maps = previous_views.leader_maps(found, snapshot.totals, names, snapshot.results, names.gettext)
     return _page(
         request,
         "regions.html",
@@ -418,6 +423,7 @@ async def regions(request: Request, lang: str) -> Response:
         section="regions",
         status=views.status_of(snapshot.results),
         regions=rows,
+        leader_maps=maps,
     )
 
 
@@ -458,6 +464,7 @@ async def _territory_page(request: Request, lang: str, territory: str, q: str = 
     here = live.checker.territories[territory]
     contests = views.contests_in(territory, snapshot.totals, names)
     children = _rows(snapshot, names, election.children_of.get(territory, ()))
+    previous_views.rows_then(children, snapshot.totals, names, snapshot.results)
     main = snapshot.results.main_contest
     stations = [
         station_views.station_row(s, live.status.get((s.id, main)), lang)
@@ -479,6 +486,7 @@ async def _territory_page(request: Request, lang: str, territory: str, q: str = 
         q=q,
         max_query=station_views.MAX_QUERY,
         summary=_rows(snapshot, names, [here])[0],
+        previous=previous_views.territory(territory, contests, snapshot.totals, names, snapshot.results),
     )
 
 
