@@ -41,7 +41,7 @@ from saylau.live import etag_of
 from saylau.model import Territory, name_in
 from saylau.results import SELF_NOMINATED
 from saylau.store import AuditEntry, Store, StoredVersion
-from saylau.web import downloads, previous_views, station_views, views
+from saylau.web import downloads, flights, previous_views, station_views, views
 from saylau.web.templating import env, page_lang, render
 
 router = APIRouter(include_in_schema=False)
@@ -178,17 +178,9 @@ async def _render(
 ) -> tuple[bytes, str]:
     """Render a page of ``snapshot`` once, however many readers ask at the same time."""
     web = _web(request)
-    flight = (snapshot.version, *key)
-    pending = web.rendering.get(flight)
-    if pending is not None:
-        try:
-            return await asyncio.shield(pending)
-        except Exception:  # the first reader's rendering failed: this one renders on its own
-            pass
-    pending = asyncio.get_running_loop().create_future()
-    pending.add_done_callback(_retrieved)
-    web.rendering[flight] = pending
-    try:
+
+    async def make() -> tuple[bytes, str]:
+        nonlocal request
         text = urlencode(query).encode("latin-1")
         if text != request.scope.get("query_string", b""):  # what the route sees: only that
             request = Request({**request.scope, "query_string": text}, request.receive)
@@ -203,19 +195,9 @@ async def _render(
         memo = web.memo_of(snapshot)
         if response.status_code == 200 and memo is not None:
             memo.keep(key, found)
-        pending.set_result(found)
         return found
-    except BaseException as e:
-        if not pending.done():
-            pending.set_exception(e if isinstance(e, Exception) else RuntimeError("cancelled"))
-        raise
-    finally:
-        web.rendering.pop(flight, None)
 
-
-def _retrieved(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled():
-        future.exception()  # looked at: no "exception never retrieved" when nobody waited
+    return await flights.once(web.rendering, (snapshot.version, *key), make)
 
 
 class Memo:
@@ -611,22 +593,12 @@ class StationRecords:
         if kept is not None and kept[0] == versions:
             self._kept.move_to_end(station)
             return kept[1]
-        flight = (station, versions)
-        pending = self._reading.get(flight)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        pending = asyncio.get_running_loop().create_future()
-        pending.add_done_callback(_retrieved)
-        self._reading[flight] = pending
-        try:
+
+        async def read() -> Records:
             async with self._gate:
-                records = await run_in_threadpool(read_station, self.store, station, contests)
-        except BaseException as e:
-            pending.set_exception(e if isinstance(e, Exception) else RuntimeError("cancelled"))
-            raise
-        finally:
-            del self._reading[flight]
-        pending.set_result(records)
+                return await run_in_threadpool(read_station, self.store, station, contests)
+
+        records = await flights.once(self._reading, (station, versions), read)
         self._kept[station] = (versions, records)
         self._kept.move_to_end(station)
         while len(self._kept) > STATION_RECORDS:

@@ -36,7 +36,7 @@ from saylau.live import etag_of
 from saylau.live.parallel import document
 from saylau.model import Election, name_in
 from saylau.results import SELF_NOMINATED
-from saylau.web import views
+from saylau.web import flights, views
 from saylau.web.templating import page_lang, render
 
 router = APIRouter(include_in_schema=False)
@@ -72,32 +72,16 @@ class Pages:
         found = self.pages.get(key) if head == self.head else None
         if found is not None:
             return found
-        flight = (head, *key)
-        pending = self.rendering.get(flight)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        pending = asyncio.get_running_loop().create_future()
-        pending.add_done_callback(_retrieved)
-        self.rendering[flight] = pending
-        try:
+
+        async def render() -> tuple[bytes, str]:
             async with self.gate:
                 body = await make()
             found = (body, etag_of(body))
             if head == self.head and len(self.pages) < KEPT:
                 self.pages[key] = found
-            pending.set_result(found)
             return found
-        except BaseException as e:
-            if not pending.done():
-                pending.set_exception(e if isinstance(e, Exception) else RuntimeError("cancelled"))
-            raise
-        finally:
-            self.rendering.pop(flight, None)
 
-
-def _retrieved(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled():
-        future.exception()  # looked at: no "exception never retrieved" when nobody waited
+        return await flights.once(self.rendering, (head, *key), render)
 
 
 def _pages(request: Request) -> Pages:

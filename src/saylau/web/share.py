@@ -67,7 +67,7 @@ from saylau.i18n import LANGS, format_percent, translations
 from saylau.live import etag_of
 from saylau.model import name_in
 from saylau.results import SELF_NOMINATED
-from saylau.web import share_charts, views
+from saylau.web import flights, share_charts, views
 from saylau.web.pages import per_snapshot
 from saylau.web.templating import env, page_lang, render
 
@@ -157,14 +157,8 @@ class Drawings:
         """The chart at ``path`` of ``snapshot``, drawn once however many readers ask."""
         if self.newest(snapshot) and path in self.current:
             return self.current[path]
-        flight = (snapshot.version, path)
-        pending = self.drawing.get(flight)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        pending = asyncio.get_running_loop().create_future()
-        pending.add_done_callback(lambda f: None if f.cancelled() else f.exception())
-        self.drawing[flight] = pending
-        try:
+
+        async def drawn() -> tuple[bytes, str]:
             started = time.perf_counter()
             body = await make()
             running(request).publisher.charge(snapshot, time.perf_counter() - started)
@@ -172,14 +166,9 @@ class Drawings:
             if self.newest(snapshot) and self.size + len(body) <= KEPT_BYTES:
                 self.current[path] = found
                 self.size += len(body)
-            pending.set_result(found)
             return found
-        except BaseException as e:
-            if not pending.done():
-                pending.set_exception(e if isinstance(e, Exception) else RuntimeError("cancelled"))
-            raise
-        finally:
-            self.drawing.pop(flight, None)
+
+        return await flights.once(self.drawing, (snapshot.version, path), drawn)
 
     def keep(self, key: tuple[str, int], found: tuple[bytes, str]) -> None:
         """Keep a versioned chart after its snapshot (the least recently asked dropped first)."""
