@@ -274,7 +274,11 @@ def origin_count(edge: Edge, route: str, status: int) -> float:
 def test_pages_and_json_in_three_languages_come_through_the_cache(edge: Edge) -> None:
     with (
         httpx.Client(base_url=edge.nginx.url, timeout=30) as via,
-        httpx.Client(base_url=edge.origin.url, timeout=30) as direct,
+        # nginx passes the reader's host ($host, without the port): absolute URLs in a page (its
+        # og:url and share links) are the reader's, so the origin is asked with that host too
+        httpx.Client(
+            base_url=edge.origin.url, timeout=30, headers={"Host": httpx.URL(edge.nginx.url).host}
+        ) as direct,
     ):
         for lang in ("kk", "ru", "en"):
             for path in (f"/{lang}/", f"/{lang}/districts", f"/api/v1/results?lang={lang}"):
