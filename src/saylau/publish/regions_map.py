@@ -273,36 +273,13 @@ def svg(
         f'<g class="regions" stroke="{BORDER}" stroke-width="1" stroke-linejoin="round" fill-rule="evenodd">',
     ]
     # the three cities last, so that no larger region is drawn over their dots
-    for region in sorted(shapes["regions"], key=lambda r: r["area"] < _TINY):
+    for region in _ordered(shapes):
         rid = region["id"]
         value = values.get(rid)
         name = names.get(rid) or region["name"].get(lang) or region["name"]["en"]
         shown = format_percent(value, lang) if value is not None else _("no data")
-        label = f"{name}: {shown}"
-        fill = colour(value, scale)
-        data_value = f' data-value="{value:g}"' if value is not None else ""
-        tooltip = f"<title>{escape(label)}</title>"
-        # 1 px borders however large the map is drawn (vector-effect is not inherited from <g>)
-        shape = (
-            f'<path id="region-{rid}" data-region="{rid}"{data_value} fill="{fill}" '
-            f'vector-effect="non-scaling-stroke" d="{region["path"]}">'
-        )
-        dot = ""
-        if region["area"] < _TINY:
-            x, y = region["center"]
-            dot = (
-                f'<circle class="city" data-region="{rid}" cx="{x:g}" cy="{y:g}" r="{9 if href else 6}" '
-                f'fill="{fill}" stroke="#1b2430" stroke-width="1.5" vector-effect="non-scaling-stroke">'
-            )
-        if href is None:
-            out.append(shape + tooltip + "</path>")
-            if dot:
-                out.append(dot + tooltip + "</circle>")
-        else:
-            out.append(
-                f"<a href={quoteattr(href(rid))} aria-label={quoteattr(label)} data-region={quoteattr(rid)}>"
-                f"{tooltip}{shape}</path>{dot + '</circle>' if dot else ''}</a>"
-            )
+        data = f' data-value="{value:g}"' if value is not None else ""
+        out.append(_region(region, f"region-{rid}", colour(value, scale), f"{name}: {shown}", data, href))
     out.append("</g>")
     if with_legend:
         out.append(_legend(scale, height, lang))
@@ -312,6 +289,45 @@ def svg(
         )
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _ordered(shapes: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The regions to draw, the three cities last, so that no larger region is drawn over their
+    dots."""
+    return sorted(shapes["regions"], key=lambda r: r["area"] < _TINY)
+
+
+def _region(
+    region: Mapping[str, Any],
+    element_id: str,
+    fill: str,
+    label: str,
+    data: str,
+    href: Callable[[str], str] | None,
+) -> str:
+    """One region of a map: its outline (and a dot for a city too small to see), named by
+    ``label`` in its tooltip; with ``href``, a link named by ``label``, reachable by keyboard.
+    ``data`` is extra attributes for the outline (`` data-value="..."``)."""
+    rid = region["id"]
+    tooltip = f"<title>{escape(label)}</title>"
+    # 1 px borders however large the map is drawn (vector-effect is not inherited from <g>)
+    shape = (
+        f'<path id="{element_id}" data-region="{rid}"{data} fill="{fill}" '
+        f'vector-effect="non-scaling-stroke" d="{region["path"]}">'
+    )
+    dot = ""
+    if region["area"] < _TINY:
+        x, y = region["center"]
+        dot = (
+            f'<circle class="city" data-region="{rid}" cx="{x:g}" cy="{y:g}" r="{9 if href else 6}" '
+            f'fill="{fill}" stroke="#1b2430" stroke-width="1.5" vector-effect="non-scaling-stroke">'
+        )
+    if href is None:
+        return shape + tooltip + "</path>" + (f"\n{dot}{tooltip}</circle>" if dot else "")
+    return (
+        f"<a href={quoteattr(href(rid))} aria-label={quoteattr(label)} data-region={quoteattr(rid)}>"
+        f"{tooltip}{shape}</path>{dot + '</circle>' if dot else ''}</a>"
+    )
 
 
 def _legend(scale: Scale | None, top: float, lang: str) -> str:
@@ -440,34 +456,17 @@ def categories_svg(
     out.append(
         f'<g class="regions" stroke="{BORDER}" stroke-width="1" stroke-linejoin="round" fill-rule="evenodd">'
     )
-    for region in sorted(shapes["regions"], key=lambda r: r["area"] < _TINY):
-        rid = region["id"]
+
+    def leader(rid: str, region: Mapping[str, Any]) -> tuple[str, str, str]:
         key = leaders.get(rid)
         fill = NO_DATA if key is None else fills.get(key, colours.get(key, NO_DATA))
         name = region["name"].get(lang) or region["name"]["en"]
         label = labels.get(rid) or f"{name}: {_('No leader yet')}"
-        data = f" data-leader={quoteattr(key)}" if key is not None else ""
-        tooltip = f"<title>{escape(label)}</title>"
-        shape = (
-            f'<path id="{uid}-{rid}" data-region="{rid}"{data} fill="{fill}" '
-            f'vector-effect="non-scaling-stroke" d="{region["path"]}">'
-        )
-        dot = ""
-        if region["area"] < _TINY:
-            x, y = region["center"]
-            dot = (
-                f'<circle class="city" data-region="{rid}" cx="{x:g}" cy="{y:g}" r="{9 if href else 6}" '
-                f'fill="{fill}" stroke="#1b2430" stroke-width="1.5" vector-effect="non-scaling-stroke">'
-            )
-        if href is None:
-            out.append(shape + tooltip + "</path>")
-            if dot:
-                out.append(dot + tooltip + "</circle>")
-        else:
-            out.append(
-                f"<a href={quoteattr(href(rid))} aria-label={quoteattr(label)} data-region={quoteattr(rid)}>"
-                f"{tooltip}{shape}</path>{dot + '</circle>' if dot else ''}</a>"
-            )
+        return fill, label, f" data-leader={quoteattr(key)}" if key is not None else ""
+
+    for region in _ordered(shapes):
+        fill, label, data = leader(region["id"], region)
+        out.append(_region(region, f"{uid}-{region['id']}", fill, label, data, href))
     out.append("</g>")
     out.append("</svg>")
     return "\n".join(out) + "\n"
