@@ -261,6 +261,22 @@ class Replay:
             return str(e)
         return None
 
+    def _known(self, name: str, station: str, contest: str) -> None:
+        """A station and a contest of the definition."""
+        if station not in self.stations:
+            raise _Refused(f"{name}: no station {station!r} in the definition")
+        if contest not in self.contests:
+            raise _Refused(f"{name}: no contest {contest!r} in the definition")
+
+    def _within(self, name: str, protocol: Protocol) -> Protocol:
+        """A protocol whose figures keep their bounds (:mod:`saylau.bounds`), as the store holds them."""
+        station_def = self.stations[protocol.station]
+        if not within(protocol, station_def, self.election.voter_lists):
+            breaches = protocol_breaches(protocol, station_def, self.election.voter_lists)
+            if breaches:
+                raise _Refused(f"{name}: {breaches[0]}")
+        return protocol
+
     def _define(self, seq: int, entry: dict[str, Any]) -> None:
         if seq != 1:
             raise _Refused("a second definition: the definition is entry 1 and only entry 1")
@@ -281,16 +297,8 @@ class Replay:
         if type(version) is not int or not (reason is None or isinstance(reason, str)):
             raise _Refused(f"{name}: its version is not a whole number, or its reason neither text nor null")
         _text(source, "source")
-        if station not in self.stations:
-            raise _Refused(f"{name}: no station {station!r} in the definition")
-        if contest not in self.contests:
-            raise _Refused(f"{name}: no contest {contest!r} in the definition")
-        protocol = Protocol(station, contest, lines, votes)
-        station_def = self.stations[station]
-        if not within(protocol, station_def, self.election.voter_lists):
-            breaches = protocol_breaches(protocol, station_def, self.election.voter_lists)
-            if breaches:
-                raise _Refused(f"{name}: {breaches[0]}")
+        self._known(name, station, contest)
+        protocol = self._within(name, Protocol(station, contest, lines, votes))
         key = (station, contest)
         last = self.state.protocols.get(key)
         expected = 1 if last is None else last.version + 1
@@ -341,16 +349,8 @@ class Replay:
         if not (reason is None or isinstance(reason, str)):
             raise _Refused(f"{name}: its reason is neither text nor null")
         _text(entry.get("source"), "source")
-        if station not in self.stations:
-            raise _Refused(f"{name}: no station {station!r} in the definition")
-        if contest not in self.contests:
-            raise _Refused(f"{name}: no contest {contest!r} in the definition")
-        protocol = Protocol(station, contest, lines, votes)
-        station_def = self.stations[station]
-        if not within(protocol, station_def, self.election.voter_lists):
-            breaches = protocol_breaches(protocol, station_def, self.election.voter_lists)
-            if breaches:
-                raise _Refused(f"{name}: {breaches[0]}")
+        self._known(name, station, contest)
+        self._within(name, Protocol(station, contest, lines, votes))
         self.state.entries.setdefault((station, contest), {})[entry["actor"]] = (lines, votes, status, seq)
 
     def _copy(self, seq: int, entry: dict[str, Any]) -> None:
@@ -366,10 +366,7 @@ class Replay:
         _counts(content.get("votes"), f"{name}: votes")
         if not isinstance(content.get("flags"), list):
             raise _Refused(f"{name}: its flags are not a list")
-        if station not in self.stations:
-            raise _Refused(f"{name}: no station {station!r} in the definition")
-        if contest not in self.contests:
-            raise _Refused(f"{name}: no contest {contest!r} in the definition")
+        self._known(name, station, contest)
         photo = content.get("photo")
         if photo is not None and not (isinstance(photo, dict) and _HEX64.fullmatch(str(photo.get("sha256")))):
             raise _Refused(f"{name}: its photo is not named by a SHA-256 in hex")
