@@ -197,35 +197,17 @@ def _read_file(
     state: State, caller: Principal, data: bytes, name: str, contest: str
 ) -> tuple[list[NewCopy], list[dict[str, Any]], bool]:
     """The file's copies checked (off the event loop): the copies, or every refused row."""
-    from saylau.copies.files import read_copies
+    from saylau.copies.checks import check_file
 
-    checker = state.live.checker
-    try:
-        copies = read_copies(
-            data, name=name, contest=contest, lines=checker.form.lines, options=checker.options[contest]
-        )
-    except InputError as e:
-        return [], [{"field": "file", "detail": str(e)}], False
-    items, errors, outside = [], [], False
-    for c in copies:
+    def refuse(c: CopyIn) -> str | None:
         if _outside(state, caller, c.station):
-            outside = True
-            errors.append(
-                {
-                    "field": "file",
-                    "detail": f"{c.where}: {c.station!r} is not inside territory {caller.territory!r}",
-                }
-            )
-            continue
-        try:
-            flags = checker.check_copy(c.station, c.contest, c.lines, c.votes)
-        except ProtocolError as e:
-            errors.extend({**x, "detail": f"{c.where}: {x['detail']}"} for x in e.errors)
-            continue
-        items.append(NewCopy(c, flags))
-    if not copies:
-        errors.append({"field": "file", "detail": f"{name}: no copies in the file"})
-    return items, errors, outside
+            return f"{c.station!r} is not inside territory {caller.territory!r}"
+        return None
+
+    found = check_file(state.live.checker, data, name=name, contest=contest, refuse=refuse)
+    if not found.copies and not found.errors:
+        found.errors.append({"field": "file", "detail": f"{name}: no copies in the file"})
+    return found.items, found.errors, found.outside
 
 
 @router.get(

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from saylau.cli.app import cli
-from saylau.errors import InputError, ProtocolError
+from saylau.errors import InputError
 
 
 @cli.group("copies")
@@ -33,8 +33,7 @@ def copies_add_command(db: str, file: str, contest: str, actor: str | None) -> N
     Copies that break the form's relations are kept and flagged; an unknown station, line or
     option refuses the file, naming its line."""
     from saylau.checker import Checker
-    from saylau.copies.files import read_copies
-    from saylau.copies.model import NewCopy
+    from saylau.copies.checks import check_file
     from saylau.store import Store
 
     path = Path(file)
@@ -44,19 +43,10 @@ def copies_add_command(db: str, file: str, contest: str, actor: str | None) -> N
         checker = Checker(store.election())
         if contest not in checker.contests:
             raise InputError(f"unknown contest {contest!r}; the election has {', '.join(checker.contests)}")
-        copies = read_copies(
-            path.read_bytes(),
-            name=path.name,
-            contest=contest,
-            lines=checker.form.lines,
-            options=checker.options[contest],
-        )
-        items = []
-        for c in copies:
-            try:
-                items.append(NewCopy(c, checker.check_copy(c.station, c.contest, c.lines, c.votes)))
-            except ProtocolError as e:
-                raise InputError(f"{e.errors[0]['field']}: {e.errors[0]['detail']}", where=c.where) from None
+        found = check_file(checker, path.read_bytes(), name=path.name, contest=contest)
+        if found.errors:
+            raise InputError(found.errors[0]["detail"])
+        items = found.items
         stored = store.add_copies(
             items, actor=actor or os.environ.get("USER") or "cli", source=f"file {path.name}"
         )
