@@ -19,7 +19,6 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import numpy as np
 
@@ -112,17 +111,13 @@ def copy_tables(stored: Sequence[StoredCopy]) -> list[CopyTable]:
                 tuple(c.id for c in found),
                 tuple(c.station for c in found),
                 tuple(c.actor for c in found),
-                tuple(_received(c.at) for c in found),
+                tuple(c.received for c in found),
                 tuple(lines),
                 tuple(options),
                 figures,
             )
         )
     return out
-
-
-def _received(at: str) -> datetime:
-    return datetime.fromisoformat(at.replace("Z", "+00:00"))
 
 
 def build(
