@@ -276,7 +276,7 @@ def test_every_figure_of_the_workbook_is_the_results_json_s(
             c["registered"],
             c["voted"],
         )
-    assert len(districts) == 29 + 1
+    assert len(districts) == 29 + 3_081 + 1  # the Mazhilis' and the maslikhats' districts, a header
 
 
 def test_a_workbook_runs_no_text_and_rounds_no_count() -> None:
@@ -330,9 +330,11 @@ def test_the_first_names_of_the_tables_move_for_good(client: TestClient, old: st
 
 def test_districts_are_the_single_mandate_ones_and_unknown_names_are_refused(client: TestClient) -> None:
     rows = dicts(table(client, "districts"))
-    assert [r["contest_id"] for r in rows] == [f"mazhilis-smd-{n:02}" for n in range(1, 30)]
+    ids = [r["contest_id"] for r in rows]
+    assert ids[:29] == [f"mazhilis-smd-{n:02}" for n in range(1, 30)]
+    assert len(ids) == 29 + 3_081 and all("-maslikhat-smd-" in i for i in ids[29:])  # then the maslikhats'
     commissions = dicts(table(client, "commissions"))
-    assert {r["level"] for r in commissions} == {"district"}  # the territorial commissions
+    assert {r["level"] for r in commissions} == {"district"}  # the cities, districts and commissions
     for path in (
         "/download/county.csv",
         "/download/results-comma.csv",

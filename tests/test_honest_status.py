@@ -64,9 +64,11 @@ def early(tmp_path_factory: pytest.TempPathFactory, kz: Election) -> Iterator[Te
 def test_at_one_percent_the_api_calls_no_race_and_no_seat(early: TestClient) -> None:
     doc = early.get("/api/v1/results").json()
     assert doc["turnout"]["stations_reported"] == 104
-    districts = [c for c in doc["contests"] if c["kind"] == "single-mandate"]
+    races = [c for c in doc["contests"] if c["kind"] == "single-mandate"]
+    assert len(races) == 29 + 3_081  # the Mazhilis' and the maslikhats' districts
+    assert {c["call"] for c in races} == {"leading"}
+    districts = [c for c in races if c["body"] == "mazhilis"]
     assert len(districts) == 29
-    assert {c["call"] for c in districts} == {"leading"}
     assert all(c["uncounted"] > 0 for c in doc["contests"])
     listed = next(c for c in doc["contests"] if c["id"] == "mazhilis-list")
     bounds = listed["seat_bounds"]
@@ -86,7 +88,7 @@ def test_at_one_percent_the_api_calls_no_race_and_no_seat(early: TestClient) -> 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
 def test_at_one_percent_the_districts_page_elects_nobody(early: TestClient, lang: str) -> None:
     html = early.get(f"/{lang}/districts").text
-    assert html.count('data-call="leading"') == 29 and 'data-call="decided"' not in html
+    assert html.count('data-call="leading"') == 29 + 3_081 and 'data-call="decided"' not in html
     assert ELECTED[lang] not in html and 'class="winner"' not in html
     leading = translations(lang).gettext("Leading")
     assert html.count(f'class="badge leading">{leading}:') >= 20
@@ -116,7 +118,7 @@ def test_at_one_percent_the_cli_table_elects_nobody(tmp_path: Path, kz: Election
     done = run_cli("results", str(db))
     assert done.returncode == 0, done.stderr
     table = done.stdout[done.stdout.index("Single-mandate contests") :]
-    assert table.count(" leading ") == 29
+    assert table.count(" leading ") == 29 + 3_081  # the Mazhilis' and the maslikhats' districts
     assert "elected" not in table
 
 
@@ -157,7 +159,8 @@ def test_a_complete_final_count_decides_everything_and_it_is_the_official_result
     assert listed["seat_bounds"]["least"] == listed["seat_bounds"]["most"] == listed["seats"]
     assert listed["uncounted"] == 0
     en = " ".join(summary(done, "en"))
-    assert "Winners in 29 single-mandate districts: Amanat 22, self-nominated 7." in en
+    # the Mazhilis' 29 (Amanat 22, self-nominated 7: calls.bodies above) and the maslikhats' 3,081
+    assert "Winners in 3,110 single-mandate districts: Amanat " in en
     assert "Leading" not in en and "not yet" not in en
     names = views.Names(kz, "en", translations("en").gettext)
     body = views.bodies(done, names)[0]

@@ -68,6 +68,8 @@ DISTRICT_REGIONS = {
     "Turkestan": "KZ-61",
     "Ulytau": "KZ-62",
 }
+#: The cities of republican significance: a maslikhat of regional level and none below it.
+CITIES = ("KZ-71", "KZ-75", "KZ-79")
 MASLIKHAT_PARTIES = {
     "Amanat": "amanat",
     "Auyl": "auyl",
@@ -114,6 +116,11 @@ def election() -> dict:
     return tomllib.loads((EXAMPLE / "election.toml").read_text(encoding="utf-8"))
 
 
+def regional_body(region: str) -> str:
+    """The id of a region's maslikhat (its list contest's body)."""
+    return next(c["body"] for c in election()["contests"] if c["kind"] == "list" and c["territory"] == region)
+
+
 def region_of_station() -> dict[str, str]:
     parent = {t["id"]: t["parent"] for t in table("territories.csv")}
     level = {t["id"]: t["level"] for t in table("territories.csv")}
@@ -147,8 +154,8 @@ def test_election_toml_declares_parties_bodies_and_contests():
         assert set(p["name"]) == {"kk", "ru", "en"} and p["color"].startswith("#")
     bodies = {b["id"]: b for b in e["bodies"]}
     assert bodies["mazhilis"]["seats"] == 98
-    assert bodies["astana-maslikhat"]["seats"] == 17
-    assert "party-list" in bodies["astana-maslikhat"]["name"]["en"]
+    assert bodies["astana-maslikhat"]["seats"] == 34  # 17 on lists, 17 districts
+    assert bodies["astana-maslikhat"]["name"]["en"] == "Astana city maslikhat"
     contests = {c["id"]: c for c in e["contests"]}
     assert contests["mazhilis-list"] == {
         "id": "mazhilis-list",
@@ -182,7 +189,7 @@ def test_election_toml_declares_parties_bodies_and_contests():
     }
 
 
-def test_territories_are_the_country_the_20_regions_and_their_commissions():
+def test_territories_are_the_country_the_20_regions_the_oblasts_cities_and_districts():
     geo = reference("kz-regions/kz-regions-2024.geojson")
     codes = {f["properties"]["ADM1_PCODE"].replace("KZ", "KZ-") for f in geo["features"]}
     rows = table("territories.csv")
@@ -194,10 +201,19 @@ def test_territories_are_the_country_the_20_regions_and_their_commissions():
         assert r["parent"] == "KZ" and r["code"] == r["id"]
         assert r["name_kk"] and r["name_ru"] and r["name_en"]
     assert regions["KZ-79"]["name_ru"] == "Шымкент"
-    tecs = [r for r in rows if r["level"] == "district"]
-    assert {t["parent"] for t in tecs} == codes
-    for t in tecs:
-        assert t["id"].startswith(t["parent"] + "-") and "TEC" in t["name_en"]
+    below = [r for r in rows if r["level"] == "district"]
+    assert {t["parent"] for t in below} == codes
+    for t in below:
+        assert t["id"].startswith(t["parent"] + "-")
+        if t["parent"] in CITIES:  # the three cities: their city districts' commissions
+            assert "TEC" in t["name_en"], t
+        else:  # an oblast's cities and districts, one maslikhat each
+            assert " city No. " in t["name_en"] or " district No. " in t["name_en"], t
+    masl = reference("kz-2023-extra.json")["maslikhats"]["breakdown"]
+    units = [t for t in below if t["parent"] not in CITIES]
+    cities = [t for t in units if " city No. " in t["name_en"]]
+    assert len(cities) == masl["city maslikhats"] == 37
+    assert len(units) - len(cities) == masl["district maslikhats"] == 166
     assert len({r["id"] for r in rows}) == len(rows)
 
 
@@ -209,6 +225,8 @@ def test_stations_sum_to_the_registered_voters_and_name_existing_districts():
         "territory",
         "registered",
         "mazhilis_district",
+        "regional_maslikhat_district",
+        "local_maslikhat_district",
         "number",
         "address_kk",
         "address_ru",
@@ -218,9 +236,17 @@ def test_stations_sum_to_the_registered_voters_and_name_existing_districts():
     assert len({s["id"] for s in stations}) == len(stations)
     tecs = {t["id"] for t in table("territories.csv") if t["level"] == "district"}
     districts = {d["id"] for d in table("mazhilis-districts.csv")}
+    group_of = {d["id"]: d["group"] for d in table("maslikhat-districts.csv")}
     for s in stations:
         assert s["territory"] in tecs and s["id"].startswith(s["territory"] + "-")
         assert s["mazhilis_district"] in districts
+        region = s["territory"][:5]
+        regional = f"{regional_body(region)}-smd"
+        assert group_of[s["regional_maslikhat_district"]] == regional  # its region's maslikhat
+        if region in CITIES:  # no maslikhat below the city's
+            assert s["local_maslikhat_district"] == ""
+        else:  # its city's or district's
+            assert group_of[s["local_maslikhat_district"]] == f"{s['territory'].lower()}-maslikhat-smd"
         assert int(s["registered"]) > 0
     total = sum(int(s["registered"]) for s in stations)
     assert total == ref["other_counts"]["registered_voters"] == 12_035_578
@@ -284,20 +310,28 @@ def test_every_protocol_row_satisfies_the_control_relations():
         candidates[c["contest"]].append(c["id"])
     files = sorted(p.name for p in (EXAMPLE / "protocols").iterdir())
     districts = [d["id"] for d in table("mazhilis-districts.csv")]
-    expected = ["astana-maslikhat-list", "mazhilis-list", *districts]
+    maslikhat_districts = [d["id"] for d in table("maslikhat-districts.csv")]
+    lists = {c["id"]: c["territory"] for c in election()["contests"] if c["kind"] == "list"}
+    expected = [*lists, *districts, *maslikhat_districts]
     assert files == sorted(f"{c}.csv.gz" for c in expected)
+    assert len(files) == 1 + 29 + 20 + 3_415 - 334  # the Mazhilis', the 20 lists, every district
+    in_district: defaultdict[str, list[str]] = defaultdict(list)
+    for sid, row in stations.items():
+        for column in ("mazhilis_district", "regional_maslikhat_district", "local_maslikhat_district"):
+            if row[column]:
+                in_district[row[column]].append(sid)
+    maslikhat_issued: dict[str, int] = {}  # a voter's maslikhat ballots: one figure a station
     for contest in expected:
         header, rows = protocol(contest)
         assert header[: len(HEADER)] == HEADER, contest
         options = header[len(HEADER) :]
-        if contest in districts:
-            assert options == candidates[contest]
-            members = [s for s, row in stations.items() if row["mazhilis_district"] == contest]
-        elif contest == "astana-maslikhat-list":
+        if contest in lists:
             assert set(options) <= set(PARTY_IDS)
-            members = [s for s in stations if region[s] == "KZ-71"]
+            where = lists[contest]
+            members = [s for s in stations if where == "KZ" or region[s] == where]
         else:
-            members = list(stations)
+            assert options == candidates[contest]
+            members = in_district[contest]
         assert [r["station"] for r in rows] == members, contest
         for r in rows:
             where = (contest, r["station"])
@@ -309,8 +343,12 @@ def test_every_protocol_row_satisfies_the_control_relations():
             assert r["found"] <= r["issued"], where
             valid = r["against_all"] + sum(r[o] for o in options)
             assert r["found"] == r["invalid"] + valid, where
-            if contest in districts:  # a voter gets both ballots
+            if contest.startswith("mazhilis-smd"):  # a voter gets both ballots
                 assert r["issued"] == list_rows[r["station"]]["issued"], where
+            elif contest != "mazhilis-list":
+                assert r["issued"] <= list_rows[r["station"]]["issued"], where
+                assert maslikhat_issued.setdefault(r["station"], r["issued"]) == r["issued"], where
+    assert len(maslikhat_issued) == len(stations)
 
 
 def test_district_winners_are_22_amanat_and_7_self_nominated_with_the_known_ones():
@@ -374,6 +412,135 @@ def test_astana_maslikhat_protocol_gives_the_published_votes():
     assert sums["invalid"] == 332_694 - sum(published.values()) == 2_197
 
 
+def test_every_maslikhat_of_the_day_with_its_published_seats():
+    masl = reference("kz-2023-extra.json")["maslikhats"]
+    e = election()
+    bodies = {b["id"]: b["seats"] for b in e["bodies"]}
+    assert len(bodies) == 1 + masl["count"] == 224  # the Mazhilis and 223 maslikhats
+    maslikhats = {b: n for b, n in bodies.items() if b != "mazhilis"}
+    assert sum(maslikhats.values()) == masl["seats"] == 3_415
+    lists = {c["body"]: c for c in e["contests"] if c["kind"] == "list" and c["body"] != "mazhilis"}
+    regional = next(v for k, v in masl["breakdown"].items() if k.startswith("regional"))
+    assert len(lists) == regional == 20
+    assert {c["territory"] for c in lists.values()} == set(TURNOUT_REGIONS.values())
+    assert sum(c["seats"] for c in lists.values()) == masl["party_list_seats_total"] == 334
+    districts = Counter(d["group"] for d in table("maslikhat-districts.csv"))
+    groups = {
+        c["body"]: c for c in e["contests"] if c["kind"] == "single-mandate" and c["body"] != "mazhilis"
+    }
+    assert set(groups) == set(maslikhats) and set(districts) == {c["id"] for c in groups.values()}
+    for body, seats in maslikhats.items():
+        group = groups[body]
+        assert group["districts"] == "maslikhat-districts.csv"
+        assert group["rules"] == {"kind": "plurality", "against_all": "ignore", "ties": "drawn"}
+        if body in lists:  # regional level: half on party lists, half in districts
+            assert lists[body]["seats"] == districts[group["id"]] and seats == 2 * lists[body]["seats"]
+            assert group["station_column"] == "regional_maslikhat_district"
+            assert lists[body]["rules"] == {
+                "method": "hare",
+                "threshold": "5%",
+                "threshold_base": "valid",
+                "ties": "registration",
+            }
+        else:  # a city's or a district's: districts only
+            assert seats == districts[group["id"]]
+            assert group["station_column"] == "local_maslikhat_district"
+    assert sum(maslikhats[b] for b in lists) == 668 and sum(maslikhats.values()) - 668 == 2_747
+    city = masl["city_results"]
+    assert lists["astana-maslikhat"]["seats"] == city["Astana"]["seats_party_list"] == 17
+    assert lists["almaty-maslikhat"]["seats"] == city["Almaty"]["seats_party_list"] == 21
+    assert districts["almaty-maslikhat-smd"] == city["Almaty"]["smd_seats"] == 21
+    assert lists["shymkent-maslikhat"]["seats"] == city["Shymkent"]["seats_party_list"] == 16
+    assert maslikhats["shymkent-maslikhat"] == city["Shymkent"]["seats_total"] == 32
+    # Kazinform, 27 January 2023 (https://www.inform.kz/en/264-maslikhat-deputies-to-be-elected-in-
+    # kostanay-region_a4028586/amp, and .../n-kazakhstan-to-elect-193-maslikhat-deputies_a4028543):
+    # Kostanay oblast 32 seats and 232 below it; North Kazakhstan 30, Petropavlovsk 18, 13
+    # district maslikhats 145.
+    assert maslikhats["kostanay-oblast-maslikhat"] == 32 and lists["kostanay-oblast-maslikhat"]["seats"] == 16
+    assert sum(n for b, n in maslikhats.items() if b.startswith("kz-39-")) == 232
+    assert maslikhats["north-kazakhstan-oblast-maslikhat"] == 30
+    below = {t["id"].lower(): t for t in table("territories.csv") if t["parent"] == "KZ-59"}
+    nko = {b: n for b, n in maslikhats.items() if b.removesuffix("-maslikhat") in below}
+    cities = [n for b, n in nko.items() if " city " in below[b.removesuffix("-maslikhat")]["name_en"]]
+    assert cities == [18] and len(nko) == 14 and sum(nko.values()) - 18 == 145
+
+
+def test_the_districts_of_a_maslikhat_are_in_its_place():
+    territory = {t["id"]: t for t in table("territories.csv")}
+    groups = {c["id"]: c["body"] for c in election()["contests"] if c["kind"] == "single-mandate"}
+    numbers: defaultdict[str, list[int]] = defaultdict(list)
+    for d in table("maslikhat-districts.csv"):
+        body = groups[d["group"]]
+        assert d["id"].startswith(d["group"] + "-") and d["note"] == "generated"
+        assert d["name_kk"] and d["name_ru"] and d["name_en"]
+        if territory[d["territory"]]["level"] == "region":
+            assert regional_body(d["territory"]) == body
+        else:
+            assert body == f"{d['territory'].lower()}-maslikhat"
+        numbers[d["group"]].append(int(d["number"]))
+    assert all(found == list(range(1, len(found) + 1)) for found in numbers.values())
+
+
+def test_maslikhat_list_results_are_the_published_ones():
+    masl = reference("kz-2023-extra.json")["maslikhats"]
+    almaty = masl["city_results"]["Almaty"]
+    header, rows = protocol("almaty-maslikhat-list")
+    sums = column_sums(rows, header[1:])
+    published = {MASLIKHAT_PARTIES[k]: v for k, v in almaty["votes"].items()}
+    assert {k: sums[k] for k in published} == published
+    assert set(header[len(HEADER) :]) == set(published) - {"against_all"}
+    assert sums["issued"] == sums["found"] == almaty["voted"] == 302_270
+    assert sums["invalid"] == 302_270 - sum(published.values()) == 10_514
+    karaganda = masl["example_oblast"]["Karaganda oblast maslikhat"]
+    header, rows = protocol("karaganda-oblast-maslikhat-list")
+    sums = column_sums(rows, header[1:])
+    published = {MASLIKHAT_PARTIES[k]: v for k, v in karaganda["votes"].items()}
+    assert {k: sums[k] for k in published} == published
+    assert sums["registered"] == karaganda["registered"] == 761_673
+    assert sums["issued"] == karaganda["voted"] == 452_538
+
+
+def test_hare_with_the_threshold_gives_the_published_list_seats_of_astana_and_almaty():
+    """Counted from the protocols by saylau's rules, checked against the published allocations."""
+    from saylau.rules import Ballots, ListRules, Threshold, allocate
+    from saylau.rules.ties import TiePolicy
+
+    cities = reference("kz-2023-extra.json")["maslikhats"]["city_results"]
+    for city, contest in (("Astana", "astana-maslikhat-list"), ("Almaty", "almaty-maslikhat-list")):
+        header, rows = protocol(contest)
+        options = header[len(HEADER) :]
+        sums = column_sums(rows, header[1:])
+        ballots = Ballots({p: sums[p] for p in options}, against_all=sums["against_all"])
+        rules = ListRules(
+            cities[city]["seats_party_list"],
+            "hare",
+            Threshold(Fraction(5, 100), "valid"),
+            ties=TiePolicy(criteria=("registration",)),
+        )
+        seats = {p: n for p, n in allocate(ballots, rules).seats.items() if n}
+        assert seats == {MASLIKHAT_PARTIES[k]: v for k, v in cities[city]["seat_allocation"].items()}, city
+
+
+def test_118_party_lists_of_1447_candidates_and_every_maslikhat_district_won_outright():
+    masl = reference("kz-2023-extra.json")["maslikhats"]
+    rows = table("candidates.csv")
+    lists = {c["id"] for c in election()["contests"] if c["kind"] == "list" and c["body"] != "mazhilis"}
+    on_lists = [c for c in rows if c["contest"] in lists]
+    assert len({(c["contest"], c["party"]) for c in on_lists}) == masl["party_lists"] == 118
+    assert len(on_lists) == masl["party_list_candidates"] == 1_447
+    people: defaultdict[str, list[dict[str, str]]] = defaultdict(list)
+    for c in rows:
+        people[c["contest"]].append(c)
+    for d in table("maslikhat-districts.csv"):
+        running = people[d["id"]]
+        assert 2 <= len(running) <= 5 and all(c["position"] == "" for c in running), d["id"]
+        assert all(c["name_kk"] and c["name_ru"] and c["name_en"] and c["gender"] for c in running)
+        assert [c["name_ru"] for c in running] == sorted(c["name_ru"] for c in running)  # the ballot's order
+        _, votes = protocol(d["id"])
+        ranked = sorted(column_sums(votes, [c["id"] for c in running]).values(), reverse=True)
+        assert ranked[0] > ranked[1], d["id"]  # no tie for first place
+
+
 def test_candidate_lists_are_numbered_and_generated_names_say_so():
     rows = table("candidates.csv")
     assert list(rows[0]) == [
@@ -388,7 +555,7 @@ def test_candidate_lists_are_numbered_and_generated_names_say_so():
             lists[c["contest"], c["party"]].append(int(c["position"]))
     for (contest, _), positions in lists.items():
         assert positions == list(range(1, len(positions) + 1))
-        assert len(positions) >= (30 if contest == "mazhilis-list" else 8)
+        assert len(positions) >= (30 if contest == "mazhilis-list" else 5)
     assert {p for c, p in lists if c == "mazhilis-list"} == set(PARTY_IDS)
     assert sum(c["note"].startswith("real name") for c in rows) == 8
 

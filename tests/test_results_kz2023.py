@@ -88,7 +88,7 @@ def test_list_tier_and_districts(results):
         "color": "#2e9e3e",
     }
     assert lst["options"]["against_all"] == {"kind": "against_all", "name": "against all"}
-    districts = [c for c in results["contests"] if c["kind"] == "single-mandate"]
+    districts = [c for c in results["contests"] if c["kind"] == "single-mandate" and c["body"] == "mazhilis"]
     assert len(districts) == 29
     winners = [d["winner_party"] for d in districts]
     assert winners.count("amanat") == 22 and winners.count("self-nominated") == 7
@@ -112,8 +112,26 @@ def test_turnout_national_and_every_region(results):
 
 
 def test_astana_maslikhat_list_seats(results):
+    contests = {c["id"]: c for c in results["contests"]}
+    seats = {p: n for p, n in contests["astana-maslikhat-list"]["seats"].items() if n}
+    assert seats == {"amanat": 12, "ak-zhol": 3, "qhp": 1, "baytaq": 1}  # bes.media, Kazinform
     astana = results["bodies"]["astana-maslikhat"]
-    assert astana["seats"] == {"amanat": 12, "ak-zhol": 3, "qhp": 1, "baytaq": 1}
+    assert astana["size"] == 34 and sum(astana["seats"].values()) == 34  # and its 17 districts
+
+
+def test_every_maslikhat_is_a_body_of_the_results(results):
+    """The whole day: the Mazhilis and the 223 maslikhats, 3,415 seats (kz-2023-extra.json)."""
+    masl = load_json(shared_file("kz-2023-extra.json"))["maslikhats"]
+    bodies = results["bodies"]
+    assert next(iter(bodies)) == "mazhilis" and len(bodies) == 1 + masl["count"] == 224
+    sizes = [b["size"] for k, b in bodies.items() if k != "mazhilis"]
+    assert sum(sizes) == masl["seats"] == 3_415
+    assert all(b["vacant"] == 0 and sum(b["seats"].values()) == b["size"] for b in bodies.values())
+    contests = {c["id"]: c for c in results["contests"]}
+    almaty = {p: n for p, n in contests["almaty-maslikhat-list"]["seats"].items() if n}
+    assert almaty == {"amanat": 12, "respublica": 3, "qhp": 3, "baytaq": 2, "ak-zhol": 1}  # Nur-news
+    lists = [c for c in results["contests"] if c["kind"] == "list" and c["body"] != "mazhilis"]
+    assert len(lists) == 20 and sum(sum(c["seats"].values()) for c in lists) == masl["party_list_seats_total"]
 
 
 def test_results_in_russian_and_the_table(results):
@@ -175,8 +193,8 @@ def test_results_refuses_what_is_not_an_election(tmp_path):
 def test_results_by_level():
     proc = run_cli("results", str(EXAMPLE), "--json", "--level", "district")
     out = json.loads(proc.stdout)
-    tecs = out["territories"]
-    assert out["level"] == "district" and len(tecs) == 129
+    tecs = out["territories"]  # the oblasts' 203 cities and districts, the cities' 29 commissions
+    assert out["level"] == "district" and len(tecs) == 203 + 29
     assert sum(t["registered"] for t in tecs) == 12_035_578
     assert sum(t["voted"] for t in tecs) == 6_521_860
     assert all(t["stations_reported"] == t["stations"] for t in tecs)
@@ -197,7 +215,7 @@ def test_turnout_by_time_of_day_as_published(results):
         for name, percent in snapshot["by_region"].items():
             assert regions[names[name]] == percent, (snapshot["time"], name)
     assert results["status"] == {
-        "status": "final", "protocols": 21_251, "expected": 21_251, "final": 21_251,
+        "status": "final", "protocols": 50_676, "expected": 50_676, "final": 50_676,
         "stations_reported_percent": 100.0,
     }  # fmt: skip
 

@@ -135,10 +135,10 @@ def test_the_bundled_example_exported_verifies(tmp_path: Path) -> None:
     record = tmp_path / "kz-record"
     proc = run_cli("audit", "export", str(db), "--format", "record", "--out", str(record))
     assert proc.returncode == 0, proc.stderr
-    assert "record of 21,252 entries" in proc.stdout
+    assert "record of 50,677 entries" in proc.stdout
     code, out, err = verify(str(record))
     assert code == 0, err
-    assert "21,252 entries (the definition, 21,251 protocol versions" in out
+    assert "50,677 entries (the definition, 50,676 protocol versions" in out
     assert "turnout 54.19%" in out and "mazhilis: amanat 62, auyl 8, self-nominated 7" in out
 
 

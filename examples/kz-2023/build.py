@@ -1,10 +1,12 @@
 """Build the bundled example election ``examples/kz-2023`` (Kazakhstan, 19 March 2023).
 
-The real figures (the Mazhilis party-list votes and "against all", the registered voters and the
-ballots issued, the regional turnout, the Astana city maslikhat list votes, the known district
-winners, the region names) are spread over about 10,000 generated polling stations, so that every
-published total is reproduced exactly and every protocol row satisfies the control relations of
-docs/election-format.md. Everything not published is generated from one seed and says so.
+The whole ballot day: the Mazhilis and the 223 maslikhats. The real figures (the Mazhilis
+party-list votes and "against all", the registered voters and the ballots issued, the regional
+turnout, the known district winners, the region names; the maslikhats' number and seats, the
+list results of Astana, Almaty and Karaganda oblast, the seats published for some) are spread
+over about 10,000 generated polling stations, so that every published total is reproduced
+exactly and every protocol row satisfies the control relations of docs/election-format.md.
+Everything not published is generated from one seed and says so (README.md).
 
     python examples/kz-2023/build.py [--seed 2023] [--out DIR]
 
@@ -902,6 +904,13 @@ class Example:
     candidates: list[Candidate] = field(default_factory=list)
     protocols: list[Protocol] = field(default_factory=list)
     district_winner: dict[str, Candidate] = field(default_factory=dict)
+    # The maslikhats (build_maslikhats): the oblasts' cities and districts, each station's
+    # territory (a unit, or a city's commission) and maslikhat districts, the maslikhats.
+    units: list[Unit] = field(default_factory=list)
+    station_territory: list[str] = field(default_factory=list)
+    station_regional: list[str] = field(default_factory=list)
+    station_local: list[str] = field(default_factory=list)
+    maslikhats: list[Maslikhat] = field(default_factory=list)
 
 
 def regional_totals(rng: np.random.Generator) -> tuple[dict[str, int], dict[str, int]]:
@@ -1021,7 +1030,8 @@ def station_places(ex: Example) -> tuple[list[str], list[tuple[str, str, str]]]:
     """Each station's number and generated address (kk, ru, en), in station order.
 
     Kazakhstan numbers polling stations within a city or district; here 1, 2, 3 ... within each
-    territorial commission, in the order of the station ids. An address is a street of
+    territory under a region (an oblast's city or district, a city's commission), in the order of
+    the station ids. An address is a street of
     :data:`STREETS`, a house number and the region's name, drawn from
     ``default_rng([seed, ADDRESS_STREAM])``.
     """
@@ -1032,9 +1042,11 @@ def station_places(ex: Example) -> tuple[list[str], list[tuple[str, str, str]]]:
     numbers: list[str] = []
     addresses: list[tuple[str, str, str]] = []
     counted: dict[str, int] = {}
-    for tec, street, house in zip(ex.station_tec, streets.tolist(), houses.tolist(), strict=True):
-        counted[tec.id] = counted.get(tec.id, 0) + 1
-        numbers.append(str(counted[tec.id]))
+    for tec, where, street, house in zip(
+        ex.station_tec, ex.station_territory, streets.tolist(), houses.tolist(), strict=True
+    ):
+        counted[where] = counted.get(where, 0) + 1
+        numbers.append(str(counted[where]))
         kk, ru, en = STREETS[street]
         region = REGION_BY_ID[tec.region]
         addresses.append(
@@ -1179,6 +1191,7 @@ def generate_model(seed: int = SEED) -> Example:
             m_votes,
         )
     )
+    build_maslikhats(ex)
     return ex
 
 
@@ -1325,6 +1338,496 @@ def build_candidates(ex: Example, rng: np.random.Generator) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# The maslikhats: 223 local councils elected the same day, 3,415 seats.
+# --------------------------------------------------------------------------------------------
+
+#: Published (kz-2023-extra.json `maslikhats`; Kazinform 20 Jan 2023, CEC): 223 maslikhats, 3,415
+#: seats; 20 of regional level (17 oblasts and the cities Astana, Almaty, Shymkent: half party
+#: lists, half single-mandate districts), 37 of cities of regional significance and 166 of
+#: districts (single-mandate districts only); 334 party-list seats on 118 party lists of 1,447
+#: candidates (Egemen, 20 March 2023); a 5% threshold.
+MASLIKHATS = 223
+MASLIKHAT_SEATS = 3_415
+CITY_MASLIKHATS = 37
+DISTRICT_MASLIKHATS = 166
+LIST_SEATS = 334
+LOCAL_SEATS = MASLIKHAT_SEATS - 2 * LIST_SEATS  # 2,747: the regional level is half lists
+PARTY_LISTS = 118
+LIST_CANDIDATES = 1_447
+#: The three cities of republican significance: a maslikhat of regional level, none below it.
+CITIES = ("KZ-71", "KZ-75", "KZ-79")
+ALMATY = "KZ-75"
+KARAGANDA = "KZ-35"
+KOSTANAY = "KZ-39"
+NKO = "KZ-59"
+#: Party-list seats (half of each regional-level maslikhat) where published: Astana 17 and Almaty
+#: 21 (their results), Shymkent 16 of 32 (Otyrar.kz), Kostanay oblast 16 of 32 and North
+#: Kazakhstan oblast 15 of 30 (Kazinform, 27 January 2023).
+PUBLISHED_LIST_SEATS = {ASTANA: 17, ALMATY: 21, "KZ-79": 16, KOSTANAY: 16, NKO: 15}
+#: Local maslikhats where published (Kazinform, 27 January 2023): North Kazakhstan has one city
+#: maslikhat (Petropavlovsk, 18 seats) and 13 district maslikhats (145 seats); Kostanay region's
+#: city and district maslikhats have 232 seats in all.
+NKO_CITY_SEATS = 18
+NKO_DISTRICTS = 13
+NKO_DISTRICT_SEATS = 145
+KOSTANAY_LOCAL_SEATS = 232
+#: Maslikhat party-list results where published, (ballots issued, votes): Almaty city (Nur-news;
+#: its registered voters were not published) and Karaganda oblast (Kazinform reprint; registered
+#: 761,673, as in REGIONS). Astana's are ASTANA_MASLIKHAT_* above.
+PUBLISHED_LISTS = {
+    ALMATY: (302_270, KNOWN_PROFILES[ALMATY]),
+    KARAGANDA: (452_538, KNOWN_PROFILES[KARAGANDA]),
+}
+#: The generator of everything about the maslikhats (their places, seats, districts, votes), a
+#: stream of its own so that the Mazhilis and the Astana list are what they were without them;
+#: and one for their candidates' names, so that no figure depends on a name.
+MASLIKHAT_STREAM = 13
+MASLIKHAT_PEOPLE_STREAM = 17
+#: Generated sizes: the fewest stations of a city or district; the seats every local maslikhat
+#: and every generated oblast list starts from (the rest proportional to voters).
+MIN_UNIT_STATIONS = 12
+LOCAL_BASE_SEATS = 9
+LIST_BASE_SEATS = 12
+#: Each city's maslikhat: its name (kk, ru, en) and the short forms its contests are named with
+#: ("Астана мәслихаты", "Маслихат Астаны", "Astana maslikhat", as the example first had them).
+CITY_NAMES = {
+    ASTANA: (
+        ("Астана қалалық мәслихаты", "Маслихат города Астаны", "Astana city maslikhat"),
+        ("Астана", "Астаны", "Astana"),
+    ),
+    ALMATY: (
+        ("Алматы қалалық мәслихаты", "Маслихат города Алматы", "Almaty city maslikhat"),
+        ("Алматы", "Алматы", "Almaty"),
+    ),
+    "KZ-79": (
+        ("Шымкент қалалық мәслихаты", "Маслихат города Шымкента", "Shymkent city maslikhat"),
+        ("Шымкент", "Шымкента", "Shymkent"),
+    ),
+}
+#: Ids of the regional-level maslikhats: <slug>-maslikhat (Astana's as the example first had it).
+REGIONAL_SLUGS = {
+    "KZ-10": "abai-oblast", "KZ-11": "akmola-oblast", "KZ-15": "aktobe-oblast",
+    "KZ-19": "almaty-oblast", "KZ-23": "atyrau-oblast", "KZ-27": "west-kazakhstan-oblast",
+    "KZ-31": "zhambyl-oblast", "KZ-33": "zhetysu-oblast", "KZ-35": "karaganda-oblast",
+    "KZ-39": "kostanay-oblast", "KZ-43": "kyzylorda-oblast", "KZ-47": "mangystau-oblast",
+    "KZ-55": "pavlodar-oblast", "KZ-59": "north-kazakhstan-oblast", "KZ-61": "turkestan-oblast",
+    "KZ-62": "ulytau-oblast", "KZ-63": "east-kazakhstan-oblast",
+    "KZ-71": "astana", "KZ-75": "almaty", "KZ-79": "shymkent",
+}  # fmt: skip
+#: The stations.csv columns of the maslikhat districts: each is the station_column of every group
+#: of its level (20 regional, 203 local), their district ids being distinct.
+REGIONAL_COLUMN = "regional_maslikhat_district"
+LOCAL_COLUMN = "local_maslikhat_district"
+#: One districts file for every maslikhat group, its `group` column naming each row's group.
+MASLIKHAT_DISTRICTS = "maslikhat-districts.csv"
+#: How maslikhat districts are counted: plurality, "against all" counted but electing nobody, a
+#: tie left to the commission's drawing (the rule of the Mazhilis districts, kz-mazhilis-2023).
+DISTRICT_RULES = '{ kind = "plurality", against_all = "ignore", ties = "drawn" }'
+#: How their lists are counted: Astana's rule (Hare quota, 5% of the valid ballots).
+LIST_RULES = '{ method = "hare", threshold = "5%", threshold_base = "valid", ties = "registration" }'
+LISTS_WORDS = ("партиялық тізімдер", "партийные списки", "party lists")
+DISTRICTS_WORDS = ("бір мандатты округтер", "одномандатные округа", "single-mandate districts")
+
+
+def ru_genitive(region_ru: str) -> str:
+    """A region's Russian name in the genitive: Карагандинская область -> Карагандинской области,
+    область Абай -> области Абай."""
+    if region_ru.startswith("область "):
+        return "области " + region_ru.removeprefix("область ")
+    adjective, noun = region_ru.rsplit(" ", 1)
+    assert noun == "область" and adjective.endswith("ая"), region_ru
+    return adjective.removesuffix("ая") + "ой области"
+
+
+@dataclass
+class Unit:
+    """A city of regional significance or a district of an oblast: a territory, with its
+    territorial commission and its maslikhat. Generated: how many each oblast has (but North
+    Kazakhstan's), their stations, their numbered names."""
+
+    id: str
+    region: str
+    kind: str  # "city" or "district"
+    ordinal: int  # city No. / district No. within the region
+    stations: np.ndarray  # indices into the station table, contiguous
+    seats: int = 0
+
+    def names(self) -> tuple[str, str, str]:
+        r, n = REGION_BY_ID[self.region], self.ordinal
+        if self.kind == "city":
+            return (f"№ {n} қала ({r.kk})", f"Город № {n} ({r.ru})", f"{r.en} city No. {n}")
+        return (f"№ {n} аудан ({r.kk})", f"Район № {n} ({r.ru})", f"{r.en} district No. {n}")
+
+    def body_names(self) -> tuple[str, str, str]:
+        r, n = REGION_BY_ID[self.region], self.ordinal
+        if self.kind == "city":
+            return (
+                f"№ {n} қалалық мәслихат ({r.kk})",
+                f"Маслихат города № {n} ({r.ru})",
+                f"{r.en}: city No. {n} maslikhat",
+            )
+        return (
+            f"№ {n} аудандық мәслихат ({r.kk})",
+            f"Маслихат района № {n} ({r.ru})",
+            f"{r.en}: district No. {n} maslikhat",
+        )
+
+
+@dataclass
+class MaslikhatDistrict:
+    id: str
+    number: int
+    territory: str
+    stations: np.ndarray
+    parties: list[str] = field(default_factory=list)  # each candidate's party, in drawing order
+    found: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    valid: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    votes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64))  # against all, parties
+    winner: Candidate | None = None
+
+
+@dataclass
+class Maslikhat:
+    """One maslikhat: its list (regional level) and its single-mandate districts."""
+
+    id: str
+    region: str
+    names: tuple[str, str, str]
+    unit: Unit | None = None  # the city or district of a local maslikhat
+    short: tuple[str, str, str] = ("", "", "")  # a regional one's: "Астана", "Астаны", "Astana"
+    list_seats: int = 0
+    lists: list[str] = field(default_factory=list)  # the parties with a list, registration order
+    list_won: dict[str, int] = field(default_factory=dict)
+    districts: list[MaslikhatDistrict] = field(default_factory=list)
+
+    @property
+    def seats(self) -> int:
+        return self.list_seats + len(self.districts)
+
+    @property
+    def list_id(self) -> str:
+        return f"{self.id}-list"
+
+    @property
+    def group(self) -> str:
+        return f"{self.id}-smd"
+
+    def list_names(self) -> tuple[str, str, str]:
+        (kk, ru, en), (w_kk, w_ru, w_en) = self.short, LISTS_WORDS
+        return (f"{kk} мәслихаты: {w_kk}", f"Маслихат {ru}: {w_ru}", f"{en} maslikhat: {w_en}")
+
+    def group_names(self) -> tuple[str, str, str]:
+        return tuple(f"{name}: {words}" for name, words in zip(self.names, DISTRICTS_WORDS, strict=True))  # type: ignore[return-value]
+
+
+def equal_blocks(weights: np.ndarray, k: int) -> list[np.ndarray]:
+    """``k`` contiguous runs of positions, each non-empty, of about equal weight."""
+    n = len(weights)
+    assert 1 <= k <= n, (k, n)
+    total = np.cumsum(weights, dtype=float)
+    cuts: list[int] = []
+    for j in range(1, k):
+        end = int(np.searchsorted(total, total[-1] * j / k)) + 1
+        end = min(max(end, cuts[-1] + 1 if cuts else 1), n - (k - j))
+        cuts.append(end)
+    return np.split(np.arange(n), cuts)
+
+
+def at_least(base: int, weights: np.ndarray, total: int, cap: np.ndarray | None = None) -> np.ndarray:
+    """``base`` each and the rest of ``total`` proportional to ``weights`` (each at most ``cap``)."""
+    rest = total - base * len(weights)
+    assert rest >= 0, (base, len(weights), total)
+    return base + apportion(weights, rest, None if cap is None else cap - base)
+
+
+def hare_seats(votes: dict[str, int], against_all: int, seats: int) -> dict[str, int]:
+    """Hare quota and largest remainders among the lists with 5% of the valid ballots (the lists'
+    votes and "against all"), equal remainders to the list registered earlier: the lists' rule,
+    here only to make each generated list long enough for its seats (saylau counts them)."""
+    base = sum(votes.values()) + against_all
+    passing = [p for p in PARTY_IDS if p in votes and 20 * votes[p] >= base]
+    total = sum(votes[p] for p in passing)
+    quota = {p: Fraction(votes[p] * seats, total) for p in passing}
+    won = {p: int(q) for p, q in quota.items()}
+    order = sorted(passing, key=lambda p: (won[p] - quota[p], PARTY_IDS.index(p)))
+    for p in order[: seats - sum(won.values())]:
+        won[p] += 1
+    return won
+
+
+def build_units(ex: Example, rng: np.random.Generator) -> None:
+    """The oblasts' 203 cities and districts, each a contiguous run of the stations of one
+    Mazhilis district, and the stations' ids and territories under them (numbered within each).
+    The three cities keep the generated commissions of their city districts (KZ-71-01 ...)."""
+    region_of = [t.region for t in ex.station_tec]
+    oblasts = [r.id for r in REGIONS if r.id not in CITIES]
+    count = np.array([region_of.count(r) for r in oblasts], dtype=float)
+    free = np.array([r != NKO for r in oblasts])
+    cities = np.ones(len(oblasts), dtype=np.int64)  # each oblast's centre, and 20 more
+    cities[free] += apportion(count[free] * rng.uniform(0.6, 1.4, free.sum()), CITY_MASLIKHATS - len(oblasts))
+    districts = np.full(len(oblasts), NKO_DISTRICTS, dtype=np.int64)
+    weights = count[free] * rng.uniform(0.8, 1.2, free.sum())
+    districts[free] = at_least(3, weights, DISTRICT_MASLIKHATS - NKO_DISTRICTS)
+    ex.station_territory = [t.id for t in ex.station_tec]
+    district_of = np.array([t.district.number for t in ex.station_tec])
+    for rid, n_cities, n_districts in zip(oblasts, cities.tolist(), districts.tolist(), strict=True):
+        runs = [np.flatnonzero(district_of == d.number) for d in DISTRICTS if d.region == rid]
+        total = n_cities + n_districts
+        per_run = at_least(1, np.array([len(run) for run in runs], dtype=float), total).tolist()
+        kinds = ["city"] + ["district"] * (total - 1)  # the first is the oblast's centre
+        for k in rng.choice(np.arange(1, total), n_cities - 1, replace=False).tolist():
+            kinds[k] = "city"
+        ordinals = {"city": 0, "district": 0}
+        done = 0
+        for run, k in zip(runs, per_run, strict=True):
+            mine = kinds[done : done + k]
+            weight = np.array(
+                [3.5 if done + j == 0 else 1.6 if kind == "city" else 1.0 for j, kind in enumerate(mine)]
+            )
+            weight *= np.exp(rng.normal(0.0, 0.3, k))
+            assert len(run) >= MIN_UNIT_STATIONS * k, (rid, len(run), k)
+            start = 0
+            for kind, size in zip(mine, at_least(MIN_UNIT_STATIONS, weight, len(run)).tolist(), strict=True):
+                done += 1
+                ordinals[kind] += 1
+                unit = Unit(f"{rid}-{done:02d}", rid, kind, ordinals[kind], run[start : start + size])
+                ex.units.append(unit)
+                for j, i in enumerate(unit.stations.tolist()):
+                    ex.station_territory[i] = unit.id
+                    ex.station_ids[i] = f"{unit.id}-{j + 1:04d}"
+                start += size
+    # The stations keep their order (every per-station figure is the same station's).
+    assert ex.station_ids == sorted(ex.station_ids) and len(set(ex.station_ids)) == len(ex.station_ids)
+    assert len(ex.units) == CITY_MASLIKHATS + DISTRICT_MASLIKHATS
+    assert sum(u.kind == "city" for u in ex.units) == CITY_MASLIKHATS
+
+
+def build_maslikhats(ex: Example) -> None:
+    """Every maslikhat: its seats, districts, lists, candidates and protocols. Generated, but
+    for the published figures above, with ``default_rng([seed, MASLIKHAT_STREAM])``."""
+    rng = np.random.default_rng([ex.seed, MASLIKHAT_STREAM])
+    build_units(ex, rng)
+    reg = ex.registered
+    # Local seats: 9 each, the rest proportional to the voters, within the published totals;
+    # never more than the stations (each district has one at least).
+    voters = np.array([reg[u.stations].sum() for u in ex.units], dtype=float)
+    stations = np.array([len(u.stations) for u in ex.units])
+    nko_city = [k for k, u in enumerate(ex.units) if u.region == NKO and u.kind == "city"]
+    nko_districts = [k for k, u in enumerate(ex.units) if u.region == NKO and u.kind == "district"]
+    kostanay = [k for k, u in enumerate(ex.units) if u.region == KOSTANAY]
+    others = [k for k, u in enumerate(ex.units) if u.region not in (NKO, KOSTANAY)]
+    rest = LOCAL_SEATS - NKO_CITY_SEATS - NKO_DISTRICT_SEATS - KOSTANAY_LOCAL_SEATS
+    seats = np.zeros(len(ex.units), dtype=np.int64)
+    for chosen, total in (
+        (nko_city, NKO_CITY_SEATS),
+        (nko_districts, NKO_DISTRICT_SEATS),
+        (kostanay, KOSTANAY_LOCAL_SEATS),
+        (others, rest),
+    ):
+        seats[chosen] = at_least(LOCAL_BASE_SEATS, voters[chosen], total, cap=stations[chosen])
+    for u, s in zip(ex.units, seats.tolist(), strict=True):
+        u.seats = s
+    # Regional level: the list seats published, or 12 and the rest proportional to the voters;
+    # as many districts as list seats.
+    free = [r.id for r in REGIONS if r.id not in PUBLISHED_LIST_SEATS]
+    made = at_least(
+        LIST_BASE_SEATS,
+        np.array([ex.region_registered[r] for r in free], dtype=float),
+        LIST_SEATS - sum(PUBLISHED_LIST_SEATS.values()),
+    )
+    list_seats = {**PUBLISHED_LIST_SEATS, **dict(zip(free, made.tolist(), strict=True))}
+    # The bodies: the three cities', the oblasts' (by their codes), then the oblasts' cities' and
+    # districts'.
+    regional: dict[str, Maslikhat] = {}
+    for r in sorted(REGIONS, key=lambda r: (r.id not in CITIES, r.id)):
+        if r.id in CITY_NAMES:
+            names, short = CITY_NAMES[r.id]
+        else:
+            short = (r.kk.replace("облысы", "облыстық"), ru_genitive(r.ru), r.en)
+            names = (f"{short[0]} мәслихаты", f"Маслихат {short[1]}", f"{r.en} maslikhat")
+        body = f"{REGIONAL_SLUGS[r.id]}-maslikhat"
+        regional[r.id] = Maslikhat(body, r.id, names, short=short, list_seats=list_seats[r.id])
+    local = [Maslikhat(f"{u.id.lower()}-maslikhat", u.region, u.body_names(), unit=u) for u in ex.units]
+    ex.maslikhats = [*regional.values(), *local]
+    # Districts: contiguous runs of a region's or a unit's stations, of about equal voters.
+    region_of = np.array([t.region for t in ex.station_tec])
+    ex.station_regional = [""] * len(ex.station_ids)
+    ex.station_local = [""] * len(ex.station_ids)
+    for m in ex.maslikhats:
+        u = m.unit
+        idx = u.stations if u is not None else np.flatnonzero(region_of == m.region)
+        column = ex.station_local if u is not None else ex.station_regional
+        for n, run in enumerate(equal_blocks(reg[idx], u.seats if u is not None else m.list_seats), 1):
+            d = MaslikhatDistrict(f"{m.group}-{n:02d}", n, u.id if u is not None else m.region, idx[run])
+            m.districts.append(d)
+            for i in d.stations.tolist():
+                column[i] = d.id
+    assert len(ex.maslikhats) == MASLIKHATS and sum(m.seats for m in ex.maslikhats) == MASLIKHAT_SEATS
+    assert sum(m.list_seats for m in ex.maslikhats) == LIST_SEATS
+    ballots = maslikhat_ballots(ex, rng)
+    maslikhat_lists(ex, rng, regional, ballots)
+    for m in ex.maslikhats:
+        for d in m.districts:
+            district_votes(rng, d, ballots[d.stations], regional=m.unit is None)
+    maslikhat_candidates(ex, np.random.default_rng([ex.seed, MASLIKHAT_PEOPLE_STREAM]))
+
+
+def maslikhat_ballots(ex: Example, rng: np.random.Generator) -> np.ndarray:
+    """Maslikhat ballots issued at each station: one figure for all of a voter's maslikhat
+    ballots, at most the Mazhilis ballots issued there; the published totals of Astana (the
+    Astana list's own protocol), Almaty and Karaganda exactly."""
+    issued = ex.protocols[0].issued
+    astana = next(p for p in ex.protocols if p.contest == "astana-maslikhat-list")
+    region_of = np.array([t.region for t in ex.station_tec])
+    out = np.zeros(len(issued), dtype=np.int64)
+    for r in REGIONS:
+        idx = np.flatnonzero(region_of == r.id)
+        if r.id == ASTANA:
+            out[idx] = astana.issued
+        elif r.id in PUBLISHED_LISTS:
+            total = PUBLISHED_LISTS[r.id][0]
+            out[idx] = apportion(issued[idx] * rng.uniform(0.96, 1.0, idx.size), total, cap=issued[idx])
+        else:
+            out[idx] = issued[idx] - rng.binomial(issued[idx], rng.uniform(0.001, 0.012))
+    return out
+
+
+#: How likely a party is to have no list in a region, relative to the others (generated).
+ABSENT = {"auyl": 1.0, "respublica": 1.0, "ak-zhol": 0.8, "qhp": 1.0, "osdp": 2.5, "baytaq": 2.0}
+
+
+def maslikhat_lists(
+    ex: Example, rng: np.random.Generator, regional: dict[str, Maslikhat], ballots: np.ndarray
+) -> None:
+    """Which parties have a list where (118 lists; Amanat's everywhere; the published ones), and
+    the list protocols of the regional maslikhats (Astana's is made with the Mazhilis)."""
+    mazhilis = ex.protocols[0]
+    astana = next(p for p in ex.protocols if p.contest == "astana-maslikhat-list")
+    slots: list[tuple[str, str]] = []
+    for m in regional.values():
+        if m.region == ASTANA:
+            m.lists = list(astana.options)
+        elif m.region in PUBLISHED_LISTS:
+            m.lists = [p for p in PARTY_IDS if p in PUBLISHED_LISTS[m.region][1]]
+        else:
+            m.lists = list(PARTY_IDS)
+            slots += [(m.region, p) for p in PARTY_IDS if p in ABSENT]
+    weights = np.array([ABSENT[p] for _, p in slots])
+    absent = sum(len(m.lists) for m in regional.values()) - PARTY_LISTS
+    for k in rng.choice(len(slots), absent, replace=False, p=weights / weights.sum()).tolist():
+        regional[slots[k][0]].lists.remove(slots[k][1])
+    assert sum(len(m.lists) for m in regional.values()) == PARTY_LISTS
+    region_of = np.array([t.region for t in ex.station_tec])
+    for m in regional.values():
+        idx = np.flatnonzero(region_of == m.region)
+        found = ballots[idx]
+        if m.region == ASTANA:
+            protocol = astana
+        else:
+            at = [0, *(1 + PARTY_IDS.index(p) for p in m.lists)]  # against all, then the lists
+            prior = (mazhilis.votes[idx][:, at] + 1.0) * rng.gamma(40.0, 1 / 40.0, (idx.size, len(at)))
+            if m.region in PUBLISHED_LISTS:
+                known = PUBLISHED_LISTS[m.region][1]
+                cols = np.array([known[o] for o in ("against_all", *m.lists)], dtype=np.int64)
+                mean = 1 - cols.sum() / found.sum()
+                rate = np.clip(rng.gamma(3.0, mean / 3.0, idx.size), 0.0, 0.3)
+                valid = apportion(found * (1 - rate), int(cols.sum()), cap=found)
+                prior *= cols / mazhilis.votes[idx][:, at].sum(axis=0)
+                votes = integer_table(prior / prior.sum(axis=1)[:, None] * valid[:, None], valid, cols)
+            else:
+                rate = np.clip(rng.gamma(3.0, 0.015 / 3.0, idx.size), 0.0, 0.3)
+                valid = found - np.round(found * rate).astype(np.int64)
+                prior *= np.exp(rng.normal(0.0, 0.2, len(at)))
+                votes = rng.multinomial(valid, prior / prior.sum(axis=1)[:, None])
+            mobile = np.minimum(mazhilis.issued_mobile[idx], found)
+            received = mazhilis.received[idx]
+            protocol = Protocol(m.list_id, m.lists, idx, received, found, mobile, found, found - valid, votes)
+            ex.protocols.append(protocol)
+        totals = protocol.votes.sum(axis=0).tolist()
+        m.list_won = hare_seats(dict(zip(protocol.options, totals[1:], strict=True)), totals[0], m.list_seats)
+
+
+def district_votes(rng: np.random.Generator, d: MaslikhatDistrict, found: np.ndarray, regional: bool) -> None:
+    """A maslikhat district's candidates (their parties) and votes, in drawing order: 2-5
+    candidates (regional level) or 2-4 (local), Amanat's in most districts and most often
+    first; one strictly first (generated)."""
+    n = int(rng.integers(2, 6) if regional else rng.integers(2, 5))
+    amanat = rng.random() < (0.95 if regional else 0.9)
+    parties = ["amanat"] if amanat else []
+    chance = 0.3 if regional else 0.1
+    parties += [p for p in PARTY_IDS[1:] if rng.random() < chance][: n - len(parties)]
+    d.parties = parties + [""] * (n - len(parties))
+    favourite = 0 if amanat and rng.random() < 0.82 else int(rng.integers(n))
+    rate = np.clip(rng.gamma(3.0, 0.02 / 3.0, found.size), 0.0, 0.3)
+    d.found, d.valid = found, found - np.round(found * rate).astype(np.int64)
+    for _ in range(100):
+        shares = np.zeros(1 + n)
+        shares[0] = rng.uniform(0.02, 0.06)
+        shares[1 + favourite] = rng.uniform(0.42, 0.72)
+        others = [1 + j for j in range(n) if j != favourite]
+        shares[others] = rng.dirichlet(np.full(n - 1, 1.5)) * (1 - shares[0] - shares[1 + favourite])
+        prior = shares * rng.gamma(15.0, 1 / 15.0, (found.size, 1 + n))
+        d.votes = rng.multinomial(d.valid, prior / prior.sum(axis=1)[:, None])
+        ranked = np.sort(d.votes.sum(axis=0)[1:])
+        if ranked[-1] > ranked[-2]:
+            return
+    raise RuntimeError(f"{d.id}: no strict winner")  # pragma: no cover - a tie a hundred times
+
+
+def maslikhat_candidates(ex: Example, rng: np.random.Generator) -> None:
+    """The candidates of every maslikhat, named with a generator of their own: the lists (118,
+    1,447 candidates; Astana's made with the Mazhilis), each long enough for its seats; in each
+    district the candidates in the alphabetical order of their Russian names, as the Mazhilis
+    districts' (the votes go with the candidate: no figure depends on a name). A name is used
+    once in a maslikhat; namesakes in two are as real as they are common."""
+    people = People(rng)
+    mazhilis = ex.protocols[0]
+    astana = sum(1 for c in ex.candidates if c.contest == "astana-maslikhat-list")
+    lists = [(m, p) for m in ex.maslikhats if m.region != ASTANA for p in m.lists]
+    least = np.array(
+        [max(5, m.list_won.get(p, 0) + 2) if p != "amanat" else m.list_seats + 2 for m, p in lists]
+    )
+    weight = np.array([3.0 if p == "amanat" else 1.0 for _, p in lists]) * rng.gamma(4.0, 0.25, len(lists))
+    lengths = least + apportion(weight, LIST_CANDIDATES - astana - int(least.sum()))
+    length = dict(zip(((m.id, p) for m, p in lists), lengths.tolist(), strict=True))
+    for m in ex.maslikhats:
+        people.used = {ru for _, ru, _ in REAL_NAMES.values()}
+        people.used |= {c.names[1] for c in ex.candidates if c.contest == m.list_id}  # Astana's
+        for p in m.lists if m.region != ASTANA else ():
+            for k in range(length[m.id, p]):
+                shown, gender = people.draw()
+                cid = f"{m.list_id}-{p}-{k + 1:02d}"
+                ex.candidates.append(Candidate(m.list_id, cid, shown, p, str(k + 1), "generated", gender))
+        for d in m.districts:
+            drawn = [people.draw() for _ in d.parties]
+            order = sorted(range(len(d.parties)), key=lambda j: drawn[j][0][1])
+            cands = []
+            for k, j in enumerate(order):
+                shown, gender = drawn[j]
+                cands.append(
+                    Candidate(d.id, f"{d.id}-c{k + 1}", shown, d.parties[j], "", "generated", gender)
+                )
+            ex.candidates += cands
+            votes = d.votes[:, [0, *(1 + j for j in order)]]
+            d.winner = cands[int(np.argmax(votes.sum(axis=0)[1:]))]
+            idx = d.stations
+            ex.protocols.append(
+                Protocol(
+                    d.id,
+                    [c.id for c in cands],
+                    idx,
+                    mazhilis.received[idx],
+                    d.found,
+                    np.minimum(mazhilis.issued_mobile[idx], d.found),
+                    d.found,
+                    d.found - d.valid,
+                    votes,
+                )
+            )
+    assert sum(1 for c in ex.candidates if c.contest.endswith("maslikhat-list")) == LIST_CANDIDATES
+
+
+# --------------------------------------------------------------------------------------------
 # Writing.
 # --------------------------------------------------------------------------------------------
 
@@ -1355,10 +1858,10 @@ def toml_names(names: tuple[str, str, str]) -> str:
     return f"{{ kk = {toml_str(kk)}, ru = {toml_str(ru)}, en = {toml_str(en)} }}"
 
 
-def election_toml() -> str:
+def election_toml(ex: Example) -> str:
     lines = [
-        "# Kazakhstan, 19 March 2023: the Mazhilis (party list and 29 districts) and the party-list",
-        "# half of the Astana city maslikhat. Written by examples/kz-2023/build.py.",
+        "# Kazakhstan, 19 March 2023: the Mazhilis (party list and 29 districts) and the 223",
+        "# maslikhats (3,415 seats). Written by examples/kz-2023/build.py.",
         "# Real totals, generated stations and protocols: see README.md.",
         "",
         "[election]",
@@ -1391,11 +1894,6 @@ def election_toml() -> str:
             f"short = {toml_names(p.short)}",
             f"color = {toml_str(p.color)}",
         ]
-    maslikhat = (
-        "Астана қалалық мәслихаты (тек партиялық тізім бөлігі)",
-        "Маслихат города Астаны (только часть по партийным спискам)",
-        "Astana city maslikhat (party-list half only)",
-    )
     lines += [
         "",
         "[[bodies]]",
@@ -1403,12 +1901,18 @@ def election_toml() -> str:
         "name = " + toml_names(("Мәжіліс", "Мажилис", "Mazhilis")),
         "seats = 98",
         "",
-        "# Only the 17 party-list seats of the Astana city maslikhat; its 17 single-mandate seats",
-        "# are not part of this example.",
-        "[[bodies]]",
-        'id = "astana-maslikhat"',
-        "name = " + toml_names(maslikhat),
-        "seats = 17",
+        "# The maslikhats: the three cities' and the oblasts' (half party lists, half single-mandate",
+        "# districts), then those of the oblasts' cities and districts (single-mandate districts).",
+    ]
+    for m in ex.maslikhats:
+        lines += [
+            "",
+            "[[bodies]]",
+            f"id = {toml_str(m.id)}",
+            f"name = {toml_names(m.names)}",
+            f"seats = {m.seats}",
+        ]
+    lines += [
         "",
         "[[contests]]",
         'id = "mazhilis-list"',
@@ -1428,20 +1932,33 @@ def election_toml() -> str:
         'station_column = "mazhilis_district"',
         'rules = "kz-mazhilis-2023"',
         "",
-        "[[contests]]",
-        'id = "astana-maslikhat-list"',
-        'name = { kk = "Астана мәслихаты: партиялық тізімдер", ru = "Маслихат Астаны: партийные списки", '
-        'en = "Astana maslikhat: party lists" }',
-        'body = "astana-maslikhat"',
-        'kind = "list"',
-        "seats = 17",
-        f"territory = {toml_str(ASTANA)}",
-        "[contests.rules]",
-        'method = "hare"',
-        'threshold = "5%"',
-        'threshold_base = "valid"',
-        'ties = "registration"',
+        "# Each maslikhat's districts are rows of one file (its group column names the maslikhat's",
+        "# group), and a station's district is in one of two columns shared by the groups of a level.",
     ]
+    for m in ex.maslikhats:
+        if m.list_seats:
+            lines += [
+                "",
+                "[[contests]]",
+                f"id = {toml_str(m.list_id)}",
+                f"name = {toml_names(m.list_names())}",
+                f"body = {toml_str(m.id)}",
+                'kind = "list"',
+                f"seats = {m.list_seats}",
+                f"territory = {toml_str(m.region)}",
+                f"rules = {LIST_RULES}",
+            ]
+        lines += [
+            "",
+            "[[contests]]",
+            f"id = {toml_str(m.group)}",
+            f"name = {toml_names(m.group_names())}",
+            f"body = {toml_str(m.id)}",
+            'kind = "single-mandate"',
+            f"districts = {toml_str(MASLIKHAT_DISTRICTS)}",
+            f"station_column = {toml_str(LOCAL_COLUMN if m.unit is not None else REGIONAL_COLUMN)}",
+            f"rules = {DISTRICT_RULES}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -1459,7 +1976,9 @@ def territories_rows(ex: Example) -> list[list[str]]:
     ]
     for r in REGIONS:
         rows.append([r.id, "KZ", "region", r.id, r.kk, r.ru, r.en])
-        for t in (t for t in ex.tecs if t.region == r.id):
+        # An oblast's cities and districts; a city's generated commissions of its city districts.
+        rows += [[u.id, r.id, "district", "", *u.names()] for u in ex.units if u.region == r.id]
+        for t in (t for t in ex.tecs if t.region == r.id and r.id in CITIES):
             rows.append(
                 [
                     t.id,
@@ -1504,6 +2023,24 @@ def district_rows() -> list[list[str]]:
     return rows
 
 
+def maslikhat_district_rows(ex: Example) -> Iterable[list[object]]:
+    """The districts of every maslikhat, each with its group (generated: their number is the
+    maslikhat's seats, their stations a run of about equal voters)."""
+    for m in ex.maslikhats:
+        for d in m.districts:
+            kk, ru, en = m.names
+            yield [
+                d.id,
+                m.group,
+                d.number,
+                d.territory,
+                f"№ {d.number} сайлау округі ({kk})",
+                f"Избирательный округ № {d.number} ({ru})",
+                f"District No. {d.number} ({en})",
+                "generated",
+            ]
+
+
 def protocol_rows(ex: Example, p: Protocol) -> Iterable[list[object]]:
     reg = ex.registered[p.stations]
     for i, s in enumerate(p.stations):
@@ -1536,24 +2073,36 @@ def generate(out: Path, seed: int = SEED) -> dict[str, object]:
     """Write the example into ``out``; return a summary (also written into its README)."""
     ex = generate_model(seed)
     out = Path(out)
-    write(out / "election.toml", election_toml().encode("utf-8"))
+    write(out / "election.toml", election_toml(ex).encode("utf-8"))
     write(
         out / "territories.csv",
         csv_text(["id", "parent", "level", "code", "name_kk", "name_ru", "name_en"], territories_rows(ex)),
     )
     district_of = [t.district.id for t in ex.station_tec]
     numbers, addresses = station_places(ex)
-    columns = (ex.station_ids, ex.station_tec, ex.registered, district_of, numbers, addresses)
+    columns = (
+        ex.station_ids,
+        ex.station_territory,
+        ex.registered.tolist(),
+        district_of,
+        ex.station_regional,
+        ex.station_local,
+        numbers,
+        addresses,
+    )
+    header = ["id", "territory", "registered", "mazhilis_district", REGIONAL_COLUMN, LOCAL_COLUMN]
     write(
         out / "stations.csv.gz",
         csv_text(
-            ["id", "territory", "registered", "mazhilis_district", "number", *ADDRESS_COLUMNS],
-            ([s, t.id, int(r), d, n, *a] for s, t, r, d, n, a in zip(*columns, strict=True)),
+            [*header, "number", *ADDRESS_COLUMNS],
+            ([*row[:-1], *row[-1]] for row in zip(*columns, strict=True)),
         ),
     )
+    names = ["name_kk", "name_ru", "name_en", "note"]
+    write(out / "mazhilis-districts.csv", csv_text(["id", "number", "territory", *names], district_rows()))
     write(
-        out / "mazhilis-districts.csv",
-        csv_text(["id", "number", "territory", "name_kk", "name_ru", "name_en", "note"], district_rows()),
+        out / MASLIKHAT_DISTRICTS,
+        csv_text(["id", "group", "number", "territory", *names], maslikhat_district_rows(ex)),
     )
     write(
         out / "candidates.csv",
@@ -1595,9 +2144,11 @@ def summarize(ex: Example) -> dict[str, object]:
     for d in DISTRICTS:
         w = ex.district_winner[d.id]
         winners[d.id] = w
+    districts = [d for m in ex.maslikhats for d in m.districts]
     return {
         "stations": len(ex.station_ids),
-        "tecs": len(ex.tecs),
+        "tecs": sum(1 for t in ex.tecs if t.region in CITIES),
+        "units": len(ex.units),
         "list_found": int(lst.found.sum()),
         "list_invalid": int(lst.invalid.sum()),
         "list_mobile": int(lst.issued_mobile.sum()),
@@ -1606,7 +2157,139 @@ def summarize(ex: Example) -> dict[str, object]:
         "district_candidates": sum(1 for c in ex.candidates if c.contest.startswith("mazhilis-smd")),
         "amanat_districts": sum(1 for w in winners.values() if w.party == "amanat"),
         "self_districts": sum(1 for w in winners.values() if w.party == ""),
+        "maslikhat_districts": len(districts),
+        "maslikhat_district_candidates": sum(len(d.parties) for d in districts),
+        "maslikhat_winners": {
+            p: sum(1 for d in districts if d.winner is not None and d.winner.party == p)
+            for p in ("", *PARTY_IDS)
+        },
+        "protocols": sum(len(p.stations) for p in ex.protocols),
+        "contests": len(ex.protocols),
     }
+
+
+def maslikhat_readme(ex: Example, s: dict[str, object]) -> str:
+    """The README's part on the maslikhats: what is real, what is generated, per kind of body."""
+    fmt = "{:,}".format
+    regional = [m for m in ex.maslikhats if m.unit is None]
+    region_of = np.array([t.region for t in ex.station_tec])
+    ballots = {
+        m.region: next(p for p in ex.protocols if p.contest == m.list_id).issued.sum() for m in regional
+    }
+    rows = []
+    for m in regional:
+        r = REGION_BY_ID[m.region]
+        published = "published" if m.region in PUBLISHED_LIST_SEATS else "generated"
+        results = "published" if m.region in (ASTANA, *PUBLISHED_LISTS) else "generated"
+        registered = int(ex.registered[region_of == m.region].sum())
+        ranked = sorted((p for p in m.list_won if m.list_won[p]), key=lambda p: -m.list_won[p])
+        won = ", ".join(f"{PARTIES[PARTY_IDS.index(p)].short[2]} {m.list_won[p]}" for p in ranked)
+        rows.append(
+            f"| `{m.id}` | {r.en} | {m.list_seats} + {len(m.districts)} ({published}) | {len(m.lists)} "
+            f"| {fmt(registered)} | {fmt(int(ballots[m.region]))} ({results}) | {won} |"
+        )
+    oblasts = []
+    for r in REGIONS:
+        units = [u for u in ex.units if u.region == r.id]
+        if not units:
+            continue
+        cities = [u for u in units if u.kind == "city"]
+        oblasts.append(
+            f"| {r.en} | {len(cities)} | {len(units) - len(cities)} | {fmt(sum(u.seats for u in units))} "
+            f"| {min(u.seats for u in units)}-{max(u.seats for u in units)} |"
+        )
+    winners = s["maslikhat_winners"]
+    assert isinstance(winners, dict)
+    won = ", ".join(
+        f"{PARTIES[PARTY_IDS.index(p)].short[2] if p else 'self-nominated'} {fmt(n)}"
+        for p, n in sorted(winners.items(), key=lambda kv: -kv[1])
+        if n
+    )
+    return f"""## The maslikhats
+
+All 223 maslikhats elected on 19 March 2023, 3,415 seats, are bodies of `election.toml` (after
+the Mazhilis): the 20 of regional level first (the cities Astana, Almaty and Shymkent, then the
+17 oblasts), each a party-list contest over its region (`<id>-list`) and a group of single-mandate
+districts (`<id>-smd`); then the 203 maslikhats of the oblasts' cities and districts, each a group
+of single-mandate districts only. Every station votes for its region's maslikhat (a list ballot
+and a district ballot) and, in an oblast, for its city's or district's (a district ballot): one
+protocol per ballot, {fmt(int(s["protocols"]))} protocols of {fmt(int(s["contests"]))} contests in all.
+
+### What is real
+
+From `../shared/reference/kz-2023-extra.json` (`maslikhats`), each with its source:
+
+- 223 maslikhats and 3,415 seats (Kazinform, 20 January 2023; CEC): 20 of regional level (17
+  oblasts and Astana, Almaty, Shymkent), 37 of cities of regional significance and 166 of
+  districts. The regional level is half party lists and half single-mandate districts; the
+  cities' and districts' maslikhats are single-mandate districts only (Akorda via Bestnews.kz,
+  Kazakhstanskaya Pravda, JJTV, Kazinform on Kostanay).
+- 334 party-list seats, on 118 party lists of 1,447 candidates (Egemen Qazaqstan, 20 March 2023):
+  so 668 seats of regional level and 2,747 in the cities and districts. The example has exactly
+  118 lists and 1,447 list candidates.
+- A 5% threshold for the lists (the territorial commissions' chairs, bes.media and Kazinform on
+  Astana); Hare quota and largest remainders, as for the Mazhilis.
+- Astana: 17 list seats, registered 788,931, ballots 332,694 and the list votes (bes.media; see
+  "What is real" above). Hare with the 5% threshold gives the published seats Amanat 12, Ak Zhol 3,
+  People's Party 1, Baytaq 1.
+- Almaty: 21 list seats and 21 districts, ballots 302,270 and the list votes: Amanat 151,531,
+  People's Party 38,563, Respublica 38,369, Baytaq 23,266, Ak Zhol 15,273, Auyl 8,264, against
+  all 16,490 (Nur-news); they give the published seats Amanat 12, Respublica 3, People's Party 3,
+  Baytaq 2, Ak Zhol 1. All ballots are found, so the invalid ones are 302,270 - 291,756 = 10,514.
+  The city's registered voters were not published: the example's are the Mazhilis'.
+- Shymkent: 32 seats, 16 on lists and 16 districts (Otyrar.kz).
+- Karaganda oblast: registered 761,673, ballots 452,538 and the list votes: Amanat 231,843, Auyl
+  57,998, Ak Zhol 48,323, People's Party 46,790, Baytaq 27,590, Respublica 27,292, against all
+  8,905 (Kazinform reprint). Its seats were not found: generated.
+- Kostanay oblast: 32 seats, half on lists; its cities' and districts' maslikhats 232 seats
+  (Kazinform, 27 January 2023).
+- North Kazakhstan oblast: 30 seats, half on lists; one city maslikhat (Petropavlovsk, 18 seats)
+  and 13 district maslikhats with 145 seats (Kazinform, 27 January 2023; this source is not in
+  `../shared/reference`: https://www.inform.kz/en/n-kazakhstan-to-elect-193-maslikhat-deputies_a4028543).
+
+### What is generated
+
+With `default_rng([{ex.seed}, {MASLIKHAT_STREAM}])` (and the names with
+`default_rng([{ex.seed}, {MASLIKHAT_PEOPLE_STREAM}])`), so the Mazhilis and Astana's list are as they
+would be without the maslikhats:
+
+- The oblasts' cities and districts: how many each oblast has (one city, its centre, each, and 20
+  more in proportion to the stations; at least 3 districts each; North Kazakhstan's as
+  published), their numbered names ("Karaganda Region city No. 1", the centre, "... district
+  No. 3": the real names are not used, as their places in the generated station table would not
+  be real) and their stations: each a run of the stations of one Mazhilis district, at least
+  {MIN_UNIT_STATIONS}. They are the territories (`KZ-35-01` ...) under the oblasts, where the
+  stations are numbered; the three cities keep their generated commissions (`KZ-71-01` ...).
+- Seats: each city's and district's maslikhat {LOCAL_BASE_SEATS} and the rest in proportion to its
+  voters, within the published totals (North Kazakhstan, Kostanay, and 2,747 in all); the list
+  seats of the 15 oblasts without a published number {LIST_BASE_SEATS} and the rest in proportion to
+  their voters (334 in all); as many districts as list seats at the regional level.
+- The districts: runs of the stations of a region or a city or district, of about equal voters
+  ({fmt(int(s["maslikhat_districts"]))} districts, `maslikhat-districts.csv`; their names are generated).
+- Which parties have a list where: Amanat everywhere, the published ballots in Astana, Almaty and
+  Karaganda, and 19 lists left out of the other 17 regions to make the published 118; the lists'
+  lengths (each longer than the seats it wins), candidates and their names.
+- Every maslikhat figure not listed above: the ballots issued (one figure per station for a
+  voter's maslikhat ballots, at most the Mazhilis ballots issued there; the published totals of
+  Astana, Almaty and Karaganda exactly), invalid ballots, the list votes of the 17 regions
+  without published results (near the Mazhilis votes of the same stations), and the
+  districts' candidates (2-5 at the regional level, 2-4 below;
+  {fmt(int(s["maslikhat_district_candidates"]))} in all), their parties and votes. The district winners
+  are generated: {won}.
+
+### Regional level
+
+| id | region | seats: lists + districts | lists | registered | ballots | list seats (Hare, 5%) |
+|---|---|---|---|---|---|---|
+{chr(10).join(rows)}
+
+### Cities and districts of the oblasts
+
+| oblast | cities | districts | seats | seats of one |
+|---|---|---|---|---|
+{chr(10).join(oblasts)}
+
+"""
 
 
 def readme(ex: Example, s: dict[str, object]) -> str:
@@ -1630,10 +2313,13 @@ def readme(ex: Example, s: dict[str, object]) -> str:
     parties = "\n".join(f"| {p.name[2]} | `{p.id}` | {fmt(p.votes)} |" for p in PARTIES)
     return f"""# Kazakhstan 2023: the bundled example election
 
-The early elections of 19 March 2023 in Kazakhstan: the Mazhilis (69 party-list seats, one
-national constituency; 29 single-mandate districts) and the party-list half (17 seats) of the
-Astana city maslikhat. Stations and protocols are **generated**: polling-station data of this
-election is not public in bulk. The generated data reproduces every published figure exactly.
+The early elections of 19 March 2023 in Kazakhstan, the whole ballot day: the Mazhilis (69
+party-list seats, one national constituency; 29 single-mandate districts) and all 223 maslikhats
+(3,415 seats: the 20 of regional level half on party lists and half in single-mandate districts,
+the 203 of the oblasts' cities and districts in single-mandate districts). Stations and protocols
+are **generated**: polling-station data of this election is not public in bulk. The generated
+data reproduces every published figure exactly; what is real and what is generated is said below
+for each kind of body.
 
 Regenerate (the same seed gives byte-identical files):
 
@@ -1646,11 +2332,12 @@ These files also ship inside saylau's wheel as package data (`saylau/data/kz-202
 `build_regions.py` (which builds the map outlines `src/saylau/publish/data/kz-regions.json` from
 the geokz boundaries) stay here.
 
-`tests/test_kz2023_example.py` checks every total below against `../shared/reference`, every
-control relation of every protocol row, and that these files are what the generator writes.
+`tests/test_kz2023_example.py` checks every total below against `../shared/reference` (the
+maslikhats' counts and seats, and the Astana and Almaty list seats as published), every control
+relation of every protocol row, and that these files are what the generator writes.
 `mazhilis-list-votes.csv` (the national list totals, for `saylau allocate`) is not generated.
 
-## What is real
+## The Mazhilis: what is real
 
 From `../shared/reference/kz-2023.json` and `kz-2023-extra.json` (CEC results as reported by
 Astana Times, Vlast.kz, newtimes.kz, Kazinform, Interfax, ElectionGuide; bes.media for Astana):
@@ -1685,13 +2372,15 @@ Astana Times, Vlast.kz, newtimes.kz, Kazinform, Interfax, ElectionGuide; bes.med
 - Region names and codes (ISO 3166-2, as in `kz-regions-2024.geojson`'s ADM1_PCODE), the parties
   and their official names. Party colours are display choices.
 
-## What is generated
+## The Mazhilis: what is generated
 
 With numpy's `default_rng({ex.seed})`, labelled "generated" where the files have a note column:
 
-- {fmt(s["tecs"])} territorial election commissions (`KZ-71-01` ..., "Astana TEC No. 1"; the names
-  are generated) and {fmt(s["stations"])} polling stations with their registered voters.
-- Station numbers (1, 2, 3 ... within each territorial commission) and **generated addresses** in
+- {fmt(s["stations"])} polling stations with their registered voters, under {fmt(s["units"])} cities and
+  districts of the oblasts (below, "The maslikhats") and {fmt(s["tecs"])} territorial election commissions
+  of the city districts of Astana, Almaty and Shymkent (`KZ-71-01` ..., "Astana TEC No. 1"; the
+  names are generated).
+- Station numbers (1, 2, 3 ... within each city, district or commission) and **generated addresses** in
   Kazakh, Russian and English (`number`, `address_kk`, `address_ru`, `address_en` in
   `stations.csv.gz`): a street from a short table of common street names, a house number and the
   region's name, e.g. "Абай даңғылы, 12, Астана" / "проспект Абая, 12, Астана" /
@@ -1717,7 +2406,7 @@ With numpy's `default_rng({ex.seed})`, labelled "generated" where the files have
   -ұлы / -қызы).
 - The district names without a known area.
 
-## Names
+{maslikhat_readme(ex, s)}## Names
 
 `candidates.csv` gives each name as people write it (`name_kk`, `name_ru`, `name_en`) and each
 candidate's `gender` (`female`, `male`), so a Russian page says "Избрана" of a woman elected:
@@ -1750,11 +2439,15 @@ Cyrillic forms are written from that spelling and their Latin form follows the r
 
 ## Files
 
-`election.toml`, `territories.csv`, `stations.csv.gz` (with the `mazhilis_district` column, and
-each station's `number` and generated address),
-`mazhilis-districts.csv`, `candidates.csv`, `protocols/<contest>.csv.gz` (one per contest:
-`mazhilis-list`, `astana-maslikhat-list`, `mazhilis-smd-01` ... `mazhilis-smd-29`), in the format
-of `docs/election-format.md`.
+`election.toml`, `territories.csv`, `stations.csv.gz` (with the district columns
+`mazhilis_district`, `regional_maslikhat_district` and `local_maslikhat_district`, the last empty
+in the three cities, and each station's `number` and generated address),
+`mazhilis-districts.csv`, `maslikhat-districts.csv` (every maslikhat's districts, each row's
+`group` naming its maslikhat's group of districts: one file and two station columns shared by
+the 223 groups, docs/election-format.md), `candidates.csv`, `protocols/<contest>.csv.gz` (one per
+contest: `mazhilis-list`, `mazhilis-smd-01` ... `mazhilis-smd-29`, `<maslikhat>-list` for the
+20 regional maslikhats, `<maslikhat>-smd-01` ... for every maslikhat district), `turnout.csv`, in
+the format of `docs/election-format.md`.
 
 ## Sources
 
@@ -1768,9 +2461,20 @@ As recorded in `../shared/reference/kz-2023.json` and `kz-2023-extra.json`:
 - Registered voters and ballots issued: Interfax (https://dzen.ru/a/ZBc5Gwb85DbBi44U).
 - Regional turnout: Kazinform (https://en.inform.kz/news/2023-parliamentary-elections-in-kazakhstan-voter-turnout-at-54-19_a4047921/),
   Egemen Qazaqstan (https://egemen.kz/article/338085-saylau-2023-dauys-berushilerdinh-sonhghy-malimetteri-dgariyalandy).
-- Astana city maslikhat: bes.media (https://bes.media/news/amanat-pervye-s-68-ak-zhol-vtorye-s-16-–-vybory-v-maslihat-astany-956);
-  Karaganda oblast maslikhat (registered voters): Kazinform reprint
+- Astana city maslikhat: bes.media (https://bes.media/news/amanat-pervye-s-68-ak-zhol-vtorye-s-16-–-vybory-v-maslihat-astany-956),
+  Kazinform (https://en.inform.kz/news/amanat-party-wins-big-in-2023-local-elections-in-kazakh-capital_a4049365/);
+  Karaganda oblast maslikhat: Kazinform reprint
   (https://world-news247.net/regiony/item/1057727-obyavleny-itogi-vyborov-deputatov-maslihata-karagandinskoy-oblasti).
+- The maslikhats: 223 bodies and 3,415 seats, Kazinform
+  (https://www.inform.kz/en/3-415-maslikhat-deputies-to-be-elected-in-early-elections_a4025925/amp);
+  half lists, half districts at the regional level: Bestnews.kz (https://bestnews.kz/vlast/14055-kak-budut-vybirat-deputatov-mazhilisa),
+  Kazakhstanskaya Pravda (https://kazpravda.kz/n/posledovatelnaya-perezagruzka-politicheskoy-sistemy),
+  JJTV (https://jjtv.kz/amp/en/news/society/29890-voting-underway-in-kazakhstan-mazhilis-and-maslikhat-elections);
+  334 list seats, 118 lists, 1,447 list candidates: Egemen Qazaqstan (http://lat.egemen.kz/amp/article/338150-madgiliske-alty-partiya-otti);
+  Almaty city: Nur-news (https://nur-news.net/politika/item/160653-rezultaty-vyborov-v-maslihat-almaty);
+  Shymkent: Otyrar.kz (https://kz.otyrar.kz/2023/03/maslihatqa-parti%d1%8flyq-tizimmen-67-umitker-ozin-ozi-usyngan-100-umitker-sajlawga-tusedi/);
+  Kostanay: Kazinform (https://www.inform.kz/en/264-maslikhat-deputies-to-be-elected-in-kostanay-region_a4028586/amp);
+  North Kazakhstan: Kazinform (https://www.inform.kz/en/n-kazakhstan-to-elect-193-maslikhat-deputies_a4028543).
 - Districts, their areas and the 8 winners: Wikipedia, "Constituencies of Kazakhstan" and the
   district articles (https://en.wikipedia.org/wiki/Constituencies_of_Kazakhstan and mirrors).
 - Amanat's 22 district seats (62 = 40 + 22): UrduPoint/Sputnik
@@ -1791,7 +2495,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     summary = generate(args.out, args.seed)
     print(
-        f"{args.out}: {summary['stations']} stations, {summary['tecs']} TECs, "
+        f"{args.out}: {summary['stations']} stations, {summary['units']} cities and districts, "
+        f"{summary['contests']} contests, {summary['protocols']} protocols, "
         f"{summary['candidates']} candidates, in {time.perf_counter() - start:.1f} s",
         file=sys.stderr,
     )

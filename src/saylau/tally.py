@@ -413,6 +413,11 @@ class Tally:
         sums = self._totals.get((contest, None))
         return EMPTY if sums is None else sums.frozen()
 
+    def territory_keys(self) -> list[tuple[str, str]]:
+        """Every (contest, territory) with totals: those with stations to expect or reported.
+        Not contests x territories: 3,000 districts are each in a handful of territories."""
+        return [(contest, territory) for contest, territory in self._totals if territory is not None]
+
     def territory(self, contest: str, territory: str) -> Totals:
         """A contest's totals over the stations under ``territory``, as they are now."""
         sums = self._totals.get((contest, territory))

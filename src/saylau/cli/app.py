@@ -41,7 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "demo": (
         "saylau.cli.definitions",
-        "The bundled example, Kazakhstan's Mazhilis and Astana maslikhat, 19 March 2023: its results, "
+        "The bundled example, Kazakhstan's Mazhilis and 223 maslikhats, 19 March 2023: its results, "
         "then (unless --no-serve) the results website and API on a store made from it.",
     ),
     "export": (

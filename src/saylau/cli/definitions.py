@@ -21,6 +21,7 @@ from saylau.errors import InputError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from saylau.model import Election
     from saylau.results import Results
 
 
@@ -195,7 +196,7 @@ def simulate_command(
     help="Hold back the protocols of this many stations, to submit them and watch them arrive.",
 )
 def demo_command(serve: bool, host: str, port: int, db: str | None, withhold: int) -> None:
-    """The bundled example, Kazakhstan's Mazhilis and Astana maslikhat, 19 March 2023: its results,
+    """The bundled example, Kazakhstan's Mazhilis and 223 maslikhats, 19 March 2023: its results,
     then (unless --no-serve) the results website and API on a store made from it."""
     from rich.console import Console
 
@@ -209,12 +210,16 @@ def demo_command(serve: bool, host: str, port: int, db: str | None, withhold: in
         check_port(host, port)  # a busy port: one line before anything else
     console = Console()
     console.print(f"[bold]{example}[/bold]")
-    print_results(results_json(evaluate(spec.load(example))), console)
+    election = spec.load(example)
+    shown, rest = demo.terminal_part(results_json(evaluate(election)))
+    print_results(shown, console)
+    if rest:
+        console.print(f"{rest} {example}", soft_wrap=True)
     if serve:
-        _serve_demo(host, port, db, withhold)
+        _serve_demo(host, port, db, withhold, election)
 
 
-def _serve_demo(host: str, port: int, db: str | None, withhold: int) -> None:
+def _serve_demo(host: str, port: int, db: str | None, withhold: int, election: Election) -> None:
     import tempfile
 
     import uvicorn
@@ -226,7 +231,7 @@ def _serve_demo(host: str, port: int, db: str | None, withhold: int) -> None:
 
     with tempfile.TemporaryDirectory(prefix="saylau-demo-") as folder:
         path = db or str(Path(folder) / "kz-2023.db")
-        held = demo.build(path, withhold=withhold)
+        held = demo.build(path, withhold=withhold, election=election)
         with Tokens(path) as tokens:
             token = tokens.create("admin", actor=demo.ACTOR, name="demo officer").text
         click.echo(

@@ -62,14 +62,15 @@ def stations(
     data: bytes,
     gz: bool,
     territories: Mapping[str, Territory],
-    columns: Mapping[str, str],
+    columns: Mapping[str, frozenset[str]],
     districts: Mapping[str, str | None],
     races_at: Mapping[str, tuple[str, ...]],
 ) -> tuple[Station, ...] | None:
     """The stations of a clean stations file, in its order; None when the row reader must read it.
 
-    ``columns`` is each district column's group, ``districts`` each single-mandate contest's
-    group, ``races_at`` each territory's races: what the row reader is given.
+    ``columns`` is each district column's groups (several groups may share a column),
+    ``districts`` each single-mandate contest's group, ``races_at`` each territory's races: what
+    the row reader is given.
     """
     found = _read(data, gz, ("id", "territory", "registered", *columns), OPTIONAL_COLUMNS)
     if found is None:
@@ -203,7 +204,7 @@ class _Build:
         table: pa.Table,
         at: dict[str, str],
         territories: Mapping[str, Territory],
-        columns: Mapping[str, str],
+        columns: Mapping[str, frozenset[str]],
         districts: Mapping[str, str | None],
         races_at: Mapping[str, tuple[str, ...]],
     ) -> None:
@@ -307,9 +308,9 @@ class _Build:
         """Each row's districts: every district column's cell (empty ones too), then its races."""
         names = list(self.columns)
         cells: list[list[str]] = []
-        for column, group in self.columns.items():
+        for column, groups in self.columns.items():
             values, codes = self._cells(self.at[column])
-            if any(v and self.districts.get(v) != group for v in values):
+            if any(v and self.districts.get(v) not in groups for v in values):
                 return None
             cells.append(_pick(values, codes))
         if not names:

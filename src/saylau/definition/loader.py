@@ -343,6 +343,10 @@ class _Loader:
         ids = self._unique("contests", tables)
         seen = set(ids)
         registration = tuple(p.id for p in parties)
+        named_by: dict[str, list[str]] = {}  # a districts file -> the groups whose file it is
+        for cid, t in zip(ids, tables, strict=True):
+            if t.get("kind") == "single-mandate" and "station_column" in t and "territory" not in t:
+                named_by.setdefault(t.get("districts", ""), []).append(cid)
         for i, (cid, t) in enumerate(zip(ids, tables, strict=True)):
             body = t.get("body", "")
             if body and body not in bodies:
@@ -381,8 +385,15 @@ class _Loader:
                         )
                         self._at(("contests", i, "station_column"), why)
                     groups[cid] = (column, file)
-                    found = self.tables.districts(file, cid, body, tier, territories, seen)
+                    sharing = tuple(named_by.get(file, ()))
+                    found = list(self.tables.districts(file, cid, body, tier, territories, seen, sharing))
+                    named = self.tables.district_groups(file)
+                    if not found and named is not None and cid not in named:
+                        why = f"no row of {file} names the group {cid!r} in its group column"
+                        self._at(("contests", i, "districts"), why)
                     out.extend(found)
+        for file in dict.fromkeys(file for _, file in groups.values()):
+            self.tables.unclaimed_districts(file, tuple(named_by.get(file, ())))
         columns = {column: group for group, (column, _) in groups.items()}
         for c in out:
             if c.kind == "single-mandate" and not c.group and c.id in columns:

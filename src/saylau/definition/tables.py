@@ -13,9 +13,12 @@ import csv
 import gzip
 import io
 import re
+import zlib
 from collections.abc import Iterator
 from functools import cached_property
 from operator import attrgetter
+
+import numpy as np
 
 from saylau.bounds import list_maxima, protocol_breaches, turnout_breaches
 from saylau.definition import columns as by_columns
@@ -47,6 +50,8 @@ from saylau.rules.majority import DistrictRules
 from saylau.rules.party_list import ListRules
 
 DEFINITION = "election.toml"
+#: The optional column of a districts file shared by several groups: each row's group.
+GROUP = "group"
 LEVELS = ("country", "region", "district")
 #: The columns of candidates.csv besides those it needs (one name, or names per language).
 CANDIDATE_OPTIONAL = ("name", *(f"name_{lang}" for lang in LANGUAGES), "gender", "note")
@@ -80,6 +85,9 @@ class Tables:
     def __init__(self, files: Files, problems: Problems) -> None:
         self.files = files
         self.problems = problems
+        #: each districts file's rows by the group its ``group`` column names, read once
+        self._district_files: dict[str, tuple[bool, dict[str, list[tuple[int, dict[str, str]]]]]] = {}
+        self._district_files_told: set[tuple[str, str]] = set()
 
     def turnout(
         self,
@@ -114,11 +122,28 @@ class Tables:
         rules: ListRules | DistrictRules,
         territories: dict[str, Territory] | None,
         seen: set[str],
+        named_by: tuple[str, ...] = (),
     ) -> Iterator[Contest]:
-        """One contest per row of a districts file; territories are not checked when None (their
-        own file has problems, which the districts would only repeat)."""
-        need = ("id", "number", "territory", *(f"name_{lang}" for lang in LANGUAGES))
-        for line, row in self._csv(file, need, ("note",)):
+        """One contest per row of a districts file that is the group's; territories are not
+        checked when None (their own file has problems, which the districts would only repeat).
+
+        ``named_by`` are the groups whose ``districts`` is this file. A file of one group is all
+        its; a file shared by several (223 maslikhats' districts in one file, not 223 files) has
+        a ``group`` column naming each row's group, and a row of another group is not this one's
+        (:meth:`unclaimed_districts` refuses a row of none)."""
+        has_group, by_group = self._district_rows(file)
+        if len(named_by) > 1 and not has_group and by_group:
+            if (file, GROUP) not in self._district_files_told:
+                self._district_files_told.add((file, GROUP))
+                self.problems.add(
+                    file,
+                    1,
+                    GROUP,
+                    f"missing column {GROUP!r}: this file is the districts file of {len(named_by)} groups "
+                    f"({_some(named_by)}); a column {GROUP} names each row's group",
+                )
+            return
+        for line, row in by_group.get(group if has_group else "", ()):
             did = row["id"]
             if not did:
                 self.problems.add(file, line, "id", "empty district id")
@@ -142,6 +167,44 @@ class Tables:
                 group=group,
                 number=number,
             )
+
+    def _district_rows(self, file: str) -> tuple[bool, dict[str, list[tuple[int, dict[str, str]]]]]:
+        """Whether a districts file has a ``group`` column, and its rows by the group each names
+        (all under "" without the column): read once, however many groups name the file."""
+        found = self._district_files.get(file)
+        if found is None:
+            need = ("id", "number", "territory", *(f"name_{lang}" for lang in LANGUAGES))
+            has_group = False
+            by_group: dict[str, list[tuple[int, dict[str, str]]]] = {}
+            for line, row in self._csv(file, need, ("note", GROUP)):
+                has_group = GROUP in row
+                by_group.setdefault(row.get(GROUP, ""), []).append((line, row))
+            found = self._district_files[file] = (has_group, by_group)
+        return found
+
+    def district_groups(self, file: str) -> set[str] | None:
+        """The groups a districts file's ``group`` column names; None when it has no such column."""
+        has_group, by_group = self._district_rows(file)
+        return set(by_group) if has_group else None
+
+    def unclaimed_districts(self, file: str, named_by: tuple[str, ...]) -> None:
+        """A problem for each row of a districts file whose ``group`` is none of the groups that
+        name the file (``named_by``): a district of no group would be on no ballot."""
+        has_group, by_group = self._district_rows(file)
+        if not has_group:
+            return
+        for value, rows in by_group.items():
+            if value in named_by:
+                continue
+            if value:
+                why = (
+                    f"{value[:60]!r} is not a group of districts whose districts file is {file}"
+                    f"{suggest(value, named_by)}; expected one of {_some(named_by)}"
+                )
+            else:
+                why = f"empty group; expected the id of a group whose districts file is {file}"
+            for line, _ in rows:
+                self.problems.add(file, line, GROUP, why)
 
     def every_district_has_candidates(
         self,
@@ -300,7 +363,7 @@ class Tables:
         out: dict[str, Station] = {}
         if not file:
             return Stations((), out)
-        columns = {column: group for group, (column, _) in groups.items()}
+        columns = district_columns(groups)
         districts = {c.id: c.group for c in contests if c.kind == "single-mandate"}
         races_at = _races_at(territories, races or {})
         data = self._bytes(file)
@@ -322,7 +385,7 @@ class Tables:
         i_number = at.get(NUMBER)
         i_address = [(lang, at[column]) for lang, column in ADDRESS.items() if column in at]
         kinds = {kind: kind for kind in STATION_KINDS}  # one string object per kind, not per station
-        by_column = [(column, group, at[column]) for column, group in columns.items()]
+        by_column = [(column, mine_groups, at[column]) for column, mine_groups in columns.items()]
         for line, row in rows:
             sid = row[i_id]
             if not sid or sid in out:
@@ -336,9 +399,10 @@ class Tables:
                 territory = known.id
             raw = row[i_registered]
             registered = self._int(raw, file, line, "registered")
-            for column, group, i in by_column:
-                if row[i] and districts.get(row[i]) != group:
-                    self.problems.add(file, line, column, f"station {sid}: unknown district {row[i]!r}")
+            for column, mine_groups, i in by_column:
+                if row[i] and districts.get(row[i]) not in mine_groups:
+                    why = district_problem(row[i], column, mine_groups, districts)
+                    self.problems.add(file, line, column, f"station {sid}: {why}")
             mine = {column: row[i] for column, _, i in by_column}
             for race in races_at.get(territory, ()):
                 mine[race] = race
@@ -467,6 +531,9 @@ class Tables:
             self.problems.add(folder, None, "", "protocols folder not found")
             return ()
         known = {c.id: c for c in contests}
+        mine: dict[str, list[Candidate]] = {}  # each contest's candidates, found once
+        for candidate in candidates:
+            mine.setdefault(candidate.contest, []).append(candidate)
         for name in self.files.listdir(folder):
             if not name.endswith((".csv", ".csv.gz")):
                 continue
@@ -478,7 +545,7 @@ class Tables:
                 )
                 continue
             contest = known[contest_id]
-            options = set(ballot(contest, parties, candidates))
+            options = set(ballot(contest, parties, tuple(mine.get(contest_id, ()))))
             out.extend(self._protocol_file(file, contest, options, stations, form, voter_lists))
         return tuple(out)
 
@@ -492,6 +559,10 @@ class Tables:
         voter_lists: VoterLists,
     ) -> Iterator[Protocol]:
         """One contest's protocols in the form's own lines (optional lines may be absent)."""
+        clean = self._clean_protocols(file, contest, options, stations, form, voter_lists)
+        if clean is not None:
+            yield from clean
+            return
         need = tuple(line for line in form.lines if line in form.required)
         rows = self._csv(file, ("station", *need))
         first = True
@@ -522,6 +593,113 @@ class Tables:
             for problem in violations(protocol, form):
                 self.problems.add(file, line, "", f"station {sid}: {problem}")
             yield protocol
+
+    def _clean_protocols(
+        self,
+        file: str,
+        contest: Contest,
+        options: set[str],
+        stations: dict[str, Station],
+        form: Form,
+        voter_lists: VoterLists,
+    ) -> list[Protocol] | None:
+        """A clean protocol file's protocols, as the row reader makes them, checked on whole
+        columns (:func:`saylau.intake.checks.evaluate`: the bounds and the form's error relations
+        the row reader checks one protocol at a time); None for anything the row reader must
+        read, which alone says what is wrong and where. A day of 3,000 districts is 50,000
+        protocols, and checking each one's relations in Python was most of loading them."""
+        data = self._bytes(file)
+        if data is None:
+            return None
+        try:
+            text = (gzip.decompress(data) if file.endswith(".gz") else data).decode("utf-8-sig")
+            rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
+        except (OSError, EOFError, UnicodeDecodeError, csv.Error, zlib.error):
+            return None
+        header = rows[0] if rows else []
+        lines = tuple(k for k in form.lines if k in header)
+        extra = [k for k in header[1:] if k not in lines]
+        if (
+            header[:1] != ["station"]
+            or len(set(header)) != len(header)
+            or not form.required <= set(lines)
+            or any(k not in options for k in extra)
+        ):
+            return None
+        body = rows[1:]
+        if any(len(row) != len(header) for row in body):
+            return None
+        if not body:
+            return []
+        ids = [row[0] for row in body]
+        if not _COUNTS.fullmatch(",".join(",".join(row[1:]) for row in body)):
+            return None
+        from saylau.intake.checks import evaluate  # intake builds on the definition
+
+        figures = np.array([row[1:] for row in body], dtype=np.int64)
+        if figures.max() > MAX_COUNT:
+            return None
+        try:
+            listed = np.array([stations[sid].registered for sid in ids], dtype=np.int64)
+        except KeyError:
+            return None
+        at = {name: i for i, name in enumerate(header[1:])}
+        names = (*lines, *extra)
+        columns = [np.ascontiguousarray(figures[:, at[name]]) for name in names]
+        verdict = evaluate(names, len(lines), columns, listed, voter_lists, form)
+        if verdict.failing.any():
+            return None
+        table = figures[:, [at[name] for name in names]].tolist()
+        n, cid = len(lines), contest.id
+        first = dict(zip(lines, table[0][:n], strict=True))
+        derived = len(form.complete(first)) != len(first)  # the same lines every row: ask once
+        out = []
+        for sid, row in zip(ids, table, strict=True):
+            own = dict(zip(lines, row[:n], strict=True))
+            out.append(
+                Protocol(
+                    sid, cid, form.complete(own) if derived else own, dict(zip(extra, row[n:], strict=True))
+                )
+            )
+        return out
+
+
+def district_columns(groups: dict[str, tuple[str, str]]) -> dict[str, frozenset[str]]:
+    """Each stations.csv district column and the groups naming it as their ``station_column``:
+    several groups may share one (a station is in one local council's district, whichever
+    council it is), their district ids being contest ids, distinct across the election."""
+    out: dict[str, set[str]] = {}
+    for group, (column, _) in groups.items():
+        out.setdefault(column, set()).add(group)
+    return {column: frozenset(mine) for column, mine in out.items()}
+
+
+#: A file's counts, joined by commas: each 1 to 10 ASCII digits (what ``Tables._int`` takes
+#: without a word, bar the largest; a cell it would strip or refuse is left to it).
+_COUNTS = re.compile(r"[0-9]{1,10}(?:,[0-9]{1,10})*")
+
+
+def _some(ids: tuple[str, ...] | list[str], shown: int = 3) -> str:
+    """A few of many ids, for a message: ``a, b, c and 220 more``."""
+    head = ", ".join(ids[:shown])
+    return head + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+
+
+def district_problem(value: str, column: str, mine: frozenset[str], districts: dict[str, str | None]) -> str:
+    """Why a stations.csv cell of the district column ``column`` (the column of the groups
+    ``mine``) names no district of those groups: no district at all, a race, or a district of a
+    group with another column."""
+    if value not in districts:
+        if len(mine) == 1:
+            return f"unknown district {value!r}"
+        return (
+            f"unknown district {value[:60]!r}; expected a district of the {len(mine)} groups whose "
+            f"station_column is {column} ({_some(sorted(mine))})"
+        )
+    group = districts[value]
+    if group is None:
+        return f"{value!r} is a race over a territory, not a district of a group of this column"
+    return f"district {value!r} is of the group {group!r}, whose station_column is not {column}"
 
 
 def _regions(territories: dict[str, Territory]) -> dict[str, str | None]:

@@ -576,15 +576,11 @@ class Live:
         everything counted and of the final protocols (without the options at zero that a
         protocol corrected back to preliminary leaves there)."""
         touched = self._touched
-        if touched is None:
-            keys: Iterable[tuple[str, str]] = [
-                (c.id, t.id) for c in self.election.contests for t in self.election.territories
-            ]
+        if touched is None:  # every total there is (not every contest in every territory)
             self._frozen, self._final_frozen = {}, {}
-        else:
-            keys = touched
         for tally, frozen in ((self.tally, self._frozen), (self.final_tally, self._final_frozen)):
             final = tally is self.final_tally
+            keys: Iterable[tuple[str, str]] = tally.territory_keys() if touched is None else touched
             for contest, territory in keys:
                 t = tally.territory(contest, territory)
                 if t.stations or t.reported:

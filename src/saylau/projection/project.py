@@ -278,7 +278,10 @@ def _bodies(
             for r, winner in enumerate(cp.districts.winners):
                 if winner is not None:
                     party = party_of[winner]
-                    seats.setdefault(party, np.zeros(replicates, np.int64))[r] += 1
+                    won = seats.get(party)
+                    if won is None:  # not setdefault: an array made for every replicate of the day
+                        won = seats[party] = np.zeros(replicates, np.int64)
+                    won[r] += 1
         else:
             undetermined[cp.contest.body] = undetermined.get(cp.contest.body, 0) + cp.contest.seats
     return bodies, undetermined, not_projected

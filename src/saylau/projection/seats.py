@@ -95,10 +95,36 @@ def district_winners(
     issued: np.ndarray,
     registered: np.ndarray,
 ) -> DistrictWinners:
-    """The outcome of each replicate of a district, by :func:`decide`."""
-    winners: list[str | None] = []
-    statuses: list[str] = []
+    """The outcome of each replicate of a district, by :func:`decide`.
+
+    Plurality with "against all" counting for nobody and no minimum turnout (Kazakhstan's rule)
+    elects the one candidate with the most votes, or nobody when no one has any: that is read off
+    the whole matrix at once, and only a replicate tied for first is given to :func:`decide`. A
+    day of 3,000 districts is 3 million replicates, a minute one by one."""
+    fast: np.ndarray | None = None
+    if (
+        rules.kind == "plurality"
+        and rules.against_all_rule == "ignore"
+        and rules.min_turnout is None
+        and votes.ndim == 2
+        and votes.shape[1] > 0
+        and np.issubdtype(votes.dtype, np.integer)
+        and (votes >= 0).all()
+        and (against_all >= 0).all()
+        and (invalid >= 0).all()
+    ):
+        top = votes.max(axis=1)
+        alone = (votes == top[:, None]).sum(axis=1) == 1
+        fast = alone | (top == 0)
+        names = np.array([*candidates, None], dtype=object)
+        first = np.where(top > 0, votes.argmax(axis=1), len(candidates))
+        winners: list[str | None] = names[first].tolist()
+        statuses: list[str] = np.where(top > 0, "elected", "no_votes").tolist()
+    else:
+        winners, statuses = [None] * votes.shape[0], [""] * votes.shape[0]
     for r in range(votes.shape[0]):
+        if fast is not None and fast[r]:
+            continue
         outcome = decide(
             {c: int(v) for c, v in zip(candidates, votes[r], strict=True)},
             rules,
@@ -107,6 +133,6 @@ def district_winners(
             voted=int(issued[r]),
             registered=int(registered[r]),
         )
-        winners.append(outcome.winner)
-        statuses.append(outcome.status)
+        winners[r] = outcome.winner
+        statuses[r] = outcome.status
     return DistrictWinners(tuple(winners), tuple(statuses))

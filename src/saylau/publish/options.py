@@ -13,7 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from saylau.i18n import gettext_for
-from saylau.model import name_in
+from saylau.model import Candidate, Election, name_in
 from saylau.results import (
     AGAINST_ALL,
     SELF_NOMINATED,
@@ -35,6 +35,22 @@ class Option:
     eligible: bool  # lists: passed the threshold (or was admitted); districts: on the ballot
     seats: int
     elected: bool
+
+
+#: The candidates of the last definition asked about: the tuple they are, by id, and each
+#: contest's in ballot order (one definition's snapshots share the tuple).
+_MADE: list[tuple[tuple[Candidate, ...], dict[str, Candidate], dict[str, list[str]]]] = []
+
+
+def candidates_of(election: Election) -> tuple[dict[str, Candidate], dict[str, list[str]]]:
+    """An election's candidates by id, and each contest's ids (:func:`running_by_contest`), made
+    once per definition: a table of 3,000 districts asks for them 3,000 times, and making them
+    each time read every candidate of the day 3,000 times."""
+    made = _MADE[0] if _MADE else None
+    if made is None or made[0] is not election.candidates:
+        made = (election.candidates, {c.id: c for c in election.candidates}, running_by_contest(election))
+        _MADE[:] = [made]
+    return made[1], made[2]
 
 
 def percent_text(share: Fraction, places: int = 2) -> str:
@@ -66,8 +82,8 @@ def options(results: Results, r: ContestResult) -> Iterator[Option]:
             )
         against_base = base
     else:
-        candidates = {c.id: c for c in results.election.candidates}
-        running = running_by_contest(results.election).get(r.contest.id, [])
+        candidates, by_contest = candidates_of(results.election)
+        running = by_contest.get(r.contest.id, [])
         valid = t.against_all + sum(t.votes.get(c, 0) for c in running)
         winner = r.outcome.winner if r.outcome else None
         for cid in running:
@@ -98,7 +114,8 @@ def option_name(results: Results, option: Option, lang: str, *, short: bool = Fa
     if option.id in parties:
         p = parties[option.id]
         return name_in(p.short if short else p.name, lang)
-    return next((name_in(c.name, lang) for c in election.candidates if c.id == option.id), option.id)
+    candidate = candidates_of(election)[0].get(option.id)
+    return option.id if candidate is None else name_in(candidate.name, lang)
 
 
 def against_all_name(lang: str) -> str:

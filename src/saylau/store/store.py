@@ -689,13 +689,16 @@ class Store:
         self, conn: sa.Connection, *columns: Any
     ) -> Iterator[tuple[list[ProtocolTable], list[Any]]]:
         """Each contest's tables of latest versions (one per set of line and option ids), with the
-        contest's rows (station, contest, version, layout, figures, *columns) for what else the
-        caller keeps. A contest at a time: 820,000 rows of Python objects at most, not 4.1 million."""
+        contests' rows (station, contest, version, layout, figures, *columns) for what else the
+        caller keeps. Contests a few at a time (:func:`_contest_batches`): 820,000 rows of Python
+        objects at most, not 4.1 million, in as few scans of the table as that allows."""
         pv = protocol_versions
-        for contest in sorted(conn.execute(sa.select(pv.c.contest).distinct()).scalars()):
-            rows = _latest_rows(conn, pv.c.layout, pv.c.figures, *columns, contest=contest)
+        counts = conn.execute(sa.select(pv.c.contest, sa.func.count()).group_by(pv.c.contest)).all()
+        for batch in _contest_batches(sorted((str(c), int(n)) for c, n in counts)):
+            rows = _latest_rows(conn, pv.c.layout, pv.c.figures, *columns, contests=batch)
             layouts = self._layouts(conn, {r[3] for r in rows})
-            yield tables_from_rows(((r[0], r[1], r[3], r[4]) for r in rows), layouts), rows
+            tables = tables_from_rows(((r[0], r[1], r[3], r[4]) for r in rows), layouts)
+            yield sorted(tables, key=lambda t: t.contest), rows  # contest by contest, as one at a time
 
     def final_count(self) -> int:
         """How many protocols' latest version is final, counted by the database."""
@@ -1654,10 +1657,32 @@ def _latest(
     return out
 
 
-def _latest_rows(conn: sa.Connection, *columns: Any, contest: str | None = None) -> list[Any]:
-    """(station, contest, version, *columns) of the latest version of each protocol (of ``contest``
-    only, when given), by station then contest in code point order (the same on both backends,
-    whatever the database's collation).
+#: The most protocol rows :meth:`Store._latest_tables` reads in one query (a contest bigger than
+#: this alone), and the most contests it names in one (a bound on the query's parameters).
+_BATCH_ROWS = 820_000
+_BATCH_CONTESTS = 1_000
+
+
+def _contest_batches(counts: Sequence[tuple[str, int]]) -> Iterator[list[str]]:
+    """Contests (with their rows' count, in order) in runs of at most :data:`_BATCH_ROWS` rows and
+    :data:`_BATCH_CONTESTS` contests. Each query scans the table (no index leads with the contest):
+    a query per contest made a definition of 3,000 districts read its protocols 3,000 times."""
+    batch: list[str] = []
+    rows = 0
+    for contest, n in counts:
+        if batch and (rows + n > _BATCH_ROWS or len(batch) >= _BATCH_CONTESTS):
+            yield batch
+            batch, rows = [], 0
+        batch.append(contest)
+        rows += n
+    if batch:
+        yield batch
+
+
+def _latest_rows(conn: sa.Connection, *columns: Any, contests: Sequence[str] | None = None) -> list[Any]:
+    """(station, contest, version, *columns) of the latest version of each protocol (of
+    ``contests`` only, when given), by station then contest in code point order (the same on both
+    backends, whatever the database's collation).
 
     Every version is read in one plain scan and the latest kept here: a protocol is seldom
     corrected, and a scan is half the time of asking the database for the latest of each (95,225
@@ -1665,8 +1690,8 @@ def _latest_rows(conn: sa.Connection, *columns: Any, contest: str | None = None)
     """
     pv = protocol_versions
     query = sa.select(pv.c.station, pv.c.contest, pv.c.version, *columns)
-    if contest is not None:
-        query = query.where(pv.c.contest == contest)
+    if contests is not None:
+        query = query.where(pv.c.contest.in_(contests))
     rows = sorted(conn.execute(query).all(), key=itemgetter(0, 1, 2))
     if any(r[2] != 1 for r in rows):  # corrections: the last version of each is its latest
         rows = list({(r[0], r[1]): r for r in rows}.values())

@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from saylau.i18n import translations
-from saylau.model import Election, Territory, name_in
+from saylau.model import Candidate, Election, Territory, name_in
 from saylau.results import (
     SELF_NOMINATED,
     Calls,
@@ -50,6 +50,15 @@ class Names:
     def _colors(self) -> dict[str, str]:
         return {p.id: p.color for p in self.election.parties}
 
+    @cached_property
+    def by_contest(self) -> dict[str, list[Candidate]]:
+        """Each contest's candidates, found once: a page of 3,000 districts would otherwise read
+        every candidate of the day for each district."""
+        out: dict[str, list[Candidate]] = {}
+        for c in self.election.candidates:
+            out.setdefault(c.contest, []).append(c)
+        return out
+
     def party(self, pid: str | None) -> str:
         if pid is None or pid == SELF_NOMINATED:
             return self.gettext("Self-nominated")
@@ -71,9 +80,7 @@ class Names:
 
     def candidates(self, contest: str) -> dict[str, str]:
         """The candidates of ``contest`` by id, namesakes told apart."""
-        return told_apart(
-            {c.id: name_in(c.name, self.lang) for c in self.election.candidates if c.contest == contest}
-        )
+        return told_apart({c.id: name_in(c.name, self.lang) for c in self.by_contest.get(contest, ())})
 
 
 def share(part: int, whole: int) -> Fraction | None:
@@ -288,7 +295,7 @@ def district(r: ContestResult, names: Names, calls: Calls) -> dict[str, Any]:
     assert outcome is not None
     t = r.totals
     valid = t.against_all + sum(t.votes.values())
-    candidates = {c.id: c for c in names.election.candidates if c.contest == r.contest.id}
+    candidates = {c.id: c for c in names.by_contest.get(r.contest.id, ())}
     shown = names.candidates(r.contest.id)
     rows = sorted(
         (
