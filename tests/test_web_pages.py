@@ -70,7 +70,7 @@ def test_national_page_in_russian_has_the_official_figures(client: TestClient) -
     assert "10 418" in page and "100,00 %" in page  # stations reported
     assert "Окончательные итоги" in page
     assert "Против всех" in page and "248 291" in page
-    mazhilis = html[html.index('id="body-mazhilis"') : html.index('id="body-astana-maslikhat"')]
+    mazhilis = html[html.index('id="body-mazhilis"') : html.index('class="cards"')]
     assert mazhilis.count('class="seat"') == 98
     seats = dict(re.findall(r'<tr data-party="([^"]+)">.*?<strong>(\d+)</strong>', mazhilis, re.S))
     assert seats == {
@@ -83,7 +83,7 @@ def test_national_page_in_russian_has_the_official_figures(client: TestClient) -
         "osdp": "4",
     }
     # the lists' bars, with the threshold, are in the body's details after the first screen
-    lists = html[html.index('id="details-mazhilis"') : html.index('id="details-astana-maslikhat"')]
+    lists = html[html.index('id="details-mazhilis"') :]
     passed = re.findall(r'<li data-party="([^"]+)" data-eligible>', lists)
     assert passed == ["amanat", "auyl", "respublica", "ak-zhol", "qhp", "osdp"]  # not Baytaq
     assert 'data-party="baytaq"' in lists and "Не прошла барьер" in lists
@@ -104,12 +104,59 @@ def test_turnout_page_has_regions_map_and_time_chart(client: TestClient) -> None
     assert 'class="chart"' in html
 
 
-def test_districts_page_lists_every_district_with_its_winner(client: TestClient) -> None:
-    html = client.get("/en/districts").text
-    # the Mazhilis' 29 and the maslikhats' 3,081 (3,415 seats, 334 of them on lists)
-    assert html.count('data-status="') == 29 + 3_081
-    assert html.count('class="badge won">Elected') == 29 + 3_081
+def test_districts_page_lists_one_bodys_districts_with_their_winners(client: TestClient) -> None:
+    html = client.get("/en/districts").text  # the Mazhilis' 29, not the maslikhats' 3,081 as well
+    assert html.count('data-status="') == 29
+    assert html.count('class="badge won">Elected') == 29
     assert "Daulet Turlykhanov" in html  # the Latin form of the English page
+    # the choice of the others: every body with districts (the Mazhilis and 223 maslikhats)
+    assert html.count("<option ") == 224 and '<option value="mazhilis" selected>' in html
+    astana = client.get("/en/districts?body=astana-maslikhat").text
+    assert astana.count('data-status="') == 17  # Astana's council: 17 districts beside 17 list seats
+    assert '<option value="astana-maslikhat" selected>' in astana
+    for wrong, why in (("nope", "is no body"), ("nope2", "is no body")):
+        r = client.get(f"/en/districts?body={wrong}")
+        assert r.status_code == 404 and why in r.json()["detail"]
+
+
+def test_a_maslikhat_has_its_page_with_its_list_and_district_seats(client: TestClient) -> None:
+    """Astana's council as published: 34 seats, 17 by the lists (Amanat 12, Ak Zhol 3, People's
+    Party 1, Baytaq 1 by Hare over 5%: the CEC's figures in kz-2023-extra.json) and 17 districts."""
+    html = client.get("/ru/body/astana-maslikhat").text
+    assert html.count('class="seat"') == 34
+    rows = dict(re.findall(r'<tr data-party="([^"]+)">.*?<td class="num">(\d+|—)</td>', html, re.S))
+    assert {k: v for k, v in rows.items() if v != "—" and v != "0"} == {
+        "amanat": "12",
+        "ak-zhol": "3",
+        "qhp": "1",
+        "baytaq": "1",
+    }
+    assert html.count('<tr data-district="') == 17
+    assert 'href="/ru/districts?body=astana-maslikhat#' in html
+    assert 'href="/ru/territory/KZ-71"' in html  # its place, in the breadcrumbs
+    assert client.get("/ru/body/nope").status_code == 404
+
+
+def test_the_national_page_shows_the_country_s_body_and_links_every_other(client: TestClient) -> None:
+    html = client.get("/en/").text
+    assert html.count('<section class="seats"') == 1  # the Mazhilis' hemicycle, not 224 of them
+    others = html[html.index('class="other-bodies"') :]
+    # the 20 councils of the regions and the three cities as lines, then the way to all 223
+    assert others.count('<li data-body="') == 20
+    assert 'href="/en/body/astana-maslikhat"' in others and 'href="/en/bodies"' in others
+    index = client.get("/en/bodies").text
+    assert index.count('<li data-body="') == 224
+    assert index.count('class="bodies-group"') == 21  # the whole country, then 20 regions
+
+
+def test_a_region_s_page_lists_the_councils_elected_there(client: TestClient) -> None:
+    html = client.get("/kk/territory/KZ-11").text  # Akmola region
+    start = html.index('class="place-bodies"')
+    here = html[start : html.index("</section>", start)]
+    bodies = re.findall(r'<li data-body="([^"]+)"', here)
+    assert bodies[0] == "akmola-oblast-maslikhat" and len(bodies) > 1  # its council, then its districts'
+    assert all(b == "akmola-oblast-maslikhat" or b.startswith("kz-11-") for b in bodies)
+    assert 'data-body="mazhilis"' in here  # its voters elect the Mazhilis too
 
 
 def test_drill_down_reaches_a_station_with_its_versions_and_audit(client: TestClient, station: str) -> None:

@@ -409,6 +409,13 @@ class Election:
 
         return list_maxima(self.territories, self.stations, self.voter_lists)
 
+    @cached_property
+    def body_places(self) -> dict[str, str | None]:
+        """Body id -> the lowest territory holding every station that votes for it (saylau.places)."""
+        from saylau.places import body_places  # places builds on this module
+
+        return body_places(self)
+
     def party(self, party_id: str) -> Party:
         return {p.id: p for p in self.parties}[party_id]
 

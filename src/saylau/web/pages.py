@@ -34,6 +34,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from saylau import places
 from saylau.http.problems import ApiError, not_modified
 from saylau.http.state import running  # the running state, 503 before start-up
 from saylau.i18n import format_number, format_percent, locale, translations
@@ -280,20 +281,97 @@ async def national(request: Request, lang: str) -> Response:
     from saylau.publish import press
 
     summary = await run_in_threadpool(press.summary, results, lang)
+    election = results.election
+    # The bodies of the whole country in full; on a ballot day of local councils too, the
+    # regions' councils as lines, each a link to its page, and the way to all of them.
+    shown = places.national(election, election.body_places)
+    tops = {t.id for t in election.territories if t.parent is None}
+    parents = {t.id: t.parent for t in election.territories}
+    regional = [
+        b.id
+        for b in election.bodies
+        if b.id not in shown and parents.get(election.body_places.get(b.id) or "") in tops
+    ]
     return _page(
         request,
         "national.html",
         lang,
         snapshot,
         section="national",
-        election=name_in(results.election.name, lang),
+        election=name_in(election.name, lang),
         status=views.status_of(results),
         lists=[
-            views.list_contest(c, names, results.calls) for c in results.contests if c.list_result is not None
+            views.list_contest(c, names, results.calls)
+            for c in results.contests
+            if c.list_result is not None and c.contest.body in shown
         ],
-        bodies=views.bodies(results, names),
+        bodies=views.bodies(results, names, only=set(shown)),
+        regional=views.body_rows(results, names, regional),
+        others=len(election.bodies) - len(shown),
         tiers=views.tiers(results, names),
         summary=summary,
+        previous=previous_views.national(results, names),
+    )
+
+
+# -- bodies ------------------------------------------------------------------------------------
+
+
+@router.get("/{lang}/bodies")
+@per_snapshot
+async def bodies_page(request: Request, lang: str) -> Response:
+    """Every body elected on the day, by region: where a reader finds the council of their place."""
+    lang = page_lang(lang)
+    snapshot = await _snapshot(request)
+    names = _names(snapshot, lang)
+    groups = views.body_groups(snapshot.results, names)
+    return _page(
+        request,
+        "bodies.html",
+        lang,
+        snapshot,
+        section="national",
+        status=views.status_of(snapshot.results),
+        groups=groups,
+        count=len(snapshot.results.election.bodies),
+        seats=sum(b.seats for b in snapshot.results.election.bodies),
+    )
+
+
+@router.get("/{lang}/body/{body}")
+@per_snapshot
+async def body_page(request: Request, lang: str, body: str) -> Response:
+    """One body: its seats as the national page shows a parliament's, its lists, and its
+    districts' winners, each a link to the district's candidates."""
+    lang = page_lang(lang)
+    snapshot = await _snapshot(request)
+    results = snapshot.results
+    election = results.election
+    if body not in {b.id for b in election.bodies}:
+        raise ApiError(404, f"no body {body!r} in election {election.id!r}")
+    names = _names(snapshot, lang)
+    place = election.body_places.get(body)
+    districts = [
+        views.district(c, names, results.calls)
+        for c in results.contests
+        if c.contest.body == body and c.outcome is not None
+    ]
+    return _page(
+        request,
+        "body.html",
+        lang,
+        snapshot,
+        section="national",
+        status=views.status_of(results),
+        body=views.bodies(results, names, only={body})[0],
+        path=_path(election, place, lang),
+        lists=[
+            views.list_contest(c, names, results.calls)
+            for c in results.contests
+            if c.list_result is not None and c.contest.body == body
+        ],
+        tiers=views.tiers(results, names),
+        districts=districts,
         previous=previous_views.national(results, names),
     )
 
@@ -361,12 +439,30 @@ async def _doc(request: Request, snapshot: Any, lang: str) -> dict[str, Any]:
 
 @router.get("/{lang}/districts")
 @per_snapshot
-async def districts(request: Request, lang: str) -> Response:
+async def districts(request: Request, lang: str, body: str | None = None) -> Response:
+    """The single-mandate districts of one body (``body``; the first of the whole country's that
+    has districts when none is asked for), with a choice of the others: a ballot day of local
+    councils has thousands of districts, which no one reads on one page."""
     lang = page_lang(lang)
     snapshot = await _snapshot(request)
     names = _names(snapshot, lang)
     results = snapshot.results
-    found = [views.district(c, names, results.calls) for c in results.contests if c.outcome is not None]
+    election = results.election
+    with_districts = list(dict.fromkeys(c.contest.body for c in results.contests if c.outcome is not None))
+    if body is None:
+        national = places.national(election, election.body_places)
+        first = with_districts[0] if with_districts else None
+        body = next((b for b in national if b in with_districts), first)
+    elif body not in with_districts:
+        known = {b.id for b in election.bodies}
+        why = "has no single-mandate districts" if body in known else "is no body"
+        raise ApiError(404, f"{body!r} {why} in election {election.id!r}")
+    found = [
+        views.district(c, names, results.calls)
+        for c in results.contests
+        if c.outcome is not None and c.contest.body == body
+    ]
+    choices = [{"id": b.id, "name": name_in(b.name, lang)} for b in election.bodies if b.id in with_districts]
     return _page(
         request,
         "districts.html",
@@ -375,6 +471,8 @@ async def districts(request: Request, lang: str) -> Response:
         section="districts",
         status=views.status_of(snapshot.results),
         districts=found,
+        body=body,
+        choices=choices if len(choices) > 1 else [],
     )
 
 
@@ -453,6 +551,7 @@ async def _territory_page(request: Request, lang: str, territory: str, q: str = 
         for s in election.stations_in.get(territory, ())
     ]
     shown = station_views.matching(stations, station_views.query_words(q)) if q else stations
+    here_bodies, above_bodies = _bodies_of(election, territory)
     return _page(
         request,
         "territory.html",
@@ -469,7 +568,35 @@ async def _territory_page(request: Request, lang: str, territory: str, q: str = 
         max_query=station_views.MAX_QUERY,
         summary=_rows(snapshot, names, [here])[0],
         previous=previous_views.territory(territory, contests, snapshot.totals, names, snapshot.results),
+        bodies_here=views.body_rows(snapshot.results, names, here_bodies),
+        bodies_above=views.body_rows(snapshot.results, names, above_bodies),
     )
+
+
+def _bodies_of(election: Any, territory: str) -> tuple[list[str], list[str]]:
+    """The bodies elected in ``territory`` (its own first, then those of places inside it) and
+    those elected across it (a place above it: the voters here elect them too), in definition
+    order."""
+    parent = {t.id: t.parent for t in election.territories}
+
+    def up(place: str | None) -> list[str]:
+        chain = []
+        while place is not None:
+            chain.append(place)
+            place = parent.get(place)
+        return chain
+
+    above = up(parent.get(territory))
+    own, inside, over = [], [], []
+    for b in election.bodies:
+        place = election.body_places.get(b.id)
+        if place == territory:
+            own.append(b.id)
+        elif place in above:
+            over.append(b.id)
+        elif place is not None and territory in up(place):
+            inside.append(b.id)
+    return own + inside, over
 
 
 # one page, kept as two kinds: the whole list, and lists narrowed by a query

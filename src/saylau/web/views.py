@@ -6,7 +6,7 @@ bars and points on a chart.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
@@ -216,12 +216,16 @@ def list_contest(r: ContestResult, names: Names, calls: Calls) -> dict[str, Any]
     }
 
 
-def bodies(results: Results, names: Names) -> list[dict[str, Any]]:
+def bodies(results: Results, names: Names, only: Collection[str] | None = None) -> list[dict[str, Any]]:
     """Each body's seats by party as the count stands, and how many of them are decided, leading
-    or not yet determined (:attr:`Results.calls`), drawn so in its hemicycle with the majority."""
+    or not yet determined (:attr:`Results.calls`), drawn so in its hemicycle with the majority;
+    of the bodies ``only`` names, when given (a page of one council draws one hemicycle, not the
+    224 of a whole ballot day)."""
     out = []
     calls = results.calls
     for body in results.election.bodies:
+        if only is not None and body.id not in only:
+            continue
         seats = results.bodies.get(body.id, {})
         called = calls.bodies[body.id]
         # parties by their seats on the count so far (a decided or leading seat is one of them)
@@ -282,6 +286,81 @@ def bodies(results: Results, names: Names) -> list[dict[str, Any]]:
                 "has_districts": any(
                     c.contest.body == body.id and c.outcome is not None for c in results.contests
                 ),
+            }
+        )
+    return out
+
+
+def body_rows(results: Results, names: Names, ids: Iterable[str]) -> list[dict[str, Any]]:
+    """Bodies as lines of a list: name, place, seats and each party's seats as the count stands
+    (largest first), and how many are not yet determined. What lets a reader choose one body of
+    hundreds on one ballot day without a hemicycle for each."""
+    election = results.election
+    by_id = {b.id: b for b in election.bodies}
+    places = election.body_places
+    territory = {t.id: t for t in election.territories}
+    out = []
+
+    def order(kv: tuple[str, int]) -> tuple[int, bool, str]:
+        return (-kv[1], kv[0] == SELF_NOMINATED, kv[0])
+
+    for body_id in ids:
+        body = by_id[body_id]
+        seats = results.bodies.get(body_id, {})
+        called = results.calls.bodies[body_id]
+        place = territory.get(places.get(body_id) or "")
+        out.append(
+            {
+                "id": body_id,
+                "name": name_in(body.name, names.lang),
+                "size": body.seats,
+                "place": {"id": place.id, "name": name_in(place.name, names.lang)} if place else None,
+                "parties": [
+                    {"key": pid, "name": names.party(pid), "color": names.color(pid), "seats": n}
+                    for pid, n in sorted(seats.items(), key=order)
+                    if n
+                ],
+                "undetermined": called.undetermined,
+                "settled": not called.leading and not called.undetermined,
+                "vacant": results.vacant.get(body_id, 0),
+            }
+        )
+    return out
+
+
+def body_groups(results: Results, names: Names) -> list[dict[str, Any]]:
+    """Every body, grouped by the top territory below the country its place is in (a region's
+    council first, then those of its cities and districts), the bodies of the whole country
+    first: the index a reader finds their council in."""
+    election = results.election
+    places = election.body_places
+    territory = {t.id: t for t in election.territories}
+    tops = {t.id for t in election.territories if t.parent is None}
+
+    def region_of(place: str | None) -> str | None:
+        """The ancestor of ``place`` just below a top territory (None: the top, or no place)."""
+        while place is not None and place in territory:
+            up = territory[place].parent
+            if up is None or up in tops:
+                return place if up is not None else None
+            place = up
+        return None
+
+    grouped: dict[str | None, list[str]] = {}
+    for b in election.bodies:
+        grouped.setdefault(region_of(places.get(b.id)), []).append(b.id)
+    order = [None, *(t.id for t in election.territories if t.parent in tops)]
+    out = []
+    for key in order:
+        ids = grouped.pop(key, [])
+        if not ids:
+            continue
+        ids.sort(key=lambda b: places.get(b) != key)  # the region's own council first (a stable sort)
+        out.append(
+            {
+                "id": key,
+                "name": name_in(territory[key].name, names.lang) if key is not None else None,
+                "bodies": body_rows(results, names, ids),
             }
         )
     return out
