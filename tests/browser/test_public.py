@@ -38,6 +38,8 @@ def _pages(site: Site) -> dict[str, str]:
         "national": "/en/",
         "turnout": "/en/turnout",
         "districts": "/en/districts",
+        "bodies": "/en/bodies",
+        "body": "/ru/body/astana-maslikhat",
         "regions": "/en/regions",
         "region": f"/en/territory/{region}",
         "commission": f"/en/territory/{commission}",
