@@ -122,7 +122,10 @@ def test_an_electoral_district(election, index: Index) -> None:
     for q in ("Бостандык Медеу", "Bostandyq Medeu", "Бостандық Медеу"):
         hits = [h for h in find(index, q, "ru") if h.kind == "electoral_district"]
         assert hits and hits[0].id == "mazhilis-smd-05", (q, hits[:3])
-        assert hits[0].url == "/ru/districts#mazhilis-smd-05" and hits[0].context == "Мажилис · Алматы"
+        assert (
+            hits[0].url == "/ru/districts?body=mazhilis#mazhilis-smd-05"
+            and hits[0].context == "Мажилис · Алматы"
+        )
     # "округ 5": the electoral districts whose name says "5" (No. 5 of each body that has five,
     # and those of a district No. 5's council) come first
     for q in ("округ 5", "округі 5", "electoral district 5"):
@@ -196,7 +199,7 @@ def test_a_candidate_by_a_name_typed_in_another_script(index: Index) -> None:
     hit = find(index, "Kasym Dzhaksybekov", "kk")[0]
     assert hit.name == "Қасым Жақсыбеков" and hit.kind == "candidate"
     assert hit.context == "AMANAT · Астана мәслихаты: партиялық тізімдер · тізімде №\u00a07"
-    assert hit.url == "/kk/#list-astana-maslikhat-list"
+    assert hit.url == "/kk/body/astana-maslikhat#list-astana-maslikhat-list"
 
 
 @pytest.mark.parametrize(
@@ -217,7 +220,7 @@ def test_a_candidate_with_one_typo(index: Index, q: str) -> None:
 def test_a_district_candidate_links_to_the_district(index: Index) -> None:
     hits = find(index, "Aigerim Baimukhanova", "ru")
     hit = next(h for h in hits if h.id == "mazhilis-smd-01-c1")
-    assert hit.name == "Айгерим Баймуханова" and hit.url == "/ru/districts#mazhilis-smd-01"
+    assert hit.name == "Айгерим Баймуханова" and hit.url == "/ru/districts?body=mazhilis#mazhilis-smd-01"
     assert hit.context.startswith("Ак жол · Избирательный округ № 1")
     assert find(index, "Алмас Сарсенбаев", "ru")[0].context.startswith("Самовыдвижение · ")
 
@@ -282,3 +285,12 @@ def test_any_entry_s_own_name_finds_it_among_the_first_results(index: Index, dat
     q = case(own_name(entry, lang))
     hits = find(index, q, shown_in, search.DEFAULT_LIMIT)
     assert entry.id in {h.id for h in hits}, (q, [(h.id, h.score) for h in hits[:5]])
+
+
+def test_a_council_is_found_by_its_name_in_any_script_and_leads_to_its_page(index: Index) -> None:
+    """The whole ballot day (issue 17 item 1): a reader finds the council of their place by name,
+    in Kazakh, Russian or a Latin spelling, and its hit leads to the body's own page."""
+    for lang, q in (("kk", "Ақмола мәслихаты"), ("ru", "маслихат Акмолинской"), ("en", "Akmola maslikhat")):
+        hits = [h for h in index.search(q, lang, translations(lang)) if h.kind == "body"]
+        assert hits and hits[0].id == "akmola-oblast-maslikhat", (q, hits[:3])
+        assert hits[0].url == f"/{lang}/body/akmola-oblast-maslikhat"

@@ -526,14 +526,13 @@ def share_links(html: str) -> list[str]:
 def test_the_national_and_turnout_pages_offer_each_chart(final: TestClient) -> None:
     national = final.get("/en/").text
     links = share_links(national)
-    for chart in (
-        "hemicycle/mazhilis",
-        "seats/mazhilis",
-        "votes/mazhilis-list",
-        "hemicycle/astana-maslikhat",
-    ):
+    for chart in ("hemicycle/mazhilis", "seats/mazhilis", "votes/mazhilis-list"):
         assert f"/en/charts/{chart}.svg" in links and f"/en/charts/{chart}.png" in links
         assert f"/en/embed/{chart}" in links
+    council = share_links(final.get("/en/body/astana-maslikhat").text)  # a council's, on its page
+    for chart in ("hemicycle/astana-maslikhat", "votes/astana-maslikhat-list"):
+        assert f"/en/charts/{chart}.svg" in council and f"/en/embed/{chart}" in council
+    links += council
     turnout = share_links(final.get("/en/turnout").text)
     assert {"/en/charts/turnout-map.png", "/en/embed/turnout-map", "/en/charts/turnout-time.svg"} <= set(
         turnout

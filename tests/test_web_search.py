@@ -94,7 +94,7 @@ def test_a_candidate_by_a_latin_spelling_of_a_cyrillic_name(site: dict[str, Any]
     found = {r[0]: r for r in results(page)}
     _, href, name, context = found["astana-maslikhat-list-amanat-07"]
     assert name == {"kk": "Қасым Жақсыбеков", "ru": "Касым Джаксыбеков", "en": "Kasym Dzhaksybekov"}[lang]
-    assert href == f"/{lang}/#list-astana-maslikhat-list"
+    assert href == f"/{lang}/body/astana-maslikhat#list-astana-maslikhat-list"
     assert context.startswith("AMANAT · " if lang != "en" else "Amanat · ")
 
 
@@ -103,7 +103,8 @@ def test_places_by_kind_in_the_reader_s_language(site: dict[str, Any], lang: str
     page = site["client"].get(f"/{lang}/search", params={"q": "Астана"}).text
     kinds = groups(page)
     assert kinds[0] == "region" and kinds == sorted(
-        kinds, key=["region", "district", "territory", "electoral_district", "station", "candidate"].index
+        kinds,
+        key=["region", "body", "district", "territory", "electoral_district", "station", "candidate"].index,
     )
     top = results(page)[0]
     assert top[:3] == ("KZ-71", f"/{lang}/territory/KZ-71", "Астана" if lang != "en" else "Astana")
@@ -181,7 +182,15 @@ def test_the_api_gives_the_page_s_results(site: dict[str, Any]) -> None:
             by_kind.setdefault(r["kind"], []).append(r["id"])
         grouped = [
             i
-            for kind in ("region", "district", "territory", "electoral_district", "station", "candidate")
+            for kind in (
+                "region",
+                "body",
+                "district",
+                "territory",
+                "electoral_district",
+                "station",
+                "candidate",
+            )
             for i in by_kind.get(kind, [])
         ]
         assert grouped == [r[0] for r in page]

@@ -76,7 +76,7 @@ REMEMBERED = 256
 POOL = 1_000
 
 #: What an entry is, in the order results are ranked among equally close ones.
-KINDS = ("region", "district", "territory", "electoral_district", "station", "candidate")
+KINDS = ("region", "body", "district", "territory", "electoral_district", "station", "candidate")
 _KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 
 
@@ -88,6 +88,7 @@ def N_(message: str) -> str:
 #: What each kind is called, singular (a suggestion's label) and plural (a group's heading).
 KIND_LABELS = {
     "region": N_("Region"),
+    "body": N_("Elected body"),
     "district": N_("Territorial commission"),
     "territory": N_("Territory"),
     "electoral_district": N_("Electoral district"),
@@ -96,6 +97,7 @@ KIND_LABELS = {
 }
 KIND_HEADINGS = {
     "region": N_("Regions"),
+    "body": N_("Elected bodies"),
     "district": N_("Territorial commissions"),
     "territory": N_("Territories"),
     "electoral_district": N_("Electoral districts"),
@@ -108,6 +110,7 @@ KIND_HEADINGS = {
 #: No. 123 and "округ 5" electoral district No. 5.
 KIND_WORDS = {
     "region": "облыс өңір область регион region oblast",
+    "body": "орган кеңес совет body council",
     "district": "аумақтық сайлау комиссиясы аудан территориальная избирательная комиссия тик район "
     "territorial election commission district",
     "territory": "аумақ территория territory",
@@ -258,7 +261,7 @@ class Entry:
     contest: str | None = None  # a candidate's contest
     position: int | None = None  # a candidate's place on a list
     listed: bool = False  # a candidate on a party list (not in a single-mandate district)
-    body: str | None = None  # an electoral district's body
+    body: str | None = None  # an electoral district's body, a candidate's contest's
 
 
 @dataclass(frozen=True)
@@ -324,6 +327,15 @@ class Index:
                 [],
                 self._around(t.parent),
             )
+        places = election.body_places
+        for b in election.bodies:
+            self._add(
+                Entry("body", b.id, b.name, place=places.get(b.id)),
+                [self._words(n) for n in b.name.values()],
+                [*self._names_words(b.name), *self._words(b.id)],
+                [],
+                self._around(places.get(b.id)),
+            )
         for c in election.contests:
             if c.kind == "list":
                 continue
@@ -361,6 +373,7 @@ class Index:
                 contest=cand.contest,
                 position=cand.position,
                 listed=contest is not None and contest.kind == "list",
+                body=contest.body if contest is not None else None,
             )
             said = [self._words(n) for n in cand.name.values()]
             self._add(entry, said, self._names_words(cand.name), [], context)
@@ -602,16 +615,23 @@ def _all_of(scores: list[dict[int, int]]) -> dict[int, int]:
 
 
 def url_of(entry: Entry, lang: str) -> str:
-    """The page of an entry on the site: a territory's and a station's own, an electoral
-    district's section of the districts page, a candidate's contest (a district's section, or
-    the list's on the national page)."""
+    """The page of an entry on the site: a territory's, a body's and a station's own, an
+    electoral district's section of its body's districts page, a candidate's contest (a
+    district's section, or the list's on its body's page)."""
     if entry.kind == "station":
         return f"/{lang}/station/{quote(entry.id, safe='')}"
+    if entry.kind == "body":
+        return f"/{lang}/body/{quote(entry.id, safe='')}"
+    body = quote(entry.body or "", safe="")
     if entry.kind == "electoral_district":
-        return f"/{lang}/districts#{quote(entry.id, safe='')}"
+        return f"/{lang}/districts?body={body}#{quote(entry.id, safe='')}"
     if entry.kind == "candidate":
         contest = quote(entry.contest or "", safe="")
-        return f"/{lang}/#list-{contest}" if entry.listed else f"/{lang}/districts#{contest}"
+        return (
+            f"/{lang}/body/{body}#list-{contest}"
+            if entry.listed
+            else f"/{lang}/districts?body={body}#{contest}"
+        )
     return f"/{lang}/territory/{quote(entry.id, safe='')}"
 
 

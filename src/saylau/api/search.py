@@ -26,9 +26,12 @@ router = APIRouter(prefix=PREFIX)
 
 
 class SearchResult(BaseModel):
-    kind: Literal["region", "district", "territory", "electoral_district", "station", "candidate"] = Field(
-        description="What it is: a region, a territorial commission (`district`), another territory, "
-        "a single-mandate electoral district, a polling station or a candidate"
+    kind: Literal["region", "body", "district", "territory", "electoral_district", "station", "candidate"] = (
+        Field(
+            description="What it is: a region, an elected body (a parliament, a council), a territorial "
+            "commission (`district`), another territory, "
+            "a single-mandate electoral district, a polling station or a candidate"
+        )
     )
     id: str = Field(description="Its id in the election's definition")
     name: str = Field(description="Its name in `lang` (a station: its number)")

@@ -406,7 +406,7 @@ async def _embed(request: Request, lang: str, chart: str, ident: str | None) -> 
     if chart in ("hemicycle", "seats"):
         assert ident is not None
         body = bodies_of(request, snapshot, lang)[ident]
-        context.update(body=body, title=body["name"], back=f"/{lang}/#body-{ident}")
+        context.update(body=body, title=body["name"], back=f"/{lang}/body/{ident}")
         if chart == "seats":
             context["bar"] = share_charts.seat_bar(
                 body,
@@ -417,7 +417,8 @@ async def _embed(request: Request, lang: str, chart: str, ident: str | None) -> 
     elif chart == "votes":
         assert ident is not None
         contest = views.list_contest(lists_of(snapshot)[ident], _names(snapshot, lang), results.calls)
-        context.update(contest=contest, title=contest["name"], back=f"/{lang}/#list-{ident}")
+        back = f"/{lang}/body/{contest['body']}#list-{ident}"
+        context.update(contest=contest, title=contest["name"], back=back)
     else:
         doc = await turnout_doc(request, snapshot, lang)
         context["back"] = f"/{lang}/turnout"
