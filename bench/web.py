@@ -3,7 +3,8 @@ server sending a static file (the ceiling for any page it serves) in the same ru
 
 What it does, on loopback only, bounded in time:
 
-1. Builds a store from ``examples/kz-2023`` (10,418 stations, 31 contests; ``saylau.demo.build``)
+1. Builds a store from ``examples/kz-2023`` (the whole ballot day: the Mazhilis and 223
+   maslikhats, 10,418 stations, 3,131 contests, ~50,700 protocols; ``saylau.demo.build``)
    and starts ``saylau serve`` on it as a child process (``--no-access-log``, ``--rate 0``).
 2. For each page, ``--clients`` concurrent keep-alive clients GET it for ``--seconds``: the full
    body each time, then revalidating with If-None-Match (304, as a browser reload or a CDN does).
@@ -39,6 +40,9 @@ PAGES = {
     "turnout page with map (kk)": "/kk/turnout",
     "districts page (en)": "/en/districts",
     "region page (ru, Almaty city)": "/ru/territory/KZ-75",
+    "district council page (kk, a maslikhat)": "/kk/body/kz-11-01-maslikhat",
+    "regional council page (en, Akmola)": "/en/body/akmola-oblast-maslikhat",
+    "bodies index (ru, 224 bodies)": "/ru/bodies",
 }
 PEER = ("static file (site.css), the peer", "/static/site.css")
 
