@@ -23,7 +23,7 @@ from saylau.errors import InputError
 from saylau.i18n import DEFAULT_LANG, LANGS
 
 #: The pages of each language that carry nothing but the snapshot: ``/{lang}/{name}``.
-PAGES = ("turnout", "districts", "regions", "projection", "downloads")
+PAGES = ("turnout", "districts", "regions", "projection", "downloads", "bodies")
 #: The downloads that are tables, one file per language (``/download/regions-semicolon.csv?lang=kk``
 #: is ``download/regions-semicolon-kk.csv``): what :class:`saylau.web.downloads.Download` calls
 #: its ``key``.
@@ -58,13 +58,15 @@ def target(url: str) -> str | None:
     found: str | None = None
     if path.startswith("/static/") and len(segments) == 2:
         found = f"static/{segments[1]}"
+    elif segments[0] in LANGS and segments[1:] == ["districts"] and set(query) == {"body"}:
+        found = f"{segments[0]}/districts/{file_name('body', query['body'])}.html"  # one body's
     elif segments[0] in LANGS and not parts.query:
         here = segments[0]
         if path == f"/{here}/":
             found = f"{here}/index.html"
         elif len(segments) == 2 and segments[1] in PAGES:
             found = f"{here}/{segments[1]}.html"
-        elif len(segments) == 3 and segments[1] in ("territory", "station"):
+        elif len(segments) == 3 and segments[1] in ("territory", "station", "body"):
             found = f"{here}/{segments[1]}/{segments[2]}.html"
     elif lang is not None and path == "/download/results.json":
         found = f"results/{lang}.json"

@@ -7,8 +7,10 @@ different contents (:mod:`saylau.site.source` keeps other stores out of the fold
 
 What a version holds (``<lang>`` each of kk, ru, en)::
 
-    <lang>/index.html, turnout.html, districts.html, regions.html, projection.html, downloads.html
+    <lang>/index.html, turnout.html, districts.html, regions.html, projection.html, downloads.html,
+        bodies.html
     <lang>/territory/<id>.html, <lang>/station/<id>.html    every territory and polling station
+    <lang>/body/<id>.html, <lang>/districts/<id>.html      every body, and its districts (if any)
     results/<lang>.json, results/<lang>/<territory>.json   the results JSON, national and of every territory
     projection/<lang>.json                                 the seat projection (while there is one)
     download/<table>-<lang>.csv, <table>-semicolon-<lang>.csv, results-<lang>.xlsx, nist.json
@@ -19,8 +21,8 @@ What a version holds (``<lang>`` each of kk, ru, en)::
     manifest.json                                          the version, and each station's counted versions
 
 Rendering every station page again for every version would take minutes for a country; a
-station's page changes only when one of its protocols does, and a territory's only when one of
-its stations' does. So a version renders the pages of what changed since the previous one (and
+station's page changes only when one of its protocols does, a territory's only when one of its
+stations' does, and a body's (and its districts') only when one of its place's does. So a version renders the pages of what changed since the previous one (and
 every page that shows national figures) and hard-links the others from it: the same bytes,
 which is what they would be. ``data-version`` on a page names the version it was made for.
 
@@ -255,6 +257,7 @@ class SitePublisher:
         )
         stations = [s.id for s in election.stations]
         territories = [t.id for t in election.territories]
+        bodies, districted = self._bodies()
         if before is None or last is None:
             changed, touched = set(stations), set(territories)
         else:
@@ -285,7 +288,7 @@ class SitePublisher:
             for lang in LANGS:
                 page(f"{lang}/projection.html", projection[lang])
                 page(f"{lang}/index.html", await renderer.page(f"/{lang}/"), f"results/{lang}.json")
-                for name in ("turnout", "districts", "regions", "downloads"):
+                for name in ("turnout", "districts", "regions", "downloads", "bodies"):
                     page(f"{lang}/{name}.html", await renderer.page(f"/{lang}/{name}"))
                 for tid in territories:
                     path = f"{lang}/territory/{tid}.html"
@@ -294,6 +297,17 @@ class SitePublisher:
                         page(path, await renderer.page(f"/{lang}/territory/{tid}"), json_path)
                     else:
                         draft.link(path, before)
+                # each body's page and its districts' page: again only where its place was counted in
+                for body in bodies:
+                    fresh = before is None or election.body_places.get(body) in touched
+                    made = [(f"{lang}/body/{body}.html", f"/{lang}/body/{body}")]
+                    if body in districted:
+                        made.append((f"{lang}/districts/{body}.html", f"/{lang}/districts?body={body}"))
+                    for path, url in made:
+                        if fresh:
+                            page(path, await renderer.page(url))
+                        else:
+                            draft.link(path, before)
             for lang in LANGS:
                 for path in [f"{lang}/station/{s}.html" for s in stations if s not in changed]:
                     assert before is not None
@@ -322,13 +336,24 @@ class SitePublisher:
         }
         put("manifest.json", json.dumps(manifest, ensure_ascii=False, separators=(",", ":")), compress=False)
 
+    def _bodies(self) -> tuple[list[str], set[str]]:
+        """The bodies, each with a page of its own, and those with single-mandate districts (a
+        districts page each), their ids checked as file names."""
+        election = self.election
+        bodies = [links.file_name("body", b.id) for b in election.bodies]
+        districted = {c.body for c in election.contests if c.kind != "list"}
+        return bodies, districted
+
     def _files(self, stations: list[str], territories: list[str], projected: set[str]) -> set[str]:
         """Every file of a version (the .gz twins aside): what a link may point to."""
+        bodies, districted = self._bodies()
         files = {f"static/{item.name}" for item in (resources.files("saylau.web") / "static").iterdir()}
         files |= {*self.downloads, *self.first_names, "manifest.json"}
         for lang in LANGS:
             files |= {f"{lang}/index.html", *(f"{lang}/{name}.html" for name in links.PAGES)}
             files |= {f"{lang}/territory/{t}.html" for t in territories}
+            files |= {f"{lang}/body/{b}.html" for b in bodies}
+            files |= {f"{lang}/districts/{b}.html" for b in districted}
             files |= {f"{lang}/station/{s}.html" for s in stations}
             files |= {f"results/{lang}.json", f"press/{lang}.txt"}
             files |= {f"results/{lang}/{t}.json" for t in territories}

@@ -362,7 +362,7 @@ async def body_page(request: Request, lang: str, body: str) -> Response:
         lang,
         snapshot,
         section="national",
-        status=views.status_of(results),
+        status=views.body_status(results, snapshot.final_results, body),
         body=views.bodies(results, names, only={body})[0],
         path=_path(election, place, lang),
         lists=[
@@ -469,7 +469,7 @@ async def districts(request: Request, lang: str, body: str | None = None) -> Res
         lang,
         snapshot,
         section="districts",
-        status=views.status_of(snapshot.results),
+        status=views.body_status(results, snapshot.final_results, body) if body else views.status_of(results),
         districts=found,
         body=body,
         choices=choices if len(choices) > 1 else [],

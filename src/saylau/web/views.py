@@ -165,6 +165,23 @@ def status_of(results: Results) -> dict[str, Any]:
     }
 
 
+def body_status(results: Results, final_results: Results | None, body: str) -> dict[str, Any]:
+    """:func:`status_of` for one body's contests: its protocols in and expected, and final only
+    when every one of them is final. A council's page (and its districts') says how far its own
+    count is, not the whole day's; so it changes only when the council's figures do, and a
+    published site keeps it from one version to the next while they do not."""
+    mine = [c for c in results.contests if c.contest.body == body]
+    expected = sum(c.totals.stations for c in mine)
+    protocols = sum(c.totals.reported for c in mine)
+    ids = {c.contest.id for c in mine}
+    final = (
+        sum(c.totals.reported for c in final_results.contests if c.contest.id in ids)
+        if final_results is not None
+        else 0
+    )
+    return {"final": expected > 0 and final == expected, "protocols": protocols, "expected": expected}
+
+
 def list_contest(r: ContestResult, names: Names, calls: Calls) -> dict[str, Any]:
     """A party-list count as bars: share of the valid ballots, the threshold, who passed, and the
     seats each list can still end with while the count goes on."""
