@@ -372,6 +372,7 @@ def test_two_officers_over_http(
     wrong = moved(p, 7)
     before = results_votes(server)
     with server.client(tokens["first"]) as first, server.client(tokens["second"]) as second:
+        assert first.get("/api/v1/forms").json()["entry_mode"] == "double"  # said before any entry
         r = first.post("/api/v1/protocols", json=body(p))
         assert r.status_code == 202, r.text
         doc = r.json()

@@ -293,6 +293,7 @@ def test_the_form_lists_only_the_commission_stations(officer: Officer) -> None:
     everything = officer.get("/api/v1/forms/mazhilis-list", "admin").json()
     assert len(everything["stations"]) == len(election.stations) == 10_418
     mine = officer.get("/api/v1/forms", "commission").json()
+    assert mine["entry_mode"] == "single"  # the example counts a protocol at its first entry
     ids = [c["id"] for c in mine["contests"]]
     assert ids[:2] == ["mazhilis-list", "mazhilis-smd-23"]
     # then Pavlodar's maslikhats': the oblast's (its list and districts), its cities' and districts'

@@ -658,7 +658,14 @@ async def list_forms(request: Request, caller: Caller, lang: Lang = "en") -> dic
         n = len(_writable(state, caller, c.id))
         if n:
             out.append({"id": c.id, "kind": c.kind, "name": name_in(c.name, lang), "stations": n})
-    return {"territory": caller.territory, "contests": out, "signatures": state.live.signatures}
+    # how a protocol comes to count (double entry: two officers' agreeing entries), so that a
+    # client says so before the first submission rather than learning it from a 202
+    return {
+        "territory": caller.territory,
+        "contests": out,
+        "signatures": state.live.signatures,
+        "entry_mode": state.live.entry_mode,
+    }
 
 
 @router.get(
