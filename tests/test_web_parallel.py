@@ -248,3 +248,28 @@ def test_without_copies_the_page_says_none_has_come_yet(tmp_path) -> None:
             assert r.status_code == 200
             assert "data-empty" in r.text and words in r.text
             assert listed(r.text) == [] and "seat-compare" not in r.text and "data-summary" not in r.text
+
+
+def test_while_counting_the_official_seats_are_the_count_so_far(tmp_path) -> None:
+    """A copy on election night, when most protocols are still out: the official seats beside the
+    copies' are those of the count so far, and the page says how far it is (protocols in of all
+    the body's), not as if they were the result."""
+    from saylau.copies.model import CopyIn, NewCopy
+
+    db = tmp_path / "kz.db"
+    demo_build(db, withhold=10_000)  # 418 of 10,418 stations counted
+    with Store.open(db) as store:
+        table = next(t for t in store.tables() if t.contest == CONTEST)
+        row = next(iter(table.protocols()))
+        copy = CopyIn(row.station, row.contest, dict(row.lines), dict(row.votes))
+        flags = Checker(store.election()).check_copy(copy.station, copy.contest, copy.lines, copy.votes)
+        store.add_copies([NewCopy(copy, flags)], actor="token:000000000001 (observer)", source="test")
+    with TestClient(create_app(str(db), FAST)) as client:
+        api = client.get("/api/v1/parallel-count", params={"lang": "en"}).json()
+        counted = api["bodies"]["mazhilis"]["counted"]
+        assert 0 < counted["protocols"] < counted["expected"]
+        assert set(api["bodies"]) == {"mazhilis"}  # the councils' seats change by no copy: not listed
+        html = client.get("/en/parallel-count").text
+        table = html[html.index('data-body="mazhilis"') :]
+        assert "Official so far" in table and f'data-counted="{counted["protocols"]}"' in table
+        assert "the count so far: " in table

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from saylau import places
 from saylau.checker import Checker
 from saylau.copies.compare import MISSING, Comparison, CopyTable, ParallelCount, compare, corrected_tables
 from saylau.model import Election
@@ -74,6 +75,9 @@ class ParallelView:
     seats: Mapping[str, Mapping[str, tuple[int, int]]]
     #: body -> party -> official seats (kept while no protocol version is stored)
     official: dict[str, dict[str, int]] | None = None
+    #: body -> (protocols of its contests counted, expected): the official seats are the count
+    #: so far until the two are equal
+    counted: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
     def comparison(self, copy_id: int) -> Comparison | None:
         return self._by_id.get(copy_id)
@@ -128,8 +132,15 @@ def build(
     state = store.copies_state(since.state if since is not None else None)
     same = since is not None and since.state.versions_seq == state.versions_seq
     official = since.official if same and since is not None else None
+    counted = since.counted if same and since is not None else {}
     if official is None:
-        official = evaluate(election, Tally(election).extend_tables(state.tables)).bodies
+        results = evaluate(election, Tally(election).extend_tables(state.tables))
+        official = results.bodies
+        counts: dict[str, tuple[int, int]] = {}
+        for r in results.contests:
+            n, m = counts.get(r.contest.body, (0, 0))
+            counts[r.contest.body] = (n + r.totals.reported, m + r.totals.stations)
+        counted = counts
     count = compare(state.tables, copy_tables(state.copies), state.history)
     summaries: dict[tuple[str, str], Summary] = {}
     copies_of: dict[tuple[str, str], int] = {}
@@ -155,6 +166,7 @@ def build(
         summaries=summaries,
         seats=_seats(election, state.tables, count, official),
         official=official,
+        counted=counted,
     )
 
 
@@ -272,17 +284,23 @@ def document(
         )
     bodies = {}
     if place == root:
+        # the whole country's bodies, and any other whose seats the copies would change: a ballot
+        # day of 224 councils is not 224 tables of "no change"
+        national = set(places.national(election, election.body_places))
         for body in election.bodies:
             seats = view.seats.get(body.id, {})
-            if not seats:
+            changes = any(a != b for a, b in seats.values())
+            if not seats or not (changes or body.id in national):
                 continue
+            protocols, expected = view.counted.get(body.id, (0, 0))
             bodies[body.id] = {
                 "name": name_in(body.name, lang),
                 "seats": [
                     {"id": p, **labels.group(p), "official": a, "if_copies_right": b}
                     for p, (a, b) in seats.items()
                 ],
-                "changes": any(a != b for a, b in seats.values()),
+                "changes": changes,
+                "counted": {"protocols": protocols, "expected": expected},
             }
     return {
         "audit_seq": view.head,

@@ -287,6 +287,7 @@ def page_view(
             "id": body_id,
             "name": body["name"],
             "changes": body["changes"],
+            "counted": body.get("counted"),
             "seats": [
                 {
                     **s,
