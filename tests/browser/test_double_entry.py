@@ -92,7 +92,18 @@ def type_in(page: Page, p: Protocol) -> None:
         page.fill(field_id(f"lines.{name}"), str(value))
     for option, value in p.votes.items():
         page.fill(field_id(f"votes.{option}"), str(value))
+    # before sending: the form says what sending does under double entry (GET /api/v1/forms)
+    expect(page.locator("#check-summary")).to_contain_text(
+        ENTRY_HINT[page.evaluate("document.documentElement.lang")]
+    )
     page.click("#submit")
+
+
+ENTRY_HINT = {
+    "en": "Your entry: it counts when a second officer",
+    "ru": "Ваш ввод: он будет учтён, когда второй сотрудник",
+    "kk": "Сіздің енгізуіңіз",
+}
 
 
 def counted(site: DoubleSite, contest: str) -> dict[str, int]:

@@ -48,6 +48,9 @@ def messages(lang: str) -> dict[str, str]:
         "warning": _("Warning (the protocol is accepted):"),
         "would_new": _("This will be the first protocol of this station for this contest."),
         "would_unchanged": _("The same as the stored version: submitting changes nothing."),
+        "would_entry": _(
+            "Your entry: it counts when a second officer of the commission has entered the same figures."
+        ),
         "would_correction": _(
             "This differs from stored version %(version)s: submitting it is a correction and needs a reason."
         ),

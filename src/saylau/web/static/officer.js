@@ -421,6 +421,7 @@
     var inputs = {}; // field ("lines.found", "votes.amanat") -> input
     var timer = null, seq = 0, lastCheck = null, attempted = false;
     var key = null, policy = "optional"; // the signing key kept for this token, and whether one is needed
+    var entryMode = "single"; // "double": a protocol counts when two officers have entered the same
 
     function showSigning() {
       var box = $("signing-state");
@@ -448,6 +449,7 @@
       return api("GET", "/api/v1/forms?lang=" + LANG).then(function (res) {
         if (res.status !== 200) { need(); summary.textContent = problemText(res); return; }
         policy = res.body.signatures || "optional";
+        entryMode = res.body.entry_mode || "single";
         showSigning();
         clear(contestSelect);
         res.body.contests.forEach(function (c) {
@@ -705,7 +707,10 @@
       });
       if (doc.result) {
         var version = doc.stored ? doc.stored.version : 0;
-        summary.appendChild(el("p", { text: t("would_" + doc.result, { version: version }) }));
+        // under double entry what is sent is this officer's entry: it counts only when a second
+        // officer has entered the same (a first version, a correction or a finalisation alike)
+        var would = entryMode === "double" && doc.result !== "unchanged" ? "would_entry" : "would_" + doc.result;
+        summary.appendChild(el("p", { text: t(would, { version: version }) }));
       }
     }
 
