@@ -29,12 +29,19 @@ from conftest import EXAMPLES, demo_build, run_cli
 from saylau import spec
 from saylau.http.state import running
 from saylau.publish import xlsx
-from saylau.publish.tables import DISTRICT_COLUMNS, RESULTS_COLUMNS, TERRITORY_COLUMNS, Table, csv_text
+from saylau.publish.tables import (
+    BODY_COLUMNS,
+    DISTRICT_COLUMNS,
+    RESULTS_COLUMNS,
+    TERRITORY_COLUMNS,
+    Table,
+    csv_text,
+)
 from saylau.server import Settings, create_app
 from saylau.web import downloads
 
 BOM = b"\xef\xbb\xbf"
-TABLES = ("results", "districts", "regions", "commissions", "stations")
+TABLES = ("results", "bodies", "districts", "regions", "commissions", "stations")
 NS = {"x": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
@@ -83,6 +90,7 @@ def dicts(rows: list[list[str]]) -> list[dict[str, str]]:
 def test_every_csv_download_begins_with_a_byte_order_mark(client: TestClient) -> None:
     heads = {name: table(client, name, "ru")[0] for name in TABLES}
     assert heads["results"] == list(RESULTS_COLUMNS)
+    assert heads["bodies"] == list(BODY_COLUMNS)
     assert heads["districts"] == list(DISTRICT_COLUMNS)
     for name in ("regions", "commissions", "stations"):
         assert heads[name][: len(TERRITORY_COLUMNS)] == list(TERRITORY_COLUMNS)
@@ -99,13 +107,37 @@ def test_the_semicolon_form_reads_to_the_same_figures_with_decimal_commas(
     comma, semicolon = table(client, name, "kk"), table(client, name, "kk", sep=";")
     assert semicolon[0] == comma[0] and len(semicolon) == len(comma) > 1
     percents = [i for i, column in enumerate(comma[0]) if column in ("percent", "turnout_percent")]
-    assert percents
+    assert percents or name == "bodies"  # seats only
     for plain, excel in zip(comma[1:], semicolon[1:], strict=True):
         for i, (a, b) in enumerate(zip(plain, excel, strict=True)):
             if i in percents and a:
                 assert re.fullmatch(r"\d+,\d\d", b) and b.replace(",", ".") == a, (name, a, b)
             else:
                 assert a == b, (name, comma[0][i], a, b)
+
+
+def test_the_bodies_table_has_every_body_s_seats_by_party(client: TestClient) -> None:
+    """The Mazhilis and the 223 maslikhats, each party's seats as the results JSON's ``bodies``."""
+    doc = client.get("/download/results.json?lang=ru").json()
+    rows = dicts(table(client, "bodies", "ru"))
+    assert list(dict.fromkeys(r["body_id"] for r in rows)) == list(doc["bodies"])
+    assert len(doc["bodies"]) == 224
+    for body, b in doc["bodies"].items():
+        mine = [r for r in rows if r["body_id"] == body]
+        assert {r["body_name"] for r in mine} == {b["name"]}
+        assert {(r["size"], r["vacant"]) for r in mine} == {(str(b["size"]), str(b["vacant"]))}
+        held = {r["party_id"]: int(r["seats"]) for r in mine}
+        assert {p: n for p, n in held.items() if n} == b["seats"], body
+        assert sum(held.values()) == b["size"] - b["vacant"], body
+        decided = {r["party_id"]: int(r["seats_decided"]) for r in mine if r["seats_decided"] != "0"}
+        assert decided == b["calls"]["decided"] and all(r["seats_leading"] == "0" for r in mine)
+        assert {r["undetermined"] for r in mine} == {"0"}  # the count is complete
+    maslikhats = [r for r in rows if r["body_id"] != "mazhilis"]
+    assert sum(int(r["seats"]) for r in maslikhats) == 3_415
+    mazhilis = {r["party_id"]: r for r in rows if r["body_id"] == "mazhilis"}
+    assert mazhilis["amanat"]["seats"] == "62" and mazhilis["amanat"]["party_name"] == "Партия «AMANAT»"
+    assert mazhilis["self-nominated"]["party_name"] == "самовыдвиженцы"
+    assert mazhilis["baytaq"]["seats"] == "0"  # a party that stood keeps its row
 
 
 def test_the_export_command_writes_for_programs_as_before() -> None:
@@ -384,7 +416,14 @@ def test_a_listing_gives_every_file_its_size_in_the_reader_s_locale(db: Path) ->
             snapshot = await running(request).publisher.current()
             return await downloads.listing(request, snapshot, "kk")
 
+        async def filled() -> None:
+            await c.app.state.files.filled()  # type: ignore[attr-defined]
+
+        first = c.portal.call(listed)  # type: ignore[union-attr]
+        assert not first.complete  # a fresh server: nothing made yet, and the list waited for none
+        c.portal.call(filled)  # type: ignore[union-attr]
         listing = c.portal.call(listed)  # type: ignore[union-attr]
+        assert listing.complete
         files = listing.files()
         assert len(files) == 2 * len(TABLES) + 3
         for f in files:

@@ -31,7 +31,7 @@ from test_publish_site import pointer, tiny_store
 
 BOM = b"\xef\xbb\xbf"
 #: tiny's tables: it has single-mandate districts, and regions above its stations
-TABLES = ["results", "districts", "regions", "stations"]
+TABLES = ["results", "bodies", "districts", "regions", "stations"]
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +83,22 @@ def test_the_downloads_page_links_every_table_in_both_forms_and_the_workbook(
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_the_published_downloads_page_shows_the_size_of_every_published_file(
+    published: tuple[Path, Path], lang: str
+) -> None:
+    """The site renderer serves no reader: its downloads page waits for every file, so each
+    size it shows is the published file's."""
+    _, here = published
+    page = (here / lang / "downloads.html").read_text(encoding="utf-8")
+    found = download_links(here, lang)
+    for name, path in found.items():
+        link = rf'<a href="[^"]+" download>{re.escape(name)}</a> <span class="size" data-bytes="(\d+)">'
+        size = re.search(link, page)
+        assert size and int(size.group(1)) == path.stat().st_size, name
+    assert page.count('class="size"') == len(found) == 2 * len(TABLES) + 3
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_the_published_csv_files_are_what_the_server_sends(
     published: tuple[Path, Path], served: TestClient, lang: str
 ) -> None:
@@ -90,7 +106,8 @@ def test_the_published_csv_files_are_what_the_server_sends(
     for table in TABLES:
         for form in ("", "-semicolon"):
             body = (here / "download" / f"{table}{form}-{lang}.csv").read_bytes()
-            assert body.startswith(BOM + b"contest_id" + (b";" if form else b",")), (table, form)
+            first = b"body_id" if table == "bodies" else b"contest_id"
+            assert body.startswith(BOM + first + (b";" if form else b",")), (table, form)
             answer = served.get(f"/download/{table}{form}.csv?lang={lang}")
             assert answer.status_code == 200 and answer.content == body, (table, form)
 
@@ -127,7 +144,8 @@ def test_the_workbook_has_one_sheet_per_table_with_the_csv_figures(
         rows = parse((here / "download" / f"{table}-{lang}.csv").read_bytes(), ",")
         cells = sheets[table]["rows"]
         assert len(cells) == len(rows) and cells[0] == rows[0], table
-        votes = rows[0].index("votes") if "votes" in rows[0] else rows[0].index("registered")
+        head = rows[0]
+        votes = head.index(next(c for c in ("votes", "seats", "registered") if c in head))
         assert [str(r[votes]) if r[votes] is not None else "" for r in cells[1:]] == [
             r[votes] for r in rows[1:]
         ], table

@@ -166,3 +166,34 @@ def test_cli_missing_source_is_one_line_and_exit_2(tmp_path):
         assert proc.stdout == ""
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error:") and "nowhere" in lines[0]
+
+
+def test_every_body_is_an_office_with_its_area_and_its_seats_by_party(document, results):
+    """The Mazhilis and the 223 maslikhats: each party's seats as the results' ``bodies``."""
+    offices = {o["@id"]: o for o in document["Office"]}
+    assert len(offices) == len(results.election.bodies) == 224
+    maslikhat_seats = 0
+    for body in results.election.bodies:
+        ids = offices[f"office-{body.id}"]["ExternalIdentifier"]
+        won = {i["Label"]: int(i["Value"]) for i in ids if i["OtherType"] == "seats-won"}
+        expected = {
+            (p if p == "self-nominated" else f"party-{p}"): n for p, n in results.bodies[body.id].items() if n
+        }
+        assert won == expected, body.id
+        assert list(won.values()) == sorted(won.values(), reverse=True)
+        assert sum(won.values()) == body.seats - results.vacant[body.id]
+        assert [int(i["Value"]) for i in ids if i["OtherType"] == "seats"] == [body.seats]
+        maslikhat_seats += sum(won.values()) if body.id != "mazhilis" else 0
+    assert maslikhat_seats == 3_415
+    assert offices["office-mazhilis"]["ElectionDistrictId"] == "ru-KZ"
+    assert offices["office-astana-maslikhat"]["ElectionDistrictId"] == "ru-KZ-71"
+    assert offices["office-kz-63-12-maslikhat"]["ElectionDistrictId"] == "ru-KZ-63-12"
+    bodies = {
+        c["@id"]: next(i["Value"] for i in c["ExternalIdentifier"] if i["OtherType"] == "saylau-body-id")
+        for c in document["Election"][0]["Contest"]
+    }
+    assert bodies["contest-mazhilis-list"] == "mazhilis"
+    assert {f"office-{b}" for b in bodies.values()} == set(offices)
+    for c in document["Election"][0]["Contest"]:
+        if c["@type"].endswith("CandidateContest"):
+            assert c["OfficeIds"] == [f"office-{bodies[c['@id']]}"]

@@ -18,12 +18,13 @@ from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from importlib.metadata import PackageNotFoundError, version
+from json.encoder import encode_basestring  # the C one where there is one (CPython's _json)
 
 from saylau.errors import SaylauError
 from saylau.i18n import LANGS
 from saylau.model import Names, Territory
 from saylau.publish.options import AGAINST_ALL, Option, against_all_name, options
-from saylau.results import ContestResult, Results
+from saylau.results import SELF_NOMINATED, ContestResult, Results
 from saylau.rules.majority import DistrictRules
 from saylau.tally import Totals
 
@@ -82,6 +83,8 @@ def export(results: Results, *, generated: datetime | None = None) -> dict:
     if root is None:
         raise SaylauError("the election has no root territory (one with no parent) for the NIST export")
     gp_units = list(_gp_units(results))
+    where = _territories_by_contest(results)
+    against = {lang: against_all_name(lang) for lang in LANGS}
     report: dict = {
         "@type": NS + "ElectionReport",
         "Format": "summary-contest",
@@ -104,17 +107,7 @@ def export(results: Results, *, generated: datetime | None = None) -> dict:
             }
             for p in election.parties
         ],
-        "Office": [
-            {
-                "@type": NS + "Office",
-                "@id": f"office-{b.id}",
-                "Name": _text(b.name),
-                "ElectionDistrictId": f"ru-{root.id}",
-                "IsPartisan": True,
-                "ExternalIdentifier": [_other_id("seats", str(b.seats))],
-            }
-            for b in election.bodies
-        ],
+        "Office": _offices(results, root.id),
         "Election": [
             {
                 "@type": NS + "Election",
@@ -124,8 +117,10 @@ def export(results: Results, *, generated: datetime | None = None) -> dict:
                 "EndDate": election.date,
                 "ElectionScopeId": f"ru-{root.id}",
                 "Candidate": _candidates(results),
-                "Contest": [_contest(results, r, n) for n, r in enumerate(results.contests, 1)],
-                "BallotCounts": _ballot_counts(results),
+                "Contest": [
+                    _contest(results, r, n, where, against) for n, r in enumerate(results.contests, 1)
+                ],
+                "BallotCounts": _ballot_counts(results, where),
                 "CountStatus": _count_status(results.main),
                 "ExternalIdentifier": [_other_id("saylau-election-id", election.id)],
             }
@@ -134,6 +129,145 @@ def export(results: Results, *, generated: datetime | None = None) -> dict:
     if election.note:
         report["Notes"] = election.note
     return report
+
+
+class _Unusual(Exception):
+    """A value :func:`indented` leaves to :func:`json.dumps` (a float, a key that is not text)."""
+
+
+def indented(document: object) -> str:
+    """``json.dumps(document, ensure_ascii=False, indent=1)``, the same text to the character, in
+    about a fifth of the time: the served ``nist.json`` of the whole ballot day of Kazakhstan
+    2023 is 4 million values (36 MB), and the standard library writes an indented document in
+    pure Python, passing every piece up through a generator per level of nesting (its C encoder
+    writes only documents without indentation). Here each value is appended to one list.
+
+    What the export holds is written here (objects, arrays, text, integers, true, false, null);
+    a document holding anything else (a float, a key that is not text) is left to
+    :func:`json.dumps` whole, so the text is its in every case.
+    """
+    out: list[str] = []
+    try:
+        _indented(document, out, "\n")
+    except (_Unusual, RecursionError):
+        return json.dumps(document, ensure_ascii=False, indent=1)
+    return "".join(out)
+
+
+def _indented(value: object, out: list[str], newline: str) -> None:
+    """Append ``value`` (an object or an array), its closing bracket on ``newline`` (the line
+    break and the indentation of the value's own line), its items one space further in."""
+    inner = newline + " "
+    append = out.append
+    if type(value) is dict:
+        if not value:
+            append("{}")
+            return
+        before = "{" + inner
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _Unusual
+            append(before + encode_basestring(key) + ": ")
+            before = "," + inner
+            kind = type(item)
+            if kind is str:
+                append(encode_basestring(item))
+            elif kind is int:
+                append(int.__repr__(item))
+            elif kind is dict or kind is list or kind is tuple:
+                _indented(item, out, inner)
+            elif item is True:
+                append("true")
+            elif item is False:
+                append("false")
+            elif item is None:
+                append("null")
+            else:
+                raise _Unusual
+        append(newline + "}")
+        return
+    if type(value) is list or type(value) is tuple:
+        if not value:
+            append("[]")
+            return
+        before = "[" + inner
+        for item in value:
+            kind = type(item)
+            if kind is str:
+                append(before + encode_basestring(item))
+            elif kind is int:
+                append(before + int.__repr__(item))
+            elif kind is dict or kind is list or kind is tuple:
+                append(before)
+                _indented(item, out, inner)
+            elif item is True:
+                append(before + "true")
+            elif item is False:
+                append(before + "false")
+            elif item is None:
+                append(before + "null")
+            else:
+                raise _Unusual
+            before = "," + inner
+        append(newline + "]")
+        return
+    raise _Unusual
+
+
+def _offices(results: Results, root: str) -> list[dict]:
+    """Each body elected as an ``Office``: its area (``ElectionDistrictId``), its seats, and the
+    seats each party holds in it by the count so far (the results JSON's ``bodies.*.seats``: each
+    party with a seat, most first, then ``self-nominated`` among them by its count), which the
+    standard has no element for: each is an ``ExternalIdentifier`` of ``OtherType`` ``seats-won``,
+    ``Label`` the party's ``@id`` (or ``self-nominated``), ``Value`` the seats; and ``vacant``, the
+    seats no one holds yet, where there are any."""
+    election = results.election
+    areas = _body_areas(results, root)
+    offices = []
+    for b in election.bodies:
+        held = sorted(((p, n) for p, n in results.bodies.get(b.id, {}).items() if n), key=lambda kv: -kv[1])
+        ids = [_other_id("seats", str(b.seats))]
+        for party, n in held:
+            label = f"party-{party}" if party != SELF_NOMINATED else SELF_NOMINATED
+            ids.append({**_other_id("seats-won", str(n)), "Label": label})
+        if results.vacant.get(b.id):
+            ids.append(_other_id("vacant", str(results.vacant[b.id])))
+        offices.append(
+            {
+                "@type": NS + "Office",
+                "@id": f"office-{b.id}",
+                "Name": _text(b.name),
+                "ElectionDistrictId": f"ru-{areas.get(b.id, root)}",
+                "IsPartisan": True,
+                "ExternalIdentifier": ids,
+            }
+        )
+    return offices
+
+
+def _body_areas(results: Results, root: str) -> dict[str, str]:
+    """Each body's area: the territory of its contests where they have one, else the smallest
+    territory holding all of them (a maslikhat's region or district; the country for the
+    Mazhilis)."""
+    parents = {t.id: t.parent for t in results.election.territories}
+
+    def chain(territory: str) -> list[str]:
+        found = []
+        while territory is not None and territory not in found:
+            found.append(territory)
+            territory = parents.get(territory)  # type: ignore[assignment]
+        return found
+
+    places: dict[str, set[str]] = {}
+    for c in results.election.contests:
+        if c.territory and c.territory in parents:
+            places.setdefault(c.body, set()).add(c.territory)
+    areas = {}
+    for body, territories in places.items():
+        chains = [chain(t) for t in sorted(territories)]
+        shared = set(chains[0]).intersection(*chains[1:])
+        areas[body] = next((t for t in chains[0] if t in shared), root)
+    return areas
 
 
 def _version() -> str:
@@ -251,9 +385,30 @@ def _ballot_name(names: Names) -> dict:
     return _text(names)
 
 
-def _units_of(results: Results, r: ContestResult) -> list[tuple[str, Totals]]:
+def _territories_by_contest(results: Results) -> dict[str, list[str]] | None:
+    """Each contest's territories with totals, in the definition's order, where the tally says
+    which (``territory_keys``: the live tally's and a served snapshot's): 3,000 districts are each
+    in a handful of the country's 250 territories, and asking each of them of every contest was
+    800,000 questions. None: every territory is to be asked."""
+    keys = getattr(results.tally, "territory_keys", None)
+    if keys is None:
+        return None
+    order = {t.id: n for n, t in enumerate(results.election.territories)}
+    found: dict[str, list[str]] = {}
+    for contest, territory in keys():
+        if territory in order:
+            found.setdefault(contest, []).append(territory)
+    for ids in found.values():
+        ids.sort(key=order.__getitem__)
+    return found
+
+
+def _units_of(
+    results: Results, r: ContestResult, where: dict[str, list[str]] | None = None
+) -> list[tuple[str, Totals]]:
     """The reporting units a contest has counts for: its district (or the whole territory of a list
-    contest) first, then every territory above the stations where it is on the ballot."""
+    contest) first, then every territory above the stations where it is on the ballot (of those
+    ``where`` names for it, if given: :func:`_territories_by_contest`)."""
     tally = results.tally
     assert tally is not None
     if r.contest.kind == "list":
@@ -263,12 +418,13 @@ def _units_of(results: Results, r: ContestResult) -> list[tuple[str, Totals]]:
     units: list[tuple[str, Totals]] = []
     if whole:
         units.append((whole, r.totals))
-    for t in results.election.territories:
-        if f"ru-{t.id}" == whole:
+    ids = [t.id for t in results.election.territories] if where is None else where.get(r.contest.id, [])
+    for tid in ids:
+        if f"ru-{tid}" == whole:
             continue
-        totals = tally.territory(r.contest.id, t.id)
+        totals = tally.territory(r.contest.id, tid)
         if totals.stations:
-            units.append((f"ru-{t.id}", totals))
+            units.append((f"ru-{tid}", totals))
     return units
 
 
@@ -280,9 +436,19 @@ def _votes(units: list[tuple[str, Totals]], option: Option) -> list[dict]:
     return out
 
 
-def _contest(results: Results, r: ContestResult, order: int) -> dict:
+def _contest(
+    results: Results,
+    r: ContestResult,
+    order: int,
+    where: dict[str, list[str]] | None = None,
+    against_all: Names | None = None,
+) -> dict:
+    """A contest with its selections; ``where``: :func:`_territories_by_contest`; ``against_all``:
+    the words in each language, looked up once for the whole export."""
     c = r.contest
-    units = _units_of(results, r)
+    units = _units_of(results, r, where)
+    if against_all is None:
+        against_all = {lang: against_all_name(lang) for lang in LANGS}
     district = units[0][0] if units else f"ru-{c.territory}"
     selections = []
     for n, o in enumerate(options(results, r), 1):
@@ -293,7 +459,7 @@ def _contest(results: Results, r: ContestResult, order: int) -> dict:
                 {
                     "@type": NS + "BallotMeasureSelection",
                     "@id": sel_id,
-                    "Selection": _text({lang: against_all_name(lang) for lang in LANGS}),
+                    "Selection": _text({lang: against_all[lang] for lang in LANGS}),
                     "SequenceOrder": n,
                     "VoteCounts": counts,
                     "ExternalIdentifier": [_other_id("saylau-option", AGAINST_ALL)],
@@ -338,6 +504,7 @@ def _contest(results: Results, r: ContestResult, order: int) -> dict:
         "ExternalIdentifier": [
             _other_id("saylau-contest-id", c.id),
             _other_id("number-elected", str(c.seats)),
+            _other_id("saylau-body-id", c.body),
         ],
     }
     if c.kind == "list":
@@ -356,7 +523,7 @@ def _contest(results: Results, r: ContestResult, order: int) -> dict:
     return contest
 
 
-def _ballot_counts(results: Results) -> list[dict]:
+def _ballot_counts(results: Results, where: dict[str, list[str]] | None = None) -> list[dict]:
     """Ballots of the main contest: issued to voters (cast) and invalid (rejected), per unit."""
     r = next(x for x in results.contests if x.contest.id == results.main_contest)
     return [
@@ -367,7 +534,7 @@ def _ballot_counts(results: Results) -> list[dict]:
             "BallotsCast": totals.issued,
             "BallotsRejected": totals.invalid,
         }
-        for unit, totals in _units_of(results, r)
+        for unit, totals in _units_of(results, r, where)
     ]
 
 

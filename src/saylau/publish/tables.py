@@ -44,7 +44,7 @@ from typing import Any
 
 from saylau.errors import InputError
 from saylau.model import name_in
-from saylau.publish.options import AGAINST_ALL, Option, option_name, options, percent_decimal
+from saylau.publish.options import AGAINST_ALL, Option, option_name, options, party_label, percent_decimal
 from saylau.results import ContestResult, Results, as_json, running_by_contest, territory_results
 from saylau.text import spreadsheet_cell
 
@@ -85,6 +85,19 @@ DISTRICT_COLUMNS = (
     "percent",
     "runner_up_id",
     "margin",
+)
+
+BODY_COLUMNS = (
+    "body_id",
+    "body_name",
+    "size",
+    "party_id",
+    "party_name",
+    "seats",
+    "seats_decided",
+    "seats_leading",
+    "vacant",
+    "undetermined",
 )
 
 TERRITORY_LEVELS = ("region", "district", "station")
@@ -142,8 +155,29 @@ def csv_text(table: Table, *, sep: str = ",", bom: bool = False) -> str:
         buffer.write(BOM)
     writer = csv.writer(buffer, delimiter=sep, lineterminator="\n")
     writer.writerow(table.columns)
-    writer.writerows([_csv_cell(v, mark) for v in row] for row in table.rows)
+    writer.writerows(_csv_rows(table.rows, mark))
     return buffer.getvalue()
+
+
+#: The first characters of a text cell that :func:`cell` may change (quotes, then a formula's).
+_FORMULA_START = frozenset("'=+-@\t\r")
+
+
+def _csv_rows(rows: list[list[Cell]], mark: str) -> Iterator[list[object]]:
+    """Each row as the CSV writer takes it: counts as they are, text through :func:`cell`, a
+    percentage with ``mark`` for its decimal point, nothing for None; the same cells as
+    :func:`_csv_cell`, a row at a time (the whole ballot day's tables are half a million cells)."""
+    for row in rows:
+        out: list[object] = []
+        for value in row:
+            kind = type(value)
+            if kind is int:
+                out.append(value)
+            elif kind is str:
+                out.append(cell(value) if value[:1] in _FORMULA_START else value)
+            else:
+                out.append(_csv_cell(value, mark))
+        yield out
 
 
 def _csv_cell(value: Cell, mark: str) -> object:
@@ -234,6 +268,58 @@ def _seat_status(results: Results, r: ContestResult, o: Option) -> tuple[str, in
 
 def _flag(value: bool) -> str:
     return "yes" if value else "no"
+
+
+# -- the seats of each body ---------------------------------------------------------------------
+
+
+def bodies_csv(results: Results, lang: str = "en", *, sep: str = ",", bom: bool = False) -> str:
+    """The bodies table (:func:`bodies_table`) as CSV."""
+    return csv_text(bodies_table(results, lang), sep=sep, bom=bom)
+
+
+def bodies_table(results: Results, lang: str = "en") -> Table:
+    """One row per body and party: the seats each party holds in each body elected (the Mazhilis
+    and every maslikhat of Kazakhstan's ballot day), the results JSON's ``bodies``.
+
+    A body's parties are those of its contests (each list on its ballots, each party with a
+    candidate in its districts, ``self-nominated`` for candidates without one), in the order the
+    JSON's ``seats`` first has them, 0 included, so the rows are the same from the first
+    protocol to the last. ``seats``: by the count so far (a list's seats and the districts'
+    winners); ``seats_decided``: those no completion of the count takes away, and
+    ``seats_leading``: races its candidate leads, not yet decided (the JSON's ``calls``);
+    ``vacant`` and ``undetermined`` are the body's (the same on each of its rows): seats with no
+    winner by the count so far (runoff, against all), and seats not decided yet. ``size`` is the
+    body's seats (the house size of a compensatory body that grew).
+    """
+    rows: list[list[Cell]] = []
+    calls = results.calls
+    names = {p.id: p for p in results.election.parties}
+    for body in results.election.bodies:
+        seats = results.bodies.get(body.id, {})
+        called = calls.bodies.get(body.id)
+        decided = called.decided if called is not None else {}
+        leading = called.leading if called is not None else {}
+        house = results.tiers.get(body.id, {}).get("house_size")
+        size = house if isinstance(house, int) else body.seats
+        parties = [*seats, *(p for p in [*decided, *leading] if p not in seats)]
+        for party in dict.fromkeys(parties):
+            known = names.get(party)
+            rows.append(
+                [
+                    body.id,
+                    name_in(body.name, lang),
+                    size,
+                    party,
+                    name_in(known.name, lang) if known is not None else party_label(results, party, lang),
+                    seats.get(party, 0),
+                    decided.get(party, 0),
+                    leading.get(party, 0),
+                    results.vacant.get(body.id, 0),
+                    called.undetermined if called is not None else None,
+                ]
+            )
+    return Table("bodies", BODY_COLUMNS, rows)
 
 
 # -- single-mandate districts -----------------------------------------------------------------
@@ -391,9 +477,11 @@ def _percent(share: Fraction | None) -> Decimal:
 def all_tables(
     results: Results, lang: str = "en", *, levels: Sequence[str] = (), tally: Any = None
 ) -> Iterator[Table]:
-    """The results, the districts (if the election has any) and the table of each of ``levels``
-    (those of :data:`TERRITORY_LEVELS`; others are skipped): what the workbook holds."""
+    """The results, the bodies' seats, the districts (if the election has any) and the table of
+    each of ``levels`` (those of :data:`TERRITORY_LEVELS`; others are skipped): what the workbook
+    holds."""
     yield results_table(results, lang)
+    yield bodies_table(results, lang)
     if has_districts(results):
         yield districts_table(results, lang)
     for level in TERRITORY_LEVELS:

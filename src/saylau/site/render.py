@@ -33,6 +33,10 @@ AT_ONCE = 4
 class Pinned:
     """What the routes ask of a publisher, answered from one snapshot: the one published."""
 
+    #: No reader waits on this process: the downloads page has every file made before it is
+    #: rendered, to show its size (saylau.web.downloads.listing).
+    serves_readers = False
+
     def __init__(self, live: Live, snapshot: Snapshot) -> None:
         self.live = live
         self.snapshot = snapshot

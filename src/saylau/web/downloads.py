@@ -1,8 +1,9 @@
 """Open data: the tables as CSV (two forms) and as one XLSX workbook, ``results.json`` and
 ``nist.json``, each at ``/download/<name>``, and what the downloads page lists of them.
 
-The files are named in the site's words: ``results``, ``districts`` (the single-mandate
-districts, as the site's "Districts"), ``regions``, ``commissions`` (the territorial commissions:
+The files are named in the site's words: ``results``, ``bodies`` (the seats of each body
+elected, by party), ``districts`` (the single-mandate districts, as the site's "Districts"),
+``regions``, ``commissions`` (the territorial commissions:
 the territory tree's "district" level), ``stations``. The names the tables first had
 (``region.csv``, ``district.csv``, ``station.csv``) answer 301 with the new one, so links in the
 wild keep working. Each table comes as ``<name>.csv`` (commas, decimal points) and
@@ -24,17 +25,24 @@ made, tagged with its own snapshot (``ETag``, ``X-Results-Version``). So a crowd
 ``nist.json`` keeps at most a fifth of a core busy, never the writer waiting.
 
 The downloads page shows each file's size as last made (:func:`download_files`): making every
-file to measure it would cost a page the station tables and the NIST export each snapshot. A
-file not made since the server started has no size to show until it is downloaded, or until the
-page's route awaits :func:`listing`, which makes those once.
+file to measure it would cost a page the station tables and the NIST export each snapshot, and
+the first reader of a fresh server seconds (the whole ballot day of Kazakhstan 2023: 37 MB of NIST
+export, a workbook of 400,000 cells). So the page never waits for a file: :func:`listing` answers
+with the sizes known, and has the files not made since the server started made in the
+background (:meth:`Files.fill`): once each, one at a time with the readers' files, off the event
+loop, pausing after a slow one as a reader's re-making does, so that the page after shows every
+size. Only a process that serves no reader (the published site's renderer, whose pages must show
+the size of every published file) waits for them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
+import logging
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -56,6 +64,7 @@ Lang = Literal["kk", "ru", "en"]
 #: long as the last making took.
 BUILD_SHARE = 4
 SLOW = 0.05
+log = logging.getLogger("saylau.api")
 
 
 def _etag(snapshot: Any, what: str) -> str:
@@ -83,6 +92,41 @@ class Files:
         self.built: dict[str, Built] = {}
         self._making: dict[str, asyncio.Future[Built]] = {}
         self._gate = asyncio.Lock()  # one file made at a time
+        self._asked: set[str] = set()  # the files ever given to fill(): each is filled once
+        self._queue: deque[tuple[str, Callable[[Any], bytes | str]]] = deque()
+        self._filler: asyncio.Task[None] | None = None
+
+    def fill(self, files: list[tuple[str, Callable[[Any], bytes | str]]]) -> None:
+        """Have ``files`` (each a key and how it is made) made in the background, of the current
+        snapshot, unless made already: each file once, whoever asks again, one at a time through
+        :meth:`get` (so a reader asking for one of them waits for that one making). After a file
+        that took longer than :data:`SLOW`, the filler waits ``BUILD_SHARE - 1`` times as long,
+        so that filling takes at most a :data:`BUILD_SHARE`-th of the time from the writer."""
+        for key, make in files:
+            if key not in self._asked and key not in self.built:
+                self._asked.add(key)
+                self._queue.append((key, make))
+        if self._queue and (self._filler is None or self._filler.done()):
+            self._filler = asyncio.get_running_loop().create_task(self._fill())
+
+    async def filled(self) -> None:
+        """Until every file given to :meth:`fill` so far has been made (or failed)."""
+        while self._filler is not None and not self._filler.done():
+            await asyncio.shield(self._filler)
+
+    async def _fill(self) -> None:
+        while self._queue:
+            key, make = self._queue.popleft()
+            if key in self.built:  # a reader had it made meanwhile
+                continue
+            try:
+                snapshot = await self.state.publisher.current()
+                made = await self.get(key, snapshot, make)
+            except Exception:  # a file that cannot be made stays without a size; the others go on
+                log.exception("download %s could not be made", key)
+                continue
+            if made.took > SLOW:
+                await asyncio.sleep((BUILD_SHARE - 1) * made.took)
 
     async def get(self, what: str, snapshot: Any, make: Callable[[Any], bytes | str]) -> Built:
         """The file ``what`` of ``snapshot``, or the last one made while it is being made again
@@ -191,14 +235,20 @@ class Listing:
     def files(self) -> list[Download]:
         return [*(d for _, *forms in self.tables for d in forms), self.workbook, *self.documents]
 
+    @property
+    def complete(self) -> bool:
+        """Every file has its size: a page showing this listing need not be made again for the
+        sizes still being measured."""
+        return all(d.size is not None for d in self.files())
+
 
 def tables_of(election: Any) -> dict[str, str | None]:
-    """The tables an election has, by file name: ``results``, ``districts`` if it has
+    """The tables an election has, by file name: ``results``, ``bodies``, ``districts`` if it has
     single-mandate contests, and the territory levels a table is made for, each with its level
-    (None for the first two)."""
+    (None for the first three)."""
     from saylau.publish.tables import LEVEL_TABLES, TERRITORY_LEVELS
 
-    found: dict[str, str | None] = {"results": None}
+    found: dict[str, str | None] = {"results": None, "bodies": None}
     if any(c.kind != "list" for c in election.contests):
         found["districts"] = None
     levels = levels_of(election)
@@ -239,12 +289,18 @@ def download_files(request: Request, lang: str) -> Listing:
 
 
 async def listing(request: Request, snapshot: Any, lang: str) -> Listing:
-    """The same list, every file with its size: a file not made yet since the server started is
-    made first (once; after that its size is the last one made, as for :func:`download_files`)."""
+    """The same list, at once: each file with its size as last made, and those not made since the
+    server started given to :meth:`Files.fill`, so that a later page shows their sizes
+    (:attr:`Listing.complete` says whether this one shows them all). A publisher that serves no
+    reader (``serves_readers = False``: the published site's renderer, pinned to ``snapshot``)
+    has them made first, as a published page shows the size of every published file."""
     files = files_of(request)
     state = running(request)
-    for d in catalogue(state.live.election, lang).files():
-        if d.key not in files.built:
+    missing = [d for d in catalogue(state.live.election, lang).files() if d.key not in files.built]
+    if getattr(state.publisher, "serves_readers", True):
+        files.fill([(d.key, _recipe(state, d)[2]) for d in missing])
+    else:
+        for d in missing:
             await files.get(d.key, snapshot, _recipe(state, d)[2])
     return download_files(request, lang)
 
@@ -266,6 +322,30 @@ def format_size(size: int, lang: str) -> str:
     return text.replace(" ", "\xa0")  # the number and its unit on one line
 
 
+class LastTable:
+    """The table last made for a CSV file, kept for the file of the other form: the two forms of a
+    table are asked one after the other (by :meth:`Files.fill`, by a mirror), and are the same
+    rows of the same snapshot; the station table of a whole ballot day is a tenth of a second to
+    make. One table is kept (a few megabytes at most), with the snapshot it was made of."""
+
+    def __init__(self) -> None:
+        self._kept: tuple[Any, tuple[str, str], Any] | None = None
+        self._lock = threading.Lock()
+
+    def get(self, snapshot: Any, what: tuple[str, str], make: Callable[[Any], Any]) -> Any:
+        with self._lock:
+            kept = self._kept
+        if kept is not None and kept[0] is snapshot and kept[1] == what:
+            return kept[2]
+        table = make(snapshot)
+        with self._lock:
+            self._kept = (snapshot, what, table)
+        return table
+
+
+_LAST_TABLE = LastTable()
+
+
 def _recipe(state: Any, d: Download) -> tuple[str, str, Callable[[Any], bytes | str]]:
     """What a file is called when saved, its media type, and how it is made from a snapshot."""
     from saylau.publish import tables
@@ -278,15 +358,19 @@ def _recipe(state: Any, d: Download) -> tuple[str, str, Callable[[Any], bytes | 
         level = tables_of(election)[d.table]
         sep = ";" if d.form == "semicolon" else ","
 
-        def make_csv(snapshot: Any) -> str:
+        def make_table(snapshot: Any) -> tables.Table:
             if d.table == "results":
-                table = tables.results_table(snapshot.results, lang)
-            elif d.table == "districts":
-                table = tables.districts_table(snapshot.results, lang)
-            else:
-                assert level is not None
-                tally = SnapshotTally(snapshot, state.live)
-                table = tables.territories_table(snapshot.results, level, lang, tally=tally)
+                return tables.results_table(snapshot.results, lang)
+            if d.table == "bodies":
+                return tables.bodies_table(snapshot.results, lang)
+            if d.table == "districts":
+                return tables.districts_table(snapshot.results, lang)
+            assert level is not None
+            tally = SnapshotTally(snapshot, state.live)
+            return tables.territories_table(snapshot.results, level, lang, tally=tally)
+
+        def make_csv(snapshot: Any) -> str:
+            table = _LAST_TABLE.get(snapshot, (d.table, lang), make_table)
             return tables.csv_text(table, sep=sep, bom=True)  # for spreadsheets: Excel needs it
 
         return saved, CSV_TYPE, make_csv
@@ -307,7 +391,7 @@ def _recipe(state: Any, d: Download) -> tuple[str, str, Callable[[Any], bytes | 
         def make_nist(snapshot: Any) -> bytes:
             results = dataclasses.replace(snapshot.results, tally=SnapshotTally(snapshot, state.live))
             doc = nist.export(results, generated=parse_moment(snapshot.built_at))
-            return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+            return nist.indented(doc).encode("utf-8")  # json.dumps(doc, ensure_ascii=False, indent=1)
 
         return f"{election.id}-nist-1500-100.json", "application/json", make_nist
 
@@ -377,6 +461,10 @@ class SnapshotTally:
     def territory(self, contest: str, territory: str) -> Totals:
         return self._totals.get((contest, territory), EMPTY)
 
+    def territory_keys(self) -> list[tuple[str, str]]:
+        """Every (contest, territory) with totals, as :meth:`saylau.tally.Tally.territory_keys`."""
+        return [(contest, territory) for contest, territory in self._totals if territory is not None]
+
     def registered_under(self, territory: str) -> int:
         """Voters registered under a territory per the election's station list (never changes)."""
         return int(self._live.tally.registered_under(territory))
@@ -390,6 +478,6 @@ def _election_id(request: Request) -> str:
     return str(running(request).live.election.id)
 
 
-#: The downloads page reads its list through this global: the route that renders it passes no
-#: list of its own (pass ``downloads=await listing(...)`` to have every size shown).
+#: The downloads page reads its list through this global when the route that renders it passes
+#: none of its own (``downloads=await listing(...)``, which also has the missing sizes made).
 templating.env.globals["download_files"] = download_files

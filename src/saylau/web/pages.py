@@ -194,7 +194,8 @@ async def _render(
         body = bytes(response.body)
         found = (body, etag_of(body))
         memo = web.memo_of(snapshot)
-        if response.status_code == 200 and memo is not None:
+        # a page may say it is not to be kept (the downloads page while file sizes are made)
+        if response.status_code == 200 and memo is not None and getattr(request.state, "keep", True):
             memo.keep(key, found)
         return found
 
@@ -892,6 +893,9 @@ async def downloads_page(request: Request, lang: str) -> Response:
     lang = page_lang(lang)
     snapshot = await _snapshot(request)
     levels = downloads.levels_of(snapshot.results.election)
+    files = await downloads.listing(request, snapshot, lang)
+    if not files.complete:  # sizes still being made (downloads.Files.fill): not kept for this snapshot
+        request.state.keep = False
     return _page(
         request,
         "downloads.html",
@@ -899,7 +903,7 @@ async def downloads_page(request: Request, lang: str) -> Response:
         snapshot,
         section="downloads",
         levels=levels,
-        downloads=await downloads.listing(request, snapshot, lang),
+        downloads=files,
         etag=snapshot.etag,
         log=snapshot.log(),
     )
