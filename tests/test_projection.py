@@ -18,7 +18,7 @@ from saylau import spec
 from saylau.model import Body, Contest, Election, Party, Protocol, Station, Territory
 from saylau.projection import project
 from saylau.projection.partial import first_reported, reporting_order
-from saylau.projection.report import as_json, spread
+from saylau.projection.report import as_json, documents, spread, spread_of_ratios
 from saylau.projection.seats import list_seats
 from saylau.results import evaluate
 from saylau.rules.party_list import ListRules, allocate
@@ -276,3 +276,35 @@ def test_replicates_of_a_contest_with_alliances_are_counted_with_them() -> None:
         assert list(seats) == [want[p] for p in parties]
     apart = allocate(Ballots({"a": 310, "b": 290, "c": 700}), ListRules(seats=10, method="dhondt")).seats
     assert [apart[p] for p in parties] == [2, 2, 6] and list(got.seats[0]) == [3, 2, 5]  # the alliance gains
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 6))
+        | st.tuples(st.integers(0, 10**7), st.integers(1, 10**7)),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_the_spread_of_ratios_is_that_of_their_exact_fractions(pairs: list[tuple[int, int]]) -> None:
+    """Shares ordered by their floats, ties (equal floats of unequal fractions included) ordered
+    again exactly: the same order statistics as sorting the Fractions themselves."""
+    num = np.array([a for a, _ in pairs], dtype=np.int64)
+    den = np.array([b for _, b in pairs], dtype=np.int64)
+    exact = [Fraction(int(a), int(b)) if b else Fraction(0) for a, b in pairs]
+    assert spread_of_ratios(num, den) == spread(exact)
+
+
+def test_documents_in_several_languages_are_each_language_s_alone() -> None:
+    """The figures worked out once for kk, ru and en give the documents as_json gives one by one."""
+    election = spec.load(EXAMPLES / "kz-2023")
+    kept = {s.id for i, s in enumerate(election.stations) if i % 5}
+    projection = project(
+        election, [p for p in election.protocols if p.station in kept], replicates=40, seed=3
+    )
+    together = documents(projection, ("kk", "ru", "en"))
+    for lang in ("kk", "ru", "en"):
+        assert json.dumps(together[lang], ensure_ascii=False) == json.dumps(
+            as_json(projection, lang), ensure_ascii=False
+        )

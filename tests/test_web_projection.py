@@ -65,7 +65,9 @@ def test_the_page_renders_in_every_language(client: TestClient, lang: str, title
     assert f'<a href="/{lang}/projection" aria-current="page">' in r.text  # the navigation entry
     for other in ("kk", "ru", "en"):
         assert f'href="/{other}/projection"' in r.text
-    assert 'data-body="mazhilis"' in r.text and 'data-body="astana-maslikhat"' in r.text
+    # the whole country's body, and the choice of the 223 councils (each a page: ?body=)
+    assert '<section aria-labelledby="proj-mazhilis" data-body="mazhilis">' in r.text
+    assert 'data-body="astana-maslikhat"' not in r.text and r.text.count("<option ") == 224
     assert 'href="/openapi.json"' in r.text  # the API's description
     assert f'href="/{lang}/observer/"' in r.text  # the observers' checks
     page = text_of(r.text)
@@ -93,6 +95,18 @@ def test_the_mazhilis_seats_projected_hold_the_official_ones(client: TestClient)
     for party, official in MAZHILIS.items():
         assert shown[party][1] <= official <= shown[party][2], (party, shown[party], official)
     assert "Self-nominated" in html and "Majority: 50 seats" in text_of(html)
+
+
+def test_a_council_s_projection_is_its_own_page(client: TestClient) -> None:
+    """One maslikhat's projected seats and lists, as the API gives them, on a page of its own."""
+    doc = client.get("/api/v1/projection?lang=kk").json()
+    html = client.get("/kk/projection?body=astana-maslikhat").text
+    assert 'data-body="mazhilis"' not in html and '<option value="astana-maslikhat" selected>' in html
+    for party, (median, low, high) in rows_of(html, 'id="proj-astana-maslikhat"').items():
+        seats = doc["bodies"]["astana-maslikhat"]["seats"][party]
+        assert (median, low, high) == (seats["median"], seats["low"], seats["high"])
+    assert 'id="proj-list-astana-maslikhat-list"' in html and 'id="proj-list-mazhilis-list"' not in html
+    assert client.get("/kk/projection?body=nope").status_code == 404
 
 
 def test_the_page_shows_the_api_s_figures(client: TestClient) -> None:

@@ -120,13 +120,12 @@ def _documents(
 ) -> dict[str, tuple[bytes, str]]:
     """The projection in every language: lang -> (body, ETag)."""
     from saylau.projection import project
-    from saylau.projection.report import as_json
+    from saylau.projection.report import documents
 
     before = _load_prior(*prior) if prior is not None else None
     projection = project(live.election, protocols, replicates=REPLICATES, seed=SEED, prior=before)
     out = {}
-    for lang in LANGS:
-        doc: dict[str, Any] = as_json(projection, lang)
+    for lang, doc in documents(projection, tuple(LANGS)).items():
         doc["results_version"] = snapshot.version
         body = dumps(doc)
         out[lang] = (body, etag_of(body))

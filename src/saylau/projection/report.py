@@ -27,11 +27,41 @@ def spread(values: list[int] | list[Fraction] | np.ndarray) -> tuple:
     With R sorted replicates the median is the ((R - 1) // 2)-th, the interval's ends the
     floor(0.05 (R - 1))-th and the ceil(0.95 (R - 1))-th.
     """
-    ordered = sorted(int(v) if isinstance(v, np.integer) else v for v in values)
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":  # seats, votes: NumPy sorts
+        ordered = np.sort(values).tolist()
+    else:
+        ordered = sorted(int(v) if isinstance(v, np.integer) else v for v in values)
     last = len(ordered) - 1
     lo = (LOW * last).numerator // (LOW * last).denominator
     hi = -((-HIGH * last).numerator // (HIGH * last).denominator)
     return ordered[last // 2], ordered[lo], ordered[hi]
+
+
+def spread_of_ratios(num: np.ndarray, den: np.ndarray) -> tuple[Fraction, Fraction, Fraction]:
+    """:func:`spread` of the exact ratios ``num / den`` (0 where ``den`` is 0), without a Fraction
+    for each replicate: they are ordered by their floats, which correctly rounded division never
+    puts out of order (x < y gives fl(x) <= fl(y)), and only a run of equal floats holding an
+    order statistic is ordered again exactly."""
+    num = np.asarray(num, dtype=np.int64)
+    den = np.asarray(den, dtype=np.int64)
+    approx = np.divide(num, den, out=np.zeros(len(num)), where=den != 0)
+    order = np.argsort(approx, kind="stable")
+    ordered = approx[order]
+    last = len(order) - 1
+    lo = (LOW * last).numerator // (LOW * last).denominator
+    hi = -((-HIGH * last).numerator // (HIGH * last).denominator)
+
+    def exact(i: int) -> Fraction:
+        return Fraction(int(num[i]), int(den[i])) if den[i] else Fraction(0)
+
+    out = []
+    for k in (last // 2, lo, hi):
+        run = np.flatnonzero(ordered == ordered[k])  # a run: sorted, so one block
+        if len(run) == 1:
+            out.append(exact(int(order[k])))
+        else:
+            out.append(sorted(exact(int(i)) for i in order[run])[k - int(run[0])])
+    return out[0], out[1], out[2]
 
 
 def _share(count: int, of: int) -> float:
@@ -39,13 +69,29 @@ def _share(count: int, of: int) -> float:
 
 
 def as_json(projection: Projection, lang: str = "en") -> dict[str, object]:
-    election = projection.election
-    labels = Labels(election, lang)
+    return documents(projection, (lang,))[lang]
+
+
+def documents(projection: Projection, langs: tuple[str, ...]) -> dict[str, dict[str, object]]:
+    """The document in each of ``langs``. The figures (medians and intervals: sorting thousands of
+    exact shares for a whole ballot day's 3,131 contests) are worked out once; only the names
+    differ from one language to the next."""
+    # each contest's candidates and point result, found once (3,000 districts: not 3,000 scans)
+    running = running_by_contest(projection.election)
+    points = {x.contest.id: x for x in projection.point.contests}
+    figures = [_figures(cp, projection, points) for cp in projection.contests]
+    bodies = _body_figures(projection)
+    return {lang: _document(projection, lang, bodies, figures, running) for lang in langs}
+
+
+def _body_figures(projection: Projection) -> dict[str, dict[str, dict[str, object]]]:
+    """Each body's seats by party: the point, the replicates' median and interval, and the chance
+    of a majority."""
     r = projection.replicates
     point_bodies = projection.point.bodies
-    bodies: dict[str, object] = {}
-    for body in election.bodies:
-        seats: dict[str, object] = {}
+    out: dict[str, dict[str, dict[str, object]]] = {}
+    for body in projection.election.bodies:
+        seats: dict[str, dict[str, object]] = {}
         for party, values in sorted(
             projection.bodies.get(body.id, {}).items(), key=lambda kv: -int(kv[1].sum())
         ):
@@ -57,6 +103,22 @@ def as_json(projection: Projection, lang: str = "en") -> dict[str, object]:
                 "high": high,
                 "p_majority": float(np.count_nonzero(2 * values > body.seats)) / r,
             }
+        out[body.id] = seats
+    return out
+
+
+def _document(
+    projection: Projection,
+    lang: str,
+    body_seats: dict[str, dict[str, dict[str, object]]],
+    figures: list[dict[str, object]],
+    running: dict[str, list[str]],
+) -> dict[str, object]:
+    election = projection.election
+    labels = Labels(election, lang)
+    bodies: dict[str, object] = {}
+    for body in election.bodies:
+        seats = {party: dict(s) for party, s in body_seats[body.id].items()}
         entry: dict[str, object] = {
             "name": name_in(body.name, lang),
             "size": body.seats,
@@ -67,10 +129,9 @@ def as_json(projection: Projection, lang: str = "en") -> dict[str, object]:
         if body.id in projection.not_projected:  # why its seats are left out (project._bodies)
             entry["not_projected"] = projection.not_projected[body.id]
         bodies[body.id] = entry
-    # each contest's candidates and point result, found once (3,000 districts: not 3,000 scans)
-    running = running_by_contest(election)
-    points = {x.contest.id: x for x in projection.point.contests}
-    contests = [_contest(cp, projection, labels, running, points) for cp in projection.contests]
+    contests = [
+        _named(cp, fig, labels, running) for cp, fig in zip(projection.contests, figures, strict=True)
+    ]
     main = projection.contests[0] if projection.contests else None
     return {
         "election": {"id": election.id, "date": election.date, "name": name_in(election.name, lang)},
@@ -82,7 +143,7 @@ def as_json(projection: Projection, lang: str = "en") -> dict[str, object]:
         },
         "method": {
             "estimator": "stratified ratio (votes per registered voter)",
-            "replicates": r,
+            "replicates": projection.replicates,
             "seed": projection.seed,
             "min_reported": projection.min_reported,
             "interval": "90%",
@@ -117,19 +178,32 @@ def _extrapolated(cp: ContestProjection | None) -> float:
     return _share(cp.estimate.borrowed, cp.estimate.unreported)
 
 
-def _contest(
-    cp: ContestProjection,
-    projection: Projection,
-    labels: Labels,
-    running: dict[str, list[str]],
-    points: dict[str, ContestResult],
+def _named(
+    cp: ContestProjection, figures: dict[str, object], labels: Labels, running: dict[str, list[str]]
 ) -> dict[str, object]:
+    """A contest's figures (:func:`_figures`) with its names in ``labels``' language, in the
+    places the figures keep for them."""
+    c = cp.contest
+    out = dict(figures)
+    out["name"] = name_in(c.name, labels.lang)
+    if "winner_name" in out:
+        winner = out["winner"]
+        out["winner_name"] = labels.candidate(winner)["name"] if isinstance(winner, str) else None
+    if "options" in out:
+        out["options"] = labels.options(c, list(cp.lists) if "votes" in out else running.get(c.id, []))
+    return out
+
+
+def _figures(
+    cp: ContestProjection, projection: Projection, points: dict[str, ContestResult]
+) -> dict[str, object]:
+    """A contest's projection in figures alone (no name in any language)."""
     c = cp.contest
     out: dict[str, object] = {
         "id": c.id,
         "kind": c.kind,
         "body": c.body,
-        "name": name_in(c.name, labels.lang),
+        "name": None,  # in each language: _named
         "seats_total": c.seats,
         "stations": cp.stations,
         "stations_reported": cp.reported,
@@ -169,10 +243,7 @@ def _contest(
                 "low": v_low,
                 "high": v_high,
             }
-            share = [
-                Fraction(int(a), int(b)) if b else Fraction(0) for a, b in zip(v, base_rows, strict=True)
-            ]
-            _, s_low, s_high = spread(share)
+            _, s_low, s_high = spread_of_ratios(v, base_rows)
             shares[party] = {
                 "projected": _share(int(est.point[col(party)]), base_point),
                 "low": percent(s_low),
@@ -186,14 +257,12 @@ def _contest(
                 "high": high,
             }
             passing[party] = float(np.count_nonzero(cp.seats.eligible[:, j])) / projection.replicates
-        out.update(
-            votes=votes, percent=shares, seats=seats, p_threshold=passing, options=labels.options(c, lists)
-        )
+        out.update(votes=votes, percent=shares, seats=seats, p_threshold=passing, options=None)
     elif cp.districts is not None:
         point = points[c.id]
         winner = point.outcome.winner if point.outcome else None
         out["winner"] = winner
-        out["winner_name"] = labels.candidate(winner)["name"] if winner else None
+        out["winner_name"] = None  # in each language: _named
         out["winner_party"] = point.winner_party
         out["status"] = point.outcome.status if point.outcome else None
         counts: dict[str, int] = {}
@@ -207,5 +276,5 @@ def _contest(
         for s in cp.districts.statuses:
             statuses[s] = statuses.get(s, 0) + 1
         out["p_status"] = {s: n / projection.replicates for s, n in statuses.items()}
-        out["options"] = labels.options(c, running.get(c.id, []))
+        out["options"] = None  # in each language: _named
     return out

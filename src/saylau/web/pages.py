@@ -759,13 +759,20 @@ WARN_EXTRAPOLATED, NOTE_EXTRAPOLATED = 50.0, 5.0
 
 @router.get("/{lang}/projection")
 @per_snapshot
-async def projection(request: Request, lang: str) -> Response:
+async def projection(request: Request, lang: str, body: str | None = None) -> Response:
     """Projected seats while results are preliminary. The projection is the API's, of the same
     snapshot and through the same cache (:func:`saylau.live.projection.projection_view`), so the
-    page and ``/api/v1/projection`` never disagree and a snapshot is projected once."""
+    page and ``/api/v1/projection`` never disagree and a snapshot is projected once.
+
+    The page shows the bodies of the whole country, or ``body`` alone, with a choice of the
+    others: a ballot day of 224 councils and 3,110 districts is no page to read whole."""
     lang = page_lang(lang)
     snapshot = await _snapshot(request)
     results = snapshot.results
+    election = results.election
+    if body is not None and body not in {b.id for b in election.bodies}:
+        raise ApiError(404, f"no body {body!r} in election {election.id!r}")
+    shown = {body} if body is not None else set(places.national(election, election.body_places))
     counted = results.protocols > 0
     complete = counted and all(c.totals.reported == c.totals.stations for c in results.contests)
     doc = None
@@ -774,6 +781,7 @@ async def projection(request: Request, lang: str) -> Response:
 
         doc = await projection_doc(running(request), lang, snapshot)
     names = _names(snapshot, lang)
+    choices = [{"id": b.id, "name": name_in(b.name, lang)} for b in election.bodies]
     return _page(
         request,
         "projection.html",
@@ -782,7 +790,9 @@ async def projection(request: Request, lang: str) -> Response:
         section="projection",
         status=views.status_of(results),
         complete=complete,
-        projection=_projection_view(doc, names) if doc is not None else None,
+        projection=_projection_view(doc, names, shown) if doc is not None else None,
+        body=body if body is not None else next(iter(b for b in choices if b["id"] in shown))["id"],
+        choices=choices if len(choices) > 1 else [],
     )
 
 
@@ -799,9 +809,10 @@ def _chance(p: float, lang: str) -> str:
     return format_percent(round(p * 100), lang, 0)
 
 
-def _projection_view(doc: dict[str, Any], names: views.Names) -> dict[str, Any]:
+def _projection_view(doc: dict[str, Any], names: views.Names, shown: set[str]) -> dict[str, Any]:
     """The projection document (keyed by party id) as rows with names, colours, bar positions and
-    probabilities in words; the figures themselves as the API gives them."""
+    probabilities in words, of the bodies ``shown`` and their lists; the figures themselves as the
+    API gives them."""
     election, lang = names.election, names.lang
     rules = {c.id: c.rules for c in election.contests}
 
@@ -818,6 +829,8 @@ def _projection_view(doc: dict[str, Any], names: views.Names) -> dict[str, Any]:
 
     bodies = []
     for body_id, body in doc["bodies"].items():
+        if body_id not in shown:
+            continue
         size = body["size"]
         majority = size // 2 + 1
         rows = [
@@ -840,7 +853,7 @@ def _projection_view(doc: dict[str, Any], names: views.Names) -> dict[str, Any]:
         )
     lists = []
     for c in doc["contests"]:
-        if c["kind"] != "list":
+        if c["kind"] != "list" or c["body"] not in shown:
             continue
         out: dict[str, Any] = {
             "id": c["id"],
