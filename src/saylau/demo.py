@@ -12,6 +12,12 @@ relations checked on whole columns (:func:`saylau.intake.checks.evaluate`) and s
 :meth:`~saylau.store.Store.submit_tables`: no Python object per protocol but for the stations
 held back. A file that does not pass is read again by the definition's own reader
 (:func:`saylau.spec.load`), which says what is wrong with it, line by line.
+
+The files are read once (:func:`load`): the definition is parsed from the very bytes the store
+will keep, so that :meth:`~saylau.store.Store.create` and the server's
+:meth:`~saylau.store.Store.election` find it parsed already (:func:`saylau.spec.load` keeps an
+election by the hash of its bytes), and ``saylau demo`` prints its results from the same tables
+it stores.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ import gzip
 import io
 import random
 import re
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,30 +63,48 @@ def withheld_stations(election: Election, withhold: int, seed: int = 2023) -> se
     return set(random.Random(seed).sample(ids, min(withhold, len(ids))))
 
 
+@dataclass(frozen=True)
+class Example:
+    """The example as read once: its files (the bytes a store keeps), its election (parsed from
+    those bytes, without protocols unless a file needed the definition's reader) and its protocols
+    as tables."""
+
+    files: spec.Files
+    election: Election
+    tables: list[ProtocolTable]
+
+
+def load(directory: Path | None = None) -> Example:
+    """The definition in ``directory`` (the bundled example by default), every file read once.
+
+    Its protocol files are read as tables (:func:`protocol_tables`); when one does not pass, the
+    definition's own reader reads them all (:func:`saylau.spec.load`, which raises with what is
+    wrong, line by line, or reads a shape the tables leave to it)."""
+    from saylau.protocol_table import tables_of
+
+    files = spec.Files(data=spec.Files(directory or example()).snapshot())
+    election = spec.load(files, protocols=False)
+    tables = protocol_tables(files, election)
+    if tables is None:
+        election = spec.load(files)
+        tables = tables_of(election.protocols)
+    return Example(files, election, tables)
+
+
 def build(
-    db: str | Path, *, withhold: int = 0, status: str = "final", election: Election | None = None
+    db: str | Path, *, withhold: int = 0, status: str = "final", read: Example | None = None
 ) -> list[Protocol]:
     """Create the store ``db`` (which must not exist yet) from the example and submit its
     protocols, except those of ``withhold`` stations. Returns the withheld protocols, which a
-    caller can submit later to show results arriving. ``election`` is the example as
-    :func:`saylau.spec.load` read it already (``saylau demo`` has, to print its results): its
-    protocols are then not read again."""
-    from saylau.protocol_table import tables_of
+    caller can submit later to show results arriving. ``read`` is the example as :func:`load`
+    read it already (``saylau demo`` has, to print its results): its files are then not read
+    again, nor its definition parsed again."""
     from saylau.store import Store
 
-    directory = example()
-    if election is not None and election.protocols:
-        tables = tables_of(election.protocols)
-    else:
-        election = spec.load(directory, protocols=False)
-        read = protocol_tables(directory, election)
-        if read is None:  # a file that does not pass: the definition's reader says why (raises)
-            election = spec.load(directory)
-            read = tables_of(election.protocols)
-        tables = read
-    held = withheld_stations(election, withhold)
-    kept, back = split(tables, held)
-    store = Store.create(db, spec.Files(directory), actor=ACTOR)
+    read = read or load()
+    held = withheld_stations(read.election, withhold)
+    kept, back = split(read.tables, held)
+    store = Store.create(db, read.files, actor=ACTOR)
     try:
         store.submit_tables(kept, actor=ACTOR, status=status, source=SOURCE)
     finally:
@@ -120,29 +146,43 @@ def split(tables: list[ProtocolTable], held: set[str]) -> tuple[list[ProtocolTab
     return kept, back
 
 
-def protocol_tables(directory: Path, election: Election) -> list[ProtocolTable] | None:
-    """The definition's protocol files as tables, checked as its reader checks them (a declared
-    contest, options on its ballot, known stations, whole numbers of at most 10 digits, the
-    bounds and the form's error relations), on whole columns; None at the first file that does
-    not pass, or of a shape this reader leaves to the definition's (a derived line to store)."""
+def protocol_tables(files: spec.Files | Path, election: Election) -> list[ProtocolTable] | None:
+    """The definition's protocol files (``files``: a definition directory, or its bytes) as
+    tables, checked as its reader checks them (a declared contest, options on its ballot, known
+    stations, whole numbers of at most 10 digits, the bounds and the form's error relations), on
+    whole columns; None at the first file that does not pass, or of a shape this reader leaves to
+    the definition's (a derived line to store)."""
     from saylau.intake.checks import evaluate
     from saylau.protocols import load_form
 
+    if not isinstance(files, spec.Files):
+        files = spec.Files(Path(files))
+    try:  # the folder [files] names, as the definition's reader reads it (loaded once already)
+        folder = tomllib.loads(files.read(spec.DEFINITION).decode("utf-8"))["files"].get("protocols")
+    except (KeyError, AttributeError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    if not folder:
+        return []
+    if not isinstance(folder, str) or not files.is_dir(folder):
+        return None
     form = load_form(election.form)
     contests = {c.id for c in election.contests}
     stations = election.station_by_id
     ballots = election.ballots
     out: list[ProtocolTable] = []
-    for path in sorted((directory / "protocols").iterdir()):
-        contest = path.name.removesuffix(".gz").removesuffix(".csv")
-        if not path.name.endswith((".csv", ".csv.gz")):
+    # The checks are row by row and read the lines and the options' sum: the files sharing their
+    # lines are checked together (3,110 districts: a few calls instead of one per file).
+    checked: dict[tuple[str, ...], tuple[list[np.ndarray], list[np.ndarray]]] = {}
+    for name in files.listdir(folder):
+        contest = name.removesuffix(".gz").removesuffix(".csv")
+        if not name.endswith((".csv", ".csv.gz")):
             continue
         if contest not in contests:
             return None
-        data = path.read_bytes()
-        text = (gzip.decompress(data) if path.name.endswith(".gz") else data).decode("utf-8-sig")
+        data = files.read(f"{folder}/{name}")
+        text = (gzip.decompress(data) if name.endswith(".gz") else data).decode("utf-8-sig")
         rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
-        if not rows or rows[0][:1] != ["station"]:
+        if not rows or rows[0][:1] != ["station"] or len(set(rows[0])) != len(rows[0]):
             return None
         header = rows[0][1:]
         nlines = sum(1 for name in header if name in form.lines)
@@ -155,18 +195,34 @@ def protocol_tables(directory: Path, election: Election) -> list[ProtocolTable] 
         if any(len(row) != width for row in body):
             return None
         ids = tuple(row[0] for row in body)
-        if not _COUNTS.fullmatch(",".join(",".join(row[1:]) for row in body)) or len(set(ids)) != len(ids):
+        counts = ",".join(",".join(row[1:]) for row in body)
+        if not _COUNTS.fullmatch(counts) or len(set(ids)) != len(ids):
             return None
-        figures = np.array([row[1:] for row in body], dtype=np.int64).reshape(len(body), len(header))
+        # Digits and commas only (just checked): NumPy reads them all at once.
+        figures = np.fromstring(counts, dtype=np.int64, sep=",")
+        if figures.size != len(body) * len(header):
+            return None
+        figures = figures.reshape(len(body), len(header))
         if figures.size and figures.max() > MAX_COUNT:
             return None
         try:
             listed = np.array([stations[s].registered for s in ids], dtype=np.int64)
         except KeyError:
             return None
-        columns = list(np.ascontiguousarray(figures.T))
-        verdict = evaluate(lines + options, nlines, columns, listed, election.voter_lists, form)
+        group = checked.setdefault(lines, ([], []))
+        group[0].append(
+            np.concatenate((figures[:, :nlines], figures[:, nlines:].sum(axis=1, keepdims=True)), axis=1)
+        )
+        group[1].append(listed)
+        figures.flags.writeable = False  # the table's own (no copy made of it)
+        out.append(ProtocolTable(contest, ids, lines, options, figures))
+    for lines, (parts, listed_parts) in checked.items():
+        together = np.concatenate(parts)  # each file's lines, then its options' sum
+        columns = list(np.ascontiguousarray(together.T))
+        names = (*lines, "")  # the options' sum stands for the options: the checks read no more
+        verdict = evaluate(
+            names, len(lines), columns, np.concatenate(listed_parts), election.voter_lists, form
+        )
         if verdict.failing.any() or verdict.stored:
             return None
-        out.append(ProtocolTable(contest, ids, lines, options, figures))
     return out

@@ -21,7 +21,7 @@ from saylau.errors import InputError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from saylau.model import Election
+    from saylau.demo import Example
     from saylau.results import Results
 
 
@@ -200,26 +200,31 @@ def demo_command(serve: bool, host: str, port: int, db: str | None, withhold: in
     then (unless --no-serve) the results website and API on a store made from it."""
     from rich.console import Console
 
-    from saylau import demo, spec
+    from saylau import demo
     from saylau.cli.serve import check_port
     from saylau.results import as_json as results_json
     from saylau.results import evaluate
+    from saylau.tally import Tally
 
     example = demo.example()
     if serve:
         check_port(host, port)  # a busy port: one line before anything else
     console = Console()
     console.print(f"[bold]{example}[/bold]")
-    election = spec.load(example)
-    shown, rest = demo.terminal_part(results_json(evaluate(election)))
+    # The files read once, the protocols as tables: the results printed are those of the tables
+    # the store is then made of (no Python object per protocol, no definition parsed twice).
+    read = demo.load(example)
+    tally = Tally(read.election).extend_tables(read.tables)
+    shown, rest = demo.terminal_part(results_json(evaluate(read.election, tally)))
+    del tally  # its sums, kept alive while the site is served, would only burden the collector
     print_results(shown, console)
     if rest:
         console.print(f"{rest} {example}", soft_wrap=True)
     if serve:
-        _serve_demo(host, port, db, withhold, election)
+        _serve_demo(host, port, db, withhold, read)
 
 
-def _serve_demo(host: str, port: int, db: str | None, withhold: int, election: Election) -> None:
+def _serve_demo(host: str, port: int, db: str | None, withhold: int, read: Example) -> None:
     import tempfile
 
     import uvicorn
@@ -231,7 +236,7 @@ def _serve_demo(host: str, port: int, db: str | None, withhold: int, election: E
 
     with tempfile.TemporaryDirectory(prefix="saylau-demo-") as folder:
         path = db or str(Path(folder) / "kz-2023.db")
-        held = demo.build(path, withhold=withhold, election=election)
+        held = demo.build(path, withhold=withhold, read=read)
         with Tokens(path) as tokens:
             token = tokens.create("admin", actor=demo.ACTOR, name="demo officer").text
         click.echo(

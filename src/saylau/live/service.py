@@ -82,6 +82,9 @@ class Live:
         self.ahead: set[int] = set()  # and these after it (this process's own, past a gap)
         self.tally = Tally(self.election)
         self.final_tally = Tally(self.election)  # the protocols whose counted version is final
+        #: the final tally counts what the other does, made alike: a copy of it, then only the
+        #: same final versions applied to both (a snapshot then evaluates one of them)
+        self._twins = False
         self.status: dict[tuple[str, str], str] = {}
         self.versions: dict[tuple[str, str], tuple[int, str, int]] = {}  # (version, hash, audit seq)
         self.final = 0
@@ -465,15 +468,30 @@ class Live:
         versions = state.versions
         with spec.no_cyclic_gc():
             self.tally = Tally(self.election).extend_tables(state.tables)
-            finals = []
-            for table in state.tables:
-                rows = [i for i, s in enumerate(table.stations) if versions[s, table.contest][1] == "final"]
-                if rows:
-                    finals.append(table if len(rows) == len(table) else table.take(rows))
-            self.final_tally = Tally(self.election).extend_tables(finals)
-        self.status = {key: v[1] for key, v in versions.items()}
-        self.final = sum(1 for s in self.status.values() if s == "final")
-        self.versions = {key: (v[0], v[2], v[3]) for key, v in versions.items()}
+            self.status = {key: v[1] for key, v in versions.items()}
+            self.versions = {key: (v[0], v[2], v[3]) for key, v in versions.items()}
+            # The final tally: a copy of the whole one when every version is final (the morning
+            # after), else the final rows of each table (only a contest with a preliminary
+            # protocol is looked at row by row).
+            preliminary: dict[str, set[str]] = {}
+            for (station, contest), status in self.status.items():
+                if status != "final":
+                    preliminary.setdefault(contest, set()).add(station)
+            self._twins = not preliminary
+            if self._twins:
+                self.final_tally = self.tally.copy()
+            else:
+                finals = []
+                for table in state.tables:
+                    out = preliminary.get(table.contest)
+                    if not out:
+                        finals.append(table)
+                        continue
+                    rows = [i for i, s in enumerate(table.stations) if s not in out]
+                    if rows:
+                        finals.append(table if len(rows) == len(table) else table.take(rows))
+                self.final_tally = Tally(self.election).extend_tables(finals)
+        self.final = len(self.status) - sum(map(len, preliminary.values()))
         self.reports = [TurnoutReport(r.place, r.time, r.issued, r.registered) for r in state.reports]
         self.seq = state.head
         self.ahead = set()
@@ -490,9 +508,11 @@ class Live:
         was = self.status.get(key)
         self.status[key] = status
         if status == "final":
-            self.final_tally.apply(protocol)
-        elif was == "final":  # corrected back to preliminary: no longer signed off
-            self.final_tally.remove(*key)
+            self.final_tally.apply(protocol)  # the same change to both: twins stay alike
+        else:
+            self._twins = False
+            if was == "final":  # corrected back to preliminary: no longer signed off
+                self.final_tally.remove(*key)
         self.final += (status == "final") - (was == "final")
         self.versions[key] = (version, content_hash, seq)
         touched = self._touched
@@ -517,10 +537,13 @@ class Live:
                 return self.snapshot
             reports = [*self.election.turnout, *self.reports]
             results = evaluate(self.election, self.tally, reports=reports, final=self.final)
-            final_results = evaluate(self.election, self.final_tally, reports=reports, final=self.final)
             # Results copy their totals; the tallies go on counting, so they are not kept.
             results = dataclasses.replace(results, tally=None)
-            final_results = dataclasses.replace(final_results, tally=None)
+            if self._twins:  # the same count: the same results (half the first snapshot's time)
+                final_results = results
+            else:
+                final_results = evaluate(self.election, self.final_tally, reports=reports, final=self.final)
+                final_results = dataclasses.replace(final_results, tally=None)
             self._freeze()
             totals, final_totals = dict(self._frozen), dict(self._final_frozen)
             generation, seq = self.generation, self.seq
@@ -581,6 +604,12 @@ class Live:
         for tally, frozen in ((self.tally, self._frozen), (self.final_tally, self._final_frozen)):
             final = tally is self.final_tally
             keys: Iterable[tuple[str, str]] = tally.territory_keys() if touched is None else touched
+            if final and self._twins:  # the same totals as the other's, just frozen
+                for key in keys:
+                    t = self._frozen.get(key)
+                    if t is not None:
+                        frozen[key] = t.without_zeros()
+                continue
             for contest, territory in keys:
                 t = tally.territory(contest, territory)
                 if t.stations or t.reported:

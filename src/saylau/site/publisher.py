@@ -22,9 +22,10 @@ What a version holds (``<lang>`` each of kk, ru, en)::
 
 Rendering every station page again for every version would take minutes for a country; a
 station's page changes only when one of its protocols does, a territory's only when one of its
-stations' does, and a body's (and its districts') only when one of its place's does. So a version renders the pages of what changed since the previous one (and
-every page that shows national figures) and hard-links the others from it: the same bytes,
-which is what they would be. ``data-version`` on a page names the version it was made for.
+stations' does, and a body's (and its districts') only when one of its place's does. So a
+version renders the pages of what changed since the previous one (and every page that shows
+national figures) and hard-links the others from it: the same bytes, which is what they would be.
+``data-version`` on a page names the version it was made for.
 
 The downloads are the website's own: each is asked of the server's download route
 (``/download/regions-semicolon.csv?lang=kk``) and written where the downloads page's link to it
