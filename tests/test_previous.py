@@ -21,14 +21,17 @@ by hand below.
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from tests.conftest import EXAMPLES, shared_file
 
 from saylau import previous, spec
+from saylau.cli import cli
 from saylau.errors import InputError
 from saylau.model import Election
 from saylau.results import Results, as_json, evaluate
@@ -418,3 +421,26 @@ def test_russia_by_region_all_but_crimea_and_sevastopol_are_compared(russia: pre
     assert not any("Крым" in r or "Севастополь" in r for r in regions)
     moscow = regions["RU-город Москва"]
     assert moscow.previous_territory == "RU-MOW" and moscow.leader == "er" and moscow.previous_leader == "er"
+
+
+def test_saylau_results_json_compares_with_the_previous_election(pair: Path) -> None:
+    """The command line gives the results document the pages and the API give: with the
+    ``previous`` block of the declared election."""
+    done = CliRunner().invoke(cli, ["results", str(pair), "--json"])
+    assert done.exit_code == 0, done.output
+    doc = json.loads(done.stdout)
+    assert doc["previous"]["label"] == "2019"
+    assert doc["previous"]["bodies"]["council"]["seats"]["a"] == {"previous_seats": 2, "seats_change": 1}
+
+
+def test_saylau_results_names_a_previous_election_it_cannot_read(tmp_path: Path) -> None:
+    """The results stand without the comparison, and stderr says why it is left out."""
+    now = make_pair(tmp_path)
+    shutil.rmtree(tmp_path / "before" / "protocols")
+    toml = (tmp_path / "before" / "election.toml").read_text(encoding="utf-8")
+    (tmp_path / "before" / "election.toml").write_text(toml.replace('protocols = "protocols"\n', ""), "utf-8")
+    done = CliRunner().invoke(cli, ["results", str(now), "--json"])
+    assert done.exit_code == 0, done.output
+    assert "previous" not in json.loads(done.stdout)
+    assert "warning: not compared with the previous election:" in done.stderr
+    assert "the previous election has no protocols" in done.stderr

@@ -94,7 +94,16 @@ def results_command(source: str, as_json: bool, lang: str, level: str | None) ->
     """Full results of an election: seats per body, contests, district winners, turnout."""
     from saylau.results import as_json as results_json
 
-    out = results_json(load_results(source), lang, level)
+    results = load_results(source)
+    if results.election.previous is not None:  # what the pages and the API compare with, too
+        from saylau import previous
+        from saylau.errors import SaylauError
+
+        try:
+            previous.attach(results.election)
+        except SaylauError as e:  # the results stand without it: say why it is left out
+            click.echo(f"warning: not compared with the previous election: {e}", err=True)
+    out = results_json(results, lang, level)
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
