@@ -22,7 +22,7 @@ from saylau.protocol_table import ProtocolTable, tables_of
 from saylau.results import as_json, evaluate, remaining
 from saylau.rules.majority import DistrictRules
 from saylau.rules.party_list import ListRules
-from saylau.tally import Tally
+from saylau.tally import Tally, counted_protocols
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 OPTIONS = ["a", "b", "c", "x", "y"]
@@ -222,8 +222,18 @@ def test_tables_count_what_their_protocols_count_through_corrections(data: st.Da
     fast.extend_tables(tables_of(more))
     slow.extend(p for t in tables_of(more) for p in t.protocols())
     keys |= {(p.station, p.contest) for p in more}
+    copy = fast.counted_now()  # what a projection reads: taken under the lock, read outside it
     assert _read(fast, election, keys) == _read(slow, election, keys)
     assert remaining(election, fast) == _walked(election, fast)
+    every = {k: slow.protocol(*k) for k in keys}
+    assert {(p.station, p.contest): p for p in counted_protocols(copy)} == {
+        k: p for k, p in every.items() if p is not None
+    }
+    for p in more[:2]:  # counting goes on: the copy still reads what was counted when taken
+        fast.apply(_one_more(p, 99))
+    assert {(p.station, p.contest): p for p in counted_protocols(copy)} == {
+        k: p for k, p in every.items() if p is not None
+    }
 
 
 def test_a_station_twice_in_one_table_counts_its_last_row() -> None:

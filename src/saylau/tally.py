@@ -13,7 +13,7 @@ protocol is made from its row only when someone asks for it (a correction, a pag
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
@@ -140,6 +140,31 @@ class _Sums:
                 votes=MappingProxyType(dict(self.votes)),
             )
         return shown
+
+
+#: contest -> station -> its counted protocol, or the table whose row it is (its last row there)
+Counted = dict[str, dict[str, "Protocol | ProtocolTable"]]
+
+
+def counted_protocols(counted: Counted) -> Iterator[Protocol]:
+    """The protocols of :meth:`Tally.counted_now`, each made from its table's row where need be."""
+    for contest, mine in counted.items():
+        rows: dict[int, dict[str, int]] = {}
+        for station, found in mine.items():
+            if isinstance(found, ProtocolTable):
+                at = rows.get(id(found))
+                if at is None:
+                    at = rows[id(found)] = {s: i for i, s in enumerate(found.stations)}
+                values = found.figures[at[station]].tolist()
+                n = len(found.lines)
+                yield Protocol(
+                    station,
+                    contest,
+                    dict(zip(found.lines, values[:n], strict=True)),
+                    dict(zip(found.options, values[n:], strict=True)),
+                )
+            else:
+                yield found
 
 
 class Tally:
@@ -481,6 +506,13 @@ class Tally:
 
     def protocol(self, station: str, contest: str) -> Protocol | None:
         return self._version(station, contest)
+
+    def counted_now(self) -> Counted:
+        """What is counted now, as a copy that later counting leaves alone (the tables are
+        immutable): taken under a lock in a few milliseconds, read outside it
+        (:func:`counted_protocols`), so that a reader of every protocol never holds up the
+        writer for the time it takes to make 50,000 of them."""
+        return {contest: dict(mine) for contest, mine in self._current.items()}
 
     def to_come(self, contest: str) -> tuple[int, int, int]:
         """What the stations of ``contest`` with no protocol counted can still bring: the most

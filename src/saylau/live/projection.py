@@ -21,6 +21,7 @@ from saylau.i18n import LANGS
 from saylau.live.service import Live
 from saylau.live.snapshots import Snapshot, dumps, etag_of
 from saylau.model import Protocol
+from saylau.tally import counted_protocols
 
 #: Replicates and seed of the served projection: fixed, so one snapshot has one projection.
 REPLICATES, SEED = 1000, 1
@@ -101,18 +102,14 @@ async def _compute(
 
 
 def _protocols_of(live: Live, snapshot: Snapshot) -> list[Protocol] | None:
-    """The protocols counted in ``snapshot``; None when the tally has moved on since."""
+    """The protocols counted in ``snapshot``; None when the tally has moved on since. The lock is
+    held only to copy what is counted (milliseconds); the protocols are made outside it, so the
+    writer goes on meanwhile, and the tally is not left holding an object per protocol."""
     with live.lock:
         if live.generation != snapshot.generation:
             return None
-        tally = live.tally
-        out = []
-        for station, contests in live.checker.contests_of.items():
-            for contest in contests:
-                p = tally.protocol(station, contest)
-                if p is not None:
-                    out.append(p)
-        return out
+        counted = live.tally.counted_now()
+    return list(counted_protocols(counted))
 
 
 def _documents(
