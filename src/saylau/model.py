@@ -410,6 +410,13 @@ class Election:
         return list_maxima(self.territories, self.stations, self.voter_lists)
 
     @cached_property
+    def territory_paths(self) -> dict[str, tuple[str, ...]]:
+        """Territory id -> the territories from its top down to it (saylau.places)."""
+        from saylau.places import territory_paths  # places builds on this module
+
+        return territory_paths(self)
+
+    @cached_property
     def body_places(self) -> dict[str, str | None]:
         """Body id -> the lowest territory holding every station that votes for it (saylau.places)."""
         from saylau.places import body_places  # places builds on this module

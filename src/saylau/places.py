@@ -15,20 +15,32 @@ from collections.abc import Iterable, Mapping
 from saylau.model import Election
 
 
-def body_places(election: Election) -> dict[str, str | None]:
-    """Body id -> the id of the lowest territory holding all of its contests' stations (None for
-    a body with no contest or no station, or whose stations lie in two trees without a common
-    root)."""
+def territory_paths(election: Election) -> dict[str, tuple[str, ...]]:
+    """Territory id -> the territories from its top down to it (itself last): what a body's
+    place, the bodies of a place and a region's councils are all read from."""
     parent = {t.id: t.parent for t in election.territories}
     paths: dict[str, tuple[str, ...]] = {}
 
     def path(territory: str) -> tuple[str, ...]:
-        """The territories from the top down to ``territory``."""
         found = paths.get(territory)
         if found is None:
             up = parent.get(territory)
             found = paths[territory] = (*path(up), territory) if up is not None else (territory,)
         return found
+
+    for t in election.territories:
+        path(t.id)
+    return paths
+
+
+def body_places(election: Election) -> dict[str, str | None]:
+    """Body id -> the id of the lowest territory holding all of its contests' stations (None for
+    a body with no contest or no station, or whose stations lie in two trees without a common
+    root)."""
+    paths = election.territory_paths
+
+    def path(territory: str) -> tuple[str, ...]:
+        return paths.get(territory, (territory,))
 
     seen: dict[str, set[str]] = {}  # contest -> territories of its district's stations
     for station in election.stations:

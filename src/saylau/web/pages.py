@@ -286,12 +286,11 @@ async def national(request: Request, lang: str) -> Response:
     # The bodies of the whole country in full; on a ballot day of local councils too, the
     # regions' councils as lines, each a link to its page, and the way to all of them.
     shown = places.national(election, election.body_places)
-    tops = {t.id for t in election.territories if t.parent is None}
-    parents = {t.id: t.parent for t in election.territories}
-    regional = [
+    paths = election.territory_paths
+    regional = [  # the bodies of a territory just below a top one
         b.id
         for b in election.bodies
-        if b.id not in shown and parents.get(election.body_places.get(b.id) or "") in tops
+        if b.id not in shown and len(paths.get(election.body_places[b.id] or "", ())) == 2
     ]
     return _page(
         request,
@@ -578,16 +577,8 @@ def _bodies_of(election: Any, territory: str) -> tuple[list[str], list[str]]:
     """The bodies elected in ``territory`` (its own first, then those of places inside it) and
     those elected across it (a place above it: the voters here elect them too), in definition
     order."""
-    parent = {t.id: t.parent for t in election.territories}
-
-    def up(place: str | None) -> list[str]:
-        chain = []
-        while place is not None:
-            chain.append(place)
-            place = parent.get(place)
-        return chain
-
-    above = up(parent.get(territory))
+    paths = election.territory_paths
+    above = paths.get(territory, ())[:-1]
     own, inside, over = [], [], []
     for b in election.bodies:
         place = election.body_places.get(b.id)
@@ -595,7 +586,7 @@ def _bodies_of(election: Any, territory: str) -> tuple[list[str], list[str]]:
             own.append(b.id)
         elif place in above:
             over.append(b.id)
-        elif place is not None and territory in up(place):
+        elif place is not None and territory in paths.get(place, ()):
             inside.append(b.id)
     return own + inside, over
 

@@ -353,15 +353,12 @@ def body_groups(results: Results, names: Names) -> list[dict[str, Any]]:
     places = election.body_places
     territory = {t.id: t for t in election.territories}
     tops = {t.id for t in election.territories if t.parent is None}
+    paths = election.territory_paths
 
     def region_of(place: str | None) -> str | None:
         """The ancestor of ``place`` just below a top territory (None: the top, or no place)."""
-        while place is not None and place in territory:
-            up = territory[place].parent
-            if up is None or up in tops:
-                return place if up is not None else None
-            place = up
-        return None
+        path = paths.get(place or "", ())
+        return path[1] if len(path) > 1 else None
 
     grouped: dict[str | None, list[str]] = {}
     for b in election.bodies:
