@@ -111,6 +111,9 @@ def test_at_one_percent_the_hemicycle_shows_seats_not_yet_determined(early: Test
     assert 'data-call="leading"' in legend and 'data-call="undetermined"' in legend
     assert 'data-majority="50"' in legend
     assert ELECTED[lang] not in html
+    # the councils' lines are the count so far, and say so
+    others = html[html.index('class="other-bodies"') :]
+    assert others.count("<li data-body=") == others.count("data-so-far") == 20
 
 
 def test_at_one_percent_the_cli_table_elects_nobody(tmp_path: Path, kz: Election) -> None:

@@ -144,6 +144,7 @@ def test_the_national_page_shows_the_country_s_body_and_links_every_other(client
     # the 20 councils of the regions and the three cities as lines, then the way to all 223
     assert others.count('<li data-body="') == 20
     assert 'href="/en/body/astana-maslikhat"' in others and 'href="/en/bodies"' in others
+    assert "data-so-far" not in others  # every council's count is complete and final
     index = client.get("/en/bodies").text
     assert index.count('<li data-body="') == 224
     assert index.count('class="bodies-group"') == 21  # the whole country, then 20 regions
