@@ -134,9 +134,8 @@ def evaluate(
             vacant[body.id] = max(0, body.seats - sum(composed.seats.values()))  # overhang grows it
             continue
         tiers = []
-        for r in results:
-            if r.contest.body != body.id:
-                continue
+        for i in known.contests_of.get(body.id, ()):
+            r = results[i]
             if r.list_result is not None:
                 tiers.append(dict(r.list_result.seats))
             elif r.winner_party is not None:
@@ -175,6 +174,21 @@ class _Known:
     listed: dict[str, set[str]]
     #: contest id -> its candidate ids, in definition order
     running: dict[str, list[str]]
+    #: body id -> the positions of its contests in ``election.contests``
+    contests_of: dict[str, list[int]] = field(default_factory=dict)
+    #: What :func:`call` and :func:`as_json` worked out lately for each contest, newest first, at
+    #: most :data:`_RECENT` (a live server's results of everything counted, and of the final
+    #: protocols): reused while the contest's result is the same object (see :func:`evaluate`)
+    #: and what it depends on beside is equal. After one more protocol a snapshot of the whole
+    #: ballot day (3,131 contests) works out one or two contests again, not every one.
+    #: contest id -> (result, ballots still to come, roll's range, its call)
+    calls: dict[str, list[tuple[ContestResult, int, tuple[int, int] | None, _Call]]] = field(
+        default_factory=dict
+    )
+    #: (language, contest id) -> (result, ballots still to come, its call, its JSON)
+    docs: dict[tuple[str, str], list[tuple[ContestResult, int, tuple[Any, ...], dict[str, object]]]] = field(
+        default_factory=dict
+    )
 
 
 #: id(election) -> (the election, weakly, and what results read of it): an election never
@@ -190,11 +204,15 @@ def _known(election: Election) -> _Known:
     for c in election.candidates:
         if c.party:
             listed.setdefault(c.contest, set()).add(c.party)
+    contests_of: dict[str, list[int]] = {}
+    for i, c in enumerate(election.contests):
+        contests_of.setdefault(c.body, []).append(i)
     made = _Known(
         {c.id: c for c in election.candidates},
         [p.id for p in election.parties],
         listed,
         running_by_contest(election),
+        contests_of,
     )
     if len(_KNOWN) >= 8:  # a process holds one election, or a handful in tests
         _KNOWN.clear()
@@ -313,36 +331,79 @@ class Calls:
     bodies: dict[str, BodyCall]
 
 
+#: A contest's call: ("seats", its lists' bounds or None, why unbounded or None), or ("race",
+#: "decided" or "leading").
+_Call = tuple[str, Any, Any]
+#: How many recent calls and documents of each contest are kept (see ``_Known.calls``).
+_RECENT = 2
+
+
+def _recent(memo: list[Any], r: ContestResult, *rest: Any) -> Any:
+    """The value kept in ``memo`` for the result ``r`` (the same object) and equal ``rest``, or None."""
+    for entry in memo:
+        if entry[0] is r and entry[1 : 1 + len(rest)] == rest:
+            return entry[-1]
+    return None
+
+
+def _keep(memo: list[Any], entry: tuple[Any, ...]) -> None:
+    memo.insert(0, entry)
+    del memo[_RECENT:]
+
+
 def call(results: Results) -> Calls:
     """Which races and seats are decided. Nothing is bounded where nothing is left to count: the
     count as it stands is the only completion, so a complete count costs nothing here."""
     election = results.election
-    running = running_by_contest(election)
+    known = _known(election)
+    running = known.running
     compensatory = {b.id for b in election.bodies if b.composition == "compensatory"}
     races: dict[str, str] = {}
     seats: dict[str, SeatBounds | None] = {}
     unbounded: dict[str, str] = {}
     for r in results.contests:
         cid, left = r.contest.id, results.uncounted.get(r.contest.id, 0)
-        if r.list_result is not None:
-            now = dict(r.list_result.seats)
-            if not left:
-                # a compensatory list's seats may be more than the contest's (overhang, leveling)
-                total = max(r.contest.seats, sum(now.values()))
-                seats[cid] = SeatBounds(total, 0, now, dict(now), dict(now))
-            elif r.contest.body in compensatory:
-                seats[cid], unbounded[cid] = None, "compensatory"
-            else:
-                try:
-                    seats[cid] = seat_bounds(r.list_result.ballots, r.list_result.rules, uncounted=left)
-                except RulesError:
-                    seats[cid] = None
-                    unbounded[cid] = "alliances" if r.list_result.rules.alliances else "rules"
-        elif r.outcome is not None:
-            decided = not left or _race_decided(r, running.get(cid, []), left, results)
-            races[cid] = "decided" if decided else "leading"
-    bodies = {b.id: _body_call(b, results, races, seats, b.id in compensatory) for b in election.bodies}
+        roll = results.rolls.get(cid)
+        memo = known.calls.setdefault(cid, [])
+        made: _Call | None = _recent(memo, r, left, roll)
+        if made is None:
+            made = _call_of(r, left, running.get(cid, []), results, r.contest.body in compensatory)
+            _keep(memo, (r, left, roll, made))
+        kind, value, why = made
+        if kind == "race":
+            races[cid] = value
+        elif kind == "seats":
+            seats[cid] = value
+            if why is not None:
+                unbounded[cid] = why
+    by_body: dict[str, list[ContestResult]] = {}
+    for r in results.contests:
+        by_body.setdefault(r.contest.body, []).append(r)
+    bodies = {
+        b.id: _body_call(b, by_body.get(b.id, []), results, races, seats, b.id in compensatory)
+        for b in election.bodies
+    }
     return Calls(races, seats, unbounded, bodies)
+
+
+def _call_of(r: ContestResult, left: int, running: list[str], results: Results, compensated: bool) -> _Call:
+    """One contest's call (see :data:`_Call`); ``left``: the ballots still to come."""
+    if r.list_result is not None:
+        now = dict(r.list_result.seats)
+        if not left:
+            # a compensatory list's seats may be more than the contest's (overhang, leveling)
+            total = max(r.contest.seats, sum(now.values()))
+            return ("seats", SeatBounds(total, 0, now, dict(now), dict(now)), None)
+        if compensated:
+            return ("seats", None, "compensatory")
+        try:
+            return ("seats", seat_bounds(r.list_result.ballots, r.list_result.rules, uncounted=left), None)
+        except RulesError:
+            return ("seats", None, "alliances" if r.list_result.rules.alliances else "rules")
+    if r.outcome is not None:
+        decided = not left or _race_decided(r, running, left, results)
+        return ("race", "decided" if decided else "leading", None)
+    return ("none", None, None)
 
 
 def _race_decided(r: ContestResult, running: list[str], left: int, results: Results) -> bool:
@@ -372,6 +433,7 @@ def _race_decided(r: ContestResult, running: list[str], left: int, results: Resu
 
 def _body_call(
     body: Body,
+    mine: list[ContestResult],
     results: Results,
     races: dict[str, str],
     seats: dict[str, SeatBounds | None],
@@ -384,7 +446,6 @@ def _body_call(
     house = results.tiers.get(body.id, {}).get("house_size")
     if isinstance(house, int):
         size = house
-    mine = [r for r in results.contests if r.contest.body == body.id]
     if compensated:
         comp = body.compensation
         tiers = {r.contest.id for r in mine} | set(comp.districts if comp else ())
@@ -640,10 +701,18 @@ def as_json(results: Results, lang: str = "en", level: str | None = None) -> dic
             house = tiers.get("house_size")
             if isinstance(house, int):  # overhang or leveling seats grow the house
                 bodies[body.id]["size"] = house
-    contests = [
-        {**_contest_json(r, labels, running.get(r.contest.id, [])), **_call_json(r, results)}
-        for r in results.contests
-    ]
+    known = _known(election)
+    contests = []
+    for r in results.contests:
+        cid = r.contest.id
+        left = results.uncounted.get(cid, 0)
+        called = (calls.races.get(cid), calls.seats.get(cid), calls.unbounded.get(cid))
+        memo = known.docs.setdefault((lang, cid), [])
+        entry: dict[str, object] | None = _recent(memo, r, left, called)
+        if entry is None:
+            entry = {**_contest_json(r, labels, running.get(cid, [])), **_call_json(r, results)}
+            _keep(memo, (r, left, called, entry))
+        contests.append(dict(entry))  # a reader's change to its document stays its own
     return {
         "election": _election_head(election, lang),
         "bodies": bodies,
