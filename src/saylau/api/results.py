@@ -51,6 +51,13 @@ async def get_results(
     caller: Caller,
     territory: Annotated[str | None, Query(max_length=200, description="A territory id")] = None,
     contest: Annotated[str | None, Query(max_length=200, description="A contest id")] = None,
+    body: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="A body id: only its contests and its seats (with `territory`: its contests there)",
+        ),
+    ] = None,
     lang: Lang = "en",
     status: Annotated[
         Literal["all", "final"],
@@ -67,9 +74,13 @@ async def get_results(
         raise ApiError(404, f"no territory {territory!r} in election {live.election.id!r}")
     if contest is not None and contest not in live.checker.contests:
         raise ApiError(404, f"no contest {contest!r} in election {live.election.id!r}")
+    if body is not None and body not in {b.id for b in live.election.bodies}:
+        raise ApiError(404, f"no body {body!r} in election {live.election.id!r}")
+    if body is not None and contest is not None and live.checker.contests[contest].body != body:
+        raise ApiError(422, f"contest {contest!r} is not one of body {body!r}'s")
     snapshot = await state.publisher.current()
-    body, etag = await state.publisher.view(snapshot, lang, territory, contest, status == "final")
-    return cached(request, state, snapshot, body, etag)
+    text, etag = await state.publisher.view(snapshot, lang, territory, contest, status == "final", body)
+    return cached(request, state, snapshot, text, etag)
 
 
 @router.get(

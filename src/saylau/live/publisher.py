@@ -112,15 +112,22 @@ class Publisher:
                 log.exception("building a results snapshot failed")
 
     async def view(
-        self, snapshot: Snapshot, lang: str, territory: str | None, contest: str | None, final: bool = False
+        self,
+        snapshot: Snapshot,
+        lang: str,
+        territory: str | None,
+        contest: str | None,
+        final: bool = False,
+        body: str | None = None,
     ) -> tuple[bytes, str]:
         """:meth:`Live.view`, off the event loop unless it is made already (a large election's
         results in another language take a while to write)."""
-        found = snapshot.views.get((lang, territory or "", contest or "", "final" if final else ""))
+        key = (lang, territory or "", contest or "", "final" if final else "", body or "")
+        found = snapshot.views.get(key)
         if found is not None:
             return found
         return await self._loop.run_in_executor(
-            self._executor, self.live.view, snapshot, lang, territory, contest, final
+            self._executor, self.live.view, snapshot, lang, territory, contest, final, body
         )
 
     def subscribe(self) -> asyncio.Queue[Snapshot]:

@@ -617,26 +617,50 @@ class Live:
         self._touched = set()
 
     def view(
-        self, snapshot: Snapshot, lang: str, territory: str | None, contest: str | None, final: bool = False
+        self,
+        snapshot: Snapshot,
+        lang: str,
+        territory: str | None,
+        contest: str | None,
+        final: bool = False,
+        body: str | None = None,
     ) -> tuple[bytes, str]:
-        """The results body and its ETag: national (whole, or one contest) or one territory's;
-        of every protocol counted, or (``final``) of the final ones only."""
-        key = (lang, territory or "", contest or "", "final" if final else "")
+        """The results body and its ETag: national (whole, one body's or one contest's) or one
+        territory's; of every protocol counted, or (``final``) of the final ones only.
+
+        A body's results (``body``) are its contests and its seats alone: a whole ballot day's
+        document (every council of the country, 3,131 contests, 4.8 MB) is more than a reader of
+        one body should fetch on every update."""
+        key = (lang, territory or "", contest or "", "final" if final else "", body or "")
         found = snapshot.views.get(key)
         if found is not None:
             return found
-        if territory is None and contest is None and not final:
-            body = snapshot.body(lang)
-            out = (body, snapshot.etag if lang == "en" else etag_of(body))
+        if body is not None:
+            doc = (
+                self._territory_doc(snapshot, lang, territory, contest, final)
+                if territory is not None
+                else {**snapshot.doc(lang, final), "results_version": snapshot.version}
+            )
+            mine = {c.id for c in self.election.contests if c.body == body}
+            doc["contests"] = [c for c in doc["contests"] if c["id"] in mine and contest in (None, c["id"])]
+            if "bodies" in doc:
+                doc["bodies"] = {k: v for k, v in doc["bodies"].items() if k == body}
+            if final:
+                doc["counted"] = "final"
+            text = dumps(doc)
+            out = (text, etag_of(text))
+        elif territory is None and contest is None and not final:
+            text = snapshot.body(lang)
+            out = (text, snapshot.etag if lang == "en" else etag_of(text))
         elif territory is None and contest is None:
-            body = dumps({**snapshot.doc(lang, final), "counted": "final"})
-            out = (body, etag_of(body))
+            text = dumps({**snapshot.doc(lang, final), "counted": "final"})
+            out = (text, etag_of(text))
         elif territory is None:
             doc = snapshot.doc(lang, final)
             contests = [c for c in doc["contests"] if c["id"] == contest]
             body_id = contests[0]["body"] if contests else None
             bodies = {k: v for k, v in doc["bodies"].items() if k == body_id}
-            body = dumps(
+            text = dumps(
                 {
                     **doc,
                     "contests": contests,
@@ -645,10 +669,10 @@ class Live:
                     **({"counted": "final"} if final else {}),
                 }
             )
-            out = (body, etag_of(body))
+            out = (text, etag_of(text))
         else:
-            body = dumps(self._territory_doc(snapshot, lang, territory, contest, final))
-            out = (body, etag_of(body))
+            text = dumps(self._territory_doc(snapshot, lang, territory, contest, final))
+            out = (text, etag_of(text))
         if len(snapshot.views) < 10_000:
             snapshot.views[key] = out
         return out
