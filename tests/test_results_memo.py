@@ -82,3 +82,26 @@ def test_a_reader_s_change_to_its_document_is_not_the_next_reader_s(election: El
     doc["contests"][0]["name"] = "changed"
     assert as_json(evaluate(election, tally))["contests"][0]["name"] != "changed"
     assert dataclasses.replace(results).calls == results.calls
+
+
+def test_a_snapshot_s_bytes_are_its_document_s_whatever_was_written_before(election: Election) -> None:
+    """saylau.live.snapshots.Encoder keeps each contest's text while its entry is the same object:
+    each document it writes is byte for byte json.dumps's, through counts and corrections."""
+    from saylau.live.snapshots import Encoder, dumps
+
+    encoder = Encoder()
+    protocols = list(election.protocols)
+    tally = Tally(election)
+    written = set()
+    for i, p in enumerate(protocols[:40]):
+        if i % 5 == 4:  # a correction: one vote moved
+            options = list(p.votes)
+            votes = {**p.votes, options[0]: p.votes[options[0]] + 1}
+            tally.apply(Protocol(p.station, p.contest, p.lines, votes))
+        else:
+            tally.apply(p)
+        doc = as_json(evaluate(election, tally), ("en", "kk")[i % 2], shared=True)
+        text = encoder.dumps(doc)
+        assert text == dumps(doc)
+        written.add(text)
+    assert len(written) == 40

@@ -668,9 +668,16 @@ def _election_head(election: Election, lang: str) -> dict[str, object]:
     return {"id": election.id, "date": election.date, "name": name_in(election.name, lang)}
 
 
-def as_json(results: Results, lang: str = "en", level: str | None = None) -> dict[str, object]:
+def as_json(
+    results: Results, lang: str = "en", level: str | None = None, *, shared: bool = False
+) -> dict[str, object]:
     """The public results document (docs/results-json.md): every party, list and candidate by
-    its declared id, its name in ``lang`` in the ``options`` table beside it."""
+    its declared id, its name in ``lang`` in the ``options`` table beside it.
+
+    ``shared``: each contest's entry is the one kept for later documents while the contest does
+    not change (the same object, to be read and never changed), so that whoever writes the
+    document out can keep each entry's text as well (:class:`saylau.live.snapshots.Encoder`).
+    Otherwise each entry is the caller's own copy."""
     election = results.election
     root = next((t.id for t in election.territories if t.parent is None), "")
     labels = Labels(election, lang)
@@ -712,7 +719,7 @@ def as_json(results: Results, lang: str = "en", level: str | None = None) -> dic
         if entry is None:
             entry = {**_contest_json(r, labels, running.get(cid, [])), **_call_json(r, results)}
             _keep(memo, (r, left, called, entry))
-        contests.append(dict(entry))  # a reader's change to its document stays its own
+        contests.append(entry if shared else dict(entry))  # a reader's change stays its own
     return {
         "election": _election_head(election, lang),
         "bodies": bodies,

@@ -36,7 +36,7 @@ from saylau.checker import Checker
 from saylau.errors import SaylauError
 from saylau.live.jobs import CopyJob, FileJob, ProtocolJob, SyncJob, TurnoutJob
 from saylau.live.parallel import ParallelCounts
-from saylau.live.snapshots import Snapshot, dumps, etag_of
+from saylau.live.snapshots import Encoder, Snapshot, dumps, etag_of
 from saylau.model import Election, Protocol, TurnoutReport
 from saylau.results import as_json, evaluate, territory_doc
 from saylau.store import ConflictError, Entered, Store, Submission, Submitted, Written
@@ -98,6 +98,7 @@ class Live:
         self._thread: threading.Thread | None = None
         self.on_change: Callable[[], None] = lambda: None
         self._kept_size = -1  # the largest checkpoint handed to the writer to store
+        self._encoder = Encoder()  # the snapshots' results JSON, each contest written once
         #: observers' copies against the official count (made when asked, kept per log size)
         self.parallel = ParallelCounts(store, self.election, self.checker)
         self._reload()
@@ -548,8 +549,8 @@ class Live:
             totals, final_totals = dict(self._frozen), dict(self._final_frozen)
             generation, seq = self.generation, self.seq
         log_size, log_root, note = self._sign(seq)
-        doc = as_json(results, "en")
-        body = dumps(doc)
+        doc = as_json(results, "en", shared=True)
+        body = self._encoder.dumps(doc)
         status = doc["status"]
         assert isinstance(status, dict)
         version = (self.snapshot.version + 1) if self.snapshot is not None else 1

@@ -83,3 +83,32 @@ def etag_of(body: bytes) -> str:
 
 def dumps(doc: Any) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class Encoder:
+    """:func:`dumps` of one results document after another, each contest's entry written once
+    while it is the same object (``as_json(..., shared=True)`` hands out the same entry while the
+    contest does not change): a snapshot of the whole ballot day writes 4.8 MB, of which one
+    protocol changes a few kilobytes. The bytes are exactly :func:`dumps`'s.
+
+    Used by one snapshot builder at a time; a second one at once would only write more again."""
+
+    def __init__(self) -> None:
+        self._texts: dict[int, tuple[object, bytes]] = {}
+
+    def dumps(self, doc: dict[str, Any]) -> bytes:
+        contests = doc.get("contests")
+        if not isinstance(contests, list):
+            return dumps(doc)
+        kept, texts = self._texts, {}
+        parts = []
+        for entry in contests:
+            found = kept.get(id(entry))
+            if found is None or found[0] is not entry:
+                found = (entry, dumps(entry))
+            texts[id(entry)] = found
+            parts.append(found[1])
+        self._texts = texts  # only the entries of the newest document are kept
+        listed = b"[" + b",".join(parts) + b"]"
+        out = [dumps(k) + b":" + (listed if k == "contests" else dumps(value)) for k, value in doc.items()]
+        return b"{" + b",".join(out) + b"}"
