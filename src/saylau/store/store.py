@@ -878,7 +878,7 @@ class Store:
         """:meth:`_bounded` for a whole table at once: the same comparisons on columns (NumPy);
         a row that fails any of them is then checked as a protocol, which says what is wrong."""
         election = self.election()
-        registered = {s.id: s.registered for s in election.stations}
+        stations = election.station_by_id  # made once per election, not per submission
         lists = election.voter_lists
         one = self._bounded()
 
@@ -887,7 +887,8 @@ class Store:
                 return
             figures = table.figures
             bad = (figures < 0).any(axis=1) | (figures > model.MAX_COUNT).any(axis=1)
-            listed = np.array([registered.get(s, -1) for s in table.stations], dtype=np.int64)
+            found = (stations.get(s) for s in table.stations)
+            listed = np.array([-1 if f is None else f.registered for f in found], dtype=np.int64)
             known = listed >= 0
             if known.any():
                 low, high = lists.range_array(np.where(known, listed, 0))
