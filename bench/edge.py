@@ -260,6 +260,7 @@ async def measure(
                 for probe in probes:
                     lags += await probe
                 rates[f"{where} {what}"] = rate
+                rates[f"{where} {what} writes"] = (len(writes.latencies) - written) / args.seconds
                 print(
                     f"{where:<6} {what:<14} {rate:9.0f} reads/s   p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   "
                     f"({total:,} reads, {bad} errors; {reached:,.0f} GETs answered by saylau (probes too); "
@@ -330,6 +331,14 @@ def main() -> None:
     print(
         f"writes: {len(writes.latencies):,} in {elapsed:.1f} s = {len(writes.latencies) / elapsed:.0f}/s   "
         f"p50 {w50:.1f} ms   p99 {w99:.1f} ms (from when each was due; {codes})"
+    )
+    during = {
+        w: (rates[f"{w} national page writes"] + rates[f"{w} results JSON writes"]) / 2
+        for w in ("nginx", "direct")
+    }
+    print(
+        f"writes answered while nginx served the reads: {during['nginx']:.0f}/s; "
+        f"while saylau served them itself: {during['direct']:.0f}/s"
     )
     origin_lags, edge_lags = [a for a, _ in lags], [b for _, b in lags]
     o50, o99 = percentile(origin_lags, 0.5) * 1000, percentile(origin_lags, 0.99) * 1000
