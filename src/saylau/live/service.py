@@ -98,7 +98,8 @@ class Live:
         self._thread: threading.Thread | None = None
         self.on_change: Callable[[], None] = lambda: None
         self._kept_size = -1  # the largest checkpoint handed to the writer to store
-        self._encoder = Encoder()  # the snapshots' results JSON, each contest written once
+        #: the snapshots' results JSON by (language, final), each contest's text kept while unchanged
+        self._encoders: dict[tuple[str, bool], Encoder] = {}
         #: observers' copies against the official count (made when asked, kept per log size)
         self.parallel = ParallelCounts(store, self.election, self.checker)
         self._reload()
@@ -550,7 +551,7 @@ class Live:
             generation, seq = self.generation, self.seq
         log_size, log_root, note = self._sign(seq)
         doc = as_json(results, "en", shared=True)
-        body = self._encoder.dumps(doc)
+        body = self._encoders.setdefault(("en", False), Encoder()).dumps(doc)
         status = doc["status"]
         assert isinstance(status, dict)
         version = (self.snapshot.version + 1) if self.snapshot is not None else 1
@@ -577,6 +578,7 @@ class Live:
             log_root=log_root,
             checkpoint=note,
             log_key=self.store.signing_vkey if note is not None else None,
+            encoders=self._encoders,
         )
         self.snapshot = snapshot
         return snapshot

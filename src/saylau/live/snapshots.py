@@ -42,19 +42,31 @@ class Snapshot:
     checkpoint: str | None = None
     log_key: str | None = None  # the vkey that checks ``checkpoint``
 
+    #: (language, final) -> the writer of that document's JSON, handed from each snapshot to the
+    #: next by the live service, so that each keeps the texts of the contests that did not change
+    encoders: dict[tuple[str, bool], Encoder] = field(default_factory=dict)
+
     def doc(self, lang: str, final: bool = False) -> dict[str, Any]:
-        docs, bodies = (self.final_docs, self.final_bodies) if final else (self.docs, self.bodies)
+        """The results document in ``lang``: to be read, never changed (its contests' entries are
+        shared with later snapshots while they do not change: ``as_json(..., shared=True)``)."""
+        docs = self.final_docs if final else self.docs
         found = docs.get(lang)
         if found is None:
             results = self.final_results if final else self.results
             assert results is not None
-            found = docs[lang] = as_json(results, lang)
-            bodies[lang] = dumps(found)
+            found = docs[lang] = as_json(results, lang, shared=True)
         return found
 
     def body(self, lang: str, final: bool = False) -> bytes:
-        self.doc(lang, final)
-        return (self.final_bodies if final else self.bodies)[lang]
+        """The JSON text of :meth:`doc`, written when first asked (pages read the document, the
+        API the text; the whole day's is 4.8 MB)."""
+        bodies = self.final_bodies if final else self.bodies
+        found = bodies.get(lang)
+        if found is None:
+            doc = self.doc(lang, final)
+            encoder = self.encoders.setdefault((lang, final), Encoder())
+            found = bodies[lang] = encoder.dumps(doc)
+        return found
 
     def event(self) -> dict[str, Any]:
         """What the server-sent events announce: the version, and the log's signed checkpoint."""
