@@ -56,14 +56,24 @@ def test_seats_and_districts_with_plural_forms(results):
     ru = " ".join(summary(results, "ru"))
     assert "Мажилис, 98 мест: AMANAT 62, Ауыл 8, самовыдвиженцы 7" in ru
     assert f"Против всех: 3,90{NBSP}% (248{NBSP}291 голос)." in ru  # 248 291 ends in 1: singular
-    # the districts of the whole day: the Mazhilis' 29 (their 22 and 7 are in its 62 and 7 above)
-    # and the maslikhats' 3,081
-    assert f"Победители в 3{NBSP}110 одномандатных округах: AMANAT " in ru
+    # the districts body by body: the Mazhilis' 29 (their 22 and 7 are in its 62 and 7 above),
+    # then each maslikhat's, never counted together
+    assert "Мажилис. Победители в 29 одномандатных округах: AMANAT 22, самовыдвиженцы 7." in ru
     assert f"обработаны протоколы всех 10{NBSP}418 избирательных участков" in ru
     en = " ".join(summary(results, "en"))
     assert "Distribution of the 69 seats: Amanat 40, Auyl 8, Respublica 6, Ak Zhol 6, People's Party 5" in en
-    assert "Winners in 3,110 single-mandate districts: Amanat " in en
+    assert "Mazhilis. Winners in 29 single-mandate districts: Amanat 22, self-nominated 7." in en
+    assert "Astana city maslikhat. Winners in 17 single-mandate districts: Amanat 14, " in en
+    assert "3,110" not in en  # the Mazhilis' and the maslikhats' districts are not one count
     assert "Final results" in en
+
+
+def test_the_national_page_s_summary_is_of_the_bodies_it_draws(results):
+    """``bodies``: the national page summarises the Mazhilis it draws in full, not every council."""
+    en = summary(results, "en", ["mazhilis"])
+    assert "Winners in 29 single-mandate districts: Amanat 22, self-nominated 7." in en
+    assert "maslikhat" not in " ".join(en[1:])  # after the status, which names the election
+    assert len(" ".join(en)) * 20 < len(" ".join(summary(results, "en")))
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])

@@ -14,6 +14,7 @@ count a later protocol could overturn (docs/certainty.md).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from datetime import date
 from fractions import Fraction
 
@@ -25,20 +26,35 @@ from saylau.publish.options import AGAINST_ALL, options, party_label, percent_de
 from saylau.results import SELF_NOMINATED, BodyCall, ContestResult, Results
 
 
-def summary(results: Results, lang: str) -> list[str]:
-    """Paragraphs of plain text: status, list vote, seats, turnout, districts."""
+def summary(results: Results, lang: str, bodies: Collection[str] | None = None) -> list[str]:
+    """Paragraphs of plain text: status, list vote, seats, turnout, districts.
+
+    ``bodies``: only these bodies' lists, seats and districts (the national page's summary: the
+    bodies it draws in full, not every council of the ballot day); every body when None. Where
+    several bodies have single-mandate districts, each body's are a paragraph of their own, led by
+    its name: a district of a city council and one of the parliament are not counted together."""
     lang = lang_or_default(lang)
+    mine = {b.id for b in results.election.bodies if bodies is None or b.id in bodies}
     paragraphs = [_status(results, lang)]
     for r in results.contests:
-        if r.list_result is not None and r.totals.reported:
+        if r.list_result is not None and r.totals.reported and r.contest.body in mine:
             paragraphs.append(_list_vote(results, r, lang))
-    seats = _seats(results, lang)
+    seats = _seats(results, lang, mine)
     if seats:
         paragraphs.append(seats)
     paragraphs.append(_turnout(results, lang))
-    districts = _districts(results, lang)
-    if districts:
-        paragraphs.append(districts)
+    by_body = {
+        body.id: [r for r in results.contests if r.contest.body == body.id and r.contest.kind != "list"]
+        for body in results.election.bodies
+        if body.id in mine
+    }
+    with_districts = [b for b in results.election.bodies if by_body.get(b.id)]
+    for body in with_districts:
+        districts = _districts(results, lang, by_body[body.id])
+        if districts and len(with_districts) > 1:
+            districts = f"{name_in(body.name, lang)}. {districts}"
+        if districts:
+            paragraphs.append(districts)
     return paragraphs
 
 
@@ -202,10 +218,12 @@ def _listing(results: Results, seats: dict[str, int], lang: str) -> str:
     return ", ".join(f"{party_label(results, p, lang)} {_n(n, lang)}" for p, n in won)
 
 
-def _seats(results: Results, lang: str) -> str:
+def _seats(results: Results, lang: str, bodies: Collection[str]) -> str:
     ngettext = ngettext_for(lang)
     sentences = []
     for body in results.election.bodies:
+        if body.id not in bodies:
+            continue
         seats = results.bodies.get(body.id, {})
         called = results.calls.bodies[body.id]
         if called.leading or called.undetermined > results.vacant.get(body.id, 0):
@@ -309,9 +327,9 @@ def _turnout(results: Results, lang: str) -> str:
     return " ".join(sentences)
 
 
-def _districts(results: Results, lang: str) -> str:
+def _districts(results: Results, lang: str, districts: list[ContestResult]) -> str:
+    """The single-mandate ``districts`` (of one body): winners, leaders, runoffs, the rest."""
     _, ngettext = gettext_for(lang), ngettext_for(lang)
-    districts = [r for r in results.contests if r.contest.kind != "list"]
     if not districts:
         return ""
     races = results.calls.races

@@ -281,11 +281,12 @@ async def national(request: Request, lang: str) -> Response:
     names = _names(snapshot, lang)
     from saylau.publish import press
 
-    summary = await run_in_threadpool(press.summary, results, lang)
     election = results.election
     # The bodies of the whole country in full; on a ballot day of local councils too, the
     # regions' councils as lines, each a link to its page, and the way to all of them.
     shown = places.national(election, election.body_places)
+    # the summary of what the page draws in full (the councils' are on their own pages)
+    summary = await run_in_threadpool(press.summary, results, lang, shown)
     paths = election.territory_paths
     regional = [  # the bodies of a territory just below a top one
         b.id
