@@ -1643,9 +1643,13 @@ def _latest(
     """
     pv = protocol_versions
     cols = sa.select(pv.c.station, pv.c.contest, pv.c.version, pv.c.status, pv.c.content_hash)
+    keys = list(keys)
     few = {station for station, _ in keys}
     if len(few) <= _FEW_STATIONS:
         stations = sorted(few)
+        contests = sorted({contest for _, contest in keys})
+        if len(contests) <= 500:  # and only their contests: a station votes in five on a whole day
+            cols = cols.where(pv.c.contest.in_(contests))
         queries = [cols.where(pv.c.station.in_(stations[i : i + 500])) for i in range(0, len(stations), 500)]
     else:
         queries = [cols]
