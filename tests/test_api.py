@@ -269,6 +269,7 @@ def test_a_token_created_while_serving_works_at_once(server: Server, tiny_store:
             "token": new.token.id,
             "name": "late",
             "territory": None,
+            "territory_name": None,
             "expires_at": None,
         }
 

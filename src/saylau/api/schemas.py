@@ -246,6 +246,9 @@ class Whoami(BaseModel):
     token: str | None = Field(description="The token's id (never its secret); null without a token.")
     name: str | None
     territory: str | None
+    territory_name: str | None = Field(
+        default=None, description="The territory's name in the language asked (`lang`); null without one."
+    )
     expires_at: str | None
 
 

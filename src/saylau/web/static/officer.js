@@ -31,18 +31,6 @@
     box.hidden = false;
   }
 
-  var territoryNames = null;
-  function territories() {
-    if (territoryNames) return Promise.resolve(territoryNames);
-    return api("GET", "/api/v1/election?lang=" + LANG, { token: null }).then(function (res) {
-      territoryNames = {};
-      if (res.status === 200) {
-        res.body.territories.forEach(function (tt) { territoryNames[tt.id] = tt.name; });
-      }
-      return territoryNames;
-    });
-  }
-
   var signing = window.saylauSigning;  // static/signing.js: the key made and kept in this browser
 
   /* The signing key kept for the signed-in token, if it is still registered and not revoked:
@@ -70,13 +58,13 @@
 
   function whoami() {
     if (!token()) return Promise.resolve(null);
-    return api("GET", "/api/v1/whoami").then(function (res) {
+    /* whoami names the token's territory in the page's language: no need for the whole
+       election (a megabyte on a ballot day of every council) to say where the officer writes */
+    return api("GET", "/api/v1/whoami?lang=" + LANG).then(function (res) {
       if (res.status !== 200) { forget(); return null; }
       who = res.body;
-      return territories().then(function (names) {
-        showWho(who, who.territory ? names[who.territory] : null);
-        return who;
-      });
+      showWho(who, who.territory_name);
+      return who;
     });
   }
 
@@ -106,20 +94,20 @@
     var form = $("signin-form"), input = $("token"), error = $("token-error"), status = $("signin-status");
 
     function signedIn(me) {
-      territories().then(function (names) {
-        $("who-role").textContent = roleText(me.role);
-        $("who-territory").textContent = me.territory
-          ? (names[me.territory] || me.territory) + " (" + me.territory + ")" : t("everywhere");
-        $("who-name").textContent = me.name || "—";
-        $("who-token").textContent = me.token || "—";
-        $("who-expires").textContent = me.expires_at ? dom.dateTime(me.expires_at) : "—";
-        form.hidden = true;
-        $("signed-in").hidden = false;
-        status.textContent = t("signed_in") + ": " + roleText(me.role) +
-          (me.role === "admin" || me.role === "commission" ? "" : ". " + t("not_writer"));
-        showWho(me, me.territory ? names[me.territory] : null);
-        keySection(me, names);
-      });
+      var names = {};  // the token's territory, named by whoami in the page's language
+      if (me.territory) names[me.territory] = me.territory_name || me.territory;
+      $("who-role").textContent = roleText(me.role);
+      $("who-territory").textContent = me.territory
+        ? (me.territory_name || me.territory) + " (" + me.territory + ")" : t("everywhere");
+      $("who-name").textContent = me.name || "—";
+      $("who-token").textContent = me.token || "—";
+      $("who-expires").textContent = me.expires_at ? dom.dateTime(me.expires_at) : "—";
+      form.hidden = true;
+      $("signed-in").hidden = false;
+      status.textContent = t("signed_in") + ": " + roleText(me.role) +
+        (me.role === "admin" || me.role === "commission" ? "" : ". " + t("not_writer"));
+      showWho(me, me.territory ? names[me.territory] : null);
+      keySection(me, names);
     }
 
     function keySection(me, names) {
@@ -169,7 +157,7 @@
         return;
       }
       status.textContent = t("checking");
-      api("GET", "/api/v1/whoami", { token: value }).then(function (res) {
+      api("GET", "/api/v1/whoami?lang=" + LANG, { token: value }).then(function (res) {
         if (res.status === 200) {
           keep(value);
           input.value = "";
