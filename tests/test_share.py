@@ -268,7 +268,7 @@ def test_a_versioned_chart_is_immutable_and_outlives_newer_results(tmp_path: Pat
     newest, the same bytes after newer results, a redirect to the newest once no longer kept; a
     version not reached yet is a 404 nothing may keep."""
     db = tmp_path / "kz.db"
-    held = demo_build(db, withhold=1)
+    held = demo_build(db, withhold=40)  # as `counting`: a copy of this worker's build, not a new one
     with TestClient(create_app(str(db))) as c:
         stable = c.get("/en/charts/hemicycle/mazhilis.png")
         seq = int(stable.headers["x-results-log-size"])

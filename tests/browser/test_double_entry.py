@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,7 +21,7 @@ from saylau import spec
 from saylau.i18n import translations
 from saylau.model import Protocol
 
-from .conftest import screenshot, serving
+from .conftest import _cli, screenshot, serving  # _cli: the command in this interpreter
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "tiny"
 
@@ -34,13 +32,6 @@ class DoubleSite:
     first: str  # a commission token of R1
     second: str  # another commission token of R1
     protocols: dict[tuple[str, str], Protocol]
-
-
-def _cli(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "saylau.cli", *args], capture_output=True, text=True, check=True, timeout=60
-    )
-    return done.stdout.strip()
 
 
 @pytest.fixture(scope="module")
