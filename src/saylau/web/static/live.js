@@ -120,13 +120,29 @@
   }
 
   if (!events || !window.EventSource) { polling(true); return; }
-  var source = new EventSource(events);
-  source.addEventListener("open", function () { polling(false); });
-  source.addEventListener("error", function () { polling(true); }); /* unreachable: poll meanwhile */
-  source.addEventListener("results", function (e) {
-    var data;
-    try { data = JSON.parse(e.data); } catch (err) { return; }
-    if (pointer) { poll(); window.setTimeout(poll, 1000); } /* the publisher follows within a second */
-    else if (String(data.version) !== shown) refresh();
+  var source = null;
+  function connect() {
+    if (source) return;
+    source = new EventSource(events);
+    source.addEventListener("open", function () { polling(false); });
+    source.addEventListener("error", function () { polling(true); }); /* unreachable: poll meanwhile */
+    source.addEventListener("results", function (e) {
+      var data;
+      try { data = JSON.parse(e.data); } catch (err) { return; }
+      if (pointer) { poll(); window.setTimeout(poll, 1000); } /* the publisher follows within a second */
+      else if (String(data.version) !== shown) refresh();
+    });
+  }
+  function disconnect() {
+    if (source) { source.close(); source = null; }
+    polling(false);
+  }
+  /* Only a tab being looked at holds a stream open. A browser opens six connections to a host
+     (HTTP/1.1): a reader with more live pages open than that would find the next one never
+     loads. A tab shown again opens its stream again, whose first event is the current version:
+     the page catches up at once. */
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") disconnect(); else connect();
   });
+  if (document.visibilityState !== "hidden") connect();
 })();
