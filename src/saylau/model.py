@@ -387,6 +387,22 @@ class Election:
         return {s.id: s for s in self.stations}
 
     @cached_property
+    def station_ids(self) -> dict[str, str]:
+        """Station id -> the election's own id string: protocols read from a file share it (a
+        national file has a million of them), and intake asks once per file, not per station."""
+        return {s.id: s.id for s in self.stations}
+
+    @cached_property
+    def district_stations(self) -> dict[str, frozenset[str]]:
+        """Single-mandate contest id -> the stations voting in it, from one walk of the stations
+        (intake asks for each of 3,000 district files on a whole ballot day)."""
+        out: dict[str, set[str]] = {}
+        for s in self.stations:
+            for district in s.districts.values():
+                out.setdefault(district, set()).add(s.id)
+        return {k: frozenset(v) for k, v in out.items()}
+
+    @cached_property
     def stations_in(self) -> dict[str, tuple[Station, ...]]:
         """Territory id -> the stations directly in it, in definition order."""
         out: dict[str, list[Station]] = {}

@@ -308,7 +308,7 @@ def ballot(election: Election, contest: Contest) -> list[str]:
 def _stations_in(election: Election, contest: Contest) -> frozenset[str] | None:
     """The stations voting in a contest; None when that is every station of the election."""
     if contest.kind == "single-mandate":
-        return frozenset(s.id for s in election.stations if contest.id in s.districts.values())
+        return election.district_stations.get(contest.id, frozenset())
     parents = {t.id: t.parent for t in election.territories}
     if contest.territory is None or parents.get(contest.territory, "") is None:
         return None

@@ -214,7 +214,7 @@ class _Scan:
         self.limits = limits
         self.contests = {c.id: c for c in election.contests}
         #: id -> the election's own id string, which the protocols then share (a million of them)
-        self.stations = {s.id: s.id for s in election.stations}
+        self.stations = election.station_ids
         self.problems: list[str] = []
         self.rejects = Rejects(rows.where, rows.header, limits.max_rejects)
         self.duplicates: dict[int, RowProblem] = {}  # line of an accepted row -> why it must go back
