@@ -8,7 +8,7 @@ import logging
 import time
 
 from saylau.live.service import Live
-from saylau.live.snapshots import Snapshot
+from saylau.live.snapshots import Snapshot, view_key
 
 log = logging.getLogger("saylau.live")
 
@@ -122,7 +122,7 @@ class Publisher:
     ) -> tuple[bytes, str]:
         """:meth:`Live.view`, off the event loop unless it is made already (a large election's
         results in another language take a while to write)."""
-        key = (lang, territory or "", contest or "", "final" if final else "", body or "")
+        key = view_key(lang, territory, contest, final, body)
         found = snapshot.views.get(key)
         if found is not None:
             return found

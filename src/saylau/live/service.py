@@ -36,7 +36,7 @@ from saylau.checker import Checker
 from saylau.errors import SaylauError
 from saylau.live.jobs import CopyJob, FileJob, ProtocolJob, SyncJob, TurnoutJob
 from saylau.live.parallel import ParallelCounts
-from saylau.live.snapshots import Encoder, Snapshot, dumps, etag_of
+from saylau.live.snapshots import Encoder, Snapshot, dumps, etag_of, view_key
 from saylau.model import Election, Protocol, TurnoutReport
 from saylau.results import as_json, evaluate, territory_doc
 from saylau.store import ConflictError, Entered, Store, Submission, Submitted, Written
@@ -634,7 +634,7 @@ class Live:
         A body's results (``body``) are its contests and its seats alone: a whole ballot day's
         document (every council of the country, 3,131 contests, 4.8 MB) is more than a reader of
         one body should fetch on every update."""
-        key = (lang, territory or "", contest or "", "final" if final else "", body or "")
+        key = view_key(lang, territory, contest, final, body)
         found = snapshot.views.get(key)
         if found is not None:
             return found

@@ -88,6 +88,13 @@ class Snapshot:
         }
 
 
+def view_key(
+    lang: str, territory: str | None, contest: str | None, final: bool, body: str | None
+) -> tuple[str, ...]:
+    """The key of a results view in ``Snapshot.views`` (see ``Live.view``)."""
+    return (lang, territory or "", contest or "", "final" if final else "", body or "")
+
+
 def etag_of(body: bytes) -> str:
     """A strong entity tag: the start of the body's sha256."""
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
