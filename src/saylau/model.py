@@ -8,12 +8,13 @@ nothing else, so a definition from TOML, a store or a test builds the same thing
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from saylau.rules.majority import DistrictRules
 from saylau.rules.party_list import ListRules
@@ -451,6 +452,26 @@ class Election:
         for candidate in self.candidates:
             mine.setdefault(candidate.contest, []).append(candidate)
         return {c.id: ballot(c, self.parties, tuple(mine.get(c.id, ()))) for c in self.contests}
+
+
+_T = TypeVar("_T")
+
+
+def per_election(make: Callable[[Election], _T]) -> Callable[[Election], _T]:
+    """``make(election)`` worked out once per :class:`Election` object and kept on it, as
+    ``cached_property`` keeps the indexes above: an election never changes, and what a module
+    reads of it for every protocol, file or snapshot is made once and dies with it. For modules
+    that build on this one (results, intake), whose indexes cannot be properties here."""
+    key = f"_per_election:{make.__module__}.{make.__qualname__}"
+
+    @functools.wraps(make)
+    def kept(election: Election) -> _T:
+        found: _T | None = election.__dict__.get(key)
+        if found is None:  # not setattr: the dataclass is frozen, its own __dict__ is not
+            found = election.__dict__[key] = make(election)
+        return found
+
+    return kept
 
 
 def ballot(

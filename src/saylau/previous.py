@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from saylau.errors import DefinitionError, InputError
-from saylau.model import Election, Names, PreviousElection, name_in
+from saylau.model import Election, Names, PreviousElection, name_in, per_election
 from saylau.results import SELF_NOMINATED, ContestResult, Results, percent
 from saylau.tally import Totals
 
@@ -466,19 +466,9 @@ def territory(
     )
 
 
-_TERRITORY_IDS: dict[int, tuple[weakref.ref[Election], frozenset[str]]] = {}
-
-
+@per_election
 def _territory_ids(election: Election) -> frozenset[str]:
-    found = _TERRITORY_IDS.get(id(election))
-    if found is None or found[0]() is not election:
-        if len(_TERRITORY_IDS) >= 8:
-            _TERRITORY_IDS.clear()
-        found = _TERRITORY_IDS[id(election)] = (
-            weakref.ref(election),
-            frozenset(t.id for t in election.territories),
-        )
-    return found[1]
+    return frozenset(t.id for t in election.territories)
 
 
 def _now_id(previous_id: str | None, mapping: PriorMapping, parties: Collection[str]) -> str | None:

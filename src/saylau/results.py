@@ -23,7 +23,7 @@ from typing import Any
 from saylau.composition import compose
 from saylau.errors import RulesError, SaylauError
 from saylau.i18n import gettext_for
-from saylau.model import LANGUAGES, Body, Candidate, Contest, Election, Territory, name_in
+from saylau.model import LANGUAGES, Body, Candidate, Contest, Election, Territory, name_in, per_election
 from saylau.protocols import load_form
 from saylau.rules.certainty import SeatBounds, race_status, seat_bounds
 from saylau.rules.certainty.races import outcome_key
@@ -191,15 +191,10 @@ class _Known:
     )
 
 
-#: id(election) -> (the election, weakly, and what results read of it): an election never
-#: changes, and the live server evaluates the same one after every protocol.
-_KNOWN: dict[int, tuple[weakref.ref[Election], _Known]] = {}
-
-
+@per_election
 def _known(election: Election) -> _Known:
-    found = _KNOWN.get(id(election))
-    if found is not None and found[0]() is election:
-        return found[1]
+    """What results read of ``election``, made once for it: the live server evaluates the same
+    election after every protocol."""
     listed: dict[str, set[str]] = {}
     for c in election.candidates:
         if c.party:
@@ -207,17 +202,13 @@ def _known(election: Election) -> _Known:
     contests_of: dict[str, list[int]] = {}
     for i, c in enumerate(election.contests):
         contests_of.setdefault(c.body, []).append(i)
-    made = _Known(
+    return _Known(
         {c.id: c for c in election.candidates},
         [p.id for p in election.parties],
         listed,
         running_by_contest(election),
         contests_of,
     )
-    if len(_KNOWN) >= 8:  # a process holds one election, or a handful in tests
-        _KNOWN.clear()
-    _KNOWN[id(election)] = (weakref.ref(election), made)
-    return made
 
 
 #: tally -> (the election, contest id -> its last result): see evaluate. Weak, so a tally made

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 import string
-import weakref
 from collections.abc import Callable
 from functools import cached_property
 from operator import attrgetter
@@ -38,7 +37,7 @@ from saylau.intake.checks import evaluate, warned_about
 from saylau.intake.columns import Columns, Plan
 from saylau.intake.rows import Rows
 from saylau.intake.sources import Limits
-from saylau.model import MAX_COUNT, Election, Protocol
+from saylau.model import MAX_COUNT, Election, Protocol, per_election
 from saylau.protocol_table import ProtocolTable
 from saylau.protocols import Form
 
@@ -375,16 +374,6 @@ class _Stations:
         return pa.array(self.ids, pa.string())
 
 
-#: id(election) -> (the election, weakly; its stations as read here). An election never changes.
-_KNOWN: dict[int, tuple[weakref.ref[Election], _Stations]] = {}
-
-
+@per_election
 def _stations_of(election: Election) -> _Stations:
-    found = _KNOWN.get(id(election))
-    if found is not None and found[0]() is election:
-        return found[1]
-    made = _Stations(election)
-    if len(_KNOWN) >= 8:  # a process reads one election, or a handful in tests
-        _KNOWN.clear()
-    _KNOWN[id(election)] = (weakref.ref(election), made)
-    return made
+    return _Stations(election)
