@@ -84,6 +84,13 @@ class Client:
                 break
             name, _, value = line.decode("latin-1").partition(":")
             headers[name.strip().lower()] = value.strip()
+        if headers.get("transfer-encoding", "").lower() == "chunked":  # nginx streaming a miss
+            data = b""
+            while size := int((await self.reader.readline()).split(b";")[0], 16):
+                data += (await self.reader.readexactly(size + 2))[:-2]
+            while (await self.reader.readline()) not in (b"\r\n", b""):  # the trailer
+                pass
+            return status, headers, data
         size = int(headers.get("content-length", "0"))
         data = await self.reader.readexactly(size) if size else b""
         return status, headers, data

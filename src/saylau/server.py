@@ -134,6 +134,9 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # Swagger UI and ReDoc load their scripts from a CDN: /{lang}/api instead
         redoc_url=None,
         lifespan=lifespan,
+        # saylau's metrics are its own (/metrics, Prometheus). FastAPI's OpenTelemetry hooks would
+        # ask on every request whether a provider is configured (about 4% of a protocol's CPU).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     problems.install(app)
     app.add_middleware(StrictJson)  # inside the size limit: a key twice in a JSON body is a 422

@@ -25,8 +25,10 @@ import concurrent.futures
 import dataclasses
 import datetime
 import logging
+import math
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +50,14 @@ log = logging.getLogger("saylau.live")
 RELOAD_AFTER = 20_000
 #: Requests the writer takes from its queue at once.
 MAX_BATCH = 512
+#: While requests keep coming (the last batch ended less than :data:`BUSY` before the next one
+#: arrived), the writer waits up to this long after the first request of a batch for more, so
+#: that they share one commit. At 500 protocols a second, requests arrive every 2 ms and a batch
+#: of one is written in about 1.5 ms: without the wait nearly every protocol paid for a commit of
+#: its own (1.2 a batch on average), and the writer's share of a write was 0.5 ms of CPU. A quiet
+#: server never waits. PostgreSQL's ``commit_delay`` is the same idea.
+GROUP_WAIT = 0.004
+BUSY = 0.02
 
 
 _STOP = object()
@@ -120,14 +130,23 @@ class Live:
         self._queue.put(job)
 
     def _run(self) -> None:
+        ended = -math.inf  # when the last batch was done
         while True:
             first = self._queue.get()
+            now = time.monotonic()
+            wait_until = now + GROUP_WAIT if now - ended < BUSY else now
             batch = [first]
             while len(batch) < MAX_BATCH:
                 try:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
-                    break
+                    left = wait_until - time.monotonic()
+                    if left <= 0 or first is _STOP:
+                        break
+                    try:
+                        batch.append(self._queue.get(timeout=left))
+                    except queue.Empty:
+                        break
             stop = any(job is _STOP for job in batch)
             jobs = [job for job in batch if job is not _STOP]
             try:
@@ -139,6 +158,7 @@ class Live:
                         job.future.set_exception(e)
             if stop:
                 return
+            ended = time.monotonic()
 
     def _work(self, jobs: list[Any]) -> None:
         protocols = [j for j in jobs if isinstance(j, ProtocolJob)]
