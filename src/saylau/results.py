@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import weakref
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cache, cached_property
@@ -110,7 +110,7 @@ def evaluate(
     # A contest whose totals are the same object as last time (the tally hands out one until its
     # figures change) has the same result: after one more protocol, one or two contests are
     # counted again, not every district of the country.
-    memo = _memo(tally, election)
+    memo, body_memo = _memo(tally, election)
     totals_of: dict[str, Totals] = {}
     results: list[ContestResult] = []
     for contest in election.contests:
@@ -133,14 +133,19 @@ def evaluate(
             bodies[body.id] = composed.seats
             vacant[body.id] = max(0, body.seats - sum(composed.seats.values()))  # overhang grows it
             continue
-        tiers = []
-        for i in known.contests_of.get(body.id, ()):
-            r = results[i]
-            if r.list_result is not None:
-                tiers.append(dict(r.list_result.seats))
-            elif r.winner_party is not None:
-                tiers.append({r.winner_party: 1})
-        seats = parallel(*tiers)
+        mine = [results[i] for i in known.contests_of.get(body.id, ())]
+        kept = body_memo.get(body.id)
+        if kept is not None and _same(kept[0], mine):  # its contests' results as last time
+            seats = kept[1]
+        else:
+            tiers = []
+            for r in mine:
+                if r.list_result is not None:
+                    tiers.append(dict(r.list_result.seats))
+                elif r.winner_party is not None:
+                    tiers.append({r.winner_party: 1})
+            seats = parallel(*tiers)
+            body_memo[body.id] = (mine, seats)
         bodies[body.id] = seats
         vacant[body.id] = body.seats - sum(seats.values())
     main = next((c for c in election.contests if c.kind == "list"), election.contests[0])
@@ -189,6 +194,15 @@ class _Known:
     docs: dict[tuple[str, str], list[tuple[ContestResult, int, tuple[Any, ...], dict[str, object]]]] = field(
         default_factory=dict
     )
+    #: The same for bodies (not compensatory ones, whose seats come from all tiers at once):
+    #: body id -> (its contests' results, their calls, the body's call)
+    body_calls: dict[str, list[tuple[list[ContestResult], list[_Call], BodyCall]]] = field(
+        default_factory=dict
+    )
+    #: (language, body id) -> (its seats, its call, seats vacant, its JSON)
+    body_docs: dict[tuple[str, str], list[tuple[dict[str, int], BodyCall, int, dict[str, object]]]] = field(
+        default_factory=dict
+    )
 
 
 @per_election
@@ -211,18 +225,27 @@ def _known(election: Election) -> _Known:
     )
 
 
-#: tally -> (the election, contest id -> its last result): see evaluate. Weak, so a tally made
-#: for one evaluation takes its results with it.
-_MEMO: weakref.WeakKeyDictionary[Tally, tuple[Election, dict[str, ContestResult]]] = (
+#: What a body's seats were made from and what they were: its contests' results, in order, and
+#: the seats (shared by every Results made from those results, so read and never changed).
+_BodySeats = tuple[list[ContestResult], dict[str, int]]
+
+#: tally -> (the election, contest id -> its last result, body id -> its last seats): see
+#: evaluate. Weak, so a tally made for one evaluation takes its results with it.
+_MEMO: weakref.WeakKeyDictionary[Tally, tuple[Election, dict[str, ContestResult], dict[str, _BodySeats]]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _memo(tally: Tally, election: Election) -> dict[str, ContestResult]:
+def _memo(tally: Tally, election: Election) -> tuple[dict[str, ContestResult], dict[str, _BodySeats]]:
     found = _MEMO.get(tally)
     if found is None or found[0] is not election:
-        found = _MEMO[tally] = (election, {})
-    return found[1]
+        found = _MEMO[tally] = (election, {}, {})
+    return found[1], found[2]
+
+
+def _same(kept: Sequence[object], now: Sequence[object]) -> bool:
+    """Whether two sequences hold the same objects (not equal ones: the same), in order."""
+    return len(kept) == len(now) and all(a is b for a, b in zip(kept, now, strict=True))
 
 
 def _contest_result(contest: Contest, totals: Totals, known: _Known) -> ContestResult:
@@ -352,6 +375,7 @@ def call(results: Results) -> Calls:
     races: dict[str, str] = {}
     seats: dict[str, SeatBounds | None] = {}
     unbounded: dict[str, str] = {}
+    made_of: list[_Call] = []  # each contest's call, in the order of results.contests
     for r in results.contests:
         cid, left = r.contest.id, results.uncounted.get(r.contest.id, 0)
         roll = results.rolls.get(cid)
@@ -360,6 +384,7 @@ def call(results: Results) -> Calls:
         if made is None:
             made = _call_of(r, left, running.get(cid, []), results, r.contest.body in compensatory)
             _keep(memo, (r, left, roll, made))
+        made_of.append(made)
         kind, value, why = made
         if kind == "race":
             races[cid] = value
@@ -367,13 +392,21 @@ def call(results: Results) -> Calls:
             seats[cid] = value
             if why is not None:
                 unbounded[cid] = why
-    by_body: dict[str, list[ContestResult]] = {}
-    for r in results.contests:
-        by_body.setdefault(r.contest.body, []).append(r)
-    bodies = {
-        b.id: _body_call(b, by_body.get(b.id, []), results, races, seats, b.id in compensatory)
-        for b in election.bodies
-    }
+    bodies: dict[str, BodyCall] = {}
+    for b in election.bodies:
+        where = known.contests_of.get(b.id, [])
+        mine = [results.contests[i] for i in where]
+        if b.id in compensatory:
+            bodies[b.id] = _body_call(b, mine, results, races, seats, True)
+            continue
+        # the same contests' results with the same calls: the same body call (kept per body)
+        calls = [made_of[i] for i in where]
+        body_memo = known.body_calls.setdefault(b.id, [])
+        found = next((e[2] for e in body_memo if _same(e[0], mine) and _same(e[1], calls)), None)
+        if found is None:
+            found = _body_call(b, mine, results, races, seats, False)
+            _keep(body_memo, (mine, calls, found))
+        bodies[b.id] = found
     return Calls(races, seats, unbounded, bodies)
 
 
@@ -499,7 +532,9 @@ class Labels:
     from a bug upstream, and a label made up for it would hide one.
     """
 
-    def __init__(self, election: Election, lang: str = "en") -> None:
+    def __init__(
+        self, election: Election, lang: str = "en", candidates: Mapping[str, Candidate] | None = None
+    ) -> None:
         gettext = gettext_for(lang)
         self.election = election
         self.lang = lang
@@ -514,7 +549,8 @@ class Labels:
         }
         self.self_nominated: dict[str, object] = {"kind": SELF_NOMINATED, "name": gettext("self-nominated")}
         self.against_all: dict[str, object] = {"kind": AGAINST_ALL, "name": gettext("against all")}
-        self.candidates = {c.id: c for c in election.candidates}
+        #: by id (``candidates``, where the caller has them already: every snapshot makes labels)
+        self.candidates = candidates if candidates is not None else {c.id: c for c in election.candidates}
         self.has_against_all = ballot_has_against_all(election)
 
     def group(self, key: str) -> dict[str, object]:
@@ -671,20 +707,27 @@ def as_json(
     Otherwise each entry is the caller's own copy."""
     election = results.election
     root = next((t.id for t in election.territories if t.parent is None), "")
-    labels = Labels(election, lang)
-    running = running_by_contest(election)
+    known = _known(election)
+    labels = Labels(election, lang, known.candidates)
+    running = known.running
     territories = {t.id: t for t in election.territories}
 
     calls = results.calls
     bodies = {}
     for body in election.bodies:
-        seats = {p: n for p, n in sorted(results.bodies[body.id].items(), key=lambda kv: -kv[1]) if n}
-        called = calls.bodies[body.id]
+        won, called, vacant = results.bodies[body.id], calls.bodies[body.id], results.vacant[body.id]
+        if body.id not in results.tiers:  # as last time while its seats and call are (kept per body)
+            body_memo = known.body_docs.setdefault((lang, body.id), [])
+            kept = next((e[3] for e in body_memo if e[0] is won and e[1] is called and e[2] == vacant), None)
+            if kept is not None:
+                bodies[body.id] = kept if shared else dict(kept)
+                continue
+        seats = {p: n for p, n in sorted(won.items(), key=lambda kv: -kv[1]) if n}
         bodies[body.id] = {
             "name": name_in(body.name, lang),
             "size": body.seats,
             "seats": seats,
-            "vacant": results.vacant[body.id],
+            "vacant": vacant,
             "calls": {
                 "decided": called.decided,
                 "leading": called.leading,
@@ -699,7 +742,10 @@ def as_json(
             house = tiers.get("house_size")
             if isinstance(house, int):  # overhang or leveling seats grow the house
                 bodies[body.id]["size"] = house
-    known = _known(election)
+        else:
+            _keep(known.body_docs[(lang, body.id)], (won, called, vacant, bodies[body.id]))
+            if not shared:
+                bodies[body.id] = dict(bodies[body.id])
     contests = []
     for r in results.contests:
         cid = r.contest.id

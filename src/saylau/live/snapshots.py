@@ -105,10 +105,10 @@ def dumps(doc: Any) -> bytes:
 
 
 class Encoder:
-    """:func:`dumps` of one results document after another, each contest's entry written once
-    while it is the same object (``as_json(..., shared=True)`` hands out the same entry while the
-    contest does not change): a snapshot of the whole ballot day writes 4.8 MB, of which one
-    protocol changes a few kilobytes. The bytes are exactly :func:`dumps`'s.
+    """:func:`dumps` of one results document after another, each contest's and each body's entry
+    written once while it is the same object (``as_json(..., shared=True)`` hands out the same
+    entry while the contest or body does not change): a snapshot of the whole ballot day writes
+    4.8 MB, of which one protocol changes a few kilobytes. The bytes are exactly :func:`dumps`'s.
 
     Used by one snapshot builder at a time; a second one at once would only write more again."""
 
@@ -116,18 +116,21 @@ class Encoder:
         self._texts: dict[int, tuple[object, bytes]] = {}
 
     def dumps(self, doc: dict[str, Any]) -> bytes:
-        contests = doc.get("contests")
-        if not isinstance(contests, list):
+        contests, bodies = doc.get("contests"), doc.get("bodies")
+        if not isinstance(contests, list) or not isinstance(bodies, dict):
             return dumps(doc)
         kept, texts = self._texts, {}
-        parts = []
-        for entry in contests:
+
+        def text(entry: object) -> bytes:
             found = kept.get(id(entry))
             if found is None or found[0] is not entry:
                 found = (entry, dumps(entry))
             texts[id(entry)] = found
-            parts.append(found[1])
+            return found[1]
+
+        listed = b"[" + b",".join([text(entry) for entry in contests]) + b"]"
+        named = b"{" + b",".join([dumps(k) + b":" + text(entry) for k, entry in bodies.items()]) + b"}"
         self._texts = texts  # only the entries of the newest document are kept
-        listed = b"[" + b",".join(parts) + b"]"
-        out = [dumps(k) + b":" + (listed if k == "contests" else dumps(value)) for k, value in doc.items()]
+        written = {"contests": listed, "bodies": named}
+        out = [dumps(k) + b":" + (written.get(k) or dumps(value)) for k, value in doc.items()]
         return b"{" + b",".join(out) + b"}"
