@@ -20,7 +20,8 @@ What it does, on loopback only, bounded in count and time:
    answer, and asks nginx for the results JSON every 10 ms until the ``X-Results-Version`` it
    serves is a snapshot that counts that entry (each version's ``audit_seq`` comes from the
    event stream). The time from the 201 to then is the lag: the snapshot's interval, nginx's
-   second of caching, its background revalidation.
+   second of caching, its background revalidation. saylau's own share is the time until the
+   event stream announced a version counting it (no probe asks saylau itself).
 
 wrk, nginx and the server share this machine's 2 cores with the writer (this process): the
 figures are the machine's, indicative, and say so.
@@ -136,8 +137,10 @@ class Writes:
         await asyncio.gather(*workers, return_exceptions=True)
 
 
-async def follow_events(url: str, versions: dict[int, int]) -> None:
-    """Every results version's audit_seq, from the event stream (through nginx: unbuffered)."""
+async def follow_events(url: str, versions: dict[int, tuple[int, float]]) -> None:
+    """Every results version's audit_seq and when it was announced, from the event stream (through
+    nginx: unbuffered). saylau announces a version when its snapshot is built: that is when its
+    own results count the entries up to that audit_seq."""
     async with (
         httpx.AsyncClient(timeout=None) as client,
         client.stream("GET", f"{url}/api/v1/events") as stream,
@@ -145,27 +148,40 @@ async def follow_events(url: str, versions: dict[int, int]) -> None:
         async for line in stream.aiter_lines():
             if line.startswith("data: "):
                 event = json.loads(line[6:])
-                versions[int(event["version"])] = int(event["audit_seq"])
+                versions[int(event["version"])] = (int(event["audit_seq"]), time.perf_counter())
 
 
 async def probe_lag(
-    edge: int, port: int, token: str, bodies: list[bytes], versions: dict[int, int], stop: asyncio.Event
+    edge: int,
+    port: int,
+    token: str,
+    bodies: list[bytes],
+    versions: dict[int, tuple[int, float]],
+    stop: asyncio.Event,
 ) -> list[tuple[float, float]]:
-    """(seconds until saylau itself serves a results version counting the protocol, seconds until
-    nginx does) for each protocol this probe submits: the difference is the edge's own share."""
+    """(seconds until saylau itself has a results version counting the protocol, seconds until
+    nginx serves one) for each protocol this probe submits: the difference is the edge's own share.
+
+    saylau's own time comes from the event stream (when the version counting it was announced),
+    not from asking saylau: four probes asking every 10 ms were 200 requests a second of the
+    server's CPU, more than the nginx phases' readers cost it."""
     lags: list[tuple[float, float]] = []
     writer = Client(port, token)
     await writer.open()
 
-    def counts(served: int, seq: int) -> bool:
-        # a snapshot at or before the one served counts the entry (versions count in order)
-        return any(v <= served and counted >= seq for v, counted in list(versions.items()))
+    def counting(seq: int, served: int | None = None) -> float | None:
+        """When the first version counting entry ``seq`` (at or before ``served``) was announced."""
+        times = [
+            at
+            for v, (counted, at) in list(versions.items())
+            if counted >= seq and (served is None or v <= served)
+        ]
+        return min(times) if times else None
 
     # The raw keep-alive client of bench/api.py, not httpx: the probes poll every 10 ms, and
     # httpx's CPU (about a millisecond a request) came out of the 2 cores being measured.
-    via, direct = Client(edge), Client(port)
+    via = Client(edge)
     await via.open()
-    await direct.open()
     gzip = "Accept-Encoding: gzip\r\n"  # as a browser asks: the edge's cached answer
     try:
         while not stop.is_set() and bodies:
@@ -174,21 +190,19 @@ async def probe_lag(
             if status != 201:
                 continue
             seq = json.loads(data)["audit_seq"]
-            at_origin = at_edge = None
-            while not stop.is_set() and at_edge is None:
-                if at_origin is None:
-                    _, headers, _ = await direct.request("GET", RESULTS, extra=gzip)
-                    if counts(int(headers["x-results-version"]), seq):
-                        at_origin = time.perf_counter() - committed
+            while not stop.is_set():
                 _, headers, _ = await via.request("GET", RESULTS, extra=gzip)
-                if counts(int(headers["x-results-version"]), seq):
+                if counting(seq, int(headers["x-results-version"])) is not None:
                     at_edge = time.perf_counter() - committed
-                    lags.append((at_origin if at_origin is not None else at_edge, at_edge))
+                    announced = counting(seq)
+                    at_origin = at_edge if announced is None else max(0.0, announced - committed)
+                    lags.append((min(at_origin, at_edge), at_edge))
+                    break
                 await asyncio.sleep(0.01)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.2)
     finally:
-        for client in (writer, via, direct):
+        for client in (writer, via):
             client.close()
     return lags
 
@@ -234,7 +248,7 @@ def origin_requests(port: int) -> float:
 async def measure(
     origin: int, edge: int, tokens: list[str], bodies: list[bytes], args: argparse.Namespace
 ) -> tuple[dict[str, float], list[tuple[float, float]], Writes]:
-    versions: dict[int, int] = {}
+    versions: dict[int, tuple[int, float]] = {}
     events = asyncio.create_task(follow_events(f"http://127.0.0.1:{edge}", versions))
     writes = Writes(origin, tokens[:WRITERS], bodies, args.write_rate)
     writing = asyncio.create_task(writes.run())

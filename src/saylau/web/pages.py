@@ -187,10 +187,12 @@ async def _render(
             request = Request({**request.scope, "query_string": text}, request.receive)
         request.state.snapshot = snapshot
         async with web.renders[key[0]]:
-            started = time.perf_counter()
+            # The event loop's CPU time, not the time it took: under load a render waits for the
+            # other requests, and charging that made the pause grow with the load, not the page.
+            started = time.thread_time()
             response = await route(request, **params)
             if key[0] == "page":  # a page every reader shares: its cost comes with each snapshot
-                running(request).publisher.charge(snapshot, time.perf_counter() - started)
+                running(request).publisher.charge(snapshot, time.thread_time() - started)
         body = bytes(response.body)
         found = (body, etag_of(body))
         memo = web.memo_of(snapshot)
