@@ -116,6 +116,7 @@ def test_a_backup_taken_while_a_writer_commits_is_one_moment(store: str, target:
     election = spec.load(TINY)
     protocol = election.protocols[0]
     stop = threading.Event()
+    writing = threading.Event()
     written = []
 
     def writer() -> None:
@@ -125,10 +126,14 @@ def test_a_backup_taken_while_a_writer_commits_is_one_moment(store: str, target:
                 i += 1
                 s.submit([recounted(protocol, i % 2)], actor="writer", reason=f"recount {i}", source="writer")
                 written.append(i)
+                writing.set()
 
     thread = threading.Thread(target=writer)
     thread.start()
     try:
+        # the backup starts once the writer is committing (on a busy machine the writer's store
+        # could still be opening when a backup of the small store had finished)
+        assert writing.wait(60), "the writer committed nothing in a minute"
         out = tmp_path / "during.backup"
         ok("backup", store, str(out))
     finally:
