@@ -352,8 +352,9 @@ _Call = tuple[str, Any, Any]
 _RECENT = 2
 
 
-def _recent(memo: list[Any], r: ContestResult, *rest: Any) -> Any:
-    """The value kept in ``memo`` for the result ``r`` (the same object) and equal ``rest``, or None."""
+def _recent(memo: list[Any], r: object, *rest: Any) -> Any:
+    """The value kept in ``memo`` for ``r`` (the same object: a contest's result, a body's seats)
+    and equal ``rest``, or None."""
     for entry in memo:
         if entry[0] is r and entry[1 : 1 + len(rest)] == rest:
             return entry[-1]
@@ -716,12 +717,13 @@ def as_json(
     bodies = {}
     for body in election.bodies:
         won, called, vacant = results.bodies[body.id], calls.bodies[body.id], results.vacant[body.id]
-        if body.id not in results.tiers:  # as last time while its seats and call are (kept per body)
-            body_memo = known.body_docs.setdefault((lang, body.id), [])
-            kept = next((e[3] for e in body_memo if e[0] is won and e[1] is called and e[2] == vacant), None)
-            if kept is not None:
-                bodies[body.id] = kept if shared else dict(kept)
-                continue
+        # as last time while its seats are the same object and its call and vacant seats equal (not
+        # a compensatory body: its tiers come from the whole count, and are written each time)
+        body_memo = known.body_docs.setdefault((lang, body.id), []) if body.id not in results.tiers else None
+        kept = _recent(body_memo, won, called, vacant) if body_memo is not None else None
+        if kept is not None:
+            bodies[body.id] = kept if shared else dict(kept)
+            continue
         seats = {p: n for p, n in sorted(won.items(), key=lambda kv: -kv[1]) if n}
         bodies[body.id] = {
             "name": name_in(body.name, lang),
@@ -742,8 +744,8 @@ def as_json(
             house = tiers.get("house_size")
             if isinstance(house, int):  # overhang or leveling seats grow the house
                 bodies[body.id]["size"] = house
-        else:
-            _keep(known.body_docs[(lang, body.id)], (won, called, vacant, bodies[body.id]))
+        if body_memo is not None:
+            _keep(body_memo, (won, called, vacant, bodies[body.id]))
             if not shared:
                 bodies[body.id] = dict(bodies[body.id])
     contests = []
