@@ -43,11 +43,10 @@ def summary(results: Results, lang: str, bodies: Collection[str] | None = None) 
     if seats:
         paragraphs.append(seats)
     paragraphs.append(_turnout(results, lang))
-    by_body = {
-        body.id: [r for r in results.contests if r.contest.body == body.id and r.contest.kind != "list"]
-        for body in results.election.bodies
-        if body.id in mine
-    }
+    by_body: dict[str, list[ContestResult]] = {}  # one walk of the contests, not one per body
+    for r in results.contests:
+        if r.contest.kind != "list" and r.contest.body in mine:
+            by_body.setdefault(r.contest.body, []).append(r)
     with_districts = [b for b in results.election.bodies if by_body.get(b.id)]
     for body in with_districts:
         districts = _districts(results, lang, by_body[body.id])
