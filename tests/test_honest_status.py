@@ -56,7 +56,7 @@ def kz() -> Election:
 def early(tmp_path_factory: pytest.TempPathFactory, kz: Election) -> Iterator[TestClient]:
     """A live server with 1% of the stations' protocols in (104 of 10,418)."""
     db = tmp_path_factory.mktemp("early") / "kz.db"
-    demo_build(db, withhold=len(kz.stations) - len(kz.stations) // 100)
+    demo_build(db, withhold=len(kz.stations) - len(kz.stations) // 100, example="day")
     with TestClient(create_app(str(db), Settings(snapshot_interval=0))) as c:
         yield c
 
@@ -119,7 +119,7 @@ def test_at_one_percent_the_hemicycle_shows_seats_not_yet_determined(early: Test
 def test_at_one_percent_the_cli_table_elects_nobody(tmp_path: Path, kz: Election) -> None:
     """`saylau results` on a store with 1% counted: every district is leading, none elected."""
     db = tmp_path / "kz.db"
-    demo_build(db, withhold=len(kz.stations) - len(kz.stations) // 100)
+    demo_build(db, withhold=len(kz.stations) - len(kz.stations) // 100, example="day")
     done = run_cli("results", str(db))
     assert done.returncode == 0, done.stderr
     table = done.stdout[done.stdout.index("Single-mandate contests") :]

@@ -30,7 +30,7 @@ ELECTED["en"] = {"female": "Elected", "male": "Elected"}
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = tmp_path_factory.mktemp("names") / "kz.db"
-    demo_build(db)  # saylau.demo.build(db): the complete count, final
+    demo_build(db, example="day")  # saylau.demo.build(db): the complete count, final; every body
     with TestClient(create_app(str(db))) as c:
         yield c
 

@@ -19,7 +19,7 @@ from saylau.server import create_app
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = Path(tmp_path_factory.mktemp("body")) / "kz.db"
-    demo_build(db)
+    demo_build(db, example="day")  # a body's part of the whole day's results
     with TestClient(create_app(str(db))) as c:
         yield c
 

@@ -25,7 +25,7 @@ TOKEN_LABEL = {"kk": "Токен", "ru": "Токен", "en": "Token"}
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str]]]:
     db = tmp_path_factory.mktemp("kz") / "kz.db"
-    demo_build(db)
+    demo_build(db, example="day")  # the page offers every contest of the day
     with Tokens(str(db)) as tokens:
         made = {role: tokens.create(role, actor="test").text for role in ("observer", "public", "admin")}
     with TestClient(create_app(str(db), FAST)) as client:

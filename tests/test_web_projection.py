@@ -48,7 +48,7 @@ def rows_of(html: str, start: str, end: str | None = None) -> dict[str, tuple[in
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = tmp_path_factory.mktemp("projection") / "kz.db"
-    demo_build(db, withhold=3000)
+    demo_build(db, withhold=3000, example="day")  # the Mazhilis and every council projected
     with TestClient(create_app(str(db), Settings(snapshot_interval=0))) as c:
         yield c
 

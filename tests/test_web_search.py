@@ -41,7 +41,7 @@ LINK = re.compile(
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     db = tmp_path_factory.mktemp("web-search") / "kz.db"
-    demo_build(db)
+    demo_build(db, example="day")  # search across every body's candidates, the councils' too
     with Store.open(db) as store:
         election = store.election()
     with TestClient(create_app(str(db), Settings(snapshot_interval=0.0))) as client:
