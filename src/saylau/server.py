@@ -94,8 +94,10 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
         # The election, its tally and the first snapshot live as long as the server: moved out of
         # the collector's sight, a full collection no longer walks them. On a 10,000-station store
         # that took each full collection from 58-93 ms to 2-8 ms, and bench/api.py's write p99
-        # from 90 to 20 ms (bench/README.md).
-        gc.collect()
+        # from 90 to 20 ms (bench/README.md). Only the young generations are collected first (the
+        # first snapshot's cycles, about 12 ms): a full collection walks the whole heap, 0.1-0.5 s
+        # in a process that holds more than this server (the test suite starts hundreds).
+        gc.collect(1)
         gc.freeze()
         tasks = [asyncio.create_task(publisher.run()), asyncio.create_task(_poll(app.state.saylau))]
         try:
