@@ -21,13 +21,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import demo_build
+from conftest import demo_build, mazhilis_example
 from saylau import spec
 from saylau.i18n import LANGS, format_datetime, format_moment, translations
 from saylau.server import Settings, create_app
 from saylau.web.templating import parse_moment
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "kz-2023"
 #: The verdicts a partial count must not state, and what it says instead.
 VERDICTS = {
     "Passed the threshold": "Above the threshold so far",
@@ -59,15 +58,15 @@ class Served:
 
 def served(db: Path, withhold: int = 0, status: str = "final") -> Iterator[Served]:
     held = {p.station for p in demo_build(db, withhold=withhold, status=status)}
-    station = next(s.id for s in spec.load(EXAMPLE, protocols=False).stations if s.id not in held)
     with TestClient(create_app(str(db), Settings(snapshot_interval=0))) as client:
-        yield Served(client, station)
+        stations = client.app.state.saylau.live.election.stations  # type: ignore[attr-defined]
+        yield Served(client, next(s.id for s in stations if s.id not in held))
 
 
 @pytest.fixture(scope="module")
 def early(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """1% of the stations counted (104 of 10,418)."""
-    stations = len(spec.load(EXAMPLE, protocols=False).stations)  # the definition alone: 1 s, not 3
+    stations = len(spec.load(mazhilis_example(), protocols=False).stations)  # the definition alone
     yield from served(tmp_path_factory.mktemp("early") / "kz.db", withhold=stations - stations // 100)
 
 
