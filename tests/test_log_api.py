@@ -4,6 +4,7 @@ fetches is enough to check the server's record with SHA-256 and Ed25519 alone.""
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,19 +16,36 @@ from saylau.store import Store
 from saylau.store.engine import parse
 from saylau.transparency.merkle import verify_consistency, verify_inclusion
 from saylau.transparency.note import Verifier, open_checkpoint
-from test_api import TINY, Server, Tokens_, body, is_problem, make_tokens
+from test_api import BACKENDS, TINY, Copies, Server, Tokens_, body, is_problem, make_tiny
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def stores(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Copies]:
+    """The tiny election and test_api's tokens, made once per backend (its log key in ``log.key``
+    beside the template) and copied for each test."""
+    folder = tmp_path_factory.mktemp("log")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SAYLAU_LOG_KEY", str(folder / "log.key"))
+        copies = Copies(request.param, folder, make_tiny)
+    with copies:
+        yield copies
+
+
+@pytest.fixture
+def db_url(stores: Copies, tmp_path: Path) -> Iterator[str]:
+    with stores.copied(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
 def served(
-    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    stores: Copies, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[Server, Tokens_, Path]]:
     key = tmp_path / "log.key"
+    shutil.copy(stores.folder / "log.key", key)  # the store's key, a file of this test's own
     monkeypatch.setenv("SAYLAU_LOG_KEY", str(key))  # where the server finds it (PostgreSQL has no "beside")
-    Store.create(db_url, spec.Files(TINY), actor="test").close()
-    tokens = make_tokens(db_url)
     with Server(db_url) as server:
-        yield server, tokens, key
+        yield server, stores.made, key
 
 
 def test_an_observer_checks_the_log_with_what_the_api_serves(

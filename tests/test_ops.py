@@ -23,34 +23,66 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import run_cli
 from saylau import spec
 from saylau.http import health
 from saylau.http.metrics import TOKEN_ENV, CountedLive
 from saylau.live import SyncJob
 from saylau.store import Store
-from test_api import FAST, TINY, Server, Tokens_, body, make_tokens
+from test_api import BACKENDS, FAST, TINY, Copies, Server, Tokens_, body, make_tiny, serve_refused
 
 TOKEN = "x" * 8 + "metrics-token-for-tests-0123456789"
 
 
-@pytest.fixture
-def tiny(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    if "://" in db_url:
-        monkeypatch.setenv("SAYLAU_LOG_KEY", str(tmp_path / "log.key"))
-    Store.create(db_url, spec.Files(TINY), actor="test").close()
-    return db_url
+@pytest.fixture(scope="module", params=BACKENDS)
+def stores(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Copies, Path | None]]:
+    """The tiny election and test_api's tokens, made once per backend and copied for each test;
+    on PostgreSQL with a log key at $SAYLAU_LOG_KEY (no file beside the store there), the copies'
+    key too."""
+    folder = tmp_path_factory.mktemp("ops")
+    key = folder / "log.key" if request.param == "postgresql" else None
+    with pytest.MonkeyPatch.context() as env:
+        if key is not None:
+            env.setenv("SAYLAU_LOG_KEY", str(key))
+        copies = Copies(request.param, folder, make_tiny)
+    with copies:
+        yield copies, key
 
 
 @pytest.fixture
-def tokens(tiny: str) -> Tokens_:
-    return make_tokens(tiny)
+def tiny(
+    stores: tuple[Copies, Path | None], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    copies, key = stores
+    if key is not None:
+        monkeypatch.setenv("SAYLAU_LOG_KEY", str(key))
+    with copies.copied(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def tokens(stores: tuple[Copies, Path | None]) -> Tokens_:
+    return stores[0].made
 
 
 @pytest.fixture
 def server(tiny: str, tokens: Tokens_) -> Iterator[Server]:
     with Server(tiny, FAST) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def shared(
+    stores: tuple[Copies, Path | None], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Server, str]]:
+    """A server for the tests that only read (its store stays as made)."""
+    copies, key = stores
+    with pytest.MonkeyPatch.context() as env:
+        if key is not None:
+            env.setenv("SAYLAU_LOG_KEY", str(key))
+        with copies.copied(tmp_path_factory.mktemp("shared")) as url, Server(url, FAST) as running:
+            yield running, url
 
 
 def scrape(client: httpx.Client, **headers: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -70,7 +102,8 @@ def sample(found: dict, name: str, **labels: str) -> float:
     return found.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-def test_liveness_and_readiness(server: Server) -> None:
+def test_liveness_and_readiness(shared: tuple[Server, str]) -> None:
+    server = shared[0]
     with server.client() as c:
         r = c.get("/healthz")
         assert (r.status_code, r.json(), r.headers["cache-control"]) == (200, {"status": "alive"}, "no-store")
@@ -185,10 +218,10 @@ def test_metrics_are_not_for_the_public(tiny: str, tokens: Tokens_, monkeypatch:
 
 
 def test_a_guessable_metrics_token_is_refused_before_listening(
-    tiny: str, monkeypatch: pytest.MonkeyPatch
+    shared: tuple[Server, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(TOKEN_ENV, "secret")
-    proc = run_cli("serve", tiny, "--port", str(free_port()))
+    proc = serve_refused(monkeypatch, shared[1], "--port", str(free_port()))
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         f"error: {TOKEN_ENV}: {TOKEN_ENV} must be at least 24 printable ASCII characters "

@@ -28,7 +28,7 @@ from saylau.cli import cli
 from saylau.errors import InputError
 from saylau.model import Protocol
 from saylau.store import Store
-from test_api import TINY, Server, Tokens_, make_tokens
+from test_api import BACKENDS, TINY, Copies, Server, Tokens_, make_tokens
 
 BILLION = 1_000_000_000
 FORTY_DIGITS = "9" * 40
@@ -67,23 +67,48 @@ def csv_of(lines: dict[str, Any], votes: dict[str, Any], station: str = "S2") ->
     return HEADER + "\n" + ",".join(row) + "\n"
 
 
-@pytest.fixture
-def store_url(db_url: str) -> str:
-    """The tiny election with every protocol counted but S2's: the pages have results to show."""
-    with Store.create(db_url, spec.Files(TINY), actor="test") as store:
+def make_store(url: str) -> Tokens_:
+    """The tiny election with every protocol counted but S2's (the pages have results to show),
+    and the tokens of test_api."""
+    with Store.create(url, spec.Files(TINY), actor="test") as store:
         store.submit([p for p in spec.load(TINY).protocols if p.station != "S2"], actor="test")
-    return db_url
+    return make_tokens(url)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def stores(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Copies]:
+    with Copies(request.param, tmp_path_factory.mktemp("hostile"), make_store) as copies:
+        yield copies
+
+
+@pytest.fixture(scope="module")
+def shared(stores: Copies, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
+    """One server and store for the attacks that are refused: each test checks that nothing it
+    could see moved (:class:`Unchanged`), whatever the tests before it left."""
+    with stores.copied(tmp_path_factory.mktemp("shared")) as url, Server(url) as running:
+        yield running, url
 
 
 @pytest.fixture
-def tokens(store_url: str) -> Tokens_:
-    return make_tokens(store_url)
+def store_url(shared: tuple[Server, str]) -> str:
+    return shared[1]
 
 
 @pytest.fixture
-def server(store_url: str, tokens: Tokens_) -> Iterator[Server]:
-    with Server(store_url) as running:
-        yield running
+def server(shared: tuple[Server, str]) -> Server:
+    return shared[0]
+
+
+@pytest.fixture
+def tokens(stores: Copies) -> Tokens_:
+    return stores.made
+
+
+@pytest.fixture
+def alone(stores: Copies, tmp_path: Path) -> Iterator[tuple[Server, str]]:
+    """A server and store of its own, for a test that stores something."""
+    with stores.copied(tmp_path) as url, Server(url) as running:
+        yield running, url
 
 
 class Unchanged:
@@ -183,9 +208,8 @@ def test_counts_beyond_the_integer_range_are_refused_on_every_route(
     watch.check()
 
 
-def test_a_correction_cannot_inflate_a_stored_protocol(
-    server: Server, tokens: Tokens_, store_url: str
-) -> None:
+def test_a_correction_cannot_inflate_a_stored_protocol(alone: tuple[Server, str], tokens: Tokens_) -> None:
+    server, store_url = alone
     with server.client(tokens.north) as c:
         good = {"station": "S2", "contest": "council-list", "lines": GOOD_S2, "votes": GOOD_VOTES}
         assert c.post("/api/v1/protocols", json=good).status_code == 201
@@ -199,9 +223,8 @@ def test_a_correction_cannot_inflate_a_stored_protocol(
     watch.check()
 
 
-def test_turnout_reports_beyond_the_lists_are_refused(
-    server: Server, tokens: Tokens_, store_url: str
-) -> None:
+def test_turnout_reports_beyond_the_lists_are_refused(alone: tuple[Server, str], tokens: Tokens_) -> None:
+    server, store_url = alone
     watch = Unchanged(server, store_url)
     with server.client(tokens.north) as c:
         for place, issued in (("S2", 501), ("R1", 1_501), ("S2", BILLION), ("R1", BILLION)):
