@@ -159,7 +159,10 @@ class Live:
                     except queue.Empty:
                         break
             stop = any(job is _STOP for job in batch)
-            jobs = [job for job in batch if job is not _STOP]
+            # A request cancelled while it waited (its client gone, the server stopping) is not
+            # done: nobody was told it was. The others are marked running, which no cancel can
+            # undo, so their answers can always be set.
+            jobs = [job for job in batch if job is not _STOP and job.future.set_running_or_notify_cancel()]
             try:
                 self._work(jobs)
             except BaseException as e:  # pragma: no cover - a bug: answer every waiting request
