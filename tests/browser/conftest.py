@@ -159,7 +159,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     if reason is not None:
         pytest.skip(reason)
     db = tmp_path_factory.mktemp("site") / "kz.db"
-    withheld = list(demo_build(db, withhold=40))
+    withheld = list(demo_build(db, withhold=40, example="day"))  # the whole ballot day: every body
     store = Store.open(str(db))
     try:
         regions = region_of(store)
