@@ -37,10 +37,10 @@ class KnownCount:
         return self.rewritten & self.copied
 
 
-def kz_with_copies(db: Path, *, seed: int = 2023) -> KnownCount:
-    """Build the example store at ``db``, store the honest copies (from ``OBSERVERS`` observers,
-    in turn), then rewrite the commission's figures."""
-    demo_build(db)
+def kz_with_copies(db: Path, *, seed: int = 2023, example: str = "mazhilis") -> KnownCount:
+    """Build the example store at ``db`` (``example``: as ``conftest.demo_build``), store the
+    honest copies (from ``OBSERVERS`` observers, in turn), then rewrite the commission's figures."""
+    demo_build(db, example=example)
     with Store.open(db) as store:
         (table,) = [t for t in store.tables() if t.contest == CONTEST]
         made = rewrite_with_copies(

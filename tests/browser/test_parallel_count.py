@@ -55,7 +55,7 @@ class Counted:
 @pytest.fixture(scope="module")
 def counted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Counted]:
     db = tmp_path_factory.mktemp("parallel-count") / "kz.db"
-    known = kz_with_copies(db)
+    known = kz_with_copies(db, example="day")  # OTHER is a council's contest
     with Store.open(db) as store:
         protocol = next(p for p in store.current() if p.contest == OTHER)
         bodies = [b.id for b in store.election().bodies]
