@@ -12,9 +12,7 @@ one kind restored as the other, a PostgreSQL database that is not empty.
 from __future__ import annotations
 
 import dataclasses
-import os
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from conftest import run_cli
 from saylau import spec
 from saylau.model import Protocol
 from saylau.store import Store
+from test_store import BACKENDS, Copies, new_database
 
 TINY = Path(__file__).resolve().parent / "data" / "tiny"
 
@@ -51,40 +50,38 @@ def recounted(protocol: Protocol, less: int) -> Protocol:
     return dataclasses.replace(protocol, votes=votes)
 
 
-@pytest.fixture
-def store(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def _drill(url: str, key: Path) -> None:
     """The tiny election with every protocol (half of them final), a correction and turnout reports."""
-    if "://" in db_url:  # a PostgreSQL store's signing key has no "beside the database"
-        monkeypatch.setenv("SAYLAU_LOG_KEY", str(tmp_path / "log.key"))
     election = spec.load(TINY)
-    with Store.create(db_url, spec.Files(TINY), actor="test") as s:
+    with Store.create(url, spec.Files(TINY), actor="test", key=key) as s:
         protocols = list(election.protocols)
         s.submit(protocols[::2], actor="test", status="final", source="drill")
         s.submit(protocols[1::2], actor="test", source="drill")
         s.submit([recounted(protocols[1], 1)], actor="test", reason="recount", source="drill")
         s.add_turnout("R1", "10:00", 120, actor="test")
         s.add_turnout("R1", "14:00", 480, actor="test")
-    return db_url
+
+
+#: The store the drill backs up (copied on SQLite: tests/test_store.py).
+DRILL = Copies(_drill)
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The drill's store, of its own (a test writes to it), its key named by $SAYLAU_LOG_KEY."""
+    with DRILL.new(request.param, tmp_path) as (url, key, _):
+        monkeypatch.setenv("SAYLAU_LOG_KEY", str(key))  # PostgreSQL has no "beside the database"
+        yield url
 
 
 @pytest.fixture
-def target(db_url: str, tmp_path: Path) -> Iterator[str]:
+def target(store: str, tmp_path: Path) -> Iterator[str]:
     """Where to restore: a new SQLite path, or a new, empty PostgreSQL database on the same server."""
-    if "://" not in db_url:
+    if "://" not in store:
         yield str(tmp_path / "restored" / "store.db")
         return
-    import psycopg
-    import sqlalchemy as sa
-
-    admin = os.environ["SAYLAU_TEST_PG"]
-    name = f"saylau_restore_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield sa.make_url(admin).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with new_database("postgresql", tmp_path) as url:
+        yield url
 
 
 def test_the_restore_drill(store: str, target: str, tmp_path: Path) -> None:

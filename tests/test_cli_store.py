@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,19 @@ import sqlalchemy as sa
 
 from conftest import run_cli, shared_file
 from tamper import change_counts, every_count_plus
+from test_store import BACKENDS, Copies, new_database
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "data" / "tiny"
 BAD = ROOT / "tests" / "data" / "bad"
 PROTOCOLS = [TINY / "protocols" / f"{c}.csv" for c in ("council-list", "d1", "d2")]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """conftest's ``db_url`` (a new, empty database), PostgreSQL's reused (tests/test_store.py)."""
+    with new_database(request.param, tmp_path) as url:
+        yield url
 
 
 def ok(*args: str) -> str:
@@ -35,12 +44,22 @@ def state(db: str) -> tuple[str, str]:
     return results, head
 
 
-@pytest.fixture
-def db(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    if "://" in db_url:  # a PostgreSQL store's key has no "beside the database": named here
-        monkeypatch.setenv("SAYLAU_LOG_KEY", str(tmp_path / "log.key"))
-    ok("init", db_url, "--election", str(TINY))
-    return db_url
+def _init(url: str, key: Path) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SAYLAU_LOG_KEY", str(key))  # a PostgreSQL store's key has no "beside"
+        ok("init", url, "--election", str(TINY))
+
+
+#: What ``saylau init`` makes of the tiny election (copied on SQLite: tests/test_store.py).
+INIT = Copies(_init)
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A store of its own that ``saylau init`` made, its key named by $SAYLAU_LOG_KEY."""
+    with INIT.new(request.param, tmp_path) as (url, key, _):
+        monkeypatch.setenv("SAYLAU_LOG_KEY", str(key))
+        yield url
 
 
 def test_a_store_gives_the_results_of_the_definition(db: str):
@@ -75,7 +94,7 @@ ON_POSTGRESQL = ("relation-found-valid.csv", "truncated.csv.zip")
 
 
 @pytest.mark.parametrize(
-    ("db_url", "name", "message"),
+    ("db", "name", "message"),
     [
         *(("sqlite", name, message) for name, message in BAD_FILES),
         *(
@@ -84,7 +103,7 @@ ON_POSTGRESQL = ("relation-found-valid.csv", "truncated.csv.zip")
             if name in ON_POSTGRESQL
         ),
     ],
-    indirect=["db_url"],
+    indirect=["db"],
 )
 def test_a_bad_file_is_refused_whole_and_the_store_is_unchanged(db: str, name: str, message: str):
     ok("import", db, str(PROTOCOLS[0]))

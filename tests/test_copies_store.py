@@ -1,44 +1,54 @@
 """Observers' copies in the store: written with their log entries, read back, compared, verified.
 
-On the bundled Kazakhstan example (its store, as ``saylau demo`` builds it): a copy never changes
-the official count; a copy that breaks the form's relations is kept and flagged; one made before a
-correction says so; the log's verifier names a copy row or a photo changed behind the store's back.
+On the tiny election's store with every protocol counted: a copy never changes the official count;
+a copy that breaks the form's relations is kept and flagged; one made before a correction says so;
+the log's verifier names a copy row or a photo changed behind the store's back. On the bundled
+Kazakhstan example (its store, as ``saylau demo`` builds it), the known parallel count is found
+exactly.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import demo_build
+from saylau import spec
 from saylau.checker import Checker
 from saylau.copies.model import CopyIn, NewCopy
 from saylau.errors import ProtocolError
 from saylau.live.parallel import build
 from saylau.model import Protocol
 from saylau.store import Store
+from test_store import TINY, Copies
 
-CONTEST = "mazhilis-list"
+#: The comparison's cases need a list contest, its body's seats and a few stations in regions, not
+#: the example's size: the example's store verifies and compares in seconds, the tiny one in
+#: milliseconds (the example is the known parallel count's, below).
+CONTEST = "council-list"
+BODY = "council"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("copies") / "kz.db"
-    demo_build(db)
-    return db
+def _counted(url: str, key: Path) -> None:
+    with Store.create(url, spec.Files(TINY), actor="cec", key=key) as store:
+        store.submit(list(spec.load(TINY).protocols), actor="tec")
+
+
+#: The tiny election's store with every protocol counted.
+COUNTED = Copies(_counted)
 
 
 @pytest.fixture
-def store(built: Path, tmp_path: Path) -> Store:
-    import shutil
+def store_url(tmp_path: Path) -> Iterator[str]:
+    with COUNTED.new("sqlite", tmp_path) as (url, _, _):
+        yield url
 
-    db = tmp_path / "kz.db"
-    for f in built.parent.iterdir():
-        if f.name.startswith("kz.db"):
-            shutil.copy(f, tmp_path / f.name)
-    with Store.open(db) as s:
+
+@pytest.fixture
+def store(store_url: str, tmp_path: Path) -> Iterator[Store]:
+    with Store.open(store_url, key=tmp_path / "log.key") as s:
         yield s
 
 
@@ -85,7 +95,7 @@ def test_copies_that_agree_find_nothing_and_seats_stay(store: Store) -> None:
     store.add_copies(items, actor="observer:o1", source="file copies.csv")
     view = build(store, store.election(), checker)
     assert not view.count.differing()
-    seats = view.seats["mazhilis"]
+    seats = view.seats[BODY]
     assert all(official == if_right for official, if_right in seats.values())
 
 
@@ -115,10 +125,10 @@ def test_a_correction_after_the_copy_is_named(store: Store) -> None:
     assert {d.id for d in c.differences} == {first, second}
 
 
-def test_the_verifier_names_a_copy_changed_behind_the_store(store: Store, tmp_path: Path) -> None:
+def test_the_verifier_names_a_copy_changed_behind_the_store(store: Store, store_url: str) -> None:
     p = official(store, store.current()[0].station)
     (stored,) = store.add_copies([NewCopy(copy_of(p), [])], actor="observer:o1", source="api")
-    db = sqlite3.connect(tmp_path / "kz.db")
+    db = sqlite3.connect(store_url)
     with db:
         db.execute(
             "UPDATE observer_copies SET votes = replace(votes, ':', ':1') WHERE audit_seq = ?", (stored.id,)
@@ -135,6 +145,7 @@ def test_the_known_parallel_count_of_the_example_is_found_exactly(tmp_path: Path
     without a copy): every rewritten station with a copy is found, with the option lines that
     moved, and no other; the seats if the copies were right are the official ones before the
     rewrite."""
+    from parallel_copies import CONTEST as KZ_CONTEST
     from parallel_copies import REASON, kz_with_copies
 
     known = kz_with_copies(tmp_path / "kz.db")
@@ -149,7 +160,7 @@ def test_the_known_parallel_count_of_the_example_is_found_exactly(tmp_path: Path
         # copied at the count; the commission's correction came after and does not match the copy
         assert c.changed_after and not c.later[-1].matches and c.later[-1].reason == REASON
     root = next(t.id for t in election.territories if t.parent is None)
-    summary = view.summaries[CONTEST, root]
+    summary = view.summaries[KZ_CONTEST, root]
     assert summary.differing == 50 and summary.stations == len(known.copied)
     assert summary.moved[known.party] > 0 and sum(summary.moved.values()) == 0
     official = {p: a for p, (a, _) in view.seats["mazhilis"].items()}

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import mazhilis_example
 from saylau import demo, spec
 from saylau.errors import DefinitionError
+from saylau.model import Election
 from saylau.protocol_table import tables_of
 from saylau.results import as_json, evaluate
 from saylau.tally import Tally
@@ -27,10 +29,16 @@ def read() -> demo.Example:
     return demo.load()
 
 
-def test_the_printed_results_are_those_of_the_definitions_reader(read):
+@pytest.fixture(scope="module")
+def full() -> Election:
+    """The whole day as the definition's reader reads it (2-3 s): read once for the tests that
+    only read it."""
+    return spec.load(demo.example())
+
+
+def test_the_printed_results_are_those_of_the_definitions_reader(read, full):
     """The whole day's results from the tables equal those from the reader's 50,676 protocols,
     in every language (options in the same order, every figure the same)."""
-    full = spec.load(demo.example())
     assert not read.election.protocols and len(full.protocols) == 50_676
     by_reader = evaluate(full)
     by_tables = evaluate(read.election, Tally(read.election).extend_tables(read.tables))
@@ -39,8 +47,7 @@ def test_the_printed_results_are_those_of_the_definitions_reader(read):
     assert demo.terminal_part(as_json(by_tables)) == demo.terminal_part(as_json(by_reader))
 
 
-def test_the_tables_hold_the_readers_protocols(read):
-    full = spec.load(demo.example())
+def test_the_tables_hold_the_readers_protocols(read, full):
     mine = {(p.station, p.contest): p for t in read.tables for p in t.protocols()}
     theirs = {(p.station, p.contest): p for p in full.protocols}
     assert mine.keys() == theirs.keys()
@@ -63,11 +70,14 @@ def test_the_store_is_made_of_the_bytes_parsed(read, tmp_path):
 
 
 def _small(tmp_path: Path) -> Path:
-    """A copy of the example with only a handful of protocol files (fast to read twice)."""
+    """A copy of the example cut to the Mazhilis (tests/conftest.py) with only a handful of
+    protocol files, five districts': fast to read twice (the whole day's definition alone is 1-2 s
+    to parse, the Mazhilis list's file of 10,418 stations as long)."""
     folder = tmp_path / "kz"
-    shutil.copytree(demo.example(), folder, ignore=shutil.ignore_patterns("protocols"))
+    example = mazhilis_example()
+    shutil.copytree(example, folder, ignore=shutil.ignore_patterns("protocols"))
     (folder / "protocols").mkdir()
-    for path in sorted((demo.example() / "protocols").iterdir())[:5]:
+    for path in sorted((example / "protocols").iterdir())[-5:]:
         shutil.copy(path, folder / "protocols" / path.name)
     return folder
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from saylau.store import ConflictError, Store
 from saylau.store.engine import parse
 from saylau.store.tokens import Tokens
 from test_api import TINY, Server, is_problem
+from test_store import BACKENDS, Copies
 
 REASON = "typing error found against the paper protocol"
 
@@ -59,10 +61,25 @@ def protocols() -> dict[tuple[str, str], Protocol]:
     return {(p.station, p.contest): p for p in spec.load(spec.Files(TINY)).protocols}
 
 
+def _double_store(url: str, key: Path) -> None:
+    Store.create(url, spec.Files(double_definition(key.parent)), actor="cec", key=key).close()
+
+
+#: A new store of the double-entry election.
+DOUBLE = Copies(_double_store)
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new double-entry store of its own (the test writes to it)."""
+    with DOUBLE.new(request.param, tmp_path) as (url, _, _):
+        yield url
+
+
 @pytest.fixture
-def store(db_url: str, definition: Path) -> Any:
-    with Store.create(db_url, spec.Files(definition), actor="cec") as made:
-        yield made
+def store(store_url: str, tmp_path: Path) -> Iterator[Store]:
+    with Store.open(store_url, key=tmp_path / "log.key") as opened:
+        yield opened
 
 
 def moved(p: Protocol, by: int = 1) -> Protocol:
@@ -239,10 +256,10 @@ def test_one_transaction_of_several_officers(
 
 
 def test_an_entry_changed_behind_the_store_s_back_is_named(
-    store: Store, db_url: str, protocols: dict[tuple[str, str], Protocol]
+    store: Store, store_url: str, protocols: dict[tuple[str, str], Protocol]
 ) -> None:
     [a] = store.enter([protocols["S1", "council-list"]], actor="A")
-    engine = sa.create_engine(parse(db_url))
+    engine = sa.create_engine(parse(store_url))
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE protocol_entries SET actor = 'B' WHERE audit_seq = :s"), {"s": a.entry})
     engine.dispose()
@@ -305,36 +322,38 @@ def test_a_version_exists_iff_two_officers_latest_entries_agreed_since_the_last(
     figures; what is current is the last such agreement."""
     base = {(p.station, p.contest): p for p in spec.load(spec.Files(TINY)).protocols}["S1", "council-list"]
     variants = [moved(base, n) for n in range(3)]
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        with Store.create(str(folder / "s.db"), spec.Files(double_definition(folder)), actor="cec") as store:
-            current: Protocol | None = None
-            pending: dict[str, Protocol] = {}
-            for actor, n in steps:
-                p = variants[n]
-                [done] = store.enter([p], actor=actor, reason=REASON)
-                if p == current:
-                    assert done.result == "unchanged"
-                    continue
-                agree = any(other == p for who, other in pending.items() if who != actor)
-                pending[actor] = p
-                if agree:
-                    assert done.counted and done.result == ("new" if current is None else "correction")
-                    current, pending = p, {}
-                else:
-                    assert not done.counted
-                    assert done.result == ("differs" if any(w != actor for w in pending) else "awaiting")
-                assert store.current() == ([] if current is None else [current])
-            assert store.verify().ok
+    # each example's store of its own: a copy of a new one (a few ms; making it is 0.2 s)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        DOUBLE.new("sqlite", Path(tmp)) as (url, key, _),
+        Store.open(url, key=key) as store,
+    ):
+        current: Protocol | None = None
+        pending: dict[str, Protocol] = {}
+        for actor, n in steps:
+            p = variants[n]
+            [done] = store.enter([p], actor=actor, reason=REASON)
+            if p == current:
+                assert done.result == "unchanged"
+                continue
+            agree = any(other == p for who, other in pending.items() if who != actor)
+            pending[actor] = p
+            if agree:
+                assert done.counted and done.result == ("new" if current is None else "correction")
+                current, pending = p, {}
+            else:
+                assert not done.counted
+                assert done.result == ("differs" if any(w != actor for w in pending) else "awaiting")
+            assert store.current() == ([] if current is None else [current])
+        assert store.verify().ok
 
 
 # -- over HTTP ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def served(db_url: str, definition: Path) -> Any:
-    Store.create(db_url, spec.Files(definition), actor="test").close()
-    with Tokens(db_url) as tokens:
+def _served_store(url: str, key: Path) -> tuple[dict[str, str], dict[str, str]]:
+    Store.create(url, spec.Files(double_definition(key.parent)), actor="test", key=key).close()
+    with Tokens(url) as tokens:
         made = {
             "first": tokens.create("commission", actor="test", territory="R1", name="officer 1"),
             "second": tokens.create("commission", actor="test", territory="R1", name="officer 2"),
@@ -342,8 +361,32 @@ def served(db_url: str, definition: Path) -> Any:
             "observer": tokens.create("observer", actor="test", name="observer"),
             "public": tokens.create("public", actor="test", name="press"),
         }
-    with Server(db_url) as server:
-        yield server, {k: v.text for k, v in made.items()}, {k: v.token.actor for k, v in made.items()}
+    return {k: v.text for k, v in made.items()}, {k: v.token.actor for k, v in made.items()}
+
+
+#: A new double-entry store with the tokens of two officers of R1, one of R2, an observer, the press.
+SERVED = Copies(_served_store)
+
+
+@pytest.fixture(params=BACKENDS)
+def served_copy(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, dict[str, str], dict[str, str]]]:
+    with SERVED.new(request.param, tmp_path) as (url, key, (tokens, actors)):
+        monkeypatch.setenv("SAYLAU_LOG_KEY", str(key))
+        yield url, tokens, actors
+
+
+@pytest.fixture
+def served_url(served_copy: tuple[str, dict[str, str], dict[str, str]]) -> str:
+    return served_copy[0]
+
+
+@pytest.fixture
+def served(served_copy: tuple[str, dict[str, str], dict[str, str]]) -> Any:
+    url, tokens, actors = served_copy
+    with Server(url) as server:
+        yield server, tokens, actors
 
 
 def body(p: Protocol, **extra: Any) -> dict[str, Any]:
@@ -365,7 +408,7 @@ def results_votes(server: Server) -> dict[str, int]:
 def test_two_officers_over_http(
     served: tuple[Server, dict[str, str], dict[str, str]],
     protocols: dict[tuple[str, str], Protocol],
-    db_url: str,
+    served_url: str,
 ) -> None:
     server, tokens, actors = served
     p = protocols["S1", "council-list"]
@@ -437,7 +480,7 @@ def test_two_officers_over_http(
         is_problem(observer.get("/api/v1/protocols/entries", params={"station": "S9", "contest": "d1"}), 404)
         is_problem(observer.get("/api/v1/protocols/entries", params={"station": "S1", "contest": "d2"}), 404)
 
-    with Store.open(db_url) as store:
+    with Store.open(served_url) as store:
         kinds = [e.action for e in store.audit_entries() if e.action.startswith("protocol")]
         assert kinds == ["protocol-entry"] * 4 + ["protocol"]
         assert store.verify().ok
@@ -479,31 +522,30 @@ def test_a_file_upload_is_each_protocol_an_entry_of_the_uploader(
 
 
 def test_saylau_import_enters_and_prints_what_counted(
-    db_url: str, definition: Path, protocols: dict[tuple[str, str], Protocol], tmp_path: Path
+    store_url: str, protocols: dict[tuple[str, str], Protocol], tmp_path: Path
 ) -> None:
-    Store.create(db_url, spec.Files(definition), actor="cec").close()
     mine = [protocols["S1", "council-list"], protocols["S2", "council-list"]]
     good, other = tmp_path / "good.csv", tmp_path / "other.csv"
     good.write_bytes(csv_of(mine))
     other.write_bytes(csv_of(mine, {"S1": 2}))
-    first = run_cli("import", db_url, str(good), "--contest", "council-list", "--actor", "clerk 1")
+    first = run_cli("import", store_url, str(good), "--contest", "council-list", "--actor", "clerk 1")
     assert first.returncode == 0, first.stderr
     assert (
         "0 counted (both officers' entries agree), 2 awaiting a different officer's entry, 0 differing"
         in first.stdout
     )
-    same = run_cli("import", db_url, str(good), "--contest", "council-list", "--actor", "clerk 1")
+    same = run_cli("import", store_url, str(good), "--contest", "council-list", "--actor", "clerk 1")
     assert "0 counted" in same.stdout and "2 awaiting" in same.stdout
-    second = run_cli("import", db_url, str(other), "--contest", "council-list", "--actor", "clerk 2")
+    second = run_cli("import", store_url, str(other), "--contest", "council-list", "--actor", "clerk 2")
     assert second.returncode == 0, second.stderr
     assert (
         "1 counted (both officers' entries agree), 0 awaiting a different officer's entry, 1 differing"
         in second.stdout
     )
     assert "differs: protocol S1/council-list: 2 line(s) differ from the entry of clerk 1" in second.stderr
-    with Store.open(db_url) as store:
+    with Store.open(store_url) as store:
         assert store.current() == [protocols["S2", "council-list"]]
-    assert run_cli("audit", "verify", db_url).returncode == 0
+    assert run_cli("audit", "verify", store_url).returncode == 0
 
 
 # -- the external verifier ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ only the verifier's own check of the signature can name it.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import shutil
 import statistics
@@ -48,6 +49,14 @@ from saylau.transparency.merkle import Tree
 from saylau.transparency.note import Checkpoint, Signer, open_checkpoint, sign_checkpoint
 from tamper import stored_texts
 from test_api import TINY, Server, Tokens_, body, is_problem, make_tokens
+from test_store import BACKENDS, Copies, new_database
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """conftest's ``db_url`` (a new, empty database), PostgreSQL's reused (tests/test_store.py)."""
+    with new_database(request.param, tmp_path) as url:
+        yield url
 
 
 def protocols_of(*stations: str) -> list[Protocol]:
@@ -83,9 +92,9 @@ def behind_the_back(url: str, *statements: tuple[str, dict[str, Any]]) -> None:
 class Signed:
     """A tiny store with a commission token and key for each region (R1: S1, S2; R2: S3, S4)."""
 
-    def __init__(self, url: str, definition: Path = TINY) -> None:
+    def __init__(self, url: str, definition: Path = TINY, key: Path | None = None) -> None:
         self.url = url
-        self.store = Store.create(url, spec.Files(definition), actor="test")
+        self.store = Store.create(url, spec.Files(definition), actor="test", key=key)
         with Tokens(url) as tokens:
             self.north = tokens.create("commission", actor="test", territory="R1", name="TEC North").token
             self.south = tokens.create("commission", actor="test", territory="R2", name="TEC South").token
@@ -98,14 +107,28 @@ class Signed:
         return self.store.audit_head()[0]
 
 
-@pytest.fixture
-def signed(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Signed]:
-    monkeypatch.setenv("SAYLAU_LOG_KEY", str(tmp_path / "log.key"))  # PostgreSQL has no "beside"
-    made = Signed(db_url)
-    try:
-        yield made
-    finally:
-        made.store.close()
+def _signed(url: str, key: Path) -> Signed:
+    made = Signed(url, key=key)
+    made.store.close()
+    return made
+
+
+#: The store of :class:`Signed`, its tokens and commission keys the same in every copy.
+SIGNED = Copies(_signed)
+
+
+@pytest.fixture(params=BACKENDS)
+def signed(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Signed]:
+    with SIGNED.new(request.param, tmp_path) as (url, key, once):
+        monkeypatch.setenv("SAYLAU_LOG_KEY", str(key))  # PostgreSQL has no "beside"
+        made = copy.copy(once)
+        made.url, made.store = url, Store.open(url, key=key)
+        try:
+            yield made
+        finally:
+            made.store.close()
 
 
 # -- the store -----------------------------------------------------------------------------------
@@ -555,12 +578,34 @@ def test_keys_from_the_command_line_sign_a_file_that_verifies(db_url: str, tmp_p
 # -- over HTTP ---------------------------------------------------------------------------------------
 
 
+def _served(url: str, key: Path) -> Tokens_:
+    Store.create(url, spec.Files(TINY), actor="test", key=key).close()
+    return make_tokens(url)
+
+
+#: The tiny store with test_api's tokens.
+SERVED = Copies(_served)
+
+
+@pytest.fixture(params=BACKENDS)
+def served_copy(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, Tokens_]]:
+    """A store of its own for a test's server to write to, and its tokens."""
+    with SERVED.new(request.param, tmp_path) as (url, key, tokens):
+        monkeypatch.setenv("SAYLAU_LOG_KEY", str(key))
+        yield url, tokens
+
+
 @pytest.fixture
-def served(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Server, Tokens_]]:
-    monkeypatch.setenv("SAYLAU_LOG_KEY", str(tmp_path / "log.key"))
-    Store.create(db_url, spec.Files(TINY), actor="test").close()
-    tokens = make_tokens(db_url)
-    with Server(db_url) as server:
+def served_url(served_copy: tuple[str, Tokens_]) -> str:
+    return served_copy[0]
+
+
+@pytest.fixture
+def served(served_copy: tuple[str, Tokens_]) -> Iterator[tuple[Server, Tokens_]]:
+    url, tokens = served_copy
+    with Server(url) as server:
         yield server, tokens
 
 
@@ -583,7 +628,7 @@ def signed_body(
 
 
 def test_over_http_a_commission_registers_its_key_and_sends_signed_protocols(
-    served: tuple[Server, Tokens_], db_url: str
+    served: tuple[Server, Tokens_], served_url: str
 ) -> None:
     server, tokens = served
     p = {(x.station, x.contest): x for x in spec.load(spec.Files(TINY)).protocols}
@@ -676,7 +721,7 @@ def test_over_http_a_commission_registers_its_key_and_sends_signed_protocols(
             "versions"
         ]
         assert d1[-1]["key_id"] == key2_id
-    with Store.open(db_url) as store:
+    with Store.open(served_url) as store:
         report = store.verify()
         assert report.ok, report.problem
 
@@ -700,7 +745,7 @@ def test_over_http_required_signatures_refuse_an_unsigned_protocol(
 
 
 def test_each_results_version_comes_with_a_signed_checkpoint_of_what_it_counted(
-    served: tuple[Server, Tokens_], db_url: str
+    served: tuple[Server, Tokens_], served_url: str
 ) -> None:
     server, tokens = served
     p = next(iter(spec.load(spec.Files(TINY)).protocols))
@@ -722,7 +767,7 @@ def test_each_results_version_comes_with_a_signed_checkpoint_of_what_it_counted(
         page = anyone.get(f"/en/station/{p.station}").text
         assert log["checkpoint"].splitlines()[0] in page and "Not signed" in page
         assert f"/api/v1/log/proof/inclusion?index={written['audit_seq'] - 1}" in page
-    with Store.open(db_url) as store:
+    with Store.open(served_url) as store:
         assert store.verify().checkpoints >= 1  # the snapshot's checkpoint was kept by the writer
 
 

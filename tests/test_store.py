@@ -7,14 +7,19 @@ store's back, with foreign keys out of the way.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
+import shutil
+import sqlite3
+import tempfile
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -44,10 +49,175 @@ def protocols(tiny: spec.Files) -> list[Protocol]:
     return list(spec.load(tiny).protocols)
 
 
+# -- stores of their own, quickly ----------------------------------------------------------------
+
+T = TypeVar("T")
+
+#: The two backends, for fixtures of this module and others that make their own databases.
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+#: PostgreSQL databases this process made for :func:`new_database`: all of them, and those no
+#: test holds now, each with whether it holds an empty store's tables (else nothing).
+_MADE: list[str] = []
+_FREE: dict[str, bool] = {}
+#: Folders of the first stores that :class:`Copies` copy, removed when the process ends.
+_KEPT: list[Path] = []
+
+
+@contextmanager
+def new_database(kind: str, folder: Path, *, tables: bool = False) -> Iterator[str]:
+    """A new, empty database of ``kind`` ("sqlite" or "postgresql"): a SQLite path in ``folder``,
+    or a database on the server SAYLAU_TEST_PG names. ``tables``: for ``Store.create``, which
+    takes a database holding a store's tables at the newest revision and no row as a new one; on
+    PostgreSQL it may hold them.
+
+    PostgreSQL's are this process's own, made once and emptied when a test is done with one (its
+    connections ended, then its rows deleted if it was asked with ``tables`` and holds the newest
+    ones, else its public schema dropped and made again): 0.05 s, where ``CREATE DATABASE`` is
+    0.4 to 0.9 s on a busy machine and the migrations of a new store 0.3 s. They are dropped when
+    the process ends.
+    """
+    import uuid
+
+    import psycopg
+
+    if kind == "sqlite":
+        yield str(folder / f"saylau_test_{uuid.uuid4().hex[:12]}.db")
+        return
+    admin = os.environ.get("SAYLAU_TEST_PG")
+    if not admin:
+        pytest.skip("PostgreSQL store tests need SAYLAU_TEST_PG=postgresql://... (see .ci/postgres.sh)")
+    # one as asked if there is one (the tables, or nothing), else any free one
+    name = next((n for n, held in _FREE.items() if held == tables), next(iter(_FREE), None))
+    if name is None:
+        name = f"saylau_reused_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        if not _MADE:
+            atexit.register(_drop_made, admin)
+        _MADE.append(name)
+        held = False
+    else:
+        held = _FREE.pop(name)
+    url = sa.make_url(admin).set(database=name).render_as_string(hide_password=False)
+    if held and not tables:
+        _blank(url)
+    try:
+        yield url
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+        _FREE[name] = _emptied(url, tables)
+
+
+def _emptied(url: str, tables: bool) -> bool:
+    """Empty the database at ``url``: True if it holds the newest store tables (their rows
+    deleted, foreign keys out of the way), False if nothing now. The tables are kept only where
+    they were asked for (``Store.create`` made them, by the migrations) and are the newest: not
+    in a database given empty, where a test may have restored or upgraded a store."""
+    import psycopg
+
+    from saylau.store.engine import head_revision
+
+    expected = {t.name for t in metadata.sorted_tables} | {VERSION_TABLE}
+    with psycopg.connect(url) as conn:
+        found = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        if tables and found == expected:
+            (revision,) = conn.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone() or (None,)
+            if revision == head_revision():
+                conn.execute("SET session_replication_role = replica")
+                for table in found - {VERSION_TABLE}:
+                    conn.execute(f'DELETE FROM "{table}"')
+                return True
+    _blank(url)
+    return False
+
+
+def _blank(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+def _drop_made(admin: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for name in _MADE:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Copies(Generic[T]):
+    """Stores that ``make(url, key)`` writes (``key``: where its log key goes), one per test.
+
+    On SQLite the first is copied (by SQLite's backup: a few milliseconds, where making even the
+    tiny store is 0.2 s), with its key; on PostgreSQL each is made again in a database of
+    :func:`new_database` that holds its tables already (0.1 s for the tiny store; a copy there,
+    ``CREATE DATABASE ... TEMPLATE``, is 0.5 s or more).
+    """
+
+    def __init__(self, make: Callable[[str, Path], T]) -> None:
+        self.make = make
+        self.first: tuple[Path, Path, T] | None = None
+
+    @contextmanager
+    def new(self, kind: str, folder: Path) -> Iterator[tuple[str, Path, T]]:
+        """A store of its own in ``folder``: its URL, its log key (``folder``/log.key) and what
+        ``make`` returned (on SQLite, for the store it was copied from)."""
+        key = folder / "log.key"
+        with new_database(kind, folder, tables=True) as url:
+            if kind == "postgresql":
+                yield url, key, self.make(url, key)
+                return
+            if self.first is None:
+                made = self.make(url, key)
+                kept = Path(tempfile.mkdtemp(prefix="saylau-copies-"))
+                if not _KEPT:
+                    atexit.register(lambda: [shutil.rmtree(k, ignore_errors=True) for k in _KEPT])
+                _KEPT.append(kept)
+                _backup(url, kept / "first.db")
+                shutil.copy(key, kept / "first.key")
+                self.first = (kept / "first.db", kept / "first.key", made)
+            else:
+                _backup(self.first[0], url)
+                shutil.copy(self.first[1], key)
+            yield url, key, self.first[2]
+
+
+def _backup(source: str | Path, target: str | Path) -> None:
+    with closing(sqlite3.connect(source)) as a, closing(sqlite3.connect(target)) as b:
+        a.backup(b)
+
+
+#: The tiny election's new store, as ``Store.create`` leaves it.
+TINY_STORES = Copies(lambda url, key: Store.create(url, spec.Files(TINY), actor="test", key=key).close())
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """conftest's ``db_url`` (a new, empty database), PostgreSQL's from :func:`new_database`."""
+    with new_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The database of ``store``: the tiny election's, of its own (the test writes to it)."""
+    with TINY_STORES.new(request.param, tmp_path) as (url, _, _):
+        yield url
+
+
 @pytest.fixture
-def store(db_url: str, tiny: spec.Files, tmp_path: Path) -> Iterator[Store]:
-    with Store.create(db_url, tiny, actor="test", key=tmp_path / "log.key") as created:
-        yield created
+def store(store_url: str, tmp_path: Path) -> Iterator[Store]:
+    """A new store of the tiny election, its log key beside in ``tmp_path``."""
+    with Store.open(store_url, key=tmp_path / "log.key") as opened:
+        yield opened
 
 
 def by_key(items: list[Protocol]) -> dict[tuple[str, str], tuple[dict[str, int], dict[str, int]]]:
@@ -146,15 +316,15 @@ def test_open_of_a_missing_postgresql_database_is_one_line() -> None:
     assert "\n" not in str(err.value)
 
 
-def test_open_refuses_an_out_of_date_schema(store: Store, db_url: str) -> None:
-    with behind_the_back(db_url) as conn:
+def test_open_refuses_an_out_of_date_schema(store: Store, store_url: str) -> None:
+    with behind_the_back(store_url) as conn:
         conn.exec_driver_sql("UPDATE saylau_schema_version SET version_num = '0000'")
     with pytest.raises(StoreError, match="schema is at revision 0000"):
-        Store.open(db_url)
+        Store.open(store_url)
 
 
-def test_the_migrations_make_the_tables_the_code_uses(store: Store, db_url: str) -> None:
-    engine = sa.create_engine(parse(db_url))
+def test_the_migrations_make_the_tables_the_code_uses(store: Store, store_url: str) -> None:
+    engine = sa.create_engine(parse(store_url))
     with engine.connect() as conn:
         diff = compare_metadata(
             MigrationContext.configure(conn, opts={"compare_type": True, "version_table": VERSION_TABLE}),
@@ -529,11 +699,11 @@ def test_the_fast_protocol_entries_are_the_canonical_ones(store: Store, protocol
 
 
 def test_verify_finds_a_vote_count_changed_in_the_database(
-    store: Store, db_url: str, protocols: list[Protocol]
+    store: Store, store_url: str, protocols: list[Protocol]
 ) -> None:
     store.submit(protocols, actor="clerk")
     seq = seq_of(store, "S3", "council-list")
-    with behind_the_back(db_url) as conn:
+    with behind_the_back(store_url) as conn:
         change_counts(conn, "station = 'S3' AND contest = 'council-list'", set_votes(a=290, b=200))
     report = store.verify()
     assert not report.ok
@@ -542,9 +712,9 @@ def test_verify_finds_a_vote_count_changed_in_the_database(
     assert f"audit entry {seq}" in report.problem and "S3/council-list/v1" in report.problem
 
 
-def test_verify_finds_a_changed_audit_entry(store: Store, db_url: str, protocols: list[Protocol]) -> None:
+def test_verify_finds_a_changed_audit_entry(store: Store, store_url: str, protocols: list[Protocol]) -> None:
     store.submit(protocols, actor="clerk")
-    with behind_the_back(db_url) as conn:
+    with behind_the_back(store_url) as conn:
         conn.exec_driver_sql("UPDATE audit_log SET actor = 'mallory' WHERE seq = 4")
     report = store.verify()
     assert (report.ok, report.first_bad) == (False, 4)
@@ -552,7 +722,7 @@ def test_verify_finds_a_changed_audit_entry(store: Store, db_url: str, protocols
 
 
 def test_an_entry_rewritten_with_a_fresh_leaf_is_found_by_the_checkpoint_signed_before(
-    store: Store, db_url: str, protocols: list[Protocol]
+    store: Store, store_url: str, protocols: list[Protocol]
 ) -> None:
     """Recomputing the tampered entry's leaf makes its rows agree again; the tree does not."""
     store.submit(protocols, actor="clerk")
@@ -561,7 +731,7 @@ def test_an_entry_rewritten_with_a_fresh_leaf_is_found_by_the_checkpoint_signed_
     assert entry.entry is not None
     forged = entry.entry.replace('"actor":"clerk"', '"actor":"mallory"')
     leaf = hashlib.sha256(b"\x00" + forged.encode()).hexdigest()
-    with behind_the_back(db_url) as conn:
+    with behind_the_back(store_url) as conn:
         conn.exec_driver_sql(f"UPDATE audit_log SET actor = 'mallory', leaf_hash = '{leaf}' WHERE seq = 4")
         conn.exec_driver_sql("UPDATE protocol_versions SET actor = 'mallory' WHERE audit_seq = 4")
     report = store.verify()
@@ -569,17 +739,17 @@ def test_an_entry_rewritten_with_a_fresh_leaf_is_found_by_the_checkpoint_signed_
     assert report.problem is not None and "not an extension of the stored checkpoint" in report.problem
 
 
-def test_verify_finds_a_deleted_audit_entry(store: Store, db_url: str, protocols: list[Protocol]) -> None:
+def test_verify_finds_a_deleted_audit_entry(store: Store, store_url: str, protocols: list[Protocol]) -> None:
     store.submit(protocols, actor="clerk")
-    with behind_the_back(db_url) as conn:
+    with behind_the_back(store_url) as conn:
         conn.exec_driver_sql("DELETE FROM audit_log WHERE seq = 3")
     report = store.verify()
     assert (report.ok, report.first_bad) == (False, 3)
     assert report.problem is not None and "audit entry 3 is missing" in report.problem
 
 
-def test_verify_finds_a_changed_definition_file(store: Store, db_url: str) -> None:
-    with behind_the_back(db_url) as conn:
+def test_verify_finds_a_changed_definition_file(store: Store, store_url: str) -> None:
+    with behind_the_back(store_url) as conn:
         conn.execute(
             sa.text("UPDATE definition_files SET content = :c WHERE path = 'stations.csv'"),
             {"c": b"id,territory,registered,district\nS1,R1,9999,d1\n"},
@@ -590,12 +760,12 @@ def test_verify_finds_a_changed_definition_file(store: Store, db_url: str) -> No
 
 
 def test_a_cut_off_tail_is_found_against_a_checkpoint_kept(
-    store: Store, db_url: str, protocols: list[Protocol]
+    store: Store, store_url: str, protocols: list[Protocol]
 ) -> None:
     store.submit(protocols, actor="clerk")
     kept = store.checkpoint()
     size = store.audit_head()[0]
-    with behind_the_back(db_url) as conn:
+    with behind_the_back(store_url) as conn:
         conn.exec_driver_sql(f"DELETE FROM protocol_versions WHERE audit_seq = {size}")
         conn.exec_driver_sql(f"DELETE FROM audit_log WHERE seq = {size}")
         conn.exec_driver_sql("DELETE FROM checkpoints")  # the server's own record of it, too

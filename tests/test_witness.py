@@ -11,15 +11,14 @@ on its own.
 
 from __future__ import annotations
 
-import os
+import shutil
 import socket
 import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -32,38 +31,73 @@ from saylau.store import Store
 from saylau.store.tokens import Tokens
 from saylau.transparency.note import Signer
 from test_api import FAST, Server
+from test_store import BACKENDS, Copies, new_database
 
 TINY = Path(__file__).parent / "data" / "tiny"
 PROTOCOLS = list(spec.load(spec.Files(TINY)).protocols)
 
 
-@pytest.fixture
-def served(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path]:
-    """A store of the definition and 4 protocols (5 entries), its key where the server looks."""
-    key = tmp_path / "log.key"
-    monkeypatch.setenv("SAYLAU_LOG_KEY", str(key))
-    with Store.create(db_url, spec.Files(TINY), actor="cec", key=key) as store:
+def _five_entries(url: str, key: Path) -> None:
+    with Store.create(url, spec.Files(TINY), actor="cec", key=key) as store:
         store.submit(PROTOCOLS[:4], actor="clerk")
-    return db_url, key
+
+
+#: A store of the definition and 4 protocols (5 entries).
+FIVE = Copies(_five_entries)
+
+
+@pytest.fixture(params=BACKENDS)
+def served(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, Path]]:
+    """A store of 5 entries of its own (for the test that writes to it), its key where the server
+    looks."""
+    with FIVE.new(request.param, tmp_path) as (url, key, _):
+        monkeypatch.setenv("SAYLAU_LOG_KEY", str(key))
+        yield url, key
+
+
+@dataclass(frozen=True)
+class FirstLook:
+    """The served store of 5 entries and a witness's first look at it."""
+
+    url: str
+    key: Path
+    kept: str  # the checkpoint the server signed
+    state: Path  # the witness's state directory after its first look: key pinned, checkpoint kept
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def first_look(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FirstLook]:
+    """One served store per backend for the tests that only read it (a server writes no entry),
+    with a witness's first look at it, which each fork case copies: a store, a server and a look
+    the fewer per case."""
+    folder = tmp_path_factory.mktemp("served")
+    with FIVE.new(request.param, folder) as (url, key, _):
+        state = folder / "witness"
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("SAYLAU_LOG_KEY", str(key))
+            with Server(url, FAST) as server:
+                kept = httpx.get(f"{server.url}/api/v1/log/checkpoint").text
+                assert witness(server.url, state)[0] == 0
+        yield FirstLook(url, key, kept, state)
 
 
 @pytest.fixture
-def other_db(db_url: str, tmp_path: Path) -> Iterator[str]:
-    """A second empty database of the same kind, for the rebuilt store."""
-    if "://" not in db_url:
-        yield str(tmp_path / "rebuilt.db")
-        return
-    import psycopg
+def original(first_look: FirstLook, monkeypatch: pytest.MonkeyPatch) -> FirstLook:
+    """The shared served store, its key where a server looks (the rebuilt store's server too)."""
+    monkeypatch.setenv("SAYLAU_LOG_KEY", str(first_look.key))
+    return first_look
 
-    admin = os.environ["SAYLAU_TEST_PG"]
-    name = f"saylau_rebuilt_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield sa.make_url(admin).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+@pytest.fixture
+def other_db(first_look: FirstLook, tmp_path: Path) -> Iterator[str]:
+    """A second empty database of the same kind, for the rebuilt store."""
+    kind = "postgresql" if "://" in first_look.url else "sqlite"
+    with new_database(kind, tmp_path, tables=True) as url:
+        yield url
 
 
 def rebuild(original: str, url: str, folder: Path, protocols: int) -> None:
@@ -135,13 +169,11 @@ def test_the_witness_keeps_each_new_checkpoint(served: tuple[str, Path], tmp_pat
     ids=["same-size", "smaller", "larger"],
 )
 def test_a_store_swapped_for_a_rebuilt_one_is_a_fork(
-    served: tuple[str, Path], other_db: str, tmp_path: Path, protocols: int, seen: str
+    original: FirstLook, other_db: str, tmp_path: Path, protocols: int, seen: str
 ) -> None:
-    url, _ = served
+    url, kept = original.url, original.kept
     state = tmp_path / "witness"
-    with Server(url, FAST) as server:
-        kept = httpx.get(f"{server.url}/api/v1/log/checkpoint").text
-        assert witness(server.url, state)[0] == 0
+    shutil.copytree(original.state, state)  # the first look: the tree of 5 entries kept
     rebuild(url, other_db, tmp_path, protocols)
     with Server(other_db, FAST) as server:
         now = httpx.get(f"{server.url}/api/v1/log/checkpoint").text
@@ -174,9 +206,9 @@ def _serve_on(url: str, port: int) -> Server:
 
 
 def test_a_running_witness_reports_the_swap_at_once(
-    served: tuple[str, Path], other_db: str, tmp_path: Path
+    original: FirstLook, other_db: str, tmp_path: Path
 ) -> None:
-    url, _ = served
+    url = original.url
     state = tmp_path / "witness"
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -218,8 +250,8 @@ def test_a_running_witness_reports_the_swap_at_once(
     assert "FORK: the tree of 9 entries" in err and "does not extend the tree of 5 entries" in err
 
 
-def test_a_checkpoint_not_signed_by_the_pinned_key_exits_1(served: tuple[str, Path], tmp_path: Path) -> None:
-    url, _ = served
+def test_a_checkpoint_not_signed_by_the_pinned_key_exits_1(original: FirstLook, tmp_path: Path) -> None:
+    url = original.url
     other = Signer.generate("somebody-else").verifier.vkey
     with Server(url, FAST) as server:
         code, out, err = witness(server.url, tmp_path / "w", "--vkey", other)
