@@ -1,19 +1,23 @@
-"""A real ``saylau serve`` and a headless Chromium for the browser tests.
+"""``saylau serve`` and a headless Chromium for the browser tests.
 
-The server runs as a subprocess on a demo store with 40 stations held back, so tests can submit
-protocols and watch pages change. Names other test files rely on: ``site`` (a :class:`Site`),
-``browser``, ``page`` and :func:`screenshot`. Without /usr/bin/chromium (or the playwright
-package) every test here is skipped, not failed.
+Two served sites, one each per worker session, built on this worker's copies of the bundled
+example with 40 stations held back, so tests can submit protocols and watch pages change:
+``site``, the Mazhilis cut (tests/conftest.py ``demo_build``'s default: the pages of one body, a
+server that starts and answers fastest), and ``day_site``, the whole ballot day, for tests of its
+bodies (the maslikhats) and of pages as the whole day fills them; no test writes to ``day_site``.
+Names other test files rely on: ``site``, ``day_site`` and ``day_site_projected`` (each a
+:class:`Site`), ``serving``, ``browser``, ``page`` and :func:`screenshot`. Without
+/usr/bin/chromium (or the playwright package) every test here is skipped, not failed.
+Screenshots are saved with SAYLAU_SCREENSHOTS=1.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import logging
 import os
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,6 +45,8 @@ CHROMIUM_ARGS = [
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"
 HERE = Path(__file__).resolve().parent
+#: Where the pages' projection comes from: computed once per results version, for every body.
+PROJECTION = "/api/v1/projection"
 
 try:
     from playwright.sync_api import Browser, Page, sync_playwright
@@ -103,63 +109,85 @@ def region_of(store: Store) -> dict[str, str]:
     return out
 
 
+#: uvicorn's loggers, whose configuration ``saylau serve`` sets for its process: kept as they were
+#: in this one, which the tests of other modules share.
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
+
+
 @contextlib.contextmanager
 def serving(db: Path) -> Iterator[str]:
-    """``saylau serve`` on ``db`` at a free port, as a user starts it; its base URL once
-    ``/api/v1/health`` answers, and the server stopped when the block ends."""
+    """``saylau serve`` on ``db`` at a free port: its base URL once ``/api/v1/health`` answers, and
+    the server stopped when the block ends.
+
+    The command itself (its checks, settings, connection limits and uvicorn's options) runs in a
+    thread of this interpreter, whose imports are made: a fresh interpreter answered after 7-9 s
+    on the Mazhilis, 13 s on the whole day; this one after 2-3 s. Only how uvicorn runs differs:
+    its server is kept to be stopped, and it leaves the process's logging as it found it.
+    """
+    import threading
+
+    import uvicorn
+
+    from saylau.cli import main
+
     port = _free_port()
-    log = (db.parent / "serve.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "saylau.cli",
-            "serve",
-            str(db),
-            "--port",
-            str(port),
-            "--snapshot-interval",
-            "0.05",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    real = uvicorn.run
+    servers: list[uvicorn.Server] = []
+
+    def run(app: Any, **options: Any) -> None:
+        uvicorn.run = real  # this command's server only
+        loggers = [logging.getLogger(name) for name in UVICORN_LOGGERS]
+        kept = [(logger, logger.level, logger.propagate, list(logger.handlers)) for logger in loggers]
+        try:
+            config = uvicorn.Config(app, **{**options, "log_config": None})
+        finally:
+            for logger, level, propagate, handlers in kept:
+                logger.setLevel(level)
+                logger.propagate = propagate
+                logger.handlers[:] = handlers
+        servers.append(uvicorn.Server(config))
+        servers[0].run()
+
+    argv = [
+        "serve",
+        str(db),
+        "--port",
+        str(port),
+        "--snapshot-interval",
+        "0.05",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    exit_code: list[int] = []
+    thread = threading.Thread(target=lambda: exit_code.append(main(argv)), name=f"serve {db}", daemon=True)
+    uvicorn.run = run
+    thread.start()
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"saylau serve exited: {(db.parent / 'serve.log').read_text()}")
-            try:
-                if httpx.get(f"{base_url}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
+        while not (servers and servers[0].started):
+            if not thread.is_alive():
+                raise RuntimeError(f"saylau serve exited with {exit_code} (its message is on stderr)")
             if time.monotonic() > deadline:
-                raise RuntimeError("saylau serve did not answer /api/v1/health within 60 s")
-            time.sleep(0.1)
+                raise RuntimeError("saylau serve did not start within 60 s")
+            time.sleep(0.02)
+        assert httpx.get(f"{base_url}/api/v1/health", timeout=10).status_code == 200
         yield base_url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+        uvicorn.run = real
+        if servers:
+            servers[0].should_exit = True
+        thread.join(timeout=30)
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+@contextlib.contextmanager
+def _served_site(tmp_path_factory: pytest.TempPathFactory, example: str) -> Iterator[Site]:
     reason = _missing()
     if reason is not None:
         pytest.skip(reason)
-    db = tmp_path_factory.mktemp("site") / "kz.db"
-    withheld = list(demo_build(db, withhold=40, example="day"))  # the whole ballot day: every body
+    db = tmp_path_factory.mktemp(f"site-{example}") / "kz.db"
+    withheld = list(demo_build(db, withhold=40, example=example))
     store = Store.open(str(db))
     try:
         regions = region_of(store)
@@ -176,6 +204,30 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     }
     with serving(db) as base_url:
         yield Site(base_url, db, tokens, territory, withheld)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The Mazhilis, 40 stations held back: the site tests write to."""
+    with _served_site(tmp_path_factory, "mazhilis") as site:
+        yield site
+
+
+@pytest.fixture(scope="session")
+def day_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The whole ballot day (224 bodies), 40 stations held back, as ``site`` was before the cut:
+    read, never written to, so every test of the worker can share it."""
+    with _served_site(tmp_path_factory, "day") as site:
+        yield site
+
+
+@pytest.fixture(scope="session")
+def day_site_projected(day_site: Site) -> Site:
+    """``day_site`` once its projection is made, for the tests that visit every page. The server
+    projects every council at the first ask (7 s, more on a busy machine) and keeps it while
+    nothing is written: asked here, not by a page loaded after a dozen others within its 10 s."""
+    assert httpx.get(day_site.base_url + PROJECTION, timeout=120).status_code == 200
+    return day_site
 
 
 @pytest.fixture(scope="session")
@@ -202,9 +254,18 @@ def page(browser: Browser) -> Iterator[Page]:
         context.close()
 
 
+def screenshots_wanted() -> bool:
+    """Whether the tests save screenshots: only when SAYLAU_SCREENSHOTS is set (not to "" or "0").
+    No test reads one, and a whole page's takes 0.5-5 s (laid out again at its full height, drawn
+    and encoded): 130 of them were a quarter of the browser tests' time."""
+    return os.environ.get("SAYLAU_SCREENSHOTS", "") not in ("", "0")
+
+
 def screenshot(page: Any, name: str) -> Path:
-    """Save the whole page as ``screenshots/<name>.png`` at the repository root (git-ignored)."""
-    SCREENSHOTS.mkdir(exist_ok=True)
+    """Save the whole page as ``screenshots/<name>.png`` at the repository root (git-ignored), when
+    :func:`screenshots_wanted`; its path either way."""
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    if screenshots_wanted():
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(path), full_page=True)
     return path

@@ -14,7 +14,9 @@ from .test_public import _pages
 AUDIT = (Path(__file__).parent / "audit.js").read_text(encoding="utf-8")
 
 
-def test_every_public_page_passes_the_accessibility_audit(site: Site, page) -> None:
+def test_every_public_page_passes_the_accessibility_audit(day_site_projected: Site, page) -> None:
+    """On the whole day's site: its pages hold the councils (a council's own page among them)."""
+    site = day_site_projected
     found = {}
     for name, path in _pages(site).items():
         page.goto(site.base_url + path)

@@ -3,6 +3,8 @@ finds its council (maslikhat) among the bodies elected there, and its page shows
 seats by party split into list and district seats, its hemicycle, its lists and its districts'
 winners; the districts page shows one body's districts, another chosen by the plain form. Every
 figure is checked against the definition and the API, not against the page itself.
+
+On the whole day's site (``day_site``): the Mazhilis cut has no council.
 """
 
 from __future__ import annotations
@@ -15,6 +17,11 @@ from saylau.store import Store
 from .conftest import Site, region_of, screenshot
 
 LANGS = ("kk", "ru", "en")
+
+
+@pytest.fixture
+def site(day_site: Site) -> Site:
+    return day_site
 
 
 def _counted_region(site: Site) -> tuple[str, str, int, int]:

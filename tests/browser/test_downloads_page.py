@@ -27,7 +27,8 @@ def page(browser: Browser) -> Iterator[Page]:
         context.close()
 
 
-def test_the_downloads_page_lists_every_table_under_the_policy(site: Site, page: Page) -> None:
+def test_the_downloads_page_lists_every_table_under_the_policy(day_site: Site, page: Page) -> None:
+    site = day_site
     watched = watch(page, site)
     response = page.goto(site.base_url + "/ru/downloads", wait_until="load")
     assert response is not None and response.status == 200

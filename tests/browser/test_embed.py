@@ -91,7 +91,9 @@ def frame_of(page: Page, url_part: str, timeout: float = 15.0) -> Frame:
 def test_a_newsroom_frames_the_hemicycle_at_320_px(site: Site, phone: Page) -> None:
     embed = f"{site.base_url}/en/embed/hemicycle/mazhilis"
     errors: list[str] = []
+    requested: list[str] = []
     phone.on("pageerror", lambda e: errors.append(str(e)))
+    phone.on("request", lambda r: requested.append(r.url))  # the frame's too
     phone.add_init_script(WATCH)
     with newsroom({"/": embed}) as other:
         response = phone.goto(other + "/", wait_until="load")
@@ -120,7 +122,13 @@ def test_a_newsroom_frames_the_hemicycle_at_320_px(site: Site, phone: Page) -> N
         assert legend >= 7
         link = frame.evaluate("document.querySelector('.embed-source a').getAttribute('href')")
         assert link == "/en/body/mazhilis"  # the body's own page
-        phone.wait_for_timeout(300)  # live.js starts; its event stream is the site's own
+        # live.js starts; its event stream is the site's own (one the policy refused would be no
+        # request, and a violation)
+        deadline = time.monotonic() + 5
+        while not any("/api/v1/events" in url for url in requested) and time.monotonic() < deadline:
+            if frame.evaluate("window.__violations"):
+                break
+            phone.wait_for_timeout(20)
         assert frame.evaluate("window.__violations") == []
         # the frame's policy still refuses an inline script
         ran = frame.evaluate(
@@ -154,7 +162,12 @@ def test_a_page_that_is_not_an_embed_page_cannot_be_framed(site: Site, phone: Pa
         allowed = frame_of(phone, "/en/embed/turnout-time")
         allowed.wait_for_selector("main h1", state="attached")
         phone.goto(other + "/", wait_until="load")
-        phone.wait_for_timeout(500)
+        deadline = time.monotonic() + 5  # until the frame has settled where it is going
+        while time.monotonic() < deadline:
+            frames = [f for f in phone.frames if f is not phone.main_frame]
+            if len(frames) == 1 and frames[0].url not in ("", "about:blank"):
+                break
+            phone.wait_for_timeout(20)
         frames = [f for f in phone.frames if f is not phone.main_frame]
         assert len(frames) == 1
         refused = frames[0]

@@ -25,7 +25,9 @@ def sign_in(page: Page, site: Site, lang: str = "en", role: str = "observer") ->
     page.locator("#observer-signin button[type=submit]").click()
 
 
-def test_an_observer_reads_the_four_checks(page: Page, site: Site) -> None:
+def test_an_observer_reads_the_four_checks(page: Page, day_site: Site) -> None:
+    """On the whole day's site: the selector offers a council's contest too."""
+    site = day_site
     sign_in(page, site)
     expect(page.locator("#checks")).to_be_visible(timeout=30_000)
     assert page.context.cookies() == []

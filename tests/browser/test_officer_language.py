@@ -76,7 +76,9 @@ def capital(text: str) -> str:
 
 def protocol_page(page: Page, site: Site, lang: str, p: Protocol) -> None:
     """Signed in on the protocol page in ``lang``, ``p``'s station chosen; the page's clock is
-    Playwright's (its timers fire when a test moves it on: see :func:`settle`)."""
+    Playwright's, and stopped: its timers fire only when a test moves it on (:func:`settle`).
+    A clock left running fired the check of half-typed figures whenever typing one field took
+    over 400 ms (a busy machine): its answer, marking other lines, could be read as the last's."""
     page.clock.install()
     page.goto(f"{site.base_url}/{lang}/officer/")
     page.fill("#token", site.tokens["commission"])
@@ -85,6 +87,7 @@ def protocol_page(page: Page, site: Site, lang: str, p: Protocol) -> None:
     page.goto(f"{site.base_url}/{lang}/officer/protocol")
     expect(page.locator("#form-body")).to_be_visible()
     page.select_option("#station", p.station)
+    page.clock.pause_at(page.evaluate("Date.now()") + 1)
 
 
 def type_in(page: Page, p: Protocol, lines: dict[str, int]) -> None:

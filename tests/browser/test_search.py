@@ -4,6 +4,9 @@ box and its button on screen, the box wide enough to type in); typing shows sugg
 API, chosen with the keyboard (a combobox: arrows, Enter, Escape); and without JavaScript the
 plain form sends the query and the page lists what it found: a station by its number, a candidate
 by a Latin spelling of a Cyrillic name. The policy (CSP) reports no violation meanwhile.
+
+On the whole day's site (``day_site``): the search covers every body's candidates, the councils'
+(the candidate sought is on Astana's council's list), and the pages as the whole day fills them.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from saylau.store import Store
 
-from .conftest import SCREENSHOTS, Site
+from .conftest import SCREENSHOTS, Site, screenshots_wanted
 from .test_csp import WATCH
 
 LANGS = ("kk", "ru", "en")
@@ -27,6 +30,12 @@ STATION = {
     "ru": "Избирательный участок № 123",
     "en": "Polling station No. 123",
 }
+
+
+@pytest.fixture
+def site(day_site: Site) -> Site:
+    return day_site
+
 
 #: Where the header and its search box lie against the viewport: what overflows, or nothing.
 FITS = """() => {
@@ -53,9 +62,10 @@ FITS = """() => {
 
 def screenshot(page: Page, name: str) -> None:
     """What the phone's screen shows (not the whole page: the national page of the whole day is
-    long), as ``screenshots/<name>.png``."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    long), as ``screenshots/<name>.png``, when screenshots are wanted (conftest.py)."""
+    if screenshots_wanted():
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 def _paths(site: Site) -> dict[str, str]:

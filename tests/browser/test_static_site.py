@@ -5,19 +5,25 @@ stream to listen to. A protocol is stored in the origin store; the publisher wri
 version within a second; the national page open in the browser polls current.json with
 conditional requests (304s meanwhile), takes its <main> from the new version's copy and follows
 it there, so its links lead into the new version.
+
+The publisher is what ``saylau publish DB --to DIR --follow --interval 0.1`` runs
+(:func:`saylau.site.run` following the store), in a thread of this interpreter: a fresh one spent
+3 s on imports before the first version. The page's clock is Playwright's, so the test asks for
+its next poll of current.json (live.js polls every 2 s) when it has something to see.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import shutil
-import signal
-import subprocess
-import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -48,26 +54,56 @@ class Published:
         return int(json.loads((self.folder / "current.json").read_bytes())["version"])
 
 
+@contextlib.contextmanager
+def following(db: Path, folder: Path) -> Iterator[None]:
+    """The store at ``db`` published into ``folder``, each new snapshot within 0.1 s, until the
+    block ends (as SIGTERM stops the command: its stop event set); from its first version on."""
+    from saylau.site import Options, run
+
+    held: dict[str, Any] = {}
+    started = threading.Event()
+
+    async def main() -> int | None:
+        held["stop"], held["loop"] = asyncio.Event(), asyncio.get_running_loop()
+        started.set()
+        return await run(
+            str(db), folder, Options(interval=0.1), follow=True, say=lambda _: None, stop=held["stop"]
+        )
+
+    def publish() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as e:  # raised in the test's thread, below
+            held["error"] = e
+            started.set()
+
+    thread = threading.Thread(target=publish, name="saylau publish --follow", daemon=True)
+    thread.start()
+    try:
+        started.wait(30)
+        deadline = time.monotonic() + 60
+        while not (folder / "current.json").exists():
+            assert "error" not in held and thread.is_alive(), held.get("error")
+            assert time.monotonic() < deadline, "saylau publish wrote no first version"
+            time.sleep(0.05)
+        yield
+    finally:
+        if "loop" in held:
+            held["loop"].call_soon_threadsafe(held["stop"].set)
+        thread.join(timeout=30)
+    if "error" in held:
+        raise held["error"]
+
+
 @pytest.fixture
 def published() -> Iterator[Published]:
     work = readable_folder("saylau-static-browser-")
-    follower: subprocess.Popen[bytes] | None = None
     try:
         db, withheld = tiny_store(work, frozenset({"S4"}))
         folder = work / "site"
-        command = [sys.executable, "-m", "saylau.cli", "publish", str(db), "--to", str(folder), "--follow"]
-        follower = subprocess.Popen([*command, "--interval", "0.1"], stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while not (folder / "current.json").exists():
-            assert follower.poll() is None, follower.communicate()
-            assert time.monotonic() < deadline, "saylau publish wrote no first version"
-            time.sleep(0.05)
-        with StaticNginx(free_port(), folder) as nginx:
+        with following(db, folder), StaticNginx(free_port(), folder) as nginx:
             yield Published(nginx, db, folder, withheld)
     finally:
-        if follower is not None:
-            follower.send_signal(signal.SIGTERM)
-            follower.communicate(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -84,6 +120,7 @@ def test_the_national_page_from_nginx_updates_when_a_new_version_is_published(
         lambda m: errors.append(m.text) if m.type == "error" and "favicon" not in m.location["url"] else None,
     )
     first = published.version()
+    page.clock.install()  # live.js's timers run on, and the test brings its next poll forward
     page.goto(f"{published.nginx.url}/en/")  # the pointer page sends the reader on
     page.wait_for_url(f"**/v/{first}/en/index.html")
     main = page.locator("#main")
@@ -96,7 +133,8 @@ def test_the_national_page_from_nginx_updates_when_a_new_version_is_published(
         assert time.monotonic() < deadline, (
             f"no conditional request for the pointer: {pointer_requests(published)}"
         )
-        time.sleep(0.2)
+        page.clock.run_for(2000)  # the page's next poll, now
+        time.sleep(0.05)
     polls = len(pointer_requests(published))
 
     store = Store.open(published.db)
@@ -104,6 +142,11 @@ def test_the_national_page_from_nginx_updates_when_a_new_version_is_published(
         store.submit(published.withheld, actor="commission S4", source="tests")
     finally:
         store.close()
+    deadline = time.monotonic() + 15
+    while published.version() == first:  # the publisher's next version, within its 0.1 s
+        assert time.monotonic() < deadline, "saylau publish wrote no new version"
+        time.sleep(0.05)
+    page.clock.run_for(2000)  # the page's next poll finds it
     expect(reported).to_have_attribute("data-stations-reported", "4", timeout=20_000)
     second = published.version()
     assert second > first
