@@ -10,6 +10,7 @@ the audit chain happen one at a time whatever the number of processes.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -117,7 +118,10 @@ def _config(conn: sa.Connection | None = None) -> Config:
     return cfg
 
 
+@functools.cache
 def head_revision() -> str:
+    """The newest revision of the migrations this package ships: they cannot change while it runs,
+    and reading them (eight modules, loaded from their files) was most of opening a store."""
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None
     return head
