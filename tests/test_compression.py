@@ -27,7 +27,7 @@ from conftest import demo_build, run_apart
 from saylau.http import compression
 from saylau.http.compression import Compression, chosen, for_route, tagged
 from saylau.http.state import Settings
-from test_api import Server
+from test_api import PLAIN_HTTP, Server
 
 PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126 Mobile"
 BROWSER = "gzip, deflate, br, zstd"  # what Chromium sends
@@ -45,7 +45,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def raw(server: Server, path: str, encoding: str, **headers: str) -> httpx.Response:
     """The answer as sent, not decoded (httpx would undo the encoding on ``.content``)."""
-    with httpx.Client(base_url=server.url, timeout=30) as c:
+    with httpx.Client(base_url=server.url, timeout=30, verify=PLAIN_HTTP) as c:
         request = c.build_request("GET", path, headers={"Accept-Encoding": encoding, **headers})
         response = c.send(request, stream=True)
         try:
