@@ -278,7 +278,9 @@ def own_name(entry: search.Entry, lang: str) -> str:
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(data=st.data())
 def test_any_entry_s_own_name_finds_it_among_the_first_results(index: Index, data: st.DataObject) -> None:
-    entry = data.draw(st.sampled_from(index.entries), label="entry")
+    # an index into the entries, not sampled_from(entries): a new sampled_from hashes each of its
+    # 25,000 elements to label itself, at every example (7 s of 300 examples)
+    entry = index.entries[data.draw(st.integers(0, len(index.entries) - 1), label="entry")]
     lang = data.draw(st.sampled_from(LANGS), label="lang")
     shown_in = data.draw(st.sampled_from(LANGS), label="shown in")
     case = data.draw(st.sampled_from([str, str.upper, str.lower]), label="case")
