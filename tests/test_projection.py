@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import demo_build, mazhilis_example, run_cli
+from conftest import MAZHILIS_LIST_SEATS, MAZHILIS_SEATS, demo_build, mazhilis_example, run_cli
 from saylau import spec
 from saylau.model import Body, Contest, Election, Party, Protocol, Station, Territory
 from saylau.projection import project
@@ -29,17 +29,6 @@ from saylau.results import evaluate
 from saylau.rules.party_list import ListRules, allocate
 from saylau.rules.systems import SYSTEMS
 from saylau.rules.thresholds import Ballots, Threshold
-
-KZ_LIST = {"amanat": 40, "auyl": 8, "respublica": 6, "ak-zhol": 6, "qhp": 5, "osdp": 4, "baytaq": 0}
-KZ_MAZHILIS = {
-    "amanat": 62,
-    "auyl": 8,
-    "self-nominated": 7,
-    "respublica": 6,
-    "ak-zhol": 6,
-    "qhp": 5,
-    "osdp": 4,
-}
 
 
 def tiny(stations: list[tuple[str, int]], seats: int = 10, threshold: Fraction = Fraction(0)) -> Election:
@@ -141,7 +130,7 @@ def test_with_everything_reported_the_projection_is_the_result(kz: Election) -> 
     p = project(kz, replicates=20)
     real = evaluate(kz)
     assert p.point.bodies == real.bodies
-    assert p.point.bodies["mazhilis"] == {**KZ_MAZHILIS, "baytaq": 0}
+    assert p.point.bodies["mazhilis"] == {**MAZHILIS_SEATS, "baytaq": 0}
     for body, parties in p.bodies.items():
         for party, values in parties.items():
             assert (values == real.bodies[body].get(party, 0)).all()  # zero width
@@ -160,7 +149,7 @@ def test_kazakhstan_2023_from_30_percent_of_stations(kz: Election, order: str) -
     protocols = first_reported(kz.protocols, reporting_order(kz, order, 1), Fraction(3, 10))
     doc = as_json(project(kz, protocols, replicates=200))
     seats = doc["contests"][0]["seats"]
-    for party, official in KZ_LIST.items():
+    for party, official in MAZHILIS_LIST_SEATS.items():
         s = seats[party]
         assert s["low"] <= official <= s["high"], (order, party, s)
     assert doc["contests"][0]["p_threshold"]["baytaq"] <= 0.05

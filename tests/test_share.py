@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from conftest import demo_build
+from conftest import MAZHILIS_SEATS, demo_build
 from saylau.http.headers import EMBED_POLICY, POLICY
 from saylau.server import Settings, create_app
 from saylau.store import Store
@@ -26,16 +26,6 @@ from saylau.store import Store
 SVG = "{http://www.w3.org/2000/svg}"
 LANGS = ("kk", "ru", "en")
 MAZHILIS = {"kk": "Мәжіліс", "ru": "Мажилис", "en": "Mazhilis"}
-#: The official seats of the Mazhilis, what the complete example gives (tests/test_web_pages.py)
-SEATS = {
-    "amanat": 62,
-    "auyl": 8,
-    "self-nominated": 7,
-    "respublica": 6,
-    "ak-zhol": 6,
-    "qhp": 5,
-    "osdp": 4,
-}
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +139,7 @@ def test_the_hemicycle_is_a_card_with_every_seat_and_their_parties(final: TestCl
         for g in root.iter(SVG + "g")
         if g.get("data-party")
     }
-    assert seats == SEATS
+    assert seats == MAZHILIS_SEATS
     desc = text_of(root.find(SVG + "desc"))  # type: ignore[arg-type]
     assert desc.startswith("Mazhilis: Amanat 62, Auyl 8, Self-nominated 7, Respublica 6, Ak Zhol 6")
     assert "Final results" in desc and "10,418 of 10,418" in desc
@@ -390,10 +380,10 @@ def test_the_embed_hemicycle_has_every_seat_and_its_legend(final: TestClient) ->
     html = final.get("/en/embed/hemicycle/mazhilis").text
     assert html.count('class="seat"') == 98
     legend = dict(re.findall(r'<li data-party="([^"]+)">.*?<strong>(\d+)</strong>', html))
-    assert {k: int(v) for k, v in legend.items()} == SEATS
+    assert {k: int(v) for k, v in legend.items()} == MAZHILIS_SEATS
     bar = final.get("/en/embed/seats/mazhilis").text
     widths = re.findall(r'<g data-party="([^"]+)" data-call="decided" data-seats="(\d+)">', bar)
-    assert {k: int(v) for k, v in widths} == SEATS
+    assert {k: int(v) for k, v in widths} == MAZHILIS_SEATS
 
 
 def test_only_embed_pages_may_be_framed(final: TestClient) -> None:

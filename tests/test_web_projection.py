@@ -12,25 +12,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import demo_build
+from conftest import MAZHILIS_LIST_SEATS, MAZHILIS_SEATS, demo_build
 from saylau import demo, spec
 from saylau.projection.partial import first_reported, reporting_order
 from saylau.server import Settings, create_app
 from saylau.store import Store
 from saylau.web.pages import _chance
 
-#: The official list seats of the Mazhilis 2023 (Baytaq below the 5% threshold).
-LIST_SEATS = {"amanat": 40, "auyl": 8, "respublica": 6, "ak-zhol": 6, "qhp": 5, "osdp": 4, "baytaq": 0}
-#: The whole Mazhilis: list seats and the 29 districts.
-MAZHILIS = {
-    "amanat": 62,
-    "auyl": 8,
-    "self-nominated": 7,
-    "respublica": 6,
-    "ak-zhol": 6,
-    "qhp": 5,
-    "osdp": 4,
-}
 ROW = re.compile(r'<tr data-party="([^"]+)" data-median="(\d+)" data-low="(\d+)" data-high="(\d+)">')
 
 
@@ -79,20 +67,20 @@ def test_the_page_renders_in_every_language(client: TestClient, lang: str, title
 def test_the_mazhilis_list_seats_projected_hold_the_official_ones(client: TestClient) -> None:
     html = client.get("/en/projection").text
     shown = rows_of(html, 'id="proj-list-mazhilis-list"')
-    assert set(shown) == set(LIST_SEATS)
-    for party, official in LIST_SEATS.items():
+    assert set(shown) == set(MAZHILIS_LIST_SEATS)
+    for party, official in MAZHILIS_LIST_SEATS.items():
         median, low, high = shown[party]
         assert low <= official <= high, (party, shown[party], official)
         assert low <= median <= high
-    assert {p for p, (median, _, _) in shown.items() if median} == set(LIST_SEATS) - {"baytaq"}
+    assert {p for p, (median, _, _) in shown.items() if median} == set(MAZHILIS_LIST_SEATS) - {"baytaq"}
     assert "Baytaq" in html and "People&#39;s Party" in html and "Amanat" in html
 
 
 def test_the_mazhilis_seats_projected_hold_the_official_ones(client: TestClient) -> None:
     html = client.get("/en/projection").text
     shown = rows_of(html, 'id="proj-mazhilis"')
-    assert set(shown) == set(MAZHILIS)  # Baytaq (no seat in any replicate) is left out
-    for party, official in MAZHILIS.items():
+    assert set(shown) == set(MAZHILIS_SEATS)  # Baytaq (no seat in any replicate) is left out
+    for party, official in MAZHILIS_SEATS.items():
         assert shown[party][1] <= official <= shown[party][2], (party, shown[party], official)
     assert "Self-nominated" in html and "Majority: 50 seats" in text_of(html)
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import demo_build, mazhilis_example
+from conftest import MAZHILIS_SEATS, demo_build, mazhilis_example
 from saylau import spec
 
 from .conftest import screenshot, serving
@@ -140,15 +140,7 @@ def test_complete_and_final_every_seat_is_decided(complete: str, view, lang: str
         row.get_attribute("data-party"): int(row.locator("td.num strong").inner_text())
         for row in body.locator("tbody tr").all()
     }
-    assert seats == {
-        "amanat": 62,
-        "auyl": 8,
-        "self-nominated": 7,
-        "respublica": 6,
-        "ak-zhol": 6,
-        "qhp": 5,
-        "osdp": 4,
-    }
+    assert seats == MAZHILIS_SEATS
     screenshot(page, f"honest-status-final-national-{lang}-{size}")
 
     page.goto(f"{complete}/{lang}/districts")

@@ -9,19 +9,10 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from conftest import MAZHILIS_SEATS
 from saylau.store import Store
 
 from .conftest import Site, region_of, screenshot, screenshots_wanted
-
-MAZHILIS_SEATS = {
-    "amanat": 62,
-    "auyl": 8,
-    "self-nominated": 7,
-    "respublica": 6,
-    "ak-zhol": 6,
-    "qhp": 5,
-    "osdp": 4,
-}
 
 
 def _pages(site: Site) -> dict[str, str]:
