@@ -186,6 +186,14 @@ class Copies:
             self.close()
             raise
 
+    @classmethod
+    def signed(cls, backend: str, folder: Path, make: Callable[[str], Any]) -> Copies:
+        """Copies of a store made with a log key, ``folder/log.key`` (SAYLAU_LOG_KEY while it is
+        made, as ``saylau serve`` finds it): a test sets it again for its servers to sign."""
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("SAYLAU_LOG_KEY", str(folder / "log.key"))
+            return cls(backend, folder, make)
+
     def _database(self, template: str | None) -> str:
         assert self._admin is not None
         name = f"saylau_test_{uuid.uuid4().hex[:12]}"

@@ -24,10 +24,7 @@ def stores(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     """The tiny election and test_api's tokens, made once per backend (its log key in ``log.key``
     beside the template) and copied for each test."""
     folder = tmp_path_factory.mktemp("log")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SAYLAU_LOG_KEY", str(folder / "log.key"))
-        copies = Copies(request.param, folder, make_tiny)
-    with copies:
+    with Copies.signed(request.param, folder, make_tiny) as copies:
         yield copies
 
 

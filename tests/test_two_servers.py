@@ -107,10 +107,7 @@ def simulated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         Store.create(url, folder / "sim", actor="test").close()
         return spec.load(folder / "sim")
 
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SAYLAU_LOG_KEY", str(folder / "log.key"))
-        copies = Copies(request.param, folder, make)
-    with copies:
+    with Copies.signed(request.param, folder, make) as copies:
         yield copies
 
 
