@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess as _subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from subprocess import CompletedProcess
 from typing import Any
@@ -205,32 +206,14 @@ def _run_cli_in_process(argv: list[str], stdin: bytes | None) -> CompletedProces
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path):
-    """A fresh, empty database for a store: a SQLite file path, or a new PostgreSQL database.
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database for a store: a SQLite file path in ``tmp_path``, or a PostgreSQL
+    database on the server SAYLAU_TEST_PG names (an admin URL, e.g. what .ci/postgres.sh prints),
+    this test's alone and emptied when it is done (tests/databases.py)."""
+    from databases import new_database
 
-    PostgreSQL comes from SAYLAU_TEST_PG (an admin URL, e.g. what .ci/postgres.sh prints); each test
-    gets its own database, dropped afterwards, so tests do not see each other's rows.
-    """
-    if request.param == "sqlite":
-        yield str(tmp_path / "store.db")
-        return
-    import os
-    import uuid
-
-    import psycopg
-    import sqlalchemy as sa
-
-    admin = os.environ.get("SAYLAU_TEST_PG")
-    if not admin:
-        pytest.skip("PostgreSQL store tests need SAYLAU_TEST_PG=postgresql://... (see .ci/postgres.sh)")
-    name = f"saylau_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield sa.make_url(admin).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with new_database(request.param, tmp_path) as url:
+        yield url
 
 
 # -- the bundled example as a store, built once per worker ---------------------------------------

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from databases import BACKENDS, Copies, new_database
 from saylau import spec
 from saylau.model import Protocol
 from saylau.store import Store
-from test_store import BACKENDS, Copies, new_database
 
 TINY = Path(__file__).resolve().parent / "data" / "tiny"
 

@@ -15,20 +15,13 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import run_cli, shared_file
+from databases import BACKENDS, Copies
 from tamper import change_counts, every_count_plus
-from test_store import BACKENDS, Copies, new_database
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "data" / "tiny"
 BAD = ROOT / "tests" / "data" / "bad"
 PROTOCOLS = [TINY / "protocols" / f"{c}.csv" for c in ("council-list", "d1", "d2")]
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """conftest's ``db_url`` (a new, empty database), PostgreSQL's reused (tests/test_store.py)."""
-    with new_database(request.param, tmp_path) as url:
-        yield url
 
 
 def ok(*args: str) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from databases import Copies
 from saylau import spec
 from saylau.checker import Checker
 from saylau.copies.model import CopyIn, NewCopy
@@ -22,7 +23,7 @@ from saylau.errors import ProtocolError
 from saylau.live.parallel import build
 from saylau.model import Protocol
 from saylau.store import Store
-from test_store import TINY, Copies
+from test_store import TINY
 
 #: The comparison's cases need a list contest, its body's seats and a few stations in regions, not
 #: the example's size: the example's store verifies and compares in seconds, the tiny one in

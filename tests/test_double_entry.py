@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import run_cli
+from databases import BACKENDS, Copies
 from saylau import spec
 from saylau.errors import InputError
 from saylau.model import Protocol
@@ -34,7 +35,6 @@ from saylau.store import ConflictError, Store
 from saylau.store.engine import parse
 from saylau.store.tokens import Tokens
 from test_api import TINY, Server, is_problem
-from test_store import BACKENDS, Copies
 
 REASON = "typing error found against the paper protocol"
 

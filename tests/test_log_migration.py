@@ -27,17 +27,9 @@ from saylau.model import Protocol
 from saylau.store import Store, upgrade
 from saylau.store.canonical import counts, definition_hash, dumps, protocol_content, turnout_content
 from saylau.store.engine import MIGRATIONS, current_revision, head_revision, make_engine, parse
-from test_store import BACKENDS, new_database
 
 TINY = Path(__file__).parent / "data" / "tiny"
 GENESIS = "0" * 64
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """conftest's ``db_url`` (a new, empty database), PostgreSQL's reused (tests/test_store.py)."""
-    with new_database(request.param, tmp_path) as url:
-        yield url
 
 
 def sha(text: str | bytes) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -30,17 +29,9 @@ from saylau.store import Store, upgrade
 from saylau.store.engine import MIGRATIONS, current_revision, head_revision, make_engine, parse
 from saylau.transparency.merkle import Tree
 from saylau.transparency.note import Checkpoint, Signer, sign_checkpoint
-from test_store import BACKENDS, new_database
 
 TINY = Path(__file__).parent / "data" / "tiny"
 AT = "2025-03-01T08:00:00.000000Z"
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """conftest's ``db_url`` (a new, empty database), PostgreSQL's reused (tests/test_store.py)."""
-    with new_database(request.param, tmp_path) as url:
-        yield url
 
 
 def dumps(value: Any) -> str:

@@ -27,6 +27,7 @@ from alembic.config import Config
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from conftest import run_cli
+from databases import BACKENDS, Copies
 from saylau import spec
 from saylau.errors import InputError
 from saylau.model import Protocol
@@ -49,14 +50,6 @@ from saylau.transparency.merkle import Tree
 from saylau.transparency.note import Checkpoint, Signer, open_checkpoint, sign_checkpoint
 from tamper import stored_texts
 from test_api import TINY, Server, Tokens_, body, is_problem, make_tokens
-from test_store import BACKENDS, Copies, new_database
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """conftest's ``db_url`` (a new, empty database), PostgreSQL's reused (tests/test_store.py)."""
-    with new_database(request.param, tmp_path) as url:
-        yield url
 
 
 def protocols_of(*stations: str) -> list[Protocol]:

@@ -7,25 +7,21 @@ store's back, with foreign keys out of the way.
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import json
 import os
-import shutil
-import sqlite3
-import tempfile
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Generic, TypeVar
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from databases import BACKENDS, Copies
 from saylau import spec
 from saylau.bounds import MAX_COUNT
 from saylau.errors import DefinitionError, InputError, SaylauError
@@ -51,159 +47,8 @@ def protocols(tiny: spec.Files) -> list[Protocol]:
 
 # -- stores of their own, quickly ----------------------------------------------------------------
 
-T = TypeVar("T")
-
-#: The two backends, for fixtures of this module and others that make their own databases.
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
-
-#: PostgreSQL databases this process made for :func:`new_database`: all of them, and those no
-#: test holds now, each with whether it holds an empty store's tables (else nothing).
-_MADE: list[str] = []
-_FREE: dict[str, bool] = {}
-#: Folders of the first stores that :class:`Copies` copy, removed when the process ends.
-_KEPT: list[Path] = []
-
-
-@contextmanager
-def new_database(kind: str, folder: Path, *, tables: bool = False) -> Iterator[str]:
-    """A new, empty database of ``kind`` ("sqlite" or "postgresql"): a SQLite path in ``folder``,
-    or a database on the server SAYLAU_TEST_PG names. ``tables``: for ``Store.create``, which
-    takes a database holding a store's tables at the newest revision and no row as a new one; on
-    PostgreSQL it may hold them.
-
-    PostgreSQL's are this process's own, made once and emptied when a test is done with one (its
-    connections ended, then its rows deleted if it was asked with ``tables`` and holds the newest
-    ones, else its public schema dropped and made again): 0.05 s, where ``CREATE DATABASE`` is
-    0.4 to 0.9 s on a busy machine and the migrations of a new store 0.3 s. They are dropped when
-    the process ends.
-    """
-    import uuid
-
-    import psycopg
-
-    if kind == "sqlite":
-        yield str(folder / f"saylau_test_{uuid.uuid4().hex[:12]}.db")
-        return
-    admin = os.environ.get("SAYLAU_TEST_PG")
-    if not admin:
-        pytest.skip("PostgreSQL store tests need SAYLAU_TEST_PG=postgresql://... (see .ci/postgres.sh)")
-    # one as asked if there is one (the tables, or nothing), else any free one
-    name = next((n for n, held in _FREE.items() if held == tables), next(iter(_FREE), None))
-    if name is None:
-        name = f"saylau_reused_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        if not _MADE:
-            atexit.register(_drop_made, admin)
-        _MADE.append(name)
-        held = False
-    else:
-        held = _FREE.pop(name)
-    url = sa.make_url(admin).set(database=name).render_as_string(hide_password=False)
-    if held and not tables:
-        _blank(url)
-    try:
-        yield url
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                (name,),
-            )
-        _FREE[name] = _emptied(url, tables)
-
-
-def _emptied(url: str, tables: bool) -> bool:
-    """Empty the database at ``url``: True if it holds the newest store tables (their rows
-    deleted, foreign keys out of the way), False if nothing now. The tables are kept only where
-    they were asked for (``Store.create`` made them, by the migrations) and are the newest: not
-    in a database given empty, where a test may have restored or upgraded a store."""
-    import psycopg
-
-    from saylau.store.engine import head_revision
-
-    expected = {t.name for t in metadata.sorted_tables} | {VERSION_TABLE}
-    with psycopg.connect(url) as conn:
-        found = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
-        if tables and found == expected:
-            (revision,) = conn.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone() or (None,)
-            if revision == head_revision():
-                conn.execute("SET session_replication_role = replica")
-                for table in found - {VERSION_TABLE}:
-                    conn.execute(f'DELETE FROM "{table}"')
-                return True
-    _blank(url)
-    return False
-
-
-def _blank(url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-
-
-def _drop_made(admin: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin, autocommit=True) as conn:
-        for name in _MADE:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-class Copies(Generic[T]):
-    """Stores that ``make(url, key)`` writes (``key``: where its log key goes), one per test.
-
-    On SQLite the first is copied (by SQLite's backup: a few milliseconds, where making even the
-    tiny store is 0.2 s), with its key; on PostgreSQL each is made again in a database of
-    :func:`new_database` that holds its tables already (0.1 s for the tiny store; a copy there,
-    ``CREATE DATABASE ... TEMPLATE``, is 0.5 s or more).
-    """
-
-    def __init__(self, make: Callable[[str, Path], T]) -> None:
-        self.make = make
-        self.first: tuple[Path, Path, T] | None = None
-
-    @contextmanager
-    def new(self, kind: str, folder: Path) -> Iterator[tuple[str, Path, T]]:
-        """A store of its own in ``folder``: its URL, its log key (``folder``/log.key) and what
-        ``make`` returned (on SQLite, for the store it was copied from)."""
-        key = folder / "log.key"
-        with new_database(kind, folder, tables=True) as url:
-            if kind == "postgresql":
-                yield url, key, self.make(url, key)
-                return
-            if self.first is None:
-                made = self.make(url, key)
-                kept = Path(tempfile.mkdtemp(prefix="saylau-copies-"))
-                if not _KEPT:
-                    atexit.register(lambda: [shutil.rmtree(k, ignore_errors=True) for k in _KEPT])
-                _KEPT.append(kept)
-                _backup(url, kept / "first.db")
-                shutil.copy(key, kept / "first.key")
-                self.first = (kept / "first.db", kept / "first.key", made)
-            else:
-                _backup(self.first[0], url)
-                shutil.copy(self.first[1], key)
-            yield url, key, self.first[2]
-
-
-def _backup(source: str | Path, target: str | Path) -> None:
-    with closing(sqlite3.connect(source)) as a, closing(sqlite3.connect(target)) as b:
-        a.backup(b)
-
-
 #: The tiny election's new store, as ``Store.create`` leaves it.
 TINY_STORES = Copies(lambda url, key: Store.create(url, spec.Files(TINY), actor="test", key=key).close())
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """conftest's ``db_url`` (a new, empty database), PostgreSQL's from :func:`new_database`."""
-    with new_database(request.param, tmp_path) as url:
-        yield url
 
 
 @pytest.fixture(params=BACKENDS)

@@ -26,12 +26,12 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import run_cli
+from databases import BACKENDS, Copies, new_database
 from saylau import spec
 from saylau.store import Store
 from saylau.store.tokens import Tokens
 from saylau.transparency.note import Signer
 from test_api import FAST, Server
-from test_store import BACKENDS, Copies, new_database
 
 TINY = Path(__file__).parent / "data" / "tiny"
 PROTOCOLS = list(spec.load(spec.Files(TINY)).protocols)
