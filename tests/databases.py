@@ -104,6 +104,7 @@ def _emptied(url: str, tables: bool) -> bool:
                 conn.execute("SET session_replication_role = replica")
                 for table in found - {VERSION_TABLE}:
                     conn.execute(f'DELETE FROM "{table}"')
+                conn.execute("INSERT INTO chain_lock (id) VALUES (1)")  # the write lock, as migrated
                 return True
     _blank(url)
     return False

@@ -235,6 +235,19 @@ def test_a_different_count_without_a_reason_is_refused_and_nothing_changes(
     assert store.audit_head() == head
 
 
+def test_a_store_that_lost_its_write_lock_is_not_written_to(
+    store: Store, store_url: str, protocols: list[Protocol]
+) -> None:
+    """Without chain_lock's row PostgreSQL's ``FOR UPDATE`` would lock nothing and two writers
+    could append from the same head: the store says so and writes nothing."""
+    with behind_the_back(store_url) as conn:
+        conn.exec_driver_sql("DELETE FROM chain_lock")
+    head = store.audit_head()
+    with pytest.raises(StoreError, match=r"write lock is missing \(table chain_lock has no row 1\)"):
+        store.submit(protocols, actor="clerk")
+    assert store.audit_head() == head and store.current() == []
+
+
 def test_a_correction_with_a_reason_is_version_2_and_version_1_stays(
     store: Store, protocols: list[Protocol]
 ) -> None:

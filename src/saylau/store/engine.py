@@ -92,11 +92,20 @@ def _sqlite_begin(conn: sa.Connection) -> None:
 
 @contextmanager
 def writing(engine: sa.Engine) -> Iterator[sa.Connection]:
-    """A transaction that holds the store's write lock: commit on success, roll back on any error."""
+    """A transaction that holds the store's write lock: commit on success, roll back on any error.
+
+    On PostgreSQL the lock is the single row of ``chain_lock``, which the first migration writes.
+    Without it ``FOR UPDATE`` would lock nothing and two writers could append from one chain head,
+    so a store that has lost it is refused, not written to."""
     with engine.connect() as conn:
         conn.execution_options(**{_WRITE: True})
         with conn.begin():
-            conn.execute(sa.select(chain_lock.c.id).where(chain_lock.c.id == 1).with_for_update())
+            locked = conn.execute(sa.select(chain_lock.c.id).where(chain_lock.c.id == 1).with_for_update())
+            if locked.scalar() is None:
+                raise StoreError(
+                    "the store's write lock is missing (table chain_lock has no row 1): writers "
+                    "cannot take turns, so nothing is written; restore the store from a backup"
+                )
             yield conn
 
 
