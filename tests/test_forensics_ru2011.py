@@ -15,7 +15,6 @@ published analyses (../shared/reference/README.md):
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -46,16 +45,13 @@ def test_the_leader_is_united_russia(stations: Stations) -> None:
 
 
 def test_integer_percent_excess(stations: Stations) -> None:
-    started = time.perf_counter()
-    test = integer_test(stations, draws=200, seed=0)
-    seconds = time.perf_counter() - started
+    test = integer_test(stations, draws=200, seed=0)  # its speed: bench/forensics.py
     assert test.eligible == 86_718 and test.observed == 17_803
     # Published: about 1,003. Tolerance ±60: the null's mean over 200 draws has a standard error
     # of 119 / sqrt(200) ~ 8.4 stations, and the published figure is itself one Monte Carlo run
     # (and rounded); 60 is about 7 standard errors, and 6% of the excess.
     assert test.excess == pytest.approx(1_003, abs=60)
     assert test.z > 6 and test.p_value < 0.01
-    assert seconds < 10
 
 
 def test_shpilkin_estimate(stations: Stations) -> None:
