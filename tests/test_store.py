@@ -104,6 +104,7 @@ def test_create_stores_the_definition_and_open_reads_it(db_url: str, tiny: spec.
         assert origin is not None and origin.startswith("saylau/tiny/")
         assert (vkey is not None) == ("://" not in db_url)  # PostgreSQL: a key only where --key says
     with Store.open(db_url) as store:
+        assert store.election_id() == "tiny"  # read alone, before the definition is loaded
         assert store.definition() == tiny.snapshot()
         assert store.election().id == "tiny"
         assert [e.action for e in store.audit_entries()] == ["define"]

@@ -154,7 +154,7 @@ def serve_command(
     from saylau.store import Store
 
     with Store.open(db) as store:  # a missing or out-of-date store: one line, exit 2, before listening
-        election = store.election()
+        election_id = store.election_id()  # the server loads the definition itself
     check_port(host, port)
     metrics_token(os.environ)  # a guessable SAYLAU_METRICS_TOKEN: one line, exit 2, before listening
     say = say_json if log_format == "json" else functools.partial(click.echo, err=True)
@@ -177,7 +177,7 @@ def serve_command(
             f"--max-connections {max_connections} (raise it with ulimit -n)"
         )
     say(
-        f"saylau: serving {election.id} from {db} on http://{host}:{port} "
+        f"saylau: serving {election_id} from {db} on http://{host}:{port} "
         f"(API /api/v1, OpenAPI /openapi.json, {workers} worker{'s' if workers > 1 else ''})"
     )
     options = uvicorn_options(

@@ -405,6 +405,17 @@ class Store:
             rows = conn.execute(sa.select(definition_files.c.path, definition_files.c.content))
             return {row.path: bytes(row.content) for row in rows}
 
+    def election_id(self) -> str:
+        """The id of the stored election, read without loading its definition (which for a
+        whole ballot day's is most of a second)."""
+        if self._election is not None:
+            return self._election.id
+        with reading(self._engine) as conn:
+            held = conn.execute(sa.select(meta.c.value).where(meta.c.key == "election")).scalar()
+        if held is None:
+            raise StoreError(f"{label(self._url)} holds no election")
+        return str(held)
+
     def election(self) -> Election:
         """The stored definition, loaded (once) as an :class:`~saylau.model.Election` without protocols."""
         if self._election is None:
