@@ -3,21 +3,45 @@ the code that once saw 29: the shortcuts taken for it give what the long way giv
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import replace
+from pathlib import Path
 
+import numpy as np
+import sqlalchemy as sa
+
+from conftest import demo_build
 from saylau.projection.seats import DistrictWinners, district_winners
 from saylau.rules.majority import DistrictRules, decide
 from saylau.rules.ties import TiePolicy
-from saylau.store.store import _contest_batches
+from saylau.store import Store
 
 
-def test_contests_are_read_a_batch_at_a_time_not_one_query_each():
-    counts = [(f"d{i:04d}", 16) for i in range(3000)] + [("list", 10_418)]
-    batches = list(_contest_batches(counts))
-    assert [c for b in batches for c in b] == [c for c, _ in counts]
-    assert len(batches) == 4  # 1,000 contests a query at most
-    big = list(_contest_batches([("a", 900_000), ("b", 10), ("c", 900_000)]))
-    assert big == [["a"], ["b"], ["c"]]  # 820,000 rows a query at most, a bigger contest alone
+def test_every_contest_s_latest_versions_are_one_streamed_scan(tmp_path: Path) -> None:
+    """A server's start reads the latest version of every protocol of every contest in one query
+    (a query per contest once read the whole day's table 3,131 times), in station order, the
+    corrections' latest versions in place of their first."""
+    db = tmp_path / "kz.db"
+    demo_build(db, withhold=40)
+    with Store.open(str(db)) as store:
+        first = store.current_state()
+        (station, contest), _ = next(iter(first.versions.items()))
+        protocol = next(
+            p for t in first.tables if t.contest == contest for p in t.protocols() if p.station == station
+        )
+        line = next(iter(protocol.lines))
+        fixed = replace(protocol, lines={**protocol.lines, line: protocol.lines[line] + 1})
+        store.submit([fixed], actor="test", reason="a recount")
+        seen: list[str] = []
+        sa.event.listen(store._engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+        state = store.current_state()
+    assert sum("FROM protocol_versions" in q for q in seen) == 1
+    assert len({t.contest for t in state.tables}) == 30
+    assert state.versions.keys() == first.versions.keys() == state.status.keys()
+    assert state.versions[station, contest][0] == 2
+    for table in state.tables:
+        assert list(table.stations) == sorted(table.stations)
+        if table.contest == contest:
+            assert fixed in list(table.protocols())
 
 
 def test_plurality_replicates_read_at_once_are_what_decide_says_of_each():

@@ -501,11 +501,9 @@ class Live:
         """Everything again from the store, in one snapshot: the latest version of every protocol
         (as integer tables, summed with NumPy) and every turnout report."""
         state = self.store.current_state()
-        versions = state.versions
         with spec.no_cyclic_gc():
             self.tally = Tally(self.election).extend_tables(state.tables)
-            self.status = {key: v[1] for key, v in versions.items()}
-            self.versions = {key: (v[0], v[2], v[3]) for key, v in versions.items()}
+            self.status, self.versions = state.status, state.versions
             # The final tally: a copy of the whole one when every version is final (the morning
             # after), else the final rows of each table (only a contest with a preliminary
             # protocol is looked at row by row).
