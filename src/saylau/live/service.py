@@ -42,6 +42,7 @@ from saylau.live.snapshots import Encoder, Snapshot, dumps, etag_of, view_key
 from saylau.model import Election, Protocol, TurnoutReport
 from saylau.results import as_json, evaluate, territory_doc
 from saylau.store import ConflictError, Entered, Store, Submission, Submitted, Written
+from saylau.store.counted import Counted
 from saylau.tally import Tally, Totals
 
 log = logging.getLogger("saylau.live")
@@ -100,8 +101,8 @@ class Live:
         #: the final tally counts what the other does, made alike: a copy of it, then only the
         #: same final versions applied to both (a snapshot then evaluates one of them)
         self._twins = False
-        self.status: dict[tuple[str, str], str] = {}
-        self.versions: dict[tuple[str, str], tuple[int, str, int]] = {}  # (version, hash, audit seq)
+        #: the latest counted version of each protocol (its status, version, hash and log entry)
+        self.counted = Counted()
         self.final = 0
         self.reports: list[TurnoutReport] = []
         self.snapshot: Snapshot | None = None
@@ -122,6 +123,16 @@ class Live:
         self._reload()
 
     # -- the writer thread ---------------------------------------------------------------------
+
+    @property
+    def status(self) -> Mapping[tuple[str, str], str]:
+        """(station, contest) -> ``final`` or ``preliminary``: the latest counted version's."""
+        return self.counted.status
+
+    @property
+    def versions(self) -> Mapping[tuple[str, str], tuple[int, str, int]]:
+        """(station, contest) -> (version, content hash, log entry) of the latest counted version."""
+        return self.counted.versions
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="saylau-writer", daemon=True)
@@ -503,14 +514,13 @@ class Live:
         state = self.store.current_state()
         with spec.no_cyclic_gc():
             self.tally = Tally(self.election).extend_tables(state.tables)
-            self.status, self.versions = state.status, state.versions
+            self.counted = state.counted
             # The final tally: a copy of the whole one when every version is final (the morning
             # after), else the final rows of each table (only a contest with a preliminary
             # protocol is looked at row by row).
             preliminary: dict[str, set[str]] = {}
-            for (station, contest), status in self.status.items():
-                if status != "final":
-                    preliminary.setdefault(contest, set()).add(station)
+            for station, contest in self.counted.preliminary():
+                preliminary.setdefault(contest, set()).add(station)
             self._twins = not preliminary
             if self._twins:
                 self.final_tally = self.tally.copy()
@@ -525,7 +535,7 @@ class Live:
                     if rows:
                         finals.append(table if len(rows) == len(table) else table.take(rows))
                 self.final_tally = Tally(self.election).extend_tables(finals)
-        self.final = len(self.status) - sum(map(len, preliminary.values()))
+        self.final = len(self.counted) - sum(map(len, preliminary.values()))
         self.reports = [TurnoutReport(r.place, r.time, r.issued, r.registered) for r in state.reports]
         self.seq = state.head
         self.ahead = set()
@@ -540,7 +550,6 @@ class Live:
             return
         self.tally.apply(protocol)
         was = self.status.get(key)
-        self.status[key] = status
         if status == "final":
             self.final_tally.apply(protocol)  # the same change to both: twins stay alike
         else:
@@ -548,7 +557,7 @@ class Live:
             if was == "final":  # corrected back to preliminary: no longer signed off
                 self.final_tally.remove(*key)
         self.final += (status == "final") - (was == "final")
-        self.versions[key] = (version, content_hash, seq)
+        self.counted.set(key, version, status, content_hash, seq)
         touched = self._touched
         if touched is not None:
             for territory in self.checker.chain.get(protocol.station, ()):

@@ -96,28 +96,30 @@ def tables_from_rows(
 ) -> list[ProtocolTable]:
     """Tables of (station, contest, layout id, figures) rows: one per contest and layout, in the
     order each is first seen, rows in the order given. A row that does not fit a stored layout is a
-    :class:`StoreError` naming it (the store was damaged; ``saylau audit verify`` says how)."""
-    groups: dict[tuple[str, str], tuple[list[str], list[bytes]]] = {}
+    :class:`StoreError` naming it (the store was damaged; ``saylau audit verify`` says how).
+
+    Each table's figures are appended to one buffer as the rows come, not kept as one bytes object
+    a row and joined at the end: a server reading five million rows holds each once."""
+    groups: dict[tuple[str, str], tuple[list[str], bytearray, int]] = {}
     for station, contest, lid, figures in rows:
         group = groups.get((contest, lid))
         if group is None:
-            group = groups[contest, lid] = ([], [])
+            lay = layouts.get(lid)
+            if lay is None:
+                raise StoreError(
+                    f"protocol {station}/{contest}: its layout {lid!r} is not stored; run saylau audit verify"
+                )
+            group = groups[contest, lid] = ([], bytearray(), 8 * lay.width)
+        if len(figures) != group[2]:
+            raise StoreError(
+                f"protocol {station}/{contest}: its figures do not fit its layout; run saylau audit verify"
+            )
         group[0].append(station)
-        group[1].append(figures)
+        group[1].extend(figures)
     out = []
-    for (contest, lid), (stations, blobs) in groups.items():
-        lay = layouts.get(lid)
-        if lay is None:
-            raise StoreError(
-                f"protocol {stations[0]}/{contest}: its layout {lid!r} is not stored; run saylau audit verify"
-            )
-        width = 8 * lay.width
-        data = b"".join(blobs)
-        if len(data) != width * len(blobs) or any(len(b) != width for b in blobs):
-            bad = next(s for s, b in zip(stations, blobs, strict=True) if len(b) != width)
-            raise StoreError(
-                f"protocol {bad}/{contest}: its figures do not fit its layout; run saylau audit verify"
-            )
-        matrix = np.frombuffer(data, dtype=DTYPE).reshape(len(blobs), lay.width)
+    for (contest, lid), (stations, data, _) in groups.items():
+        lay = layouts[lid]
+        matrix = np.frombuffer(data, dtype=DTYPE).reshape(len(stations), lay.width)
+        matrix.flags.writeable = False
         out.append(ProtocolTable(contest, tuple(stations), lay.lines, lay.options, matrix))
     return out

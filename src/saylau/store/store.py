@@ -22,6 +22,7 @@ since storing it would undo the correction.
 
 from __future__ import annotations
 
+import array
 import datetime
 import re
 import secrets
@@ -60,6 +61,7 @@ from saylau.store.canonical import (
     turnout_entry,
 )
 from saylau.store.copies import StoredCopy
+from saylau.store.counted import Counted
 from saylau.store.engine import (
     label,
     make_engine,
@@ -229,17 +231,22 @@ class Changes:
 class Current:
     """Everything a tally starts from, read in one snapshot (:meth:`Store.current_state`): the
     log's size, the latest version of every protocol as tables, each one's status and its
-    (version, content hash, log entry), and every turnout report.
-
-    The two maps are what a server keeps for each protocol, made once here in the form it keeps
-    them: at a million stations and five contests they are five million entries each, and a
-    copy made from a third map was gigabytes at a server's start."""
+    (version, content hash, log entry) as :class:`~saylau.store.counted.Counted` (what a server
+    keeps, made once here as columns: five million protocols at a million stations and five
+    contests), and every turnout report."""
 
     head: int
     tables: list[ProtocolTable]
-    status: dict[tuple[str, str], str]
-    versions: dict[tuple[str, str], tuple[int, str, int]]
+    counted: Counted
     reports: list[TurnoutReport]
+
+    @property
+    def status(self) -> Mapping[tuple[str, str], str]:
+        return self.counted.status
+
+    @property
+    def versions(self) -> Mapping[tuple[str, str], tuple[int, str, int]]:
+        return self.counted.versions
 
 
 class CopiesState(NamedTuple):
@@ -743,23 +750,33 @@ class Store:
         """:meth:`tables` with what a server's tally keeps beside them, all as of one moment: a
         server starts (or reloads) from this, not from every version decoded one at a time."""
         pv, t = protocol_versions, turnout_reports
-        status: dict[tuple[str, str], str] = {}
-        versions: dict[tuple[str, str], tuple[int, str, int]] = {}
-        # One str object for each station, contest and status, not one per row as the driver gives
-        # them (shared with the tables' stations: :meth:`_latest_tables`)
-        words: dict[str, str] = {"final": "final", "preliminary": "preliminary"}
-        one = words.setdefault
+        # the columns of Counted as the rows come: plain arrays of machine integers and one buffer
+        # of hash text, not a Python object a row
+        keys: list[tuple[str, str]] = []
+        versions, seqs, finals = array.array("q"), array.array("q"), bytearray()
+        hashes = bytearray()
+        # One str object for each station and contest id, not one per row as the driver gives them
+        # (shared by the tables' stations and the keys: :meth:`_latest_tables`)
+        words: dict[str, str] = {}
 
         def keep(key: tuple[str, str], r: Any) -> None:
-            status[key] = one(r[5], r[5])
-            versions[key] = (int(r[2]), r[6], int(r[7]))
+            keys.append(key)
+            versions.append(r[2])
+            seqs.append(r[7])
+            finals.append(r[5] == "final")
+            text = r[6].encode("ascii", "replace")
+            if len(text) != 64:  # a SHA-256 in hexadecimal, as every version is stored with
+                raise StoreError(
+                    f"protocol {key[0]}/{key[1]}: its content hash is damaged; run saylau audit verify"
+                )
+            hashes.extend(text)
 
         with spec.no_cyclic_gc(), reading(self._engine) as conn:
             head = audit.last_seq(conn)
             columns = (pv.c.status, pv.c.content_hash, pv.c.audit_seq)
             tables = self._latest_tables(conn, *columns, each=keep, words=words)
             reports = [_turnout_report(r) for r in conn.execute(sa.select(t).order_by(t.c.audit_seq))]
-        return Current(head, tables, status, versions, reports)
+        return Current(head, tables, Counted.of(keys, versions, finals, hashes, seqs), reports)
 
     def _layouts(self, conn: sa.Connection, wanted: Iterable[str] = ()) -> dict[str, Layout]:
         """The stored layouts by id, read again when one of ``wanted`` is not known yet (layouts

@@ -1,0 +1,133 @@
+"""What a server keeps of the latest version of each protocol: its version, status, content hash
+and log entry, as columns.
+
+A server looks these up by (station, contest) on every write (is this version new, is it the same
+text) and every page of a station. As dicts of tuples they cost about 350 bytes a protocol: 1.7 GB
+at five million protocols (a million stations, five contests), most of a server's memory. Here a
+protocol is one row of four NumPy columns (about 80 bytes) behind one dict from its key to its
+row. :attr:`Counted.status` and :attr:`Counted.versions` read as the two dicts did (mappings to
+``"final"``/``"preliminary"`` and to ``(version, content hash, log entry)``); :meth:`Counted.set`
+writes both at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+
+import numpy as np
+
+Key = tuple[str, str]
+
+FINAL, PRELIMINARY = "final", "preliminary"
+
+
+class Counted:
+    """The latest counted version of each protocol, by (station, contest)."""
+
+    def __init__(self) -> None:
+        self._row: dict[Key, int] = {}
+        self._version = np.zeros(0, dtype=np.int32)
+        self._seq = np.zeros(0, dtype=np.int64)
+        self._final = np.zeros(0, dtype=bool)
+        # A content hash is 64 hexadecimal characters; kept as the ASCII bytes it is, whatever it is
+        self._hash = np.zeros(0, dtype="S64")
+        self.status: Mapping[Key, str] = _Status(self)
+        self.versions: Mapping[Key, tuple[int, str, int]] = _Versions(self)
+
+    @classmethod
+    def of(
+        cls,
+        keys: list[Key],
+        versions: Iterable[int],
+        finals: Iterable[bool] | bytes | bytearray,
+        hashes: Iterable[str] | bytes | bytearray,
+        seqs: Iterable[int],
+    ) -> Counted:
+        """Made at once from columns (row i: ``keys[i]`` and the i-th of each), as a store reads
+        them: a row at a time through :meth:`set` is a microsecond each. ``versions`` and ``seqs``
+        may be ``array.array`` and ``finals`` a buffer of 0 and 1 bytes, and ``hashes`` the
+        hashes' text one after another (64 bytes each), as :meth:`Store.current_state` collects
+        them without an object a row."""
+        counted = cls()
+        counted._row = dict(zip(keys, range(len(keys)), strict=True))
+        if len(counted._row) != len(keys):
+            raise ValueError("a protocol is given twice")
+        counted._version = np.array(versions, dtype=np.int32)
+        counted._seq = np.array(seqs, dtype=np.int64)
+        counted._final = np.array(finals, dtype=bool)
+        if isinstance(hashes, bytes | bytearray):
+            counted._hash = np.frombuffer(hashes, dtype="S64").copy()
+        else:
+            counted._hash = np.array(list(hashes), dtype="S64")
+        columns = (counted._version, counted._seq, counted._final, counted._hash)
+        if any(len(column) != len(keys) for column in columns):
+            raise ValueError("the columns are not of one length")
+        return counted
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+    def set(self, key: Key, version: int, status: str, content_hash: str, seq: int) -> None:
+        """Record ``key``'s latest version (a new key gets a row; a known one is overwritten)."""
+        row = self._row.get(key)
+        if row is None:
+            row = len(self._row)
+            if row == len(self._version):
+                self._grow(max(1024, 2 * row))
+        self._version[row] = version
+        self._seq[row] = seq
+        self._final[row] = status == FINAL
+        self._hash[row] = content_hash.encode("ascii")
+        self._row[key] = row  # last: a reader finds a key only once its row is written
+
+    def preliminary(self) -> Iterator[Key]:
+        """The keys whose latest version is not final."""
+        final = self._final
+        return (key for key, row in self._row.items() if not final[row])
+
+    def finals(self) -> int:
+        return int(self._final[: len(self._row)].sum())
+
+    def _grow(self, capacity: int) -> None:
+        for name in ("_version", "_seq", "_final", "_hash"):
+            old = getattr(self, name)
+            new = np.zeros(capacity, dtype=old.dtype)
+            new[: len(old)] = old
+            setattr(self, name, new)
+
+
+class _Status(Mapping[Key, str]):
+    def __init__(self, counted: Counted) -> None:
+        self._c = counted
+
+    def __getitem__(self, key: Key) -> str:
+        c = self._c
+        return FINAL if c._final[c._row[key]] else PRELIMINARY
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._c._row
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._c._row)
+
+    def __len__(self) -> int:
+        return len(self._c._row)
+
+
+class _Versions(Mapping[Key, tuple[int, str, int]]):
+    def __init__(self, counted: Counted) -> None:
+        self._c = counted
+
+    def __getitem__(self, key: Key) -> tuple[int, str, int]:
+        c = self._c
+        row = c._row[key]
+        return int(c._version[row]), c._hash[row].decode("ascii"), int(c._seq[row])
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._c._row
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._c._row)
+
+    def __len__(self) -> int:
+        return len(self._c._row)

@@ -1,0 +1,53 @@
+"""saylau.store.counted: the server's per-protocol columns read as the dicts they replace."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from saylau.store.counted import Counted
+
+KEYS = st.tuples(st.sampled_from(["S1", "S2", "S3", "Ш-4"]), st.sampled_from(["list", "d1"]))
+WRITES = st.lists(
+    st.tuples(
+        KEYS, st.integers(1, 2**31 - 1), st.sampled_from(["final", "preliminary"]), st.integers(1, 2**62)
+    ),
+    max_size=40,
+)
+
+
+def digest(n: int) -> str:
+    return hashlib.sha256(str(n).encode()).hexdigest()
+
+
+@given(first=WRITES, then=WRITES)
+def test_columns_read_as_the_two_dicts_did(first, then) -> None:
+    status: dict[tuple[str, str], str] = {}
+    versions: dict[tuple[str, str], tuple[int, str, int]] = {}
+    for key, version, state, seq in first:
+        status[key], versions[key] = state, (version, digest(seq), seq)
+    keys = list(versions)
+    counted = Counted.of(
+        keys,
+        [versions[k][0] for k in keys],
+        [status[k] == "final" for k in keys],
+        [versions[k][1] for k in keys],
+        [versions[k][2] for k in keys],
+    )
+    for key, version, state, seq in then:  # and written one at a time after, as the writer does
+        status[key], versions[key] = state, (version, digest(seq), seq)
+        counted.set(key, version, state, digest(seq), seq)
+    assert dict(counted.status) == status and dict(counted.versions) == versions
+    assert counted.status == status and len(counted) == len(status)
+    assert set(counted.preliminary()) == {k for k, s in status.items() if s == "preliminary"}
+    assert counted.finals() == sum(s == "final" for s in status.values())
+    assert counted.versions.get(("nowhere", "list"), (0, "", 0)) == (0, "", 0)
+    assert ("nowhere", "list") not in counted.status
+
+
+def test_a_protocol_given_twice_is_refused() -> None:
+    with pytest.raises(ValueError, match="given twice"):
+        Counted.of([("S1", "list")] * 2, [1, 2], [True, True], [digest(1), digest(2)], [1, 2])
