@@ -43,11 +43,12 @@ def test_columns_read_as_the_two_dicts_did(first, then) -> None:
     assert dict(counted.status) == status and dict(counted.versions) == versions
     assert counted.status == status and len(counted) == len(status)
     assert set(counted.preliminary()) == {k for k, s in status.items() if s == "preliminary"}
-    assert counted.finals() == sum(s == "final" for s in status.values())
     assert counted.versions.get(("nowhere", "list"), (0, "", 0)) == (0, "", 0)
     assert ("nowhere", "list") not in counted.status
 
 
-def test_a_protocol_given_twice_is_refused() -> None:
+def test_a_protocol_given_twice_or_a_hash_that_is_not_one_is_refused() -> None:
     with pytest.raises(ValueError, match="given twice"):
         Counted.of([("S1", "list")] * 2, [1, 2], [True, True], [digest(1), digest(2)], [1, 2])
+    with pytest.raises(ValueError, match="64 hexadecimal characters"):
+        Counted().set(("S1", "list"), 1, "final", digest(1) + "0", 1)  # S64 would cut it short

@@ -122,8 +122,6 @@ class Live:
         self.parallel = ParallelCounts(store, self.election, self.checker)
         self._reload()
 
-    # -- the writer thread ---------------------------------------------------------------------
-
     @property
     def status(self) -> Mapping[tuple[str, str], str]:
         """(station, contest) -> ``final`` or ``preliminary``: the latest counted version's."""
@@ -133,6 +131,8 @@ class Live:
     def versions(self) -> Mapping[tuple[str, str], tuple[int, str, int]]:
         """(station, contest) -> (version, content hash, log entry) of the latest counted version."""
         return self.counted.versions
+
+    # -- the writer thread ---------------------------------------------------------------------
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="saylau-writer", daemon=True)

@@ -4,10 +4,10 @@ and log entry, as columns.
 A server looks these up by (station, contest) on every write (is this version new, is it the same
 text) and every page of a station. As dicts of tuples they cost about 350 bytes a protocol: 1.7 GB
 at five million protocols (a million stations, five contests), most of a server's memory. Here a
-protocol is one row of four NumPy columns (about 80 bytes) behind one dict from its key to its
-row. :attr:`Counted.status` and :attr:`Counted.versions` read as the two dicts did (mappings to
-``"final"``/``"preliminary"`` and to ``(version, content hash, log entry)``); :meth:`Counted.set`
-writes both at once.
+protocol is one row of four NumPy columns (77 bytes) behind one dict from its key to its row
+(about 130 bytes more, the key's tuple included). :attr:`Counted.status` and
+:attr:`Counted.versions` read as the two dicts did (mappings to ``"final"``/``"preliminary"``
+and to ``(version, content hash, log entry)``); :meth:`Counted.set` writes both at once.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class Counted:
         self._version = np.zeros(0, dtype=np.int32)
         self._seq = np.zeros(0, dtype=np.int64)
         self._final = np.zeros(0, dtype=bool)
-        # A content hash is 64 hexadecimal characters; kept as the ASCII bytes it is, whatever it is
+        # a content hash: a SHA-256 as 64 hexadecimal characters, kept as their ASCII bytes
         self._hash = np.zeros(0, dtype="S64")
         self.status: Mapping[Key, str] = _Status(self)
         self.versions: Mapping[Key, tuple[int, str, int]] = _Versions(self)
@@ -69,6 +69,9 @@ class Counted:
 
     def set(self, key: Key, version: int, status: str, content_hash: str, seq: int) -> None:
         """Record ``key``'s latest version (a new key gets a row; a known one is overwritten)."""
+        text = content_hash.encode("ascii")
+        if len(text) != 64:
+            raise ValueError(f"a content hash is 64 hexadecimal characters, not {content_hash!r}")
         row = self._row.get(key)
         if row is None:
             row = len(self._row)
@@ -77,16 +80,13 @@ class Counted:
         self._version[row] = version
         self._seq[row] = seq
         self._final[row] = status == FINAL
-        self._hash[row] = content_hash.encode("ascii")
+        self._hash[row] = text
         self._row[key] = row  # last: a reader finds a key only once its row is written
 
     def preliminary(self) -> Iterator[Key]:
         """The keys whose latest version is not final."""
         final = self._final
         return (key for key, row in self._row.items() if not final[row])
-
-    def finals(self) -> int:
-        return int(self._final[: len(self._row)].sum())
 
     def _grow(self, capacity: int) -> None:
         for name in ("_version", "_seq", "_final", "_hash"):
@@ -96,38 +96,30 @@ class Counted:
             setattr(self, name, new)
 
 
-class _Status(Mapping[Key, str]):
+class _View:
+    """A read-only mapping over the keys of a :class:`Counted`."""
+
     def __init__(self, counted: Counted) -> None:
         self._c = counted
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._c._row
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._c._row)
+
+    def __len__(self) -> int:
+        return len(self._c._row)
+
+
+class _Status(_View, Mapping[Key, str]):
     def __getitem__(self, key: Key) -> str:
         c = self._c
         return FINAL if c._final[c._row[key]] else PRELIMINARY
 
-    def __contains__(self, key: object) -> bool:
-        return key in self._c._row
 
-    def __iter__(self) -> Iterator[Key]:
-        return iter(self._c._row)
-
-    def __len__(self) -> int:
-        return len(self._c._row)
-
-
-class _Versions(Mapping[Key, tuple[int, str, int]]):
-    def __init__(self, counted: Counted) -> None:
-        self._c = counted
-
+class _Versions(_View, Mapping[Key, tuple[int, str, int]]):
     def __getitem__(self, key: Key) -> tuple[int, str, int]:
         c = self._c
         row = c._row[key]
         return int(c._version[row]), c._hash[row].decode("ascii"), int(c._seq[row])
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._c._row
-
-    def __iter__(self) -> Iterator[Key]:
-        return iter(self._c._row)
-
-    def __len__(self) -> int:
-        return len(self._c._row)
