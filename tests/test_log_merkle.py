@@ -276,6 +276,28 @@ def test_every_consistency_proof_verifies_and_any_change_fails(
             )
 
 
+@given(leaves_strategy, st.lists(st.integers(0, 200), max_size=5))
+def test_leaves_added_in_batches_make_the_tree_one_at_a_time_makes(
+    leaves: list[bytes], cuts: list[int]
+) -> None:
+    """``extend`` hashes each level's new nodes in one pass; the tree is the one ``append`` builds,
+    whatever the batches (a server reads its log back in batches)."""
+    hashes = [leaf_hash(x) for x in leaves]
+    one_by_one, batched = Tree(), Tree()
+    start = 0
+    for cut in [*sorted(min(c, len(hashes)) for c in cuts), len(hashes)]:
+        batched.extend(hashes[start:cut])
+        for h in hashes[start:cut]:
+            one_by_one.append(h)
+            assert batched.root(one_by_one.size) == one_by_one.root()
+        start = max(start, cut)
+    assert batched.size == one_by_one.size == len(hashes)
+    assert all(batched.root(n) == one_by_one.root(n) for n in range(len(hashes) + 1))
+    with pytest.raises(InputError, match="32 bytes"):
+        batched.extend([hashes[0], b"short"])
+    assert batched.size == len(hashes)  # nothing of a bad batch is kept
+
+
 def test_a_tree_refuses_what_it_does_not_hold() -> None:
     tree = Tree([leaf_hash(b"a"), leaf_hash(b"b")])
     with pytest.raises(InputError, match="not in a tree of 2"):

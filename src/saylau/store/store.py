@@ -1309,14 +1309,20 @@ class Store:
             .where(audit_log.c.seq > tree.size, audit_log.c.seq <= head)
             .order_by(audit_log.c.seq)
         )
-        for seq, leaf in conn.execute(query):
+        batch: list[bytes] = []  # added to the tree a batch at a time (Tree.extend: one pass a level)
+        for seq, leaf in conn.execute(query.execution_options(yield_per=_STREAMED)):
             raw = _leaf_bytes(leaf)
             if seq != expected or raw is None:
+                tree.extend(batch)
                 raise StoreError(
                     f"{label(self._url)}: the log is damaged at entry {expected}; run saylau audit verify"
                 )
-            tree.append(raw)
+            batch.append(raw)
             expected += 1
+            if len(batch) == _STREAMED:
+                tree.extend(batch)
+                batch = []
+        tree.extend(batch)
         if expected <= head:
             raise StoreError(f"{label(self._url)}: the log has no entry {expected}; run saylau audit verify")
         return tree

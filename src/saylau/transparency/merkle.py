@@ -87,8 +87,30 @@ class Tree:
             count >>= 1
 
     def extend(self, leaves: Iterable[bytes]) -> None:
+        """Add leaf hashes in order, as :meth:`append` one by one would, each level's new nodes
+        hashed in one pass: a server reading its log of millions of entries back at its start."""
+        levels = self._levels
+        before = len(levels[0])
         for leaf in leaves:
-            self.append(leaf)
+            if len(leaf) != HASH_SIZE:
+                del levels[0][before:]  # nothing of a bad batch is kept
+                raise InputError(f"a leaf hash is {HASH_SIZE} bytes, not {len(leaf)}", where="merkle tree")
+            levels[0] += leaf
+        level, pair, sha256 = 0, 2 * HASH_SIZE, hashlib.sha256
+        while True:
+            below = levels[level]
+            if level + 1 == len(levels):
+                if len(below) < pair:
+                    return
+                levels.append(bytearray())
+            above = levels[level + 1]
+            done, complete = len(above) // HASH_SIZE, len(below) // pair
+            if done == complete:
+                return
+            above += b"".join(
+                sha256(_NODE + below[i * pair : (i + 1) * pair]).digest() for i in range(done, complete)
+            )
+            level += 1
 
     def leaf(self, index: int) -> bytes:
         """The leaf hash at ``index`` (from 0)."""
