@@ -37,6 +37,7 @@ import sqlalchemy as sa
 import uvicorn
 
 from conftest import _run_cli_in_process, run_cli
+from databases import BACKENDS
 from saylau import spec
 from saylau.model import Protocol
 from saylau.server import Settings, create_app
@@ -49,9 +50,6 @@ LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "saylau.api")
 
 #: Settings for tests: snapshots at once (read-your-writes), tokens looked at again quickly.
 FAST = Settings(snapshot_interval=0.0, token_refresh=0.05, sync_interval=0.05, keepalive=1.0)
-
-#: The backends a store-backed fixture is parametrized over (ids "sqlite" and "postgresql").
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 
 
 class _Uvicorn(uvicorn.Server):
