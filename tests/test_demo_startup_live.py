@@ -30,7 +30,7 @@ def _summed_apart(store: Store) -> Snapshot:
     state = store.current_state()
     finals = []
     for table in state.tables:
-        rows = [i for i, s in enumerate(table.stations) if state.status[s, table.contest] == "final"]
+        rows = [i for i, s in enumerate(table.stations) if state.counted.status[s, table.contest] == "final"]
         if rows:
             finals.append(table.take(rows))
     live.final_tally = Tally(live.election).extend_tables(finals)

@@ -405,8 +405,10 @@ def test_tables_and_final_count_follow_the_latest_versions(store: Store, protoco
     from_tables = {(p.station, p.contest): p for t in store.tables() for p in t.protocols()}
     assert from_tables == latest and len(latest) == len(protocols)
     state = store.current_state()
-    assert state.status == statuses
-    assert {k: v[0] for k, v in state.versions.items()} == {k: len(store.versions(*k)) for k in statuses}
+    assert state.counted.status == statuses
+    assert {k: v[0] for k, v in state.counted.versions.items()} == {
+        k: len(store.versions(*k)) for k in statuses
+    }
     assert {(p.station, p.contest): p for t in state.tables for p in t.protocols()} == latest
 
 

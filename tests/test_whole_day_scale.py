@@ -24,7 +24,7 @@ def test_every_contest_s_latest_versions_are_one_streamed_scan(tmp_path: Path) -
     demo_build(db, withhold=40)
     with Store.open(str(db)) as store:
         first = store.current_state()
-        (station, contest), _ = next(iter(first.versions.items()))
+        (station, contest), _ = next(iter(first.counted.versions.items()))
         protocol = next(
             p for t in first.tables if t.contest == contest for p in t.protocols() if p.station == station
         )
@@ -36,8 +36,8 @@ def test_every_contest_s_latest_versions_are_one_streamed_scan(tmp_path: Path) -
         state = store.current_state()
     assert sum("FROM protocol_versions" in q for q in seen) == 1
     assert len({t.contest for t in state.tables}) == 30
-    assert state.versions.keys() == first.versions.keys() == state.status.keys()
-    assert state.versions[station, contest][0] == 2
+    assert state.counted.versions.keys() == first.counted.versions.keys() == state.counted.status.keys()
+    assert state.counted.versions[station, contest][0] == 2
     for table in state.tables:
         assert list(table.stations) == sorted(table.stations)
         if table.contest == contest:

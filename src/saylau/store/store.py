@@ -240,14 +240,6 @@ class Current:
     counted: Counted
     reports: list[TurnoutReport]
 
-    @property
-    def status(self) -> Mapping[tuple[str, str], str]:
-        return self.counted.status
-
-    @property
-    def versions(self) -> Mapping[tuple[str, str], tuple[int, str, int]]:
-        return self.counted.versions
-
 
 class CopiesState(NamedTuple):
     """What the parallel count compares, read at one moment (log entry ``head``): the latest
