@@ -1002,6 +1002,25 @@ def test_server_sent_events_announce_each_new_results_version(
 # -- turnout, audit ------------------------------------------------------------------------------
 
 
+def test_a_whole_number_in_a_query_is_written_in_digits_alone(server: Server, tokens: Tokens_) -> None:
+    """``5.0``, `` 5``, ``+5`` or ``5_000`` is not a number of entries (pydantic's lax mode would
+    read them as 5 and 5000; schemathesis found ``first=0.0`` accepted)."""
+    routes = (
+        "/api/v1/log/proof/consistency?first={}",
+        "/api/v1/log/proof/inclusion?index=0&size={}",
+        "/api/v1/log/entries?start={}",
+        "/api/v1/audit/entries?after={}",
+        "/api/v1/search?q=a&limit={}",
+    )
+    with server.client(tokens.admin) as c:
+        for route in routes:
+            assert c.get(route.format("1")).status_code == 200, route
+            for written in ("1.0", " 1", "1 ", "+1", "1_0", "١"):
+                answer = c.get(route.format(written))
+                assert answer.status_code == 422, (route, written)
+                assert "digits 0-9" in answer.text, (route, written)
+
+
 def test_turnout_reports(server: Server, tokens: Tokens_) -> None:
     with server.client(tokens.north) as c:
         r = c.post("/api/v1/turnout", json={"place": "S1", "time": "10:00", "issued": 120})

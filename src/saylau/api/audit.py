@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from saylau.api.auth import READ_ALL
-from saylau.api.deps import PREFIX, Caller, failure, need
+from saylau.api.deps import PREFIX, Caller, Whole, failure, need
 from saylau.api.schemas import AuditEntries, AuditHead
 from saylau.http.problems import responses
 from saylau.http.state import running
@@ -48,8 +48,8 @@ async def audit_head(request: Request, caller: Caller) -> dict[str, Any]:
 async def audit_entries(
     request: Request,
     caller: Caller,
-    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
-    limit: Annotated[int, Query(ge=1, le=10_000)] = 1_000,
+    after: Annotated[Whole, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[Whole, Query(ge=1, le=10_000)] = 1_000,
 ) -> dict[str, Any]:
     need(caller, READ_ALL, "reading the audit chain")
     store = running(request).store

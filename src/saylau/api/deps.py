@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BeforeValidator
 
 from saylau.api.auth import Principal
 from saylau.errors import ConflictError, CredentialsRefused, SaylauError
@@ -29,6 +30,17 @@ log = logging.getLogger("saylau.api")
 PREFIX = "/api/v1"
 WWW_AUTHENTICATE = 'Bearer realm="saylau"'
 Lang = Literal["kk", "ru", "en"]
+
+
+def _digits(value: object) -> object:
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("expected a whole number written in the digits 0-9 alone")
+    return value
+
+
+#: A whole number in a query, written as one: ``5``, not ``5.0``, `` 5``, ``+5`` or ``5_000``,
+#: which pydantic's lax mode would read as 5 or 5000 (the OpenAPI type is still integer).
+Whole = Annotated[int, BeforeValidator(_digits)]
 
 #: The 304 of the routes that answer with a snapshot's ETag (:func:`saylau.http.state.cached`).
 CACHED = {
@@ -135,4 +147,4 @@ def failure(e: BaseException, what: str) -> ApiError:
     raise e
 
 
-__all__ = ["CACHED", "PREFIX", "Caller", "Lang", "failure", "need", "need_place", "principal"]
+__all__ = ["CACHED", "PREFIX", "Caller", "Lang", "Whole", "failure", "need", "need_place", "principal"]

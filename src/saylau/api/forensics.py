@@ -21,7 +21,7 @@ from starlette.responses import Response
 
 from saylau import forensics
 from saylau.api.auth import READ_ALL
-from saylau.api.deps import PREFIX, Caller, Lang, failure, need
+from saylau.api.deps import PREFIX, Caller, Lang, Whole, failure, need
 from saylau.errors import InputError
 from saylau.http.problems import ApiError, responses
 from saylau.http.state import running
@@ -138,7 +138,7 @@ async def get_forensics(
     contest: Annotated[str | None, Query(max_length=200)] = None,
     test: Test = "all",
     peak: Annotated[
-        int | None,
+        Whole | None,
         Query(ge=0, le=99, description="Shpilkin: fix the clean peak at this turnout bin, in percent"),
     ] = None,
     leave_out: LeaveOut = [],  # noqa: B006 (FastAPI copies query defaults)

@@ -34,7 +34,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from saylau.api.deps import PREFIX, Caller, failure
+from saylau.api.deps import PREFIX, Caller, Whole, failure
 from saylau.errors import InputError
 from saylau.http.problems import ApiError, responses
 from saylau.http.state import running
@@ -42,7 +42,7 @@ from saylau.store import Store
 
 router = APIRouter(prefix=f"{PREFIX}/log", tags=["log"])
 PAGE = 1000
-_SIZE = Annotated[int, Query(ge=0, le=2**62)]
+_SIZE = Annotated[Whole, Query(ge=0, le=2**62)]
 TEXT: dict[str, Any] = {"content": {"text/plain": {"schema": {"type": "string"}}}}
 
 
@@ -145,7 +145,7 @@ async def entries(
     request: Request,
     caller: Caller,
     start: _SIZE = 0,
-    end: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    end: Annotated[Whole | None, Query(ge=0, le=2**62)] = None,
 ) -> dict[str, Any]:
     store = running(request).store
     try:
@@ -183,7 +183,10 @@ async def _proof(request: Request, what: str, make: Callable[..., Any], *args: i
     responses=responses(422, 429, 503),
 )
 async def inclusion(
-    request: Request, caller: Caller, index: _SIZE, size: Annotated[int | None, Query(ge=1, le=2**62)] = None
+    request: Request,
+    caller: Caller,
+    index: _SIZE,
+    size: Annotated[Whole | None, Query(ge=1, le=2**62)] = None,
 ) -> dict[str, Any]:
     size, root, leaf, proof = await _proof(request, "inclusion proof", Store.inclusion_proof, index, size)
     return {
@@ -205,7 +208,7 @@ async def consistency(
     request: Request,
     caller: Caller,
     first: _SIZE,
-    second: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    second: Annotated[Whole | None, Query(ge=0, le=2**62)] = None,
 ) -> dict[str, Any]:
     second, first_root, second_root, proof = await _proof(
         request, "consistency proof", Store.consistency_proof, first, second

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from saylau import search
-from saylau.api.deps import PREFIX, Caller, Lang
+from saylau.api.deps import PREFIX, Caller, Lang, Whole
 from saylau.http.problems import responses
 from saylau.http.state import running
 from saylau.i18n import translations
@@ -68,7 +68,7 @@ async def find(
     ] = "",
     lang: Lang = "en",
     limit: Annotated[
-        int, Query(ge=1, le=search.MAX_LIMIT, description="Results at most")
+        Whole, Query(ge=1, le=search.MAX_LIMIT, description="Results at most")
     ] = search.DEFAULT_LIMIT,
 ) -> Any:
     """Every word of the query must begin a word of a result's names, address or place; results
