@@ -34,7 +34,7 @@ def test_columns_read_as_the_two_dicts_did(first, then) -> None:
         keys,
         [versions[k][0] for k in keys],
         [status[k] == "final" for k in keys],
-        [versions[k][1] for k in keys],
+        b"".join(versions[k][1].encode() for k in keys),
         [versions[k][2] for k in keys],
     )
     for key, version, state, seq in then:  # and written one at a time after, as the writer does
@@ -49,6 +49,8 @@ def test_columns_read_as_the_two_dicts_did(first, then) -> None:
 
 def test_a_protocol_given_twice_or_a_hash_that_is_not_one_is_refused() -> None:
     with pytest.raises(ValueError, match="given twice"):
-        Counted.of([("S1", "list")] * 2, [1, 2], [True, True], [digest(1), digest(2)], [1, 2])
+        Counted.of([("S1", "list")] * 2, [1, 2], [True, True], (digest(1) + digest(2)).encode(), [1, 2])
+    with pytest.raises(ValueError, match="64 characters each"):
+        Counted.of([("S1", "list")], [1], [True], digest(1).encode() + b"0", [1])
     with pytest.raises(ValueError, match="64 hexadecimal characters"):
         Counted().set(("S1", "list"), 1, "final", digest(1) + "0", 1)  # S64 would cut it short

@@ -40,14 +40,15 @@ class Counted:
         keys: list[Key],
         versions: Iterable[int],
         finals: Iterable[bool] | bytes | bytearray,
-        hashes: Iterable[str] | bytes | bytearray,
+        hashes: bytes | bytearray,
         seqs: Iterable[int],
     ) -> Counted:
         """Made at once from columns (row i: ``keys[i]`` and the i-th of each), as a store reads
         them: a row at a time through :meth:`set` is a microsecond each. ``versions`` and ``seqs``
-        may be ``array.array`` and ``finals`` a buffer of 0 and 1 bytes, and ``hashes`` the
-        hashes' text one after another (64 bytes each), as :meth:`Store.current_state` collects
-        them without an object a row."""
+        may be ``array.array`` and ``finals`` a buffer of 0 and 1 bytes; ``hashes`` is the hashes'
+        text one after another, 64 bytes each, as :meth:`Store.current_state` collects them
+        without an object a row (it checks each is 64 characters: one longer or shorter would
+        shift every row after it)."""
         counted = cls()
         counted._row = dict(zip(keys, range(len(keys)), strict=True))
         if len(counted._row) != len(keys):
@@ -55,10 +56,9 @@ class Counted:
         counted._version = np.array(versions, dtype=np.int32)
         counted._seq = np.array(seqs, dtype=np.int64)
         counted._final = np.array(finals, dtype=bool)
-        if isinstance(hashes, bytes | bytearray):
-            counted._hash = np.frombuffer(hashes, dtype="S64").copy()
-        else:
-            counted._hash = np.array(list(hashes), dtype="S64")
+        if len(hashes) % 64:
+            raise ValueError("the hashes are not 64 characters each")
+        counted._hash = np.frombuffer(hashes, dtype="S64").copy()
         columns = (counted._version, counted._seq, counted._final, counted._hash)
         if any(len(column) != len(keys) for column in columns):
             raise ValueError("the columns are not of one length")

@@ -704,18 +704,18 @@ class Store:
         conn: sa.Connection,
         *columns: Any,
         each: Callable[[tuple[str, str], Any], None] | None = None,
-        words: dict[str, str] | None = None,
     ) -> list[ProtocolTable]:
         """Every contest's tables of latest versions (one per set of line and option ids), in one
         scan streamed from the database (:func:`_latest_rows`): no row is held longer than it takes
         to pack its figures, and each is handed to ``each`` with its (station, contest) for what
         else the caller keeps (the row: station, contest, version, layout, figures, *columns).
 
-        ``words`` (a new dict by default) gives one str object for each station and contest id,
-        where the driver makes one per row: the tables' stations and the caller's keys share
-        them (five contests of a million stations: half a gigabyte of copies otherwise)."""
+        Each station and contest id is one str object, where the driver makes one per row: the
+        tables' stations and the keys handed to ``each`` share them (five contests of a million
+        stations: half a gigabyte of copies otherwise)."""
         pv = protocol_versions
-        one = ({} if words is None else words).setdefault
+        words: dict[str, str] = {}
+        one = words.setdefault
         layouts = self._all_layouts(conn)
 
         def packed() -> Iterator[tuple[str, str, str, bytes]]:
@@ -747,9 +747,6 @@ class Store:
         keys: list[tuple[str, str]] = []
         versions, seqs, finals = array.array("q"), array.array("q"), bytearray()
         hashes = bytearray()
-        # One str object for each station and contest id, not one per row as the driver gives them
-        # (shared by the tables' stations and the keys: :meth:`_latest_tables`)
-        words: dict[str, str] = {}
 
         def keep(key: tuple[str, str], r: Any) -> None:
             keys.append(key)
@@ -766,7 +763,7 @@ class Store:
         with spec.no_cyclic_gc(), reading(self._engine) as conn:
             head = audit.last_seq(conn)
             columns = (pv.c.status, pv.c.content_hash, pv.c.audit_seq)
-            tables = self._latest_tables(conn, *columns, each=keep, words=words)
+            tables = self._latest_tables(conn, *columns, each=keep)
             reports = [_turnout_report(r) for r in conn.execute(sa.select(t).order_by(t.c.audit_seq))]
         return Current(head, tables, Counted.of(keys, versions, finals, hashes, seqs), reports)
 
@@ -774,10 +771,7 @@ class Store:
         """The stored layouts by id, read again when one of ``wanted`` is not known yet (layouts
         are only ever added, so one known stays true)."""
         known = self._known_layouts
-        if not known.keys() >= set(wanted):
-            pl = protocol_layouts
-            known.update(read_layouts(conn.execute(sa.select(pl.c.id, pl.c.lines, pl.c.votes))))
-        return known
+        return known if known.keys() >= set(wanted) else self._all_layouts(conn)
 
     def _all_layouts(self, conn: sa.Connection) -> dict[str, Layout]:
         """Every stored layout by id, read now (a few rows: one per set of line and option ids)."""

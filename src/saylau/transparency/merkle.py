@@ -44,6 +44,11 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(_NODE + left + right).digest()
 
 
+def _check_leaf(leaf: bytes) -> None:
+    if len(leaf) != HASH_SIZE:
+        raise InputError(f"a leaf hash is {HASH_SIZE} bytes, not {len(leaf)}", where="merkle tree")
+
+
 def _split(width: int) -> int:
     """The largest power of two smaller than ``width`` (``width`` >= 2): where RFC 9162 splits."""
     return 1 << ((width - 1).bit_length() - 1)
@@ -72,8 +77,7 @@ class Tree:
 
     def append(self, leaf: bytes) -> None:
         """Add the next leaf hash (32 bytes; :func:`leaf_hash` of the entry)."""
-        if len(leaf) != HASH_SIZE:
-            raise InputError(f"a leaf hash is {HASH_SIZE} bytes, not {len(leaf)}", where="merkle tree")
+        _check_leaf(leaf)
         levels = self._levels
         levels[0] += leaf
         count, level, node = self.size, 0, bytes(leaf)
@@ -92,9 +96,11 @@ class Tree:
         levels = self._levels
         before = len(levels[0])
         for leaf in leaves:
-            if len(leaf) != HASH_SIZE:
+            try:
+                _check_leaf(leaf)
+            except InputError:
                 del levels[0][before:]  # nothing of a bad batch is kept
-                raise InputError(f"a leaf hash is {HASH_SIZE} bytes, not {len(leaf)}", where="merkle tree")
+                raise
             levels[0] += leaf
         level, pair, sha256 = 0, 2 * HASH_SIZE, hashlib.sha256
         while True:
