@@ -1,7 +1,8 @@
 """Seats of every bootstrap replicate, decided by the code that decides real seats.
 
-A list contest's replicates go through :func:`saylau.rules.thresholds.eligibility` (who passes,
-one call per replicate: cheap) and then all at once through
+A list contest's replicates are sorted by who passes the threshold (every replicate at once, the
+comparison :func:`saylau.rules.thresholds.eligibility` makes; a replicate where fewer lists pass
+than the rules' minimum goes through that function itself) and then counted all at once by
 :func:`saylau.rules.batch.apportion_batch` on the eligible lists' votes, which gives exactly the
 seats of the scalar count. A replicate where the rules admit a list below the threshold (a
 minimum number of lists, with its weight), or where no list passes, is counted by
@@ -19,8 +20,11 @@ import numpy as np
 from saylau.rules.batch import apportion_batch
 from saylau.rules.majority import DistrictRules, decide
 from saylau.rules.party_list import ListRules, allocate
-from saylau.rules.thresholds import Ballots, eligibility
+from saylau.rules.thresholds import Ballots, Threshold, eligibility
 from saylau.rules.ties import TiePolicy
+
+#: Products below this stay exact in int64 (the threshold's comparison, done on whole matrices).
+_INT64_SAFE = 2**62
 
 
 @dataclass(frozen=True)
@@ -38,9 +42,9 @@ def list_seats(
 ) -> ListSeats:
     """Seats of each row of ``votes`` (replicates x lists) under ``rules``, exactly."""
     n, p = votes.shape
-    eligible = np.zeros((n, p), dtype=bool)
-    scalar: list[int] = []
-    for r in range(n):
+    eligible, settled = _passing(rules.threshold, parties, votes, against_all, invalid)
+    scalar: list[int] = list(range(n)) if rules.alliances else []  # the batch knows no alliances
+    for r in np.flatnonzero(~settled).tolist():
         ballots = Ballots(
             {party: int(v) for party, v in zip(parties, votes[r], strict=True)},
             against_all=int(against_all[r]),
@@ -49,7 +53,7 @@ def list_seats(
         elig = eligibility(ballots, rules.threshold, ties=rules.ties)
         chosen = set(elig.eligible)
         eligible[r] = [party in chosen for party in parties]
-        if elig.admitted or not elig.eligible or rules.alliances:  # the batch knows no alliances
+        if (elig.admitted or not elig.eligible) and not rules.alliances:
             scalar.append(r)
     masked = np.where(eligible, votes, 0).astype(np.int64)
     batch = np.ones(n, dtype=bool)
@@ -78,6 +82,51 @@ def list_seats(
         result = allocate(ballots, rules)
         seats[r] = [result.seats.get(party, 0) for party in parties]
     return ListSeats(seats=seats, eligible=eligible)
+
+
+def _passing(
+    threshold: Threshold,
+    parties: Sequence[str],
+    votes: np.ndarray,
+    against_all: np.ndarray,
+    invalid: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Who passes the threshold in each replicate, and which replicates that settles.
+
+    The comparison of :func:`~saylau.rules.thresholds.eligibility` (``votes * den >= num * base``,
+    votes above zero, a list's own threshold where it has one), made on the whole matrix in
+    int64. A replicate is settled when at least one list and at least ``min_parties`` pass: no
+    list is admitted below the threshold and no tie is drawn, so the comparison is the whole
+    answer. The rest, and every replicate when a product could leave int64 or the district-seat
+    alternative could apply, are left to that function.
+    """
+    n, width = votes.shape
+    unsettled = np.zeros((n, width), dtype=bool), np.zeros(n, dtype=bool)
+    needs = [threshold.per_party.get(party, threshold.share) for party in parties]
+    alt = threshold.alternative_district_seats
+    if n == 0 or width == 0 or (alt is not None and alt <= 0):  # no district seats won here: 0 >= alt
+        return unsettled
+    if not all(np.issubdtype(a.dtype, np.integer) for a in (votes, against_all, invalid)):
+        return unsettled  # refused by eligibility's own checks
+    try:
+        every = np.concatenate([votes, against_all[:, None], invalid[:, None]], axis=1).astype(np.int64)
+    except (OverflowError, TypeError, ValueError):  # figures beyond int64, or not integers at all
+        return unsettled
+    num = max(need.numerator for need in needs)
+    den = max(need.denominator for need in needs)
+    if every.min() < 0 or int(every.max()) * (width + 2) * max(num, den, 1) >= _INT64_SAFE:
+        return unsettled  # refused there, or counted exactly in Python integers
+    votes = every[:, :width]
+    base = votes.sum(axis=1)
+    if threshold.base in ("valid", "cast"):
+        base = base + every[:, width]
+    if threshold.base == "cast":
+        base = base + every[:, width + 1]
+    nums = np.array([need.numerator for need in needs], dtype=np.int64)
+    dens = np.array([need.denominator for need in needs], dtype=np.int64)
+    passes = (votes > 0) & (votes * dens >= nums * base[:, None])
+    count = passes.sum(axis=1)
+    return passes, (count >= max(threshold.min_parties, 1))
 
 
 @dataclass(frozen=True)
