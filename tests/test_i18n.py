@@ -4,6 +4,7 @@ give one message two meanings (the merged catalogue would silently pick one)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,16 +26,18 @@ def catalogues(lang: str) -> Iterator[tuple[str, object]]:
             yield po.name, read_po(f, locale=lang)
 
 
-def used_messages() -> set[str]:
+@functools.cache
+def used_messages() -> frozenset[str]:
     """What the templates and the Python code hand to gettext/ngettext, found as Babel's
-    extractor finds it (what `pybabel extract` would put in a template catalogue)."""
+    extractor finds it (what `pybabel extract` would put in a template catalogue): once per
+    process, the package's sources being what they are for the whole run."""
     method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(PACKAGE), method_map, keywords={"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
     ):
         found.add(message if isinstance(message, str) else message[0])
-    return found
+    return frozenset(found)
 
 
 def test_the_extractor_finds_the_texts_of_the_pages() -> None:
