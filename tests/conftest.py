@@ -35,6 +35,29 @@ def _keep_bytecode() -> None:
 
 _keep_bytecode()
 
+#: Memory (tmpfs) for the tests' temporary files, where the machine has it.
+SHM = Path("/dev/shm")
+
+
+def _temporary_files_in_memory() -> None:
+    """Make the tests' temporary files (pytest's tmp_path, every store a test makes, the folders
+    of ``tempfile``) in memory, unless TMPDIR names a place already.
+
+    On a virtual machine's disk a test that writes files waits on them: the module of the store
+    commands and the published site took 37-53 s against 16-31 s with the same CPU time, and a
+    wheel's 3,100 files cost twice the CPU. Nothing a test proves depends on the medium: a
+    store's durability against a killed process (the crash tests) is the same in memory. Set
+    here, before pytest picks its base folder and before the workers start, it holds for them
+    and for every process they start.
+    """
+    if os.environ.get("TMPDIR") or not (SHM.is_dir() and os.access(SHM, os.W_OK)):
+        return
+    os.environ["TMPDIR"] = str(SHM)
+    tempfile.tempdir = None  # gettempdir() looks again
+
+
+_temporary_files_in_memory()
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "reference"
 EXAMPLES = ROOT / "examples"

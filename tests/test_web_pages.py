@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import demo_build
-from saylau.server import create_app
+from saylau.server import Settings, create_app
 from saylau.store import Store
 from saylau.web import preferred_lang
 
@@ -247,7 +247,8 @@ def test_a_page_is_rendered_once_per_results_version_and_revalidates(tmp_path: P
     a new protocol gives a new version, new bytes and a new tag."""
     db = tmp_path / "kz.db"
     held = demo_build(db, withhold=40)  # as the browser tests' site: a copy of this worker's build
-    with TestClient(create_app(str(db))) as c:
+    # the server follows other writers every sync_interval (1 s by default): a tenth of that here
+    with TestClient(create_app(str(db), Settings(sync_interval=0.1))) as c:
         first = c.get("/en/")
         etag = first.headers["etag"]
         again = c.get("/en/")
@@ -256,7 +257,7 @@ def test_a_page_is_rendered_once_per_results_version_and_revalidates(tmp_path: P
         assert c.get("/ru/").headers["etag"] != etag  # each language is its own page
         with Store.open(str(db)) as store:
             store.submit(held[:1], actor="test")
-        deadline = time.monotonic() + 10  # the server follows other writers every second
+        deadline = time.monotonic() + 10
         while c.get("/api/v1/results").headers["x-results-version"] == first.headers["x-results-version"]:
             assert time.monotonic() < deadline, "the new protocol never reached the results"
             time.sleep(0.05)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import MAZHILIS_LIST_SEATS, MAZHILIS_SEATS, demo_build
-from saylau import demo, spec
+from conftest import MAZHILIS_LIST_SEATS, MAZHILIS_SEATS, demo_build, mazhilis_example
+from saylau import spec
 from saylau.projection.partial import first_reported, reporting_order
 from saylau.server import Settings, create_app
 from saylau.store import Store
@@ -166,7 +166,7 @@ def test_a_complete_count_says_the_projection_is_the_result(tmp_path: Path) -> N
 
 
 def test_nothing_counted_yet_is_said_not_an_error(tmp_path: Path) -> None:
-    election = spec.load(demo.example(), protocols=False)  # the stations alone: 1 s, not 3
+    election = spec.load(mazhilis_example(), protocols=False)  # the stations alone
     demo_build(tmp_path / "kz.db", withhold=len(election.stations))
     with TestClient(create_app(str(tmp_path / "kz.db"))) as client:
         assert client.get("/api/v1/projection").status_code == 409
@@ -177,8 +177,11 @@ def test_nothing_counted_yet_is_said_not_an_error(tmp_path: Path) -> None:
 
 def test_a_projection_from_a_few_regions_warns_that_it_extrapolates(tmp_path: Path) -> None:
     """The first 30% of the stations region by region: most voters still to report are in regions
-    nobody has reported from, and the page says so before any figure."""
-    directory = demo.example()
+    nobody has reported from, and the page says so before any figure.
+
+    The Mazhilis cut: the same 10,418 stations in their regions, without the maslikhats (a fifth
+    of the CPU time: 0.8 s, not 4.5; the page warns on the Mazhilis, which it shows first)."""
+    directory = mazhilis_example()
     election = spec.load(directory)
     kept = first_reported(election.protocols, reporting_order(election, "territory"), Fraction(3, 10))
     store = Store.create(tmp_path / "kz.db", spec.Files(directory), actor="test")
