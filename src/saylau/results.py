@@ -92,6 +92,12 @@ class Results:
         return call(self)
 
 
+def main_contest(election: Election) -> Contest:
+    """The contest the national figures are of (turnout by region, the observers' checks): the
+    first list contest declared, else the first contest."""
+    return next((c for c in election.contests if c.kind == "list"), election.contests[0])
+
+
 def evaluate(
     election: Election,
     tally: Tally | None = None,
@@ -148,7 +154,7 @@ def evaluate(
             body_memo[body.id] = (mine, seats)
         bodies[body.id] = seats
         vacant[body.id] = body.seats - sum(seats.values())
-    main = next((c for c in election.contests if c.kind == "list"), election.contests[0])
+    main = main_contest(election)
     at = {t.id: tally.territory(main.id, t.id) for t in election.territories if t.level == "region"}
     regions = tuple((tid, totals) for tid, totals in at.items() if totals.stations)
     return Results(

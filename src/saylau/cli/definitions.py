@@ -1,8 +1,8 @@
 """Commands over an election definition or a store: check, results, demo, simulate.
 
 The definition loader, the results and rich are imported where they are used: this module is
-imported by every command that reads results (``load_results``), and each should load only
-what it runs.
+imported by every command that reads results (``load_results``) or protocols (``load_counted``),
+and each should load only what it runs.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from saylau.demo import Example
+    from saylau.model import Election
     from saylau.results import Results
+    from saylau.store import Store
 
 
 @cli.command("check")
@@ -43,12 +45,10 @@ def check_command(directory: str) -> None:
     )
 
 
-def load_results(source: str, *, with_protocols: bool = False) -> Results:
+def load_results(source: str) -> Results:
     """Results of a definition directory, or of a store (its definition and current protocols).
 
-    A store's protocols are read as integer tables and summed with NumPy; ``with_protocols`` also
-    puts them in ``results.election.protocols``, one object each, for the commands that walk them
-    (forensics, projection)."""
+    A store's protocols are read as integer tables and summed with NumPy."""
     from saylau import spec
     from saylau.model import TurnoutReport
     from saylau.results import evaluate
@@ -56,20 +56,12 @@ def load_results(source: str, *, with_protocols: bool = False) -> Results:
 
     if Path(source).is_dir():
         return evaluate(spec.load(source))
-    if not (source.startswith("postgresql") or Path(source).is_file()):
-        raise InputError(f"{source}: neither an election directory nor a store")
-    from saylau.store import Store
-
-    store = Store.open(source)
+    store = _open_store(source)
     try:
         election = store.election()
         tables = store.tables()
         stored = [TurnoutReport(r.place, r.time, r.issued, r.registered) for r in store.turnout_reports()]
         final = store.final_count()
-        if with_protocols:
-            protocols = [p for t in tables for p in t.protocols()]
-            protocols.sort(key=lambda p: (p.station, p.contest))
-            election = replace(election, protocols=tuple(protocols))
         return evaluate(
             election,
             Tally(election).extend_tables(tables),
@@ -78,6 +70,33 @@ def load_results(source: str, *, with_protocols: bool = False) -> Results:
         )
     finally:
         store.close()
+
+
+def load_counted(source: str) -> Election:
+    """The election of a definition directory or a store, with the protocols counted in it (a
+    store's latest versions, one object each, by station and contest): for the commands that walk
+    protocols (forensics, projection) and need no results."""
+    from saylau import spec
+
+    if Path(source).is_dir():
+        return spec.load(source)
+    store = _open_store(source)
+    try:
+        election = store.election()
+        with spec.no_cyclic_gc():
+            protocols = [p for t in store.tables() for p in t.protocols()]
+            protocols.sort(key=lambda p: (p.station, p.contest))
+        return replace(election, protocols=tuple(protocols))
+    finally:
+        store.close()
+
+
+def _open_store(source: str) -> Store:
+    if not (source.startswith("postgresql") or Path(source).is_file()):
+        raise InputError(f"{source}: neither an election directory nor a store")
+    from saylau.store import Store
+
+    return Store.open(source)
 
 
 @cli.command("results")

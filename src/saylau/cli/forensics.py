@@ -65,17 +65,18 @@ def forensics_command(
     """Statistical checks for ballot stuffing and written-up protocols: the turnout / leader
     fingerprint, whole-percent excess, last digits, Shpilkin's anomalous votes."""
     from saylau import forensics
-    from saylau.cli.definitions import load_results
+    from saylau.cli.definitions import load_counted
+    from saylau.results import main_contest
 
-    results = load_results(source, with_protocols=True)
-    contest = contest or results.main_contest
-    if contest not in {c.id for c in results.election.contests}:
-        known = ", ".join(c.id for c in results.election.contests)
+    election = load_counted(source)
+    contest = contest or main_contest(election).id
+    if contest not in {c.id for c in election.contests}:
+        known = ", ".join(c.id for c in election.contests)
         raise InputError(f"no contest {contest!r} in {source}; contests: {known}")
-    stations = forensics.from_protocols(results.election.protocols, contest=contest)
+    stations = forensics.from_protocols(election.protocols, contest=contest)
     ids = _listed(leave_out)
     kinds = forensics.leave_out_kinds(_listed(leave_out_kind))
-    by_kind = forensics.of_kinds(stations, results.election.stations, kinds)
+    by_kind = forensics.of_kinds(stations, election.stations, kinds)
     tests = forensics.TESTS if test == "all" else (test,)
     out = forensics.report(stations, tests, seed=seed, peak=peak, leave_out=ids, by_kind=by_kind)
     if svg:

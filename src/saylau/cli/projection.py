@@ -67,7 +67,7 @@ def project_command(
     lang: str,
 ) -> None:
     """Projected final seats from the protocols counted so far (a store or an election directory)."""
-    from saylau.cli.definitions import load_results
+    from saylau.cli.definitions import load_counted
     from saylau.projection import project
     from saylau.projection.partial import first_reported, reporting_order
     from saylau.projection.prior_files import load_prior
@@ -77,8 +77,7 @@ def project_command(
     if prior_mapping is not None and prior is None:
         raise InputError("--prior-mapping needs --prior (the election it maps)")
     before = load_prior(prior, prior_mapping) if prior is not None else None
-    results = load_results(source, with_protocols=True)
-    election = results.election
+    election = load_counted(source)
     protocols = list(election.protocols)
     if simulate is not None:
         fraction = parse_fraction(simulate, what="--simulate-reported")
