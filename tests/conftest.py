@@ -384,3 +384,22 @@ def mazhilis_example() -> Path:
             shutil.copy(path, folder / "protocols" / path.name)
     _MAZHILIS.append(folder)
     return folder
+
+
+# -- the bundled example's whole day, read once per worker ---------------------------------------
+
+_WHOLE_DAY: list[Any] = []
+
+
+def whole_day() -> Any:
+    """The bundled example's definition, the whole ballot day with its protocols, as
+    ``spec.load`` reads it (1.4 s): read once per worker for the modules that only read it.
+
+    An Election never changes (saylau.spec says so, and caches those it reads from bytes); a
+    test that wants one changed makes its own with ``dataclasses.replace``.
+    """
+    if not _WHOLE_DAY:
+        from saylau import demo, spec
+
+        _WHOLE_DAY.append(spec.load(demo.example()))
+    return _WHOLE_DAY[0]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import mazhilis_example
+from conftest import mazhilis_example, whole_day
 from saylau import demo, spec
 from saylau.errors import DefinitionError
 from saylau.model import Election
@@ -33,7 +33,7 @@ def read() -> demo.Example:
 def full() -> Election:
     """The whole day as the definition's reader reads it (2-3 s): read once for the tests that
     only read it."""
-    return spec.load(demo.example())
+    return whole_day()
 
 
 def test_the_printed_results_are_those_of_the_definitions_reader(read, full):

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, demo_build, run_cli
+from conftest import demo_build, run_cli, whole_day
 from saylau import results, spec
 from saylau.i18n import translations
 from saylau.model import Allowance, Compensation, Election, Protocol, Station, VoterLists
@@ -46,7 +46,7 @@ ELECTED = {"en": "Elected", "ru": "Избран", "kk": "Сайланды"}
 
 @pytest.fixture(scope="module")
 def kz() -> Election:
-    return spec.load(EXAMPLES / "kz-2023")
+    return whole_day()
 
 
 # -- 1% of the stations counted ---------------------------------------------------------------

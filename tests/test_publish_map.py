@@ -9,8 +9,7 @@ from importlib import resources
 
 import pytest
 
-from conftest import EXAMPLES
-from saylau import spec
+from conftest import whole_day
 from saylau.i18n import format_percent
 from saylau.publish.regions_map import NO_DATA, Scale, colour, fitted, legend, svg
 from saylau.results import as_json, evaluate
@@ -20,7 +19,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 @pytest.fixture(scope="module")
 def regions():
-    return as_json(evaluate(spec.load(EXAMPLES / "kz-2023")), "ru")["regions"]
+    return as_json(evaluate(whole_day()), "ru")["regions"]
 
 
 def draw(regions, lang="ru", missing=()):

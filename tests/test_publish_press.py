@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import EXAMPLES, load_json, shared_file
+from conftest import load_json, shared_file, whole_day
 from saylau import spec
 from saylau.model import name_in
 from saylau.publish.press import summary
@@ -22,7 +22,7 @@ PASSED = {"kk": "6 партия өтті", "ru": "преодолели 6 пар�
 
 @pytest.fixture(scope="module")
 def election():
-    return spec.load(EXAMPLES / "kz-2023")
+    return whole_day()
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,7 @@ import io
 
 import pytest
 
-from conftest import EXAMPLES
-from saylau import spec
+from conftest import whole_day
 from saylau.errors import InputError
 from saylau.publish.tables import RESULTS_COLUMNS, results_csv, results_json, territories_csv
 from saylau.results import as_json, evaluate
@@ -16,7 +15,7 @@ from saylau.results import as_json, evaluate
 
 @pytest.fixture(scope="module")
 def results():
-    return evaluate(spec.load(EXAMPLES / "kz-2023"))
+    return evaluate(whole_day())
 
 
 def rows(text: str) -> list[dict[str, str]]:

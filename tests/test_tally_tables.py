@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import whole_day
 from saylau import spec
 from saylau.model import Allowance, Contest, Election, Protocol, Station, Territory, VoterLists
 from saylau.protocol_table import ProtocolTable, tables_of
@@ -275,7 +276,7 @@ def day() -> Election:
     """The whole ballot day (224 bodies, 3,131 contests), read once (1.5 s): its list contests of
     a region or a city beside the national one, and a station's five contests, are what the
     tally keeps apart; the tests only read it."""
-    return spec.load(EXAMPLES / "kz-2023")
+    return whole_day()
 
 
 def test_kz2023_results_from_tables_are_the_results_from_protocols(day: Election) -> None:

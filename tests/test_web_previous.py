@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import whole_day
 from saylau import previous, spec
 from saylau.i18n import translations
 from saylau.model import Election, PreviousElection
@@ -151,7 +152,7 @@ def kazakhstan() -> tuple[Election, Results, dict[str, str]]:
 
     from saylau.projection.prior import PriorMapping
 
-    election = spec.load(KZ)
+    election = whole_day()
     declared = PreviousElection(source=str(KZ), label={"kk": "2023", "ru": "2023", "en": "2023"})
     now = dataclasses.replace(election, previous=declared)
     parents = {t.id: t.parent for t in election.territories}
