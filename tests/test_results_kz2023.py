@@ -165,7 +165,7 @@ def test_demo_serves_the_website_on_the_example(tmp_path):
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline, "saylau demo did not serve in 60 s"
-                time.sleep(0.2)
+                time.sleep(0.05)
         assert page.status_code == 200 and "Amanat" in page.text
         status = httpx.get(f"http://127.0.0.1:{port}/api/v1/results", timeout=5).json()["status"]
         assert status["status"] == "preliminary" and status["expected"] - status["protocols"] > 0

@@ -388,6 +388,11 @@ class Election:
         return {s.id: s for s in self.stations}
 
     @cached_property
+    def contest_by_id(self) -> dict[str, Contest]:
+        """Asked by intake for every file it reads: a whole ballot day is 3,131 contests."""
+        return {c.id: c for c in self.contests}
+
+    @cached_property
     def station_ids(self) -> dict[str, str]:
         """Station id -> the election's own id string: protocols read from a file share it (a
         national file has a million of them), and intake asks once per file, not per station."""

@@ -227,7 +227,7 @@ class _Columns:
         assert self.columns.contest_column is not None
         cells = self.table.column(f"c{self.columns.contest_column}")
         named = pc.unique(cells)
-        contests = {c.id: c for c in self.election.contests}
+        contests = self.election.contest_by_id
         chosen = [contests.get(str(v).strip()) for v in named.to_pylist()]
         if any(c is None for c in chosen):
             return None

@@ -113,7 +113,7 @@ class _Header:
         self.election = election
         self.form = form
         self.mapping = mapping
-        self.contests = {c.id: c for c in election.contests}
+        self.contests = election.contest_by_id
         self.problems: list[str] = []
         self.index: dict[str, int] = {}
         self.fixed: Contest | None = None

@@ -212,7 +212,7 @@ class _Scan:
         self.election = election
         self.form = form
         self.limits = limits
-        self.contests = {c.id: c for c in election.contests}
+        self.contests = election.contest_by_id
         #: id -> the election's own id string, which the protocols then share (a million of them)
         self.stations = election.station_ids
         self.problems: list[str] = []

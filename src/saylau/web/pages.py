@@ -611,7 +611,7 @@ async def station(request: Request, lang: str, station: str) -> Response:
     names = _names(snapshot, lang)
     election = snapshot.results.election
     found = election.station_by_id[station]
-    contests = {c.id: c for c in election.contests}
+    contests = election.contest_by_id
     try:
         records = await _web(request).stations.get(live, station)
     except Exception as e:  # the store may be away for a moment: say so, never a traceback

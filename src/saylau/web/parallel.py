@@ -211,7 +211,7 @@ def page_view(
     names = views.Names(election, lang, gettext)
     titles = dict(checker.form.titles)
     numbers = {line: i for i, line in enumerate(checker.form.lines, 1)}
-    contests = {c.id: c for c in election.contests}
+    contests = election.contest_by_id
     stations = election.station_by_id
     parties = {p.id for p in election.parties}
 
