@@ -226,14 +226,27 @@ def entries(engine: sa.Engine, after: int = 0) -> Iterator[AuditEntry]:
         after = int(page[-1].seq)
 
 
-def log_entries(conn: sa.Connection, start: int, end: int) -> list[LogEntry]:
+def log_entries(
+    conn: sa.Connection, start: int, end: int, known: dict[str, Layout] | None = None
+) -> list[LogEntry]:
     """The entries of leaf indices ``start`` to ``end`` (not included), each with its canonical
-    text rebuilt from the event's rows (None where they cannot make it)."""
+    text rebuilt from the event's rows (None where they cannot make it).
+
+    ``known``: layouts read before (a store's own, kept as it reads them), used when they hold
+    every layout these entries name and filled when read again. Layouts are only ever added: one
+    known stays true, and a whole day's 3,131 of them are not parsed again for each page of 1,000
+    entries (80 ms a page)."""
     rows = conn.execute(_joined().where(audit_log.c.seq > start, audit_log.c.seq <= end)).all()
     # the definition's files (megabytes for a large election) are read only for its entry
     definition = _Definition.read(conn) if any(row.action == "define" for row in rows) else _NO_DEFINITION
     if any(row.action in ("protocol", entry_rows.ACTION) for row in rows):
-        definition = definition.with_layouts(conn)
+        wanted = {w for row in rows for w in (row.p_layout, row.e_layout) if w is not None}
+        if known is not None and wanted <= known.keys():
+            definition = replace(definition, layouts=known)
+        else:
+            definition = definition.with_layouts(conn)
+            if known is not None:
+                known.update(definition.layouts)
     out = []
     for row in rows:
         made = _rebuild(row, definition, None)

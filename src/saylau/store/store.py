@@ -1133,7 +1133,7 @@ class Store:
                 f"expected 0 <= start <= end <= start + 1000, got {start}..{end}", where="log entries"
             )
         with reading(self._engine) as conn:
-            return audit.log_entries(conn, start, end)
+            return audit.log_entries(conn, start, end, self._known_layouts)
 
     def inclusion_proof(self, index: int, size: int | None = None) -> tuple[int, bytes, bytes, list[bytes]]:
         """(size, root, leaf hash, proof) of the entry at leaf ``index`` (seq - 1) in the tree of
