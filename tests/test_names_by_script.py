@@ -12,14 +12,13 @@ from __future__ import annotations
 import html as markup
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from conftest import demo_build
 from saylau import demo, spec
-from saylau.model import Candidate
+from saylau.model import Candidate, Election
 from saylau.server import create_app
 
 LATIN = re.compile(r"[A-Za-z]")
@@ -36,9 +35,14 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="module")
-def candidates() -> dict[str, Candidate]:
-    election = spec.load(demo.example(), protocols=False)
-    return {c.id: c for c in election.candidates}
+def definition() -> Election:
+    """The example's definition, without its protocols: read once for the module."""
+    return spec.load(demo.example(), protocols=False)
+
+
+@pytest.fixture(scope="module")
+def candidates(definition: Election) -> dict[str, Candidate]:
+    return {c.id: c for c in definition.candidates}
 
 
 def district_rows(page: str) -> dict[str, str]:
@@ -140,9 +144,9 @@ def test_a_self_nominated_candidate_is_said_so_as_one_person(client: TestClient)
     assert "Өзін-өзі ұсыну" in row
 
 
-def test_the_names_are_in_the_example_definition(tmp_path: Path) -> None:
+def test_the_names_are_in_the_example_definition(definition: Election) -> None:
     """The example's own file: three forms and a gender per row, each form in its script."""
-    election = spec.load(demo.example(), protocols=False)
+    election = definition
     for c in election.candidates:
         assert set(c.name) == {"kk", "ru", "en"} and c.gender in ("female", "male")
         assert not LATIN.search(c.name["kk"] + c.name["ru"]) and c.name["en"].isascii()

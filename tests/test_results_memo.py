@@ -25,16 +25,17 @@ from saylau.tally import Tally
 
 @pytest.fixture(scope="module")
 def election(tmp_path_factory: pytest.TempPathFactory) -> Election:
-    """60 stations, a list contest (100 seats, 5% threshold) and four single-mandate districts, in
+    """60 stations, a list contest (25 seats, 5% threshold) and four single-mandate districts, in
     one body; and a second list contest and a national race in bodies of their own.
 
-    Four lists, not the simulation's default six: the memo's answer does not depend on how many
-    there are, and the seat bounds of a partly counted list contest (what most of each document
-    costs) take a quarter of the time. The smallest list (6.5% of the votes) stays near the
-    threshold, which a step that moves a list's votes to another crosses.
+    Four lists, not the simulation's default six, and 25 seats, not its 100: the memo's answer
+    does not depend on how many there are, and the seat bounds of a partly counted list contest
+    (what most of each document costs) grow with both (25 seats: under half the time of 100). The
+    smallest list (6.5% of the votes) stays near the threshold, which a step that moves a list's
+    votes to another crosses.
     """
     folder = Path(tmp_path_factory.mktemp("sim")) / "e"
-    simulate(60, folder, seed=3, districts=4, lists=2, races=1, regions=3, parties=4)
+    simulate(60, folder, seed=3, districts=4, lists=2, races=1, regions=3, parties=4, seats=25)
     return spec.load(folder)
 
 

@@ -9,12 +9,13 @@ and, for any entry, its own name in any language finding it among the first resu
 from __future__ import annotations
 
 import collections
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES
+from conftest import whole_day
 from saylau import search, spec
 from saylau.i18n import translations
 from saylau.search import Hit, Index, fold_word, index_of, query_tokens, words_of
@@ -24,7 +25,9 @@ LANGS = ("kk", "ru", "en")
 
 @pytest.fixture(scope="module")
 def election():
-    return spec.load(EXAMPLES / "kz-2023", protocols=False)
+    """The bundled example's whole day, read once per worker (conftest.whole_day) for the
+    modules that only read it."""
+    return whole_day()
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +259,8 @@ def test_results_come_closest_first_then_by_kind(index: Index) -> None:
 
 def test_one_index_per_election_and_a_bounded_memory_of_queries(election, index: Index) -> None:
     assert index_of(election) is index
-    other = spec.load(EXAMPLES / "kz-2023", protocols=False)
+    # another election has an index of its own: the tiny one (a second whole day's index is 2 s)
+    other = spec.load(Path(__file__).parent / "data" / "tiny")
     assert index_of(other) is not index
     index.ranked("Karaganda")
     before = index._ranked.cache_info()
