@@ -6,7 +6,8 @@ example with 40 stations held back, so tests can submit protocols and watch page
 server that starts and answers fastest), and ``day_site``, the whole ballot day, for tests of its
 bodies (the maslikhats) and of pages as the whole day fills them; no test writes to ``day_site``.
 Names other test files rely on: ``site``, ``day_site`` and ``day_site_projected`` (each a
-:class:`Site`), ``serving``, ``browser``, ``page`` and :func:`screenshot`. Without
+:class:`Site`), ``every_page`` (sweep.py), ``serving``, ``browser``, ``page``, ``shared_page``,
+:func:`opened_page`, :func:`lent`, :func:`resized` and :func:`screenshot`. Without
 /usr/bin/chromium (or the playwright package) every test here is skipped, not failed.
 Screenshots are saved with SAYLAU_SCREENSHOTS=1.
 """
@@ -23,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -231,6 +233,37 @@ def day_site_projected(day_site: Site) -> Site:
 
 
 @pytest.fixture(scope="session")
+def every_page(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Every page of ``day_site_projected`` that a test checks them all on, loaded once and
+    measured for each of those tests (sweep.py): a :class:`sweep.Sweep`.
+
+    Made once per run: under pytest-xdist the first worker to ask makes it, under a lock, and
+    leaves it in the run's shared temporary folder for the others (a worker that only reads it
+    neither loads the pages again nor has the whole day projected)."""
+    from . import sweep
+
+    reason = _missing()
+    if reason is not None:
+        pytest.skip(reason)
+
+    def made() -> sweep.Sweep:
+        return sweep.sweep(request.getfixturevalue("day_site_projected"), request.getfixturevalue("browser"))
+
+    if not hasattr(request.config, "workerinput"):
+        return made()
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp().parent / "browser-every-page.json"
+    with open(shared.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if shared.exists():
+            return sweep.Sweep.from_json(shared.read_text(encoding="utf-8"))
+        found = made()
+        shared.write_text(found.to_json(), encoding="utf-8")
+        return found
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     reason = _missing()
     if reason is not None:
@@ -243,15 +276,82 @@ def browser() -> Iterator[Browser]:
             launched.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+@contextlib.contextmanager
+def opened_page(browser: Browser, **options: Any) -> Iterator[Page]:
+    """A page of a context of its own (``options``: the context's, a 1280x900 viewport unless
+    given), closed with its context when the block ends."""
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
     opened = context.new_page()
     opened.set_default_timeout(10_000)
     try:
         yield opened
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A page of a new context, for a test of its own. A module whose tests only load pages and
+    read them (no sign-in, no storage, no listeners or clock of their own) shares one instead: a
+    context and its page cost 0.25-0.3 s to make, more than most such tests' pages."""
+    with opened_page(browser) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def _shared_page(browser: Browser) -> Iterator[Page]:
+    with opened_page(browser) as opened:
+        yield opened
+
+
+@pytest.fixture
+def shared_page(_shared_page: Page) -> Iterator[Page]:
+    """One 1280x900 page for the tests that only load pages and read them (see :func:`page`), of
+    every module: each test loads its own page first, and one that signs in is lent it
+    (:func:`lent`), one that sizes it sets its size back. Left for a blank page after each test,
+    which closes the live page's event stream: a server of a module waited seconds at its stop for
+    a stream still open."""
+    try:
+        yield _shared_page
+    finally:
+        _shared_page.goto("about:blank")
+
+
+@contextlib.contextmanager
+def resized(page: Page, width: int, height: int) -> Iterator[Page]:
+    """``page`` (the shared one) set to ``width`` x ``height`` for a block, and back to 1280x900
+    after it: the site's layout is its style sheet's alone, so a page set to a size is laid out as
+    one loaded at it."""
+    page.set_viewport_size({"width": width, "height": height})
+    try:
+        yield page
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+
+@contextlib.contextmanager
+def lent(page: Page) -> Iterator[Page]:
+    """``page`` lent to one test, which may sign in: what the site keeps in a browser, the token in
+    the tab's sessionStorage (static/api.js; no cookie, no other storage but a signing key, which
+    tests that make one keep to pages of their own), is forgotten when the test ends, on every
+    origin the test went to: the next test starts as on a new page."""
+    origins: set[str] = set()
+
+    def went(frame: Any) -> None:
+        if frame == page.main_frame and frame.url.startswith("http"):
+            parts = urlsplit(frame.url)
+            origins.add(f"{parts.scheme}://{parts.netloc}")
+
+    page.on("framenavigated", went)
+    try:
+        yield page
+    finally:
+        page.remove_listener("framenavigated", went)
+        here = urlsplit(page.url)
+        for origin in sorted(origins, key=lambda o: o != f"{here.scheme}://{here.netloc}"):
+            if not page.url.startswith(origin + "/"):
+                page.goto(origin + "/api/v1/health")  # a page of the origin, whose storage it clears
+            page.evaluate("sessionStorage.clear()")
 
 
 def screenshots_wanted() -> bool:

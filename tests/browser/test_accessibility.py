@@ -4,25 +4,32 @@ language, and visible keyboard focus. Each failure names the page and the elemen
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Page
 
-from .conftest import Site
-from .test_public import _pages
+from .conftest import Site, opened_page
+from .sweep import AUDIT, Sweep
 
-AUDIT = (Path(__file__).parent / "audit.js").read_text(encoding="utf-8")
+__all__ = ["AUDIT"]  # other modules audit their pages with it
 
 
-def test_every_public_page_passes_the_accessibility_audit(day_site_projected: Site, page) -> None:
-    """On the whole day's site: its pages hold the councils (a council's own page among them)."""
-    site = day_site_projected
+@pytest.fixture
+def page(shared_page):
+    """The module's tests only load pages and read them: one page for all (conftest.py)."""
+    return shared_page
+
+
+def test_every_public_page_passes_the_accessibility_audit(every_page: Sweep) -> None:
+    """On the whole day's site: its pages hold the councils (a council's own page among them).
+    Audited at 1280 px, each page once loaded (sweep.py)."""
     found = {}
-    for name, path in _pages(site).items():
-        page.goto(site.base_url + path)
-        problems = page.evaluate(AUDIT)
-        if problems:
-            found[name] = problems[:10]
+    for name, path in every_page.lists["public"].items():
+        visit = every_page.visits[path]
+        assert visit.failed is None and visit.status == 200, (name, visit.failed, visit.status)
+        if visit.audit:
+            found[name] = visit.audit[:10]
     assert found == {}
 
 
@@ -49,8 +56,17 @@ def test_keyboard_focus_is_visible_on_links_and_buttons(site: Site, page) -> Non
     assert unseen == []
 
 
-def test_the_audit_finds_what_it_looks_for(page) -> None:
+@pytest.fixture
+def blank(browser) -> Iterator[Page]:
+    """A new page, on no site: content set in a page of the site would be under its policy, which
+    refuses the inline styles the audit is tried on."""
+    with opened_page(browser) as opened:
+        yield opened
+
+
+def test_the_audit_finds_what_it_looks_for(blank: Page) -> None:
     """The audit itself, on a page made to fail each check once."""
+    page = blank
     page.set_content(
         "<html><head><title>x</title></head><body>"
         '<p style="color:#aaa;background:#fff">faint text</p>'

@@ -11,31 +11,37 @@ from playwright.sync_api import Browser, Page, expect
 
 from saylau.http.headers import POLICY
 
-from .conftest import Site, screenshot
-from .test_csp import violations, watch
+from .conftest import Site, opened_page, screenshot
+from .test_csp import Watched, settle, violations, watch
+
+
+@pytest.fixture(scope="module")
+def watched_page(browser: Browser, site: Site) -> Iterator[tuple[Page, Watched]]:
+    """A phone-sized page of its own context with the policy enforced (as tests/browser/test_csp.py),
+    watched, for all of the module's tests: they only load pages and read them."""
+    with opened_page(browser, viewport={"width": 360, "height": 740}, bypass_csp=False) as opened:
+        yield opened, watch(opened, site)
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A phone-sized page of its own context with the policy enforced (as tests/browser/test_csp.py)."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=False)
-    opened = context.new_page()
-    opened.set_default_timeout(10_000)
-    try:
-        yield opened
-    finally:
-        context.close()
+def watched(watched_page: tuple[Page, Watched]) -> Watched:
+    """What the page showed in this test alone."""
+    return watched_page[1].clear()
+
+
+@pytest.fixture
+def page(watched_page: tuple[Page, Watched], watched: Watched) -> Page:
+    return watched_page[0]
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
 def test_the_footer_leads_to_the_reference_which_loads_under_the_policy(
-    site: Site, page: Page, lang: str
+    site: Site, page: Page, watched: Watched, lang: str
 ) -> None:
-    watched = watch(page, site)
     page.goto(f"{site.base_url}/{lang}/")
     page.locator("footer.site").get_by_role("link", name="API", exact=True).click()
     page.wait_for_url(f"{site.base_url}/{lang}/api")
-    page.wait_for_load_state("networkidle")
+    settle(page, watched)
     assert page.locator("html").get_attribute("lang") == lang
     results = page.locator("#get_results_api_v1_results_get")
     expect(results).to_have_text("GET /api/v1/results")

@@ -24,6 +24,12 @@ def site(day_site: Site) -> Site:
     return day_site
 
 
+@pytest.fixture
+def page(shared_page):
+    """The module's tests only load pages and read them: one page for all (conftest.py)."""
+    return shared_page
+
+
 def _counted_region(site: Site) -> tuple[str, str, int, int]:
     """A region none of whose stations is held back (its council is settled), its council's id,
     and the council's list and district seats as the definition declares them."""

@@ -16,47 +16,35 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from saylau.http.headers import POLICY
-from saylau.store import Store
 
-from .conftest import Site
+from . import sweep
+from .conftest import Site, lent, opened_page
+from .sweep import EVENTS, STREAM, SWAP, WATCH, Sweep
 from .test_observer import sign_in
 
-LANGS = ("kk", "ru", "en")
+__all__ = ["SWAP", "WATCH", "settle", "violations", "watch"]  # the helpers other modules take from here
 
-#: Collects the policy's violations as the page reports them to its own scripts.
-WATCH = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__violations.push(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"}`
-    + (e.sample ? ` (${e.sample})` : "") + ` at ${e.sourceFile || document.URL}:${e.lineNumber}`);
-});
-"""
 
-#: What live.js does on a new results version: fetch the page's live fragment and swap it in.
-SWAP = """async () => {
-  const main = document.getElementById("main");
-  if (!main || !main.hasAttribute("data-live")) return false;
-  const url = new URL(location.href);
-  url.searchParams.set("fragment", "live");
-  const html = await (await fetch(url, { headers: { Accept: "text/html" } })).text();
-  const template = document.createElement("template");
-  template.innerHTML = html;
-  main.replaceChildren(template.content);
-  return true;
-}"""
+@pytest.fixture(scope="module")
+def watched_page(browser: Browser, site: Site) -> Iterator[tuple[Page, Watched]]:
+    """A page of its own context with the policy enforced, whatever the other tests' pages do (a
+    context with ``bypass_csp`` would hide every violation), watched (:func:`watch`), for the
+    module's tests: a context per test cost more than its pages."""
+    with opened_page(browser, bypass_csp=False) as opened:
+        yield opened, watch(opened, site)
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A page of its own context with the policy enforced, whatever the other tests' pages do (a
-    context with ``bypass_csp`` would hide every violation)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=False)
-    opened = context.new_page()
-    opened.set_default_timeout(10_000)
-    try:
-        yield opened
-    finally:
-        context.close()
+def watched(watched_page: tuple[Page, Watched]) -> Watched:
+    """What the page showed in this test alone."""
+    return watched_page[1].clear()
+
+
+@pytest.fixture
+def page(watched_page: tuple[Page, Watched], watched: Watched) -> Iterator[Page]:
+    """The watched page, the token a test signed in with forgotten after it (conftest.py)."""
+    with lent(watched_page[0]) as lent_page:
+        yield lent_page
 
 
 @dataclass
@@ -65,6 +53,21 @@ class Watched:
     console: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    pending: set[Any] = field(default_factory=set)  # requests in flight, but event streams
+
+    def sent(self, request: Any) -> None:
+        self.requests.append(request.url)
+        if EVENTS not in request.url:
+            self.pending.add(request)
+
+    def ended(self, request: Any) -> None:
+        self.pending.discard(request)
+
+    def clear(self) -> Watched:
+        """Forget what was seen so far: a page watched for several tests, each its own."""
+        for seen in (self.console, self.errors, self.requests, self.pending):
+            seen.clear()
+        return self
 
     def elsewhere(self) -> list[str]:
         return [url for url in self.requests if _origin(url) != self.origin]
@@ -80,13 +83,24 @@ def _origin(url: str) -> str:
 
 def watch(page: Page, site: Site, watched: Watched | None = None) -> Watched:
     """Watch ``page`` for violations, console messages, errors and requests (into ``watched``, a
-    new one by default, so several tabs can share one)."""
+    new one by default, so several tabs can share one), and for its event stream's state, which
+    :func:`settle` waits on."""
     watched = watched or Watched(_origin(site.base_url))
     page.add_init_script(WATCH)
+    page.add_init_script(STREAM)
     page.on("console", lambda m: watched.console.append(f"{m.type}: {m.text}"))
     page.on("pageerror", lambda e: watched.errors.append(str(e)))
-    page.on("request", lambda r: watched.requests.append(r.url))
+    page.on("request", watched.sent)
+    page.on("requestfinished", watched.ended)
+    page.on("requestfailed", watched.ended)
     return watched
+
+
+def settle(page: Page, watched: Watched) -> None:
+    """Until the watched page's scripts are done with the network (sweep.py): no request in
+    flight and its event stream answered, where waiting for the network to be idle spent 500 ms
+    of nothing after the last request. A violation a request would cause has fired by then."""
+    sweep.settle(page, watched.pending)
 
 
 def violations(page: Page) -> list[str]:
@@ -103,103 +117,41 @@ def wait_for_violations(page: Page, count: int, timeout: float = 10.0) -> list[s
     return found
 
 
-def paths(site: Site) -> list[str]:
-    store = Store.open(str(site.db))
-    try:
-        election = store.election()
-    finally:
-        store.close()
-    station = election.stations[0]
-    region = next(t.parent for t in election.territories if t.id == station.territory)
-    pages = [
-        "",
-        "turnout",
-        "districts",
-        "regions",
-        f"territory/{region}",
-        f"territory/{station.territory}",
-        f"station/{station.id}",
-        "projection",
-        "downloads",
-        "observer/",
-        "officer/",
-        "officer/protocol",
-        "officer/upload",
-    ]
-    return [f"/{lang}/{path}" for lang in LANGS for path in pages]
+def test_every_page_loads_under_the_policy_without_a_violation(every_page: Sweep) -> None:
+    """On the whole day's site: its pages hold the councils, and the forms every contest. Each
+    page loaded under the policy, its scripts done with the network (sweep.py), then the live
+    update's new content swapped in and given 50 ms to be reported (the sweep's one visit of
+    every page, which the other checks of every page share)."""
+    every = every_page.lists["csp"]
+    visits = [every_page.visits[path] for path in every]
+    assert {v.path: v.failed for v in visits if v.failed} == {}
+    assert {v.path: v.status for v in visits if v.status != 200} == {}
+    assert {v.path: v.policy for v in visits if v.policy != POLICY} == {}
+    assert {v.path: v.violations[:5] for v in visits if v.violations} == {}
+    assert every_page.refused() == []
+    assert every_page.errors == []
+    assert len(every_page.requests) >= len(every)
+    assert every_page.elsewhere() == []
 
 
-#: Pages loaded at once, each in a browser context of its own: waiting for the network to be idle
-#: (500 ms without a request, after the load) is most of a page's time, and the tabs wait together.
-#: Not tabs of one context: Chromium opens 6 connections per host and profile, and a live page
-#: holds one open for its event stream, so the seventh page of a context would never load.
-TABS = 8
-
-
-def test_every_page_loads_under_the_policy_without_a_violation(
-    day_site_projected: Site, page: Page, browser: Browser
+def test_the_observer_s_checks_build_themselves_without_a_violation(
+    site: Site, page: Page, watched: Watched
 ) -> None:
-    """On the whole day's site: its pages hold the councils, and the forms every contest."""
-    site = day_site_projected
-    watched = watch(page, site)
-    contexts = [
-        browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=False)
-        for _ in range(TABS - 1)
-    ]
-    tabs = [page, *(context.new_page() for context in contexts)]
-    for tab in tabs[1:]:
-        tab.set_default_timeout(10_000)
-        watch(tab, site, watched)
-    try:
-        _load_every_page(site, tabs, watched)
-    finally:
-        for context in contexts:
-            context.close()
-
-
-def _load_every_page(site: Site, tabs: list[Page], watched: Watched) -> None:
-    found: dict[str, Any] = {}
-    every = paths(site)
-    for start in range(0, len(every), TABS):
-        batch = list(zip(tabs, every[start : start + TABS], strict=False))
-        # every tab is sent on its way first; then each is waited for, as one page alone would be
-        answers = [tab.goto(site.base_url + path, wait_until="commit") for tab, path in batch]
-        for (tab, path), response in zip(batch, answers, strict=True):
-            assert response is not None and response.status == 200, path
-            assert response.headers["content-security-policy"] == POLICY, path
-            tab.wait_for_load_state("load")
-            tab.wait_for_load_state("networkidle")
-        # the live update's new content is held to the policy too: swapped in every tab, then the
-        # violations it caused given 50 ms to be reported, in all the tabs at once
-        if any([tab.evaluate(SWAP) for tab, _ in batch]):
-            batch[0][0].wait_for_timeout(50)
-        for tab, path in batch:
-            seen = violations(tab)
-            if seen:
-                found[path] = seen[:5]
-    assert found == {}
-    assert watched.refused() == []
-    assert watched.errors == []
-    assert len(watched.requests) >= len(every)
-    assert watched.elsewhere() == []
-
-
-def test_the_observer_s_checks_build_themselves_without_a_violation(site: Site, page: Page) -> None:
     """observer.js fills the page from /api/v1/forensics and puts the fingerprint SVG in it."""
-    watched = watch(page, site)
     sign_in(page, site, "ru")
     expect(page.locator("#checks")).to_be_visible(timeout=30_000)
     expect(page.locator("#fp-svg svg")).to_be_visible(timeout=30_000)
-    page.wait_for_load_state("networkidle")
+    settle(page, watched)
     assert violations(page) == []
     assert watched.refused() == []
     assert watched.errors == []
     assert watched.elsewhere() == []
 
 
-def test_the_officer_s_forms_build_themselves_without_a_violation(site: Site, page: Page) -> None:
+def test_the_officer_s_forms_build_themselves_without_a_violation(
+    site: Site, page: Page, watched: Watched
+) -> None:
     """officer.js builds the protocol form from /api/v1/forms once signed in."""
-    watched = watch(page, site)
     page.goto(site.base_url + "/kk/officer/")
     page.locator("#token").fill(site.tokens["commission"])
     page.locator("#signin-form button[type=submit]").click()
@@ -207,21 +159,22 @@ def test_the_officer_s_forms_build_themselves_without_a_violation(site: Site, pa
     assert violations(page) == []
     page.goto(site.base_url + "/kk/officer/protocol")
     expect(page.locator("#form-body")).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    settle(page, watched)
     assert violations(page) == []
     page.goto(site.base_url + "/en/officer/upload")
     expect(page.locator("#upload-form")).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    settle(page, watched)
     assert violations(page) == []
     assert watched.refused() == []
     assert watched.errors == []
     assert watched.elsewhere() == []
 
 
-def test_the_watch_sees_inline_code_styles_and_other_origins(site: Site, page: Page) -> None:
+def test_the_watch_sees_inline_code_styles_and_other_origins(
+    site: Site, page: Page, watched: Watched
+) -> None:
     """Inline script, inline style and a request to another origin (this same server under another
     name) are each refused and reported: the checks above would see them."""
-    watched = watch(page, site)
     page.goto(site.base_url + "/en/")
     other = site.base_url.replace("127.0.0.1", "localhost")
     page.evaluate(

@@ -62,17 +62,35 @@ def field_id(field: str) -> str:
     return "#f-" + re.sub(r"[^a-zA-Z0-9_-]", "_", field)
 
 
-def officer(browser: Browser, site: DoubleSite, token: str, lang: str) -> Page:
-    """A browser of its own, signed in with ``token`` and on the protocol page; the page's clock is
-    Playwright's, so a test moves its timers on (:func:`settle`, :func:`poll_now`)."""
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.set_default_timeout(10_000)
-    page.clock.install()
-    page.goto(f"{site.base_url}/{lang}/officer/")
-    page.fill("#token", token)
-    page.press("#token", "Enter")
-    expect(page.locator("#signed-in")).to_be_visible()
-    page.goto(f"{site.base_url}/{lang}/officer/protocol")
+@pytest.fixture(scope="module")
+def officers(browser: Browser, double_site: DoubleSite) -> Iterator[tuple[Page, Page]]:
+    """The two officers, each in a browser of their own (a context: its storage and its clock),
+    signed in once for the module's tests: each test then loads its pages anew, and a browser
+    and a sign-in per officer and test cost more than the pages. The pages' clocks are
+    Playwright's, so a test moves their timers on (:func:`settle`, :func:`poll_now`)."""
+    contexts = []
+    try:
+        pages = []
+        for token in (double_site.first, double_site.second):
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            contexts.append(context)
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            page.clock.install()
+            page.goto(f"{double_site.base_url}/en/officer/")
+            page.fill("#token", token)
+            page.press("#token", "Enter")
+            expect(page.locator("#signed-in")).to_be_visible()
+            pages.append(page)
+        yield pages[0], pages[1]
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def officer(page: Page, site: DoubleSite, lang: str) -> Page:
+    """The officer's page (signed in: :func:`officers`) on the protocol page in ``lang``."""
+    page.goto(f"{site.base_url}/{lang}/officer/protocol")  # the token kept in the tab
     expect(page.locator("#form-body")).to_be_visible()
     return page
 
@@ -122,7 +140,7 @@ CASES = {"en": ("S1", "council-list"), "ru": ("S2", "council-list"), "kk": ("S1"
 
 @pytest.mark.parametrize("lang", list(CASES))
 def test_two_officers_must_agree_before_a_protocol_counts(
-    browser: Browser, double_site: DoubleSite, lang: str
+    officers: tuple[Page, Page], double_site: DoubleSite, lang: str
 ) -> None:
     site = double_site
     _ = translations(lang).gettext
@@ -135,60 +153,58 @@ def test_two_officers_must_agree_before_a_protocol_counts(
     assert max(p.votes.values()) + 9 < 1000  # figures below a thousand: written alike in every language
     before = counted(site, p.contest)
 
-    one = officer(browser, site, site.first, lang)
-    two = officer(browser, site, site.second, lang)
-    try:
-        type_in(one, p)
-        state = one.locator("#entry-state-text")
-        expect(state).to_have_text(
-            _(
-                "Your entry is stored. The protocol counts once a different officer of the commission "
-                "enters the same figures: waiting for a second officer."
-            )
+    one = officer(officers[0], site, lang)
+    two = officer(officers[1], site, lang)
+    type_in(one, p)
+    state = one.locator("#entry-state-text")
+    expect(state).to_have_text(
+        _(
+            "Your entry is stored. The protocol counts once a different officer of the commission "
+            "enters the same figures: waiting for a second officer."
         )
-        assert counted(site, p.contest) == before
+    )
+    assert counted(site, p.contest) == before
 
-        type_in(two, typo)
-        differs = _(
-            "Another officer (%(actor)s) entered different figures. Nothing counts until one of you "
-            "corrects: compare the lines below with the paper protocol; whoever typed a figure wrong "
-            "corrects it and submits again."
-        )
-        prefix = differs.split("%(actor)s")[0]
-        expect(two.locator("#entry-state-text")).to_contain_text(prefix)
-        expect(two.locator("#entry-state-text")).to_contain_text("officer one")
-        row = two.locator(f'#entry-diff-table tr[data-difference="option:{first_option}"]')
-        expect(row.locator("td").nth(0)).to_have_text(str(typo.votes[first_option]))
-        expect(row.locator("td").nth(1)).to_contain_text(str(p.votes[first_option]))
-        expect(two.locator("#entry-diff-table tbody tr")).to_have_count(2)
-        expect(two.locator("#entry-diff-table thead")).to_contain_text(_("The other officer's entry"))
-        screenshot(two, f"double-entry-differs-{lang}")
+    type_in(two, typo)
+    differs = _(
+        "Another officer (%(actor)s) entered different figures. Nothing counts until one of you "
+        "corrects: compare the lines below with the paper protocol; whoever typed a figure wrong "
+        "corrects it and submits again."
+    )
+    prefix = differs.split("%(actor)s")[0]
+    expect(two.locator("#entry-state-text")).to_contain_text(prefix)
+    expect(two.locator("#entry-state-text")).to_contain_text("officer one")
+    row = two.locator(f'#entry-diff-table tr[data-difference="option:{first_option}"]')
+    expect(row.locator("td").nth(0)).to_have_text(str(typo.votes[first_option]))
+    expect(row.locator("td").nth(1)).to_contain_text(str(p.votes[first_option]))
+    expect(two.locator("#entry-diff-table tbody tr")).to_have_count(2)
+    expect(two.locator("#entry-diff-table thead")).to_contain_text(_("The other officer's entry"))
+    screenshot(two, f"double-entry-differs-{lang}")
 
-        # the first officer's page shows the same lines, their own figure first, without a reload
-        poll_now(one)
-        expect(one.locator("#entry-state-text")).to_contain_text("officer two", timeout=15_000)
-        mine = one.locator(f'#entry-diff-table tr[data-difference="option:{first_option}"] td')
-        expect(mine.nth(0)).to_have_text(str(p.votes[first_option]))
-        expect(one.locator("#entry-diff-table tbody tr")).to_have_count(2)
-        screenshot(one, f"double-entry-differs-first-{lang}")
-        assert counted(site, p.contest) == before  # nothing counts while they differ
+    # the first officer's page shows the same lines, their own figure first, without a reload
+    poll_now(one)
+    expect(one.locator("#entry-state-text")).to_contain_text("officer two", timeout=15_000)
+    mine = one.locator(f'#entry-diff-table tr[data-difference="option:{first_option}"] td')
+    expect(mine.nth(0)).to_have_text(str(p.votes[first_option]))
+    expect(one.locator("#entry-diff-table tbody tr")).to_have_count(2)
+    screenshot(one, f"double-entry-differs-first-{lang}")
+    assert counted(site, p.contest) == before  # nothing counts while they differ
 
-        # the second officer corrects: they agree, it counts, and both are told
-        type_in(two, p)
-        agreed = _("Both officers' entries agree: version %(version)s counts.") % {"version": 1}
-        expect(two.locator("#accepted")).to_be_visible()
-        poll_now(one)
-        expect(one.locator("#entry-state-text")).to_have_text(agreed, timeout=15_000)
-        expect(one.locator("#entry-diff-wrap")).to_be_hidden()
-        after = counted(site, p.contest)
-        assert after == {k: before[k] + p.votes[k] for k in before}
-        screenshot(one, f"double-entry-agreed-{lang}")
-    finally:
-        one.context.close()
-        two.context.close()
+    # the second officer corrects: they agree, it counts, and both are told
+    type_in(two, p)
+    agreed = _("Both officers' entries agree: version %(version)s counts.") % {"version": 1}
+    expect(two.locator("#accepted")).to_be_visible()
+    poll_now(one)
+    expect(one.locator("#entry-state-text")).to_have_text(agreed, timeout=15_000)
+    expect(one.locator("#entry-diff-wrap")).to_be_hidden()
+    after = counted(site, p.contest)
+    assert after == {k: before[k] + p.votes[k] for k in before}
+    screenshot(one, f"double-entry-agreed-{lang}")
 
 
-def test_an_upload_says_what_counted_waits_and_differs(browser: Browser, double_site: DoubleSite) -> None:
+def test_an_upload_says_what_counted_waits_and_differs(
+    officers: tuple[Page, Page], double_site: DoubleSite
+) -> None:
     site = double_site
     p = site.protocols["S2", "d1"]
     lines, options = list(p.lines), sorted(p.votes)
@@ -200,14 +216,8 @@ def test_an_upload_says_what_counted_waits_and_differs(browser: Browser, double_
         )
         return f"{head}\n{row}\n".encode()
 
-    def upload(token: str, content: bytes) -> Page:
-        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        page.set_default_timeout(10_000)
-        page.goto(f"{site.base_url}/en/officer/")
-        page.fill("#token", token)
-        page.press("#token", "Enter")
-        expect(page.locator("#signed-in")).to_be_visible()
-        page.goto(f"{site.base_url}/en/officer/upload")
+    def upload(page: Page, content: bytes) -> Page:
+        page.goto(f"{site.base_url}/en/officer/upload")  # signed in: :func:`officers`
         expect(page.locator("#upload-form")).to_be_visible()
         page.get_by_label("File").set_input_files(
             files=[{"name": "night.csv", "mimeType": "text/csv", "buffer": content}]
@@ -215,24 +225,18 @@ def test_an_upload_says_what_counted_waits_and_differs(browser: Browser, double_
         page.get_by_role("button", name="Upload").click()
         return page
 
-    one = upload(site.first, csv_of(p.votes))
-    try:
-        expect(one.locator("#upload-status-box")).to_contain_text(
-            "1 protocol(s) entered: 0 counted (both officers' entries agree), 1 waiting for a second "
-            "officer, 0 differ from another officer's entry."
-        )
-    finally:
-        one.context.close()
+    one = upload(officers[0], csv_of(p.votes))
+    expect(one.locator("#upload-status-box")).to_contain_text(
+        "1 protocol(s) entered: 0 counted (both officers' entries agree), 1 waiting for a second "
+        "officer, 0 differ from another officer's entry."
+    )
     typo = {**p.votes, options[0]: p.votes[options[0]] - 1, options[1]: p.votes[options[1]] + 1}
-    two = upload(site.second, csv_of(typo))
-    try:
-        box = two.locator("#upload-status-box")
-        expect(box).to_contain_text(
-            "0 counted (both officers' entries agree), 0 waiting for a second officer, 1 differ"
-        )
-        expect(two.locator("#upload-differs li")).to_have_count(1)
-        expect(two.locator("#upload-differs li")).to_contain_text("S2 · d1 · token:")
-        expect(two.locator("#upload-differs li")).to_contain_text("(officer one)")
-        screenshot(two, "double-entry-upload-differs")
-    finally:
-        two.context.close()
+    two = upload(officers[1], csv_of(typo))
+    box = two.locator("#upload-status-box")
+    expect(box).to_contain_text(
+        "0 counted (both officers' entries agree), 0 waiting for a second officer, 1 differ"
+    )
+    expect(two.locator("#upload-differs li")).to_have_count(1)
+    expect(two.locator("#upload-differs li")).to_contain_text("S2 · d1 · token:")
+    expect(two.locator("#upload-differs li")).to_contain_text("(officer one)")
+    screenshot(two, "double-entry-upload-differs")

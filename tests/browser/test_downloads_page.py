@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from .conftest import Site, screenshot
-from .test_csp import violations, watch
+from .test_csp import settle, violations, watch
 
 TABLES = ("results", "bodies", "districts", "regions", "commissions", "stations")
 
@@ -32,7 +32,7 @@ def test_the_downloads_page_lists_every_table_under_the_policy(day_site: Site, p
     watched = watch(page, site)
     response = page.goto(site.base_url + "/ru/downloads", wait_until="load")
     assert response is not None and response.status == 200
-    page.wait_for_load_state("networkidle")
+    settle(page, watched)
     assert violations(page) == [] and watched.refused() == [] and watched.errors == []
     assert watched.elsewhere() == []
     for table in TABLES:

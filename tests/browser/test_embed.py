@@ -66,9 +66,22 @@ def newsroom(frames: dict[str, str]) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-@pytest.fixture
+@contextlib.contextmanager
+def listening(page: Page, handlers: dict[str, Any]) -> Iterator[None]:
+    """``handlers`` (event -> handler) listening to ``page`` for a block: the page is the module's."""
+    for event, handler in handlers.items():
+        page.on(event, handler)
+    try:
+        yield
+    finally:
+        for event, handler in handlers.items():
+            page.remove_listener(event, handler)
+
+
+@pytest.fixture(scope="module")
 def phone(browser: Browser) -> Iterator[Page]:
-    """A 320 px wide page, with the policy enforced (no ``bypass_csp``)."""
+    """A 320 px wide page, with the policy enforced (no ``bypass_csp``), for the module's tests:
+    each loads its own page, and a context per test cost more than its pages."""
     context = browser.new_context(viewport={"width": 320, "height": 800}, bypass_csp=False)
     opened = context.new_page()
     opened.set_default_timeout(15_000)
@@ -92,10 +105,9 @@ def test_a_newsroom_frames_the_hemicycle_at_320_px(site: Site, phone: Page) -> N
     embed = f"{site.base_url}/en/embed/hemicycle/mazhilis"
     errors: list[str] = []
     requested: list[str] = []
-    phone.on("pageerror", lambda e: errors.append(str(e)))
-    phone.on("request", lambda r: requested.append(r.url))  # the frame's too
-    phone.add_init_script(WATCH)
-    with newsroom({"/": embed}) as other:
+    phone.add_init_script(WATCH)  # left for the module's next tests, which read no violations
+    heard = {"pageerror": lambda e: errors.append(str(e)), "request": lambda r: requested.append(r.url)}
+    with listening(phone, heard), newsroom({"/": embed}) as other:  # requests: the frame's too
         response = phone.goto(other + "/", wait_until="load")
         assert response is not None and response.status == 200
         frame = frame_of(phone, "/en/embed/hemicycle/mazhilis")

@@ -46,8 +46,11 @@ def complete(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[str]
         yield base
 
 
-@pytest.fixture(params=list(VIEWPORTS))
-def view(request: pytest.FixtureRequest, browser):
+@pytest.fixture(scope="module", params=list(VIEWPORTS))
+def view(request: pytest.FixtureRequest, browser, early: str, complete: str):
+    """One page per size for the module's tests, which only load pages and read them: a new
+    browser context per test cost more than the pages it loaded (0.3 s). Closed before the
+    servers stop (made after them), which would wait for its live page's event stream."""
     context = browser.new_context(viewport=VIEWPORTS[request.param])
     opened = context.new_page()
     opened.set_default_timeout(15_000)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Browser
+from playwright.sync_api import Page
 
 from conftest import mazhilis_example
 from saylau import spec
@@ -19,12 +19,12 @@ CYRILLIC_NAME = re.compile(r"[А-ЯЁ][а-яё]+(?: [А-ЯЁ][а-яё]+)+")
 
 
 def test_the_russian_districts_page_on_a_phone_names_candidates_in_cyrillic(
-    site: Site, browser: Browser
+    site: Site, shared_page: Page
 ) -> None:
     election = spec.load(mazhilis_example(), protocols=False)  # the Mazhilis's candidates: 0.2 s, not 1
     gender = {c.name["ru"]: c.gender for c in election.candidates if c.contest.startswith("mazhilis-smd")}
-    context = browser.new_context(viewport={"width": 360, "height": 740})
-    page = context.new_page()
+    page = shared_page  # conftest.py: a new context cost more than the page
+    page.set_viewport_size({"width": 360, "height": 740})
     try:
         page.goto(f"{site.base_url}/ru/districts")
         names = [n.strip() for n in page.locator("tr[data-candidate] > th[scope=row]").all_inner_texts()]
@@ -43,4 +43,4 @@ def test_the_russian_districts_page_on_a_phone_names_candidates_in_cyrillic(
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360 + 1
         screenshot(page, "names-ru-districts-360")
     finally:
-        context.close()
+        page.set_viewport_size({"width": 1280, "height": 900})

@@ -6,16 +6,26 @@ token is told it needs an observer token; with no token there is only the sign-i
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import Site, screenshot
+from .conftest import Site, lent, screenshot
 from .test_accessibility import AUDIT
 
 BLOCKS = ("#fingerprint-block", "#integer-block", "#digits-block", "#shpilkin-block")
 #: a figure as the page shows it in English: 1,234 / 1,234.5 / −24.7 / 0.73 / 1.2 × 10⁻⁴
 FIGURE = re.compile(r"^[+\u2212]?\d{1,3}(,\d{3})*(\.\d+)?( ± \d+(\.\d+)?)?( × 10\S+)?$")
+
+
+@pytest.fixture
+def page(shared_page: Page) -> Iterator[Page]:
+    """One page for the module's tests, the token a test signed in with forgotten after it
+    (conftest.py :func:`lent`): a new context per test cost more than its pages."""
+    with lent(shared_page) as lent_page:
+        yield lent_page
 
 
 def sign_in(page: Page, site: Site, lang: str = "en", role: str = "observer") -> None:
@@ -99,9 +109,8 @@ def test_the_page_is_in_russian_with_russian_numbers(page: Page, site: Site) -> 
     assert page.evaluate(AUDIT) == []
 
 
-def test_it_fits_360_px_without_scrolling_sideways(browser, site: Site) -> None:
-    context = browser.new_context(viewport={"width": 360, "height": 780})
-    page = context.new_page()
+def test_it_fits_360_px_without_scrolling_sideways(page: Page, site: Site) -> None:
+    page.set_viewport_size({"width": 360, "height": 780})
     try:
         sign_in(page, site)
         expect(page.locator("#checks")).to_be_visible(timeout=30_000)
@@ -112,26 +121,21 @@ def test_it_fits_360_px_without_scrolling_sideways(browser, site: Site) -> None:
         assert box is not None and box["width"] <= 360
         screenshot(page, "observer-360px")
     finally:
-        context.close()
+        page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def test_a_token_without_observer_rights_is_told_it_needs_an_observer_token(browser, site: Site) -> None:
-    context = browser.new_context()
-    page = context.new_page()
-    try:
-        page.goto(site.base_url + "/en/observer/")
-        # a commission officer signed in on the officer pages: the same key, no right to the checks
-        page.evaluate("t => sessionStorage.setItem('saylau.officer.token', t)", site.tokens["commission"])
-        page.reload()
-        expect(page.locator("#observer-denied")).to_be_visible()
-        expect(page.locator("#observer-denied-text")).to_contain_text("This needs an observer token")
-        expect(page.locator("#checks")).to_be_hidden()
-        # signing out forgets it and offers the form again
-        page.locator("#observer-denied button").click()
-        expect(page.locator("#observer-signin")).to_be_visible()
-        assert page.evaluate("sessionStorage.getItem('saylau.officer.token')") is None
-    finally:
-        context.close()
+def test_a_token_without_observer_rights_is_told_it_needs_an_observer_token(page: Page, site: Site) -> None:
+    page.goto(site.base_url + "/en/observer/")
+    # a commission officer signed in on the officer pages: the same key, no right to the checks
+    page.evaluate("t => sessionStorage.setItem('saylau.officer.token', t)", site.tokens["commission"])
+    page.reload()
+    expect(page.locator("#observer-denied")).to_be_visible()
+    expect(page.locator("#observer-denied-text")).to_contain_text("This needs an observer token")
+    expect(page.locator("#checks")).to_be_hidden()
+    # signing out forgets it and offers the form again
+    page.locator("#observer-denied button").click()
+    expect(page.locator("#observer-signin")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('saylau.officer.token')") is None
 
 
 def test_without_a_token_there_is_only_the_sign_in_form(page: Page, site: Site) -> None:

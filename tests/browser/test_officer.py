@@ -11,12 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from saylau.model import Protocol
 
-from .conftest import Site, screenshot
+from .conftest import Site, lent, screenshot
 
 
 def field_id(field: str) -> str:
@@ -28,6 +30,14 @@ def mine(site: Site) -> list[Protocol]:
     found = [p for p in site.withheld if p.station.startswith(prefix) and p.contest == "mazhilis-list"]
     assert len(found) >= 2, "the browser site should hold back two stations of the commission's region"
     return sorted(found, key=lambda p: p.station)
+
+
+@pytest.fixture
+def page(shared_page: Page) -> Iterator[Page]:
+    """One page for the module's tests, the token a test signed in with forgotten after it
+    (conftest.py :func:`lent`): a new context per test cost more than its pages."""
+    with lent(shared_page) as lent_page:
+        yield lent_page
 
 
 def sign_in(page: Page, site: Site) -> None:
@@ -113,10 +123,8 @@ def test_an_upload_with_a_bad_protocol_shows_its_row(page: Page, site: Site) -> 
     screenshot(page, "officer-upload-refused")
 
 
-def test_the_officer_pages_fit_a_phone(browser, site: Site) -> None:
-    context = browser.new_context(viewport={"width": 360, "height": 740})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+def test_the_officer_pages_fit_a_phone(page: Page, site: Site) -> None:
+    page.set_viewport_size({"width": 360, "height": 740})
     try:
         page.goto(f"{site.base_url}/kk/officer/")
         page.fill("#token", site.tokens["commission"])
@@ -131,4 +139,4 @@ def test_the_officer_pages_fit_a_phone(browser, site: Site) -> None:
                 assert width <= 360, f"/{lang}/officer/{path} is {width} px wide at 360 px"
                 screenshot(page, f"officer-{lang}-{path or 'signin'}-360")
     finally:
-        context.close()
+        page.set_viewport_size({"width": 1280, "height": 900})

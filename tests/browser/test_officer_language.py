@@ -32,16 +32,31 @@ FORM = tomllib.loads((resources.files("saylau") / "forms" / "kz.toml").read_text
 LINES = [line["name"] for line in FORM["lines"]]
 
 
-@pytest.fixture(params=list(SIZES))
-def sized(request: pytest.FixtureRequest, browser) -> Iterator[tuple[str, Page]]:
+@pytest.fixture(scope="module", params=list(SIZES))
+def signed_in(request: pytest.FixtureRequest, browser, site: Site) -> Iterator[tuple[str, Page]]:
+    """One page per size for the module's tests, its clock Playwright's (:func:`protocol_page`),
+    signed in once with the commission's token: the tests only check figures (nothing is
+    submitted) and read pages, and a new context and sign-in per test cost more than the checks."""
     width, height = SIZES[request.param]
     context = browser.new_context(viewport={"width": width, "height": height})
     opened = context.new_page()
     opened.set_default_timeout(10_000)
+    opened.clock.install()
     try:
+        opened.goto(f"{site.base_url}/kk/officer/")
+        opened.fill("#token", site.tokens["commission"])
+        opened.press("#token", "Enter")
+        expect(opened.locator("#signed-in")).to_be_visible()
         yield request.param, opened
     finally:
         context.close()
+
+
+@pytest.fixture
+def sized(signed_in: tuple[str, Page]) -> tuple[str, Page]:
+    """The size's page with its clock running, as a new page's: the last test may have paused it."""
+    signed_in[1].clock.resume()
+    return signed_in
 
 
 def field(name: str) -> str:
@@ -75,19 +90,17 @@ def capital(text: str) -> str:
 
 
 def protocol_page(page: Page, site: Site, lang: str, p: Protocol) -> None:
-    """Signed in on the protocol page in ``lang``, ``p``'s station chosen; the page's clock is
-    Playwright's, and stopped: its timers fire only when a test moves it on (:func:`settle`).
-    A clock left running fired the check of half-typed figures whenever typing one field took
-    over 400 ms (a busy machine): its answer, marking other lines, could be read as the last's."""
-    page.clock.install()
-    page.goto(f"{site.base_url}/{lang}/officer/")
-    page.fill("#token", site.tokens["commission"])
-    page.press("#token", "Enter")
-    expect(page.locator("#signed-in")).to_be_visible()
-    page.goto(f"{site.base_url}/{lang}/officer/protocol")
+    """On the protocol page in ``lang`` (the page signed in: :func:`signed_in`), ``p``'s station
+    chosen; the page's clock is Playwright's, and stopped: its timers fire only when a test moves
+    it on (:func:`settle`). A clock left running fired the check of half-typed figures whenever
+    typing one field took over 400 ms (a busy machine): its answer, marking other lines, could be
+    read as the last's."""
+    page.goto(f"{site.base_url}/{lang}/officer/protocol")  # the token kept in the tab, as a reader's
     expect(page.locator("#form-body")).to_be_visible()
     page.select_option("#station", p.station)
-    page.clock.pause_at(page.evaluate("Date.now()") + 1)
+    # 1 ms on: Playwright's Python takes a number as seconds (Date.now()'s ms taken as seconds sent
+    # the clock 57,000 years on, from where the next test's page could go no further)
+    page.clock.pause_at((page.evaluate("Date.now()") + 1) / 1000)
 
 
 def type_in(page: Page, p: Protocol, lines: dict[str, int]) -> None:
@@ -188,9 +201,16 @@ def test_a_number_the_browser_writes_on_a_kazakh_page_has_the_kazakh_separators(
     screenshot(page, f"officer-language-kk-{size}-numbers")
 
 
+@pytest.fixture
+def plain(shared_page: Page) -> Page:
+    """The shared page (conftest.py), for the tests that only load a page and read it."""
+    return shared_page
+
+
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_browser_formats_as_the_server_formats(page: Page, site: Site, lang: str) -> None:
+def test_the_browser_formats_as_the_server_formats(plain: Page, site: Site, lang: str) -> None:
     """static/dom.js against saylau.i18n, on the officer page of each language."""
+    page = plain
     page.goto(f"{site.base_url}/{lang}/officer/")
     numbers = [0, 7, 999, 1000, 10_375, 6_521_860, -1234, 12_345_678_901]
     decimals = [(0.77, 2), (0.05, 2), (2.675, 2), (0.125, 2), (1234.5, 1), (99.995, 2), (1e-7, 3), (0.5, 0)]

@@ -26,7 +26,7 @@ from parallel_copies import CONTEST, KnownCount, kz_with_copies
 from saylau.model import Protocol
 from saylau.store import Store
 
-from .conftest import _cli, screenshot, serving
+from .conftest import _cli, lent, opened_page, screenshot, serving
 from .test_accessibility import AUDIT
 from .test_csp import WATCH, violations
 from .test_phone_layout import BROKEN_WORDS, OFF_SCREEN
@@ -64,16 +64,20 @@ def counted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Counted]:
         yield Counted(base_url, known, token, protocol, bodies)
 
 
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.add_init_script(WATCH)  # the Content-Security-Policy's violations, as test_csp.py sees them
-    try:
+@pytest.fixture(scope="module")
+def phone_page(browser: Browser, counted: Counted) -> Iterator[Page]:
+    """Closed before the server stops (made after it), which would wait for its event stream."""
+    with opened_page(browser, viewport=PHONE) as page:
+        page.add_init_script(WATCH)  # the Content-Security-Policy's violations, as test_csp.py sees them
         yield page
-    finally:
-        context.close()
+
+
+@pytest.fixture
+def phone(phone_page: Page) -> Iterator[Page]:
+    """One phone for the module's tests, the token a test signed in with forgotten after it
+    (conftest.py :func:`lent`): a new context per test cost more than its pages."""
+    with lent(phone_page) as page:
+        yield page
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])

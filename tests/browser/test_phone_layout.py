@@ -1,12 +1,12 @@
-"""Tables and the map made for phones (issue 16 item 3), in Chromium at 360x740 and 1280x800 in
+"""Tables and the map made for phones (issue 16 item 3), in Chromium at 360x740 and 1280x900 in
 kk, ru and en: no word is broken inside (a table that squeezes "Amanat" into "Aman/at" or one
 letter per line is unreadable), no table column lies off screen, and the turnout map reads on a
 phone (a legend in HTML in the page's language, at least 11 px tall) and leads to each region.
 
-One page visits every public page of the whole day's site once per language, measured at each
-width; the measurements are made in the page by the two JS helpers below and every failure names
-the page, the words or the table. The map and the tables stacked into cards are the Mazhilis
-site's (the same 20 regions).
+Every public page of the whole day's site is visited once per language, measured at each width
+(sweep.py's one visit of every page); the measurements are made in the page by its two JS helpers
+BROKEN_WORDS and OFF_SCREEN, and every failure names the page, the words or the table. The map
+and the tables stacked into cards are the Mazhilis site's (the same 20 regions).
 """
 
 from __future__ import annotations
@@ -16,125 +16,33 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
-from saylau.store import Store
+from .conftest import Site, resized
+from .sweep import BROKEN_WORDS, OFF_SCREEN, SIZES, Sweep
 
-from .conftest import Site, screenshot
-
+__all__ = ["BROKEN_WORDS", "OFF_SCREEN"]  # other modules measure their pages with them
 LANGS = ("kk", "ru", "en")
-SIZES = {"phone": (360, 740), "desktop": (1280, 800)}
-
-#: Every word of the visible text in <main> lies on one line. A word is what lies between
-#: whitespace; a line may end after a hyphen or a dash inside it ("Ak-Zhol", "12–15"), as text
-#: wraps there too. Hashes, codes and the signed checkpoint may break anywhere (.hash, code, pre),
-#: and text drawn in an SVG never wraps. "One line" is: every rectangle of the word's DOM Range has
-#: the same top, to 1 px.
-BROKEN_WORDS = """() => {
-  const main = document.querySelector("main");
-  if (!main) return [`no <main> on ${document.title}`];
-  const skip = "svg, .hash, code, pre, .visually-hidden, [hidden]";
-  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
-  const broken = [];
-  const range = document.createRange();
-  while (walker.nextNode()) {
-    const node = walker.currentNode;
-    const parent = node.parentElement;
-    if (!parent || parent.closest(skip)) continue;
-    const text = node.textContent;
-    for (const m of text.matchAll(/[^\\s\\-\\u2010-\\u2015]+[\\-\\u2010-\\u2015]*/g)) {
-      range.setStart(node, m.index);
-      range.setEnd(node, m.index + m[0].length);
-      const rects = [...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0);
-      if (rects.length < 2) continue;
-      const top = rects[0].top;
-      if (rects.some((r) => Math.abs(r.top - top) > 1)) {
-        const cell = parent.closest("td, th, li, h1, h2, h3, p, dd, dt, caption, figcaption") || parent;
-        broken.push(`${m[0]} (in <${cell.tagName.toLowerCase()}> "${cell.textContent.trim().slice(0, 40)}")`);
-      }
-    }
-  }
-  return broken;
-}"""
-
-#: Every table's right edge within the viewport, every .table-wrap without sideways overflow,
-#: and the page itself no wider than the viewport.
-OFF_SCREEN = """() => {
-  const width = document.documentElement.clientWidth;
-  const found = [];
-  const name = (t) => (t.caption ? t.caption.textContent.trim().slice(0, 40) : t.id || "table");
-  for (const t of document.querySelectorAll("main table")) {
-    const box = t.getBoundingClientRect();
-    if (box.width === 0 || box.height === 0) continue;  // folded away (<details>)
-    const right = Math.round(box.right);
-    if (right > width + 1) found.push(`table "${name(t)}" ends at ${right} px of ${width}`);
-  }
-  for (const w of document.querySelectorAll("main .table-wrap")) {
-    if (w.clientWidth === 0) continue;
-    if (w.scrollWidth > w.clientWidth + 1) {
-      const t = w.querySelector("table");
-      found.push(`table "${t ? name(t) : "?"}" scrolls sideways: ${w.scrollWidth} px in ${w.clientWidth}`);
-    }
-  }
-  const page = document.documentElement.scrollWidth;
-  if (page > width + 1) found.push(`the page is ${page} px wide in ${width}`);
-  return found;
-}"""
-
-
-def _paths(site: Site) -> dict[str, str]:
-    """name -> path (without the language) of each kind of public page."""
-    store = Store.open(str(site.db))
-    try:
-        election = store.election()
-    finally:
-        store.close()
-    station = election.stations[0]
-    commission = station.territory
-    region = next(t.parent for t in election.territories if t.id == commission)
-    return {
-        "national": "/",
-        "turnout": "/turnout",
-        "districts": "/districts",
-        "regions": "/regions",
-        "region": f"/territory/{region}",
-        "commission": f"/territory/{commission}",
-        "station": f"/station/{station.id}",
-        "projection": "/projection",
-        "downloads": "/downloads",
-    }
 
 
 @pytest.fixture(scope="module")
-def measurements(day_site_projected: Site, browser: Browser) -> Iterator[dict[str, dict[str, Any]]]:
+def measurements(every_page: Sweep) -> dict[str, dict[str, Any]]:
     """Size -> the two helpers' findings keyed by "lang page": every page in every language loaded
     once, on the whole day's site (its pages hold the councils too), and measured at each size,
-    the viewport set to it. The layout is the style sheet's alone (no script of the site reads
-    the window's size), so a page set to a size is laid out as one loaded at it, for half the
-    loads."""
-    site = day_site_projected
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    the viewport set to it (sweep.py, whose one visit of a page the other checks of every page
+    share). The layout is the style sheet's alone (no script of the site reads the window's
+    size), so a page set to a size is laid out as one loaded at it."""
     found: dict[str, dict[str, Any]] = {size: {"size": size, "broken": {}, "off": {}} for size in SIZES}
-    try:
-        for lang in LANGS:
-            for name, path in _paths(site).items():
-                page.goto(f"{site.base_url}/{lang}{path}")
-                key = f"{lang} {name}"
-                for size, (width, height) in SIZES.items():
-                    page.set_viewport_size({"width": width, "height": height})
-                    broken = page.evaluate(BROKEN_WORDS)
-                    off = page.evaluate(OFF_SCREEN)
-                    if broken:
-                        found[size]["broken"][key] = broken[:12]
-                    if off:
-                        found[size]["off"][key] = off[:6]
-                    if name in ("districts", "region", "turnout", "station") and lang != "en":
-                        screenshot(page, f"phone-layout-{lang}-{name}-{width}px")
-        yield found
-    finally:
-        context.close()
+    for key, path in every_page.lists["layout"].items():
+        visit = every_page.visits[path]
+        assert visit.failed is None and visit.status == 200, (key, visit.failed, visit.status)
+        for size in SIZES:
+            broken, off = visit.broken[size], visit.off[size]
+            if broken:
+                found[size]["broken"][key] = broken[:12]
+            if off:
+                found[size]["off"][key] = off[:6]
+    return found
 
 
 @pytest.fixture(params=list(SIZES))
@@ -151,15 +59,12 @@ def test_no_table_column_is_off_screen(measured: dict[str, Any]) -> None:
     assert measured["off"] == {}, f"off screen at {measured['size']} size: {measured['off']}"
 
 
-@pytest.fixture(scope="module")
-def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 360, "height": 740})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    try:
+@pytest.fixture
+def phone(shared_page: Page) -> Iterator[Page]:
+    """The shared page (conftest.py) at a phone's 360x740: the tests only load pages and read
+    them, and a context of their own cost more than the pages."""
+    with resized(shared_page, 360, 740) as page:
         yield page
-    finally:
-        context.close()
 
 
 LATIN = re.compile(r"[A-Za-z]")

@@ -15,13 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 from saylau import spec
 from saylau.store import Store
 from test_previous import make_pair
 
-from .conftest import Site, screenshot, serving
+from .conftest import Site, resized, screenshot, serving
 from .test_accessibility import AUDIT
 from .test_phone_layout import BROKEN_WORDS, OFF_SCREEN
 
@@ -50,15 +50,12 @@ def compared() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 360, "height": 740})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    try:
+@pytest.fixture
+def phone(shared_page: Page) -> Iterator[Page]:
+    """The shared page (conftest.py) at a phone's 360x740: the tests only load pages and read
+    them, and a context of their own cost more than the pages."""
+    with resized(shared_page, 360, 740) as page:
         yield page
-    finally:
-        context.close()
 
 
 def fits(page: Page) -> list[str]:
@@ -126,7 +123,8 @@ def test_the_map_of_the_leading_list_has_a_legend_and_a_link_per_region(
         screenshot(phone, "previous-leader-map-kk-360px")
 
 
-def test_the_pages_with_the_change_pass_the_accessibility_audit(compared: str, page: Page) -> None:
+def test_the_pages_with_the_change_pass_the_accessibility_audit(compared: str, shared_page: Page) -> None:
+    page = shared_page  # conftest.py: a new context cost more than the pages
     found = {}
     for path in ("/en/", "/ru/territory/R1", "/kk/regions", "/en/territory/T"):
         page.goto(compared + path)

@@ -12,34 +12,14 @@ from playwright.sync_api import expect
 from conftest import MAZHILIS_SEATS
 from saylau.store import Store
 
-from .conftest import Site, region_of, screenshot, screenshots_wanted
+from .conftest import Site, region_of, screenshot
+from .sweep import PHONE, Sweep
 
 
-def _pages(site: Site) -> dict[str, str]:
-    """name -> path of every kind of public page, on a region, a commission and a station."""
-    store = Store.open(str(site.db))
-    try:
-        election = store.election()
-    finally:
-        store.close()
-    station = election.stations[0]
-    commission = station.territory
-    region = next(t.parent for t in election.territories if t.id == commission)
-    return {
-        "national": "/en/",
-        "turnout": "/en/turnout",
-        "districts": "/en/districts",
-        "bodies": "/en/bodies",
-        "body": "/ru/body/astana-maslikhat",
-        "regions": "/en/regions",
-        "region": f"/en/territory/{region}",
-        "commission": f"/en/territory/{commission}",
-        "station": f"/en/station/{station.id}",
-        "downloads": "/en/downloads",
-        "projection": "/en/projection",
-        "national-kk": "/kk/",
-        "national-ru": "/ru/",
-    }
+@pytest.fixture
+def page(shared_page):
+    """The module's tests only load pages and read them: one page for all (conftest.py)."""
+    return shared_page
 
 
 def test_national_page_shows_the_parties_seats_and_a_hemicycle_of_98(site: Site, page) -> None:
@@ -118,37 +98,29 @@ def test_a_submitted_protocol_appears_live_without_a_reload(site: Site, page) ->
 
 
 @pytest.mark.parametrize("width", [360])
-def test_every_page_fits_a_narrow_phone_and_is_saved(day_site_projected: Site, browser, width: int) -> None:
+def test_every_page_fits_a_narrow_phone_and_is_saved(every_page: Sweep, width: int) -> None:
     """On the whole day's site: its pages hold the councils (a council's own page among them).
-    Each page is loaded once and saved at both widths: the layout is the style sheet's alone (no
-    script of the site reads the window's size), so the page set to 1280 px is the page loaded at
-    it."""
-    site = day_site_projected
-    narrow, wide = {"width": width, "height": 780}, {"width": 1280, "height": 900}
-    context = browser.new_context(viewport=narrow)
-    phone = context.new_page()
-    try:
-        too_wide = {}
-        for name, path in _pages(site).items():
-            phone.goto(site.base_url + path)
-            scroll, inner = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-            if scroll > inner:
-                too_wide[name] = (scroll, inner)
-            screenshot(phone, f"{name}-{width}px")
-            if screenshots_wanted():
-                phone.set_viewport_size(wide)
-                screenshot(phone, name)
-                phone.set_viewport_size(narrow)
-        assert too_wide == {}
-    finally:
-        context.close()
+    Each page is loaded once (sweep.py) and measured at the phone's width (and saved at both
+    widths), set to it if loaded at the other: the layout is the style sheet's alone (no script of
+    the site reads the window's size), so the page set to a width is the page loaded at it."""
+    assert width == PHONE["width"]  # the sweep's phone
+    too_wide = {}
+    for name, path in every_page.lists["public"].items():
+        visit = every_page.visits[path]
+        assert visit.failed is None and visit.status == 200 and visit.width, (
+            name,
+            visit.failed,
+            visit.status,
+        )
+        scroll, inner = visit.width
+        assert inner == width
+        if scroll > inner:
+            too_wide[name] = (scroll, inner)
+    assert too_wide == {}
 
 
-def test_the_projection_page_shows_intervals_holding_the_official_seats_on_a_phone(
-    site: Site, browser
-) -> None:
-    context = browser.new_context(viewport={"width": 360, "height": 780})
-    page = context.new_page()
+def test_the_projection_page_shows_intervals_holding_the_official_seats_on_a_phone(site: Site, page) -> None:
+    page.set_viewport_size({"width": 360, "height": 780})
     try:
         page.goto(site.base_url + "/en/projection")
         assert page.locator("h1").inner_text() == "Seat projection"
@@ -171,7 +143,7 @@ def test_the_projection_page_shows_intervals_holding_the_official_seats_on_a_pho
         page.set_viewport_size({"width": 1280, "height": 900})
         screenshot(page, "projection")
     finally:
-        context.close()
+        page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_keyboard_users_can_skip_to_the_content(site: Site, page) -> None:

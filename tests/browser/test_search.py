@@ -19,10 +19,9 @@ from playwright.sync_api import Browser, Page, expect
 from saylau.store import Store
 
 from .conftest import SCREENSHOTS, Site, screenshots_wanted
-from .test_csp import WATCH
+from .sweep import FITS, PHONE, WATCH, Sweep
 
 LANGS = ("kk", "ru", "en")
-PHONE = {"width": 360, "height": 740}
 CANDIDATE = "astana-maslikhat-list-amanat-07"
 NAME = {"kk": "Қасым Жақсыбеков", "ru": "Касым Джаксыбеков", "en": "Kasym Dzhaksybekov"}
 STATION = {
@@ -37,29 +36,6 @@ def site(day_site: Site) -> Site:
     return day_site
 
 
-#: Where the header and its search box lie against the viewport: what overflows, or nothing.
-FITS = """() => {
-  const width = document.documentElement.clientWidth;
-  const found = [];
-  const header = document.querySelector("header.site");
-  if (header.scrollWidth > header.clientWidth + 1)
-    found.push(`the header is ${header.scrollWidth} px wide in ${header.clientWidth}`);
-  const form = document.querySelector("form.site-search") || document.querySelector("form.search-form");
-  if (!form) return ["no search box"];
-  for (const el of [form, form.querySelector("input[name=q]"), form.querySelector("button")]) {
-    const box = el.getBoundingClientRect();
-    if (box.width === 0) found.push(`${el.tagName} is not shown`);
-    if (box.left < -1 || box.right > width + 1)
-      found.push(`${el.tagName} lies from ${box.left} to ${box.right} px of ${width}`);
-  }
-  const input = form.querySelector("input[name=q]").getBoundingClientRect();
-  if (input.width < 140) found.push(`the box is only ${input.width} px wide`);
-  const page = document.documentElement.scrollWidth;
-  if (page > width + 1) found.push(`the page is ${page} px wide in ${width}`);
-  return found;
-}"""
-
-
 def screenshot(page: Page, name: str) -> None:
     """What the phone's screen shows (not the whole page: the national page of the whole day is
     long), as ``screenshots/<name>.png``, when screenshots are wanted (conftest.py)."""
@@ -68,30 +44,15 @@ def screenshot(page: Page, name: str) -> None:
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
-def _paths(site: Site) -> dict[str, str]:
-    with Store.open(str(site.db)) as store:
-        election = store.election()
-    station = election.stations[0]
-    commission = station.territory
-    region = next(t.parent for t in election.territories if t.id == commission)
-    return {
-        "national": "/",
-        "regions": "/regions",
-        "region": f"/territory/{region}",
-        "commission": f"/territory/{commission}",
-        "station": f"/station/{station.id}",
-        "search": "/search?q=123",
-        "search (empty)": "/search",
-    }
-
-
 def _numbered(site: Site, number: str) -> set[str]:
     with Store.open(str(site.db)) as store:
         return {s.id for s in store.election().stations if s.number == number}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def phone(browser: Browser) -> Iterator[Page]:
+    """One phone for the module's tests: each loads its page anew and keeps nothing (search.js
+    keeps no state beyond the page), and a context per test cost more than its page."""
     context = browser.new_context(viewport=PHONE, bypass_csp=False)
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -102,7 +63,7 @@ def phone(browser: Browser) -> Iterator[Page]:
         context.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def no_script(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport=PHONE, java_script_enabled=False)
     page = context.new_page()
@@ -113,18 +74,18 @@ def no_script(browser: Browser) -> Iterator[Page]:
         context.close()
 
 
-def test_the_header_with_its_search_box_fits_a_phone_on_every_page(site: Site, phone: Page) -> None:
+def test_the_header_with_its_search_box_fits_a_phone_on_every_page(every_page: Sweep) -> None:
+    """Each kind of page in each language, loaded once under the policy and set to the phone's
+    width (sweep.py: the one visit of every page, shared with the other checks of every page)."""
     found = {}
-    for lang in LANGS:
-        for name, path in _paths(site).items():
-            phone.goto(f"{site.base_url}/{lang}{path}")
-            problems = phone.evaluate(FITS)
-            if problems:
-                found[f"{lang} {name}"] = problems
-        if lang == "kk":
-            screenshot(phone, "search-phone-kk")
+    for key, path in every_page.lists["search"].items():
+        visit = every_page.visits[path]
+        assert visit.failed is None and visit.status == 200 and visit.fits is not None, (key, visit)
+        if visit.fits:
+            found[key] = visit.fits
     assert found == {}
-    assert phone.evaluate("window.__violations") == []
+    violated = {key: every_page.visits[path].violations for key, path in every_page.lists["search"].items()}
+    assert {key: seen for key, seen in violated.items() if seen} == {}
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -17,8 +17,10 @@ from .conftest import Site, screenshot
 PHONE = {"width": 360, "height": 740}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def phone(browser: Browser) -> Iterator[Page]:
+    """One phone for the module's tests, which load their page anew and only read and type in it:
+    a context per test cost more than its page."""
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     opened = context.new_page()
     opened.set_default_timeout(10_000)
