@@ -82,11 +82,7 @@ def load_counted(source: str) -> Election:
         return spec.load(source)
     store = _open_store(source)
     try:
-        election = store.election()
-        with spec.no_cyclic_gc():
-            protocols = [p for t in store.tables() for p in t.protocols()]
-            protocols.sort(key=lambda p: (p.station, p.contest))
-        return replace(election, protocols=tuple(protocols))
+        return replace(store.election(), protocols=tuple(store.current()))
     finally:
         store.close()
 
