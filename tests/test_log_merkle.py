@@ -298,6 +298,38 @@ def test_leaves_added_in_batches_make_the_tree_one_at_a_time_makes(
     assert batched.size == len(hashes)  # nothing of a bad batch is kept
 
 
+@given(
+    leaves_strategy,
+    st.integers(0, 200),
+    st.sampled_from([1, 2, 4, 8]),
+    st.lists(st.integers(0, 60), max_size=8),
+)
+def test_a_tree_from_kept_runs_is_the_tree_of_its_leaves(
+    leaves: list[bytes], cut: int, width: int, dropped: list[int]
+) -> None:
+    """A process starts from the runs a store kept (complete runs of ``width`` nodes a level, the
+    upper levels possibly lagging: kept at different times), then adds the leaves after them: its
+    roots and proofs are those of the tree hashed from every leaf."""
+    hashes = [leaf_hash(x) for x in leaves]
+    whole, earlier = Tree(hashes), Tree(hashes[: min(cut, len(hashes))])
+    levels = [
+        b"".join(earlier.chunk(level, i, width) for i in range(earlier.complete(level, width)))
+        for level in range(earlier.depth)
+    ]
+    for level, drop in zip(range(1, len(levels)), dropped, strict=False):  # a level kept less far
+        levels[level] = levels[level][: max(0, len(levels[level]) - drop * 32)]
+    kept = Tree.kept(levels)
+    assert kept.size <= earlier.size and kept.size % width == 0
+    kept.extend(hashes[kept.size :])
+    assert kept.size == whole.size
+    for size in range(whole.size + 1):
+        assert kept.root(size) == whole.root(size)
+        assert kept.consistency_proof(size) == whole.consistency_proof(size)
+    assert all(kept.inclusion_proof(i) == whole.inclusion_proof(i) for i in range(whole.size))
+    with pytest.raises(InputError, match="not complete"):
+        whole.chunk(0, whole.complete(0, width), width)
+
+
 def test_a_tree_refuses_what_it_does_not_hold() -> None:
     tree = Tree([leaf_hash(b"a"), leaf_hash(b"b")])
     with pytest.raises(InputError, match="not in a tree of 2"):

@@ -186,7 +186,7 @@ def _entered(entered: list[Entered]) -> str:
 
 
 def _head(store: Store) -> str:
-    size, root = store.audit_head()
+    size, root = store.keep_tree()
     return f"log: {size:,} entries, root {root[:16]}"
 
 

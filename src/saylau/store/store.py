@@ -43,7 +43,7 @@ from saylau.copies.model import NewCopy
 from saylau.errors import InputError
 from saylau.model import Election, Protocol
 from saylau.protocol_table import ProtocolTable
-from saylau.store import audit, copies, entry_rows, keyring, signing
+from saylau.store import audit, copies, entry_rows, kept_tree, keyring, signing
 from saylau.store.audit import AuditEntry, AuditReport, LogEntry
 from saylau.store.bulk import insert_rows
 from saylau.store.canonical import (
@@ -280,6 +280,7 @@ class Store:
         self._signer: Signer | None = None
         self._tree = Tree()  # the log's leaves read so far, with every complete subtree's hash
         self._tree_lock = threading.Lock()
+        self._tree_read = False  # whether the kept tree (kept_tree.load) was looked at yet
         self._note: tuple[int, str] | None = None  # the last checkpoint signed: (size, note)
         self._origin: str | None = None  # the log's name in its checkpoints, read with the key
         self._policy: str | None = None  # [election] signatures: optional or required
@@ -1121,6 +1122,15 @@ class Store:
             tree = self._synced(conn)
             return tree.size, tree.root().hex()
 
+    def keep_tree(self) -> tuple[int, str]:
+        """:meth:`audit_head`, after keeping the tree's complete runs in the store
+        (:mod:`saylau.store.kept_tree`): what a command that wrote to the log does last, so that
+        the next process does not hash the whole log again."""
+        head = self.audit_head()
+        with writing(self._engine) as conn:
+            kept_tree.keep(conn, self._tree, self._tree_lock)
+        return head
+
     def audit_entries(self, after: int = 0) -> Iterator[AuditEntry]:
         """The log after entry ``after``, oldest first; ``entry.to_json()`` is one JSON line."""
         return audit.entries(self._engine, after)
@@ -1227,6 +1237,8 @@ class Store:
                     sa.insert(checkpoints),
                     {"size": size, "root": checkpoint.root.hex(), "note": note, "at": audit.now()},
                 )
+            # the tree this checkpoint was signed from is read: keep what is complete of it
+            kept_tree.keep(conn, self._tree, self._tree_lock)
 
     def make_log_key(self, origin: str | None = None) -> Signer:
         """A signing key for a store that has none (made before the log had one): written to
@@ -1283,6 +1295,17 @@ class Store:
         """The tree, with the leaves written since it was last read (under ``_tree_lock``); with
         ``upto``, those up to that entry only (which the caller knows are written: one query)."""
         tree = self._tree
+        if not self._tree_read:  # the first time: from the tree kept in the store, if any
+            self._tree_read = True
+            if tree.size == 0:
+                kept = kept_tree.load(conn)
+                last = audit.last_seq(conn) if kept.size else 0
+                if kept.size > last:
+                    raise StoreError(
+                        f"{label(self._url)}: the log holds {last:,} entries, fewer than the {kept.size:,} "
+                        "its kept tree covers: entries were deleted; run saylau audit verify"
+                    )
+                self._tree = tree = kept
         head = audit.last_seq(conn) if upto is None else max(upto, tree.size)
         if head < tree.size:
             raise StoreError(

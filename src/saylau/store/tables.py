@@ -248,6 +248,20 @@ checkpoints = sa.Table(
     sa.Column("at", sa.Text, nullable=False),
 )
 
+#: The log's Merkle tree as the last process to keep it had it (:mod:`saylau.store.kept_tree`):
+#: row (level, chunk) holds nodes chunk * W to (chunk + 1) * W - 1 of that level, W of them joined
+#: (32 bytes each; level 0 the leaves), written once the run is complete and never changed. A copy
+#: of what follows from ``audit_log``'s leaves, kept so that a server starting on five million
+#: entries reads it instead of hashing every leaf again; ``saylau audit verify`` checks every row
+#: against the tree it rebuilds. Not part of the record: no log entry stands for a row.
+log_tree = sa.Table(
+    "log_tree",
+    metadata,
+    sa.Column("level", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("chunk", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("nodes", sa.LargeBinary, nullable=False),
+)
+
 #: Each token's request bucket (docs/deploy.md, "Several servers on one PostgreSQL"): ``level``
 #: requests left at ``at`` (the database's clock, in seconds since the epoch). Kept here so that a
 #: token's rate holds across every server on one PostgreSQL, not per process. Operational data, not

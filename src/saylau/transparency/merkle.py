@@ -102,6 +102,13 @@ class Tree:
                 del levels[0][before:]  # nothing of a bad batch is kept
                 raise
             levels[0] += leaf
+        self._hash_up()
+
+    def _hash_up(self, every_level: bool = False) -> None:
+        """Hash each level's new complete pairs into the level above, one pass a level. A level
+        with nothing new means none above has anything new, unless ``every_level`` (a tree made
+        from kept levels, each of which may lag the one below)."""
+        levels = self._levels
         level, pair, sha256 = 0, 2 * HASH_SIZE, hashlib.sha256
         while True:
             below = levels[level]
@@ -111,12 +118,55 @@ class Tree:
                 levels.append(bytearray())
             above = levels[level + 1]
             done, complete = len(above) // HASH_SIZE, len(below) // pair
-            if done == complete:
+            if done == complete and not every_level:
                 return
             above += b"".join(
                 sha256(_NODE + below[i * pair : (i + 1) * pair]).digest() for i in range(done, complete)
             )
             level += 1
+
+    @classmethod
+    def kept(cls, levels: Sequence[bytes | bytearray]) -> Tree:
+        """A tree from nodes kept earlier: ``levels[h]`` the first complete subtrees of 2**h
+        leaves, 32 bytes each, left to right (``levels[0]`` the leaves), as :meth:`chunk` gave
+        them. A level may hold fewer nodes than the level below has pairs (kept a chunk at a time):
+        the missing ones are hashed again. Nodes above what the level below can have are not
+        taken. Whether the nodes are the hashes of their children is not checked: that is what
+        rebuilding from the leaves does (``saylau audit verify``)."""
+        tree = cls()
+        below = None
+        for level, nodes in enumerate(levels):
+            if len(nodes) % HASH_SIZE:
+                raise InputError(f"kept level {level} is not a whole number of hashes", where="merkle tree")
+            if below is not None:
+                nodes = nodes[: len(below) // (2 * HASH_SIZE) * HASH_SIZE]
+                if not nodes:
+                    break
+                tree._levels.append(bytearray(nodes))
+            else:
+                tree._levels[0] += nodes
+            below = nodes
+        tree._hash_up(every_level=True)
+        return tree
+
+    def complete(self, level: int, width: int) -> int:
+        """How many runs of ``width`` nodes at ``level`` are complete (see :meth:`chunk`)."""
+        if level >= len(self._levels):
+            return 0
+        return len(self._levels[level]) // (width * HASH_SIZE)
+
+    def chunk(self, level: int, index: int, width: int) -> bytes:
+        """The ``index``-th run of ``width`` nodes at ``level``, joined: what a store keeps so that
+        the next process starts from it (:meth:`kept`) instead of hashing every leaf again."""
+        if not 0 <= index < self.complete(level, width):
+            raise InputError(f"chunk {index} of level {level} is not complete", where="merkle tree")
+        size = width * HASH_SIZE
+        return bytes(self._levels[level][index * size : (index + 1) * size])
+
+    @property
+    def depth(self) -> int:
+        """How many levels hold a node (the leaves' included)."""
+        return len(self._levels)
 
     def leaf(self, index: int) -> bytes:
         """The leaf hash at ``index`` (from 0)."""
