@@ -9,8 +9,9 @@ from a ``%d`` template per layout.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -91,35 +92,96 @@ def read_layouts(rows: Iterable[Any]) -> dict[str, Layout]:
     return out
 
 
-def tables_from_rows(
-    rows: Iterable[tuple[str, str, str, bytes]], layouts: dict[str, Layout]
-) -> list[ProtocolTable]:
-    """Tables of (station, contest, layout id, figures) rows: one per contest and layout, in the
-    order each is first seen, rows in the order given. A row that does not fit a stored layout is a
+class TableBuilder:
+    """Tables of the latest versions as a scan hands them over, a batch of columns at a time
+    (:func:`saylau.store.scans.latest_columns`): one table per contest and layout, in the order
+    each is first seen, rows in the order given. A row that does not fit a stored layout is a
     :class:`StoreError` naming it (the store was damaged; ``saylau audit verify`` says how).
 
-    Each table's figures are appended to one buffer as the rows come, not kept as one bytes object
-    a row and joined at the end: a server reading five million rows holds each once."""
-    groups: dict[tuple[str, str], tuple[list[str], bytearray, int]] = {}
-    for station, contest, lid, figures in rows:
-        group = groups.get((contest, lid))
-        if group is None:
-            lay = layouts.get(lid)
-            if lay is None:
-                raise StoreError(
-                    f"protocol {station}/{contest}: its layout {lid!r} is not stored; run saylau audit verify"
-                )
-            group = groups[contest, lid] = ([], bytearray(), 8 * lay.width)
-        if len(figures) != group[2]:
+    A batch is split by (contest, layout) with NumPy (a stable sort of each row's group number)
+    and each group's figures joined at once, not one Python step a row; each table's figures are
+    appended to one buffer as the batches come, so a server reading five million rows holds
+    each once."""
+
+    __slots__ = ("_groups", "_layouts", "_numbers")
+
+    def __init__(self, layouts: dict[str, Layout]) -> None:
+        self._layouts = layouts
+        self._numbers = _Numbers()  # (contest, layout id) -> group number, in order first seen
+        self._groups: list[tuple[str, Layout, list[str], bytearray]] = []
+
+    def add(
+        self,
+        stations: Sequence[str],
+        contests: Sequence[str],
+        lids: Sequence[str],
+        figures: Sequence[bytes],
+    ) -> None:
+        """Add rows given as columns (row i: the i-th of each)."""
+        n = len(stations)
+        if not n:
+            return
+        numbers = np.fromiter(map(self._numbers.__getitem__, zip(contests, lids, strict=True)), np.int64, n)
+        for number in range(len(self._groups), len(self._numbers)):  # groups first seen now
+            self._group(number, stations, contests, lids, numbers)
+        if numbers[0] == numbers[-1] and (numbers == numbers[0]).all():
+            self._append(int(numbers[0]), stations, figures, None, contests)
+            return
+        order = np.argsort(numbers, kind="stable")
+        ordered = numbers[order]
+        cuts = [0, *(np.flatnonzero(ordered[1:] != ordered[:-1]) + 1).tolist(), n]
+        for start, end in itertools.pairwise(cuts):
+            self._append(int(ordered[start]), stations, figures, order[start:end].tolist(), contests)
+
+    def _group(
+        self, number: int, stations: Sequence[str], contests: Sequence[str], lids: Sequence[str], numbers: Any
+    ) -> None:
+        i = int(np.flatnonzero(numbers == number)[0])
+        lay = self._layouts.get(lids[i])
+        if lay is None:
             raise StoreError(
-                f"protocol {station}/{contest}: its figures do not fit its layout; run saylau audit verify"
+                f"protocol {stations[i]}/{contests[i]}: its layout {lids[i]!r} is not stored; "
+                "run saylau audit verify"
             )
-        group[0].append(station)
-        group[1].extend(figures)
-    out = []
-    for (contest, lid), (stations, data, _) in groups.items():
-        lay = layouts[lid]
-        matrix = np.frombuffer(data, dtype=DTYPE).reshape(len(stations), lay.width)
-        matrix.flags.writeable = False
-        out.append(ProtocolTable(contest, tuple(stations), lay.lines, lay.options, matrix))
-    return out
+        self._groups.append((contests[i], lay, [], bytearray()))
+
+    def _append(
+        self,
+        number: int,
+        stations: Sequence[str],
+        figures: Sequence[bytes],
+        rows: list[int] | None,
+        contests: Sequence[str],
+    ) -> None:
+        _, lay, have, data = self._groups[number]
+        if rows is None:
+            mine, blobs = stations, figures
+        else:
+            mine = [stations[i] for i in rows]
+            blobs = [figures[i] for i in rows]
+        width = 8 * lay.width
+        if min(map(len, blobs)) != width or max(map(len, blobs)) != width:
+            at = next(i for i, blob in enumerate(blobs) if len(blob) != width)
+            i = at if rows is None else rows[at]
+            raise StoreError(
+                f"protocol {stations[i]}/{contests[i]}: its figures do not fit its layout; "
+                "run saylau audit verify"
+            )
+        have.extend(mine)
+        data += b"".join(blobs)
+
+    def tables(self) -> list[ProtocolTable]:
+        out = []
+        for contest, lay, stations, data in self._groups:
+            matrix = np.frombuffer(data, dtype=DTYPE).reshape(len(stations), lay.width)
+            matrix.flags.writeable = False
+            out.append(ProtocolTable(contest, tuple(stations), lay.lines, lay.options, matrix))
+        return out
+
+
+class _Numbers(dict[tuple[str, str], int]):
+    """A number for each key, the next one the first time a key is looked up."""
+
+    def __missing__(self, key: tuple[str, str]) -> int:
+        number = self[key] = len(self)
+        return number
