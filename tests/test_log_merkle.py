@@ -313,7 +313,7 @@ def test_a_tree_from_kept_runs_is_the_tree_of_its_leaves(
     hashes = [leaf_hash(x) for x in leaves]
     whole, earlier = Tree(hashes), Tree(hashes[: min(cut, len(hashes))])
     levels = [
-        b"".join(earlier.chunk(level, i, width) for i in range(earlier.complete(level, width)))
+        bytearray().join(earlier.chunk(level, i, width) for i in range(earlier.complete(level, width)))
         for level in range(earlier.depth)
     ]
     for level, drop in zip(range(1, len(levels)), dropped, strict=False):  # a level kept less far

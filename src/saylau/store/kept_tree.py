@@ -35,7 +35,7 @@ def load(conn: sa.Connection) -> Tree:
         log_tree.c.level, log_tree.c.chunk
     )
     stopped: set[int] = set()
-    for level, chunk, nodes in conn.execute(query):
+    for level, chunk, nodes in conn.execute(query.execution_options(yield_per=16)):
         if level in stopped or level > len(levels):
             continue
         if level == len(levels):
