@@ -102,3 +102,21 @@ def test_a_server_on_a_count_with_preliminary_protocols_has_no_twins(tmp_path: P
     store.submit(protocols[2:3], actor="test", status="final")
     assert _seen(_rebuilt(live)) == _seen(_summed_apart(store))
     store.close()
+
+
+def test_a_server_started_on_a_count_partly_final_counts_the_final_rows_apart(tmp_path: Path) -> None:
+    """A server's start finds each table's final rows from the counted columns (by their rows'
+    positions in the store's scan): the same final tally as the rows whose status is final,
+    through a protocol corrected from final back to preliminary and one the other way."""
+    store = Store.create(tmp_path / "s.db", spec.Files(TINY), actor="test")
+    protocols = list(spec.load(TINY).protocols)
+    store.submit(protocols[::2], actor="test", status="final")
+    store.submit(protocols[1::2], actor="test", status="preliminary")
+    store.submit([protocols[0]], actor="test", status="preliminary", reason="recount asked")
+    store.submit([protocols[1]], actor="test", status="final", reason="signed off")
+    finals = len(protocols[::2]) - 1 + 1
+    live = Live(store)
+    assert not live._twins
+    snapshot = live.build()
+    assert snapshot.summary["final"] == finals
+    assert _seen(snapshot) == _seen(_summed_apart(store))

@@ -17,7 +17,7 @@ was sent), so sending the same count by file and by HTTP is the same protocol.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,14 +51,8 @@ class Checker:
             for s in election.stations
         }
         self.options = {c.id: _options(election, c) for c in election.contests}
-        self.contests_of: dict[str, list[str]] = {}
-        districts = {c.id for c in election.contests if c.kind == "single-mandate"}
-        lists = [c for c in election.contests if c.kind == "list"]
-        for s in election.stations:
-            chain = self.chain[s.id]
-            mine = [c.id for c in lists if c.territory is None or c.territory in chain]
-            mine += [d for d in s.districts.values() if d in districts]
-            self.contests_of[s.id] = mine
+        #: station -> the contests on its ballots
+        self.contests_of: Mapping[str, list[str]] = _ContestsOf(election, self.chain)
         self.lines = frozenset(self.form.lines)
         #: line -> its number on the paper form (the form file lists its lines in protocol order)
         self.numbers = {name: i for i, name in enumerate(self.form.lines, 1)}
@@ -248,3 +242,31 @@ def _options(election: Election, contest: Contest) -> list[str]:
     """The ids a contest's votes are for, in ballot order (:func:`saylau.model.ballot`, as
     :mod:`saylau.intake` reads them)."""
     return list(election.ballots[contest.id])
+
+
+class _ContestsOf(Mapping[str, list[str]]):
+    """Station -> the contests on its ballots (list contests of its territories, then its
+    districts), each worked out when first asked: a server asks of the stations that write, and
+    working out all of a million stations' at its start took seconds."""
+
+    def __init__(self, election: Election, chain: Mapping[str, tuple[str, ...]]) -> None:
+        self._chain = chain
+        self._stations = election.station_by_id
+        self._lists = [c for c in election.contests if c.kind == "list"]
+        self._districts = {c.id for c in election.contests if c.kind == "single-mandate"}
+        self._known: dict[str, list[str]] = {}
+
+    def __getitem__(self, station: str) -> list[str]:
+        found = self._known.get(station)
+        if found is None:
+            chain = self._chain[station]  # KeyError: not a station of the election
+            mine = [c.id for c in self._lists if c.territory is None or c.territory in chain]
+            mine += [d for d in self._stations[station].districts.values() if d in self._districts]
+            found = self._known[station] = mine
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._chain)
+
+    def __len__(self) -> int:
+        return len(self._chain)

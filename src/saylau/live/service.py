@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from saylau import spec
 from saylau.checker import Checker
 from saylau.errors import SaylauError
@@ -516,26 +518,22 @@ class Live:
             self.tally = Tally(self.election).extend_tables(state.tables)
             self.counted = state.counted
             # The final tally: a copy of the whole one when every version is final (the morning
-            # after), else the final rows of each table (only a contest with a preliminary
-            # protocol is looked at row by row).
-            preliminary: dict[str, set[str]] = {}
-            for station, contest in self.counted.preliminary():
-                preliminary.setdefault(contest, set()).add(station)
-            self._twins = not preliminary
+            # after), else the final rows of each table (found with NumPy: each table row's
+            # position in the counted columns says whether it is final).
+            final = self.counted.finals()
+            self._twins = bool(final.all())
             if self._twins:
                 self.final_tally = self.tally.copy()
             else:
                 finals = []
-                for table in state.tables:
-                    out = preliminary.get(table.contest)
-                    if not out:
+                for table, at in zip(state.tables, state.positions, strict=True):
+                    mine = final[at]
+                    if mine.all():
                         finals.append(table)
-                        continue
-                    rows = [i for i, s in enumerate(table.stations) if s not in out]
-                    if rows:
-                        finals.append(table if len(rows) == len(table) else table.take(rows))
+                    elif mine.any():
+                        finals.append(table.take(np.flatnonzero(mine)))
                 self.final_tally = Tally(self.election).extend_tables(finals)
-        self.final = len(self.counted) - sum(map(len, preliminary.values()))
+        self.final = int(np.count_nonzero(final))
         self.reports = [TurnoutReport(r.place, r.time, r.issued, r.registered) for r in state.reports]
         self.seq = state.head
         self.ahead = set()

@@ -83,6 +83,13 @@ class Counted:
         self._hash[row] = text
         self._row[key] = row  # last: a reader finds a key only once its row is written
 
+    def finals(self) -> np.ndarray:
+        """Whether each row's latest version is final, by row (read only): as :meth:`of` was
+        given them, so a store's tables can be matched to it by their rows' positions."""
+        view = self._final[: len(self._row)]
+        view.flags.writeable = False
+        return view
+
     def preliminary(self) -> Iterator[Key]:
         """The keys whose latest version is not final."""
         final = self._final

@@ -103,12 +103,14 @@ class TableBuilder:
     appended to one buffer as the batches come, so a server reading five million rows holds
     each once."""
 
-    __slots__ = ("_groups", "_layouts", "_numbers")
+    __slots__ = ("_groups", "_layouts", "_numbers", "_rows", "_seen")
 
     def __init__(self, layouts: dict[str, Layout]) -> None:
         self._layouts = layouts
         self._numbers = _Numbers()  # (contest, layout id) -> group number, in order first seen
         self._groups: list[tuple[str, Layout, list[str], bytearray]] = []
+        self._rows: list[list[np.ndarray]] = []  # each group's rows' positions in the whole scan
+        self._seen = 0  # rows added so far
 
     def add(
         self,
@@ -124,14 +126,17 @@ class TableBuilder:
         numbers = np.fromiter(map(self._numbers.__getitem__, zip(contests, lids, strict=True)), np.int64, n)
         for number in range(len(self._groups), len(self._numbers)):  # groups first seen now
             self._group(number, stations, contests, lids, numbers)
+        seen, self._seen = self._seen, self._seen + n
         if numbers[0] == numbers[-1] and (numbers == numbers[0]).all():
             self._append(int(numbers[0]), stations, figures, None, contests)
+            self._rows[int(numbers[0])].append(np.arange(seen, seen + n))
             return
         order = np.argsort(numbers, kind="stable")
         ordered = numbers[order]
         cuts = [0, *(np.flatnonzero(ordered[1:] != ordered[:-1]) + 1).tolist(), n]
         for start, end in itertools.pairwise(cuts):
             self._append(int(ordered[start]), stations, figures, order[start:end].tolist(), contests)
+            self._rows[int(ordered[start])].append(order[start:end] + seen)
 
     def _group(
         self, number: int, stations: Sequence[str], contests: Sequence[str], lids: Sequence[str], numbers: Any
@@ -144,6 +149,7 @@ class TableBuilder:
                 "run saylau audit verify"
             )
         self._groups.append((contests[i], lay, [], bytearray()))
+        self._rows.append([])
 
     def _append(
         self,
@@ -169,6 +175,11 @@ class TableBuilder:
             )
         have.extend(mine)
         data += b"".join(blobs)
+
+    def positions(self) -> list[np.ndarray]:
+        """For each table of :meth:`tables`, where each of its rows came in the whole scan (the
+        n-th row added is n, from 0): what joins a table's rows to columns kept in scan order."""
+        return [np.concatenate(rows) if rows else np.zeros(0, np.intp) for rows in self._rows]
 
     def tables(self) -> list[ProtocolTable]:
         out = []

@@ -240,6 +240,8 @@ class Current:
     tables: list[ProtocolTable]
     counted: Counted
     reports: list[TurnoutReport]
+    #: for each table, the row of ``counted`` of each of its rows (whether it is final, ...)
+    positions: list[np.ndarray]
 
 
 class CopiesState(NamedTuple):
@@ -715,16 +717,28 @@ class Store:
         Each station and contest id is one str object, where the driver makes one per row: the
         tables' stations and the ids handed to ``each`` share them (five contests of a million
         stations: half a gigabyte of copies otherwise)."""
+        return self._latest(conn, *columns, each=each)[0]
+
+    def _latest(
+        self,
+        conn: sa.Connection,
+        *columns: str,
+        each: Callable[[Sequence[str], Sequence[str], Sequence[Sequence[Any]]], None] | None = None,
+    ) -> tuple[list[ProtocolTable], list[np.ndarray]]:
+        """:meth:`_latest_tables`, and for each table the position in the scan of each of its
+        rows (:meth:`TableBuilder.positions`)."""
         words: dict[str, str] = {}
         one = words.setdefault
-        tables = TableBuilder(self._all_layouts(conn))
+        builder = TableBuilder(self._all_layouts(conn))
         for cols in latest_columns(conn, ("layout", "figures", *columns)):
             stations = list(map(one, cols[0], cols[0]))
             contests = list(map(one, cols[1], cols[1]))
             if each is not None:
                 each(stations, contests, cols)
-            tables.add(stations, contests, cols[3], cols[4])
-        return sorted(tables.tables(), key=lambda t: t.contest)
+            builder.add(stations, contests, cols[3], cols[4])
+        tables, positions = builder.tables(), builder.positions()
+        order = sorted(range(len(tables)), key=lambda i: tables[i].contest)
+        return [tables[i] for i in order], [positions[i] for i in order]
 
     def final_count(self) -> int:
         """How many protocols' latest version is final, counted by the database."""
@@ -764,9 +778,10 @@ class Store:
 
         with spec.no_cyclic_gc(), reading(self._engine) as conn:
             head = audit.last_seq(conn)
-            tables = self._latest_tables(conn, "status", "content_hash", "audit_seq", each=keep)
+            tables, positions = self._latest(conn, "status", "content_hash", "audit_seq", each=keep)
             reports = [_turnout_report(r) for r in conn.execute(sa.select(t).order_by(t.c.audit_seq))]
-        return Current(head, tables, Counted.of(keys, versions, finals, hashes, seqs), reports)
+        counted = Counted.of(keys, versions, finals, hashes, seqs)
+        return Current(head, tables, counted, reports, positions)
 
     def _layouts(self, conn: sa.Connection, wanted: Iterable[str] = ()) -> dict[str, Layout]:
         """The stored layouts by id, read again when one of ``wanted`` is not known yet (layouts
