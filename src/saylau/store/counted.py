@@ -46,9 +46,9 @@ class Counted:
         """Made at once from columns (row i: ``keys[i]`` and the i-th of each), as a store reads
         them: a row at a time through :meth:`set` is a microsecond each. ``versions`` and ``seqs``
         may be ``array.array`` and ``finals`` a buffer of 0 and 1 bytes; ``hashes`` is the hashes'
-        text one after another, 64 bytes each, as :meth:`Store.current_state` collects them
-        without an object a row (it checks each is 64 characters: one longer or shorter would
-        shift every row after it)."""
+        text one after another, 64 bytes each (a ``bytearray`` becomes the Counted's own), as
+        :meth:`Store.current_state` collects them without an object a row (it checks each is 64
+        characters: one longer or shorter would shift every row after it)."""
         counted = cls()
         counted._row = dict(zip(keys, range(len(keys)), strict=True))
         if len(counted._row) != len(keys):
@@ -58,7 +58,12 @@ class Counted:
         counted._final = np.array(finals, dtype=bool)
         if len(hashes) % 64:
             raise ValueError("the hashes are not 64 characters each")
-        counted._hash = np.frombuffer(hashes, dtype="S64").copy()
+        # a bytearray is taken as it is (the caller gives it up: five million hashes are 320 MB,
+        # given when a starting server holds the most); bytes are copied to be written to
+        shared = isinstance(hashes, bytearray)
+        counted._hash = (
+            np.frombuffer(hashes, dtype="S64") if shared else np.frombuffer(hashes, dtype="S64").copy()
+        )
         columns = (counted._version, counted._seq, counted._final, counted._hash)
         if any(len(column) != len(keys) for column in columns):
             raise ValueError("the columns are not of one length")
