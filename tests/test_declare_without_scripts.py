@@ -184,11 +184,19 @@ def write_source(tmp_path: Path, rows: str = FILE, mapping: str = MAPPING) -> tu
     return file, mapping_file
 
 
-def read_csv(path: Path) -> list[list[str]]:
+def unpacked(path: Path) -> bytes:
     data = path.read_bytes()
-    if path.suffix == ".gz":
-        data = gzip.decompress(data)
-    return list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    return gzip.decompress(data) if path.suffix == ".gz" else data
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(unpacked(path).decode("utf-8"), newline="")))
+
+
+def same_rows(made: Path, shipped: Path) -> bool:
+    """Whether two CSV files (gzipped or not) hold the same rows: at once where their bytes are
+    the same (parsing a file of 92,000 stations twice took 0.3 s), row by row where they are not."""
+    return unpacked(made) == unpacked(shipped) or read_csv(made) == read_csv(shipped)
 
 
 def test_saylau_stations_writes_the_tree_and_the_stations_with_derived_ids(tmp_path: Path):
@@ -345,7 +353,7 @@ code = "{סמל ישוב}"
     done = run_cli("stations", IL_2022, "--mapping", mapping, "--out", tmp_path, "--gzip")
     assert done.returncode == 0, done.stderr
     example = ROOT / "examples" / "il-2022"
-    assert read_csv(tmp_path / "stations.csv.gz") == read_csv(example / "stations.csv.gz")
+    assert same_rows(tmp_path / "stations.csv.gz", example / "stations.csv.gz")
     made, shipped = read_csv(tmp_path / "territories.csv.gz"), read_csv(example / "territories.csv.gz")
     assert sorted(made) != sorted(shipped) and len(made) == len(shipped) == 1 + 1 + 21 + 1216
     differ = [(a, b) for a, b in zip(sorted(made), sorted(shipped), strict=True) if a != b]
@@ -539,7 +547,7 @@ def test_the_2024_example_tables_are_what_saylau_stations_writes(tmp_path: Path)
     assert done.stdout.splitlines()[1].endswith(": 91,946 stations, 99,764,974 voters on their lists")
     assert done.stderr.startswith("left out 2,268 rows with no registered voters (lines 11182, ")
     for name in ("territories.csv.gz", "stations.csv.gz"):
-        assert read_csv(tmp_path / name) == read_csv(PRESIDENT / name), name
+        assert same_rows(tmp_path / name, PRESIDENT / name), name
 
 
 def test_russia_2024_putin_is_elected_in_the_first_round(president_2024):
