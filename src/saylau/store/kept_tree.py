@@ -53,6 +53,8 @@ def keep(conn: sa.Connection, tree: Tree, lock: AbstractContextManager[object]) 
     transaction (which holds the store's write lock: two writers never add the same run).
     ``lock`` is held while nodes are copied out of the tree (another thread may be growing it).
     The number of runs written."""
+    if tree.complete(0, WIDTH) == 0:  # a log shorter than a run: nothing to keep, nothing read
+        return 0
     last = sa.select(log_tree.c.level, sa.func.max(log_tree.c.chunk)).group_by(log_tree.c.level)
     kept = {int(level): int(chunk) for level, chunk in conn.execute(last)}
     rows = []

@@ -1145,8 +1145,9 @@ class Store:
         (:mod:`saylau.store.kept_tree`): what a command that wrote to the log does last, so that
         the next process does not hash the whole log again."""
         head = self.audit_head()
-        with writing(self._engine) as conn:
-            kept_tree.keep(conn, self._tree, self._tree_lock)
+        if self._tree.complete(0, kept_tree.WIDTH):  # else no run is complete: no write at all
+            with writing(self._engine) as conn:
+                kept_tree.keep(conn, self._tree, self._tree_lock)
         return head
 
     def audit_entries(self, after: int = 0) -> Iterator[AuditEntry]:
