@@ -297,7 +297,8 @@ def demo_build(
         folder = Path(tempfile.mkdtemp(prefix="saylau-demo-"))
         atexit.register(shutil.rmtree, folder, True)
         first = folder / "kz.db"
-        held = demo.build(first, withhold=withhold, status=status, read=_demo_read(example))
+        read = demo.load(mazhilis_example()) if example == "mazhilis" else None
+        held = demo.build(first, withhold=withhold, status=status, read=read)
         _DEMO_BUILDS[key] = (first, held)
     first, held = _DEMO_BUILDS[key]
     target = Path(db)
@@ -307,20 +308,6 @@ def demo_build(
         if source.name.startswith(first.name):  # kz.db, kz.db.key (and -wal/-shm if any)
             shutil.copy(source, target.parent / (target.name + source.name[len(first.name) :]))
     return list(held)
-
-
-_DEMO_READS: dict[str, Any] = {}
-
-
-def _demo_read(example: str) -> Any:
-    """``saylau.demo.load`` of the example (``"mazhilis"`` or ``"day"``), once per worker: each
-    (withhold, status) build asked for it again (0.9 s of CPU for the day, 0.4 s for the cut), and
-    what it reads never changes (the definition, its tables of protocols)."""
-    from saylau import demo
-
-    if example not in _DEMO_READS:
-        _DEMO_READS[example] = demo.load(mazhilis_example() if example == "mazhilis" else None)
-    return _DEMO_READS[example]
 
 
 _MAZHILIS: list[Path] = []
