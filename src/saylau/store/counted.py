@@ -95,11 +95,6 @@ class Counted:
         view.flags.writeable = False
         return view
 
-    def preliminary(self) -> Iterator[Key]:
-        """The keys whose latest version is not final."""
-        final = self._final
-        return (key for key, row in self._row.items() if not final[row])
-
     def _grow(self, capacity: int) -> None:
         for name in ("_version", "_seq", "_final", "_hash"):
             old = getattr(self, name)
