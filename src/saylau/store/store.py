@@ -701,32 +701,24 @@ class Store:
         option ids), rows by station in code point order. Read as packed integers, never as one
         Python object per count: this is what results and a starting server read."""
         with spec.no_cyclic_gc(), reading(self._engine) as conn:
-            return self._latest_tables(conn)
+            return self._scan_latest(conn)[0]
 
-    def _latest_tables(
-        self,
-        conn: sa.Connection,
-        *columns: str,
-        each: Callable[[Sequence[str], Sequence[str], Sequence[Sequence[Any]]], None] | None = None,
-    ) -> list[ProtocolTable]:
-        """Every contest's tables of latest versions (one per set of line and option ids), in one
-        scan (:func:`~saylau.store.scans.latest_columns`): no row is held longer than its batch,
-        and each batch is handed to ``each`` as its stations, its contests and all its columns
-        (station, contest, version, layout, figures, *columns) for what else the caller keeps.
-
-        Each station and contest id is one str object, where the driver makes one per row: the
-        tables' stations and the ids handed to ``each`` share them (five contests of a million
-        stations: half a gigabyte of copies otherwise)."""
-        return self._latest(conn, *columns, each=each)[0]
-
-    def _latest(
+    def _scan_latest(
         self,
         conn: sa.Connection,
         *columns: str,
         each: Callable[[Sequence[str], Sequence[str], Sequence[Sequence[Any]]], None] | None = None,
     ) -> tuple[list[ProtocolTable], list[np.ndarray]]:
-        """:meth:`_latest_tables`, and for each table the position in the scan of each of its
-        rows (:meth:`TableBuilder.positions`)."""
+        """Every contest's tables of latest versions (one per set of line and option ids), in one
+        scan (:func:`~saylau.store.scans.latest_columns`), and for each table the position in the
+        scan of each of its rows (:meth:`TableBuilder.positions`). No row is held longer than its
+        batch, and each batch is handed to ``each`` as its stations, its contests and all its
+        columns (station, contest, version, layout, figures, *columns) for what else the caller
+        keeps.
+
+        Each station and contest id is one str object, where the driver makes one per row: the
+        tables' stations and the ids handed to ``each`` share them (five contests of a million
+        stations: half a gigabyte of copies otherwise)."""
         words: dict[str, str] = {}
         one = words.setdefault
         builder = TableBuilder(self._all_layouts(conn))
@@ -778,7 +770,7 @@ class Store:
 
         with spec.no_cyclic_gc(), reading(self._engine) as conn:
             head = audit.last_seq(conn)
-            tables, positions = self._latest(conn, "status", "content_hash", "audit_seq", each=keep)
+            tables, positions = self._scan_latest(conn, "status", "content_hash", "audit_seq", each=keep)
             reports = [_turnout_report(r) for r in conn.execute(sa.select(t).order_by(t.c.audit_seq))]
         counted = Counted.of(keys, versions, finals, hashes, seqs)
         return Current(head, tables, counted, reports, positions)
@@ -1006,7 +998,7 @@ class Store:
             stored = [*(since.copies if since is not None else ()), *copies.read(conn, after=after)]
             if since is not None and since.versions_seq == versions_seq:
                 return CopiesState(head, since.tables, stored, since.history, versions_seq)
-            tables = self._latest_tables(conn)
+            tables = self._scan_latest(conn)[0]
             history = self._corrected(conn)
         return CopiesState(head, tables, stored, history, versions_seq)
 
