@@ -60,10 +60,8 @@ class Counted:
             raise ValueError("the hashes are not 64 characters each")
         # a bytearray is taken as it is (the caller gives it up: five million hashes are 320 MB,
         # given when a starting server holds the most); bytes are copied to be written to
-        shared = isinstance(hashes, bytearray)
-        counted._hash = (
-            np.frombuffer(hashes, dtype="S64") if shared else np.frombuffer(hashes, dtype="S64").copy()
-        )
+        column = np.frombuffer(hashes, dtype="S64")
+        counted._hash = column if isinstance(hashes, bytearray) else column.copy()
         columns = (counted._version, counted._seq, counted._final, counted._hash)
         if any(len(column) != len(keys) for column in columns):
             raise ValueError("the columns are not of one length")
