@@ -10,6 +10,7 @@ tree no other implementation agrees with proves nothing to anyone.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
 
 import pytest
@@ -328,6 +329,24 @@ def test_a_tree_from_kept_runs_is_the_tree_of_its_leaves(
     assert all(kept.inclusion_proof(i) == whole.inclusion_proof(i) for i in range(whole.size))
     with pytest.raises(InputError, match="not complete"):
         whole.chunk(0, whole.complete(0, width), width)
+
+
+@given(leaves_strategy, st.lists(st.integers(0, 200), max_size=6))
+def test_leaves_added_end_to_end_in_runs_make_the_tree_of_the_leaves(
+    leaves: list[bytes], cuts: list[int]
+) -> None:
+    """What a store hands its tree after each write (``Tree.extend_raw``): runs of leaf hashes end
+    to end in one buffer, cut anywhere, give the tree of every leaf one by one."""
+    hashes = [leaf_hash(x) for x in leaves]
+    whole, tree = Tree(hashes), Tree()
+    bounds = sorted({0, len(hashes), *(min(c, len(hashes)) for c in cuts)})
+    for start, end in itertools.pairwise(bounds):
+        tree.extend_raw(bytearray().join(hashes[start:end]))
+    assert tree.size == whole.size
+    assert all(tree.root(size) == whole.root(size) for size in range(whole.size + 1))
+    with pytest.raises(InputError, match="32 bytes each"):
+        tree.extend_raw(hashes[0][:31])
+    assert tree.root() == whole.root()  # nothing of a bad buffer is taken
 
 
 def test_a_tree_refuses_what_it_does_not_hold() -> None:

@@ -92,7 +92,7 @@ from saylau.store.tables import (
     turnout_reports,
 )
 from saylau.transparency import keys
-from saylau.transparency.merkle import Tree
+from saylau.transparency.merkle import HASH_SIZE, Tree
 from saylau.transparency.note import Checkpoint, Signer, check_name, open_checkpoint, sign_checkpoint
 
 _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
@@ -100,8 +100,9 @@ _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _FEW_STATIONS = 2_000
 #: Protocols whose log and version rows are made and written at a time, in one transaction.
 _CHUNK = 50_000
-#: Up to this many entries, a transaction's leaves go to the in-memory tree as it commits.
-_FRESH = 10_000
+#: Up to this many entries, a transaction's leaves go to the in-memory tree as it commits (32 bytes
+#: each: 64 MB at the limit, which the tree would hold anyway once it read them back from the log).
+_FRESH = 2_000_000
 #: The order of the values in the rows :meth:`Store.submit` appends.
 _VERSION_COLUMNS = (
     "station",
@@ -284,6 +285,8 @@ class Store:
         self._tree = Tree()  # the log's leaves read so far, with every complete subtree's hash
         self._tree_lock = threading.Lock()
         self._tree_read = False  # whether the kept tree (kept_tree.load) was looked at yet
+        #: (first entry, leaf hashes) this process committed and the tree has not taken yet
+        self._unread: tuple[int, bytearray] | None = None
         self._note: tuple[int, str] | None = None  # the last checkpoint signed: (size, note)
         self._origin: str | None = None  # the log's name in its checkpoints, read with the key
         self._policy: str | None = None  # [election] signatures: optional or required
@@ -568,7 +571,7 @@ class Store:
                 new = sum(1 for w in written if w.version == 1)
                 out.append(Submitted(new, len(written) - new, unchanged + twice, written))
             rows.flush()
-        self._grow(rows.leaves)
+        self._grow(rows.first, rows.leaves)
         return out
 
     # -- double entry ----------------------------------------------------------------------------
@@ -662,7 +665,7 @@ class Store:
                     ]
                 )
             rows.flush()
-        self._grow(rows.leaves)
+        self._grow(rows.first, rows.leaves)
         return out
 
     def pending_entries(self, station: str, contest: str) -> Pending:
@@ -673,20 +676,23 @@ class Store:
                 (station, contest)
             ]
 
-    def _grow(self, leaves: list[tuple[int, str]] | None) -> None:
-        """Append the leaves this process just committed to the tree, when they follow the ones it
-        holds: a results snapshot then signs its checkpoint without reading the log back."""
-        if not leaves:
+    def _grow(self, first: int | None, leaves: bytearray | None) -> None:
+        """Hand the tree the leaf hashes this process just committed, from entry ``first``: they
+        are added at once when they follow what the tree holds, else kept until the tree is next
+        read (:meth:`_synced` reads from the log only the entries around them). A results
+        snapshot then signs its checkpoint, and an import prints its root, without reading back
+        the entries it wrote."""
+        if first is None or not leaves:
             return
         with self._tree_lock:
-            tree = self._tree
-            if leaves[0][0] != tree.size + 1:
-                return  # another process wrote in between: the tree reads them all when asked
-            for seq, leaf in leaves:
-                raw = _leaf_bytes(leaf)
-                if raw is None or seq != tree.size + 1:  # pragma: no cover - written by this code
-                    return
-                tree.append(raw)
+            if self._tree_read and first == self._tree.size + 1:
+                self._tree.extend_raw(leaves)
+                return
+            pending = self._unread
+            if pending is not None and pending[0] + len(pending[1]) // HASH_SIZE == first:
+                pending[1].extend(leaves)
+            else:  # another process wrote in between: the tree reads the entries between
+                self._unread = (first, leaves)
 
     def current(self) -> list[Protocol]:
         """The latest version of every protocol, by station then contest (in code point order, the
@@ -1305,24 +1311,41 @@ class Store:
     def _synced(self, conn: sa.Connection, upto: int | None = None) -> Tree:
         """The tree, with the leaves written since it was last read (under ``_tree_lock``); with
         ``upto``, those up to that entry only (which the caller knows are written: one query)."""
-        tree = self._tree
+        tree, last = self._tree, None
         if not self._tree_read:  # the first time: from the tree kept in the store, if any
             self._tree_read = True
             if tree.size == 0:
                 kept = kept_tree.load(conn)
-                last = audit.last_seq(conn) if kept.size else 0
-                if kept.size > last:
+                last = audit.last_seq(conn) if kept.size else None
+                if last is not None and kept.size > last:
                     raise StoreError(
                         f"{label(self._url)}: the log holds {last:,} entries, fewer than the {kept.size:,} "
                         "its kept tree covers: entries were deleted; run saylau audit verify"
                     )
                 self._tree = tree = kept
-        head = audit.last_seq(conn) if upto is None else max(upto, tree.size)
+        if upto is not None:
+            last = max(upto, tree.size)
+        head = audit.last_seq(conn) if last is None else last
         if head < tree.size:
             raise StoreError(
                 f"{label(self._url)}: the log holds {head:,} entries, fewer than the {tree.size:,} this "
                 "process read before: entries were deleted; run saylau audit verify"
             )
+        unread = self._unread
+        if unread is not None:
+            first, leaves = unread
+            last = first - 1 + len(leaves) // HASH_SIZE
+            if first <= tree.size:  # read from the log already
+                self._unread = None
+            elif last <= head:  # the entries before them from the log, then these as they are
+                self._read_log(conn, tree, first - 1)
+                tree.extend_raw(leaves)
+                self._unread = None
+        self._read_log(conn, tree, head)
+        return tree
+
+    def _read_log(self, conn: sa.Connection, tree: Tree, head: int) -> None:
+        """Add to ``tree`` the leaves of the log's entries after it up to entry ``head``."""
         expected = tree.size + 1
         query = (
             sa.select(audit_log.c.seq, audit_log.c.leaf_hash)
@@ -1345,7 +1368,6 @@ class Store:
         tree.extend(batch)
         if expected <= head:
             raise StoreError(f"{label(self._url)}: the log has no entry {expected}; run saylau audit verify")
-        return tree
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -1397,8 +1419,10 @@ class _Rows:
         self.versions: list[tuple[Any, ...]] = []
         self.layouts: dict[str, Layout] = {}  # of the versions not yet flushed
         self.entries: list[tuple[Any, ...]] = []  # officers' entries (double entry), after the log rows
-        #: (seq, leaf hash) of the entries of a small transaction, for the tree once it commits
-        self.leaves: list[tuple[int, str]] | None = []
+        #: the leaf hashes of this transaction's entries (32 bytes each, in log order from entry
+        #: ``first``), for the tree once it commits; None past ``_FRESH`` or out of order
+        self.first: int | None = None
+        self.leaves: bytearray | None = bytearray()
 
     def add(
         self, entries: list[tuple[Any, ...]], versions: list[tuple[Any, ...]], layouts: Iterable[Layout]
@@ -1407,11 +1431,7 @@ class _Rows:
             self.layouts[lay.id] = lay
         self.audit.extend(entries)
         self.versions.extend(versions)
-        if self.leaves is not None:
-            if len(self.leaves) + len(entries) <= _FRESH:
-                self.leaves.extend((e[0], e[5]) for e in entries)
-            else:  # a large file: the tree reads its leaves back when it is next asked
-                self.leaves = None
+        self._keep_leaves(entries)
         if len(self.audit) >= _CHUNK:
             self.flush()
 
@@ -1423,13 +1443,24 @@ class _Rows:
             self.layouts[lay.id] = lay
         self.audit.extend(entries)
         self.entries.extend(rows)
-        if self.leaves is not None:
-            if len(self.leaves) + len(entries) <= _FRESH:
-                self.leaves.extend((e[0], e[5]) for e in entries)
-            else:
-                self.leaves = None
+        self._keep_leaves(entries)
         if len(self.audit) >= _CHUNK:
             self.flush()
+
+    def _keep_leaves(self, entries: list[tuple[Any, ...]]) -> None:
+        """Keep the raw leaf hashes of ``entries`` (log rows, in order) for :meth:`Store._grow`:
+        the tree then never reads back from the log the entries this process has just hashed
+        (half a second for a national file of 95,000, five at a million)."""
+        leaves = self.leaves
+        if leaves is None or not entries:
+            return
+        if self.first is None:
+            self.first = entries[0][0]
+        count = len(leaves) // HASH_SIZE
+        if count + len(entries) > _FRESH or entries[0][0] != self.first + count:
+            self.leaves = None  # too many, or not in log order: the tree reads the log instead
+            return
+        leaves += bytes.fromhex("".join([e[5] for e in entries]))
 
     def flush(self) -> None:
         if self.layouts:

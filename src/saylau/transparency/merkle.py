@@ -104,6 +104,16 @@ class Tree:
             levels[0] += leaf
         self._hash_up()
 
+    def extend_raw(self, leaves: bytes | bytearray) -> None:
+        """:meth:`extend` with the leaf hashes given end to end in one buffer (32 bytes each), as a
+        store keeps those of the entries it has just written."""
+        if len(leaves) % HASH_SIZE:
+            raise InputError(
+                f"leaf hashes are {HASH_SIZE} bytes each, not {len(leaves)} bytes in all", where="merkle tree"
+            )
+        self._levels[0] += leaves
+        self._hash_up()
+
     def _hash_up(self, every_level: bool = False) -> None:
         """Hash each level's new complete pairs into the level above, one pass a level. A level
         with nothing new means none above has anything new, unless ``every_level`` (a tree made
