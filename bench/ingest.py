@@ -415,6 +415,8 @@ def child_run(directory: Path, protocols: Path) -> None:
             store.close()
             lap(f"import: store with the audit entries ({how})")
             peaks["store"] = _peak_rss()
+            # the next command is a process of its own: it holds nothing of this one's
+            del store, election
         results = load_results(db)  # saylau results DB
         lap("results: definition, protocols, tally, seats")
         out = as_json(results)

@@ -37,6 +37,7 @@ from saylau.intake.checks import evaluate, warned_about
 from saylau.intake.columns import Columns, Plan
 from saylau.intake.rows import Rows
 from saylau.intake.sources import Limits
+from saylau.io.arrow_memory import release_after
 from saylau.model import MAX_COUNT, Election, Protocol, per_election
 from saylau.protocol_table import ProtocolTable
 from saylau.protocols import Form
@@ -72,6 +73,8 @@ def read_columns(
     if limits.max_rows is not None and count > limits.max_rows:
         return None
     found = _Columns(table, columns, election, form, rows).read()
+    del table
+    release_after(count)
     if found is None:
         return None
     if progress is not None:

@@ -29,7 +29,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -393,7 +393,9 @@ class Live:
             self.generation += 1
         return bool(written)
 
-    def _count_written(self, protocols: Mapping[tuple[str, str], Protocol], written: list[Written]) -> None:
+    def _count_written(
+        self, protocols: Mapping[tuple[str, str], Protocol], written: Sequence[Written]
+    ) -> None:
         """Count the versions this process just wrote, under the lock."""
         for w in written:
             self._count(protocols[(w.station, w.contest)], w.status, w.version, w.content_hash, w.audit_seq)

@@ -39,6 +39,7 @@ from saylau.store.store import (
     Submitted,
     TurnoutReport,
     Written,
+    WrittenVersions,
     upgrade,
 )
 
@@ -64,5 +65,6 @@ __all__ = [
     "Submitted",
     "TurnoutReport",
     "Written",
+    "WrittenVersions",
     "upgrade",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -36,12 +36,14 @@ def layout(lines: Iterable[str], options: Iterable[str]) -> Layout:
 
 
 class Packed:
-    """A table in canonical column order: each row's figures value, and its canonical texts."""
+    """A table's rows in canonical column order: each row's figures value and canonical texts,
+    made when asked. Made for every row at once, a million rows' texts and values (and a copy of
+    the table in canonical order) would hold 600 MB for as long as a submission is prepared.
+    Rows asked for in order are made a chunk at a time; a row asked for out of order alone."""
 
-    __slots__ = ("blobs", "figures", "layout", "table")
+    __slots__ = ("_blobs", "_order", "_texts", "layout", "table")
 
-    #: rows turned into Python ints at a time: a million rows of twenty counts at once would hold
-    #: 600 MB of ints for as long as the submission is prepared
+    #: rows made at a time: a million rows of twenty counts as Python ints at once would be 600 MB
     CHUNK = 20_000
 
     def __init__(self, table: ProtocolTable) -> None:
@@ -51,22 +53,42 @@ class Packed:
         order = [table.lines.index(k) for k in lay.lines] + [
             nlines + table.options.index(k) for k in lay.options
         ]
-        figures = table.figures
-        if order != list(range(lay.width)):
-            figures = figures[:, order]
-        self.figures = figures
-        width = 8 * lay.width
-        data = np.ascontiguousarray(figures, dtype=DTYPE).tobytes()
-        self.blobs = (
-            [data[i : i + width] for i in range(0, len(data), width)] if width else [b""] * len(table)
-        )
+        self._order = None if order == list(range(lay.width)) else order
+        # (first row, the chunk's rows from it, the row after the last one asked for in order)
+        self._texts: tuple[int, list[list[int]], int] = (0, [], 0)
+        self._blobs: tuple[int, bytes, int] = (0, b"", 0)
 
-    def texts(self) -> Iterator[tuple[str, str]]:
-        """The canonical lines and votes texts of each row, in order."""
-        texts = self.layout.texts
-        for start in range(0, len(self.table), self.CHUNK):
-            for row in self.figures[start : start + self.CHUNK].tolist():
-                yield texts(row)
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def _rows(self, start: int, stop: int) -> np.ndarray:
+        """Rows ``start`` to ``stop`` in canonical column order, C-contiguous int64."""
+        figures = self.table.figures[start:stop]
+        if self._order is not None:
+            figures = figures[:, self._order]
+        return np.ascontiguousarray(figures, dtype=DTYPE)
+
+    def blob(self, row: int) -> bytes:
+        """The stored ``figures`` value of row ``row``."""
+        width = 8 * self.layout.width
+        first, data, after = self._blobs
+        at = (row - first) * width
+        if not 0 <= at < len(data):
+            if row != after:  # out of order: this row alone
+                return self._rows(row, row + 1).tobytes()
+            first, data, at = row, self._rows(row, row + self.CHUNK).tobytes(), 0
+        self._blobs = (first, data, row + 1)
+        return data[at : at + width]
+
+    def texts(self, row: int) -> tuple[str, str]:
+        """The canonical lines and votes texts of row ``row``."""
+        first, rows, after = self._texts
+        if not first <= row < first + len(rows):
+            if row != after:  # out of order (a protocol sent twice): this row alone
+                return self.layout.texts(self._rows(row, row + 1)[0].tolist())
+            first, rows = row, self._rows(row, row + self.CHUNK).tolist()
+        self._texts = (first, rows, row + 1)
+        return self.layout.texts(rows[row - first])
 
 
 def layout_rows(layouts: Iterable[Layout]) -> list[tuple[str, str, str]]:

@@ -27,11 +27,11 @@ import datetime
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 import sqlalchemy as sa
@@ -154,6 +154,77 @@ class Written(NamedTuple):
     audit_seq: int
 
 
+class WrittenVersions(Sequence[Written]):
+    """The versions one submission wrote, in order, held as columns: a list of a million
+    :class:`Written` tuples would be 220 MB at the busiest moment of a national import, these are
+    64. Each item is made when read; the sequence equals any other of the same items."""
+
+    __slots__ = ("_contests", "_hashes", "_numbers", "_seqs", "_stations", "_status")
+
+    def __init__(self, status: str) -> None:
+        self._status = status
+        self._stations: list[str] = []
+        self._contests: list[str] = []
+        self._numbers = array.array("q")
+        self._seqs = array.array("q")
+        self._hashes = bytearray()  # each content hash, 32 bytes
+
+    def _add(
+        self,
+        stations: Iterable[str],
+        contests: Iterable[str],
+        numbers: Iterable[int],
+        hashes: list[str],
+        seqs: Iterable[int],
+    ) -> None:
+        self._stations.extend(stations)
+        self._contests.extend(contests)
+        self._numbers.extend(numbers)
+        self._seqs.extend(seqs)
+        self._hashes += bytes.fromhex("".join(hashes))
+
+    def new(self) -> int:
+        """How many are first versions."""
+        return self._numbers.count(1)
+
+    def __len__(self) -> int:
+        return len(self._stations)
+
+    @overload
+    def __getitem__(self, index: int) -> Written: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Written]: ...
+
+    def __getitem__(self, index: int | slice) -> Written | list[Written]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        i = index + len(self) if index < 0 else index
+        if not 0 <= i < len(self):
+            raise IndexError("written version index out of range")
+        return Written(
+            self._stations[i],
+            self._contests[i],
+            self._numbers[i],
+            self._status,
+            self._hashes[32 * i : 32 * i + 32].hex(),
+            self._seqs[i],
+        )
+
+    def __iter__(self) -> Iterator[Written]:
+        return map(self.__getitem__, range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, (str, bytes, bytearray)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"WrittenVersions({list(self) if len(self) <= 8 else f'<{len(self):,} versions>'})"
+
+
 @dataclass(frozen=True)
 class Submitted:
     """What a submission did. ``corrected`` counts every version after the first (corrections and
@@ -162,7 +233,7 @@ class Submitted:
     new: int
     corrected: int
     unchanged: int
-    versions: list[Written]
+    versions: Sequence[Written]
 
 
 class Outcome(NamedTuple):
@@ -258,14 +329,56 @@ class CopiesState(NamedTuple):
     versions_seq: int = 0
 
 
-class _Item(NamedTuple):
-    station: str
-    contest: str
-    lines: str  # canonical JSON
-    votes: str  # canonical JSON
-    layout: Layout
-    figures: bytes  # packed int64, in the layout's order
-    signed: Signature | None = None
+class _Item:
+    """One protocol of a submission in canonical form: its texts (what the log hashes) and packed
+    figures. A row of a table (``source``) makes them when first asked: a national file's million
+    items are made before they are decided and written a chunk at a time, and only the rows being
+    written, or compared with a stored version, hold their texts."""
+
+    __slots__ = ("_figures", "_lines", "_row", "_source", "_votes", "contest", "layout", "signed", "station")
+
+    def __init__(
+        self,
+        station: str,
+        contest: str,
+        layout: Layout,
+        signed: Signature | None = None,
+        *,
+        texts: tuple[str, str] | None = None,
+        figures: bytes = b"",
+        source: Packed | None = None,
+        row: int = 0,
+    ) -> None:
+        self.station, self.contest, self.layout, self.signed = station, contest, layout, signed
+        self._lines: str | None = None
+        self._votes: str | None = None
+        if texts is not None:
+            self._lines, self._votes = texts
+        self._figures, self._source, self._row = figures, source, row
+
+    @property
+    def lines(self) -> str:
+        """The canonical JSON text of the lines."""
+        if self._lines is None:
+            self._lines, self._votes = self._made()
+        return self._lines
+
+    @property
+    def votes(self) -> str:
+        """The canonical JSON text of the votes."""
+        if self._votes is None:
+            self._lines, self._votes = self._made()
+        return self._votes
+
+    @property
+    def figures(self) -> bytes:
+        """The packed int64 counts, in the layout's order."""
+        source = self._source
+        return self._figures if source is None else source.blob(self._row)
+
+    def _made(self) -> tuple[str, str]:
+        assert self._source is not None  # an item of a protocol object is made with its texts
+        return self._source.texts(self._row)
 
 
 class Store:
@@ -560,7 +673,7 @@ class Store:
             duplicates = [d for _, d in prepared]
             # What is left to write is in the plans, and goes as it is written: a national file's
             # parsed batch (a million items) is let go before its rows are made.
-            del prepared[:], latest, batch
+            del prepared[:], latest, batch, seen
             start = audit.last_seq(conn)
             at = audit.now()
             rows = _Rows(conn)
@@ -568,7 +681,7 @@ class Store:
                 submissions, plans, duplicates, strict=True
             ):
                 written, start = _write(rows, start, at, one, note, to_write, versions)
-                new = sum(1 for w in written if w.version == 1)
+                new = written.new()
                 out.append(Submitted(new, len(written) - new, unchanged + twice, written))
             rows.flush()
         self._grow(rows.first, rows.leaves)
@@ -1486,11 +1599,11 @@ def _write(
     note: str | None,
     to_write: list[_Item],
     versions: list[int],
-) -> tuple[list[Written], int]:
+) -> tuple[WrittenVersions, int]:
     """Append the versions of one submission and their log entries, numbered on from ``start``;
     the last number goes back to the caller for the next submission."""
     actor, status, source = one.actor, one.status, one.source
-    written: list[Written] = []
+    written = WrittenVersions(status)
     # A chunk at a time: the log rows and version rows of a million protocols would take a
     # gigabyte at once; the numbers run on from one chunk to the next, and ``rows`` writes them.
     while to_write:
@@ -1531,9 +1644,8 @@ def _write(
             ],
             {i.layout for i in part},
         )
-        written.extend(
-            Written(i.station, i.contest, v, status, h, e[0])
-            for i, v, h, e in zip(part, numbers, hashes, entries, strict=True)
+        written._add(
+            (i.station for i in part), (i.contest for i in part), numbers, hashes, (e[0] for e in entries)
         )
     return written, start
 
@@ -1557,16 +1669,18 @@ def _prepare(
     duplicates = 0
     clashes: list[tuple[str, str, str]] = []
 
-    def add(station: str, contest: str, lines: str, votes: str, lay: Layout, figures: bytes) -> None:
+    def add(item: _Item) -> None:
         nonlocal duplicates
+        station, contest = item.station, item.contest
         if type(station) is not str or type(contest) is not str:
             string(contest), string(station)  # TypeError for what is not text, as protocol_hash gives
         key = (station, contest)
         seen = batch.get(key)
         if seen is None:
-            signed = signatures.get(key) if signatures else None
-            batch[key] = _Item(station, contest, lines, votes, lay, figures, signed)
-        elif seen.lines == lines and seen.votes == votes:  # the same content: the same hash
+            if signatures:
+                item.signed = signatures.get(key)
+            batch[key] = item
+        elif seen.lines == item.lines and seen.votes == item.votes:  # the same content: the same hash
             duplicates += 1
         else:
             clashes.append((station, contest, "sent twice in this submission with different counts"))
@@ -1582,22 +1696,22 @@ def _prepare(
                     _need_text_keys(values, f"protocol {p.station}/{p.contest} {where}")
             lay = with_layout[keys] = packing_layout(*keys)
         row = [p.lines[k] for k in lay.lines] + [p.votes[k] for k in lay.options]
-        add(p.station, p.contest, *lay.texts(row), lay, lay.pack(row))
+        add(_Item(p.station, p.contest, lay, texts=lay.texts(row), figures=lay.pack(row)))
     for table in tables:
         guard_tables(table)
         packed = Packed(table)
         lay, contest = packed.layout, table.contest
-        for station, (lines, votes), figures in zip(
-            table.stations, packed.texts(), packed.blobs, strict=True
-        ):
-            add(station, contest, lines, votes, lay, figures)
+        for i, station in enumerate(table.stations):
+            add(_Item(station, contest, lay, source=packed, row=i))
     if clashes:
         raise ConflictError(clashes)
     return batch, duplicates
 
 
-def _disjoint(batches: Iterable[Mapping[tuple[str, str], _Item]]) -> set[tuple[str, str]]:
+def _disjoint(batches: Sequence[Mapping[tuple[str, str], _Item]]) -> Collection[tuple[str, str]]:
     """Every (station, contest) of the submissions of one transaction; InputError if one is in two."""
+    if len(batches) == 1:  # a national file: not a set of a million keys more
+        return batches[0].keys()
     seen: set[tuple[str, str]] = set()
     for batch in batches:
         if not seen.isdisjoint(batch):
