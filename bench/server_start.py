@@ -17,8 +17,9 @@ SQLite file with the ``sqlite3`` module (``SELECT station, contest, figures``), 
    the child's ``VmHWM`` read from /proc after the answer (the start is when the most is held).
 3. The peer reads the rows; the ratio is server start over peer read.
 
-Run ``python bench/server_start.py [--stations N] [--runs 3]`` (default 1,000,000 stations; the
-store is built once and each run starts a new server). The last line is
+Run ``python bench/server_start.py [--stations N] [--runs 3] [--keep DIR]`` (default 1,000,000
+stations; the store is built once and each run starts a new server; with ``--keep`` the store is
+built in DIR and kept, and a later run with the same DIR starts from it). The last line is
 ``server_start_vs_sqlite_read=<ratio>``.
 """
 
@@ -115,10 +116,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stations", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="build the store in DIR and keep it; a store built there before is started again (the "
+        "build of a million stations takes minutes; the store must be of the saylau being measured)",
+    )
     args = parser.parse_args()
     print(f"server start on a store of {args.stations:,} stations and five contests ({os.cpu_count()} cores)")
     with tempfile.TemporaryDirectory(prefix="saylau-serve-bench-") as tmp:
-        db = build(args.stations, Path(tmp))
+        if args.keep is None:
+            db = build(args.stations, Path(tmp))
+        elif (args.keep / "store.db").exists():
+            db = args.keep / "store.db"
+            print(f"    the store built before in {args.keep}")
+        else:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            db = build(args.stations, args.keep)
         starts, peaks, peers = [], [], []
         for n in range(args.runs):
             peers.append(sqlite_read(db))

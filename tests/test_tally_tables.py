@@ -24,7 +24,7 @@ from saylau.protocol_table import ProtocolTable, tables_of
 from saylau.results import as_json, evaluate, remaining
 from saylau.rules.majority import DistrictRules
 from saylau.rules.party_list import ListRules
-from saylau.tally import Tally, counted_protocols
+from saylau.tally import Tally, chain_of, counted_protocols
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 OPTIONS = ["a", "b", "c", "x", "y"]
@@ -252,6 +252,57 @@ def test_tables_count_what_their_protocols_count_through_corrections(data: st.Da
         fast.apply(_one_more(p, 99))
     assert {(p.station, p.contest): p for p in counted_protocols(copy)} == {
         k: p for k, p in every.items() if p is not None
+    }
+
+
+def _walk_order(election: Election) -> list[tuple[str, str | None]]:
+    """The totals a tally expects, in the order a walk of the stations one by one meets them:
+    each list contest on each station's chain (chains in the order of their first station),
+    then each district a station names, station by station (as the layout did per station)."""
+    parents = {t.id: t.parent for t in election.territories}
+    numbers: dict[str, int] = {}
+    for s in election.stations:
+        numbers.setdefault(s.territory, len(numbers))
+    chains = [chain_of(t, parents) for t in numbers]
+    lists = [c for c in election.contests if c.kind == "list"]
+    districts = {c.id for c in election.contests if c.kind == "single-mandate"}
+    met: dict[tuple[str, int], None] = {}
+    for k, chain in enumerate(chains):
+        for c in lists:
+            if c.territory in chain:
+                met.setdefault((c.id, k))
+    for s in election.stations:
+        for d in s.districts.values():
+            if d in districts:
+                met.setdefault((d, numbers[s.territory]))
+    keys: dict[tuple[str, str | None], None] = {}
+    for cid, k in met:
+        for key in [(cid, None), *((cid, t) for t in chains[k])]:
+            keys.setdefault(key)
+    return list(keys)
+
+
+@given(election=elections(), data=st.data())
+def test_the_totals_expected_are_in_the_order_a_walk_of_the_stations_meets_them(
+    election: Election, data: st.DataObject
+) -> None:
+    """Stations that share one districts dict (as the loader makes them) are worked out as a
+    group: the totals expected, and their order, are those of a walk of the stations one by one.
+    Here each station takes the districts of one of the first three, so groups span chains."""
+    pool = [dict(s.districts) for s in election.stations[:3]]
+    stations = tuple(
+        dataclasses.replace(s, districts=pool[data.draw(st.integers(0, len(pool) - 1))])
+        for s in election.stations
+    )
+    alike = dataclasses.replace(election, stations=stations)
+    assert list(Tally(election)._totals) == _walk_order(election)
+    assert list(Tally(alike)._totals) == _walk_order(alike)
+    unshared = dataclasses.replace(
+        alike, stations=tuple(dataclasses.replace(s, districts=dict(s.districts)) for s in stations)
+    )
+    assert _every_total(Tally(alike)) == _every_total(Tally(unshared))
+    assert {c.id: Tally(alike).to_come(c.id) for c in election.contests} == {
+        c.id: Tally(unshared).to_come(c.id) for c in election.contests
     }
 
 

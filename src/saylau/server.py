@@ -62,43 +62,55 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = await run_in_threadpool(Store.open, db_url)
-        tokens = await run_in_threadpool(Tokens, db_url)
-        live = await run_in_threadpool(metrics.CountedLive, store)  # a Live counting its writer's jobs
-        # before the first snapshot: its results document carries the comparison
-        compared, prior_file = await run_in_threadpool(_compare_with_previous, live.election, settings)
-        served = settings
-        if compared is not None and settings.prior is None:  # the declared one is the prior too
-            served = replace(settings, prior=compared.source, prior_mapping=prior_file)
-        live.start()
-        publisher = Publisher(live, settings.snapshot_interval)
-        await publisher.rebuild()
-        cache = await run_in_threadpool(TokenCache, tokens, settings.token_refresh)
-        # per token across every server on PostgreSQL; in this process on SQLite
-        limiter = (
-            SharedRateLimiter(settings.rate, settings.burst, tokens)
-            if tokens.shared
-            else RateLimiter(settings.rate, settings.burst)
-        )
-        app.state.saylau = State(
-            settings=served,
-            store=store,
-            tokens=tokens,
-            live=live,
-            publisher=publisher,
-            cache=cache,
-            limiter=limiter,
-            anonymous=RateLimiter(settings.anonymous_rate, settings.anonymous_burst),
-            refusals=RateLimiter(REFUSALS_RATE, REFUSALS_BURST),
-        )
+        # The start makes millions of objects on a large store (five million protocols' keys and
+        # columns, the definition's stations), none of them in a cycle, and keeps them: the
+        # collector is paused until they are moved out of its sight below, so that it never walks
+        # them (1.3 s of a start on five million protocols, one collection after another).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            store = await run_in_threadpool(Store.open, db_url)
+            tokens = await run_in_threadpool(Tokens, db_url)
+            live = await run_in_threadpool(metrics.CountedLive, store)  # a Live counting its writer's jobs
+            # before the first snapshot: its results document carries the comparison
+            compared, prior_file = await run_in_threadpool(_compare_with_previous, live.election, settings)
+            served = settings
+            if compared is not None and settings.prior is None:  # the declared one is the prior too
+                served = replace(settings, prior=compared.source, prior_mapping=prior_file)
+            live.start()
+            publisher = Publisher(live, settings.snapshot_interval)
+            await publisher.rebuild()
+            cache = await run_in_threadpool(TokenCache, tokens, settings.token_refresh)
+            # per token across every server on PostgreSQL; in this process on SQLite
+            limiter = (
+                SharedRateLimiter(settings.rate, settings.burst, tokens)
+                if tokens.shared
+                else RateLimiter(settings.rate, settings.burst)
+            )
+            app.state.saylau = State(
+                settings=served,
+                store=store,
+                tokens=tokens,
+                live=live,
+                publisher=publisher,
+                cache=cache,
+                limiter=limiter,
+                anonymous=RateLimiter(settings.anonymous_rate, settings.anonymous_burst),
+                refusals=RateLimiter(REFUSALS_RATE, REFUSALS_BURST),
+            )
+        except BaseException:
+            if collecting:
+                gc.enable()
+            raise
         # The election, its tally and the first snapshot live as long as the server: moved out of
         # the collector's sight, a full collection no longer walks them. On a 10,000-station store
         # that took each full collection from 58-93 ms to 2-8 ms, and bench/api.py's write p99
-        # from 90 to 20 ms (bench/README.md). Only the young generations are collected first (the
-        # first snapshot's cycles, about 12 ms): a full collection walks the whole heap, 0.1-0.5 s
-        # in a process that holds more than this server (the test suite starts hundreds).
-        gc.collect(1)
+        # from 90 to 20 ms (bench/README.md). Nothing is collected first: everything the start
+        # made is young, and collecting it would walk it all once; what the start left in
+        # cycles (its first snapshot's, a few) stays until the server stops (unfreeze below).
         gc.freeze()
+        if collecting:
+            gc.enable()
         tasks = [asyncio.create_task(publisher.run()), asyncio.create_task(_poll(app.state.saylau))]
         try:
             yield

@@ -314,17 +314,18 @@ class Tally:
             return
         contest, stations, figures = table.contest, table.stations, table.figures
         rows: np.ndarray | None = None  # None: every row
-        if len(set(stations)) != n:  # a station twice: its last row replaces the earlier ones
+        layout = self._layout
+        at, unique = layout.positions(stations)
+        if not unique:  # a station twice: its last row replaces the earlier ones
             last = {s: i for i, s in enumerate(stations)}
             rows = np.array(sorted(last.values()), dtype=np.intp)
             stations = tuple(stations[i] for i in rows.tolist())
-            figures = figures[rows]
+            figures, at = figures[rows], at[rows]
             n = len(stations)
         peak = max(int(figures.max()), -int(figures.min())) if figures.size else 0
         if peak and peak * n >= 2**63:  # not sums of counts: Python's integers never overflow
             self.extend(table.take(rows).protocols() if rows is not None else table.protocols())
             return
-        layout = self._layout
         mine = self._current.get(contest)
         if mine is None:
             mine = self._current[contest] = {}
@@ -334,7 +335,6 @@ class Tally:
             assert old is not None
             for k in _keys(contest, layout.chain(station)):
                 self._totals[k].add(old, -1)
-        at = np.fromiter(map(layout.index.get, stations, repeat(-1)), dtype=np.intp, count=n)
         known = at >= 0
         fresh = at[known]
         if replaced:
@@ -554,6 +554,8 @@ class _Layout:
         parents = {t.id: t.parent for t in election.territories}
         self.ids = [s.id for s in stations]
         self.index = dict(zip(self.ids, range(n), strict=True))
+        #: the stations of the last table placed, their positions, and whether each is there once
+        self._positions: tuple[tuple[str, ...], np.ndarray, bool] | None = None
         where = [s.territory for s in stations]
         codes = {t: k for k, t in enumerate(dict.fromkeys(where))}  # territory -> its chain's number
         self.chain_no = np.fromiter(map(codes.__getitem__, where), dtype=np.intp, count=n)
@@ -567,11 +569,23 @@ class _Layout:
         list_contests = [c for c in election.contests if c.kind == "list"]
         districts = {c.id for c in election.contests if c.kind == "single-mandate"}
         self.lists_at = [[c.id for c in list_contests if c.territory in chain] for chain in self.chains]
-        self.districts: dict[int, list[str]] = {}
+        # Stations of the same districts share one dict (as the loader makes them): each set of
+        # districts is worked out once, with the stations that have it (a million stations of a
+        # national race are one group, not a million Python steps for each use below).
+        groups: dict[int, tuple[list[str], list[int]]] = {}
         if districts:
             for i, s in enumerate(stations):
                 if s.districts:
-                    self.districts[i] = [d for d in s.districts.values() if d in districts]
+                    group = groups.get(id(s.districts))
+                    if group is None:
+                        mine = [d for d in s.districts.values() if d in districts]
+                        group = groups[id(s.districts)] = (mine, [])
+                    group[1].append(i)
+        by_group = [(mine, np.array(at, dtype=np.intp)) for mine, at in groups.values() if mine]
+        del groups
+        self.districts: dict[int, list[str]] = {}
+        for mine, at in by_group:
+            self.districts.update(dict.fromkeys(at.tolist(), mine))
         # Stations expected per total.
         per_chain = np.bincount(self.chain_no, minlength=len(self.chains)).tolist()
         by_chain: dict[tuple[str, int], int] = {}
@@ -579,9 +593,22 @@ class _Layout:
             for cid in lists:
                 if per_chain[k]:
                     by_chain[cid, k] = by_chain.get((cid, k), 0) + per_chain[k]
-        for i, mine in self.districts.items():
-            for d in mine:
-                by_chain[d, self.chain_list[i]] = by_chain.get((d, self.chain_list[i]), 0) + 1
+        # Each district's stations by chain, in the order station by station would meet them
+        # (the first station of each, then the district's place on its ballot): the totals'
+        # order, which the results keep.
+        met: dict[tuple[str, int], list[int]] = {}  # (district, chain) -> [stations, first, place]
+        for mine, at in by_group:
+            chains, first, count = np.unique(self.chain_no[at], return_index=True, return_counts=True)
+            for k, i, c in zip(chains.tolist(), at[first].tolist(), count.tolist(), strict=True):
+                for place, d in enumerate(mine):
+                    seen = met.get((d, k))
+                    if seen is None:
+                        met[d, k] = [c, i, place]
+                    else:
+                        seen[0] += c
+                        seen[1:] = min(seen[1:], [i, place])
+        for key in sorted(met, key=lambda key: met[key][1:]):
+            by_chain[key] = by_chain.get(key, 0) + met[key][0]
         self.expected: dict[tuple[str, str | None], int] = {}
         for (cid, k), m in by_chain.items():
             for key in _keys(cid, self.chains[k]):
@@ -592,12 +619,9 @@ class _Layout:
         for c in list_contests:
             on = np.array([c.id in lists for lists in self.lists_at], dtype=np.bool_)
             members[c.id].append(np.flatnonzero(on[self.chain_no]))
-        named: dict[str, list[int]] = {}
-        for i, mine in self.districts.items():
+        for mine, at in by_group:
             for d in mine:
-                named.setdefault(d, []).append(i)
-        for d, at in named.items():
-            members[d].append(np.array(at, dtype=np.intp))
+                members[d].append(at)
         self.members = {
             c: np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp) for c, parts in members.items()
         }
@@ -639,6 +663,21 @@ class _Layout:
                     self.key_ids.append(t)
                 at.append(position[t])
             self.chain_keys.append(np.array(at, dtype=np.intp))
+
+    def positions(self, stations: tuple[str, ...]) -> tuple[np.ndarray, bool]:
+        """Each station's position in the definition (-1 where it has none), and whether no
+        station is there twice. The contests of a ballot day are tables of the same stations
+        (five of a million at a server's start): the last stations asked for are kept, and the
+        same again (compared by identity first, so in milliseconds) are not looked up again."""
+        kept = self._positions
+        if kept is not None and (kept[0] is stations or kept[0] == stations):
+            return kept[1], kept[2]
+        n = len(stations)
+        at = np.fromiter(map(self.index.get, stations, repeat(-1)), dtype=np.intp, count=n)
+        at.flags.writeable = False
+        unique = len(set(stations)) == n
+        self._positions = (stations, at, unique)
+        return at, unique
 
     def chain(self, station: str) -> tuple[str, ...]:
         i = self.index.get(station)
