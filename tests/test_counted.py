@@ -31,7 +31,8 @@ def test_columns_read_as_the_two_dicts_did(first, then) -> None:
         status[key], versions[key] = state, (version, digest(seq), seq)
     keys = list(versions)
     counted = Counted.of(
-        keys,
+        [station for station, _ in keys],
+        [contest for _, contest in keys],
         [versions[k][0] for k in keys],
         [status[k] == "final" for k in keys],
         b"".join(versions[k][1].encode() for k in keys),
@@ -47,12 +48,16 @@ def test_columns_read_as_the_two_dicts_did(first, then) -> None:
     assert counted.finals().tolist() == [status[k] == "final" for k in order]
     assert counted.versions.get(("nowhere", "list"), (0, "", 0)) == (0, "", 0)
     assert ("nowhere", "list") not in counted.status
+    for odd in (["S1", "list"], ("S1",), ("S1", "list", 1), None, "S1"):  # not a (station, contest) pair
+        assert odd not in counted.status and counted.versions.get(odd) is None  # type: ignore[call-overload]
+        with pytest.raises(KeyError):
+            counted.status[odd]  # type: ignore[index]
 
 
 def test_a_protocol_given_twice_or_a_hash_that_is_not_one_is_refused() -> None:
     with pytest.raises(ValueError, match="given twice"):
-        Counted.of([("S1", "list")] * 2, [1, 2], [True, True], (digest(1) + digest(2)).encode(), [1, 2])
+        Counted.of(["S1", "S1"], ["list"] * 2, [1, 2], [True, True], (digest(1) + digest(2)).encode(), [1, 2])
     with pytest.raises(ValueError, match="64 characters each"):
-        Counted.of([("S1", "list")], [1], [True], digest(1).encode() + b"0", [1])
+        Counted.of(["S1"], ["list"], [1], [True], digest(1).encode() + b"0", [1])
     with pytest.raises(ValueError, match="64 hexadecimal characters"):
         Counted().set(("S1", "list"), 1, "final", digest(1) + "0", 1)  # S64 would cut it short

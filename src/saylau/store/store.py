@@ -868,12 +868,14 @@ class Store:
         t = turnout_reports
         # the columns of Counted as the batches come: plain arrays of machine integers and one
         # buffer of hash text, not a Python object a row
-        keys: list[tuple[str, str]] = []
+        stations_of: list[str] = []
+        contests_of: list[str] = []
         versions, seqs, finals = array.array("q"), array.array("q"), bytearray()
         hashes = bytearray()
 
         def keep(stations: Sequence[str], contests: Sequence[str], cols: Sequence[Sequence[Any]]) -> None:
-            keys.extend(zip(stations, contests, strict=True))
+            stations_of.extend(stations)
+            contests_of.extend(contests)
             versions.extend(cols[2])
             finals.extend(map("final".__eq__, cols[5]))
             # each a SHA-256 in hexadecimal, as every version is stored with
@@ -891,7 +893,7 @@ class Store:
             head = audit.last_seq(conn)
             tables, positions = self._scan_latest(conn, "status", "content_hash", "audit_seq", each=keep)
             reports = [_turnout_report(r) for r in conn.execute(sa.select(t).order_by(t.c.audit_seq))]
-        counted = Counted.of(keys, versions, finals, hashes, seqs)
+        counted = Counted.of(stations_of, contests_of, versions, finals, hashes, seqs)
         return Current(head, tables, counted, reports, positions)
 
     def _layouts(self, conn: sa.Connection, wanted: Iterable[str] = ()) -> dict[str, Layout]:
