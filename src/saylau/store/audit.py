@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from saylau.errors import InputError, SaylauError
-from saylau.store import copy_rows, entry_rows, kept_tree
+from saylau.store import copy_rows, entry_rows, kept_tree, version_runs
 from saylau.store.canonical import (
     Layout,
     define_entry,
@@ -724,6 +724,10 @@ def verify(conn: sa.Connection, since: Sequence[str] = (), vkey: str | None = No
         found.add(1, "audit entry 1: the log is empty: no entry records the election definition")
     checked = _checkpoints(conn, walk.tree, since, vkey, found)
     wrong = kept_tree.check(conn, walk.tree)  # the copy a server starts from: the same tree
+    if wrong is not None:
+        found.add(*wrong)
+    layouts = read_layouts(conn.execute(sa.select(protocol_layouts)))
+    wrong = version_runs.check(conn, layouts)  # and the versions it starts from: the stored ones
     if wrong is not None:
         found.add(*wrong)
     root = walk.tree.root().hex()

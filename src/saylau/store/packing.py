@@ -160,6 +160,29 @@ class TableBuilder:
             self._append(int(ordered[start]), stations, figures, order[start:end].tolist(), contests)
             self._rows[int(ordered[start])].append(order[start:end] + seen)
 
+    def add_run(
+        self, contest: str, lid: str, stations: Sequence[str], figures: bytes, rows: np.ndarray | None
+    ) -> None:
+        """Add the rows of one contest and layout, their figures end to end (a kept run,
+        :mod:`saylau.store.version_runs`, whose lengths were checked as it was read); with
+        ``rows``, only those rows."""
+        number = self._numbers[contest, lid]
+        if number == len(self._groups):
+            self._group(
+                number, [stations[0] if stations else ""], [contest], [lid], np.zeros(1, np.int64) + number
+            )
+        _, lay, have, data = self._groups[number]
+        if rows is None:
+            have.extend(stations)
+            data += figures
+            n = len(stations)
+        else:
+            have.extend([stations[i] for i in rows.tolist()])
+            data += np.frombuffer(figures, dtype=f"V{8 * lay.width}")[rows].tobytes() if lay.width else b""
+            n = len(rows)
+        seen, self._seen = self._seen, self._seen + n
+        self._rows[number].append(np.arange(seen, seen + n))
+
     def _group(
         self, number: int, stations: Sequence[str], contests: Sequence[str], lids: Sequence[str], numbers: Any
     ) -> None:

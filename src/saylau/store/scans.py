@@ -25,14 +25,11 @@ BATCH = 20_000
 COLUMNS = frozenset({"status", "layout", "figures", "content_hash", "audit_seq"})
 
 
-def latest_columns(conn: sa.Connection, columns: Sequence[str]) -> Iterator[list[Sequence[Any]]]:
-    """Batches of the latest version of each protocol, each batch as columns (station, contest,
-    version, *columns), read in the connection's transaction (one snapshot of the store)."""
-    unknown = set(columns) - COLUMNS
-    if unknown:  # pragma: no cover - callers name their columns in code
-        raise ValueError(f"not a column of protocol_versions: {sorted(unknown)}")
+def corrected(conn: sa.Connection) -> dict[tuple[str, str], int]:
+    """(station, contest) -> the latest version, of every protocol with more than one (an
+    index-only query)."""
     pg = conn.dialect.name == "postgresql"
-    corrected: dict[tuple[str, str], int] = {
+    return {
         (station, contest): version
         for station, contest, version in _rows(
             conn,
@@ -41,20 +38,50 @@ def latest_columns(conn: sa.Connection, columns: Sequence[str]) -> Iterator[list
             pg,
         )
     }
-    order = 'station COLLATE "C", contest COLLATE "C", version' if pg else "station, contest, version"
+
+
+def latest_columns(
+    conn: sa.Connection,
+    columns: Sequence[str],
+    *,
+    between: tuple[int, int] | None = None,
+    latest: dict[tuple[str, str], int] | None = None,
+) -> Iterator[list[Sequence[Any]]]:
+    """Batches of the latest version of each protocol, each batch as columns (station, contest,
+    version, *columns), read in the connection's transaction (one snapshot of the store).
+
+    ``between`` = (after, upto): only the versions of log entries after ``after`` up to ``upto``,
+    in log order (those not kept as runs, :mod:`saylau.store.version_runs`), dropping any that is
+    not the latest by ``latest`` (:func:`corrected`, read once by the caller)."""
+    unknown = set(columns) - COLUMNS
+    if unknown:  # pragma: no cover - callers name their columns in code
+        raise ValueError(f"not a column of protocol_versions: {sorted(unknown)}")
+    pg = conn.dialect.name == "postgresql"
+    if latest is None:
+        latest = corrected(conn)
     more = "".join(f", {c}" for c in columns)
-    sql = f"SELECT station, contest, version{more} FROM protocol_versions ORDER BY {order}"
-    stations = {station for station, _ in corrected}
+    if between is None:
+        order = 'station COLLATE "C", contest COLLATE "C", version' if pg else "station, contest, version"
+        sql = f"SELECT station, contest, version{more} FROM protocol_versions ORDER BY {order}"
+    else:
+        after, upto = (int(n) for n in between)
+        sql = (
+            f"SELECT station, contest, version{more} FROM protocol_versions "
+            f"WHERE audit_seq > {after} AND audit_seq <= {upto} ORDER BY audit_seq"
+        )
+    stations = {station for station, _ in latest}
     for batch in _batches(conn, sql, pg):
         cols: list[Sequence[Any]] = list(zip(*batch, strict=True))
-        if corrected and not stations.isdisjoint(cols[0]):
+        if latest and not stations.isdisjoint(cols[0]):
             station, contest, version = cols[0], cols[1], cols[2]
             keep = [
                 i
                 for i, s in enumerate(station)
-                if s not in stations or corrected.get((s, contest[i]), version[i]) == version[i]
+                if s not in stations or latest.get((s, contest[i]), version[i]) == version[i]
             ]
             if len(keep) < len(station):
+                if not keep:
+                    continue
                 cols = [[col[i] for i in keep] for col in cols]
         yield cols
 

@@ -43,7 +43,8 @@ from saylau.copies.model import NewCopy
 from saylau.errors import InputError
 from saylau.model import Election, Protocol
 from saylau.protocol_table import ProtocolTable
-from saylau.store import audit, copies, entry_rows, kept_tree, keyring, signing
+from saylau.store import audit, copies, entry_rows, kept_tree, keyring, scans, signing
+from saylau.store import version_runs as version_runs_
 from saylau.store.audit import AuditEntry, AuditReport, LogEntry
 from saylau.store.bulk import insert_rows
 from saylau.store.canonical import (
@@ -90,6 +91,7 @@ from saylau.store.tables import (
     protocol_layouts,
     protocol_versions,
     turnout_reports,
+    version_runs,
 )
 from saylau.transparency import keys
 from saylau.transparency.merkle import HASH_SIZE, Tree
@@ -827,6 +829,8 @@ class Store:
         conn: sa.Connection,
         *columns: str,
         each: Callable[[Sequence[str], Sequence[str], Sequence[Sequence[Any]]], None] | None = None,
+        runs_to: int | None = None,
+        each_run: Callable[[list[str], str, version_runs_.Run, np.ndarray | None], None] | None = None,
     ) -> tuple[list[ProtocolTable], list[np.ndarray]]:
         """Every contest's tables of latest versions (one per set of line and option ids), in one
         scan (:func:`~saylau.store.scans.latest_columns`), and for each table the position in the
@@ -835,18 +839,51 @@ class Store:
         columns (station, contest, version, layout, figures, *columns) for what else the caller
         keeps.
 
+        ``runs_to`` (the log's last entry): the versions kept as runs up to it are read as runs
+        (:mod:`~saylau.store.version_runs`), each handed to ``each_run`` with its stations, its
+        contest and the rows of it that are latest versions (None: all), and only the others as
+        rows, in log order; the tables' rows are then in log order, not by station.
+
         Each station and contest id is one str object, where the driver makes one per row: the
         tables' stations and the ids handed to ``each`` share them (five contests of a million
         stations: half a gigabyte of copies otherwise)."""
         words: dict[str, str] = {}
         one = words.setdefault
-        builder = TableBuilder(self._all_layouts(conn))
-        for cols in latest_columns(conn, ("layout", "figures", *columns)):
+        layouts = self._all_layouts(conn)
+        builder = TableBuilder(layouts)
+        wanted = ("layout", "figures", *columns)
+
+        def add(cols: list[Sequence[Any]]) -> None:
             stations = list(map(one, cols[0], cols[0]))
             contests = list(map(one, cols[1], cols[1]))
             if each is not None:
                 each(stations, contests, cols)
             builder.add(stations, contests, cols[3], cols[4])
+
+        kept = [] if runs_to is None else version_runs_.ranges(conn, runs_to)
+        if not kept:
+            for cols in latest_columns(conn, wanted):
+                add(cols)
+        else:
+            assert runs_to is not None and each_run is not None
+            latest = scans.corrected(conn)
+            after = 0
+            for first in kept:  # a range at a time: its rows, then the versions before it as rows
+                found = version_runs_.read(conn, layouts, first, after)
+                if found is None:  # it does not fit: its versions are read as rows with the next gap
+                    continue
+                last, runs = found
+                for cols in latest_columns(conn, wanted, between=(after, first - 1), latest=latest):
+                    add(cols)
+                for run in runs:
+                    stations = list(map(one, run.stations, run.stations))
+                    contest = one(run.contest, run.contest)
+                    rows = _latest_rows(run, stations, latest)
+                    each_run(stations, contest, run, rows)
+                    builder.add_run(contest, run.layout, stations, run.figures, rows)
+                after = last
+            for cols in latest_columns(conn, wanted, between=(after, runs_to), latest=latest):
+                add(cols)
         tables, positions = builder.tables(), builder.positions()
         order = sorted(range(len(tables)), key=lambda i: tables[i].contest)
         return [tables[i] for i in order], [positions[i] for i in order]
@@ -864,7 +901,12 @@ class Store:
 
     def current_state(self) -> Current:
         """:meth:`tables` with what a server's tally keeps beside them, all as of one moment: a
-        server starts (or reloads) from this, not from every version decoded one at a time."""
+        server starts (or reloads) from this, not from every version decoded one at a time.
+
+        The versions kept as columns (:mod:`~saylau.store.version_runs`: a national file's) are
+        read as such, the others as rows: five million protocols in 14 s instead of 25. The
+        tables' rows are then in log order, not by station (:attr:`Current.positions` joins
+        them to the counted columns either way)."""
         t = turnout_reports
         # the columns of Counted as the batches come: plain arrays of machine integers and one
         # buffer of hash text, not a Python object a row
@@ -889,9 +931,24 @@ class Store:
             hashes.extend(text)
             seqs.extend(cols[7])
 
+        def keep_run(
+            stations: list[str], contest: str, run: version_runs_.Run, rows: np.ndarray | None
+        ) -> None:
+            """A kept run's columns as they are (``rows``: the ones that are latest versions)."""
+            at = slice(None) if rows is None else rows
+            stations_of.extend(stations if rows is None else [stations[i] for i in rows.tolist()])
+            count = len(stations_of) - len(contests_of)
+            contests_of.extend([contest] * count)
+            versions.frombytes(np.asarray(run.versions[at], dtype=np.int64).tobytes())
+            finals.extend(np.asarray(run.finals[at], dtype=np.uint8).tobytes())
+            hashes.extend(np.frombuffer(run.hashes, dtype="V32")[at].tobytes().hex().encode("ascii"))
+            seqs.frombytes(np.asarray(run.seqs[at], dtype=np.int64).tobytes())
+
         with spec.no_cyclic_gc(), reading(self._engine) as conn:
             head = audit.last_seq(conn)
-            tables, positions = self._scan_latest(conn, "status", "content_hash", "audit_seq", each=keep)
+            tables, positions = self._scan_latest(
+                conn, "status", "content_hash", "audit_seq", each=keep, runs_to=head, each_run=keep_run
+            )
             reports = [_turnout_report(r) for r in conn.execute(sa.select(t).order_by(t.c.audit_seq))]
         counted = Counted.of(stations_of, contests_of, versions, finals, hashes, seqs)
         return Current(head, tables, counted, reports, positions)
@@ -1488,6 +1545,20 @@ class Store:
 # -- helpers ---------------------------------------------------------------------------------
 
 
+def _latest_rows(
+    run: version_runs_.Run, stations: Sequence[str], latest: Mapping[tuple[str, str], int]
+) -> np.ndarray | None:
+    """The rows of ``run`` that are their protocol's latest version (None: every row), by
+    ``latest`` (the protocols with more than one version: :func:`scans.corrected`)."""
+    if not latest:
+        return None
+    contest, versions = run.contest, run.versions
+    dropped = [i for i, s in enumerate(stations) if latest.get((s, contest), versions[i]) != versions[i]]
+    if not dropped:
+        return None
+    return np.setdiff1d(np.arange(len(stations)), dropped)
+
+
 def _turnout_report(r: Any) -> TurnoutReport:
     return TurnoutReport(
         place=r.place,
@@ -1534,6 +1605,7 @@ class _Rows:
         self.versions: list[tuple[Any, ...]] = []
         self.layouts: dict[str, Layout] = {}  # of the versions not yet flushed
         self.entries: list[tuple[Any, ...]] = []  # officers' entries (double entry), after the log rows
+        self.runs: list[dict[str, object]] = []  # large chunks' versions again as columns (version_runs)
         #: the leaf hashes of this transaction's entries (32 bytes each, in log order from entry
         #: ``first``), for the tree once it commits; None past ``_FRESH`` or out of order
         self.first: int | None = None
@@ -1590,7 +1662,9 @@ class _Rows:
             insert_rows(self.conn, protocol_entries, ENTRY_COLUMNS, self.entries)
             self.entries = []
         insert_rows(self.conn, protocol_versions, _VERSION_COLUMNS, self.versions)
-        self.audit, self.versions, self.layouts = [], [], {}
+        if self.runs:
+            self.conn.execute(sa.insert(version_runs), self.runs)
+        self.audit, self.versions, self.layouts, self.runs = [], [], {}, []
 
 
 def _write(
@@ -1623,6 +1697,21 @@ def _write(
                 for i, v in zip(part, numbers, strict=True)
             ],
         )
+        figures = [i.figures for i in part]
+        if len(part) >= version_runs_.RUN_MIN:  # a national file's chunk: kept as columns too
+            rows.runs.extend(
+                version_runs_.rows(
+                    entries[0][0],
+                    entries[-1][0],
+                    [i.station for i in part],
+                    [i.contest for i in part],
+                    [i.layout for i in part],
+                    figures,
+                    numbers,
+                    hashes,
+                    status == "final",
+                )
+            )
         start = entries[-1][0]
         rows.add(
             entries,
@@ -1633,7 +1722,7 @@ def _write(
                     v,
                     status,
                     i.layout.id,
-                    i.figures,
+                    f,
                     h,
                     note,
                     actor,
@@ -1642,7 +1731,7 @@ def _write(
                     e[0],
                     *((None, None) if i.signed is None else (i.signed.key_id, i.signed.value)),
                 )
-                for i, v, h, e in zip(part, numbers, hashes, entries, strict=True)
+                for i, v, f, h, e in zip(part, numbers, figures, hashes, entries, strict=True)
             ],
             {i.layout for i in part},
         )

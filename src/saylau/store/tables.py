@@ -262,6 +262,29 @@ log_tree = sa.Table(
     sa.Column("nodes", sa.LargeBinary, nullable=False),
 )
 
+#: The versions of a large submission again, as columns (:mod:`saylau.store.version_runs`): row
+#: (first_seq, contest, layout) holds those of the versions whose log entries are ``first_seq`` to
+#: ``last_seq`` that are of that contest and layout, in log order; the rows of one range hold every
+#: version of it. ``stations`` is a JSON array; ``versions`` and ``seqs`` packed little-endian int64,
+#: ``finals`` one byte each (1: final), ``hashes`` each content hash's 32 bytes, ``figures`` each
+#: version's packed counts end to end. Written in the transaction that stores the versions, never
+#: changed: a copy a server starts from instead of reading five million version rows one at a time;
+#: ``saylau audit verify`` checks every row against the versions. Not part of the record.
+version_runs = sa.Table(
+    "version_runs",
+    metadata,
+    sa.Column("first_seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("contest", sa.Text, primary_key=True),
+    sa.Column("layout", sa.Text, primary_key=True),
+    sa.Column("last_seq", sa.BigInteger, nullable=False),
+    sa.Column("stations", sa.Text, nullable=False),
+    sa.Column("versions", sa.LargeBinary, nullable=False),
+    sa.Column("finals", sa.LargeBinary, nullable=False),
+    sa.Column("hashes", sa.LargeBinary, nullable=False),
+    sa.Column("seqs", sa.LargeBinary, nullable=False),
+    sa.Column("figures", sa.LargeBinary, nullable=False),
+)
+
 #: Each token's request bucket (docs/deploy.md, "Several servers on one PostgreSQL"): ``level``
 #: requests left at ``at`` (the database's clock, in seconds since the epoch). Kept here so that a
 #: token's rate holds across every server on one PostgreSQL, not per process. Operational data, not
