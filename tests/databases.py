@@ -21,7 +21,9 @@ from typing import Generic, TypeVar
 import pytest
 import sqlalchemy as sa
 
+from saylau.store.engine import parse
 from saylau.store.tables import VERSION_TABLE, metadata
+from saylau.transparency.merkle import Tree
 
 T = TypeVar("T")
 
@@ -166,3 +168,25 @@ class Copies(Generic[T]):
 def _backup(source: str | Path, target: str | Path) -> None:
     with closing(sqlite3.connect(source)) as a, closing(sqlite3.connect(target)) as b:
         a.backup(b)
+
+
+def execute(url: str, sql: str, **params: object) -> None:
+    """One statement on a store's database behind the store's back (a connection of its own,
+    committed): what tamper tests change."""
+    engine = sa.create_engine(parse(url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(sql), params)
+    finally:
+        engine.dispose()
+
+
+def log_tree(url: str) -> Tree:
+    """The tree hashed from every leaf the log holds, read by a connection of its own."""
+    engine = sa.create_engine(parse(url))
+    try:
+        with engine.connect() as conn:
+            query = sa.text("SELECT leaf_hash FROM audit_log ORDER BY seq")
+            return Tree(bytes.fromhex(leaf) for (leaf,) in conn.execute(query))
+    finally:
+        engine.dispose()

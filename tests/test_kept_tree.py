@@ -17,9 +17,9 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import run_cli
+from databases import execute, log_tree
 from saylau.store import Store, StoreError, kept_tree
 from saylau.store.engine import parse
-from saylau.transparency.merkle import Tree
 
 TINY = Path(__file__).parent / "data" / "tiny"
 REPORTS = 30  # turnout reports after the definition and three files of eight protocols: 39 entries
@@ -57,28 +57,8 @@ def _rows(url: str) -> dict[tuple[int, int], bytes]:
         engine.dispose()
 
 
-def _leaves(url: str) -> Tree:
-    """The tree hashed from every leaf the log holds (what a process did before the kept tree)."""
-    engine = _engine(url)
-    try:
-        with engine.connect() as conn:
-            query = sa.text("SELECT leaf_hash FROM audit_log ORDER BY seq")
-            return Tree(bytes.fromhex(leaf) for (leaf,) in conn.execute(query))
-    finally:
-        engine.dispose()
-
-
-def _change(url: str, sql: str, **params: object) -> None:
-    engine = _engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text(sql), params)
-    finally:
-        engine.dispose()
-
-
 def test_the_next_process_starts_from_the_kept_runs_and_has_the_whole_tree(store_url: str) -> None:
-    whole = _leaves(store_url)
+    whole = log_tree(store_url)
     assert whole.size == 1 + 8 + REPORTS
     rows = _rows(store_url)
     # every complete run of every level, kept by the commands as they wrote
@@ -92,7 +72,7 @@ def test_the_next_process_starts_from_the_kept_runs_and_has_the_whole_tree(store
             assert store.consistency_proof(n, whole.size)[3] == whole.consistency_proof(n)
     # the kept runs are what it read: one changed behind the store's back (level 2, run 0: the
     # subtrees of entries 1-4, ..., 13-16) gives another root of the first 12 entries
-    _change(store_url, "UPDATE log_tree SET nodes = :n WHERE level = 2 AND chunk = 0", n=b"\1" * 128)
+    execute(store_url, "UPDATE log_tree SET nodes = :n WHERE level = 2 AND chunk = 0", n=b"\1" * 128)
     with Store.open(store_url) as store:
         assert store.signed_tree(12)[1] != whole.root(12)
 
@@ -100,7 +80,7 @@ def test_the_next_process_starts_from_the_kept_runs_and_has_the_whole_tree(store
 def test_a_changed_kept_run_is_named_by_audit_verify(store_url: str) -> None:
     with Store.open(store_url) as store:
         assert store.verify().ok
-    _change(store_url, "UPDATE log_tree SET nodes = :n WHERE level = 1 AND chunk = 1", n=b"\1" * 128)
+    execute(store_url, "UPDATE log_tree SET nodes = :n WHERE level = 1 AND chunk = 1", n=b"\1" * 128)
     with Store.open(store_url) as store:
         report = store.verify()
     assert not report.ok
@@ -115,10 +95,10 @@ def test_a_changed_kept_run_is_named_by_audit_verify(store_url: str) -> None:
 def test_a_kept_tree_longer_than_the_log_is_refused(store_url: str) -> None:
     """Runs past the log's last entry: entries were deleted (or runs forged); nothing is served
     from such a tree, and verify names the run."""
-    whole = _leaves(store_url)
+    whole = log_tree(store_url)
     beyond = whole.complete(0, 4)
     for chunk in (beyond, beyond + 1):
-        _change(store_url, "INSERT INTO log_tree VALUES (0, :c, :n)", c=chunk, n=b"\2" * 128)
+        execute(store_url, "INSERT INTO log_tree VALUES (0, :c, :n)", c=chunk, n=b"\2" * 128)
     shorter = "holds 39 entries, fewer than the 44 its kept tree"
     with Store.open(store_url) as store, pytest.raises(StoreError, match=shorter):
         store.audit_head()
@@ -139,6 +119,6 @@ def test_a_checkpoint_kept_by_a_server_keeps_the_tree_too(db_url: str, tmp_path:
         size, _, note = store.signed_tree()
         assert note is not None
         store.keep_checkpoint(size, note)
-    whole = _leaves(db_url)
+    whole = log_tree(db_url)
     assert size == whole.size == 11
     assert sorted(_rows(db_url)) == [(0, 0), (0, 1), (1, 0)]

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from databases import BACKENDS, Copies
+from databases import BACKENDS, Copies, execute
 from saylau import spec
 from saylau.model import Protocol
 from saylau.store import Current, Store, version_runs
@@ -93,15 +93,6 @@ def _engine(url: str) -> sa.Engine:
     return sa.create_engine(parse(url))
 
 
-def _execute(url: str, sql: str, **params: object) -> None:
-    engine = _engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text(sql), params)
-    finally:
-        engine.dispose()
-
-
 def _ranges(url: str) -> list[tuple[int, int, int]]:
     engine = _engine(url)
     try:
@@ -152,7 +143,7 @@ def test_a_run_that_does_not_fit_is_read_as_rows_and_named_by_verify(
         _night(store)
     expected = _as_plain(_by_rows(store_url, monkeypatch))
     first = _ranges(store_url)[1][0]
-    _execute(
+    execute(
         store_url,
         "UPDATE version_runs SET seqs = :short WHERE first_seq = :first",
         short=b"\0" * 8,

@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from databases import BACKENDS, Copies
+from databases import BACKENDS, Copies, log_tree
 from saylau import spec
 from saylau.model import Protocol
 from saylau.store import Store
-from saylau.store.engine import parse
 from saylau.transparency.merkle import Tree, verify_inclusion
 
 TINY = Path(__file__).parent / "data" / "tiny"
@@ -33,17 +32,6 @@ def protocols() -> list[Protocol]:
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with TINY_STORES.new(request.param, tmp_path) as (url, _, _):
         yield url
-
-
-def _log_tree(url: str) -> Tree:
-    """The tree of every leaf the log holds, read by a connection of its own."""
-    engine = sa.create_engine(parse(url))
-    try:
-        with engine.connect() as conn:
-            query = sa.text("SELECT leaf_hash FROM audit_log ORDER BY seq")
-            return Tree(bytes.fromhex(leaf) for (leaf,) in conn.execute(query))
-    finally:
-        engine.dispose()
 
 
 def _reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
@@ -64,7 +52,7 @@ def test_a_process_that_wrote_does_not_read_its_entries_back(
     store_url: str, protocols: list[Protocol], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with Store.open(store_url) as store:
-        before = _log_tree(store_url).size
+        before = log_tree(store_url).size
         reads = _reads(monkeypatch)
         done = [store.submit(part, actor="tec") for part in (protocols[:5], protocols[5:])]  # twice
         written = [w.audit_seq for one in done for w in one.versions]
@@ -72,7 +60,7 @@ def test_a_process_that_wrote_does_not_read_its_entries_back(
         size, root = store.audit_head()
         # the definition's entries were read, the protocols' were not
         assert reads == [(0, before)]
-        assert (size, root) == (before + len(protocols), _log_tree(store_url).root().hex())
+        assert (size, root) == (before + len(protocols), log_tree(store_url).root().hex())
 
 
 def test_every_root_and_proof_is_the_logs_whatever_was_written_in_between(
@@ -96,9 +84,9 @@ def test_every_root_and_proof_is_the_logs_whatever_was_written_in_between(
                 store.add_turnout("R1", "10:00", 5 + len(part), actor="tec")
             if ask:
                 for one in (a, b):
-                    expected = _log_tree(store_url)
+                    expected = log_tree(store_url)
                     assert one.audit_head() == (expected.size, expected.root().hex())
-        expected = _log_tree(store_url)
+        expected = log_tree(store_url)
         for one in (a, b):
             size, root, leaf, proof = one.inclusion_proof(expected.size - 3)
             assert (size, root) == (expected.size, expected.root())
