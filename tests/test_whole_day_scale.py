@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import demo_build
+from databases import execute
 from saylau.projection.seats import DistrictWinners, district_winners
 from saylau.rules.majority import DistrictRules, decide
 from saylau.rules.ties import TiePolicy
@@ -22,8 +23,9 @@ def test_every_contest_s_latest_versions_are_one_streamed_scan(
     """The latest version of every protocol of every contest is read in one query (a query per
     contest once read the whole day's table 3,131 times), in station order, the corrections'
     latest versions in place of their first (found by one more query, of the primary key's index
-    alone). A server's start reads the versions kept as columns (the Mazhilis list file's 10,418,
-    :mod:`saylau.store.version_runs`) and the others in one query before and one after them."""
+    alone). The versions kept as columns (the Mazhilis list file's 10,418,
+    :mod:`saylau.store.version_runs`) are read as such, and the others in one query before and one
+    after them: the same tables."""
     db = tmp_path / "kz.db"
     demo_build(db, withhold=40)
     with Store.open(str(db)) as store:
@@ -40,20 +42,28 @@ def test_every_contest_s_latest_versions_are_one_streamed_scan(
         monkeypatch.setattr(
             scans, "_batches", lambda conn, sql, pg: seen.append(sql) or batches(conn, sql, pg)
         )
-        tables = store.tables()
-        scanned, seen[:] = list(seen), []
         state = store.current_state()
-    versions = [q for q in scanned if "FROM protocol_versions" in q]
+        started, seen[:] = list(seen), []
+        with_runs = store.tables()
+        read, seen[:] = list(seen), []
+    execute(str(db), "DELETE FROM version_runs")  # as a store upgraded from before the runs
+    with Store.open(str(db)) as store:
+        tables = store.tables()
+    for queries in (started, read):
+        versions = [q for q in queries if "FROM protocol_versions" in q]
+        assert len(versions) == 3 and sum("figures" in q and "audit_seq >" in q for q in versions) == 2
+    versions = [q for q in seen if "FROM protocol_versions" in q]
     assert len(versions) == 2 and sum("figures" in q for q in versions) == 1
     for table in tables:
         assert list(table.stations) == sorted(table.stations)
-    started = [q for q in seen if "FROM protocol_versions" in q]
-    assert len(started) == 3 and sum("figures" in q and "audit_seq >" in q for q in started) == 2
     assert len({t.contest for t in state.tables}) == len({t.contest for t in tables}) == 30
     assert state.counted.versions.keys() == first.counted.versions.keys() == state.counted.status.keys()
     assert state.counted.versions[station, contest][0] == 2
-    mine = {(t.contest, s): t.figures[i].tolist() for t in state.tables for i, s in enumerate(t.stations)}
-    assert mine == {(t.contest, s): t.figures[i].tolist() for t in tables for i, s in enumerate(t.stations)}
+    expected = {(t.contest, s): t.figures[i].tolist() for t in tables for i, s in enumerate(t.stations)}
+    for got in (state.tables, with_runs):
+        assert {
+            (t.contest, s): t.figures[i].tolist() for t in got for i, s in enumerate(t.stations)
+        } == expected
 
 
 def test_plurality_replicates_read_at_once_are_what_decide_says_of_each():

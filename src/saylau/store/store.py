@@ -819,10 +819,12 @@ class Store:
 
     def tables(self) -> list[ProtocolTable]:
         """The latest version of every protocol, as tables: one per contest (and set of line and
-        option ids), rows by station in code point order. Read as packed integers, never as one
-        Python object per count: this is what results and a starting server read."""
+        option ids). Read as packed integers, never as one Python object per count: this is what
+        results and a starting server read. Rows read as rows come by station in code point
+        order; a national file's versions kept as columns (:mod:`~saylau.store.version_runs`)
+        come as they were written, with the rows read between them in log order."""
         with spec.no_cyclic_gc(), reading(self._engine) as conn:
-            return self._scan_latest(conn)[0]
+            return self._scan_latest(conn, runs_to=audit.last_seq(conn))[0]
 
     def _scan_latest(
         self,
@@ -839,10 +841,10 @@ class Store:
         columns (station, contest, version, layout, figures, *columns) for what else the caller
         keeps.
 
-        ``runs_to`` (the log's last entry): the versions kept as runs up to it are read as runs
-        (:mod:`~saylau.store.version_runs`), each handed to ``each_run`` with its stations, its
-        contest and the rows of it that are latest versions (None: all), and only the others as
-        rows, in log order; the tables' rows are then in log order, not by station.
+        ``runs_to`` (the log's last entry, read in ``conn``): the versions kept as runs up to it
+        are read as runs (:mod:`~saylau.store.version_runs`), each handed to ``each_run`` with its
+        stations, its contest and the rows of it that are latest versions (None: all), and only
+        the others as rows, in log order; the tables' rows are then in log order, not by station.
 
         Each station and contest id is one str object, where the driver makes one per row: the
         tables' stations and the ids handed to ``each`` share them (five contests of a million
@@ -865,7 +867,7 @@ class Store:
             for cols in latest_columns(conn, wanted):
                 add(cols)
         else:
-            assert runs_to is not None and each_run is not None
+            assert runs_to is not None
             latest = scans.corrected(conn)
             after = 0
             for first in kept:  # a range at a time: its rows, then the versions before it as rows
@@ -879,7 +881,8 @@ class Store:
                     stations = list(map(one, run.stations, run.stations))
                     contest = one(run.contest, run.contest)
                     rows = _latest_rows(run, stations, latest)
-                    each_run(stations, contest, run, rows)
+                    if each_run is not None:
+                        each_run(stations, contest, run, rows)
                     builder.add_run(contest, run.layout, stations, run.figures, rows)
                 after = last
             for cols in latest_columns(conn, wanted, between=(after, runs_to), latest=latest):
