@@ -86,6 +86,12 @@ def latest_columns(
         yield cols
 
 
+def driver_rows(conn: sa.Connection, sql: str) -> list[Sequence[Any]]:
+    """Every row of a query (SQL written by saylau, never from input) as plain tuples from the
+    driver's own cursor, in the connection's transaction."""
+    return list(_rows(conn, sql, conn.dialect.name == "postgresql"))
+
+
 def _rows(conn: sa.Connection, sql: str, pg: bool) -> Iterator[Sequence[Any]]:
     for batch in _batches(conn, sql, pg):
         yield from batch

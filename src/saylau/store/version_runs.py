@@ -26,6 +26,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from saylau.store.canonical import Layout
+from saylau.store.scans import driver_rows
 from saylau.store.tables import protocol_versions, version_runs
 
 #: The fewest versions a submission writes at once (in one chunk) for them to be kept as a run.
@@ -181,8 +182,8 @@ def _whole(conn: sa.Connection, key: tuple[int, int], runs: Sequence[Run | None]
 
 def check(conn: sa.Connection, layouts: dict[str, Layout]) -> tuple[int, str] | None:
     """(entry, what is wrong) of the first kept row that is not what the versions of its entries
-    are, or None: what ``saylau audit verify`` reports."""
-    pv = protocol_versions
+    are, or None: what ``saylau audit verify`` reports. Each range's versions are read as rows
+    once, from the driver's own cursor, and compared with its runs a column at a time."""
     after = 0
     for first in ranges(conn, 2**62):
         found = read(conn, layouts, first, after)
@@ -194,31 +195,41 @@ def check(conn: sa.Connection, layouts: dict[str, Layout]) -> tuple[int, str] | 
             )
         last, runs = found
         after = last
-        what = f"the versions kept as columns for entries {first} to {last} (table version_runs)"
-        stored = {
-            int(r.audit_seq): r
-            for r in conn.execute(
-                sa.select(
-                    pv.c.audit_seq, pv.c.station, pv.c.contest, pv.c.version, pv.c.status, pv.c.layout,
-                    pv.c.figures, pv.c.content_hash,
-                ).where(pv.c.audit_seq >= first, pv.c.audit_seq <= last)
-            )
-        }  # fmt: skip
+        sql = (
+            "SELECT audit_seq, station, contest, version, status, layout, figures, content_hash "
+            f"FROM protocol_versions WHERE audit_seq >= {int(first)} AND audit_seq <= {int(last)} "
+            "ORDER BY audit_seq"
+        )
+        stored = driver_rows(conn, sql)
+        # read() counted them: one version for each entry of the range, so row i is entry first + i
+        _, station, contest, version, status, layout, figures, content_hash = (
+            list(column) for column in zip(*stored, strict=True)
+        )
+        del stored
+        wrong: list[int] = []
         for run in runs:
-            width = len(run.figures) // max(1, len(run.stations))
-            for i, seq in enumerate(run.seqs.tolist()):
-                r = stored.get(seq)
-                kept = (
-                    run.stations[i],
-                    run.contest,
-                    int(run.versions[i]),
-                    "final" if run.finals[i] else "preliminary",
-                    run.layout,
-                    run.figures[i * width : (i + 1) * width],
-                    run.hashes[32 * i : 32 * i + 32].hex(),
+            at = (run.seqs - first).tolist()
+            n = len(at)
+            width = 8 * layouts[run.layout].width
+            kept_hashes = run.hashes.hex()
+            bad = (
+                (np.array([station[i] for i in at], dtype=object) != np.array(run.stations, dtype=object))
+                | (np.array([contest[i] for i in at], dtype=object) != run.contest)
+                | (np.array([layout[i] for i in at], dtype=object) != run.layout)
+                | (np.array([version[i] for i in at], dtype=np.int64) != run.versions)
+                | (np.array([status[i] == "final" for i in at], dtype=bool) != run.finals)
+                | np.array(
+                    [content_hash[i] != kept_hashes[64 * k : 64 * k + 64] for k, i in enumerate(at)], bool
                 )
-                if r is None or kept != (
-                    r.station, r.contest, r.version, r.status, r.layout, bytes(r.figures), r.content_hash,
-                ):  # fmt: skip
-                    return seq, f"{what} differ from the version stored at entry {seq}"
+                | np.array(
+                    [bytes(figures[i]) != run.figures[width * k : width * (k + 1)] for k, i in enumerate(at)],
+                    dtype=bool,
+                )
+            )
+            if n and bad.any():
+                wrong.append(int(run.seqs[int(np.flatnonzero(bad)[0])]))
+        if wrong:
+            entry = min(wrong)
+            what = f"the versions kept as columns for entries {first} to {last} (table version_runs)"
+            return entry, f"{what} differ from the version stored at entry {entry}"
     return None
