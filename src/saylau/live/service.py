@@ -98,8 +98,10 @@ class Live:
         self.generation = 0  # bumped by every change to the tally or the turnout reports
         self.seq = 0  # the audit entries up to this one are counted
         self.ahead: set[int] = set()  # and these after it (this process's own, past a gap)
-        self.tally = Tally(self.election)
-        self.final_tally = Tally(self.election)  # the protocols whose counted version is final
+        # made by _reload below, from the store (an empty tally first would cost as much again:
+        # half a second each at a million stations)
+        self.tally: Tally
+        self.final_tally: Tally  # the protocols whose counted version is final
         #: the final tally counts what the other does, made alike: a copy of it, then only the
         #: same final versions applied to both (a snapshot then evaluates one of them)
         self._twins = False
