@@ -129,7 +129,7 @@ def _run(row: sa.Row[object], layouts: dict[str, Layout]) -> Run | None:
     try:
         lay = layouts[r["layout"]]
         stations = json.loads(r["stations"])
-        if not (isinstance(stations, list) and all(type(s) is str for s in stations)):
+        if not isinstance(stations, list) or not set(map(type, stations)) <= {str}:
             return None
         n = len(stations)
         sizes = {
@@ -171,7 +171,9 @@ def _whole(conn: sa.Connection, key: tuple[int, int], runs: Sequence[Run | None]
     if sum(len(run.stations) for run in runs if run is not None) != size:
         return False
     seqs = np.concatenate([run.seqs for run in runs if run is not None])
-    if len(np.unique(seqs)) != size or seqs.min() != first or seqs.max() != last:
+    if seqs.min() != first or seqs.max() != last:
+        return False
+    if np.bincount(seqs - first, minlength=size).max() != 1:  # an entry twice (so another missing)
         return False
     pv = protocol_versions
     stored = conn.execute(
