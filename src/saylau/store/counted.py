@@ -5,8 +5,8 @@ A server looks these up by (station, contest) on every write (is this version ne
 text) and every page of a station. As dicts of tuples they cost about 350 bytes a protocol: 1.7 GB
 at five million protocols (a million stations, five contests), most of a server's memory. Here a
 protocol is one row of four NumPy columns (77 bytes) behind one dict per contest from a station to
-its row (about 70 bytes more: no tuple a key, the station's id shared with the definition's
-tables). :attr:`Counted.status` and :attr:`Counted.versions` read as the two dicts did (mappings
+its row (about 70 bytes more: no tuple a key, and the station's id the one str the store's
+tables hold). :attr:`Counted.status` and :attr:`Counted.versions` read as the two dicts did (mappings
 from (station, contest) to ``"final"``/``"preliminary"`` and to ``(version, content hash, log
 entry)``); :meth:`Counted.set` writes both at once.
 """

@@ -168,9 +168,7 @@ class TableBuilder:
         ``rows``, only those rows."""
         number = self._numbers[contest, lid]
         if number == len(self._groups):
-            self._group(
-                number, [stations[0] if stations else ""], [contest], [lid], np.zeros(1, np.int64) + number
-            )
+            self._open(stations[0] if stations else "", contest, lid)
         _, lay, have, data = self._groups[number]
         if rows is None:
             have.extend(stations)
@@ -187,13 +185,16 @@ class TableBuilder:
         self, number: int, stations: Sequence[str], contests: Sequence[str], lids: Sequence[str], numbers: Any
     ) -> None:
         i = int(np.flatnonzero(numbers == number)[0])
-        lay = self._layouts.get(lids[i])
+        self._open(stations[i], contests[i], lids[i])
+
+    def _open(self, station: str, contest: str, lid: str) -> None:
+        """A new group for (contest, layout ``lid``), first seen on the row of ``station``."""
+        lay = self._layouts.get(lid)
         if lay is None:
             raise StoreError(
-                f"protocol {stations[i]}/{contests[i]}: its layout {lids[i]!r} is not stored; "
-                "run saylau audit verify"
+                f"protocol {station}/{contest}: its layout {lid!r} is not stored; run saylau audit verify"
             )
-        self._groups.append((contests[i], lay, [], bytearray()))
+        self._groups.append((contest, lay, [], bytearray()))
         self._rows.append([])
 
     def _append(

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 
 #: Rows fetched at a time: large enough that a batch's per-column work amortises, small enough
@@ -25,19 +26,48 @@ BATCH = 20_000
 COLUMNS = frozenset({"status", "layout", "figures", "content_hash", "audit_seq"})
 
 
-def corrected(conn: sa.Connection) -> dict[tuple[str, str], int]:
-    """(station, contest) -> the latest version, of every protocol with more than one (an
-    index-only query)."""
+class Corrected:
+    """The protocols with more than one version, and the latest version of each: what tells a
+    row that is its protocol's latest version from one a correction replaced."""
+
+    __slots__ = ("latest", "stations")
+
+    def __init__(self, latest: dict[tuple[str, str], int]) -> None:
+        self.latest = latest  # (station, contest) -> its latest version
+        self.stations = frozenset(station for station, _ in latest)
+
+    def rows(
+        self, stations: Sequence[str], contests: Sequence[str], versions: Sequence[int] | np.ndarray
+    ) -> list[int] | None:
+        """The positions of the rows (station, contest, version) that are their protocol's latest
+        version, or None when every one is: a protocol is seldom corrected, so most batches are
+        let through by one set operation."""
+        latest = self.latest
+        if not latest or self.stations.isdisjoint(stations):
+            return None
+        corrected = self.stations
+        keep = [
+            i
+            for i, s in enumerate(stations)
+            if s not in corrected or latest.get((s, contests[i]), versions[i]) == versions[i]
+        ]
+        return None if len(keep) == len(stations) else keep
+
+
+def corrected(conn: sa.Connection) -> Corrected:
+    """Every protocol with more than one version, and its latest (an index-only query)."""
     pg = conn.dialect.name == "postgresql"
-    return {
-        (station, contest): version
-        for station, contest, version in _rows(
-            conn,
-            "SELECT station, contest, max(version) FROM protocol_versions WHERE version > 1 "
-            "GROUP BY station, contest",
-            pg,
-        )
-    }
+    return Corrected(
+        {
+            (station, contest): version
+            for station, contest, version in _rows(
+                conn,
+                "SELECT station, contest, max(version) FROM protocol_versions WHERE version > 1 "
+                "GROUP BY station, contest",
+                pg,
+            )
+        }
+    )
 
 
 def latest_columns(
@@ -45,7 +75,7 @@ def latest_columns(
     columns: Sequence[str],
     *,
     between: tuple[int, int] | None = None,
-    latest: dict[tuple[str, str], int] | None = None,
+    latest: Corrected | None = None,
 ) -> Iterator[list[Sequence[Any]]]:
     """Batches of the latest version of each protocol, each batch as columns (station, contest,
     version, *columns), read in the connection's transaction (one snapshot of the store).
@@ -69,20 +99,13 @@ def latest_columns(
             f"SELECT station, contest, version{more} FROM protocol_versions "
             f"WHERE audit_seq > {after} AND audit_seq <= {upto} ORDER BY audit_seq"
         )
-    stations = {station for station, _ in latest}
     for batch in _batches(conn, sql, pg):
         cols: list[Sequence[Any]] = list(zip(*batch, strict=True))
-        if latest and not stations.isdisjoint(cols[0]):
-            station, contest, version = cols[0], cols[1], cols[2]
-            keep = [
-                i
-                for i, s in enumerate(station)
-                if s not in stations or latest.get((s, contest[i]), version[i]) == version[i]
-            ]
-            if len(keep) < len(station):
-                if not keep:
-                    continue
-                cols = [[col[i] for i in keep] for col in cols]
+        keep = latest.rows(cols[0], cols[1], cols[2])
+        if keep is not None:
+            if not keep:
+                continue
+            cols = [[col[i] for i in keep] for col in cols]
         yield cols
 
 

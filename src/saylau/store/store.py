@@ -880,7 +880,8 @@ class Store:
                 for run in runs:
                     stations = list(map(one, run.stations, run.stations))
                     contest = one(run.contest, run.contest)
-                    rows = _latest_rows(run, stations, latest)
+                    keep = latest.rows(stations, [contest] * len(stations), run.versions)
+                    rows = None if keep is None else np.array(keep, dtype=np.intp)
                     if each_run is not None:
                         each_run(stations, contest, run, rows)
                     builder.add_run(contest, run.layout, stations, run.figures, rows)
@@ -1509,10 +1510,10 @@ class Store:
         unread = self._unread
         if unread is not None:
             first, leaves = unread
-            last = first - 1 + len(leaves) // HASH_SIZE
+            end = first - 1 + len(leaves) // HASH_SIZE
             if first <= tree.size:  # read from the log already
                 self._unread = None
-            elif last <= head:  # the entries before them from the log, then these as they are
+            elif end <= head:  # the entries before them from the log, then these as they are
                 self._read_log(conn, tree, first - 1)
                 tree.extend_raw(leaves)
                 self._unread = None
@@ -1546,20 +1547,6 @@ class Store:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def _latest_rows(
-    run: version_runs_.Run, stations: Sequence[str], latest: Mapping[tuple[str, str], int]
-) -> np.ndarray | None:
-    """The rows of ``run`` that are their protocol's latest version (None: every row), by
-    ``latest`` (the protocols with more than one version: :func:`scans.corrected`)."""
-    if not latest:
-        return None
-    contest, versions = run.contest, run.versions
-    dropped = [i for i, s in enumerate(stations) if latest.get((s, contest), versions[i]) != versions[i]]
-    if not dropped:
-        return None
-    return np.setdiff1d(np.arange(len(stations)), dropped)
 
 
 def _turnout_report(r: Any) -> TurnoutReport:
@@ -1700,14 +1687,15 @@ def _write(
                 for i, v in zip(part, numbers, strict=True)
             ],
         )
+        stations, contests = [i.station for i in part], [i.contest for i in part]
         figures = [i.figures for i in part]
         if len(part) >= version_runs_.RUN_MIN:  # a national file's chunk: kept as columns too
             rows.runs.extend(
                 version_runs_.rows(
                     entries[0][0],
                     entries[-1][0],
-                    [i.station for i in part],
-                    [i.contest for i in part],
+                    stations,
+                    contests,
                     [i.layout for i in part],
                     figures,
                     numbers,
@@ -1738,9 +1726,7 @@ def _write(
             ],
             {i.layout for i in part},
         )
-        written._add(
-            (i.station for i in part), (i.contest for i in part), numbers, hashes, (e[0] for e in entries)
-        )
+        written._add(stations, contests, numbers, hashes, (e[0] for e in entries))
     return written, start
 
 

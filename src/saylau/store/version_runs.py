@@ -35,10 +35,8 @@ RUN_MIN = 10_000
 
 @dataclass(frozen=True)
 class Run:
-    """The versions of one contest and layout among log entries ``first`` to ``last``, in log order."""
+    """The versions of one contest and layout among the log entries of one kept range, in log order."""
 
-    first: int
-    last: int
     contest: str
     layout: str
     stations: list[str]
@@ -145,8 +143,6 @@ def _run(row: sa.Row[object], layouts: dict[str, Layout]) -> Run | None:
         if finals.size and finals.max() > 1:
             return None
         return Run(
-            r["first_seq"],
-            r["last_seq"],
             r["contest"],
             lay.id,
             stations,
@@ -214,17 +210,19 @@ def check(conn: sa.Connection, layouts: dict[str, Layout]) -> tuple[int, str] | 
             n = len(at)
             width = 8 * layouts[run.layout].width
             kept_hashes = run.hashes.hex()
+            # compared as Python objects: a stored value of the wrong type (a version as text, a
+            # NULL) is a difference, not an error
             bad = (
                 (np.array([station[i] for i in at], dtype=object) != np.array(run.stations, dtype=object))
                 | (np.array([contest[i] for i in at], dtype=object) != run.contest)
                 | (np.array([layout[i] for i in at], dtype=object) != run.layout)
-                | (np.array([version[i] for i in at], dtype=np.int64) != run.versions)
+                | (np.array([version[i] for i in at], dtype=object) != run.versions.astype(object))
                 | (np.array([status[i] == "final" for i in at], dtype=bool) != run.finals)
                 | np.array(
                     [content_hash[i] != kept_hashes[64 * k : 64 * k + 64] for k, i in enumerate(at)], bool
                 )
                 | np.array(
-                    [bytes(figures[i]) != run.figures[width * k : width * (k + 1)] for k, i in enumerate(at)],
+                    [figures[i] != run.figures[width * k : width * (k + 1)] for k, i in enumerate(at)],
                     dtype=bool,
                 )
             )
