@@ -58,6 +58,53 @@ def _temporary_files_in_memory() -> None:
 
 _temporary_files_in_memory()
 
+
+def _exit_without_finalizing() -> None:
+    """A worker's last act: leave at once, once every other exit handler has run.
+
+    At the end of a run a worker holds gigabytes of objects (whole ballot days, stores, sites);
+    the interpreter's finalization frees them one by one, and the run waited 7 s for it after
+    its last test. Nothing is left to do by then: the results went to the controller, the exit
+    handlers (temporary folders, PostgreSQL databases) have run. Only workers: the controller
+    and a run without xdist end as usual.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    import atexit
+
+    atexit.register(_exit_without_finalizing)  # registered first, run last
+
+#: Test folders whose modules share what a worker makes once for them (tests/browser: a Chromium,
+#: the two served sites, the sweep of every page of the whole day): run together, on one worker.
+ONE_WORKER = ("tests/browser/",)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadscope`` as pytest-xdist does it (a module's tests on one worker), except that
+    each folder of :data:`ONE_WORKER` is one unit of work.
+
+    The browser modules share session fixtures that cost a worker about 40 s of CPU to make: a
+    Chromium, the whole day's site and the Mazhilis's served, every page of the whole day loaded
+    and measured at two sizes. Split by module over two workers, both workers made all of them.
+    One unit, they are made once; the other worker takes the other modules meanwhile (the unit
+    is the largest, so it is handed out first: xdist orders units by their number of tests).
+    """
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            folder = next((f for f in ONE_WORKER if nodeid.startswith(f)), None)
+            return folder if folder is not None else super()._split_scope(nodeid)
+
+    return Scheduling(config, log)
+
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "reference"
 EXAMPLES = ROOT / "examples"

@@ -410,12 +410,6 @@ def test_the_same_bytes_give_the_same_election() -> None:
     assert spec._digest({"a": b"bc"}) != spec._digest({"ab": b"c"})  # paths are part of the bytes
 
 
-def test_a_directory_is_read_again() -> None:
-    """Its files may change between two loads; only a store's bytes cannot."""
-    assert spec.load(TINY, protocols=False) is not spec.load(TINY, protocols=False)
-    assert spec.load(spec.Files(TINY), protocols=False) == spec.load(TINY, protocols=False)
-
-
 def test_a_refusal_is_not_kept() -> None:
     data = spec.Files(TINY).snapshot()
     data["stations.csv"] = data["stations.csv"].replace(b"S1,R1,", b"S1,R9,")

@@ -7,9 +7,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -22,7 +19,6 @@ from conftest import (
     mazhilis_example,
     run_cli,
     shared_file,
-    whole_day,
 )
 
 EXAMPLE = EXAMPLES / "kz-2023"
@@ -34,34 +30,6 @@ REGION_IDS = {
     "East Kazakhstan": "KZ-63", "Astana city": "KZ-71", "Almaty city": "KZ-75",
     "Shymkent city": "KZ-79",
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module", autouse=True)
-def definitions_read_once() -> Iterator[None]:
-    """Each definition the module's ``saylau results`` read is read once: the whole day for three
-    commands (1.5-2.5 s a read, of 2.5-6 s a command), the Mazhilis cut for two (0.5 s of 1).
-    ``spec.load`` of the example's folder gives this worker's read of it (conftest ``whole_day``,
-    the same call on the same folder), of the cut's its first read. An Election never changes, so
-    the commands compute and print what they would from a read of their own; every other source
-    is read as it comes."""
-    from saylau import demo, spec
-
-    load = spec.load
-    read: dict[Path, Any] = {mazhilis_example(): None}
-    if demo.example() == EXAMPLE:
-        read[EXAMPLE] = whole_day()
-
-    def read_once(directory: Any, **kwargs: Any) -> Any:
-        folder = Path(directory) if isinstance(directory, str | Path) else None
-        if kwargs or folder not in read:
-            return load(directory, **kwargs)
-        if read[folder] is None:
-            read[folder] = load(directory)
-        return read[folder]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(spec, "load", read_once)
-        yield
 
 
 @pytest.fixture(scope="module")
