@@ -9,6 +9,7 @@ for another module's private names, and no two modules import each other at load
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,7 +61,11 @@ def imports(tree: ast.Module, *, top_level_only: bool = False) -> Iterator[tuple
             yield node.module, [a.name for a in node.names], node.lineno
 
 
-TREES = modules()
+@functools.cache
+def trees() -> dict[str, ast.Module]:
+    """Every module's tree, parsed when a test first asks (1.5 s: not at collection, where every
+    worker would pay it)."""
+    return modules()
 
 
 def under(name: str, *packages: str) -> bool:
@@ -70,7 +75,7 @@ def under(name: str, *packages: str) -> bool:
 def offences(owner: tuple[str, ...], forbidden: tuple[str, ...]) -> list[str]:
     return [
         f"{name}:{line} imports {target}"
-        for name, tree in TREES.items()
+        for name, tree in trees().items()
         if under(name, *owner)
         for target, _, line in imports(tree)
         if under(target, *forbidden)
@@ -79,13 +84,13 @@ def offences(owner: tuple[str, ...], forbidden: tuple[str, ...]) -> list[str]:
 
 def test_the_walk_sees_the_packages() -> None:
     for package in ("saylau.rules", "saylau.store", "saylau.live", "saylau.api", "saylau.web", "saylau.http"):
-        assert package in TREES
+        assert package in trees()
 
 
 def test_the_rules_import_nothing_impure() -> None:
     inside = [
         f"{name}:{line} imports {target}"
-        for name, tree in TREES.items()
+        for name, tree in trees().items()
         if under(name, "saylau.rules")
         for target, _, line in imports(tree)
         if target.startswith("saylau") and not under(target, "saylau.rules", "saylau.errors")
@@ -98,11 +103,11 @@ def test_the_log_s_mathematics_is_pure() -> None:
     """The Merkle tree and the signed notes are what a second verifier re-implements: they stand on
     the standard library and ``cryptography`` alone, never on the store or a server."""
     maths = ("saylau.transparency.merkle", "saylau.transparency.note")
-    assert all(m in TREES for m in maths)
+    assert all(m in trees() for m in maths)
     inside = [
         f"{name}:{line} imports {target}"
         for name in maths
-        for target, _, line in imports(TREES[name])
+        for target, _, line in imports(trees()[name])
         if target.startswith("saylau") and not under(target, "saylau.transparency", "saylau.errors")
     ]
     assert inside == []
@@ -133,7 +138,7 @@ def test_the_api_and_the_website_never_import_each_other(one: str, other: str) -
 def test_the_static_site_asks_the_website_not_the_api() -> None:
     """saylau.site renders the website's pages and the publish/ documents from live/ snapshots:
     it needs neither the API nor the server; and nothing that serves knows it exists."""
-    assert "saylau.site" in TREES
+    assert "saylau.site" in trees()
     assert offences(("saylau.site",), ("saylau.api", "saylau.server", "saylau.cli")) == []
     serving = ("saylau.web", "saylau.api", "saylau.http", "saylau.live", "saylau.store", "saylau.server")
     assert offences(serving, ("saylau.site",)) == []
@@ -142,7 +147,7 @@ def test_the_static_site_asks_the_website_not_the_api() -> None:
 def test_no_module_imports_another_module_s_private_names() -> None:
     found = [
         f"{name}:{line} imports {target}.{n}"
-        for name, tree in TREES.items()
+        for name, tree in trees().items()
         for target, names, line in imports(tree)
         if target.startswith("saylau")
         for n in names
@@ -152,14 +157,14 @@ def test_no_module_imports_another_module_s_private_names() -> None:
 
 
 def test_no_two_modules_import_each_other_at_load_time() -> None:
-    graph: dict[str, set[str]] = {name: set() for name in TREES}
-    for name, tree in TREES.items():
+    graph: dict[str, set[str]] = {name: set() for name in trees()}
+    for name, tree in trees().items():
         for target, names, _ in imports(tree, top_level_only=True):
             # ``from saylau.x import y`` imports the module saylau.x.y when there is one
-            submodules = {f"{target}.{n}" for n in names if f"{target}.{n}" in TREES}
+            submodules = {f"{target}.{n}" for n in names if f"{target}.{n}" in trees()}
             if submodules and len(submodules) == len(names):
                 graph[name].update(submodules)
-            elif target in TREES:
+            elif target in trees():
                 graph[name].add(target)
         graph[name].discard(name)
     cycles = []
