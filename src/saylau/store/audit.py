@@ -19,6 +19,7 @@ shows up against any checkpoint signed before the rewrite.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -368,7 +369,8 @@ def _rebuild(row: Any, definition: _Definition, found: _Findings | None) -> str 
         if found is not None:
             found.add(seq, text)
 
-    present = [a for a, (prefix, _, _) in _CONTENT.items() if row._mapping[prefix + _key(a)] is not None]
+    mapping = row._mapping  # made anew at each access: once a row
+    present = [a for a, column in _PRESENT if mapping[column] is not None]
     others = [a for a in present if a != action]
     if others:
         what = _CONTENT[others[0]][1]
@@ -398,7 +400,7 @@ def _rebuild(row: Any, definition: _Definition, found: _Findings | None) -> str 
         label = label if label.startswith(("a ", "an ")) else f"{what} {label}"
         problem(f"audit entry {seq} ({label}): {unreadable}")
         return None
-    v = {c.name: row._mapping[prefix + c.name] for c in table.columns}
+    v = {name: mapping[column] for name, column in _named(table, prefix)}
     if action == "protocol":
         return _protocol(row, v, name, problem, definition.layouts)
     if action == "turnout":
@@ -436,18 +438,32 @@ def _a(what: str) -> str:
     return f"an {what}" if what[0] in "aeiou" else f"a {what}"
 
 
-def _key(action: str) -> str:
-    """The column that is never NULL in an event's row, to tell whether the join found one."""
-    return {
-        "protocol": "station",
-        "turnout": "place",
-        "token-issue": "id",
-        "token-revoke": "token_id",
-        "key-register": "id",
-        "key-revoke": "key_id",
-        "observer-copy": "station",
-        "protocol-entry": "station",
-    }[action]
+#: The column that is never NULL in an event's row, to tell whether the join found one.
+_KEY = {
+    "protocol": "station",
+    "turnout": "place",
+    "token-issue": "id",
+    "token-revoke": "token_id",
+    "key-register": "id",
+    "key-revoke": "key_id",
+    "observer-copy": "station",
+    "protocol-entry": "station",
+}
+#: Each action with that column's name in a joined row.
+_PRESENT = [(action, prefix + _KEY[action]) for action, (prefix, _, _) in _CONTENT.items()]
+
+
+@functools.cache
+def _named(table: sa.Table, prefix: str) -> tuple[tuple[str, str], ...]:
+    """(column name, its name in a joined row) for each of ``table``'s columns."""
+    return tuple((c.name, prefix + c.name) for c in table.columns)
+
+
+@functools.cache
+def _types(table: sa.Table, prefix: str) -> tuple[tuple[str, str, bool, type], ...]:
+    """(column name, its name in a row, nullable, Python type) for each of ``table``'s columns:
+    asked of every row a verification reads, and SQLAlchemy works a type out at each ask."""
+    return tuple((c.name, prefix + c.name, bool(c.nullable), c.type.python_type) for c in table.columns)
 
 
 def _protocol(
@@ -595,14 +611,13 @@ def _unreadable(row: Any, table: sa.Table, prefix: str = "") -> str | None:
     """``cannot read its <column>: ...`` for the first of ``table``'s columns (named ``prefix`` +
     name in ``row``) whose value is not of the column's type; None when every one is."""
     values = row._mapping
-    for column in table.columns:
-        value = values[prefix + column.name]
-        if value is None and column.nullable:
+    for name, column, nullable, wanted in _types(table, prefix):
+        value = values[column]
+        if value is None and nullable:
             continue
-        wanted = column.type.python_type
         if type(value) is not wanted:
             return (
-                f"cannot read its {column.name}: the store holds {_kind(value)} where "
+                f"cannot read its {name}: the store holds {_kind(value)} where "
                 f"{_EXPECTED.get(wanted, wanted.__name__)} is expected"
             )
     return None
