@@ -19,6 +19,7 @@ import click
 from click.core import ParameterSource
 
 from saylau.cli.app import cli
+from saylau.cli.terminal import plain_console
 from saylau.errors import InputError
 from saylau.rules.apportion import METHODS
 from saylau.rules.ties import PRESETS
@@ -183,9 +184,7 @@ def allocate_command(
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
-        from rich.console import Console
-
-        print_allocation(result, Console())
+        print_allocation(result, plain_console())
 
 
 def _rules_of_options(
@@ -324,4 +323,4 @@ def print_allocation(result: ListResult, console: Console) -> None:
     for note in a.notes:
         console.print(f"note: {note}")
     if a.unallocated:
-        console.print(f"[bold]{a.unallocated} seat(s) not yet allocated[/bold]")
+        console.print(f"[bold]{a.unallocated} seat(s) not yet allocated[/bold]", markup=True)

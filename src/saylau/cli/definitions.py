@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from saylau.cli.app import cli
+from saylau.cli.terminal import plain_console
 from saylau.errors import InputError
 
 if TYPE_CHECKING:
@@ -122,9 +123,7 @@ def results_command(source: str, as_json: bool, lang: str, level: str | None) ->
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        from rich.console import Console
-
-        print_results(out, Console())
+        print_results(out, plain_console())
 
 
 @cli.command("simulate")
@@ -222,7 +221,7 @@ def simulate_command(
 def demo_command(serve: bool, host: str, port: int, db: str | None, withhold: int) -> None:
     """The bundled example, Kazakhstan's Mazhilis and 223 maslikhats, 19 March 2023: its results,
     then (unless --no-serve) the results website and API on a store made from it."""
-    from rich.console import Console
+    from rich.markup import escape
 
     from saylau import demo
     from saylau.cli.serve import check_port
@@ -233,8 +232,8 @@ def demo_command(serve: bool, host: str, port: int, db: str | None, withhold: in
     example = demo.example()
     if serve:
         check_port(host, port)  # a busy port: one line before anything else
-    console = Console()
-    console.print(f"[bold]{example}[/bold]")
+    console = plain_console()
+    console.print(f"[bold]{escape(str(example))}[/bold]", markup=True)
     # The files read once, the protocols as tables: the results printed are those of the tables
     # the store is then made of (no Python object per protocol, no definition parsed twice).
     read = demo.load(example)
@@ -277,9 +276,11 @@ def _serve_demo(host: str, port: int, db: str | None, withhold: int, read: Examp
 def print_results(out: dict, console: Console) -> None:
     """The results document as tables: every figure read by id, shown by name (namesakes with
     their ids, so two lists of one name are two rows a reader can tell apart)."""
+    from rich.markup import escape
     from rich.table import Table
 
-    console.print(f"[bold]{out['election']['name']}[/bold], {out['election']['date']}")
+    election = out["election"]
+    console.print(f"[bold]{escape(election['name'])}[/bold], {escape(election['date'])}", markup=True)
     for body in out["bodies"].values():
         names = shown_names(body["options"])
         table = Table(title=f"{body['name']}: {body['size']} seats")

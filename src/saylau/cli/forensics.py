@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from saylau.cli.app import cli
+from saylau.cli.terminal import plain_console
 from saylau.errors import InputError
 
 if TYPE_CHECKING:
@@ -85,9 +86,7 @@ def forensics_command(
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
     else:
-        from rich.console import Console
-
-        print_report(out, Console())
+        print_report(out, plain_console())
         if svg:
             click.echo(f"fingerprint heat map written to {svg}")
 
@@ -98,11 +97,13 @@ def _listed(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def print_report(out: dict[str, Any], console: Console) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     console.print(
-        f"[bold]Forensics of contest {out['contest']}[/bold]: {out['stations']:,} stations, "
-        f"leader {out['leader']}"
+        f"[bold]Forensics of contest {escape(out['contest'])}[/bold]: {out['stations']:,} stations, "
+        f"leader {escape(out['leader'])}",
+        markup=True,
     )
     left = out["left_out"]["stations"]
     if left:
@@ -175,7 +176,8 @@ def print_shpilkin(sh: dict[str, Any], console: Console) -> None:
     if sh["ambiguous"]:
         console.print(
             "  [bold]The clean peak is ambiguous[/bold]: another peak of the others' votes is as high "
-            "and does not look stuffed; choose with --peak."
+            "and does not look stuffed; choose with --peak.",
+            markup=True,
         )
     for alt in sh["alternatives"]:
         console.print(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from saylau.cli.app import cli
+from saylau.cli.terminal import plain_console
 from saylau.errors import InputError
 
 if TYPE_CHECKING:
@@ -91,20 +92,21 @@ def project_command(
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        from rich.console import Console
-
-        print_projection(out, Console())
+        print_projection(out, plain_console())
 
 
 def print_projection(out: dict, console: Console) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     from saylau.cli.definitions import shown_names
 
     r = out["reported"]
     console.print(
-        f"[bold]{out['election']['name']}[/bold]: projection from {r['stations']:,} of {r['of']:,} stations "
-        f"({r['percent']:.2f}%), {out['method']['replicates']:,} bootstrap replicates, 90% intervals"
+        f"[bold]{escape(out['election']['name'])}[/bold]: projection from {r['stations']:,} of "
+        f"{r['of']:,} stations "
+        f"({r['percent']:.2f}%), {out['method']['replicates']:,} bootstrap replicates, 90% intervals",
+        markup=True,
     )
     prior = out["method"].get("prior")
     if prior:
@@ -116,7 +118,8 @@ def print_projection(out: dict, console: Console) -> None:
     elif r["extrapolated_percent"]:
         console.print(
             f"[yellow]{r['extrapolated_percent']:.2f}% of the unreported voters are in territories with "
-            "too few reports: estimated from every reported station (an extrapolation)[/yellow]"
+            "too few reports: estimated from every reported station (an extrapolation)[/yellow]",
+            markup=True,
         )
     for body in out["bodies"].values():
         names = shown_names(body["options"])
