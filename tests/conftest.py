@@ -317,8 +317,9 @@ _DEMO_BUILDS: dict[tuple[int, str, str], tuple[Path, list[Any]]] = {}
 def demo_build(
     db: str | Path, *, withhold: int = 0, status: str = "final", example: str = "mazhilis"
 ) -> list[Any]:
-    """What ``saylau.demo.build(db, withhold=..., status=...)`` makes, copied from this worker's
-    first build with the same arguments: the store file and its signing key beside it.
+    """What ``saylau.demo.build(db, withhold=..., status=...)`` makes, copied from the first build
+    with the same arguments (the run's, made by one of its workers; this process's without
+    xdist): the store file and its signing key beside it.
 
     ``example`` is ``"mazhilis"`` (the default: :func:`mazhilis_example`, the Mazhilis alone, 30
     contests) or ``"day"`` (the bundled example itself: the whole ballot day, 3,131 contests).
@@ -341,12 +342,17 @@ def demo_build(
         raise ValueError(f"example must be 'mazhilis' or 'day', not {example!r}")
     key = (withhold, status, example)
     if key not in _DEMO_BUILDS:
-        folder = Path(tempfile.mkdtemp(prefix="saylau-demo-"))
-        atexit.register(shutil.rmtree, folder, True)
-        first = folder / "kz.db"
-        read = demo.load(mazhilis_example()) if example == "mazhilis" else None
-        held = demo.build(first, withhold=withhold, status=status, read=read)
-        _DEMO_BUILDS[key] = (first, held)
+
+        def build(first: Path) -> list[Any]:
+            read = demo.load(mazhilis_example()) if example == "mazhilis" else None
+            return list(demo.build(first, withhold=withhold, status=status, read=read))
+
+        if _RUN_FOLDER:
+            _DEMO_BUILDS[key] = _built_once_a_run("-".join(map(str, key)), build)
+        else:
+            folder = Path(tempfile.mkdtemp(prefix="saylau-demo-"))
+            atexit.register(shutil.rmtree, folder, True)
+            _DEMO_BUILDS[key] = (folder / "kz.db", build(folder / "kz.db"))
     first, held = _DEMO_BUILDS[key]
     target = Path(db)
     if target.exists():
@@ -355,6 +361,43 @@ def demo_build(
         if source.name.startswith(first.name):  # kz.db, kz.db.key (and -wal/-shm if any)
             shutil.copy(source, target.parent / (target.name + source.name[len(first.name) :]))
     return list(held)
+
+
+#: A folder of the whole run, shared by its workers (under pytest's base folder of the run, which
+#: pytest removes in turn): set on an xdist worker only.
+_RUN_FOLDER: list[Path] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    basetemp = getattr(config.option, "basetemp", None)
+    if os.environ.get("PYTEST_XDIST_WORKER") and basetemp:  # xdist gives each worker run/popen-gwN
+        _RUN_FOLDER.append(Path(basetemp).resolve().parent / "shared")
+
+
+def _built_once_a_run(name: str, build: Any) -> tuple[Path, list[Any]]:
+    """``build(path)``'s store, made by the first worker that asks and copied by the others.
+
+    The whole day's store is 3 to 5 s to make, the Mazhilis's 1 s, and both workers of a run ask
+    for the same few: one makes it while holding a lock (the other waits for it, which costs no
+    more than making its own), and what ``build`` returned (the protocols it held back) is kept
+    beside the store. A build that failed left nothing marked made: the next to ask builds again.
+    """
+    import fcntl
+    import pickle
+
+    folder = _RUN_FOLDER[0] / name
+    folder.mkdir(parents=True, exist_ok=True)
+    made = folder / "held.pickle"
+    with open(folder.parent / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not made.exists():
+            for leftover in folder.iterdir():
+                leftover.unlink()
+            kept = folder / "held.tmp"
+            kept.write_bytes(pickle.dumps(build(folder / "kz.db")))
+            kept.replace(made)
+        held = pickle.loads(made.read_bytes())
+    return folder / "kz.db", held
 
 
 _MAZHILIS: list[Path] = []
