@@ -198,3 +198,32 @@ def test_a_run_changed_behind_the_stores_back_is_named_by_verify(store_url: str,
     assert not report.ok and report.problem is not None
     assert f"differ from the version stored at entry {changed}" in report.problem, report.problem
     assert report.first_bad == changed and first <= changed <= last
+
+
+def test_a_stored_status_that_is_neither_final_nor_preliminary_differs_from_its_run(tmp_path: Path) -> None:
+    """The comparison is with the status a run's flag stands for, not with "is it final": a
+    version whose status was set (behind the CHECK constraint's back) to another word differs."""
+    from saylau.store.packing import read_layouts
+    from saylau.store.tables import protocol_layouts
+
+    with TINY_STORES.new("sqlite", tmp_path) as (url, _, _):
+        with Store.open(url) as store:
+            _night(store)
+        first, _, _ = _ranges(url)[0]
+        engine = _engine(url)
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql("PRAGMA ignore_check_constraints = ON")
+                query = "SELECT min(audit_seq) FROM protocol_versions WHERE audit_seq >= :f"
+                seq = conn.execute(sa.text(query), {"f": first}).scalar_one()
+                conn.execute(
+                    sa.text("UPDATE protocol_versions SET status = 'provisional' WHERE audit_seq = :s"),
+                    {"s": seq},
+                )
+            with engine.connect() as conn:
+                layouts = read_layouts(conn.execute(sa.select(protocol_layouts)))
+                wrong = version_runs.check(conn, layouts)
+        finally:
+            engine.dispose()
+    assert wrong is not None and wrong[0] == seq, wrong
+    assert f"differ from the version stored at entry {seq}" in wrong[1]

@@ -26,6 +26,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from saylau.store.canonical import Layout
+from saylau.store.counted import FINAL, PRELIMINARY
 from saylau.store.scans import driver_rows
 from saylau.store.tables import protocol_versions, version_runs
 
@@ -207,7 +208,6 @@ def check(conn: sa.Connection, layouts: dict[str, Layout]) -> tuple[int, str] | 
         wrong: list[int] = []
         for run in runs:
             at = (run.seqs - first).tolist()
-            n = len(at)
             width = 8 * layouts[run.layout].width
             kept_hashes = run.hashes.hex()
             # compared as Python objects: a stored value of the wrong type (a version as text, a
@@ -217,7 +217,10 @@ def check(conn: sa.Connection, layouts: dict[str, Layout]) -> tuple[int, str] | 
                 | (np.array([contest[i] for i in at], dtype=object) != run.contest)
                 | (np.array([layout[i] for i in at], dtype=object) != run.layout)
                 | (np.array([version[i] for i in at], dtype=object) != run.versions.astype(object))
-                | (np.array([status[i] == "final" for i in at], dtype=bool) != run.finals)
+                | (
+                    np.array([status[i] for i in at], dtype=object)
+                    != np.where(run.finals, FINAL, PRELIMINARY).astype(object)
+                )
                 | np.array(
                     [content_hash[i] != kept_hashes[64 * k : 64 * k + 64] for k, i in enumerate(at)], bool
                 )
@@ -226,7 +229,7 @@ def check(conn: sa.Connection, layouts: dict[str, Layout]) -> tuple[int, str] | 
                     dtype=bool,
                 )
             )
-            if n and bad.any():
+            if bad.any():
                 wrong.append(int(run.seqs[int(np.flatnonzero(bad)[0])]))
         if wrong:
             entry = min(wrong)
