@@ -23,6 +23,7 @@ import contextlib
 import fcntl
 import gzip
 import json
+import math
 import os
 import shutil
 from pathlib import Path
@@ -39,16 +40,24 @@ GZIP_SUFFIXES = (".html", ".json", ".csv", ".css", ".js", ".txt", ".svg")
 LINKERS = 4
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes, *, later_second: bool = False) -> None:
     """``path`` holds ``data`` or what it held before, never a part: written beside it, flushed
-    to disk, renamed over it, and the rename flushed."""
+    to disk, renamed over it, and the rename flushed.
+
+    ``later_second``: the new file's modification time is in a later whole second than the old
+    one's. nginx makes a file's ETag and Last-Modified from its size and its time in seconds, so
+    a pointer replaced within the same second by one of the same length (version 7 by version 8)
+    would keep its ETag, and every reader revalidating it would be told 304, nothing changed."""
     temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
+        before = math.floor(path.stat().st_mtime) if later_second and path.exists() else None
         with open(temp, "wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temp, 0o644)
+        if before is not None and math.floor(temp.stat().st_mtime) <= before:
+            os.utime(temp, (before + 1, before + 1))
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -185,7 +194,7 @@ class Tree:
             out.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(out, data)
         text = json.dumps(pointer, ensure_ascii=False, indent=1) + "\n"
-        write_atomically(self.root / POINTER, text.encode("utf-8"))
+        write_atomically(self.root / POINTER, text.encode("utf-8"), later_second=True)
 
     def prune(self, keep: int, current: int) -> list[int]:
         """Remove all but the newest ``keep`` versions (``current`` among them, never removed).
