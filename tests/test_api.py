@@ -21,7 +21,6 @@ import logging
 import os
 import shutil
 import socket
-import ssl
 import threading
 import time
 import uuid
@@ -36,6 +35,7 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 
+import loopback
 from conftest import _run_cli_in_process, run_cli
 from databases import BACKENDS
 from saylau import spec
@@ -140,13 +140,7 @@ class Server:
 
     def client(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30, verify=PLAIN_HTTP)
-
-
-#: The TLS context of the clients of a plain-HTTP loopback server, which never use it: one shared,
-#: with no certificate loaded (a TLS connection would fail), instead of one per client loading
-#: certifi's bundle (23 ms each, 7 s of the suite).
-PLAIN_HTTP = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        return loopback.Client(base_url=self.url, headers=headers, timeout=30)
 
 
 class Copies:

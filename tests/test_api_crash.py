@@ -38,6 +38,7 @@ from typing import Any
 import httpx
 import pytest
 
+import loopback
 from conftest import stop_server
 from saylau import spec
 from saylau.model import Protocol
@@ -88,7 +89,7 @@ def serve(db_url: str, port: int, log: Path, workers: int) -> Iterator[subproces
             assert proc.poll() is None, log.read_text()[-3000:]
             assert time.monotonic() < deadline, "saylau serve did not start"
             with suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
+                if loopback.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
                     break
             time.sleep(0.1)
         yield proc
@@ -128,7 +129,7 @@ class Load:
 
     def _client(self, token: str) -> None:
         url = f"http://127.0.0.1:{self.port}/api/v1/protocols"
-        with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+        with loopback.Client(headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
             while True:
                 with self.lock:
                     if not self.todo:
@@ -216,7 +217,7 @@ def test_a_killed_server_loses_no_acknowledged_protocol(db_url: str, tmp_path: P
     # 3. restart: the server counts what is stored, takes the rest (and the in-flight ones again)
     port = free_port()
     with serve(db_url, port, log, workers) as proc:
-        status = httpx.get(f"http://127.0.0.1:{port}/api/v1/results", timeout=30).json()["status"]
+        status = loopback.get(f"http://127.0.0.1:{port}/api/v1/results", timeout=30).json()["status"]
         assert status["protocols"] == len(current)
         rest = [p for p in protocols if (p.station, p.contest) not in first.acked]
         second = Load(port, tokens, rest)
@@ -228,7 +229,7 @@ def test_a_killed_server_loses_no_acknowledged_protocol(db_url: str, tmp_path: P
         expected = json.loads(json.dumps(as_json(evaluate(election))))
         deadline = time.monotonic() + 30
         while True:  # with two workers, the one answering may take a moment to follow the other
-            served = httpx.get(f"http://127.0.0.1:{port}/api/v1/results", timeout=30).json()
+            served = loopback.get(f"http://127.0.0.1:{port}/api/v1/results", timeout=30).json()
             if served["status"]["protocols"] == PROTOCOLS or time.monotonic() > deadline:
                 break
             time.sleep(0.1)

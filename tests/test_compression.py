@@ -23,11 +23,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.responses import Response, StreamingResponse
 
+import loopback
 from conftest import demo_build, run_apart
 from saylau.http import compression
 from saylau.http.compression import Compression, chosen, for_route, tagged
 from saylau.http.state import Settings
-from test_api import PLAIN_HTTP, Server
+from test_api import Server
 
 PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126 Mobile"
 BROWSER = "gzip, deflate, br, zstd"  # what Chromium sends
@@ -45,7 +46,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def raw(server: Server, path: str, encoding: str, **headers: str) -> httpx.Response:
     """The answer as sent, not decoded (httpx would undo the encoding on ``.content``)."""
-    with httpx.Client(base_url=server.url, timeout=30, verify=PLAIN_HTTP) as c:
+    with loopback.Client(base_url=server.url, timeout=30) as c:
         request = c.build_request("GET", path, headers={"Accept-Encoding": encoding, **headers})
         response = c.send(request, stream=True)
         try:
@@ -144,7 +145,7 @@ def test_each_body_is_compressed_once_per_snapshot(server: Server, monkeypatch: 
 
 
 def test_the_event_stream_is_not_compressed(server: Server) -> None:
-    with httpx.Client(base_url=server.url, timeout=10) as c:
+    with loopback.Client(base_url=server.url, timeout=10) as c:
         started = time.monotonic()
         with c.stream("GET", "/api/v1/events", headers={"Accept-Encoding": BROWSER}) as r:
             assert r.headers["content-type"].startswith("text/event-stream")
@@ -160,7 +161,7 @@ def test_the_event_stream_is_not_compressed(server: Server) -> None:
 def test_writes_and_small_answers_are_sent_as_they_are(server: Server) -> None:
     health = raw(server, "/api/v1/health", BROWSER)
     assert "content-encoding" not in health.headers and len(health.sent) < compression.MIN_SIZE  # type: ignore[attr-defined]
-    with httpx.Client(base_url=server.url, timeout=10) as c:
+    with loopback.Client(base_url=server.url, timeout=10) as c:
         lines = {f"line{i}": "many" for i in range(40)}
         refused = c.post("/api/v1/protocols", json=lines, headers={"Accept-Encoding": BROWSER})
     assert refused.status_code == 422 and len(refused.content) > compression.MIN_SIZE

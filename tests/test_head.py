@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+import loopback
 from conftest import demo_build
 from saylau.http.state import Settings
 from saylau.store import Store
@@ -80,7 +81,7 @@ def test_head_answers_every_get_route_with_its_headers_and_no_body(
     served: tuple[Server, str, str], encoding: str
 ) -> None:
     server, station, territory = served
-    with httpx.Client(base_url=server.url, timeout=30, headers={"Accept-Encoding": encoding}) as c:
+    with loopback.Client(base_url=server.url, timeout=30, headers={"Accept-Encoding": encoding}) as c:
         for path in routes(station, territory):
             got, head = _pair(c, path)
             assert head.status_code == got.status_code, path
@@ -97,7 +98,7 @@ def test_head_answers_every_get_route_with_its_headers_and_no_body(
 def test_head_of_the_event_stream_ends_with_its_headers(served: tuple[Server, str, str]) -> None:
     server = served[0]
     started = time.monotonic()
-    with httpx.Client(base_url=server.url, timeout=5) as c:
+    with loopback.Client(base_url=server.url, timeout=5) as c:
         r = c.head("/api/v1/events")
         assert r.status_code == 200 and r.content == b""
         assert r.headers["content-type"].startswith("text/event-stream")
@@ -107,7 +108,7 @@ def test_head_of_the_event_stream_ends_with_its_headers(served: tuple[Server, st
 
 def test_a_head_is_counted_as_a_head_of_its_route(served: tuple[Server, str, str]) -> None:
     server = served[0]
-    with httpx.Client(base_url=server.url, timeout=10) as c:
+    with loopback.Client(base_url=server.url, timeout=10) as c:
 
         def counted() -> float:
             return sum(

@@ -32,6 +32,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+import loopback
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "nginx" / "saylau-proxy.conf"
 #: The values of the deploy template that a deployment adapts, as the template writes them.
@@ -231,7 +233,7 @@ def port_of(url: str) -> int:
 
 def origin_count(edge: Edge, route: str, status: int) -> float:
     """How many answers of ``status`` saylau gave on ``route``, from its own /metrics (loopback)."""
-    text = httpx.get(f"{edge.origin}/metrics", timeout=10).text
+    text = loopback.get(f"{edge.origin}/metrics", timeout=10).text
     pattern = re.compile(
         r'^saylau_http_requests_total\{method="GET",route="'
         + re.escape(route)
@@ -246,10 +248,10 @@ def origin_count(edge: Edge, route: str, status: int) -> float:
 
 def test_pages_and_json_in_three_languages_come_through_the_cache(edge: Edge) -> None:
     with (
-        httpx.Client(base_url=edge.nginx.url, timeout=30) as via,
+        loopback.Client(base_url=edge.nginx.url, timeout=30) as via,
         # nginx passes the reader's host ($host, without the port): absolute URLs in a page (its
         # og:url and share links) are the reader's, so the origin is asked with that host too
-        httpx.Client(
+        loopback.Client(
             base_url=edge.origin, timeout=30, headers={"Host": httpx.URL(edge.nginx.url).host}
         ) as direct,
     ):
@@ -279,7 +281,7 @@ def test_pages_and_json_in_three_languages_come_through_the_cache(edge: Edge) ->
 
 def test_revalidation_by_etag_at_both_ends(edge: Edge) -> None:
     path = "/api/v1/results?lang=ru"
-    with httpx.Client(base_url=edge.nginx.url, timeout=30) as via:
+    with loopback.Client(base_url=edge.nginx.url, timeout=30) as via:
         r = via.get(path)
         etag = r.headers["etag"]
         again = via.get(path, headers={"If-None-Match": etag})
@@ -303,7 +305,7 @@ def test_a_cached_answer_is_fresh_until_its_second_ends(edge: Edge) -> None:
         time.sleep(max(0.0, math.floor(time.time()) + 1 + after - time.time()))
 
     paths = ("/en/regions", "/api/v1/turnout")  # both in the same second: one wait, not two
-    with httpx.Client(base_url=edge.nginx.url, timeout=30) as via:
+    with loopback.Client(base_url=edge.nginx.url, timeout=30) as via:
         for _ in range(5):  # a busy machine may take the second over; try another
             if time.time() % 1 > 0.5:  # four requests take milliseconds: only a short rest waits
                 next_second(0.02)
@@ -324,7 +326,7 @@ def test_a_protocol_appears_at_the_edge_and_on_the_event_stream(edge: Edge) -> N
     from test_api import body
 
     protocol = edge.withheld.pop()
-    with httpx.Client(base_url=edge.nginx.url, timeout=30) as via:
+    with loopback.Client(base_url=edge.nginx.url, timeout=30) as via:
         version = int(via.get("/api/v1/results").headers["x-results-version"])
         with via.stream("GET", "/api/v1/events") as stream:
             assert stream.headers["content-type"].startswith("text/event-stream")
@@ -373,12 +375,12 @@ def test_the_cache_serves_while_saylau_is_down(tmp_path: Path, seconds: int) -> 
         origin = saylau.enter_context(serving(tmp_path / "kz.db"))
         with (
             Nginx(free_port(), port_of(origin)) as nginx,
-            httpx.Client(base_url=nginx.url, timeout=30) as via,
+            loopback.Client(base_url=nginx.url, timeout=30) as via,
         ):
             kept = {p: via.get(p).content for p in paths}
             saylau.close()  # saylau stops
             with pytest.raises(httpx.TransportError):
-                httpx.get(f"{origin}/healthz", timeout=2)
+                loopback.get(f"{origin}/healthz", timeout=2)
             deadline = time.monotonic() + seconds
             rounds, stale = 0, set()
             while time.monotonic() < deadline or rounds == 0:

@@ -17,9 +17,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
+import loopback
 from conftest import run_apart
 from saylau import site
 from saylau.http.headers import POLICY
@@ -118,7 +118,7 @@ def test_pages_and_json_in_three_languages_are_the_published_files(
     served: tuple[StaticNginx, Path, int],
 ) -> None:
     nginx, published, version = served
-    with httpx.Client(base_url=nginx.url, timeout=10) as client:
+    with loopback.Client(base_url=nginx.url, timeout=10) as client:
         first = client.get("/")
         assert first.status_code == 200 and f"url=v/{version}/kk/index.html" in first.text
         for lang in LANGS:
@@ -152,7 +152,7 @@ def test_pages_and_json_in_three_languages_are_the_published_files(
 
 def test_pointers_are_short_lived_and_revalidate_to_304(served: tuple[StaticNginx, Path, int]) -> None:
     nginx, _, version = served
-    with httpx.Client(base_url=nginx.url, timeout=10) as client:
+    with loopback.Client(base_url=nginx.url, timeout=10) as client:
         current = client.get("/current.json")
         assert current.status_code == 200 and current.json()["version"] == version
         assert current.headers["cache-control"] == "public, max-age=2, must-revalidate"
@@ -170,7 +170,7 @@ def test_pointers_are_short_lived_and_revalidate_to_304(served: tuple[StaticNgin
 def test_readers_taking_gzip_get_the_twin_compressed_once(served: tuple[StaticNginx, Path, int]) -> None:
     nginx, published, version = served
     path = f"v/{version}/en/index.html"
-    with httpx.Client(base_url=nginx.url, timeout=10) as client:
+    with loopback.Client(base_url=nginx.url, timeout=10) as client:
         with client.stream("GET", f"/{path}", headers={"Accept-Encoding": "gzip"}) as answer:
             sent = b"".join(answer.iter_raw())
             assert answer.headers["content-encoding"] == "gzip"
@@ -191,7 +191,7 @@ def test_the_publisher_s_own_files_and_removed_versions_are_never_served(
     (hidden / "x.html").write_text("half written")
     os.chmod(hidden, 0o755)
     try:
-        with httpx.Client(base_url=nginx.url, timeout=10) as client:
+        with loopback.Client(base_url=nginx.url, timeout=10) as client:
             for path in ("/.lock", f"/.tmp-{version + 1}-1/x.html", f"/v/{version - 1}/kk/index.html"):
                 answer = client.get(path)
                 assert answer.status_code == 404, path

@@ -23,6 +23,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+import loopback
 from saylau import spec
 from saylau.http import health
 from saylau.http.metrics import TOKEN_ENV, CountedLive
@@ -250,15 +251,15 @@ def test_json_logs_one_object_a_line(tiny: str, tmp_path: Path) -> None:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+                if loopback.get(f"{url}/readyz", timeout=5).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             assert proc.poll() is None and time.monotonic() < deadline, err.read_text()
             time.sleep(0.1)
-        assert httpx.get(f"{url}/ru/", timeout=30).status_code == 200
+        assert loopback.get(f"{url}/ru/", timeout=30).status_code == 200
         # a path that decodes to a line break and a no-break space: still one line, in ASCII
-        assert httpx.get(f"{url}/no/such%0Apage%C2%A0x/", timeout=30).status_code == 404
+        assert loopback.get(f"{url}/no/such%0Apage%C2%A0x/", timeout=30).status_code == 404
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)

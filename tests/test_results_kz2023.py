@@ -11,6 +11,7 @@ import time
 import httpx
 import pytest
 
+import loopback
 from conftest import (
     EXAMPLES,
     MAZHILIS_LIST_SEATS,
@@ -161,13 +162,13 @@ def test_demo_serves_the_website_on_the_example(tmp_path):
         while True:
             assert proc.poll() is None, proc.communicate()[1]
             try:
-                page = httpx.get(f"http://127.0.0.1:{port}/en/", timeout=5)
+                page = loopback.get(f"http://127.0.0.1:{port}/en/", timeout=5)
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline, "saylau demo did not serve in 60 s"
                 time.sleep(0.05)
         assert page.status_code == 200 and "Amanat" in page.text
-        status = httpx.get(f"http://127.0.0.1:{port}/api/v1/results", timeout=5).json()["status"]
+        status = loopback.get(f"http://127.0.0.1:{port}/api/v1/results", timeout=5).json()["status"]
         assert status["status"] == "preliminary" and status["expected"] - status["protocols"] > 0
     finally:
         proc.terminate()

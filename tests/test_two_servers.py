@@ -37,6 +37,7 @@ from typing import Any
 import httpx
 import pytest
 
+import loopback
 from conftest import run_apart, run_cli, stop_server
 from saylau import spec
 from saylau.model import Protocol
@@ -78,7 +79,7 @@ def ready(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
         assert proc.poll() is None, log.read_text()[-3000:]
         assert time.monotonic() < deadline, "saylau serve did not start"
         with suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+            if loopback.get(f"{url}/readyz", timeout=1).status_code == 200:
                 return
         time.sleep(0.05)
 
@@ -150,8 +151,8 @@ def test_a_protocol_accepted_by_one_server_is_in_the_others_results_within_a_sec
     waited: list[float] = []
     with (
         two_servers(db_url, tmp_path, "--anonymous-rate", "0") as ((_, a), (_, b)),
-        httpx.Client(headers={"Authorization": f"Bearer {admin}"}, timeout=10) as writer,
-        httpx.Client(timeout=10) as reader,
+        loopback.Client(headers={"Authorization": f"Bearer {admin}"}, timeout=10) as writer,
+        loopback.Client(timeout=10) as reader,
     ):
         for i, p in enumerate(protocols):
             to, other = (a, b) if i % 2 == 0 else (b, a)  # A to B, then B to A
@@ -178,7 +179,7 @@ def test_a_token_revoked_through_one_server_is_refused_by_both_at_once(
         admin = tokens.create("admin", actor="test", name="desk").text
         lost = tokens.create("admin", actor="test", name="lost laptop")
         leaked = tokens.create("observer", actor="test", name="leaked")
-    with two_servers(db_url, tmp_path, "--rate", rate) as ((_, a), (_, b)), httpx.Client(timeout=10) as c:
+    with two_servers(db_url, tmp_path, "--rate", rate) as ((_, a), (_, b)), loopback.Client(timeout=10) as c:
 
         def whoami(url: str, token: str) -> int:
             return c.get(f"{url}/api/v1/whoami", headers={"Authorization": f"Bearer {token}"}).status_code
@@ -213,7 +214,7 @@ def test_a_tokens_rate_holds_across_both_servers(db_url: str, election: Any, tmp
         calm = tokens.create("observer", actor="test", name="calm").text
     with (
         two_servers(db_url, tmp_path, "--rate", str(rate), "--burst", str(burst)) as ((_, a), (_, b)),
-        httpx.Client(headers={"Authorization": f"Bearer {busy}"}, timeout=10) as c,
+        loopback.Client(headers={"Authorization": f"Bearer {busy}"}, timeout=10) as c,
     ):
         started = time.monotonic()
         answers = [c.get(f"{(a, b)[i % 2]}/api/v1/whoami") for i in range(12)]
@@ -292,7 +293,7 @@ def test_one_server_killed_under_load_loses_nothing_acknowledged(
         expected = json.loads(computed.stdout)
         deadline = time.monotonic() + 10
         while True:
-            served = httpx.get(f"{b}/api/v1/results", timeout=30).json()
+            served = loopback.get(f"{b}/api/v1/results", timeout=30).json()
             if served["status"]["protocols"] == len(current) or time.monotonic() > deadline:
                 break
             time.sleep(0.1)

@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
+import loopback
 from conftest import demo_build, run_cli
 from databases import BACKENDS, Copies
 from saylau import spec
@@ -384,7 +384,7 @@ def test_a_live_server_verifies_over_its_api(built: Built, tmp_path: Path) -> No
         with Tokens(built.url) as tokens:
             admin = tokens.create("admin", actor="test", name="lead").text
         protocol = spec.load(spec.Files(TINY)).protocols[1]
-        sent = httpx.post(
+        sent = loopback.post(
             f"{server.url}/api/v1/protocols",
             headers={"Authorization": f"Bearer {admin}"},
             json={"station": protocol.station, "contest": protocol.contest, "lines": dict(protocol.lines),

@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
+import loopback
 from conftest import run_cli
 from databases import BACKENDS, Copies, new_database
 from saylau import spec
@@ -80,7 +80,7 @@ def first_look(
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("SAYLAU_LOG_KEY", str(key))
             with Server(url, FAST) as server:
-                kept = httpx.get(f"{server.url}/api/v1/log/checkpoint").text
+                kept = loopback.get(f"{server.url}/api/v1/log/checkpoint").text
                 assert witness(server.url, state)[0] == 0
         yield FirstLook(url, key, kept, state)
 
@@ -135,7 +135,7 @@ def test_the_witness_keeps_each_new_checkpoint(served: tuple[str, Path], tmp_pat
         assert lines[0] == f"witness: key pinned: {vkey} ({state / 'vkey'})"
         assert "first checkpoint kept: the tree of 5 entries (root " in lines[1]
         assert (state / "vkey").read_text() == f"{vkey}\n"
-        served_note = httpx.get(f"{server.url}/api/v1/log/checkpoint").text
+        served_note = loopback.get(f"{server.url}/api/v1/log/checkpoint").text
         assert (state / "latest").read_text() == served_note == (state / "checkpoints" / "5.txt").read_text()
 
         code, out, err = witness(server.url, state)
@@ -144,7 +144,7 @@ def test_the_witness_keeps_each_new_checkpoint(served: tuple[str, Path], tmp_pat
         with Tokens(url) as tokens:  # entry 6
             admin = tokens.create("admin", actor="test", name="lead").text
         protocol = PROTOCOLS[4]
-        sent = httpx.post(
+        sent = loopback.post(
             f"{server.url}/api/v1/protocols",
             headers={"Authorization": f"Bearer {admin}"},
             json={"station": protocol.station, "contest": protocol.contest, "lines": dict(protocol.lines),
@@ -176,7 +176,7 @@ def test_a_store_swapped_for_a_rebuilt_one_is_a_fork(
     shutil.copytree(original.state, state)  # the first look: the tree of 5 entries kept
     rebuild(url, other_db, tmp_path, protocols)
     with Server(other_db, FAST) as server:
-        now = httpx.get(f"{server.url}/api/v1/log/checkpoint").text
+        now = loopback.get(f"{server.url}/api/v1/log/checkpoint").text
         assert now.split("\n")[0] == kept.split("\n")[0]  # the same log, signed by the same key
         code, out, err = witness(server.url, state)
     assert code == 3, out + err

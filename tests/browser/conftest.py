@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
+import loopback
 from conftest import demo_build, run_cli
 from saylau.model import Protocol
 from saylau.store import Store
@@ -174,7 +174,7 @@ def serving(db: Path) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("saylau serve did not start within 60 s")
             time.sleep(0.02)
-        assert httpx.get(f"{base_url}/api/v1/health", timeout=10).status_code == 200
+        assert loopback.get(f"{base_url}/api/v1/health", timeout=10).status_code == 200
         yield base_url
     finally:
         uvicorn.run = real
@@ -228,7 +228,7 @@ def day_site_projected(day_site: Site) -> Site:
     """``day_site`` once its projection is made, for the tests that visit every page. The server
     projects every council at the first ask (7 s, more on a busy machine) and keeps it while
     nothing is written: asked here, not by a page loaded after a dozen others within its 10 s."""
-    assert httpx.get(day_site.base_url + PROJECTION, timeout=120).status_code == 200
+    assert loopback.get(day_site.base_url + PROJECTION, timeout=120).status_code == 200
     return day_site
 
 

@@ -9,9 +9,9 @@ On the whole day's site (``day_site``): the Mazhilis cut has no council.
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
+import loopback
 from saylau.store import Store
 
 from .conftest import Site, region_of, screenshot
@@ -64,7 +64,7 @@ def test_a_chosen_region_s_council_shows_its_list_and_district_seats(site: Site,
     here.locator(f'li[data-body="{council}"] > a').click()
     page.wait_for_url(f"**/{lang}/body/{council}")
 
-    expected = httpx.get(f"{site.base_url}/api/v1/results").json()["bodies"][council]["seats"]
+    expected = loopback.get(f"{site.base_url}/api/v1/results").json()["bodies"][council]["seats"]
     section = page.locator(f'section[data-body="{council}"]')
     assert section.locator("svg.hemicycle-chart circle.seat").count() == list_seats + district_seats
     rows = section.locator("table.seat-table tbody tr")

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+import loopback
 from saylau import spec
 from saylau.i18n import translations
 from saylau.model import Protocol
@@ -131,7 +131,7 @@ ENTRY_HINT = {
 
 
 def counted(site: DoubleSite, contest: str) -> dict[str, int]:
-    doc = httpx.get(f"{site.base_url}/api/v1/results", timeout=10).json()
+    doc = loopback.get(f"{site.base_url}/api/v1/results", timeout=10).json()
     return next(c for c in doc["contests"] if c["id"] == contest)["votes"]
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
+
+import loopback
 
 from .conftest import Site, lent, screenshot
 from .test_accessibility import AUDIT
@@ -59,7 +60,7 @@ def test_an_observer_reads_the_four_checks(page: Page, day_site: Site) -> None:
     expect(page.locator("#contest")).to_have_value("mazhilis-list")
     expect(page.locator("#s-leader")).to_contain_text("AMANAT")
     # the same figures the API gives (the browser site holds back 40 stations; other tests add some)
-    api = httpx.get(
+    api = loopback.get(
         site.base_url + "/api/v1/forensics", headers={"Authorization": f"Bearer {site.tokens['observer']}"}
     ).json()
     assert 10_378 <= api["stations"] <= 10_418

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
+import loopback
 from parallel_copies import CONTEST, KnownCount, kz_with_copies
 from saylau.model import Protocol
 from saylau.store import Store
@@ -113,7 +113,7 @@ def test_the_public_page_reads_on_a_phone(phone: Page, counted: Counted, lang: s
 
     # the seats of the country's body and of every body the copies would change, officially and
     # if the copies were right, each figure on screen (the API says which)
-    api = httpx.get(f"{counted.base_url}/api/v1/parallel-count", timeout=30).json()
+    api = loopback.get(f"{counted.base_url}/api/v1/parallel-count", timeout=30).json()
     assert "mazhilis" in api["bodies"] and set(api["bodies"]) <= set(counted.bodies)
     for body in api["bodies"]:
         table = phone.locator(f'table.seat-compare[data-body="{body}"]')
@@ -203,7 +203,7 @@ def test_an_observer_sends_a_copy_with_a_photo_and_sees_it_differ(
     # the published photo: anyone may fetch it, and its location is gone
     href = result.locator("a[href^='/api/v1/photos/']").get_attribute("href")
     assert href is not None
-    photo = httpx.get(counted.base_url + href)
+    photo = loopback.get(counted.base_url + href)
     assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
     exif: Any = Image.open(io.BytesIO(photo.content)).getexif()
     assert not exif.get_ifd(0x8825) and 0x010F not in exif

@@ -5,10 +5,10 @@ Every page visited is saved under screenshots/ with SAYLAU_SCREENSHOTS=1 (see do
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
+import loopback
 from conftest import MAZHILIS_SEATS
 from saylau.store import Store
 
@@ -33,7 +33,7 @@ def test_national_page_shows_the_parties_seats_and_a_hemicycle_of_98(site: Site,
     assert body.locator("svg.hemicycle-chart circle.seat").count() == 98
     # 40 stations are still out: the hemicycle draws only the seats decided or leading by party,
     # the rest as not yet determined (tests/browser/test_honest_status.py)
-    calls = httpx.get(site.base_url + "/api/v1/results").json()["bodies"]["mazhilis"]["calls"]
+    calls = loopback.get(site.base_url + "/api/v1/results").json()["bodies"]["mazhilis"]["calls"]
     held = calls["decided"].get("amanat", 0) + calls["leading"].get("amanat", 0)
     assert body.locator('svg g[data-party="amanat"] circle').count() == held <= 62
     details = page.locator("section", has=page.locator("#details-mazhilis"))  # after the first screen
@@ -77,7 +77,7 @@ def test_a_submitted_protocol_appears_live_without_a_reload(site: Site, page) ->
     page.evaluate("window.__marker = 1")
     figure = page.locator("[data-stations-reported]").first
     before = int(figure.get_attribute("data-stations-reported"))
-    answer = httpx.post(
+    answer = loopback.post(
         site.base_url + "/api/v1/protocols",
         headers={"Authorization": f"Bearer {site.tokens['admin']}"},
         json={

@@ -16,10 +16,10 @@ import json
 import re
 import time
 
-import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from playwright.sync_api import Page, expect
 
+import loopback
 from saylau.model import Protocol
 from saylau.store.canonical import dumps, protocol_message
 from saylau.transparency.merkle import verify_inclusion
@@ -75,7 +75,7 @@ def test_an_officer_signs_a_protocol_and_its_station_page_shows_it_signed(page: 
         "extractable": False,
         "exported": "InvalidAccessError",
     }
-    registered = httpx.get(f"{site.base_url}/api/v1/keys/{key_id}").json()
+    registered = loopback.get(f"{site.base_url}/api/v1/keys/{key_id}").json()
     assert registered["territory"] == site.commission_territory and registered["revoked_at"] is None
 
     page.get_by_role("link", name="Enter a protocol").first.click()
@@ -99,7 +99,7 @@ def test_an_officer_signs_a_protocol_and_its_station_page_shows_it_signed(page: 
 
     # The server stored the signature the browser made, over the bytes docs/verification.md gives.
     admin = {"Authorization": f"Bearer {site.tokens['admin']}"}
-    versions = httpx.get(
+    versions = loopback.get(
         f"{site.base_url}/api/v1/protocols",
         params={"station": p.station, "contest": p.contest},
         headers=admin,
@@ -107,12 +107,12 @@ def test_an_officer_signs_a_protocol_and_its_station_page_shows_it_signed(page: 
     (version,) = versions
     assert version["signed"] and version["key_id"] == key_id
     seq = version["audit_seq"]
-    (entry,) = httpx.get(f"{site.base_url}/api/v1/log/entries", params={"start": seq - 1, "end": seq}).json()[
-        "entries"
-    ]
+    (entry,) = loopback.get(
+        f"{site.base_url}/api/v1/log/entries", params={"start": seq - 1, "end": seq}
+    ).json()["entries"]
     doc = json.loads(entry["entry"])
     assert doc["signature"] == {"key": key_id, "value": version["signature"]}
-    election = httpx.get(f"{site.base_url}/api/v1/election").json()["id"]
+    election = loopback.get(f"{site.base_url}/api/v1/election").json()["id"]
     public = Ed25519PublicKey.from_public_bytes(base64.b64decode(registered["public_key"]))
     public.verify(base64.b64decode(version["signature"]), protocol_message(election, dumps(doc["protocol"])))
 
@@ -135,14 +135,14 @@ def test_an_officer_signs_a_protocol_and_its_station_page_shows_it_signed(page: 
             break
         public_page.wait_for_timeout(200)
         public_page.goto(station_url)
-    vkey = httpx.get(f"{site.base_url}/api/v1/log/key").text.strip()
+    vkey = loopback.get(f"{site.base_url}/api/v1/log/key").text.strip()
     signed_tree = open_checkpoint(checkpoint.text_content() or "", Verifier.parse(vkey))
     assert signed_tree.size >= seq
     proof_link = facts.locator("[data-inclusion-proof]")
     href = proof_link.get_attribute("href")
     assert href == f"/api/v1/log/proof/inclusion?index={seq - 1}&size={signed_tree.size}"
     entry_link = facts.locator("[data-log-entry]").get_attribute("href")
-    (linked,) = httpx.get(site.base_url + entry_link).json()["entries"]
+    (linked,) = loopback.get(site.base_url + entry_link).json()["entries"]
     assert linked["entry"] == entry["entry"]
     proof_link.click()  # the link works in the browser too: the proof's JSON
     proof = json.loads(public_page.locator("body").inner_text())
@@ -182,7 +182,7 @@ def test_an_officer_uploads_a_file_signed_protocol_by_protocol(page: Page, site:
     page.get_by_role("button", name="Upload").click()
     expect(page.locator("#upload-status-box")).to_contain_text("1 protocol(s) stored")
     admin = {"Authorization": f"Bearer {site.tokens['admin']}"}
-    (version,) = httpx.get(
+    (version,) = loopback.get(
         f"{site.base_url}/api/v1/protocols",
         params={"station": p.station, "contest": p.contest},
         headers=admin,

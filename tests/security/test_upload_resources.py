@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+import loopback
 from saylau import spec
 from saylau.simulate import simulate
 from saylau.store import Store
@@ -95,7 +96,9 @@ def test_bombs_and_error_floods_keep_the_server_in_bounds(tmp_path: Path) -> Non
         stop = threading.Event()
 
         def write() -> None:
-            with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {admin}"}, timeout=60) as c:
+            with loopback.Client(
+                base_url=base, headers={"Authorization": f"Bearer {admin}"}, timeout=60
+            ) as c:
                 for p in protocols:
                     if stop.is_set():
                         return
@@ -115,7 +118,9 @@ def test_bombs_and_error_floods_keep_the_server_in_bounds(tmp_path: Path) -> Non
         answers: dict[str, httpx.Response] = {}
 
         def send(name: str, data: bytes) -> None:
-            with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {admin}"}, timeout=120) as c:
+            with loopback.Client(
+                base_url=base, headers={"Authorization": f"Bearer {admin}"}, timeout=120
+            ) as c:
                 answers[name] = c.post(
                     "/api/v1/protocols/file", files={"file": (name, data)}, data={"contest": contest.id}
                 )
