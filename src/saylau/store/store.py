@@ -64,6 +64,7 @@ from saylau.store.canonical import (
 from saylau.store.copies import StoredCopy
 from saylau.store.counted import Counted
 from saylau.store.engine import (
+    create_schema,
     label,
     make_engine,
     migrate,
@@ -460,7 +461,7 @@ class Store:
             with database_errors(parsed):
                 with engine.connect() as conn:
                     refuse_if_used(conn, parsed)
-                migrate(engine)
+                create_schema(engine)
                 with writing(engine) as conn:
                     refuse_if_used(conn, parsed)  # again, under the lock: two creates may race
                     hashes = {p: sha256_hex(content) for p, content in sorted(files.items())}
