@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from importlib import resources
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from saylau.i18n import LANGS, format_moment, format_number, format_percent, translations
@@ -98,9 +99,19 @@ def protocol_page(page: Page, site: Site, lang: str, p: Protocol) -> None:
     page.goto(f"{site.base_url}/{lang}/officer/protocol")  # the token kept in the tab, as a reader's
     expect(page.locator("#form-body")).to_be_visible()
     page.select_option("#station", p.station)
-    # 1 ms on: Playwright's Python takes a number as seconds (Date.now()'s ms taken as seconds sent
-    # the clock 57,000 years on, from where the next test's page could go no further)
-    page.clock.pause_at((page.evaluate("Date.now()") + 1) / 1000)
+    # 100 ms on, in seconds: Playwright's Python takes a number as seconds (Date.now()'s ms taken
+    # as seconds sent the clock 57,000 years on, from where the next test's page could go no
+    # further). 1 ms on was sometimes in the past by the time the browser had it ("cannot
+    # fast-forward to the past"); 100 ms fires nothing but what is due at once (the page's
+    # timers wait 400 ms and more), and a machine so busy that even 100 ms had gone asks again.
+    for _ in range(5):
+        try:
+            page.clock.pause_at((page.evaluate("Date.now()") + 100) / 1000)
+            return
+        except PlaywrightError as e:
+            if "to the past" not in str(e):
+                raise
+    raise AssertionError("the page's clock could not be stopped 100 ms ahead of itself in five tries")
 
 
 def type_in(page: Page, p: Protocol, lines: dict[str, int]) -> None:
