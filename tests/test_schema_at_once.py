@@ -104,6 +104,34 @@ def test_the_schema_made_at_once_is_the_migrated_one(kind: str, tmp_path: Path) 
         assert made[table] == migrated[table], table
 
 
+def test_the_head_named_in_the_code_is_the_head_of_the_migrations() -> None:
+    """engine.HEAD_REVISION is not read from the migrations (that imports Alembic for every
+    command): a new migration must move it, and this finds one that did not."""
+    from alembic.script import ScriptDirectory
+
+    from saylau.store.engine import HEAD_REVISION, _config
+
+    assert ScriptDirectory.from_config(_config()).get_current_head() == HEAD_REVISION
+
+
+def test_opening_a_store_imports_no_alembic(tmp_path: Path) -> None:
+    """``saylau results`` on a store made by ``saylau init``: Alembic stays unimported (the
+    migrations are run only by ``saylau upgrade``, or a create on a half-made database)."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "tiny.db"
+    code = (
+        "import sys; from saylau.cli import main; "
+        f"assert main(['init', {str(db)!r}, '--election', {str(TINY)!r}]) == 0; "
+        f"assert main(['results', {str(db)!r}, '--json']) == 0; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
 @pytest.mark.parametrize("kind", BACKENDS)
 def test_a_store_made_at_once_takes_protocols_and_verifies(kind: str, tmp_path: Path) -> None:
     protocols = spec.load(spec.Files(TINY)).protocols

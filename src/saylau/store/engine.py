@@ -10,7 +10,6 @@ the audit chain happen one at a time whatever the number of processes.
 
 from __future__ import annotations
 
-import functools
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,10 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from saylau.store.errors import StoreError
 from saylau.store.tables import VERSION_TABLE, chain_lock, metadata
@@ -119,7 +114,24 @@ def reading(engine: sa.Engine) -> Iterator[sa.Connection]:
             yield conn
 
 
-def _config(conn: sa.Connection | None = None) -> Config:
+#: The newest revision of the migrations this package ships (migrations/versions/). Named here, not
+#: found by reading them, so that opening a store does not import Alembic: 0.2 s of every command's
+#: start. tests/test_schema_at_once.py checks that it is the head Alembic finds in the folder.
+HEAD_REVISION = "0010"
+
+#: Alembic's version table as Alembic makes it (its ``version_table_impl``), for a store made at once.
+_VERSIONS = sa.Table(
+    VERSION_TABLE,
+    sa.MetaData(),
+    sa.Column("version_num", sa.String(32), nullable=False),
+    sa.PrimaryKeyConstraint("version_num", name=f"{VERSION_TABLE}_pkc"),
+)
+
+
+def _config(conn: sa.Connection | None = None) -> Any:
+    """Alembic's configuration for the migrations of this package (an ``alembic.config.Config``)."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if conn is not None:
@@ -127,25 +139,16 @@ def _config(conn: sa.Connection | None = None) -> Config:
     return cfg
 
 
-@functools.cache
-def _scripts() -> ScriptDirectory:
-    """The migrations this package ships: they cannot change while it runs, and reading them (ten
-    modules, loaded from their files) was most of opening a store."""
-    return ScriptDirectory.from_config(_config())
-
-
 def head_revision() -> str:
     """The newest revision of the migrations this package ships."""
-    head = _scripts().get_current_head()
-    assert head is not None
-    return head
+    return HEAD_REVISION
 
 
 def current_revision(conn: sa.Connection) -> str | None:
     """The revision the store's schema is at; None if it has no version table."""
     if not sa.inspect(conn).has_table(VERSION_TABLE):
         return None
-    found = conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+    found = conn.execute(sa.select(_VERSIONS.c.version_num)).scalars().all()
     if len(found) > 1:
         named = ", ".join(sorted(found))
         raise StoreError(f"the store's schema names {len(found)} revisions ({named}), not one")
@@ -157,19 +160,27 @@ def create_schema(engine: sa.Engine) -> None:
     :mod:`saylau.store.tables`, the write lock's row, and the version table stamped with the head.
 
     Running the ten migrations one after another made the same schema in 37 ms a store (SQLite),
-    this in 10 ms; tests/test_schema_at_once.py proves the two alike, table by table, on SQLite
-    and PostgreSQL. A database that has saylau's version table already (a store of an older
-    saylau, or one whose creation stopped) is migrated from where it is, as before. A table that
-    exists under one of saylau's names is an error, as it was for the migrations."""
+    this in 10 ms, without importing Alembic; tests/test_schema_at_once.py proves the two alike,
+    table by table, on SQLite and PostgreSQL. A database that has saylau's version table already
+    (a store of an older saylau, or one whose creation stopped) is migrated from where it is, as
+    before. A table that exists under one of saylau's names is an error, as it was for the
+    migrations."""
     with engine.connect() as conn:
         conn.execution_options(**{_WRITE: True})
         with conn.begin():
             if sa.inspect(conn).has_table(VERSION_TABLE):
-                command.upgrade(_config(conn), "head")
+                _upgrade(conn)
                 return
             metadata.create_all(conn, checkfirst=False)
             conn.execute(sa.insert(chain_lock), [{"id": 1}])
-            MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).stamp(_scripts(), "head")
+            _VERSIONS.create(conn)
+            conn.execute(sa.insert(_VERSIONS), [{"version_num": HEAD_REVISION}])
+
+
+def _upgrade(conn: sa.Connection) -> None:
+    from alembic import command
+
+    command.upgrade(_config(conn), "head")
 
 
 def migrate(engine: sa.Engine) -> None:
@@ -177,4 +188,4 @@ def migrate(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         conn.execution_options(**{_WRITE: True})
         with conn.begin():
-            command.upgrade(_config(conn), "head")
+            _upgrade(conn)

@@ -4,10 +4,13 @@ saylau runs these itself (:func:`saylau.store.engine.migrate`, from ``saylau.sto
 connection it hands over in ``config.attributes["connection"]``, so no alembic.ini or URL is needed
 at runtime. ``Store.create`` makes a new store's tables at once from :mod:`saylau.store.tables` and
 stamps them with the newest revision (:func:`saylau.store.engine.create_schema`;
-tests/test_schema_at_once.py proves that schema the migrated one). To write a new revision during development, point a
-Config at this folder with a ``sqlalchemy.url`` of a store at the current head and call
-``alembic.command.revision(cfg, "what changes", autogenerate=True)``; then copy the table
-definitions into the revision (migrations are frozen, :mod:`saylau.store.tables` is not).
+tests/test_schema_at_once.py proves that schema the migrated one).
+
+To write a new revision during development, point a Config at this folder with a
+``sqlalchemy.url`` of a store at the current head and call ``alembic.command.revision(cfg, "what
+changes", autogenerate=True)``; then copy the table definitions into the revision (migrations are
+frozen, :mod:`saylau.store.tables` is not), and set ``saylau.store.engine.HEAD_REVISION`` to the
+new revision (tests/test_schema_at_once.py fails until it is).
 """
 
 from __future__ import annotations
