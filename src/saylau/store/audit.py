@@ -213,6 +213,102 @@ def protocol_rows(
     return rows, hashes
 
 
+#: Station ids that JSON writes between two quotes as they are (nothing to escape).
+_PLAIN = r'^[^"\\\x00-\x1f]*$'
+
+
+def protocol_rows_by_columns(
+    start: int,
+    at: str,
+    actor: str,
+    status: str,
+    reason: str | None,
+    source: str,
+    stations: Sequence[str],
+    contest: str,
+    versions: Sequence[int],
+    layout: Layout,
+    figures: Any,
+) -> tuple[list[tuple[Any, ...]], list[str]]:
+    """:func:`protocol_rows` of unsigned versions of one contest and layout, given as columns:
+    ``stations``, ``versions`` and ``figures`` (a NumPy int64 array, a row per version, its
+    columns in the layout's order). The same rows and hashes, byte for byte
+    (tests/test_log_rows_by_columns.py).
+
+    A national file's rows are one table: every entry's canonical text is put together by Arrow,
+    a column at a time, instead of two ``%`` templates, three f-strings and two encodings a row,
+    and only the two SHA-256 of each entry are left to a loop (0.75 -> 0.36 s for 95,000)."""
+    import numpy as np
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+    from saylau.store.canonical import string
+
+    count = len(stations)
+    width = len(layout.lines)
+
+    def integers(values: Any) -> Any:
+        column = np.ascontiguousarray(values, dtype=np.int64)
+        return pc.cast(pa.Array.from_buffers(pa.int64(), count, [None, pa.py_buffer(column)]), pa.string())
+
+    def json_object(keys: Sequence[str], first: int) -> list[Any]:
+        parts: list[Any] = []
+        literal = "{"
+        for j, key in enumerate(keys):
+            parts += [
+                pa.scalar(f"{literal}{',' if j else ''}{string(key)}:"),
+                integers(figures[:, first + j]),
+            ]
+            literal = ""
+        parts.append(pa.scalar(literal + "}"))
+        return parts
+
+    ids = pa.array(stations, pa.string())
+    if pc.all(pc.match_substring_regex(ids, _PLAIN)).as_py() is not False:
+        quoted = pc.binary_join_element_wise(pa.scalar('"'), ids, pa.scalar('"'), "")
+    else:
+        quoted = pa.array([string(station) for station in stations], pa.string())
+    content = pc.binary_join_element_wise(
+        pa.scalar(f'{{"contest":{string(contest)},"lines":'),
+        *json_object(layout.lines, 0),
+        pa.scalar(',"station":'),
+        quoted,
+        pa.scalar(f',"status":{string(status)},"votes":'),
+        *json_object(layout.options, width),
+        pa.scalar("}"),
+        "",
+    )
+    numbers = integers(versions)
+    suffix = pc.binary_join_element_wise(
+        pa.scalar(f',"reason":{"null" if reason is None else string(reason)},"seq":'),
+        integers(np.arange(start + 1, start + 1 + count)),
+        pa.scalar(f',"source":{string(source)},"version":'),
+        numbers,
+        pa.scalar("}"),
+        "",
+    )
+    subjects = pc.binary_join_element_wise(ids, pa.scalar(f"/{contest}/v"), numbers, "").to_pylist()
+
+    def spans(texts: Any) -> tuple[memoryview, list[int]]:
+        offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset : texts.offset + count + 1]
+        return memoryview(texts.buffers()[2].to_pybytes()), offsets.tolist()
+
+    sha256 = hashlib.sha256
+    head = f'{{"action":"protocol","actor":{string(actor)},"at":{string(at)},"protocol":'.encode()
+    leaf_prefix = sha256(b"\x00" + head)
+    contents, at_content = spans(content)
+    suffixes, at_suffix = spans(suffix)
+    rows, hashes = [], []
+    for i in range(count):
+        text = contents[at_content[i] : at_content[i + 1]]
+        hashes.append(sha256(text).hexdigest())
+        leaf = leaf_prefix.copy()
+        leaf.update(text)
+        leaf.update(suffixes[at_suffix[i] : at_suffix[i + 1]])
+        rows.append((start + 1 + i, at, actor, "protocol", subjects[i], leaf.hexdigest()))
+    return rows, hashes
+
+
 def entries(engine: sa.Engine, after: int = 0) -> Iterator[AuditEntry]:
     """Every entry after ``after``, oldest first, read a page at a time (no connection held between)."""
     while True:

@@ -68,6 +68,11 @@ class Packed:
             figures = figures[:, self._order]
         return np.ascontiguousarray(figures, dtype=DTYPE)
 
+    def canonical(self, rows: Sequence[int]) -> np.ndarray:
+        """The figures of ``rows`` (positions in the table) in canonical column order."""
+        figures = self.table.figures[np.asarray(rows, dtype=np.intp)]
+        return figures if self._order is None else figures[:, self._order]
+
     def blob(self, row: int) -> bytes:
         """The stored ``figures`` value of row ``row``."""
         width = 8 * self.layout.width

@@ -1676,18 +1676,7 @@ def _write(
     while to_write:
         part, numbers = to_write[:_CHUNK], versions[:_CHUNK]
         del to_write[:_CHUNK], versions[:_CHUNK]
-        entries, hashes = audit.protocol_rows(
-            start,
-            at,
-            actor,
-            status,
-            note,
-            source,
-            [
-                (i.station, i.contest, v, i.lines, i.votes, None if i.signed is None else i.signed.content())
-                for i, v in zip(part, numbers, strict=True)
-            ],
-        )
+        entries, hashes = _log_rows(start, at, actor, status, note, source, part, numbers)
         stations, contests = [i.station for i in part], [i.contest for i in part]
         figures = [i.figures for i in part]
         if len(part) >= version_runs_.RUN_MIN:  # a national file's chunk: kept as columns too
@@ -1729,6 +1718,74 @@ def _write(
         )
         written._add(stations, contests, numbers, hashes, (e[0] for e in entries))
     return written, start
+
+
+#: Rows of one table in a row, at least, that :func:`_log_rows` makes column-wise.
+_BY_COLUMNS = 256
+
+
+def _log_rows(
+    start: int,
+    at: str,
+    actor: str,
+    status: str,
+    note: str | None,
+    source: str,
+    part: list[_Item],
+    numbers: list[int],
+) -> tuple[list[tuple[Any, ...]], list[str]]:
+    """The log rows and content hashes of versions ``part`` (numbered ``numbers``), the first
+    entry numbered ``start`` + 1: each run of unsigned rows of one table (a national file's chunk)
+    made column-wise (:func:`saylau.store.audit.protocol_rows_by_columns`), the others one by one."""
+    entries: list[tuple[Any, ...]] = []
+    hashes: list[str] = []
+    i = 0
+    while i < len(part):
+        source_of = part[i]._source
+        j = i + 1
+        if source_of is not None and part[i].signed is None:
+            while j < len(part) and part[j]._source is source_of and part[j].signed is None:
+                j += 1
+        if source_of is not None and j - i >= _BY_COLUMNS:
+            run = part[i:j]
+            made = audit.protocol_rows_by_columns(
+                start,
+                at,
+                actor,
+                status,
+                note,
+                source,
+                [item.station for item in run],
+                run[0].contest,
+                numbers[i:j],
+                source_of.layout,
+                source_of.canonical([item._row for item in run]),
+            )
+        else:
+            made = audit.protocol_rows(
+                start,
+                at,
+                actor,
+                status,
+                note,
+                source,
+                [
+                    (
+                        item.station,
+                        item.contest,
+                        v,
+                        item.lines,
+                        item.votes,
+                        None if item.signed is None else item.signed.content(),
+                    )
+                    for item, v in zip(part[i:j], numbers[i:j], strict=True)
+                ],
+            )
+        entries += made[0]
+        hashes += made[1]
+        start = entries[-1][0]
+        i = j
+    return entries, hashes
 
 
 def _prepare(
