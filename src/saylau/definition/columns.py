@@ -45,6 +45,7 @@ from saylau.definition.kinds import POLLING, STATION_KINDS
 from saylau.definition.station_fields import ADDRESS, NUMBER, number_problem
 from saylau.definition.station_fields import RESERVED as OPTIONAL_COLUMNS
 from saylau.io.arrow_memory import release_after
+from saylau.io.arrow_numpy import as_numpy
 from saylau.model import LANGUAGES, MAX_COUNT, NO_NAMES, Station, Territory
 
 if TYPE_CHECKING:
@@ -246,7 +247,7 @@ class _Build:
         """A column's distinct cells, stripped, and each row's position among them."""
         column = self.table.column(name).combine_chunks().dictionary_encode()
         values = [v.strip() for v in column.dictionary.to_pylist()]
-        return values, column.indices.to_numpy(zero_copy_only=False)
+        return values, as_numpy(column.indices)
 
     def _counts(self, name: str) -> list[int] | None:
         """A column of whole numbers >= 0, as the row reader's ``_int`` reads them."""
@@ -255,7 +256,7 @@ class _Build:
 
         column = self.table.column(name)
         if all(_digits(chunk) for chunk in column.chunks):
-            values = pc.cast(column, pa.int64()).to_numpy()
+            values = as_numpy(pc.cast(column, pa.int64()))
             if len(values) and values.max() > MAX_COUNT:
                 return None
             out: list[int] = values.tolist()

@@ -38,6 +38,7 @@ from saylau.intake.columns import Columns, Plan
 from saylau.intake.rows import Rows
 from saylau.intake.sources import Limits
 from saylau.io.arrow_memory import release_after
+from saylau.io.arrow_numpy import as_numpy, strings
 from saylau.model import MAX_COUNT, Election, Protocol, per_election
 from saylau.protocol_table import ProtocolTable
 from saylau.protocols import Form
@@ -194,7 +195,7 @@ class _Columns:
         index = pc.index_in(sids, value_set=known)
         if index.null_count:
             return None
-        return index.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+        return as_numpy(index).astype(np.intp, copy=False)
 
     def _station_ids(self) -> Any:
         """Each row's station id, as ``Columns.station_of`` builds it."""
@@ -210,7 +211,7 @@ class _Columns:
             if spec or conversion:  # a format Arrow cannot apply: Python's, row by row
                 fmt = template.format
                 values = zip(*(c.to_pylist() for c in cells), strict=True)
-                return pa.array([fmt(*v) for v in values], pa.string())
+                return strings([fmt(*v) for v in values])
             if literal:
                 parts.append(pa.scalar(literal, pa.string()))
             if name is not None:
@@ -234,7 +235,7 @@ class _Columns:
         chosen = [contests.get(str(v).strip()) for v in named.to_pylist()]
         if any(c is None for c in chosen):
             return None
-        codes = pc.index_in(cells, value_set=named).to_numpy(zero_copy_only=False)
+        codes = as_numpy(pc.index_in(cells, value_set=named))
         # two spellings of one contest (" d1" and "d1") are one plan, as for the row reader
         by_contest: dict[str, list[int]] = {}
         for code, contest in enumerate(chosen):
@@ -308,24 +309,23 @@ class _Columns:
             cells = self.table.column(f"c{j}")
             found: tuple[np.ndarray, np.ndarray | None] | None
             if all(_digits(chunk) for chunk in cells.chunks):
-                found = pc.cast(cells, pa.int64()).to_numpy(), None
+                found = as_numpy(pc.cast(cells, pa.int64())), None
             elif self.columns.fixed is not None:
                 found = None
             else:  # another contest's rows may leave it empty
                 plain = pc.and_(pc.ascii_is_decimal(cells), pc.less_equal(pc.binary_length(cells), _DIGITS))
-                values = pc.cast(pc.if_else(plain, cells, "0"), pa.int64()).to_numpy()
-                found = values, plain.to_numpy(zero_copy_only=False)
+                values = as_numpy(pc.cast(pc.if_else(plain, cells, "0"), pa.int64()))
+                found = values, as_numpy(plain)
             self.counts[j] = found
         return self.counts[j]
 
     def _blank(self, j: int) -> np.ndarray:
         """Which cells of column ``j`` are empty or ``0`` (another contest's option column)."""
         if j not in self.blank:
-            import pyarrow as pa
             import pyarrow.compute as pc
 
             cells = self.table.column(f"c{j}")
-            self.blank[j] = pc.is_in(cells, value_set=pa.array(["", "0"])).to_numpy(zero_copy_only=False)
+            self.blank[j] = as_numpy(pc.is_in(cells, value_set=strings(["", "0"])))
         return self.blank[j]
 
 
@@ -372,9 +372,7 @@ class _Stations:
     @cached_property
     def known(self) -> Any:
         """The ids as an Arrow array, to look a file's station column up in."""
-        import pyarrow as pa
-
-        return pa.array(self.ids, pa.string())
+        return strings(self.ids)
 
 
 @per_election

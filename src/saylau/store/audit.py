@@ -242,6 +242,7 @@ def protocol_rows_by_columns(
     import pyarrow as pa  # type: ignore[import-untyped]
     import pyarrow.compute as pc  # type: ignore[import-untyped]
 
+    from saylau.io.arrow_numpy import strings
     from saylau.store.canonical import string
 
     count = len(stations)
@@ -263,11 +264,11 @@ def protocol_rows_by_columns(
         parts.append(pa.scalar(literal + "}"))
         return parts
 
-    ids = pa.array(stations, pa.string())
+    ids = strings(stations)
     if pc.all(pc.match_substring_regex(ids, _PLAIN)).as_py() is not False:
         quoted = pc.binary_join_element_wise(pa.scalar('"'), ids, pa.scalar('"'), "")
     else:
-        quoted = pa.array([string(station) for station in stations], pa.string())
+        quoted = strings([string(station) for station in stations])
     content = pc.binary_join_element_wise(
         pa.scalar(f'{{"contest":{string(contest)},"lines":'),
         *json_object(layout.lines, 0),
