@@ -16,9 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saylau.io.arrow_numpy import as_numpy, strings
+from saylau.io.arrow_numpy import as_numpy, int32, string, strings
 
-TINY = Path(__file__).parent / "data" / "tiny"
 TYPES = [pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(), pa.uint32(), pa.uint64()]
 
 
@@ -58,18 +57,32 @@ def test_strings_are_pyarrows(values) -> None:
     assert made.equals(pa.array(values, pa.string())) and made.type == pa.string()
 
 
+def test_scalars_are_pyarrows() -> None:
+    assert string("x|y").equals(pa.scalar("x|y", pa.string()))
+    assert int32(10).equals(pa.scalar(10, pa.int32()))
+
+
 @pytest.mark.skipif(
     importlib.util.find_spec("pandas") is None, reason="pandas is not installed here: nothing could import it"
 )
 def test_init_import_and_results_leave_pandas_unimported(tmp_path: Path) -> None:
-    """Where pandas is installed (the bench extra; a data journalist's machine), as here."""
-    db = tmp_path / "tiny.db"
-    code = (  # every table of the definition read by Arrow too, however small
+    """Where pandas is installed (the bench extra; a data journalist's machine), as here: a
+    simulated election of 300 stations (its list file stored column-wise, over 256 rows) and two
+    districts, every table of its definition read by Arrow too, however small."""
+    from saylau.simulate import simulate
+
+    simulate(300, tmp_path / "sim", seed=5, regions=3, districts=2, parties=4)
+    night = tmp_path / "sim" / "protocols"
+    files = sorted(str(f) for f in night.iterdir())
+    night.rename(tmp_path / "night")
+    files = [f.replace(str(night), str(tmp_path / "night")) for f in files]
+    db = tmp_path / "sim.db"
+    code = (
         "import sys; from saylau.cli import main; from saylau.definition import columns; "
         "columns.MIN_BYTES = 0; "
-        f"assert main(['init', {str(db)!r}, '--election', {str(TINY)!r}]) == 0; "
-        f"assert main(['import', {str(db)!r}, {str(TINY / 'protocols' / 'council-list.csv')!r}]) == 0; "
-        f"assert main(['results', {str(db)!r}, '--json']) == 0; "
+        f"assert main(['init', {str(db)!r}, '--election', {str(tmp_path / 'sim')!r}]) == 0; "
+        + "".join(f"assert main(['import', {str(db)!r}, {f!r}]) == 0; " for f in files)
+        + f"assert main(['results', {str(db)!r}, '--json']) == 0; "
         "print('pandas' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

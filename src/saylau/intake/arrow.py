@@ -38,7 +38,8 @@ from saylau.intake.columns import Columns, Plan
 from saylau.intake.rows import Rows
 from saylau.intake.sources import Limits
 from saylau.io.arrow_memory import release_after
-from saylau.io.arrow_numpy import as_numpy, strings
+from saylau.io.arrow_numpy import as_numpy, int32, strings
+from saylau.io.arrow_numpy import string as arrow_string
 from saylau.model import MAX_COUNT, Election, Protocol, per_election
 from saylau.protocol_table import ProtocolTable
 from saylau.protocols import Form
@@ -213,12 +214,12 @@ class _Columns:
                 values = zip(*(c.to_pylist() for c in cells), strict=True)
                 return strings([fmt(*v) for v in values])
             if literal:
-                parts.append(pa.scalar(literal, pa.string()))
+                parts.append(arrow_string(literal))
             if name is not None:
                 parts.append(cells[int(name)])
         if len(parts) == 1 and not isinstance(parts[0], pa.Scalar):
             return parts[0]
-        return pc.binary_join_element_wise(*parts, "")
+        return pc.binary_join_element_wise(*parts, arrow_string(""))
 
     def _plans(self) -> list[tuple[Plan, np.ndarray | None]] | None:
         """Each contest's plan and its rows' positions (None: every row), in the order the file
@@ -313,8 +314,10 @@ class _Columns:
             elif self.columns.fixed is not None:
                 found = None
             else:  # another contest's rows may leave it empty
-                plain = pc.and_(pc.ascii_is_decimal(cells), pc.less_equal(pc.binary_length(cells), _DIGITS))
-                values = as_numpy(pc.cast(pc.if_else(plain, cells, "0"), pa.int64()))
+                plain = pc.and_(
+                    pc.ascii_is_decimal(cells), pc.less_equal(pc.binary_length(cells), int32(_DIGITS))
+                )
+                values = as_numpy(pc.cast(pc.if_else(plain, cells, arrow_string("0")), pa.int64()))
                 found = values, as_numpy(plain)
             self.counts[j] = found
         return self.counts[j]

@@ -1,6 +1,7 @@
 """Arrow arrays to NumPy and Python strings to Arrow, without pyarrow's look for pandas.
 
-``Array.to_numpy`` and ``pyarrow.array`` first ask whether pandas is about, and to ask they import
+``Array.to_numpy``, ``pyarrow.array`` and ``pyarrow.scalar`` (which a compute function calls on a
+Python string argument) first ask whether pandas is about, and to ask they import
 it wherever it is installed: 0.15 s of every ``saylau`` command that reads a table with Arrow (a
 definition's stations, a protocol file), in a process that never uses pandas. A data
 journalist's machine has pandas; saylau does not need it. The arrays saylau converts are whole
@@ -49,3 +50,15 @@ def strings(values: Sequence[str]) -> Any:
     return pa.StringArray.from_buffers(
         len(encoded), pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(b"".join(encoded))
     )
+
+
+def string(value: str) -> Any:
+    """``pyarrow.scalar(value, pyarrow.string())``, for compute functions' literal arguments."""
+    return strings([value])[0]
+
+
+def int32(value: int) -> Any:
+    """``pyarrow.scalar(value, pyarrow.int32())``: what ``pyarrow.compute.binary_length`` gives."""
+    import pyarrow as pa
+
+    return pa.Array.from_buffers(pa.int32(), 1, [None, pa.py_buffer(np.array([value], dtype="<i4"))])[0]

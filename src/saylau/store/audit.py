@@ -242,11 +242,13 @@ def protocol_rows_by_columns(
     import pyarrow as pa  # type: ignore[import-untyped]
     import pyarrow.compute as pc  # type: ignore[import-untyped]
 
+    from saylau.io.arrow_numpy import string as literal
     from saylau.io.arrow_numpy import strings
     from saylau.store.canonical import string
 
     count = len(stations)
     width = len(layout.lines)
+    nothing = literal("")  # the joins' separator
 
     def integers(values: Any) -> Any:
         column = np.ascontiguousarray(values, dtype=np.int64)
@@ -254,41 +256,38 @@ def protocol_rows_by_columns(
 
     def json_object(keys: Sequence[str], first: int) -> list[Any]:
         parts: list[Any] = []
-        literal = "{"
+        opening = "{"
         for j, key in enumerate(keys):
-            parts += [
-                pa.scalar(f"{literal}{',' if j else ''}{string(key)}:"),
-                integers(figures[:, first + j]),
-            ]
-            literal = ""
-        parts.append(pa.scalar(literal + "}"))
+            parts += [literal(f"{opening}{',' if j else ''}{string(key)}:"), integers(figures[:, first + j])]
+            opening = ""
+        parts.append(literal(opening + "}"))
         return parts
 
     ids = strings(stations)
     if pc.all(pc.match_substring_regex(ids, _PLAIN)).as_py() is not False:
-        quoted = pc.binary_join_element_wise(pa.scalar('"'), ids, pa.scalar('"'), "")
+        quoted = pc.binary_join_element_wise(literal('"'), ids, literal('"'), nothing)
     else:
         quoted = strings([string(station) for station in stations])
     content = pc.binary_join_element_wise(
-        pa.scalar(f'{{"contest":{string(contest)},"lines":'),
+        literal(f'{{"contest":{string(contest)},"lines":'),
         *json_object(layout.lines, 0),
-        pa.scalar(',"station":'),
+        literal(',"station":'),
         quoted,
-        pa.scalar(f',"status":{string(status)},"votes":'),
+        literal(f',"status":{string(status)},"votes":'),
         *json_object(layout.options, width),
-        pa.scalar("}"),
-        "",
+        literal("}"),
+        nothing,
     )
     numbers = integers(versions)
     suffix = pc.binary_join_element_wise(
-        pa.scalar(f',"reason":{"null" if reason is None else string(reason)},"seq":'),
+        literal(f',"reason":{"null" if reason is None else string(reason)},"seq":'),
         integers(np.arange(start + 1, start + 1 + count)),
-        pa.scalar(f',"source":{string(source)},"version":'),
+        literal(f',"source":{string(source)},"version":'),
         numbers,
-        pa.scalar("}"),
-        "",
+        literal("}"),
+        nothing,
     )
-    subjects = pc.binary_join_element_wise(ids, pa.scalar(f"/{contest}/v"), numbers, "").to_pylist()
+    subjects = pc.binary_join_element_wise(ids, literal(f"/{contest}/v"), numbers, nothing).to_pylist()
 
     def spans(texts: Any) -> tuple[memoryview, list[int]]:
         offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset : texts.offset + count + 1]
