@@ -1746,15 +1746,11 @@ def _log_rows(
         if source_of is not None and part[i].signed is None:
             while j < len(part) and part[j]._source is source_of and part[j].signed is None:
                 j += 1
+        head = (start, at, actor, status, note, source)  # of the log rows, the first numbered start + 1
         if source_of is not None and j - i >= _BY_COLUMNS:
             run = part[i:j]
             made = audit.protocol_rows_by_columns(
-                start,
-                at,
-                actor,
-                status,
-                note,
-                source,
+                *head,
                 [item.station for item in run],
                 run[0].contest,
                 numbers[i:j],
@@ -1763,12 +1759,7 @@ def _log_rows(
             )
         else:
             made = audit.protocol_rows(
-                start,
-                at,
-                actor,
-                status,
-                note,
-                source,
+                *head,
                 [
                     (
                         item.station,
