@@ -28,13 +28,16 @@ def as_numpy(values: Any) -> np.ndarray:
     if values.null_count or not (pa.types.is_integer(kind) or pa.types.is_boolean(kind)):
         return values.to_numpy(zero_copy_only=False)  # type: ignore[no-any-return]
     count, offset, data = len(values), values.offset, values.buffers()[1]
-    if data is None:  # an empty array may have no buffer
-        return np.zeros(0, dtype=bool if pa.types.is_boolean(kind) else np.int64)
-    if pa.types.is_boolean(kind):  # one bit a value, least significant first
-        bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8), bitorder="little")
+    if pa.types.is_boolean(kind):
+        if data is None:  # an empty array may have no buffer
+            return np.zeros(0, dtype=bool)
+        bits = np.unpackbits(
+            np.frombuffer(data, dtype=np.uint8), bitorder="little"
+        )  # least significant first
         return bits[offset : offset + count].astype(bool)
-    signed = "i" if pa.types.is_signed_integer(kind) else "u"
-    dtype = np.dtype(f"<{signed}{kind.bit_width // 8}")
+    dtype = np.dtype(f"<{'i' if pa.types.is_signed_integer(kind) else 'u'}{kind.bit_width // 8}")
+    if data is None:
+        return np.zeros(0, dtype=dtype)
     return np.frombuffer(data, dtype=dtype, count=count, offset=offset * dtype.itemsize)
 
 

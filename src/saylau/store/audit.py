@@ -237,7 +237,8 @@ def protocol_rows_by_columns(
 
     A national file's rows are one table: every entry's canonical text is put together by Arrow,
     a column at a time, instead of two ``%`` templates, three f-strings and two encodings a row,
-    and only the two SHA-256 of each entry are left to a loop (0.75 -> 0.36 s for 95,000)."""
+    and only the two SHA-256 of each entry are left to a loop (0.75 -> 0.36 s for 95,000 in a
+    process that has made some before: Arrow's first joins cost 0.05-0.2 s)."""
     import numpy as np
     import pyarrow as pa  # type: ignore[import-untyped]
     import pyarrow.compute as pc  # type: ignore[import-untyped]
