@@ -7,6 +7,7 @@ that differed would make the log fail ``saylau audit verify`` and every observer
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -83,14 +84,21 @@ def test_a_file_s_table_is_logged_column_wise_and_verifies(tmp_path: Path, monke
     reads back as the protocol the file held."""
     from saylau.store import audit
 
-    runs: list[int] = []
-    real = audit.protocol_rows_by_columns
+    runs: list[int] = []  # rows made column-wise, a call each
+    singles: list[int] = []  # rows made one by one, a call each
+    by_columns, one_by_one = audit.protocol_rows_by_columns, audit.protocol_rows
 
     def spied(*args: Any, **kwargs: Any) -> Any:
         runs.append(len(args[6]))
-        return real(*args, **kwargs)
+        return by_columns(*args, **kwargs)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        items = list(args[6])
+        singles.append(len(items))
+        return one_by_one(*args[:6], items, **kwargs)
 
     monkeypatch.setattr(audit, "protocol_rows_by_columns", spied)
+    monkeypatch.setattr(audit, "protocol_rows", counted)
     simulate(700, tmp_path / "sim", seed=3, regions=3, parties=4)
     night = tmp_path / "night"
     shutil.move(tmp_path / "sim" / "protocols", night)
@@ -99,8 +107,15 @@ def test_a_file_s_table_is_logged_column_wise_and_verifies(tmp_path: Path, monke
         intake = read_protocols(night / "assembly-list.csv.gz", election)
         assert not intake.problems and not intake.rejects and intake.tables
         done = store.submit_tables(intake.tables, actor="clerk", source="assembly-list.csv.gz")
-        assert done.new == 700 and runs == [700]
+        assert done.new == 700 and runs == [700] and singles == []
+        # corrections sent as protocols (no table): one by one, all five in one call
+        moved = [
+            replace(p, votes={**p.votes, "p1": p.votes["p1"] + 1, "p2": p.votes["p2"] - 1})
+            for p in intake.protocols[:5]
+        ]
+        corrected = store.submit(moved, actor="clerk", source="desk", reason="a vote moved")
+        assert corrected.corrected == 5 and singles == [5] and runs == [700]
         report = store.verify()
-        assert report.ok and report.entries == 701, report
+        assert report.ok and report.entries == 706, report
         stored = {(p.station, p.contest): p for p in store.current()}
-        assert stored == {(p.station, p.contest): p for p in intake.protocols}
+        assert stored == {(p.station, p.contest): p for p in [*moved, *intake.protocols[5:]]}

@@ -1735,27 +1735,37 @@ def _log_rows(
     numbers: list[int],
 ) -> tuple[list[tuple[Any, ...]], list[str]]:
     """The log rows and content hashes of versions ``part`` (numbered ``numbers``), the first
-    entry numbered ``start`` + 1: each run of unsigned rows of one table (a national file's chunk)
-    made column-wise (:func:`saylau.store.audit.protocol_rows_by_columns`), the others one by one."""
-    entries: list[tuple[Any, ...]] = []
-    hashes: list[str] = []
+    entry numbered ``start`` + 1: each run of at least :data:`_BY_COLUMNS` unsigned rows of one
+    table (a national file's chunk) made column-wise
+    (:func:`saylau.store.audit.protocol_rows_by_columns`), what lies between them one by one, in
+    one call for all of it (:func:`saylau.store.audit.protocol_rows`)."""
+    spans: list[tuple[int, int, Packed | None]] = []  # [i, j), and its table if column-wise
     i = 0
     while i < len(part):
-        source_of = part[i]._source
+        table = part[i]._source if part[i].signed is None else None
         j = i + 1
-        if source_of is not None and part[i].signed is None:
-            while j < len(part) and part[j]._source is source_of and part[j].signed is None:
-                j += 1
+        while table is not None and j < len(part) and part[j]._source is table and part[j].signed is None:
+            j += 1
+        if j - i < _BY_COLUMNS:
+            table = None
+        if table is None and spans and spans[-1][2] is None:
+            spans[-1] = (spans[-1][0], j, None)
+        else:
+            spans.append((i, j, table))
+        i = j
+    entries: list[tuple[Any, ...]] = []
+    hashes: list[str] = []
+    for i, j, table in spans:
         head = (start, at, actor, status, note, source)  # of the log rows, the first numbered start + 1
-        if source_of is not None and j - i >= _BY_COLUMNS:
+        if table is not None:
             run = part[i:j]
             made = audit.protocol_rows_by_columns(
                 *head,
                 [item.station for item in run],
                 run[0].contest,
                 numbers[i:j],
-                source_of.layout,
-                source_of.canonical([item._row for item in run]),
+                table.layout,
+                table.canonical([item._row for item in run]),
             )
         else:
             made = audit.protocol_rows(
@@ -1775,7 +1785,6 @@ def _log_rows(
         entries += made[0]
         hashes += made[1]
         start = entries[-1][0]
-        i = j
     return entries, hashes
 
 
