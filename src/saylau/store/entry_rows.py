@@ -11,17 +11,15 @@ people, and nothing counts until the two agree; a typing error then needs two pe
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from saylau.store import settings
 from saylau.store.canonical import Layout, entry_record, protocol_content, sha256_hex
 
 ACTION = "protocol-entry"
 #: What ``[election] entry`` may say; the first is the default.
 MODES = ("single", "double")
-#: Where the mode is in the definition.
-MODE_FILE = "election.toml"
 
 
 def entry_subject(station: str, contest: str) -> str:
@@ -29,16 +27,11 @@ def entry_subject(station: str, contest: str) -> str:
     return f"{station}/{contest}/entry"
 
 
-def mode(files: Mapping[str, bytes]) -> str:
-    """``single`` or ``double``: what ``[election] entry`` of the stored definition says (checked
-    with the rest of the definition when the store was made; single when absent)."""
-    try:
-        doc = tomllib.loads(files[MODE_FILE].decode("utf-8"))
-    except (KeyError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return MODES[0]
-    head = doc.get("election")
-    found = head.get("entry", MODES[0]) if isinstance(head, dict) else MODES[0]
-    return found if found in MODES else MODES[0]
+def mode(election: Mapping[str, Any]) -> str:
+    """``single`` or ``double``: what ``[election] entry`` of the stored definition says (its
+    ``[election]`` table, :func:`saylau.store.settings.election_table`; checked with the rest of
+    the definition when the store was made; single when absent)."""
+    return settings.choice(election, "entry", MODES)
 
 
 def rebuild(

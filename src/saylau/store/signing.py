@@ -28,7 +28,6 @@ import binascii
 import hashlib
 import os
 import stat
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,14 +39,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from saylau.errors import InputError
+from saylau.store import settings
 from saylau.store.canonical import counts, protocol_content, protocol_message, signature_content
 
 #: Hex digits of a key's id: SHA-256(public key), cut to 8 bytes.
 KEY_ID_HEX = 16
 #: What ``[election] signatures`` may say; the first is the default.
 POLICIES = ("optional", "required")
-#: Where the policy is in the definition.
-POLICY_FILE = "election.toml"
 PUBLIC_KEY_BYTES = 32
 SIGNATURE_BYTES = 64
 
@@ -264,16 +262,11 @@ def sign_protocols(
 # -- the definition's policy ---------------------------------------------------------------------
 
 
-def policy(files: Mapping[str, bytes]) -> str:
+def policy(election: Mapping[str, Any]) -> str:
     """``required`` or ``optional``: what ``[election] signatures`` of the stored definition says
-    (checked with the rest of the definition when the store was made; optional when absent)."""
-    try:
-        doc = tomllib.loads(files[POLICY_FILE].decode("utf-8"))
-    except (KeyError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return POLICIES[0]
-    head = doc.get("election")
-    found = head.get("signatures", POLICIES[0]) if isinstance(head, dict) else POLICIES[0]
-    return found if found in POLICIES else POLICIES[0]
+    (its ``[election]`` table, :func:`saylau.store.settings.election_table`; checked with the rest
+    of the definition when the store was made; optional when absent)."""
+    return settings.choice(election, "signatures", POLICIES)
 
 
 def inside_of(

@@ -44,6 +44,7 @@ from saylau.errors import InputError
 from saylau.model import Election, Protocol
 from saylau.protocol_table import ProtocolTable
 from saylau.store import audit, copies, entry_rows, kept_tree, keyring, scans, signing
+from saylau.store import settings as election_settings
 from saylau.store import version_runs as version_runs_
 from saylau.store.audit import AuditEntry, AuditReport, LogEntry
 from saylau.store.bulk import insert_rows
@@ -407,6 +408,7 @@ class Store:
         self._origin: str | None = None  # the log's name in its checkpoints, read with the key
         self._policy: str | None = None  # [election] signatures: optional or required
         self._entry_mode: str | None = None  # [election] entry: single or double
+        self._settings: Mapping[str, Any] | None = None  # election.toml's [election] table
         self._inside: Callable[[str, str], bool] | None = None  # station inside territory?
         self._known_layouts: dict[str, Layout] = {}
 
@@ -497,7 +499,7 @@ class Store:
             raise
         store = cls(engine, parsed, election, key_file)
         store._signer, store._origin = signer, origin
-        store._entry_mode = entry_rows.mode(files)
+        store._settings = election_settings.election_table(files)
         return store
 
     @classmethod
@@ -548,20 +550,26 @@ class Store:
             self._election = spec.load(spec.Files(data=self.definition()), protocols=False)
         return self._election
 
-    def _election_toml(self) -> dict[str, bytes]:
-        """election.toml alone, as :meth:`definition` would give it (the policies are read from
-        it: no need to read a national stations file for them)."""
-        df = definition_files
-        with reading(self._engine) as conn:
-            rows = conn.execute(sa.select(df.c.path, df.c.content).where(df.c.path == entry_rows.MODE_FILE))
-            return {row.path: bytes(row.content) for row in rows}
+    def _election_settings(self) -> Mapping[str, Any]:
+        """The ``[election]`` table of the stored election.toml, read once (the store's own
+        settings are there: no need to read a national stations file for them)."""
+        if self._settings is None:
+            df = definition_files
+            with reading(self._engine) as conn:
+                rows = conn.execute(
+                    sa.select(df.c.path, df.c.content).where(df.c.path == election_settings.FILE)
+                )
+                self._settings = election_settings.election_table(
+                    {row.path: bytes(row.content) for row in rows}
+                )
+        return self._settings
 
     def entry_mode(self) -> str:
         """``single`` or ``double``: whether a protocol counts when it is submitted once, or only
         when two different officers have entered the same figures (``[election] entry`` in
         election.toml; :meth:`enter`)."""
         if self._entry_mode is None:
-            self._entry_mode = entry_rows.mode(self._election_toml())
+            self._entry_mode = entry_rows.mode(self._election_settings())
         return self._entry_mode
 
     # -- protocols -----------------------------------------------------------------------------
@@ -1019,7 +1027,7 @@ class Store:
         """``required`` or ``optional``: whether the definition needs every protocol signed by its
         commission (``[election] signatures`` in election.toml; :mod:`saylau.store.signing`)."""
         if self._policy is None:
-            self._policy = signing.policy(self._election_toml())
+            self._policy = signing.policy(self._election_settings())
         return self._policy
 
     def keys(self) -> dict[str, SigningKey]:
