@@ -67,8 +67,13 @@ def test_the_wheel_has_the_example_and_not_its_generators(wheel):
 
 
 def test_saylau_demo_from_the_installed_wheel(wheel, tmp_path):
+    # as a user's shell would run them: no PYTHONPATH (one naming a checkout's src, whose
+    # saylau.egg-info an editable install put there, made pip take saylau as installed already)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120, env=env
+    )
     python = venv / "bin" / "python"
     purelib = Path(
         subprocess.run(
@@ -76,11 +81,14 @@ def test_saylau_demo_from_the_installed_wheel(wheel, tmp_path):
             check=True,
             capture_output=True,
             text=True,
+            env=env,
         ).stdout.strip()
     )
     # pip install, as a user would, but without the dependencies (nothing to download)
     command = ["-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)]
-    installed = subprocess.run([sys.executable, *command], capture_output=True, text=True, timeout=300)
+    installed = subprocess.run(
+        [sys.executable, *command], capture_output=True, text=True, timeout=300, env=env
+    )
     assert installed.returncode == 0, installed.stderr
     # saylau's dependencies: the folders of the venv running the tests, after the fresh venv's own
     paths = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
@@ -88,7 +96,6 @@ def test_saylau_demo_from_the_installed_wheel(wheel, tmp_path):
 
     cwd = tmp_path / "elsewhere"
     cwd.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     env |= {"COLUMNS": "200", "PYTHONDONTWRITEBYTECODE": "1"}
     where = subprocess.run(
         [python, "-c", "import saylau, saylau.demo; print(saylau.__file__); print(saylau.demo.example())"],
