@@ -190,12 +190,9 @@ def protocol_rows(
     from saylau.store.canonical import string
 
     sha256 = hashlib.sha256
-    head = f'{{"action":"protocol","actor":{string(actor)},"at":{string(at)},"protocol":'.encode()
-    tail = f',"reason":{"null" if reason is None else string(reason)},"seq":'
-    after = f',"source":{string(source)},"version":'
+    leaf_prefix, tail, after = _entry_parts(at, actor, reason, source)
     status_part = f',"status":{string(status)},"votes":'
     contests: dict[str, str] = {}
-    leaf_prefix = sha256(b"\x00" + head)
     rows, hashes = [], []
     seq = start
     for station, contest, version, lines, votes, signature in items:
@@ -211,6 +208,21 @@ def protocol_rows(
         hashes.append(sha256(content).hexdigest())
         rows.append((seq, at, actor, "protocol", f"{station}/{contest}/v{version}", leaf.hexdigest()))
     return rows, hashes
+
+
+def _entry_parts(at: str, actor: str, reason: str | None, source: str) -> tuple[Any, str, str]:
+    """What every protocol entry of one submission shares, for :func:`protocol_rows` and
+    :func:`protocol_rows_by_columns`: the SHA-256 of its leaf's bytes up to the content (fed
+    0x00 and the entry's head), and the texts between the content and the seq, and between the
+    seq (and signature) and the version (docs/verification.md §1.1)."""
+    from saylau.store.canonical import string
+
+    head = f'{{"action":"protocol","actor":{string(actor)},"at":{string(at)},"protocol":'.encode()
+    return (
+        hashlib.sha256(b"\x00" + head),
+        f',"reason":{"null" if reason is None else string(reason)},"seq":',
+        f',"source":{string(source)},"version":',
+    )
 
 
 #: Station ids that JSON writes between two quotes as they are (nothing to escape).
@@ -280,10 +292,11 @@ def protocol_rows_by_columns(
         nothing,
     )
     numbers = integers(versions)
+    leaf_prefix, before_seq, before_version = _entry_parts(at, actor, reason, source)
     suffix = pc.binary_join_element_wise(
-        literal(f',"reason":{"null" if reason is None else string(reason)},"seq":'),
+        literal(before_seq),
         integers(np.arange(start + 1, start + 1 + count)),
-        literal(f',"source":{string(source)},"version":'),
+        literal(before_version),
         numbers,
         literal("}"),
         nothing,
@@ -295,8 +308,6 @@ def protocol_rows_by_columns(
         return memoryview(texts.buffers()[2].to_pybytes()), offsets.tolist()
 
     sha256 = hashlib.sha256
-    head = f'{{"action":"protocol","actor":{string(actor)},"at":{string(at)},"protocol":'.encode()
-    leaf_prefix = sha256(b"\x00" + head)
     contents, at_content = spans(content)
     suffixes, at_suffix = spans(suffix)
     rows, hashes = [], []
