@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saylau.io.arrow_numpy import as_numpy, int32, string, strings
+from saylau.io.arrow_numpy import as_numpy, int32, integers, string, strings
 
 TYPES = [pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(), pa.uint32(), pa.uint64()]
 
@@ -55,6 +55,23 @@ def test_as_numpy_is_to_numpy(data, kind, nulls, chunks) -> None:
 def test_strings_are_pyarrows(values) -> None:
     made = strings(values)
     assert made.equals(pa.array(values, pa.string())) and made.type == pa.string()
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), kind=st.sampled_from(TYPES), step=st.integers(1, 3))
+def test_integers_are_pyarrows(data, kind, step) -> None:
+    low, high = _bounds(kind)
+    values = data.draw(st.lists(st.integers(low, high), max_size=40))
+    column = np.array(values, dtype=kind.to_pandas_dtype())[::step]  # a strided view too
+    made = integers(column)
+    assert made.type == kind and made.equals(pa.array(column, kind))
+
+
+def test_integers_refuse_what_is_not_whole_numbers() -> None:
+    with pytest.raises(TypeError, match="not whole numbers"):
+        integers(np.array([1.5]))
+    with pytest.raises(TypeError, match="not whole numbers"):
+        integers(np.array([1], dtype=">i4"))
 
 
 def test_scalars_are_pyarrows() -> None:

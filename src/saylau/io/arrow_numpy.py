@@ -60,8 +60,17 @@ def string(value: str) -> Any:
     return strings([value])[0]
 
 
-def int32(value: int) -> Any:
-    """``pyarrow.scalar(value, pyarrow.int32())``: what ``pyarrow.compute.binary_length`` gives."""
+def integers(values: np.ndarray) -> Any:
+    """``pyarrow.array(values)`` of a one-dimensional NumPy array of whole numbers (no nulls)."""
     import pyarrow as pa
 
-    return pa.Array.from_buffers(pa.int32(), 1, [None, pa.py_buffer(np.array([value], dtype="<i4"))])[0]
+    column = np.ascontiguousarray(values)
+    kind = np.dtype(column.dtype)
+    if kind.kind not in "iu" or kind.byteorder == ">":
+        raise TypeError(f"{kind}: not whole numbers in this machine's order")
+    return pa.Array.from_buffers(pa.from_numpy_dtype(kind), len(column), [None, pa.py_buffer(column)])
+
+
+def int32(value: int) -> Any:
+    """``pyarrow.scalar(value, pyarrow.int32())``: what ``pyarrow.compute.binary_length`` gives."""
+    return integers(np.array([value], dtype="<i4"))[0]

@@ -255,6 +255,7 @@ def protocol_rows_by_columns(
     import pyarrow as pa  # type: ignore[import-untyped]
     import pyarrow.compute as pc  # type: ignore[import-untyped]
 
+    from saylau.io.arrow_numpy import integers as arrow_integers
     from saylau.io.arrow_numpy import string as literal
     from saylau.io.arrow_numpy import strings
     from saylau.store.canonical import string
@@ -264,8 +265,7 @@ def protocol_rows_by_columns(
     nothing = literal("")  # the joins' separator
 
     def integers(values: Any) -> Any:
-        column = np.ascontiguousarray(values, dtype=np.int64)
-        return pc.cast(pa.Array.from_buffers(pa.int64(), count, [None, pa.py_buffer(column)]), pa.string())
+        return pc.cast(arrow_integers(np.asarray(values, dtype=np.int64)), pa.string())
 
     def json_object(keys: Sequence[str], first: int) -> list[Any]:
         parts: list[Any] = []
