@@ -74,3 +74,28 @@ def test_a_definition_with_a_previous_election_is_read_each_time() -> None:
     first = spec.load(folder, protocols=False)
     assert first.previous is not None
     assert spec.load(folder, protocols=False) is not first
+
+
+def test_check_reads_through_the_same_cache_and_the_command_reads_once(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``spec.check`` of a valid directory keeps what it read, and ``saylau check`` reads the
+    definition once (it read it twice: for the problems, then for the counts it prints)."""
+    from conftest import run_cli
+
+    from saylau.definition import loader
+
+    reads: list[object] = []
+    real = loader.load
+    monkeypatch.setattr(loader, "load", lambda *a, **k: reads.append(a) or real(*a, **k))
+    assert spec.check(tiny) == []
+    assert spec.load(tiny) is spec.load(tiny) and len(reads) == 1
+    other = tiny.parent / "other"
+    shutil.copytree(TINY, other)
+    done = run_cli("check", str(other))
+    assert done.returncode == 0 and "3 contests, 2 parties, 4 stations, 8 protocols" in done.stdout
+    assert len(reads) == 2
+    (other / "election.toml").write_text("[election]\nid = 1\n", encoding="utf-8")
+    refused = run_cli("check", str(other))
+    assert refused.returncode == 2 and refused.stderr.startswith("error: election.toml:")
+    assert spec.check(other) != [] and len(reads) == 4  # a refusal is never kept

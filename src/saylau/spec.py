@@ -30,8 +30,9 @@ from pathlib import Path
 
 from saylau.definition import loader
 from saylau.definition.files import Files
-from saylau.definition.loader import check, no_cyclic_gc
+from saylau.definition.loader import no_cyclic_gc
 from saylau.definition.tables import DEFINITION, LEVELS, region_of
+from saylau.errors import DefinitionError
 from saylau.model import Election
 
 __all__ = ["DEFINITION", "LEVELS", "Files", "check", "load", "no_cyclic_gc", "region_of"]
@@ -69,6 +70,19 @@ def load(directory: str | Path | Files, *, protocols: bool = True) -> Election:
         while len(_CACHE) > CACHED:
             _CACHE.popitem(last=False)
     return election
+
+
+def check(directory: str | Path | Files) -> list[str]:
+    """Every problem of a definition, one line each; empty when it is valid.
+
+    A valid definition is read through :func:`load` and kept as it keeps one, so that ``saylau
+    check`` and what runs after it in the same process read a national definition once (it read
+    it twice, 1.2 s of the command's 2.7 s on the whole Kazakh ballot day)."""
+    try:
+        load(directory)
+    except DefinitionError as e:
+        return e.problems
+    return []
 
 
 def _load_directory(root: Path, protocols: bool) -> Election:

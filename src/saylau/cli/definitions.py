@@ -33,13 +33,14 @@ if TYPE_CHECKING:
 def check_command(directory: str) -> None:
     """Validate the election definition in DIR; list every problem with its file and line."""
     from saylau import spec
+    from saylau.errors import DefinitionError
 
-    problems = spec.check(directory)
-    if problems:
-        for problem in problems:
+    try:
+        election = spec.load(directory)
+    except DefinitionError as e:
+        for problem in e.problems:
             click.echo(f"error: {problem}", err=True)
-        raise click.exceptions.Exit(2)
-    election = spec.load(directory)
+        raise click.exceptions.Exit(2) from None
     click.echo(
         f"{directory}: ok: {len(election.contests)} contests, {len(election.parties)} parties, "
         f"{len(election.stations)} stations, {len(election.protocols)} protocols"

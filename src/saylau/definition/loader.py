@@ -58,15 +58,6 @@ def load(directory: str | Path | Files, *, protocols: bool = True, check_previou
         return _Loader(files, check_previous=check_previous).load(with_protocols=protocols)
 
 
-def check(directory: str | Path | Files) -> list[str]:
-    """Every problem of a definition, one line each; empty when it is valid."""
-    try:
-        load(directory)
-    except DefinitionError as e:
-        return e.problems
-    return []
-
-
 @contextmanager
 def no_cyclic_gc() -> Iterator[None]:
     """Pause the cycle collector while a national file is read or written.
