@@ -7,11 +7,15 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from saylau.i18n import LANGS, format_number, format_percent, translations
 
@@ -97,3 +101,42 @@ def test_numbers_follow_the_reader_s_locale() -> None:
     ]
     assert format_percent(53.9, "ru") == "53,90\xa0%" and format_percent(53.9, "en") == "53.90%"
     assert translations("ru").gettext("Turnout") != "Turnout"
+
+
+def _babel_number(value: int | float | Fraction | Decimal, lang: str, digits: int) -> str:
+    """What format_number wrote through Babel's format_decimal (its pattern, its rounding, its
+    signs), with the decimal context widened to the number's own digits."""
+    from decimal import localcontext
+
+    from babel.numbers import format_decimal
+
+    from saylau.i18n import _decimal, locale
+
+    number = _decimal(value, digits)
+    with localcontext() as context:
+        if number.is_finite():
+            context.prec = max(context.prec, number.adjusted() + digits + 3)
+            if digits:
+                number = number.quantize(Decimal(1).scaleb(-digits))
+        return format_decimal(
+            number, format="#,##0." + "0" * digits if digits else "#,##0", locale=locale(lang)
+        )
+
+
+_NUMBERS = st.one_of(
+    st.integers(),
+    st.integers(-(10**40), 10**40),
+    st.fractions(),
+    st.decimals(allow_nan=False, allow_infinity=False),
+    st.decimals(places=3, min_value=-10, max_value=10),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from([0, -0.0, 0.5, 1.5, 2.5, -2.5, Decimal("-0.001"), Decimal("-0"), Fraction(-1, 1000)]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=_NUMBERS, lang=st.sampled_from(LANGS), digits=st.integers(0, 4))
+def test_numbers_are_written_as_babel_writes_them(value: object, lang: str, digits: int) -> None:
+    """format_number writes with Python's exact Decimal formatting and the locale's signs: the
+    same text as Babel's format_decimal, for numbers of any size and sign."""
+    assert format_number(value, lang, digits) == _babel_number(value, lang, digits)  # type: ignore[arg-type]
