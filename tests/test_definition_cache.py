@@ -82,7 +82,6 @@ def test_check_reads_through_the_same_cache_and_the_command_reads_once(
     """``spec.check`` of a valid directory keeps what it read, and ``saylau check`` reads the
     definition once (it read it twice: for the problems, then for the counts it prints)."""
     from conftest import run_cli
-
     from saylau.definition import loader
 
     reads: list[object] = []
