@@ -97,7 +97,7 @@ def format_number(value: int | float | Fraction | Decimal, lang: str, digits: in
     thousands of numbers, and Babel took 15 us each to parse the pattern and walk the digits
     (tests/test_i18n.py holds the two equal)."""
     number = _decimal(value, digits)
-    if not number.is_finite():
+    if not number.is_finite():  # infinities as Babel writes them; a NaN as NaN (Babel: NaN.00)
         return format_decimal(number, format="#,##0", locale=locale(lang))
     exact = Context(prec=max(28, number.adjusted() + digits + 3), rounding=ROUND_HALF_EVEN)
     number = number.quantize(Decimal(1).scaleb(-digits), context=exact)
