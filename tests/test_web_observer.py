@@ -131,3 +131,30 @@ def test_an_unknown_language_is_a_404_not_a_crash(site) -> None:
     client, _ = site
     r = client.get("/de/observer/")
     assert r.status_code == 404
+
+
+def test_the_page_is_made_once_per_language_and_revalidates_to_a_304(site) -> None:
+    """It holds the definition and the texts only, so it is kept once made (saylau.web.kept): the
+    same bytes and ETag at every request, a 304 for a browser that has them, one per language,
+    and no reader's query string in its links."""
+    from saylau.web import observer
+
+    client, _ = site
+    first = client.get("/en/observer/?wherefrom=mail")
+    assert first.status_code == 200 and "wherefrom" not in first.text  # the language switch keeps none
+    russian_kept = ("observer", "ru") in client.app.state.kept_pages  # by a test before this one
+    made = []
+    real = observer.render
+    observer.render = lambda *a, **k: made.append(a[1]) or real(*a, **k)  # type: ignore[assignment]
+    try:
+        again = client.get("/en/observer/")
+        russian = client.get("/ru/observer/")
+    finally:
+        observer.render = real  # type: ignore[assignment]
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    assert made == ([] if russian_kept else ["observer/index.html"])  # the English one not again
+    assert russian.headers["etag"] != first.headers["etag"] and '<html lang="ru">' in russian.text
+    assert again.headers["cache-control"] == "no-cache" and again.headers["referrer-policy"] == "no-referrer"
+    cached = client.get("/en/observer/", headers={"If-None-Match": first.headers["etag"]})
+    assert cached.status_code == 304 and cached.content == b""
+    assert cached.headers["etag"] == first.headers["etag"] and cached.headers["cache-control"] == "no-cache"

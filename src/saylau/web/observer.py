@@ -25,6 +25,7 @@ from saylau.i18n import translations
 from saylau.model import name_in
 from saylau.results import told_apart
 from saylau.web import views
+from saylau.web.kept import kept_page
 from saylau.web.templating import page_lang, render
 
 router = APIRouter(include_in_schema=False)
@@ -156,24 +157,32 @@ def copy_form(request: Request, lang: str) -> dict[str, Any]:
 
 @router.get("/{lang}/observer/")
 async def observer_page(request: Request, lang: str) -> Response:
+    """Kept once made (:mod:`saylau.web.kept`): it holds the definition's contests and names and
+    the texts, nothing of the count. Nothing secret is in it (the token never reaches it);
+    ``no-cache`` so that a browser asks again (a 304 while the server runs) and text changes show."""
     lang = page_lang(lang)
-    contests, names = election_names(request, lang)
-    form = copy_form(request, lang)
-    response = render(
-        request,
-        "observer/index.html",
-        lang,
-        section="observer",
-        observer_data={"lang": lang, "messages": messages(lang), "contests": contests, "names": names},
-        copy_form=form,
-        copies_data={
-            "lang": lang,
-            "messages": copy_messages(lang),
-            "contests": form["contests"],
-            "labels": form["labels"],
-        },
-    )
-    # Nothing secret is in the page (the token never reaches it); no-cache so text changes show.
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+
+    def make(clean: Request) -> Response:
+        contests, names = election_names(clean, lang)
+        form = copy_form(clean, lang)
+        return render(
+            clean,
+            "observer/index.html",
+            lang,
+            section="observer",
+            observer_data={"lang": lang, "messages": messages(lang), "contests": contests, "names": names},
+            copy_form=form,
+            copies_data={
+                "lang": lang,
+                "messages": copy_messages(lang),
+                "contests": form["contests"],
+                "labels": form["labels"],
+            },
+        )
+
+    headers = {"Cache-Control": "no-cache", "Referrer-Policy": "no-referrer"}
+    if getattr(request.app.state, "saylau", None) is None:  # pragma: no cover - not started, or stopped
+        response = make(request)  # the page without the election's names: not one to keep
+        response.headers.update(headers)
+        return response
+    return kept_page(request, "observer", lang, make, headers)

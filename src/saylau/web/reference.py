@@ -21,8 +21,7 @@ from fastapi import APIRouter, Request
 from markupsafe import Markup, escape
 from starlette.responses import Response
 
-from saylau.http.problems import not_modified
-from saylau.live import etag_of
+from saylau.web.kept import kept_page
 from saylau.web.templating import page_lang, render
 
 router = APIRouter(include_in_schema=False)
@@ -215,14 +214,10 @@ def schemas(doc: dict[str, Any]) -> list[Schema]:
 async def reference(request: Request, lang: str) -> Response:
     """Rendered once per language and running app: the description does not change while it runs."""
     lang = page_lang(lang)
-    kept: dict[str, tuple[bytes, str]] | None = getattr(request.app.state, "api_reference", None)
-    if kept is None:
-        kept = request.app.state.api_reference = {}
-    found = kept.get(lang)
-    if found is None:
+
+    def make(clean: Request) -> Response:
         doc = request.app.openapi()
-        clean = Request({**request.scope, "query_string": b""}, request.receive)  # links without it
-        page = render(
+        return render(
             clean,
             "api.html",
             lang,
@@ -232,10 +227,5 @@ async def reference(request: Request, lang: str) -> Response:
             groups=operations(doc),
             schemas=schemas(doc),
         )
-        html = bytes(page.body)
-        found = kept[lang] = (html, etag_of(html))
-    page_body, etag = found
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
-    if not_modified(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    return Response(page_body, media_type="text/html; charset=utf-8", headers=headers)
+
+    return kept_page(request, "api", lang, make, {"Cache-Control": "public, max-age=300"})
