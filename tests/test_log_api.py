@@ -119,3 +119,34 @@ def test_without_its_key_the_server_says_so(served: tuple[Server, Tokens_, Path]
     with server.client() as anyone:
         assert "no signing key" in is_problem(anyone.get("/api/v1/log/checkpoint"), 404)["detail"]
         is_problem(anyone.get("/api/v1/log/key"), 404)
+
+
+def test_the_definition_and_the_election_are_made_once_and_revalidated(
+    served: tuple[Server, Tokens_, Path], db_url: str
+) -> None:
+    """Neither changes in a store: each is made at its first request (the election once per
+    language) and given with its ETag afterwards, a 304 to a client that has it, a write between
+    changing neither (saylau.http.kept)."""
+    import base64
+
+    server, tokens, _ = served
+    with server.client() as anyone:
+        first = anyone.get("/api/v1/log/definition")
+        assert first.status_code == 200 and first.headers["cache-control"] == "public, max-age=300"
+        with Store.open(db_url) as store:
+            stored = store.definition()
+        assert {f["path"]: base64.b64decode(f["content"]) for f in first.json()["files"]} == stored
+        english, russian = (anyone.get("/api/v1/election", params={"lang": lang}) for lang in ("en", "ru"))
+        assert english.headers["etag"] != russian.headers["etag"] and english.json() != russian.json()
+        with server.client(tokens.admin) as admin:
+            (p, *_) = spec.load(spec.Files(TINY)).protocols
+            assert admin.post("/api/v1/protocols", json=body(p)).status_code == 201
+        for answer, path, params in (
+            (first, "/api/v1/log/definition", {}),
+            (english, "/api/v1/election", {"lang": "en"}),
+        ):
+            again = anyone.get(path, params=params)
+            assert again.content == answer.content and again.headers["etag"] == answer.headers["etag"]
+            cached = anyone.get(path, params=params, headers={"If-None-Match": answer.headers["etag"]})
+            assert cached.status_code == 304 and cached.content == b""
+            assert cached.headers["etag"] == answer.headers["etag"]

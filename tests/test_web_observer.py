@@ -142,7 +142,7 @@ def test_the_page_is_made_once_per_language_and_revalidates_to_a_304(site) -> No
     client, _ = site
     first = client.get("/en/observer/?wherefrom=mail")
     assert first.status_code == 200 and "wherefrom" not in first.text  # the language switch keeps none
-    russian_kept = ("observer", "ru") in client.app.state.kept_pages  # by a test before this one
+    russian_kept = ("page", "observer", "ru") in client.app.state.kept_answers  # by a test before
     made = []
     real = observer.render
     observer.render = lambda *a, **k: made.append(a[1]) or real(*a, **k)  # type: ignore[assignment]

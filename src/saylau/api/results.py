@@ -11,16 +11,17 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from saylau.api.deps import CACHED, PREFIX, Caller, Lang
 from saylau.api.schemas import RESULTS_SCHEMA, TERRITORY_RESULTS_SCHEMA, ElectionInfo
+from saylau.http.kept import kept
 from saylau.http.problems import ApiError, responses
 from saylau.http.state import cached, running
-from saylau.live import Snapshot, etag_of
+from saylau.live import Snapshot, dumps, etag_of
 from saylau.model import name_in
 
 router = APIRouter(prefix=PREFIX)
@@ -176,35 +177,47 @@ async def events(request: Request, caller: Caller) -> StreamingResponse:
     tags=["results"],
     summary="The election: contests with their options, territories, the protocol form's lines",
     response_model=ElectionInfo,
-    responses=responses(401, 422, 429),
+    responses={**responses(401, 422, 429), **CACHED},
 )
-async def get_election(request: Request, caller: Caller, lang: Lang = "en") -> dict[str, Any]:
+async def get_election(request: Request, caller: Caller, lang: Lang = "en") -> Response:
+    """The definition's description, which a store never changes: made once per language and
+    running server, then given with its ETag (:mod:`saylau.http.kept`)."""
     live = running(request).live
-    election = live.election
-    return {
-        "id": election.id,
-        "date": election.date,
-        "name": name_in(election.name, lang),
-        "form": live.checker.form.id,
-        "form_lines": list(live.checker.form.lines),
-        "stations": len(election.stations),
-        "contests": [
-            {
-                "id": c.id,
-                "kind": c.kind,
-                "body": c.body,
-                "name": name_in(c.name, lang),
-                "seats": c.seats,
-                "territory": c.territory,
-                "options": live.checker.options[c.id],
-            }
-            for c in election.contests
-        ],
-        "territories": [
-            {"id": t.id, "parent": t.parent, "level": t.level, "name": name_in(t.name, lang)}
-            for t in election.territories
-        ],
-    }
+
+    def make() -> bytes:
+        election = live.election
+        return dumps(
+            ElectionInfo.model_validate(
+                {
+                    "id": election.id,
+                    "date": election.date,
+                    "name": name_in(election.name, lang),
+                    "form": live.checker.form.id,
+                    "form_lines": list(live.checker.form.lines),
+                    "stations": len(election.stations),
+                    "contests": [
+                        {
+                            "id": c.id,
+                            "kind": c.kind,
+                            "body": c.body,
+                            "name": name_in(c.name, lang),
+                            "seats": c.seats,
+                            "territory": c.territory,
+                            "options": live.checker.options[c.id],
+                        }
+                        for c in election.contests
+                    ],
+                    "territories": [
+                        {"id": t.id, "parent": t.parent, "level": t.level, "name": name_in(t.name, lang)}
+                        for t in election.territories
+                    ],
+                }
+            ).model_dump(mode="json")
+        )
+
+    return kept(
+        request, ("election", lang), make, "application/json", {"Cache-Control": "public, max-age=300"}
+    )
 
 
 def _event(snapshot: Snapshot) -> str:

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Request
 from markupsafe import Markup, escape
 from starlette.responses import Response
 
+from saylau.http.kept import STATIC
 from saylau.web.kept import kept_page
 from saylau.web.templating import page_lang, render
 
@@ -228,4 +229,4 @@ async def reference(request: Request, lang: str) -> Response:
             schemas=schemas(doc),
         )
 
-    return kept_page(request, "api", lang, make, {"Cache-Control": "public, max-age=300"})
+    return kept_page(request, "api", lang, make, {"Cache-Control": STATIC})
