@@ -20,6 +20,10 @@ from starlette.responses import Response
 from saylau.http.problems import not_modified
 from saylau.live import etag_of
 
+#: The largest answer kept: above it (a national election's stored definition may be tens of
+#: megabytes, base64 in JSON) an answer is made at each request as before, so that what a server
+#: keeps stays within a few times this whatever the election (the whole Kazakh day's is 7 MB).
+MAX_KEPT = 16 * 1024 * 1024
 #: The caching policy of an answer kept for the server's life: any cache may keep it five minutes
 #: (a new server on another store at the same address is then seen within five minutes).
 STATIC = "public, max-age=300"
@@ -34,16 +38,18 @@ def is_kept(request: Request, key: Hashable) -> bool:
 def kept(
     request: Request, key: Hashable, make: Callable[[], bytes], media_type: str, headers: dict[str, str]
 ) -> Response:
-    """The answer kept under ``key`` in the running app's state, made by ``make()`` the first time;
-    304 when the client's ``If-None-Match`` names it. ``headers`` go on every answer (its caching
-    policy above all)."""
+    """The answer kept under ``key`` in the running app's state, made by ``make()`` the first time
+    (every time if it is larger than :data:`MAX_KEPT`); 304 when the client's ``If-None-Match``
+    names it. ``headers`` go on every answer (its caching policy above all)."""
     answers: dict[Hashable, tuple[bytes, str]] | None = getattr(request.app.state, "kept_answers", None)
     if answers is None:
         answers = request.app.state.kept_answers = {}
     found = answers.get(key)
     if found is None:
         body = make()
-        found = answers[key] = (body, etag_of(body))
+        found = (body, etag_of(body))
+        if len(body) <= MAX_KEPT:
+            answers[key] = found
     body, etag = found
     answer = {**headers, "ETag": etag}
     if not_modified(request.headers.get("if-none-match"), etag):
