@@ -565,7 +565,7 @@ def test_the_external_verifier_checks_two_entries_before_every_version(
     assert ok.returncode == 0, ok.stderr
     # a server that writes a version without the two entries (the rule bypassed) is found
     with Store.open(db) as store:
-        store._entry_mode = "single"  # what a server ignoring the definition would do
+        store.entry_mode = lambda: "single"  # type: ignore[method-assign]  # a server ignoring the definition
         store.enter([q], actor="A")
         written = store.submit([q], actor="A")
         store.checkpoint()

@@ -101,8 +101,9 @@ def format_number(value: int | float | Fraction | Decimal, lang: str, digits: in
         return format_decimal(number, format="#,##0", locale=locale(lang))
     exact = Context(prec=max(28, number.adjusted() + digits + 3), rounding=ROUND_HALF_EVEN)
     number = number.quantize(Decimal(1).scaleb(-digits), context=exact)
-    written = f"{number.copy_abs():,.{digits}f}".translate(_signs(lang_or_default(lang)))
-    return _minus(lang_or_default(lang)) + written if number.is_signed() else written  # -0 as Babel writes it
+    lang = lang_or_default(lang)
+    written = f"{number.copy_abs():,.{digits}f}".translate(_signs(lang))
+    return _minus(lang) + written if number.is_signed() else written  # -0 as Babel writes it
 
 
 @cache

@@ -18,7 +18,7 @@ from starlette.responses import Response, StreamingResponse
 
 from saylau.api.deps import CACHED, PREFIX, Caller, Lang
 from saylau.api.schemas import RESULTS_SCHEMA, TERRITORY_RESULTS_SCHEMA, ElectionInfo
-from saylau.http.kept import kept
+from saylau.http.kept import STATIC, kept
 from saylau.http.problems import ApiError, responses
 from saylau.http.state import cached, running
 from saylau.live import Snapshot, dumps, etag_of
@@ -215,9 +215,7 @@ async def get_election(request: Request, caller: Caller, lang: Lang = "en") -> R
             ).model_dump(mode="json")
         )
 
-    return kept(
-        request, ("election", lang), make, "application/json", {"Cache-Control": "public, max-age=300"}
-    )
+    return kept(request, ("election", lang), make, "application/json", {"Cache-Control": STATIC})
 
 
 def _event(snapshot: Snapshot) -> str:

@@ -406,8 +406,6 @@ class Store:
         self._unread: tuple[int, bytearray] | None = None
         self._note: tuple[int, str] | None = None  # the last checkpoint signed: (size, note)
         self._origin: str | None = None  # the log's name in its checkpoints, read with the key
-        self._policy: str | None = None  # [election] signatures: optional or required
-        self._entry_mode: str | None = None  # [election] entry: single or double
         self._settings: Mapping[str, Any] | None = None  # election.toml's [election] table
         self._inside: Callable[[str, str], bool] | None = None  # station inside territory?
         self._known_layouts: dict[str, Layout] = {}
@@ -568,9 +566,7 @@ class Store:
         """``single`` or ``double``: whether a protocol counts when it is submitted once, or only
         when two different officers have entered the same figures (``[election] entry`` in
         election.toml; :meth:`enter`)."""
-        if self._entry_mode is None:
-            self._entry_mode = entry_rows.mode(self._election_settings())
-        return self._entry_mode
+        return entry_rows.mode(self._election_settings())
 
     # -- protocols -----------------------------------------------------------------------------
 
@@ -1026,9 +1022,7 @@ class Store:
     def signatures(self) -> str:
         """``required`` or ``optional``: whether the definition needs every protocol signed by its
         commission (``[election] signatures`` in election.toml; :mod:`saylau.store.signing`)."""
-        if self._policy is None:
-            self._policy = signing.policy(self._election_settings())
-        return self._policy
+        return signing.policy(self._election_settings())
 
     def keys(self) -> dict[str, SigningKey]:
         """Every commission key ever registered, by id, revoked ones with their revocation."""
